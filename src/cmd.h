@@ -1,0 +1,14 @@
+/* The verbs. Each parses its own options and returns the process exit code:
+ * 0 success, 1 a check or threshold failed, 2 usage, input or setup error. */
+#ifndef MP_CMD_H
+#define MP_CMD_H
+
+enum { MP_EXIT_OK = 0, MP_EXIT_FAIL = 1, MP_EXIT_USAGE = 2 };
+
+int cmd_fixtures(int argc, char **argv);
+
+/* Prints "mtlsprobe: <verb>: <message>" on stderr. */
+void cmd_error(const char *verb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,263 @@
+/* DER encoding by appending to one growable buffer; nested structures are
+ * written in place and their header inserted afterwards, which keeps callers
+ * linear and avoids computing lengths twice. */
+#include "pki/der.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void der_init(der_buf *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+void der_free(der_buf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+static int reserve(der_buf *b, size_t extra)
+{
+    if (b->failed)
+        return -1;
+    if (b->len + extra <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra)
+        cap *= 2;
+    uint8_t *np = realloc(b->p, cap);
+    if (!np) {
+        b->failed = 1;
+        return -1;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+void der_raw(der_buf *b, const void *data, size_t len)
+{
+    if (reserve(b, len) != 0)
+        return;
+    if (len)
+        memcpy(b->p + b->len, data, len);
+    b->len += len;
+}
+
+static size_t len_header(size_t len, uint8_t out[5])
+{
+    if (len < 0x80) {
+        out[0] = (uint8_t)len;
+        return 1;
+    }
+    size_t n = 0;
+    for (size_t v = len; v; v >>= 8)
+        n++;
+    out[0] = (uint8_t)(0x80 | n);
+    for (size_t i = 0; i < n; i++)
+        out[1 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
+    return 1 + n;
+}
+
+void der_tlv(der_buf *b, uint8_t tag, const void *data, size_t len)
+{
+    uint8_t hdr[6];
+    hdr[0] = tag;
+    size_t hl = 1 + len_header(len, hdr + 1);
+    der_raw(b, hdr, hl);
+    der_raw(b, data, len);
+}
+
+size_t der_begin(const der_buf *b)
+{
+    return b->len;
+}
+
+void der_end(der_buf *b, uint8_t tag, size_t start)
+{
+    if (b->failed || start > b->len)
+        return;
+    uint8_t hdr[6];
+    hdr[0] = tag;
+    size_t hl = 1 + len_header(b->len - start, hdr + 1);
+    if (reserve(b, hl) != 0)
+        return;
+    memmove(b->p + start + hl, b->p + start, b->len - start);
+    memcpy(b->p + start, hdr, hl);
+    b->len += hl;
+}
+
+void der_int_bytes(der_buf *b, const uint8_t *mag, size_t len)
+{
+    while (len > 1 && mag[0] == 0) {
+        mag++;
+        len--;
+    }
+    size_t start = der_begin(b);
+    if (len == 0 || (mag[0] & 0x80))
+        der_raw(b, "\0", 1);
+    der_raw(b, mag, len);
+    der_end(b, DER_INTEGER, start);
+}
+
+void der_int_u64(der_buf *b, uint64_t v)
+{
+    uint8_t mag[8];
+    for (int i = 0; i < 8; i++)
+        mag[i] = (uint8_t)(v >> (56 - 8 * i));
+    der_int_bytes(b, mag, 8);
+}
+
+void der_bool(der_buf *b, int v)
+{
+    uint8_t x = v ? 0xff : 0x00;
+    der_tlv(b, DER_BOOLEAN, &x, 1);
+}
+
+static void base128(der_buf *b, unsigned long long v)
+{
+    uint8_t tmp[10];
+    int n = 0;
+    do {
+        tmp[n++] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+    } while (v);
+    for (int i = n - 1; i >= 0; i--) {
+        uint8_t c = (uint8_t)(tmp[i] | (i ? 0x80 : 0));
+        der_raw(b, &c, 1);
+    }
+}
+
+void der_oid(der_buf *b, const char *dotted)
+{
+    unsigned long long arcs[64];
+    int n = 0;
+    const char *p = dotted;
+    while (*p && n < 64) {
+        char *end;
+        if (*p < '0' || *p > '9') {
+            b->failed = 1;
+            return;
+        }
+        arcs[n++] = strtoull(p, &end, 10);
+        p = end;
+        if (*p == '.')
+            p++;
+        else if (*p) {
+            b->failed = 1;
+            return;
+        }
+    }
+    if (n < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39) || *p) {
+        b->failed = 1;
+        return;
+    }
+    size_t start = der_begin(b);
+    base128(b, arcs[0] * 40 + arcs[1]);
+    for (int i = 2; i < n; i++)
+        base128(b, arcs[i]);
+    der_end(b, DER_OID, start);
+}
+
+void der_time(der_buf *b, int64_t epoch)
+{
+    time_t t = (time_t)epoch;
+    struct tm tm;
+    char s[20];
+    gmtime_r(&t, &tm);
+    int year = tm.tm_year + 1900;
+    if (year >= 1950 && year < 2050) {
+        /* UTCTime is the two-digit-year form by definition (RFC 5280). */
+        strftime(s, sizeof s, "%Y%m%d%H%M%SZ", &tm);
+        der_tlv(b, DER_UTCTIME, s + 2, strlen(s + 2));
+    } else {
+        strftime(s, sizeof s, "%Y%m%d%H%M%SZ", &tm);
+        der_tlv(b, DER_GENTIME, s, strlen(s));
+    }
+}
+
+int der_next(der_in *in, uint8_t *tag, der_in *content, der_in *whole)
+{
+    if (in->len < 2)
+        return -1;
+    const uint8_t *start = in->p;
+    uint8_t t = in->p[0];
+    if ((t & 0x1f) == 0x1f)
+        return -1; /* high tag numbers never occur in what we read */
+    size_t i = 1;
+    size_t len = in->p[i++];
+    if (len & 0x80) {
+        size_t n = len & 0x7f;
+        if (n == 0 || n > 4 || i + n > in->len)
+            return -1;
+        len = 0;
+        for (size_t k = 0; k < n; k++)
+            len = (len << 8) | in->p[i++];
+    }
+    if (len > in->len - i)
+        return -1;
+    if (tag)
+        *tag = t;
+    if (content) {
+        content->p = in->p + i;
+        content->len = len;
+    }
+    if (whole) {
+        whole->p = start;
+        whole->len = i + len;
+    }
+    in->p += i + len;
+    in->len -= i + len;
+    return 0;
+}
+
+int der_cert_split(const uint8_t *cert, size_t len, der_cert_parts *out)
+{
+    der_in in = { cert, len }, c, tbs, el, whole;
+    uint8_t tag;
+    memset(out, 0, sizeof *out);
+    if (der_next(&in, &tag, &c, NULL) != 0 || tag != DER_SEQUENCE)
+        return -1;
+    if (der_next(&c, &tag, &tbs, &whole) != 0 || tag != DER_SEQUENCE)
+        return -1;
+    out->tbs = whole;
+    if (der_next(&tbs, &tag, &el, &whole) != 0)
+        return -1;
+    if (tag == (DER_CTX_CONS | 0)) { /* version */
+        if (der_next(&tbs, &tag, &el, &whole) != 0)
+            return -1;
+    }
+    if (tag != DER_INTEGER)
+        return -1;
+    out->serial = el;
+    der_in *slots[] = { NULL, &out->issuer, &out->validity, &out->subject, &out->spki };
+    for (int k = 0; k < 5; k++) {
+        if (der_next(&tbs, &tag, &el, &whole) != 0 || tag != DER_SEQUENCE)
+            return -1;
+        if (slots[k])
+            *slots[k] = whole;
+    }
+    while (tbs.len) {
+        if (der_next(&tbs, &tag, &el, &whole) != 0)
+            return -1;
+        if (tag == (DER_CTX_CONS | 3))
+            out->extensions = el;
+    }
+    return 0;
+}
+
+void der_hex(const uint8_t *p, size_t len, int sep, char *out, size_t outlen)
+{
+    static const char hx[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 4 < outlen; i++) {
+        if (sep && i)
+            out[o++] = ':';
+        out[o++] = hx[p[i] >> 4];
+        out[o++] = hx[p[i] & 15];
+    }
+    out[o] = '\0';
+}

@@ -1,0 +1,534 @@
+/* Fixture generation. Definitions are generated in spec order (issuers come
+ * first), then one CRL per CA lists the revoked certificates it issued. With
+ * a seed, each fixture gets its own deterministic RNG derived from the seed
+ * and its name, so adding a fixture never changes the others. */
+#include "pki/fixtures.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+
+#include "pki/cert.h"
+#include "pki/der.h"
+#include "pki/key.h"
+#include "util/fs.h"
+#include "util/timeutil.h"
+
+typedef struct made {
+    pki_key key;
+    pki_key other;          /* the mismatched key delivered with key_mismatch */
+    uint8_t *der;
+    size_t der_len;
+    uint8_t skid[32];
+    size_t skid_len;
+    uint8_t serial[16];
+    char pin[45];
+    char fingerprint[65];
+    uint8_t *crl;
+    size_t crl_len;
+} made;
+
+static int rng_for(WC_RNG *rng, const pki_gen_opts *o, const char *purpose,
+                   const char *name, mp_err *e)
+{
+    if (!o->seeded)
+        return pki_rng_init(rng, NULL, 0, e);
+    uint8_t buf[512];
+    int n = snprintf((char *)buf, sizeof buf, "mtlsprobe-fixtures/%s/%llu/%s", purpose,
+                     (unsigned long long)o->seed, name);
+    return pki_rng_init(rng, buf, (size_t)n, e);
+}
+
+/* Extensions from the spec plus those built from named fields. The DER
+ * buffers live in `bufs` until the certificate is made. */
+static int collect_exts(const pki_fixture_def *d, pki_cert_params *p, der_buf bufs[3],
+                        mp_err *e)
+{
+    for (size_t i = 0; i < d->n_exts; i++) {
+        p->exts[p->n_exts++] = (pki_ext){ d->exts[i].oid, d->exts[i].critical,
+                                          d->exts[i].der, d->exts[i].len };
+    }
+    if (d->nc_permitted.n + d->nc_excluded.n) {
+        if (pki_name_constraints(&bufs[0], (const char *const *)d->nc_permitted.v,
+                                 d->nc_permitted.n, (const char *const *)d->nc_excluded.v,
+                                 d->nc_excluded.n, e) != 0)
+            return -1;
+        p->exts[p->n_exts++] = (pki_ext){ "2.5.29.30", 1, bufs[0].p, bufs[0].len };
+    }
+    if (d->crl_url) { /* CRLDistributionPoints: one point, one URI */
+        der_buf *b = &bufs[1];
+        size_t s0 = der_begin(b), s1 = der_begin(b), s2 = der_begin(b), s3 = der_begin(b);
+        der_tlv(b, DER_CTX | 6, d->crl_url, strlen(d->crl_url));
+        der_end(b, DER_CTX_CONS | 0, s3);
+        der_end(b, DER_CTX_CONS | 0, s2);
+        der_end(b, DER_SEQUENCE, s1);
+        der_end(b, DER_SEQUENCE, s0);
+        p->exts[p->n_exts++] = (pki_ext){ "2.5.29.31", 0, b->p, b->len };
+    }
+    if (d->ocsp_url) { /* AuthorityInfoAccess: id-ad-ocsp */
+        der_buf *b = &bufs[2];
+        size_t s0 = der_begin(b), s1 = der_begin(b);
+        der_oid(b, "1.3.6.1.5.5.7.48.1");
+        der_tlv(b, DER_CTX | 6, d->ocsp_url, strlen(d->ocsp_url));
+        der_end(b, DER_SEQUENCE, s1);
+        der_end(b, DER_SEQUENCE, s0);
+        p->exts[p->n_exts++] = (pki_ext){ "1.3.6.1.5.5.7.1.1", 0, b->p, b->len };
+    }
+    for (int i = 0; i < 3; i++)
+        if (bufs[i].failed)
+            return mp_fail(e, "out of memory");
+    return 0;
+}
+
+static int make_one(const pki_spec *s, size_t i, made *all, const pki_gen_opts *o,
+                    pki_gen_stats *st, mp_err *e)
+{
+    const pki_fixture_def *d = &s->defs[i];
+    made *m = &all[i];
+    WC_RNG rng;
+    if (rng_for(&rng, o, "cert", d->name, e) != 0)
+        return -1;
+    int rc = -1;
+    der_buf sans, bufs[3];
+    der_init(&sans);
+    for (int k = 0; k < 3; k++)
+        der_init(&bufs[k]);
+
+    if (wc_RNG_GenerateBlock(&rng, m->serial, sizeof m->serial) != 0) {
+        mp_fail(e, "random generator failed");
+        goto out;
+    }
+    m->serial[0] = (uint8_t)((m->serial[0] & 0x7f) | 0x10); /* positive, 16 bytes */
+    if (pki_key_generate(&m->key, d->key_type, &rng, e) != 0)
+        goto out;
+    st->keys++;
+    st->rsa_keys += pki_key_type_is_rsa(d->key_type);
+    if (d->key_mismatch) {
+        if (pki_key_generate(&m->other, d->key_type, &rng, e) != 0)
+            goto out;
+        st->keys++;
+        st->rsa_keys += pki_key_type_is_rsa(d->key_type);
+    }
+
+    pki_cert_params p;
+    memset(&p, 0, sizeof p);
+    p.subject = d->subject;
+    p.key = &m->key;
+    if (d->issuer >= 0) {
+        p.issuer_cert = all[d->issuer].der;
+        p.issuer_cert_len = all[d->issuer].der_len;
+        p.issuer_key = &all[d->issuer].key;
+    }
+    p.not_before = d->not_before;
+    p.not_after = d->not_after;
+    p.serial = m->serial;
+    p.serial_len = sizeof m->serial;
+    p.is_ca = d->is_ca;
+    p.pathlen = d->pathlen;
+    p.key_usage = d->key_usage;
+    p.eku = d->eku;
+    p.hash = d->hash;
+    if (d->sans.n) {
+        if (pki_general_names(&sans, (const char *const *)d->sans.v, d->sans.n, e) != 0)
+            goto out;
+        p.sans = sans.p;
+        p.sans_len = sans.len;
+    }
+    if (collect_exts(d, &p, bufs, e) != 0)
+        goto out;
+    if (pki_cert_make(&p, &rng, &m->der, &m->der_len, m->skid, &m->skid_len, e) != 0)
+        goto out;
+
+    der_cert_parts parts;
+    if (der_cert_split(m->der, m->der_len, &parts) != 0) {
+        mp_fail(e, "generated certificate does not parse");
+        goto out;
+    }
+    if (pki_spki_pin(parts.spki.p, parts.spki.len, m->pin, e) != 0)
+        goto out;
+    uint8_t fp[WC_SHA256_DIGEST_SIZE];
+    wc_Sha256Hash(m->der, (word32)m->der_len, fp);
+    der_hex(fp, sizeof fp, 0, m->fingerprint, sizeof m->fingerprint);
+    rc = 0;
+out:
+    if (rc != 0)
+        mp_wrap(e, "%s: fixture %s", d->where, d->name);
+    der_free(&sans);
+    for (int k = 0; k < 3; k++)
+        der_free(&bufs[k]);
+    pki_rng_free(&rng);
+    return rc;
+}
+
+static int make_crl(const pki_spec *s, size_t i, made *all, const pki_gen_opts *o,
+                    mp_err *e)
+{
+    const pki_fixture_def *d = &s->defs[i];
+    pki_revoked *rev = calloc(s->n, sizeof *rev);
+    if (!rev)
+        return mp_fail(e, "out of memory");
+    size_t n = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        if (s->defs[k].issuer == (int)i && s->defs[k].revoked) {
+            rev[n++] = (pki_revoked){ all[k].serial, sizeof all[k].serial,
+                                      s->defs[k].revoked_at, s->defs[k].revoke_reason };
+        }
+    }
+    WC_RNG rng;
+    if (rng_for(&rng, o, "crl", d->name, e) != 0) {
+        free(rev);
+        return -1;
+    }
+    pki_crl_params cp = {
+        .issuer_cert = all[i].der, .issuer_cert_len = all[i].der_len,
+        .issuer_key = &all[i].key, .issuer_skid = all[i].skid,
+        .issuer_skid_len = all[i].skid_len, .this_update = d->crl_this_update,
+        .next_update = d->crl_next_update, .number = 1, .revoked = rev,
+        .n_revoked = n, .hash = PKI_HASH_SHA256,
+    };
+    int rc = pki_crl_make(&cp, &rng, &all[i].crl, &all[i].crl_len, e);
+    pki_rng_free(&rng);
+    free(rev);
+    if (rc != 0)
+        return mp_wrap(e, "%s: CRL of %s", d->where, d->name);
+    return 0;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+typedef struct outbuf {
+    char *p;
+    size_t len, cap;
+} outbuf;
+
+static int ob_add(outbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np)
+            return -1;
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static int write_in(const char *dir, const char *rel, const void *data, size_t len,
+                    mode_t mode, mp_err *e)
+{
+    char *path = fs_join(dir, rel);
+    if (!path)
+        return mp_fail(e, "out of memory");
+    int rc = fs_mkdirs_for(path, 0755, e);
+    if (rc == 0)
+        rc = fs_write_file(path, data, len, mode, e);
+    free(path);
+    return rc;
+}
+
+static int append_pem(outbuf *b, const uint8_t *der, size_t len, int type, mp_err *e)
+{
+    char *pem;
+    size_t pl;
+    if (pki_der_to_pem(der, len, type, &pem, &pl, e) != 0)
+        return -1;
+    int rc = ob_add(b, pem, pl);
+    free(pem);
+    return rc == 0 ? 0 : mp_fail(e, "out of memory");
+}
+
+static char *relpath(const char *name, const char *suffix)
+{
+    size_t n = strlen(name) + strlen(suffix) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s", name, suffix);
+    return s;
+}
+
+static json_t *strlist_json(const char *csv)
+{
+    json_t *a = json_array();
+    if (!csv)
+        return a;
+    const char *p = csv;
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        json_array_append_new(a, json_stringn(p, n));
+        p += n + (c ? 1 : 0);
+    }
+    return a;
+}
+
+static json_t *iso_json(int64_t t)
+{
+    char buf[21];
+    tm_format_iso(t, buf);
+    return json_string(buf);
+}
+
+static int is_crl_issuer(const pki_fixture_def *d)
+{
+    return d->is_ca;
+}
+
+static json_t *fixture_json(const pki_spec *s, size_t i, const made *all)
+{
+    const pki_fixture_def *d = &s->defs[i];
+    const made *m = &all[i];
+    json_t *f = json_object();
+    char hex[64];
+    char *rel;
+    json_object_set_new(f, "name", json_string(d->name));
+    json_object_set_new(f, "role", json_string(pki_role_name(d->role)));
+    json_object_set_new(f, "cert", json_string((rel = relpath(d->name, ".cert.pem"))));
+    free(rel);
+    json_object_set_new(f, "key", json_string((rel = relpath(d->name, ".key.pem"))));
+    free(rel);
+    if (d->role != PKI_ROLE_CA) {
+        json_object_set_new(f, "chain", json_string((rel = relpath(d->name, ".chain.pem"))));
+        free(rel);
+    }
+    if (is_crl_issuer(d)) {
+        json_object_set_new(f, "crl", json_string((rel = relpath(d->name, ".crl.pem"))));
+        free(rel);
+        json_object_set_new(f, "crl_der", json_string((rel = relpath(d->name, ".crl.der"))));
+        free(rel);
+        json_object_set_new(f, "crl_next_update", iso_json(d->crl_next_update));
+    }
+    json_object_set_new(f, "subject", json_string(d->subject));
+    json_object_set_new(f, "issuer", d->issuer >= 0 ? json_string(s->defs[d->issuer].name)
+                                                    : json_string(d->name));
+    json_object_set_new(f, "self_signed", json_boolean(d->issuer < 0));
+    json_t *sans = json_array();
+    for (size_t k = 0; k < d->sans.n; k++)
+        json_array_append_new(sans, json_string(d->sans.v[k]));
+    json_object_set_new(f, "sans", sans);
+    der_hex(m->serial, sizeof m->serial, 0, hex, sizeof hex);
+    json_object_set_new(f, "serial", json_string(hex));
+    json_object_set_new(f, "not_before", iso_json(d->not_before));
+    json_object_set_new(f, "not_after", iso_json(d->not_after));
+    json_object_set_new(f, "lifetime_days",
+                        json_integer((d->not_after - d->not_before) / 86400));
+    json_object_set_new(f, "key_type", json_string(pki_key_type_name(d->key_type)));
+    json_object_set_new(f, "key_matches_cert", json_boolean(!d->key_mismatch));
+    json_object_set_new(f, "signature_hash", json_string(pki_hash_name(d->hash)));
+    json_object_set_new(f, "is_ca", json_boolean(d->is_ca));
+    json_object_set_new(f, "pathlen", d->pathlen >= 0 ? json_integer(d->pathlen) : json_null());
+    json_object_set_new(f, "key_usage", strlist_json(d->key_usage));
+    json_object_set_new(f, "eku", strlist_json(d->eku));
+    json_object_set_new(f, "revoked", json_boolean(d->revoked));
+    json_object_set_new(f, "trusted", json_boolean(d->trusted));
+    json_object_set_new(f, "chain_sent", json_string(d->chain_leaf_only ? "leaf" : "full"));
+    json_object_set_new(f, "spki_sha256", json_string(m->pin));
+    json_object_set_new(f, "sha256_fingerprint", json_string(m->fingerprint));
+    json_t *defect = json_object();
+    json_object_set_new(defect, "tag", json_string(d->defect));
+    json_object_set_new(defect, "description", json_string(d->description));
+    json_object_set_new(f, "defect", defect);
+    json_object_set_new(f, "expect", json_string(d->expect));
+    json_object_set_new(f, "severity", json_string(d->severity));
+    json_object_set_new(f, "verify_error", d->verify_error ? json_string(d->verify_error)
+                                                           : json_null());
+    return f;
+}
+
+static int write_all(const pki_spec *s, const made *all, const pki_gen_opts *o,
+                     const char *dir, mp_err *e)
+{
+    outbuf trust = { 0 }, crls = { 0 }, pins = { 0 };
+    int rc = -1;
+    e->msg[0] = '\0';
+    json_t *root = json_object(), *list = json_array();
+    for (size_t i = 0; i < s->n; i++) {
+        const pki_fixture_def *d = &s->defs[i];
+        const made *m = &all[i];
+        outbuf cert = { 0 }, chain = { 0 };
+        char *rel = NULL;
+        char *key_pem = NULL;
+        size_t key_len = 0;
+        int ok = append_pem(&cert, m->der, m->der_len, CERT_TYPE, e) == 0;
+        ok = ok && write_in(dir, (rel = relpath(d->name, ".cert.pem")), cert.p, cert.len, 0644, e) == 0;
+        free(rel);
+        rel = NULL;
+        pki_key *delivered = (pki_key *)(d->key_mismatch ? &m->other : &m->key);
+        ok = ok && pki_key_private_pem(delivered, &key_pem, &key_len, e) == 0;
+        ok = ok && write_in(dir, (rel = relpath(d->name, ".key.pem")), key_pem, key_len, 0600, e) == 0;
+        free(rel);
+        rel = NULL;
+        if (key_pem) {
+            memset(key_pem, 0, key_len);
+            free(key_pem);
+        }
+        if (ok && d->role != PKI_ROLE_CA) {
+            /* The leaf, then each issuer up to (not including) the root. */
+            ok = ob_add(&chain, cert.p, cert.len) == 0;
+            for (int k = d->chain_leaf_only ? -1 : d->issuer; ok && k >= 0;
+                 k = s->defs[k].issuer) {
+                if (s->defs[k].issuer < 0)
+                    break;
+                ok = append_pem(&chain, all[k].der, all[k].der_len, CERT_TYPE, e) == 0;
+            }
+            ok = ok && write_in(dir, (rel = relpath(d->name, ".chain.pem")), chain.p, chain.len, 0644, e) == 0;
+            free(rel);
+            rel = NULL;
+        }
+        if (ok && is_crl_issuer(d)) {
+            outbuf crl = { 0 };
+            ok = append_pem(&crl, m->crl, m->crl_len, CRL_TYPE, e) == 0;
+            ok = ok && write_in(dir, (rel = relpath(d->name, ".crl.pem")), crl.p, crl.len, 0644, e) == 0;
+            free(rel);
+            rel = NULL;
+            ok = ok && write_in(dir, (rel = relpath(d->name, ".crl.der")), m->crl, m->crl_len, 0644, e) == 0;
+            free(rel);
+            ok = ok && ob_add(&crls, crl.p, crl.len) == 0;
+            free(crl.p);
+        }
+        if (ok && d->trusted)
+            ok = ob_add(&trust, cert.p, cert.len) == 0;
+        char line[600];
+        int ll = snprintf(line, sizeof line, "sha256/%s  %s\n", m->pin, d->name);
+        ok = ok && ob_add(&pins, line, (size_t)ll) == 0;
+        free(cert.p);
+        free(chain.p);
+        if (!ok) {
+            if (!e->msg[0])
+                mp_fail(e, "out of memory");
+            goto out;
+        }
+        json_array_append_new(list, fixture_json(s, i, all));
+    }
+    if (write_in(dir, "trust-bundle.pem", trust.p, trust.len, 0644, e) != 0 ||
+        write_in(dir, "crl-bundle.pem", crls.p, crls.len, 0644, e) != 0 ||
+        write_in(dir, "pins.txt", pins.p, pins.len, 0644, e) != 0)
+        goto out;
+
+    json_object_set_new(root, "version", json_integer(PKI_MANIFEST_VERSION));
+    json_object_set_new(root, "generator", json_string(o->generator));
+    json_object_set_new(root, "spec", json_string(o->spec_name));
+    json_object_set_new(root, "now", iso_json(o->now));
+    json_object_set_new(root, "seed", o->seeded ? json_integer((json_int_t)o->seed) : json_null());
+    json_object_set_new(root, "key_type", json_string(o->key_type));
+    json_t *hosts = json_array();
+    for (size_t k = 0; k < o->n_hosts; k++)
+        json_array_append_new(hosts, json_string(o->hosts[k]));
+    json_object_set_new(root, "hosts", hosts);
+    json_object_set_new(root, "trust_bundle", json_string("trust-bundle.pem"));
+    json_object_set_new(root, "crl_bundle", json_string("crl-bundle.pem"));
+    json_object_set_new(root, "pins", json_string("pins.txt"));
+    json_object_set(root, "fixtures", list);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text) {
+        mp_fail(e, "out of memory writing the manifest");
+        goto out;
+    }
+    size_t tl = strlen(text);
+    char *withnl = realloc(text, tl + 2);
+    if (withnl) {
+        text = withnl;
+        text[tl++] = '\n';
+        text[tl] = '\0';
+    }
+    rc = write_in(dir, "manifest.json", text, tl, 0644, e);
+    free(text);
+out:
+    json_decref(list);
+    json_decref(root);
+    free(trust.p);
+    free(crls.p);
+    free(pins.p);
+    return rc;
+}
+
+/* Moves the finished temporary directory to out_dir, replacing what was
+ * there only once the new one is complete. */
+static int publish(const char *tmp, const pki_gen_opts *o, mp_err *e)
+{
+    const char *out = o->out_dir;
+    if (fs_exists(out)) {
+        char old[4096];
+        snprintf(old, sizeof old, "%s.old-%ld", out, (long)getpid());
+        if (rename(out, old) != 0)
+            return mp_fail(e, "cannot replace %s: %s", out, strerror(errno));
+        if (rename(tmp, out) != 0) {
+            int err = errno;
+            rename(old, out);
+            return mp_fail(e, "cannot move fixtures into %s: %s", out, strerror(err));
+        }
+        return fs_remove_tree(old, e);
+    }
+    if (rename(tmp, out) != 0)
+        return mp_fail(e, "cannot move fixtures into %s: %s", out, strerror(errno));
+    return 0;
+}
+
+static int check_out_dir(const pki_gen_opts *o, mp_err *e)
+{
+    struct stat sb;
+    if (stat(o->out_dir, &sb) != 0)
+        return 0;
+    if (!S_ISDIR(sb.st_mode))
+        return mp_fail(e, "--out %s exists and is not a directory", o->out_dir);
+    if (!o->force && !fs_dir_is_empty(o->out_dir))
+        return mp_fail(e, "--out %s already exists (use --force to replace it)", o->out_dir);
+    return 0;
+}
+
+int pki_generate(const pki_spec *s, const pki_gen_opts *o, pki_gen_stats *st, mp_err *e)
+{
+    int64_t t0 = tm_mono_ns();
+    memset(st, 0, sizeof *st);
+    if (check_out_dir(o, e) != 0)
+        return -1;
+    if (fs_mkdirs_for(o->out_dir, 0755, e) != 0)
+        return -1;
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o->out_dir, (long)getpid());
+    if (fs_remove_tree(tmp, e) != 0)
+        return -1;
+    if (mkdir(tmp, 0755) != 0)
+        return mp_fail(e, "cannot create output next to %s: %s", o->out_dir, strerror(errno));
+
+    made *all = calloc(s->n ? s->n : 1, sizeof *all);
+    int rc = all ? 0 : mp_fail(e, "out of memory");
+    for (size_t i = 0; rc == 0 && i < s->n; i++)
+        rc = make_one(s, i, all, o, st, e);
+    for (size_t i = 0; rc == 0 && i < s->n; i++) {
+        if (is_crl_issuer(&s->defs[i])) {
+            rc = make_crl(s, i, all, o, e);
+            st->crls++;
+        }
+    }
+    if (rc == 0)
+        rc = write_all(s, all, o, tmp, e);
+    if (rc == 0)
+        rc = publish(tmp, o, e);
+    if (rc != 0) {
+        mp_err ignored;
+        fs_remove_tree(tmp, &ignored);
+    }
+    for (size_t i = 0; all && i < s->n; i++) {
+        pki_key_free(&all[i].key);
+        pki_key_free(&all[i].other);
+        free(all[i].der);
+        free(all[i].crl);
+    }
+    free(all);
+    st->fixtures = rc == 0 ? s->n : 0;
+    st->seconds = (double)(tm_mono_ns() - t0) / 1e9;
+    return rc;
+}

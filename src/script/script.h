@@ -1,0 +1,41 @@
+/* Lua embedding shared by fixture specs and scenarios: creating states,
+ * running files so every error reads "file:line: message", and checked
+ * access to the tables that scripts pass to C. */
+#ifndef MP_SCRIPT_H
+#define MP_SCRIPT_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+/* A state with the standard libraries. */
+lua_State *scr_new(mp_err *e);
+
+/* Loads and runs a file; on error e->msg is "file:line: message". */
+int scr_run_file(lua_State *L, const char *path, mp_err *e);
+
+/* Same for an in-memory chunk; `name` appears in messages as the file. */
+int scr_run_buffer(lua_State *L, const char *buf, size_t len, const char *name,
+                   mp_err *e);
+
+/* Helpers for C functions called from Lua with a table argument at `idx`.
+ * On a bad value they raise a Lua error that names the caller's file:line,
+ * the field and what was expected. `what` names the table ("client{}"). */
+void scr_check_known_fields(lua_State *L, int idx, const char *what,
+                            const char *const *known);
+const char *scr_field_string(lua_State *L, int idx, const char *what,
+                             const char *field, const char *def);
+int scr_field_bool(lua_State *L, int idx, const char *what, const char *field,
+                   int def);
+lua_Integer scr_field_int(lua_State *L, int idx, const char *what,
+                          const char *field, lua_Integer def);
+/* Pushes the field if it is a table (returns 1), leaves nothing if absent
+ * (returns 0), raises an error for any other type. */
+int scr_field_table(lua_State *L, int idx, const char *what, const char *field);
+
+/* The caller's "file:line" (level 1 = the Lua code calling a C function). */
+void scr_where(lua_State *L, int level, char *out, size_t outlen);
+
+#endif

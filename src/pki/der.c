@@ -144,7 +144,7 @@ void der_oid(der_buf *b, const char *dotted)
         }
         arcs[n++] = strtoull(p, &end, 10);
         p = end;
-        if (*p == '.')
+        if (*p == '.' && p[1])
             p++;
         else if (*p) {
             b->failed = 1;
@@ -253,11 +253,119 @@ void der_hex(const uint8_t *p, size_t len, int sep, char *out, size_t outlen)
 {
     static const char hx[] = "0123456789abcdef";
     size_t o = 0;
-    for (size_t i = 0; i < len && o + 4 < outlen; i++) {
+    if (outlen == 0)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        size_t need = 2 + (sep && i ? 1 : 0);
+        if (o + need >= outlen)
+            break;
         if (sep && i)
             out[o++] = ':';
         out[o++] = hx[p[i] >> 4];
         out[o++] = hx[p[i] & 15];
     }
     out[o] = '\0';
+}
+
+static const struct {
+    const char *label;
+    uint8_t oid[10];
+    size_t len;
+} name_attrs[] = {
+    { "CN", { 0x55, 0x04, 0x03 }, 3 },
+    { "SN", { 0x55, 0x04, 0x04 }, 3 },
+    { "serialNumber", { 0x55, 0x04, 0x05 }, 3 },
+    { "C", { 0x55, 0x04, 0x06 }, 3 },
+    { "L", { 0x55, 0x04, 0x07 }, 3 },
+    { "ST", { 0x55, 0x04, 0x08 }, 3 },
+    { "street", { 0x55, 0x04, 0x09 }, 3 },
+    { "O", { 0x55, 0x04, 0x0a }, 3 },
+    { "OU", { 0x55, 0x04, 0x0b }, 3 },
+    { "postalCode", { 0x55, 0x04, 0x11 }, 3 },
+    { "UID", { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01 }, 10 },
+    { "DC", { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19 }, 10 },
+    { "emailAddress", { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01 }, 9 },
+};
+
+static void oid_text(der_in oid, char *out, size_t outlen)
+{
+    size_t o = 0;
+    unsigned long long v = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < oid.len && o + 24 < outlen; i++) {
+        v = (v << 7) | (oid.p[i] & 0x7f);
+        if (oid.p[i] & 0x80)
+            continue;
+        if (o == 0) {
+            unsigned long long first = v < 80 ? v / 40 : 2;
+            o += (size_t)snprintf(out, outlen, "%llu.%llu", first, v - first * 40);
+        } else {
+            o += (size_t)snprintf(out + o, outlen - o, ".%llu", v);
+        }
+        v = 0;
+    }
+}
+
+/* Appends s to out at *o, escaping per RFC 4514; stops when full. */
+static void put_escaped(const uint8_t *s, size_t n, char *out, size_t outlen, size_t *o)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        int esc = strchr(",+\"\\<>;=", c) != NULL || (i == 0 && (c == '#' || c == ' ')) ||
+                  (i == n - 1 && c == ' ');
+        if (c < 0x20 || c == 0x7f) {
+            if (*o + 4 < outlen)
+                *o += (size_t)snprintf(out + *o, outlen - *o, "\\%02x", c);
+            continue;
+        }
+        if (*o + 3 >= outlen)
+            return;
+        if (esc)
+            out[(*o)++] = '\\';
+        out[(*o)++] = (char)c;
+    }
+}
+
+int der_name_string(der_in name, char *out, size_t outlen)
+{
+    der_in seq, rdns[32];
+    uint8_t tag;
+    size_t n = 0, o = 0;
+    if (outlen == 0)
+        return -1;
+    out[0] = '\0';
+    if (der_next(&name, &tag, &seq, NULL) != 0 || tag != DER_SEQUENCE)
+        return -1;
+    while (seq.len && n < 32) {
+        if (der_next(&seq, &tag, &rdns[n], NULL) != 0 || tag != DER_SET)
+            return -1;
+        n++;
+    }
+    for (size_t k = n; k-- > 0;) {
+        der_in set = rdns[k], atv;
+        int first_in_rdn = 1;
+        while (set.len) {
+            der_in oid, val;
+            if (der_next(&set, &tag, &atv, NULL) != 0 || tag != DER_SEQUENCE ||
+                der_next(&atv, &tag, &oid, NULL) != 0 || tag != DER_OID ||
+                der_next(&atv, &tag, &val, NULL) != 0)
+                return -1;
+            char label[64];
+            label[0] = '\0';
+            for (size_t a = 0; a < sizeof name_attrs / sizeof name_attrs[0]; a++)
+                if (oid.len == name_attrs[a].len && memcmp(oid.p, name_attrs[a].oid, oid.len) == 0)
+                    snprintf(label, sizeof label, "%s", name_attrs[a].label);
+            if (!label[0])
+                oid_text(oid, label, sizeof label);
+            if (o + strlen(label) + 3 >= outlen)
+                return -1;
+            if (o)
+                out[o++] = first_in_rdn ? ',' : '+';
+            o += (size_t)snprintf(out + o, outlen - o, "%s=", label);
+            put_escaped(val.p, val.len, out, outlen, &o);
+            out[o] = '\0';
+            first_in_rdn = 0;
+        }
+    }
+    return 0;
 }

@@ -58,6 +58,10 @@ typedef struct der_cert_parts {
 
 int der_cert_split(const uint8_t *cert, size_t len, der_cert_parts *out);
 
+/* A Name (the whole SEQUENCE element) as RFC 4514 text, most specific RDN
+ * first: "CN=x,OU=y,O=z". Unknown attributes appear as dotted OIDs. */
+int der_name_string(der_in name, char *out, size_t outlen);
+
 /* Hex digits of a byte string, lower case, with ':' separators when sep. */
 void der_hex(const uint8_t *p, size_t len, int sep, char *out, size_t outlen);
 

@@ -31,6 +31,7 @@ typedef struct made {
     uint8_t serial[16];
     char pin[45];
     char fingerprint[65];
+    char subject[512];      /* as encoded, RFC 4514 */
     uint8_t *crl;
     size_t crl_len;
 } made;
@@ -153,6 +154,10 @@ static int make_one(const pki_spec *s, size_t i, made *all, const pki_gen_opts *
     }
     if (pki_spki_pin(parts.spki.p, parts.spki.len, m->pin, e) != 0)
         goto out;
+    if (der_name_string(parts.subject, m->subject, sizeof m->subject) != 0) {
+        mp_fail(e, "generated subject does not parse");
+        goto out;
+    }
     uint8_t fp[WC_SHA256_DIGEST_SIZE];
     wc_Sha256Hash(m->der, (word32)m->der_len, fp);
     der_hex(fp, sizeof fp, 0, m->fingerprint, sizeof m->fingerprint);
@@ -310,9 +315,11 @@ static json_t *fixture_json(const pki_spec *s, size_t i, const made *all)
         free(rel);
         json_object_set_new(f, "crl_next_update", iso_json(d->crl_next_update));
     }
-    json_object_set_new(f, "subject", json_string(d->subject));
+    json_object_set_new(f, "subject", json_string(m->subject));
     json_object_set_new(f, "issuer", d->issuer >= 0 ? json_string(s->defs[d->issuer].name)
                                                     : json_string(d->name));
+    json_object_set_new(f, "issuer_subject",
+                        json_string(d->issuer >= 0 ? all[d->issuer].subject : m->subject));
     json_object_set_new(f, "self_signed", json_boolean(d->issuer < 0));
     json_t *sans = json_array();
     for (size_t k = 0; k < d->sans.n; k++)

@@ -211,7 +211,9 @@ int pki_key_private_pem(pki_key *k, char **pem, size_t *len, mp_err *e)
         n = wc_RsaKeyToDer(&k->u.rsa, der, sizeof der);
         type = PRIVATEKEY_TYPE;
     } else if (k->type == PKI_KEY_ED25519) {
-        n = wc_Ed25519KeyToDer(&k->u.ed, der, sizeof der);
+        /* PKCS#8 v1 without the optional public key: wolfSSL's v2 form omits
+         * the BIT STRING's unused-bits octet, which OpenSSL refuses. */
+        n = wc_Ed25519PrivateKeyToDer(&k->u.ed, der, sizeof der);
         type = PKCS8_PRIVATEKEY_TYPE;
     } else {
         n = wc_EccKeyToDer(&k->u.ecc, der, sizeof der);

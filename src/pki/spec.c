@@ -215,7 +215,6 @@ static int define(lua_State *L, pki_role role)
     snprintf(what, sizeof what, "%s{}", role_names[role]);
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    scr_check_known_fields(L, 1, what, known_fields);
 
     const char *name = scr_field_string(L, 1, what, "name", NULL);
     if (!name)
@@ -227,6 +226,7 @@ static int define(lua_State *L, pki_role role)
     if (pki_spec_find(s, name) >= 0)
         return luaL_error(L, "%s: fixture '%s' is defined twice", what, name);
     snprintf(what, sizeof what, "%s{name=\"%s\"}", role_names[role], name);
+    scr_check_known_fields(L, 1, what, known_fields);
 
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 32;

@@ -192,8 +192,8 @@ int fs_dir_is_empty(const char *path)
 char *fs_join(const char *a, const char *b)
 {
     size_t la = strlen(a);
-    while (la > 1 && a[la - 1] == '/')
-        la--;
+    while (la > 0 && a[la - 1] == '/')
+        la--; /* "/" joins as "/b" */
     size_t n = la + 1 + strlen(b) + 1;
     char *s = malloc(n);
     if (s)

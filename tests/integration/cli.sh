@@ -1,1 +1,127 @@
-exit 0
+# The command line: --help and --version, verbs not yet available, every
+# `fixtures` option, and bad input (one clear line on stderr, exit 2, no
+# partial output).
+. "$(dirname "$0")/lib.sh"
+
+run() { # run EXPECTED_EXIT ARGS... ; leaves stdout/stderr in $WORK/out, $WORK/err
+  local want=$1; shift
+  "$MTLSPROBE" "$@" >"$WORK/out" 2>"$WORK/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    fail "mtlsprobe $* exited $got, expected $want; stderr: $(head -c 300 "$WORK/err")"
+    return 1
+  fi
+  ok "mtlsprobe $* exits $want"
+}
+one_error_line() { # the error is a single line naming the problem
+  check "one stderr line for: $1" test "$(wc -l < "$WORK/err")" = 1
+  check "stderr mentions '$1'" grep -qF -- "$1" "$WORK/err"
+}
+
+# top level
+run 0 --help && check "--help lists verbs" grep -q "fixtures.*run\|run " "$WORK/out"
+for v in fixtures run load report serve; do
+  check "--help mentions $v" grep -q "^  $v " "$WORK/out"
+done
+run 0 --version
+check "--version names wolfSSL 5.8+" grep -Eq "^wolfSSL 5\.(8|9|[1-9][0-9])" "$WORK/out"
+check "--version says the assembly speed-ups are on" grep -q "assembly speed-ups: on" "$WORK/out"
+run 2 && check "no verb: usage on stderr" grep -q "usage:" "$WORK/err"
+run 2 frobnicate && one_error_line "unknown verb 'frobnicate'"
+run 2 --frobnicate && one_error_line "unknown option '--frobnicate'"
+for v in run load report serve; do
+  run 2 "$v" && one_error_line "not yet available"
+  run 0 "$v" --help && check "$v --help explains" grep -q "usage: mtlsprobe $v" "$WORK/out"
+done
+
+# fixtures: help and the built-in spec
+run 0 fixtures --help
+for opt in --out --spec --print-spec --key-type --host --seed --now --force --verbose --quiet; do
+  check "fixtures --help documents $opt" grep -q -- "$opt" "$WORK/out"
+done
+run 0 fixtures --print-spec && check "--print-spec prints the default spec" grep -q 'name = "client/key-mismatch"' "$WORK/out"
+cp "$WORK/out" "$WORK/printed.lua"
+
+# defaults, -v timing, -q silence
+cd "$WORK"
+run 0 fixtures -v
+check "default --out is ./mtlsprobe-fixtures" test -f "$WORK/mtlsprobe-fixtures/manifest.json"
+check "-v prints the time" grep -Eq "generated in [0-9.]+ s" "$WORK/out"
+FX=$WORK/mtlsprobe-fixtures
+check "default hosts in server SANs" test "$(mf server/valid sans | jq -c .)" = '["localhost","127.0.0.1","::1"]'
+check "default key type ec-p256" test "$(mf client/valid key_type)" = ec-p256
+run 0 fixtures -q --out "$WORK/quiet" && check "-q prints nothing" test ! -s "$WORK/out"
+
+# existing output needs --force; --force replaces it
+run 2 fixtures --out "$WORK/mtlsprobe-fixtures" && one_error_line "use --force"
+old=$(mf client/valid serial)
+run 0 fixtures --out "$WORK/mtlsprobe-fixtures" --force -q
+check "--force replaced the fixtures" test "$(mf client/valid serial)" != "$old"
+check "no temporary directories left" test -z "$(ls -d "$WORK"/mtlsprobe-fixtures.* 2>/dev/null)"
+
+# --spec with a user's own spec (the printed default plus one fixture)
+cat "$WORK/printed.lua" > "$WORK/mine.lua"
+cat >> "$WORK/mine.lua" <<'LUA'
+client {
+  name = "client/alice",
+  issuer = "ca/intermediate",
+  subject = "CN=alice,OU=payments,O=Example Corp",
+  sans = { "email:alice@example.test", "URI:spiffe://example.test/payments/alice" },
+}
+LUA
+run 0 fixtures --spec "$WORK/mine.lua" --out "$WORK/mine" -q
+FX=$WORK/mine
+check "user fixture generated" test "$(mf client/alice subject)" = "CN=alice,OU=payments,O=Example Corp"
+check "user fixture SAN" grep -q "email:alice@example.test" <<<"$(openssl x509 -in "$FX/client/alice.cert.pem" -noout -ext subjectAltName)"
+check "user fixture verifies" bash -c 'openssl verify -CAfile "$1/trust-bundle.pem" -untrusted "$1/client/alice.chain.pem" -purpose sslclient "$1/client/alice.cert.pem" | grep -q OK' _ "$FX"
+
+# --key-type, --host, --seed, --now
+for kt in ec-p384 rsa-2048 ed25519; do
+  run 0 fixtures --key-type "$kt" --out "$WORK/kt-$kt" -q
+  FX=$WORK/kt-$kt
+  check "--key-type $kt applies to good certificates" test "$(mf client/valid key_type)" = "$kt"
+  check "--key-type $kt leaves deliberate keys alone" test "$(mf client/weak-rsa1024 key_type)" = rsa-1024
+done
+check "ed25519 certificate verifies" bash -c 'openssl verify -CAfile "$1/trust-bundle.pem" -untrusted "$1/client/valid.chain.pem" "$1/client/valid.cert.pem" | grep -q OK' _ "$WORK/kt-ed25519"
+run 2 fixtures --key-type dsa-512 --out "$WORK/x" && one_error_line "unknown --key-type 'dsa-512'"
+
+run 0 fixtures --host gw.example.test --host 10.1.2.3 --out "$WORK/hosts" -q
+FX=$WORK/hosts
+check "--host sets server SANs" test "$(mf server/valid sans | jq -c .)" = '["gw.example.test","10.1.2.3"]'
+check "--host: openssl sees them" grep -q "DNS:gw.example.test, IP Address:10.1.2.3" <<<"$(openssl x509 -in "$FX/server/valid.cert.pem" -noout -ext subjectAltName)"
+run 2 fixtures --host "a b" --out "$WORK/x" && one_error_line "--host 'a b'"
+
+run 0 fixtures --seed 7 --now 2026-01-01T00:00:00Z --out "$WORK/s1" -q
+run 0 fixtures --seed 7 --now 2026-01-01T00:00:00Z --out "$WORK/s2" -q
+run 0 fixtures --seed 8 --now 2026-01-01T00:00:00Z --out "$WORK/s3" -q
+check "same --seed and --now: identical directories" diff -r "$WORK/s1" "$WORK/s2"
+check "another --seed: other keys" bash -c '! cmp -s "$1/client/valid.key.pem" "$2/client/valid.key.pem"' _ "$WORK/s1" "$WORK/s3"
+FX=$WORK/s1
+check "--now anchors validity" test "$(mf client/valid not_before)" = 2025-12-31T23:00:00Z
+check "--now anchors expiry" test "$(mf client/expired not_after)" = 2025-12-31T00:00:00Z
+check "--seed recorded in the manifest" test "$(jq .seed "$FX/manifest.json")" = 7
+run 2 fixtures --seed -1 --out "$WORK/x" && one_error_line "--seed '-1'"
+run 2 fixtures --seed abc --out "$WORK/x" && one_error_line "--seed 'abc'"
+run 2 fixtures --now yesterday --out "$WORK/x" && one_error_line "--now"
+
+# bad input: every failure is one line, exit 2, and leaves no output behind
+run 2 fixtures --bogus && one_error_line "unknown option '--bogus'"
+run 2 fixtures --out && one_error_line "needs a value"
+run 2 fixtures stray && one_error_line "unexpected argument 'stray'"
+run 2 fixtures --spec "$WORK/none.lua" --out "$WORK/x" && one_error_line "does not exist"
+printf 'ca{name="ca/r", trusted=true}\nclient{name="client/x", issuer="ca/r", sans={"IP:999.1.1.1"}}\n' > "$WORK/bad1.lua"
+run 2 fixtures --spec "$WORK/bad1.lua" --out "$WORK/x" && one_error_line "bad1.lua:2:"
+printf 'ca{name="ca/r", trusted=true\n' > "$WORK/bad2.lua"
+run 2 fixtures --spec "$WORK/bad2.lua" --out "$WORK/x" && one_error_line "bad2.lua:2:"
+printf 'ca{name="ca/r", trusted=true}\nlocal x = nil + 1\n' > "$WORK/bad3.lua"
+run 2 fixtures --spec "$WORK/bad3.lua" --out "$WORK/x" && one_error_line "bad3.lua:2: attempt to perform arithmetic"
+check "no output from failed runs" test ! -e "$WORK/x"
+: > "$WORK/blocker"
+run 2 fixtures --out "$WORK/blocker/fx" && one_error_line "$WORK/blocker"
+mkdir -p "$WORK/ro"; chmod 555 "$WORK/ro"
+if [ "$(id -u)" != 0 ]; then
+  run 2 fixtures --out "$WORK/ro/fx" && one_error_line "Permission denied"
+fi
+run 2 fixtures --out "$WORK/blocker" --force && one_error_line "not a directory"
+
+finish

@@ -31,12 +31,28 @@ const char *pki_hash_name(pki_hash h)
 }
 
 /* wolfCrypt's signature type and the AlgorithmIdentifier a CRL must repeat
- * inside its TBS. */
+ * inside its TBS, per signer key family and hash. */
+static const struct {
+    int key_type; /* RSA_TYPE, ECC_TYPE */
+    pki_hash hash;
+    int ctc;
+    const char *oid;
+} sig_algs[] = {
+    { RSA_TYPE, PKI_HASH_SHA256, CTC_SHA256wRSA, "1.2.840.113549.1.1.11" },
+    { RSA_TYPE, PKI_HASH_SHA1, CTC_SHAwRSA, "1.2.840.113549.1.1.5" },
+    { RSA_TYPE, PKI_HASH_SHA384, CTC_SHA384wRSA, "1.2.840.113549.1.1.12" },
+    { RSA_TYPE, PKI_HASH_SHA512, CTC_SHA512wRSA, "1.2.840.113549.1.1.13" },
+    { ECC_TYPE, PKI_HASH_SHA256, CTC_SHA256wECDSA, "1.2.840.10045.4.3.2" },
+    { ECC_TYPE, PKI_HASH_SHA1, CTC_SHAwECDSA, "1.2.840.10045.4.1" },
+    { ECC_TYPE, PKI_HASH_SHA384, CTC_SHA384wECDSA, "1.2.840.10045.4.3.3" },
+    { ECC_TYPE, PKI_HASH_SHA512, CTC_SHA512wECDSA, "1.2.840.10045.4.3.4" },
+};
+
 static int sig_type(const pki_key *signer, pki_hash h, const char **oid,
                     int *null_params, mp_err *e)
 {
     int kt = pki_key_wc_type(signer);
-    *null_params = 0;
+    *null_params = kt == RSA_TYPE; /* RSA AlgorithmIdentifiers carry NULL */
     if (kt == ED25519_TYPE) {
         if (h != PKI_HASH_SHA256)
             return mp_fail(e, "Ed25519 signatures have no choice of hash (got %s)",
@@ -44,21 +60,13 @@ static int sig_type(const pki_key *signer, pki_hash h, const char **oid,
         *oid = "1.3.101.112";
         return CTC_ED25519;
     }
-    if (kt == RSA_TYPE) {
-        *null_params = 1;
-        switch (h) {
-        case PKI_HASH_SHA1: *oid = "1.2.840.113549.1.1.5"; return CTC_SHAwRSA;
-        case PKI_HASH_SHA384: *oid = "1.2.840.113549.1.1.12"; return CTC_SHA384wRSA;
-        case PKI_HASH_SHA512: *oid = "1.2.840.113549.1.1.13"; return CTC_SHA512wRSA;
-        default: *oid = "1.2.840.113549.1.1.11"; return CTC_SHA256wRSA;
+    for (size_t i = 0; i < sizeof sig_algs / sizeof sig_algs[0]; i++) {
+        if (sig_algs[i].key_type == kt && sig_algs[i].hash == h) {
+            *oid = sig_algs[i].oid;
+            return sig_algs[i].ctc;
         }
     }
-    switch (h) {
-    case PKI_HASH_SHA1: *oid = "1.2.840.10045.4.1"; return CTC_SHAwECDSA;
-    case PKI_HASH_SHA384: *oid = "1.2.840.10045.4.3.3"; return CTC_SHA384wECDSA;
-    case PKI_HASH_SHA512: *oid = "1.2.840.10045.4.3.4"; return CTC_SHA512wECDSA;
-    default: *oid = "1.2.840.10045.4.3.2"; return CTC_SHA256wECDSA;
-    }
+    return mp_fail(e, "no signature algorithm for this key and %s", pki_hash_name(h)), 0;
 }
 
 /* "CN=a,O=b" into wolfCrypt's CertName. Commas inside a value are written

@@ -115,6 +115,41 @@ START_TEST(chain_verifies_for_each_key_type)
 }
 END_TEST
 
+START_TEST(every_signature_hash_verifies)
+{
+    static const pki_key_type types[] = { PKI_KEY_EC_P384, PKI_KEY_RSA_2048 };
+    static const pki_hash hashes[] = { PKI_HASH_SHA256, PKI_HASH_SHA384, PKI_HASH_SHA512 };
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t h = 0; h < 3; h++) {
+            made ca, leaf;
+            make(&ca, types[i], "CN=Hash CA", NULL, 1, 1, PKI_HASH_SHA256);
+            make(&leaf, PKI_KEY_EC_P256, "CN=leaf", &ca, 0, 2, hashes[h]);
+            ck_assert_msg(cm_verify(&ca, NULL, 0, &leaf) == WOLFSSL_SUCCESS, "%s with %s",
+                          pki_key_type_name(types[i]), pki_hash_name(hashes[h]));
+            unmake(&leaf);
+            unmake(&ca);
+        }
+    }
+    /* Ed25519 has no choice of hash: asking for one is an error. */
+    made ca;
+    mp_err e;
+    make(&ca, PKI_KEY_ED25519, "CN=Ed CA", NULL, 1, 1, PKI_HASH_SHA256);
+    pki_key k;
+    ck_assert_int_eq(pki_key_generate(&k, PKI_KEY_EC_P256, &rng, &e), 0);
+    uint8_t serial[1] = { 5 };
+    pki_cert_params p = { .subject = "CN=x", .key = &k, .issuer_cert = ca.der,
+                          .issuer_cert_len = ca.len, .issuer_key = &ca.key, .not_before = 0,
+                          .not_after = 86400, .serial = serial, .serial_len = 1,
+                          .pathlen = -1, .hash = PKI_HASH_SHA1 };
+    uint8_t *der = NULL;
+    size_t len;
+    ck_assert_int_eq(pki_cert_make(&p, &rng, &der, &len, NULL, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "Ed25519"));
+    pki_key_free(&k);
+    unmake(&ca);
+}
+END_TEST
+
 START_TEST(foreign_ca_is_refused)
 {
     made ca, other, leaf;
@@ -302,6 +337,7 @@ static Suite *make_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, chain_verifies_for_each_key_type);
+    tcase_add_test(tc, every_signature_hash_verifies);
     tcase_add_test(tc, foreign_ca_is_refused);
     tcase_add_test(tc, crl_revokes_only_listed_serials);
     tcase_add_test(tc, seeded_keys_are_reproducible);

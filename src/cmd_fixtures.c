@@ -97,8 +97,9 @@ int cmd_fixtures(int argc, char **argv)
             char *end;
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-') {
-                cmd_error("fixtures", "--seed '%s' is not a non-negative integer", optarg);
+            if (errno || end == optarg || *end || optarg[0] == '-' || v > INT64_MAX) {
+                cmd_error("fixtures", "--seed '%s' is not an integer from 0 to %" PRId64,
+                          optarg, INT64_MAX);
                 return MP_EXIT_USAGE;
             }
             seed = v;

@@ -5,12 +5,15 @@
 #include "pki/cert.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
+
+#include "util/timeutil.h"
 
 static const char *const hash_names[] = { "sha256", "sha1", "sha384", "sha512" };
 
@@ -151,16 +154,26 @@ static int parse_subject(const char *s, CertName *n, mp_err *e)
     return 0;
 }
 
-static void set_date(byte *dst, int *dst_len, int64_t t)
+/* wolfCrypt takes pre-encoded dates (tag, length, value). Failing here must
+ * stop generation: left unset, wolfCrypt would fall back to its own default
+ * validity and an "expired" fixture could come out valid. */
+static int set_date(byte *dst, int *dst_len, int64_t t, mp_err *e)
 {
     der_buf b;
     der_init(&b);
     der_time(&b, t);
-    if (!b.failed && b.len <= CTC_DATE_SIZE) {
+    int rc = 0;
+    if (b.failed || b.len > CTC_DATE_SIZE) {
+        char iso[21];
+        tm_format_iso(t, iso);
+        rc = mp_fail(e, "validity date %lld (%s) cannot be encoded (years 1950..9999)",
+                     (long long)t, iso);
+    } else {
         memcpy(dst, b.p, b.len);
         *dst_len = (int)b.len;
     }
     der_free(&b);
+    return rc;
 }
 
 int pki_cert_make(const pki_cert_params *p, WC_RNG *rng, uint8_t **der,
@@ -198,8 +211,9 @@ int pki_cert_make(const pki_cert_params *p, WC_RNG *rng, uint8_t **der,
     }
     memcpy(c->serial, p->serial, p->serial_len);
     c->serialSz = (int)p->serial_len;
-    set_date(c->beforeDate, &c->beforeDateSz, p->not_before);
-    set_date(c->afterDate, &c->afterDateSz, p->not_after);
+    if (set_date(c->beforeDate, &c->beforeDateSz, p->not_before, e) != 0 ||
+        set_date(c->afterDate, &c->afterDateSz, p->not_after, e) != 0)
+        goto fail_quiet;
 
     c->basicConstSet = 1;
     c->basicConstCrit = 1;
@@ -284,7 +298,9 @@ static int general_name(der_buf *b, const char *name, int cidr, mp_err *e)
         return mp_fail(e, "empty name '%s'", name);
     if (kind == 0) {
         uint8_t tmp[16];
-        kind = (inet_pton(AF_INET, v, tmp) == 1 || inet_pton(AF_INET6, v, tmp) == 1) ? 7 : 2;
+        /* In name constraints a bare "10.0.0.0/8" is an address range. */
+        kind = (inet_pton(AF_INET, v, tmp) == 1 || inet_pton(AF_INET6, v, tmp) == 1 ||
+                (cidr && strchr(v, '/'))) ? 7 : 2;
     }
     if (kind != 7) {
         der_tlv(b, (uint8_t)(DER_CTX | kind), v, strlen(v));
@@ -310,13 +326,16 @@ static int general_name(der_buf *b, const char *name, int cidr, mp_err *e)
         long prefix = (long)iplen * 8;
         if (slash) {
             char *end;
+            errno = 0;
             prefix = strtol(slash + 1, &end, 10);
-            if (*end || prefix < 0 || prefix > (long)iplen * 8)
+            if (end == slash + 1 || *end || errno || prefix < 0 || prefix > (long)iplen * 8)
                 return mp_fail(e, "bad prefix length in '%s'", name);
         }
         for (size_t i = 0; i < iplen; i++) {
             long bits = prefix - (long)i * 8;
             ip[iplen + i] = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+            if (ip[i] & ~ip[iplen + i])
+                return mp_fail(e, "'%s' has address bits set beyond its prefix", name);
         }
         iplen *= 2;
     }

@@ -3,10 +3,13 @@
  * linear and avoids computing lengths twice. */
 #include "pki/der.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "util/timeutil.h"
 
 void der_init(der_buf *b)
 {
@@ -47,7 +50,7 @@ void der_raw(der_buf *b, const void *data, size_t len)
     b->len += len;
 }
 
-static size_t len_header(size_t len, uint8_t out[5])
+static size_t len_header(size_t len, uint8_t out[9])
 {
     if (len < 0x80) {
         out[0] = (uint8_t)len;
@@ -64,7 +67,7 @@ static size_t len_header(size_t len, uint8_t out[5])
 
 void der_tlv(der_buf *b, uint8_t tag, const void *data, size_t len)
 {
-    uint8_t hdr[6];
+    uint8_t hdr[10];
     hdr[0] = tag;
     size_t hl = 1 + len_header(len, hdr + 1);
     der_raw(b, hdr, hl);
@@ -80,7 +83,7 @@ void der_end(der_buf *b, uint8_t tag, size_t start)
 {
     if (b->failed || start > b->len)
         return;
-    uint8_t hdr[6];
+    uint8_t hdr[10];
     hdr[0] = tag;
     size_t hl = 1 + len_header(b->len - start, hdr + 1);
     if (reserve(b, hl) != 0)
@@ -142,7 +145,12 @@ void der_oid(der_buf *b, const char *dotted)
             b->failed = 1;
             return;
         }
+        errno = 0;
         arcs[n++] = strtoull(p, &end, 10);
+        if (errno) { /* an arc beyond 64 bits */
+            b->failed = 1;
+            return;
+        }
         p = end;
         if (*p == '.' && p[1])
             p++;
@@ -151,7 +159,8 @@ void der_oid(der_buf *b, const char *dotted)
             return;
         }
     }
-    if (n < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39) || *p) {
+    if (n < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39) ||
+        arcs[1] > (~0ULL - 80) || *p) {
         b->failed = 1;
         return;
     }
@@ -166,17 +175,17 @@ void der_time(der_buf *b, int64_t epoch)
 {
     time_t t = (time_t)epoch;
     struct tm tm;
-    char s[20];
-    gmtime_r(&t, &tm);
-    int year = tm.tm_year + 1900;
-    if (year >= 1950 && year < 2050) {
-        /* UTCTime is the two-digit-year form by definition (RFC 5280). */
-        strftime(s, sizeof s, "%Y%m%d%H%M%SZ", &tm);
-        der_tlv(b, DER_UTCTIME, s + 2, strlen(s + 2));
-    } else {
-        strftime(s, sizeof s, "%Y%m%d%H%M%SZ", &tm);
-        der_tlv(b, DER_GENTIME, s, strlen(s));
+    char s[32];
+    if (!tm_in_range(epoch) || !gmtime_r(&t, &tm) ||
+        strftime(s, sizeof s, "%Y%m%d%H%M%SZ", &tm) != 15) {
+        b->failed = 1; /* RFC 5280 times need a four-digit year */
+        return;
     }
+    int year = tm.tm_year + 1900;
+    if (year >= 1950 && year < 2050) /* UTCTime: the two-digit-year form */
+        der_tlv(b, DER_UTCTIME, s + 2, 13);
+    else
+        der_tlv(b, DER_GENTIME, s, 15);
 }
 
 int der_next(der_in *in, uint8_t *tag, der_in *content, der_in *whole)
@@ -306,24 +315,26 @@ static void oid_text(der_in oid, char *out, size_t outlen)
     }
 }
 
-/* Appends s to out at *o, escaping per RFC 4514; stops when full. */
-static void put_escaped(const uint8_t *s, size_t n, char *out, size_t outlen, size_t *o)
+/* Appends s to out at *o, escaping per RFC 4514; -1 when out is full. */
+static int put_escaped(const uint8_t *s, size_t n, char *out, size_t outlen, size_t *o)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
         int esc = strchr(",+\"\\<>;=", c) != NULL || (i == 0 && (c == '#' || c == ' ')) ||
                   (i == n - 1 && c == ' ');
         if (c < 0x20 || c == 0x7f) {
-            if (*o + 4 < outlen)
-                *o += (size_t)snprintf(out + *o, outlen - *o, "\\%02x", c);
+            if (*o + 4 >= outlen)
+                return -1;
+            *o += (size_t)snprintf(out + *o, outlen - *o, "\\%02x", c);
             continue;
         }
         if (*o + 3 >= outlen)
-            return;
+            return -1;
         if (esc)
             out[(*o)++] = '\\';
         out[(*o)++] = (char)c;
     }
+    return 0;
 }
 
 int der_name_string(der_in name, char *out, size_t outlen)
@@ -336,8 +347,8 @@ int der_name_string(der_in name, char *out, size_t outlen)
     out[0] = '\0';
     if (der_next(&name, &tag, &seq, NULL) != 0 || tag != DER_SEQUENCE)
         return -1;
-    while (seq.len && n < 32) {
-        if (der_next(&seq, &tag, &rdns[n], NULL) != 0 || tag != DER_SET)
+    while (seq.len) {
+        if (n == 32 || der_next(&seq, &tag, &rdns[n], NULL) != 0 || tag != DER_SET)
             return -1;
         n++;
     }
@@ -362,7 +373,10 @@ int der_name_string(der_in name, char *out, size_t outlen)
             if (o)
                 out[o++] = first_in_rdn ? ',' : '+';
             o += (size_t)snprintf(out + o, outlen - o, "%s=", label);
-            put_escaped(val.p, val.len, out, outlen, &o);
+            if (put_escaped(val.p, val.len, out, outlen, &o) != 0) {
+                out[o] = '\0';
+                return -1;
+            }
             out[o] = '\0';
             first_in_rdn = 0;
         }

@@ -31,7 +31,7 @@ typedef struct made {
     uint8_t serial[16];
     char pin[45];
     char fingerprint[65];
-    char subject[512];      /* as encoded, RFC 4514 */
+    char subject[4096];     /* as encoded, RFC 4514 */
     uint8_t *crl;
     size_t crl_len;
 } made;
@@ -41,10 +41,16 @@ static int rng_for(WC_RNG *rng, const pki_gen_opts *o, const char *purpose,
 {
     if (!o->seeded)
         return pki_rng_init(rng, NULL, 0, e);
-    uint8_t buf[512];
-    int n = snprintf((char *)buf, sizeof buf, "mtlsprobe-fixtures/%s/%llu/%s", purpose,
-                     (unsigned long long)o->seed, name);
-    return pki_rng_init(rng, buf, (size_t)n, e);
+#define SEED_FMT "mtlsprobe-fixtures/%s/%llu/%s"
+    int n = snprintf(NULL, 0, SEED_FMT, purpose, (unsigned long long)o->seed, name);
+    char *buf = n > 0 ? malloc((size_t)n + 1) : NULL;
+    if (!buf)
+        return mp_fail(e, "out of memory");
+    snprintf(buf, (size_t)n + 1, SEED_FMT, purpose, (unsigned long long)o->seed, name);
+#undef SEED_FMT
+    int rc = pki_rng_init(rng, (const uint8_t *)buf, (size_t)n, e);
+    free(buf);
+    return rc;
 }
 
 /* Extensions from the spec plus those built from named fields. The DER
@@ -155,7 +161,7 @@ static int make_one(const pki_spec *s, size_t i, made *all, const pki_gen_opts *
     if (pki_spki_pin(parts.spki.p, parts.spki.len, m->pin, e) != 0)
         goto out;
     if (der_name_string(parts.subject, m->subject, sizeof m->subject) != 0) {
-        mp_fail(e, "generated subject does not parse");
+        mp_fail(e, "subject is too long to record (over %zu characters)", sizeof m->subject);
         goto out;
     }
     uint8_t fp[WC_SHA256_DIGEST_SIZE];
@@ -407,9 +413,9 @@ static int write_all(const pki_spec *s, const made *all, const pki_gen_opts *o,
         }
         if (ok && d->trusted)
             ok = ob_add(&trust, cert.p, cert.len) == 0;
-        char line[600];
-        int ll = snprintf(line, sizeof line, "sha256/%s  %s\n", m->pin, d->name);
-        ok = ok && ob_add(&pins, line, (size_t)ll) == 0;
+        ok = ok && ob_add(&pins, "sha256/", 7) == 0 && ob_add(&pins, m->pin, strlen(m->pin)) == 0 &&
+             ob_add(&pins, "  ", 2) == 0 && ob_add(&pins, d->name, strlen(d->name)) == 0 &&
+             ob_add(&pins, "\n", 1) == 0;
         free(cert.p);
         free(chain.p);
         if (!ok) {
@@ -468,7 +474,8 @@ static int publish(const char *tmp, const pki_gen_opts *o, mp_err *e)
     const char *out = o->out_dir;
     if (fs_exists(out)) {
         char old[4096];
-        snprintf(old, sizeof old, "%s.old-%ld", out, (long)getpid());
+        if (snprintf(old, sizeof old, "%s.old-%ld", out, (long)getpid()) >= (int)sizeof old)
+            return mp_fail(e, "--out path is too long");
         if (rename(out, old) != 0)
             return mp_fail(e, "cannot replace %s: %s", out, strerror(errno));
         if (rename(tmp, out) != 0) {
@@ -504,7 +511,8 @@ int pki_generate(const pki_spec *s, const pki_gen_opts *o, pki_gen_stats *st, mp
     if (fs_mkdirs_for(o->out_dir, 0755, e) != 0)
         return -1;
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o->out_dir, (long)getpid());
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o->out_dir, (long)getpid()) >= (int)sizeof tmp)
+        return mp_fail(e, "--out path is too long");
     if (fs_remove_tree(tmp, e) != 0)
         return -1;
     if (mkdir(tmp, 0755) != 0)

@@ -34,6 +34,25 @@ static char *xstrdup(lua_State *L, const char *s)
     return d;
 }
 
+static void strlist_free(pki_strlist *l);
+
+static void def_free(pki_fixture_def *d)
+{
+    char *strs[] = { d->name, d->where, d->subject, d->key_usage, d->eku,
+                     d->ocsp_url, d->crl_url, d->defect, d->description,
+                     d->expect, d->severity, d->verify_error };
+    for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
+        free(strs[k]);
+    strlist_free(&d->sans);
+    strlist_free(&d->nc_permitted);
+    strlist_free(&d->nc_excluded);
+    for (size_t k = 0; k < d->n_exts; k++) {
+        free(d->exts[k].oid);
+        free(d->exts[k].der);
+    }
+    memset(d, 0, sizeof *d);
+}
+
 static void strlist_free(pki_strlist *l)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -53,14 +72,20 @@ static void strlist_add(lua_State *L, pki_strlist *l, const char *s)
     l->n++;
 }
 
-/* Reads an array of strings at the top of the stack into l, and pops it. */
+/* Reads an array of strings at the top of the stack into l, and pops it.
+ * Every element is checked before anything is allocated, so a Lua error
+ * cannot strand a half-built list. */
 static void read_strlist(lua_State *L, const char *what, const char *field,
                          pki_strlist *l)
 {
-    int n = (int)luaL_len(L, -1);
+    int n = (int)lua_rawlen(L, -1);
     for (int i = 1; i <= n; i++) {
-        if (lua_geti(L, -1, i) != LUA_TSTRING)
+        if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
             luaL_error(L, "%s: %s[%d] must be a string", what, field, i);
+        lua_pop(L, 1);
+    }
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
         strlist_add(L, l, lua_tostring(L, -1));
         lua_pop(L, 1);
     }
@@ -72,7 +97,7 @@ static void read_strlist(lua_State *L, const char *what, const char *field,
 static char *read_usage(lua_State *L, const char *what, const char *field,
                         const char *def)
 {
-    int t = lua_getfield(L, 1, field);
+    int t = scr_rawfield(L, 1, field);
     if (t == LUA_TNIL) {
         lua_pop(L, 1);
         return xstrdup(L, def);
@@ -106,10 +131,13 @@ static char *read_usage(lua_State *L, const char *what, const char *field,
 static int64_t read_time(lua_State *L, int idx, const char *what, const char *field,
                          int64_t now, const char *def)
 {
-    int t = lua_getfield(L, idx, field);
+    int t = scr_rawfield(L, idx, field);
     int64_t v;
     if (t == LUA_TNUMBER && lua_isinteger(L, -1)) {
         v = lua_tointeger(L, -1);
+        if (!tm_in_range(v))
+            luaL_error(L, "%s: field '%s': time %I is outside 1950..9999", what, field,
+                       (lua_Integer)v);
     } else if (t == LUA_TSTRING || t == LUA_TNIL) {
         const char *s = t == LUA_TNIL ? def : lua_tostring(L, -1);
         mp_err e;
@@ -126,7 +154,7 @@ static int64_t read_time(lua_State *L, int idx, const char *what, const char *fi
 
 static int valid_name(const char *n)
 {
-    if (!*n || *n == '/' || strstr(n, "..") || strstr(n, "//") || n[strlen(n) - 1] == '/')
+    if (!*n || strlen(n) > 128 || *n == '/' || strstr(n, "..") || strstr(n, "//") || n[strlen(n) - 1] == '/')
         return 0;
     for (const char *p = n; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("._-/", *p))
@@ -145,9 +173,9 @@ static int hexval(int c)
 static void read_extensions(lua_State *L, const char *what, pki_fixture_def *d)
 {
     static const char *const known[] = { "oid", "critical", "hex", "der", NULL };
-    int n = (int)luaL_len(L, -1);
+    int n = (int)lua_rawlen(L, -1);
     for (int i = 1; i <= n; i++) {
-        if (lua_geti(L, -1, i) != LUA_TTABLE)
+        if (lua_rawgeti(L, -1, i) != LUA_TTABLE)
             luaL_error(L, "%s: extensions[%d] must be a table {oid=..., hex=...}", what, i);
         if (d->n_exts >= PKI_MAX_EXTS - 3) /* room for CDP, AIA, name constraints */
             luaL_error(L, "%s: at most %d extensions", what, PKI_MAX_EXTS - 3);
@@ -168,10 +196,12 @@ static void read_extensions(lua_State *L, const char *what, pki_fixture_def *d)
         d->n_exts++;
         size_t len = 0;
         const char *hex = scr_field_string(L, -1, what, "hex", NULL);
-        lua_getfield(L, -1, "der");
-        const char *raw = lua_isstring(L, -1) ? lua_tolstring(L, -1, &len) : NULL;
+        scr_rawfield(L, -1, "der");
+        const char *raw = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
         if ((hex == NULL) == (raw == NULL))
             luaL_error(L, "%s: extensions[%d] needs exactly one of hex or der", what, i);
+        if (raw && len == 0)
+            luaL_error(L, "%s: extensions[%d]: der must not be empty", what, i);
         if (hex) {
             size_t hl = strlen(hex);
             if (hl == 0 || hl % 2)
@@ -211,7 +241,7 @@ static int define(lua_State *L, pki_role role)
     load_ctx *ctx = lua_touserdata(L, lua_upvalueindex(1));
     pki_spec *s = ctx->spec;
     const pki_spec_opts *o = ctx->opts;
-    char what[96];
+    char what[192];
     snprintf(what, sizeof what, "%s{}", role_names[role]);
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
@@ -221,14 +251,26 @@ static int define(lua_State *L, pki_role role)
         return luaL_error(L, "%s: field 'name' is required (for example \"%s/alice\")",
                           what, role_names[role]);
     if (!valid_name(name))
-        return luaL_error(L, "%s: name '%s' may hold only letters, digits, '.', '_', "
-                             "'-' and single '/' separators", what, name);
+    {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s: name '%.40s%s' must be 1 to 128 characters: letters, "
+                 "digits, '.', '_', '-' and single '/' separators", what, name,
+                 strlen(name) > 40 ? "..." : "");
+        return luaL_error(L, "%s", msg);
+    }
     if (pki_spec_find(s, name) >= 0)
         return luaL_error(L, "%s: fixture '%s' is defined twice", what, name);
     snprintf(what, sizeof what, "%s{name=\"%s\"}", role_names[role], name);
     scr_check_known_fields(L, 1, what, known_fields);
 
-    if (s->n == s->cap) {
+    /* A definition is filled in a pending slot and counted only when
+     * complete: a spec that catches our error with pcall() must not leave a
+     * half-built fixture behind. */
+    if (s->pending) {
+        def_free(&s->defs[s->n]);
+        s->pending = 0;
+    }
+    if (s->n + 1 >= s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 32;
         pki_fixture_def *nd = realloc(s->defs, cap * sizeof *nd);
         if (!nd)
@@ -236,8 +278,9 @@ static int define(lua_State *L, pki_role role)
         s->defs = nd;
         s->cap = cap;
     }
-    pki_fixture_def *d = &s->defs[s->n++];
+    pki_fixture_def *d = &s->defs[s->n];
     memset(d, 0, sizeof *d);
+    s->pending = 1;
     d->issuer = -1;
     d->pathlen = -1;
     d->revoke_reason = -1;
@@ -250,7 +293,7 @@ static int define(lua_State *L, pki_role role)
     const char *issuer = scr_field_string(L, 1, what, "issuer", NULL);
     if (issuer) {
         int idx = pki_spec_find(s, issuer);
-        if (idx < 0 || idx == (int)s->n - 1)
+        if (idx < 0)
             return luaL_error(L, "%s: issuer '%s' is not defined above (define a CA "
                                  "before what it signs)", what, issuer);
         if (!s->defs[idx].is_ca)
@@ -327,15 +370,22 @@ static int define(lua_State *L, pki_role role)
         if (scr_field_table(L, -1, what, "excluded"))
             read_strlist(L, what, "name_constraints.excluded", &d->nc_excluded);
         lua_pop(L, 1);
-        if (d->nc_permitted.n + d->nc_excluded.n == 0)
-            return luaL_error(L, "%s: name_constraints needs permitted or excluded names", what);
+        der_buf b;
+        der_init(&b);
+        mp_err e;
+        int rc = pki_name_constraints(&b, (const char *const *)d->nc_permitted.v,
+                                      d->nc_permitted.n, (const char *const *)d->nc_excluded.v,
+                                      d->nc_excluded.n, &e);
+        der_free(&b);
+        if (rc != 0)
+            return luaL_error(L, "%s: name_constraints: %s", what, e.msg);
     }
     if (scr_field_table(L, 1, what, "extensions"))
         read_extensions(L, what, d);
     d->ocsp_url = xstrdup(L, scr_field_string(L, 1, what, "ocsp_url", NULL));
     d->crl_url = xstrdup(L, scr_field_string(L, 1, what, "crl_url", NULL));
 
-    int t = lua_getfield(L, 1, "revoked");
+    int t = scr_rawfield(L, 1, "revoked");
     if (t == LUA_TBOOLEAN) {
         d->revoked = lua_toboolean(L, -1);
         if (d->revoked)
@@ -393,6 +443,8 @@ static int define(lua_State *L, pki_role role)
     d->severity = xstrdup(L, sev);
     d->verify_error = xstrdup(L, scr_field_string(L, 1, what, "verify_error", NULL));
 
+    s->n++;
+    s->pending = 0;
     lua_pushstring(L, d->name);
     return 1;
 }
@@ -472,21 +524,10 @@ int pki_spec_load_text(pki_spec *s, const char *text, size_t len, const char *na
 
 void pki_spec_free(pki_spec *s)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        pki_fixture_def *d = &s->defs[i];
-        char *strs[] = { d->name, d->where, d->subject, d->key_usage, d->eku,
-                         d->ocsp_url, d->crl_url, d->defect, d->description,
-                         d->expect, d->severity, d->verify_error };
-        for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
-            free(strs[k]);
-        strlist_free(&d->sans);
-        strlist_free(&d->nc_permitted);
-        strlist_free(&d->nc_excluded);
-        for (size_t k = 0; k < d->n_exts; k++) {
-            free(d->exts[k].oid);
-            free(d->exts[k].der);
-        }
-    }
+    for (size_t i = 0; i < s->n; i++)
+        def_free(&s->defs[i]);
+    if (s->pending)
+        def_free(&s->defs[s->n]);
     free(s->defs);
     memset(s, 0, sizeof *s);
 }

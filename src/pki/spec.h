@@ -68,6 +68,7 @@ typedef struct pki_spec {
     pki_fixture_def *defs;
     size_t n;
     size_t cap;
+    int pending; /* defs[n] is being filled by a ca{}/server{}/client{} call */
 } pki_spec;
 
 typedef struct pki_spec_opts {

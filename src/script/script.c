@@ -6,12 +6,22 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Errors raised with a non-string value (error({...})) carry no position;
+ * add the raiser's file:line so every message says where to look. */
 static int msg_handler(lua_State *L)
 {
     if (lua_type(L, 1) != LUA_TSTRING) {
+        /* Level 1 is error() itself, a C function; find the Lua caller. */
+        lua_Debug ar;
+        int level = 1;
+        while (lua_getstack(L, level, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline <= 0)
+            level++;
+        luaL_where(L, level);
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-            return 1;
-        lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+            lua_concat(L, 2);
+        else
+            lua_pushfstring(L, "%s(error object is a %s value)", lua_tostring(L, -1),
+                            luaL_typename(L, 1));
     }
     return 1;
 }
@@ -100,10 +110,16 @@ void scr_check_known_fields(lua_State *L, int idx, const char *what,
     }
 }
 
+int scr_rawfield(lua_State *L, int idx, const char *field)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, field);
+    return lua_rawget(L, idx);
+}
+
 static int field_type(lua_State *L, int idx, const char *field)
 {
-    lua_getfield(L, idx, field);
-    return lua_type(L, -1);
+    return scr_rawfield(L, idx, field);
 }
 
 const char *scr_field_string(lua_State *L, int idx, const char *what,

@@ -20,7 +20,12 @@ int scr_run_file(lua_State *L, const char *path, mp_err *e);
 int scr_run_buffer(lua_State *L, const char *buf, size_t len, const char *name,
                    mp_err *e);
 
+/* Pushes t[field] without metamethods and returns its type. Raw access means
+ * a string read from the table stays anchored by the table itself. */
+int scr_rawfield(lua_State *L, int idx, const char *field);
+
 /* Helpers for C functions called from Lua with a table argument at `idx`.
+ * All read fields raw (see scr_rawfield).
  * On a bad value they raise a Lua error that names the caller's file:line,
  * the field and what was expected. `what` names the table ("client{}"). */
 void scr_check_known_fields(lua_State *L, int idx, const char *what,

@@ -105,6 +105,8 @@ fail: {
 
 int fs_mkdirs(const char *path, mode_t mode, mp_err *e)
 {
+    if (!*path)
+        return mp_fail(e, "empty directory name");
     char *p = strdup(path);
     if (!p)
         return mp_fail(e, "out of memory");

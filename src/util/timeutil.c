@@ -4,6 +4,7 @@
 #include "util/timeutil.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +57,12 @@ int tm_parse_instant(const char *s, int64_t *epoch, mp_err *e)
         return mp_fail(e, "empty time");
     if (s[0] == '@') {
         char *end;
+        errno = 0;
         long long v = strtoll(s + 1, &end, 10);
-        if (end == s + 1 || *end)
+        if (end == s + 1 || *end || errno)
             return mp_fail(e, "invalid time '%s' (expected @SECONDS)", s);
+        if (!tm_in_range(v))
+            return mp_fail(e, "time '%s' is outside 1950..9999", s);
         *epoch = v;
         return 0;
     }
@@ -89,10 +93,19 @@ int tm_parse_instant(const char *s, int64_t *epoch, mp_err *e)
                   strcmp(rest, "+00:00") == 0);
         }
     }
-    if (!ok || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+    struct tm want = tm;
+    int64_t t = ok ? (int64_t)timegm(&tm) : 0;
+    struct tm back;
+    time_t tt = (time_t)t;
+    /* timegm() normalises 2026-02-31 to March 3rd; a round trip catches it. */
+    if (!ok || !gmtime_r(&tt, &back) || back.tm_year != want.tm_year ||
+        back.tm_mon != want.tm_mon || back.tm_mday != want.tm_mday ||
+        back.tm_hour != want.tm_hour || back.tm_min != want.tm_min ||
+        back.tm_sec != want.tm_sec)
         return mp_fail(e, "invalid time '%s' (expected UTC like 2026-01-01T00:00:00Z, or @SECONDS)", s);
-    *epoch = (int64_t)timegm(&tm);
+    if (!tm_in_range(t))
+        return mp_fail(e, "time '%s' is outside 1950..9999", s);
+    *epoch = t;
     return 0;
 }
 
@@ -117,16 +130,25 @@ int tm_parse_relative(const char *s, int64_t now, int64_t *epoch, mp_err *e)
     mp_err sub;
     if (tm_parse_duration(p + 1, &ms, &sub) != 0)
         return mp_fail(e, "invalid time '%s' (examples: now, -1h, +90d, 2026-01-01T00:00:00Z)", s);
-    *epoch = now + sign * (ms / 1000);
+    int64_t t = now + sign * (ms / 1000);
+    if (!tm_in_range(t))
+        return mp_fail(e, "time '%s' is outside 1950..9999", s);
+    *epoch = t;
     return 0;
+}
+
+int tm_in_range(int64_t t)
+{
+    return t >= TM_MIN_EPOCH && t <= TM_MAX_EPOCH;
 }
 
 void tm_format_iso(int64_t epoch, char out[21])
 {
     time_t t = (time_t)epoch;
     struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!tm_in_range(epoch) || !gmtime_r(&t, &tm) ||
+        strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 21, "invalid");
 }
 
 int64_t tm_now(void)

@@ -20,7 +20,16 @@ int tm_parse_instant(const char *s, int64_t *epoch, mp_err *e);
  * or anything tm_parse_instant takes. */
 int tm_parse_relative(const char *s, int64_t now, int64_t *epoch, mp_err *e);
 
-/* "2026-01-01T00:00:00Z"; out must hold 21 bytes. */
+/* The instants certificates can carry, 1950-01-01 to 9999-12-31 (RFC 5280
+ * UTCTime and four-digit GeneralizedTime). Every parser below refuses others. */
+#define TM_MIN_EPOCH (-631152000LL)
+#define TM_MAX_EPOCH 253402300799LL
+
+/* 1 if t lies in [TM_MIN_EPOCH, TM_MAX_EPOCH]. */
+int tm_in_range(int64_t t);
+
+/* "2026-01-01T00:00:00Z"; out must hold 21 bytes. Out-of-range times are
+ * written as "invalid". */
 void tm_format_iso(int64_t epoch, char out[21]);
 
 /* Seconds since the epoch, now. */

@@ -103,6 +103,9 @@ check "--seed recorded in the manifest" test "$(jq .seed "$FX/manifest.json")" =
 run 2 fixtures --seed -1 --out "$WORK/x" && one_error_line "--seed '-1'"
 run 2 fixtures --seed abc --out "$WORK/x" && one_error_line "--seed 'abc'"
 run 2 fixtures --now yesterday --out "$WORK/x" && one_error_line "--now"
+run 2 fixtures --now @300000000000 --out "$WORK/x" && one_error_line "outside 1950..9999"
+run 2 fixtures --now 2026-02-31 --out "$WORK/x" && one_error_line "invalid time '2026-02-31'"
+run 2 fixtures --seed 18446744073709551615 --out "$WORK/x" && one_error_line "--seed"
 
 # bad input: every failure is one line, exit 2, and leaves no output behind
 run 2 fixtures --bogus && one_error_line "unknown option '--bogus'"

@@ -39,7 +39,8 @@ START_TEST(oids)
     const uint8_t want[] = { 6, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 11 };
     expect_bytes(&b, want, sizeof want);
     der_free(&b);
-    const char *bad[] = { "", "1", "3.1", "1.40", "1..2", "1.2.x", "1.2." };
+    const char *bad[] = { "", "1", "3.1", "1.40", "1..2", "1.2.x", "1.2.",
+                          "2.99999999999999999999999", "1.2.99999999999999999999999" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         der_init(&b);
         der_oid(&b, bad[i]);
@@ -55,6 +56,16 @@ START_TEST(times)
     der_init(&b);
     der_time(&b, 1767225600); /* 2026-01-01 */
     der_time(&b, 2556144000LL); /* 2051-01-01 */
+    ck_assert_int_eq(b.failed, 0);
+    der_buf bad;
+    der_init(&bad);
+    der_time(&bad, 253402300800LL); /* year 10000 */
+    ck_assert_int_eq(bad.failed, 1);
+    der_free(&bad);
+    der_init(&bad);
+    der_time(&bad, -62135596800LL); /* year 1 */
+    ck_assert_int_eq(bad.failed, 1);
+    der_free(&bad);
     const uint8_t want[] = { 0x17, 13, '2', '6', '0', '1', '0', '1', '0', '0', '0', '0', '0', '0', 'Z',
                              0x18, 15, '2', '0', '5', '1', '0', '1', '0', '1', '0', '0', '0', '0', '0', '0', 'Z' };
     expect_bytes(&b, want, sizeof want);
@@ -122,6 +133,26 @@ START_TEST(names)
 }
 END_TEST
 
+START_TEST(too_many_rdns_is_an_error)
+{
+    der_buf b;
+    der_init(&b);
+    size_t n = der_begin(&b);
+    for (int i = 0; i < 33; i++) {
+        size_t set = der_begin(&b), atv = der_begin(&b);
+        der_oid(&b, "2.5.4.11");
+        der_tlv(&b, DER_UTF8, "u", 1);
+        der_end(&b, DER_SEQUENCE, atv);
+        der_end(&b, DER_SET, set);
+    }
+    der_end(&b, DER_SEQUENCE, n);
+    char out[1024];
+    der_in name = { b.p, b.len };
+    ck_assert_int_eq(der_name_string(name, out, sizeof out), -1);
+    der_free(&b);
+}
+END_TEST
+
 START_TEST(hex)
 {
     uint8_t d[] = { 0x00, 0xab, 0xff };
@@ -144,6 +175,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, times);
     tcase_add_test(tc, nesting_and_long_lengths);
     tcase_add_test(tc, names);
+    tcase_add_test(tc, too_many_rdns_is_an_error);
     tcase_add_test(tc, hex);
     suite_add_tcase(s, tc);
     return s;

@@ -290,6 +290,18 @@ START_TEST(general_names_and_constraints)
     der_init(&b);
     ck_assert_int_eq(pki_name_constraints(&b, NULL, 0, NULL, 0, &e), -1);
     der_free(&b);
+    /* A bare CIDR is an address range, not a DNS name. */
+    const char *bare[] = { "192.168.0.0/16" };
+    der_init(&b);
+    ck_assert_int_eq(pki_name_constraints(&b, bare, 1, NULL, 0, &e), 0);
+    ck_assert_int_eq(memcmp(b.p + b.len - 10, "\x87\x08\xc0\xa8\x00\x00\xff\xff\x00\x00", 10), 0);
+    der_free(&b);
+    const char *badcidr[] = { "IP:10.0.0.0/", "IP:10.0.0.1/8", "IP:10.0.0.0/33", "IP:10.0.0.0/8x" };
+    for (int i = 0; i < 4; i++) {
+        der_init(&b);
+        ck_assert_msg(pki_name_constraints(&b, &badcidr[i], 1, NULL, 0, &e) == -1, "%s", badcidr[i]);
+        der_free(&b);
+    }
 }
 END_TEST
 

@@ -72,11 +72,29 @@ START_TEST(errors_name_the_line)
                  "t.lua:3: client{name=\"c/x\"}: unknown field 'colour'");
     expect_error("ca{name='ca/r', trusted=true\n", "t.lua:2:");            /* syntax */
     expect_error("ca{name='ca/r', trusted=true}\nerror('boom')\n", "t.lua:2: boom");
+    expect_error("ca{name='ca/r', trusted=true}\nerror({})\n", "t.lua:2: (error object is a table value)");
     expect_error("ca{name='ca/r', trusted=true}\nca{name='ca/r'}\n", "t.lua:2:");
     expect_error("ca{name='ca/r', trusted=true}\nca{name='ca/r'}\n", "defined twice");
     expect_error("ca{name='ca/r', trusted=true, key='dsa'}\n", "unknown key type 'dsa'");
     expect_error("ca{name='ca/r', trusted=true, hash='md4'}\n", "unknown hash 'md4'");
-    expect_error("ca{name='../x', trusted=true}\n", "may hold only");
+    expect_error("ca{name='../x', trusted=true}\n", "must be 1 to 128 characters");
+    expect_error("ca{name=string.rep('a', 600), trusted=true}\n", "must be 1 to 128 characters");
+    /* times a certificate cannot carry */
+    expect_error("ca{name='ca/r', trusted=true, not_after='+3000000d'}\n", "outside 1950..9999");
+    expect_error("ca{name='ca/r', trusted=true, not_after=100000000000000000}\n", "outside 1950..9999");
+    expect_error("ca{name='ca/r', trusted=true, not_before='1949-12-31'}\n", "outside 1950..9999");
+    /* lists are checked before anything is allocated */
+    expect_error("ca{name='ca/r', trusted=true, key_usage={'digitalSignature', 5}}\n",
+                 "key_usage[2] must be a string");
+    expect_error("ca{name='ca/r', trusted=true, extensions={{oid='1.2.3', der=''}}}\n",
+                 "der must not be empty");
+    expect_error("ca{name='ca/r', trusted=true, name_constraints={permitted={'IP:10.0.0.1/8'}}}\n",
+                 "t.lua:1: ca{name=\"ca/r\"}: name_constraints: 'IP:10.0.0.1/8' has address bits");
+    expect_error("ca{name='ca/r', trusted=true, name_constraints={permitted={'IP:10.0.0.0/'}}}\n",
+                 "bad prefix length");
+    /* metamethods are not consulted: fields are read raw */
+    expect_error("client(setmetatable({}, {__index=function() collectgarbage() return 'x' end}))\n",
+                 "field 'name' is required");
     expect_error("ca{name='ca/r', trusted=true, not_before='+2d', not_after='+1d'}\n",
                  "not_after must be later");
     expect_error("ca{name='ca/r', trusted=true, not_after='soon'}\n", "field 'not_after'");
@@ -93,6 +111,24 @@ START_TEST(errors_name_the_line)
     expect_error("ca{name='ca/r', trusted=true}\nclient{name='c', pathlen=1}\n", "pathlen needs ca");
     expect_error("ca{name='ca/r', trusted=true}\nclient{name='c', revoked=true}\n",
                  "self-signed certificate cannot be revoked");
+}
+END_TEST
+
+START_TEST(pcall_leaves_no_half_built_fixture)
+{
+    pki_spec s;
+    mp_err e;
+    int rc = load(&s, "ca{name='ca/r', trusted=true}\n"
+                      "assert(not pcall(server, {name='server/a', issuer='ca/nope'}))\n"
+                      "assert(not pcall(client, {name='client/b', issuer='ca/r', hash='md4'}))\n"
+                      "client{name='client/c', issuer='ca/r'}\n"
+                      "assert(not pcall(client, {name='client/d', sans={'IP:1.2.3'}}))\n", &e);
+    ck_assert_msg(rc == 0, "%s", e.msg);
+    ck_assert_uint_eq(s.n, 2);
+    ck_assert_str_eq(s.defs[1].name, "client/c");
+    ck_assert_ptr_nonnull(s.defs[1].subject);
+    ck_assert_int_eq(pki_spec_find(&s, "client/b"), -1);
+    pki_spec_free(&s); /* also frees the pending client/d */
 }
 END_TEST
 
@@ -262,6 +298,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, defaults_by_role);
     tcase_add_test(tc, errors_name_the_line);
+    tcase_add_test(tc, pcall_leaves_no_half_built_fixture);
     tcase_add_test(tc, globals_and_return_values);
     tcase_add_test(tc, default_spec_generates_everything);
     tcase_add_test(tc, unwritable_output_leaves_nothing);

@@ -49,10 +49,20 @@ START_TEST(instants)
     ck_assert_int_eq(tm_parse_instant("2026-01-01T00:00:00+02:00", &t, &e), -1);
     ck_assert_int_eq(tm_parse_instant("tomorrow", &t, &e), -1);
     ck_assert_int_eq(tm_parse_instant("@12x", &t, &e), -1);
+    ck_assert_int_eq(tm_parse_instant("2026-02-31", &t, &e), -1); /* no normalising */
+    ck_assert_int_eq(tm_parse_instant("2026-02-28T24:00:00Z", &t, &e), -1);
+    ck_assert_int_eq(tm_parse_instant("@300000000000", &t, &e), -1); /* year > 9999 */
+    ck_assert_ptr_nonnull(strstr(e.msg, "outside 1950..9999"));
+    ck_assert_int_eq(tm_parse_instant("@99999999999999999999", &t, &e), -1);
+    ck_assert_int_eq(tm_parse_instant("1949-12-31", &t, &e), -1);
+    ck_assert_int_eq(tm_parse_instant("9999-12-31T23:59:59Z", &t, &e), 0);
+    ck_assert_int_eq(t, TM_MAX_EPOCH);
     tm_format_iso(1767225600, buf);
     ck_assert_str_eq(buf, "2026-01-01T00:00:00Z");
     tm_format_iso(2556144000LL, buf); /* beyond 2049: GeneralizedTime territory */
     ck_assert_str_eq(buf, "2051-01-01T00:00:00Z");
+    tm_format_iso(TM_MAX_EPOCH + 1, buf);
+    ck_assert_str_eq(buf, "invalid");
 }
 END_TEST
 
@@ -72,6 +82,7 @@ START_TEST(relative)
     ck_assert_int_eq(t, 1767225600);
     ck_assert_int_eq(tm_parse_relative("now*2", 0, &t, &e), -1);
     ck_assert_int_eq(tm_parse_relative("+", 0, &t, &e), -1);
+    ck_assert_int_eq(tm_parse_relative("+3000000d", 0, &t, &e), -1);
 }
 END_TEST
 

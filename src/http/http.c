@@ -1,0 +1,236 @@
+/* HTTP/1.1 requests and responses. Parsing is http-parser's; this file only
+ * collects what it reports and bounds it. */
+#define _DEFAULT_SOURCE
+#include "http/http.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_HEADER_BYTES (64 * 1024)
+#define MAX_HEADERS 128
+
+int http_header_parse(const char *line, http_header *h, mp_err *e)
+{
+    const char *colon = strchr(line, ':');
+    if (!colon || colon == line)
+        return mp_fail(e, "header '%s' must look like 'Name: value'", line);
+    for (const char *p = line; p < colon; p++)
+        if (!isgraph((unsigned char)*p))
+            return mp_fail(e, "header name in '%s' has a space or control character", line);
+    const char *v = colon + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    for (const char *p = v; *p; p++)
+        if (*p == '\r' || *p == '\n')
+            return mp_fail(e, "header '%s' contains a line break", line);
+    h->name = strndup(line, (size_t)(colon - line));
+    h->value = strdup(v);
+    if (!h->name || !h->value) {
+        free(h->name);
+        free(h->value);
+        return mp_fail(e, "out of memory");
+    }
+    return 0;
+}
+
+static int has_header(const http_header *h, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(h[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+int http_request_build(const char *method, const char *path, const char *host,
+                       const http_header *headers, size_t n_headers, const char *body,
+                       size_t body_len, char **out, size_t *out_len, mp_err *e)
+{
+    for (const char *p = method; *p; p++)
+        if (!isupper((unsigned char)*p) && *p != '-')
+            return mp_fail(e, "bad HTTP method '%s'", method);
+    for (const char *p = path; *p; p++)
+        if (*p == ' ' || *p == '\r' || *p == '\n')
+            return mp_fail(e, "bad request path '%s'", path);
+    size_t cap = strlen(method) + strlen(path) + (host ? strlen(host) : 0) + body_len + 256;
+    for (size_t i = 0; i < n_headers; i++)
+        cap += strlen(headers[i].name) + strlen(headers[i].value) + 4;
+    char *s = malloc(cap);
+    if (!s)
+        return mp_fail(e, "out of memory");
+    size_t o = (size_t)snprintf(s, cap, "%s %s HTTP/1.1\r\n", method, path);
+    if (host && !has_header(headers, n_headers, "Host"))
+        o += (size_t)snprintf(s + o, cap - o, "Host: %s\r\n", host);
+    for (size_t i = 0; i < n_headers; i++)
+        o += (size_t)snprintf(s + o, cap - o, "%s: %s\r\n", headers[i].name, headers[i].value);
+    if ((body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) &&
+        !has_header(headers, n_headers, "Content-Length"))
+        o += (size_t)snprintf(s + o, cap - o, "Content-Length: %zu\r\n", body_len);
+    if (!has_header(headers, n_headers, "User-Agent"))
+        o += (size_t)snprintf(s + o, cap - o, "User-Agent: mtlsprobe\r\n");
+    o += (size_t)snprintf(s + o, cap - o, "\r\n");
+    if (body_len)
+        memcpy(s + o, body, body_len);
+    *out = s;
+    *out_len = o + body_len;
+    return 0;
+}
+
+static http_reader *reader_of(http_parser *p)
+{
+    return p->data;
+}
+
+static int grow_append(char **dst, size_t *len, const char *at, size_t n)
+{
+    char *nd = realloc(*dst, *len + n + 1);
+    if (!nd)
+        return -1;
+    memcpy(nd + *len, at, n);
+    *len += n;
+    nd[*len] = '\0';
+    *dst = nd;
+    return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t n)
+{
+    http_reader *r = reader_of(p);
+    http_response *resp = &r->resp;
+    if ((r->header_bytes += n) > MAX_HEADER_BYTES) {
+        snprintf(r->error, sizeof r->error, "response headers exceed %d bytes", MAX_HEADER_BYTES);
+        return 1;
+    }
+    if (r->in_value || resp->n_headers == 0) { /* a new header starts */
+        if (resp->n_headers == MAX_HEADERS) {
+            snprintf(r->error, sizeof r->error, "more than %d response headers", MAX_HEADERS);
+            return 1;
+        }
+        http_header *nh = realloc(resp->headers, (resp->n_headers + 1) * sizeof *nh);
+        if (!nh)
+            return 1;
+        resp->headers = nh;
+        resp->headers[resp->n_headers].name = NULL;
+        resp->headers[resp->n_headers].value = NULL;
+        resp->n_headers++;
+        r->in_value = 0;
+    }
+    http_header *h = &resp->headers[resp->n_headers - 1];
+    size_t len = h->name ? strlen(h->name) : 0;
+    return grow_append(&h->name, &len, at, n) ? 1 : 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t n)
+{
+    http_reader *r = reader_of(p);
+    if ((r->header_bytes += n) > MAX_HEADER_BYTES) {
+        snprintf(r->error, sizeof r->error, "response headers exceed %d bytes", MAX_HEADER_BYTES);
+        return 1;
+    }
+    if (r->resp.n_headers == 0)
+        return 1;
+    http_header *h = &r->resp.headers[r->resp.n_headers - 1];
+    size_t len = h->value ? strlen(h->value) : 0;
+    r->in_value = 1;
+    return grow_append(&h->value, &len, at, n) ? 1 : 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    reader_of(p)->resp.status = (int)p->status_code;
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t n)
+{
+    http_reader *r = reader_of(p);
+    size_t room = r->max_body > r->resp.body_len ? r->max_body - r->resp.body_len : 0;
+    if (n > room) {
+        r->resp.body_truncated = 1;
+        n = room;
+    }
+    if (n && grow_append(&r->resp.body, &r->resp.body_len, at, n))
+        return 1;
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    reader_of(p)->complete = 1;
+    return 0;
+}
+
+void http_reader_init(http_reader *r, size_t max_body)
+{
+    memset(r, 0, sizeof *r);
+    http_parser_init(&r->parser, HTTP_RESPONSE);
+    r->parser.data = r;
+    http_parser_settings_init(&r->settings);
+    r->settings.on_header_field = on_header_field;
+    r->settings.on_header_value = on_header_value;
+    r->settings.on_headers_complete = on_headers_complete;
+    r->settings.on_body = on_body;
+    r->settings.on_message_complete = on_message_complete;
+    r->max_body = max_body;
+}
+
+int http_reader_feed(http_reader *r, const char *data, size_t len)
+{
+    if (r->complete)
+        return 1;
+    size_t n = http_parser_execute(&r->parser, &r->settings, data, len);
+    if (r->complete)
+        return 1;
+    if (HTTP_PARSER_ERRNO(&r->parser) != HPE_OK || n != len) {
+        if (!r->error[0])
+            snprintf(r->error, sizeof r->error, "malformed HTTP response: %s",
+                     http_errno_description(HTTP_PARSER_ERRNO(&r->parser)));
+        return -1;
+    }
+    return 0;
+}
+
+int http_reader_eof(http_reader *r)
+{
+    if (r->complete)
+        return 1;
+    http_parser_execute(&r->parser, &r->settings, NULL, 0);
+    if (r->complete)
+        return 1;
+    snprintf(r->error, sizeof r->error, "%s",
+             r->resp.status ? "connection closed before the response body ended"
+                            : "connection closed before an HTTP response");
+    return -1;
+}
+
+void http_reader_take(http_reader *r, http_response *out)
+{
+    *out = r->resp;
+    memset(&r->resp, 0, sizeof r->resp);
+}
+
+void http_reader_free(http_reader *r)
+{
+    http_response_free(&r->resp);
+}
+
+void http_response_free(http_response *r)
+{
+    for (size_t i = 0; i < r->n_headers; i++) {
+        free(r->headers[i].name);
+        free(r->headers[i].value);
+    }
+    free(r->headers);
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+const char *http_response_header(const http_response *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_headers; i++)
+        if (r->headers[i].name && strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value ? r->headers[i].value : "";
+    return NULL;
+}

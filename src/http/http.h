@@ -1,0 +1,59 @@
+/* HTTP/1.1 over any byte stream: request text, and an incremental response
+ * reader on Debian's http-parser with limits on header and body sizes, so a
+ * misbehaving gateway cannot make us buffer without bound. */
+#ifndef MP_HTTP_H
+#define MP_HTTP_H
+
+#include <stddef.h>
+
+#include <http_parser.h>
+
+#include "util/err.h"
+
+typedef struct http_header {
+    char *name;
+    char *value;
+} http_header;
+
+typedef struct http_response {
+    int status;
+    http_header *headers;
+    size_t n_headers;
+    char *body;
+    size_t body_len;
+    int body_truncated;   /* more than max_body arrived; the rest was dropped */
+} http_response;
+
+/* "Name: value" into a header; the caller frees both strings. */
+int http_header_parse(const char *line, http_header *h, mp_err *e);
+
+/* Builds a request. Host comes first unless `headers` carries its own. */
+int http_request_build(const char *method, const char *path, const char *host,
+                       const http_header *headers, size_t n_headers, const char *body,
+                       size_t body_len, char **out, size_t *out_len, mp_err *e);
+
+typedef struct http_reader {
+    http_parser parser;
+    http_parser_settings settings;
+    http_response resp;
+    size_t max_body;
+    size_t header_bytes;
+    int in_value;        /* the last callback was a header value */
+    int complete;
+    char error[160];
+} http_reader;
+
+void http_reader_init(http_reader *r, size_t max_body);
+/* 1 complete, 0 needs more, -1 malformed (r->error says why). */
+int http_reader_feed(http_reader *r, const char *data, size_t len);
+/* The peer closed: completes a response delimited by close. */
+int http_reader_eof(http_reader *r);
+/* Moves the response out (the reader can then be discarded). */
+void http_reader_take(http_reader *r, http_response *out);
+void http_reader_free(http_reader *r);
+
+void http_response_free(http_response *r);
+/* First value of a header, case-insensitive; NULL if absent. */
+const char *http_response_header(const http_response *r, const char *name);
+
+#endif

@@ -1,0 +1,216 @@
+/* Sockets with deadlines. Connects are non-blocking and polled, so a
+ * blackholed target costs exactly the timeout, never the kernel's minutes. */
+#define _DEFAULT_SOURCE
+#include "net/net.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/timeutil.h"
+
+int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e)
+{
+    const char *colon;
+    size_t hl;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return mp_fail(e, "'%s': expected [IPv6]:PORT", s);
+        hl = (size_t)(close - s - 1);
+        s++;
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || strchr(s, ':') != colon)
+            return mp_fail(e, "'%s': expected HOST:PORT", s);
+        hl = (size_t)(colon - s);
+    }
+    if (hl == 0 || hl >= hostlen)
+        return mp_fail(e, "'%s': bad host", s);
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || *end || p < 1 || p > 65535)
+        return mp_fail(e, "'%s': port must be 1..65535", s);
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    *port = (int)p;
+    return 0;
+}
+
+int net_url_parse(const char *s, net_url *u, mp_err *e)
+{
+    memset(u, 0, sizeof *u);
+    if (strncasecmp(s, "https://", 8) != 0)
+        return mp_fail(e, "target '%s' must start with https://", s);
+    const char *a = s + 8;
+    size_t al = strcspn(a, "/?#");
+    if (al == 0 || al >= sizeof u->authority)
+        return mp_fail(e, "target '%s' has no host", s);
+    for (size_t i = 0; i < al; i++)
+        if (isspace((unsigned char)a[i]) || a[i] == '@')
+            return mp_fail(e, "target '%s': bad character in host", s);
+    memcpy(u->authority, a, al);
+    u->authority[al] = '\0';
+    const char *rest = a + al;
+    if (*rest == '#')
+        rest = "";
+    if (strlen(rest) >= sizeof u->path - 1)
+        return mp_fail(e, "target '%s': path too long", s);
+    if (*rest == '/')
+        snprintf(u->path, sizeof u->path, "%s", rest);
+    else
+        snprintf(u->path, sizeof u->path, "/%s", rest);
+    char *hash = strchr(u->path, '#');
+    if (hash)
+        *hash = '\0';
+
+    int has_port = u->authority[0] == '['
+                       ? strstr(u->authority, "]:") != NULL
+                       : strchr(u->authority, ':') != NULL;
+    if (has_port) {
+        mp_err sub;
+        if (net_hostport_parse(u->authority, u->host, sizeof u->host, &u->port, &sub) != 0)
+            return mp_fail(e, "target '%s': %s", s, sub.msg);
+    } else {
+        const char *h = u->authority;
+        size_t hl = strlen(h);
+        if (h[0] == '[') {
+            if (h[hl - 1] != ']')
+                return mp_fail(e, "target '%s': unclosed [", s);
+            h++;
+            hl -= 2;
+        }
+        if (hl == 0 || hl >= sizeof u->host)
+            return mp_fail(e, "target '%s' has no host", s);
+        memcpy(u->host, h, hl);
+        u->host[hl] = '\0';
+        u->port = 443;
+    }
+    return 0;
+}
+
+static void addr_text(net_addr *a)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (a->ss.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&a->ss;
+        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+        port = ntohs(in->sin_port);
+        snprintf(a->text, sizeof a->text, "%s:%d", ip, port);
+    } else {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
+        port = ntohs(in6->sin6_port);
+        snprintf(a->text, sizeof a->text, "[%s]:%d", ip, port);
+    }
+}
+
+int net_resolve(const char *host, int port, net_addr *out, mp_err *e)
+{
+    struct addrinfo hints, *res = NULL;
+    char ps[16];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(ps, sizeof ps, "%d", port);
+    int rc = getaddrinfo(host, ps, &hints, &res);
+    if (rc != 0 || !res)
+        return mp_fail(e, "cannot resolve '%s': %s", host, gai_strerror(rc));
+    memset(out, 0, sizeof *out);
+    memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+    out->len = (socklen_t)res->ai_addrlen;
+    freeaddrinfo(res);
+    addr_text(out);
+    return 0;
+}
+
+const char *net_status_name(net_status s)
+{
+    switch (s) {
+    case NET_OK: return "connected";
+    case NET_REFUSED: return "connection refused";
+    case NET_TIMEOUT: return "connect timeout";
+    case NET_UNREACHABLE: return "unreachable";
+    default: return "connect error";
+    }
+}
+
+static net_status errno_status(int err)
+{
+    switch (err) {
+    case ECONNREFUSED: return NET_REFUSED;
+    case ETIMEDOUT: return NET_TIMEOUT;
+    case ENETUNREACH:
+    case EHOSTUNREACH: return NET_UNREACHABLE;
+    default: return NET_ERROR;
+    }
+}
+
+net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd_out, mp_err *e)
+{
+    int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        mp_fail(e, "socket: %s", strerror(errno));
+        return NET_ERROR;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
+        if (errno != EINPROGRESS) {
+            int err = errno;
+            close(fd);
+            mp_fail(e, "connect to %s: %s", a->text, strerror(err));
+            return errno_status(err);
+        }
+        int r = net_wait(fd, POLLOUT, deadline_ns);
+        if (r <= 0) {
+            close(fd);
+            mp_fail(e, "connect to %s: %s", a->text, r == 0 ? "timed out" : strerror(errno));
+            return r == 0 ? NET_TIMEOUT : NET_ERROR;
+        }
+        int err = 0;
+        socklen_t el = sizeof err;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+        if (err) {
+            close(fd);
+            mp_fail(e, "connect to %s: %s", a->text, strerror(err));
+            return errno_status(err);
+        }
+    }
+    *fd_out = fd;
+    return NET_OK;
+}
+
+int net_wait(int fd, short events, int64_t deadline_ns)
+{
+    for (;;) {
+        int64_t left = deadline_ns - tm_mono_ns();
+        if (left <= 0)
+            return 0;
+        struct pollfd p = { .fd = fd, .events = events };
+        int ms = (int)((left + 999999) / 1000000);
+        int r = poll(&p, 1, ms);
+        if (r > 0)
+            return 1; /* readable, writable, or an error the next call reports */
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+void net_close_rst(int fd)
+{
+    struct linger l = { 1, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close(fd);
+}

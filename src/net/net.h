@@ -1,0 +1,56 @@
+/* Network basics shared by run, load and serve: target URLs, address
+ * resolution, and sockets with deadlines. Every wait takes an absolute
+ * monotonic deadline, so no network step can hang. */
+#ifndef MP_NET_H
+#define MP_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "util/err.h"
+
+typedef struct net_url {
+    char host[256];   /* without brackets for IPv6 literals */
+    int port;
+    char path[1024];  /* starts with '/' */
+    char authority[300]; /* host[:port] as written, for Host: */
+} net_url;
+
+/* "https://host[:port][/path]"; the port defaults to 443. */
+int net_url_parse(const char *s, net_url *u, mp_err *e);
+
+/* "host:port" or "[v6]:port". */
+int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e);
+
+typedef struct net_addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char text[64]; /* "127.0.0.1:8443" or "[::1]:8443" */
+} net_addr;
+
+/* Resolves host:port (numeric hosts without a lookup). */
+int net_resolve(const char *host, int port, net_addr *out, mp_err *e);
+
+typedef enum net_status {
+    NET_OK = 0,
+    NET_REFUSED,
+    NET_TIMEOUT,
+    NET_UNREACHABLE,
+    NET_ERROR
+} net_status;
+
+const char *net_status_name(net_status s);
+
+/* Non-blocking connect, finished within the deadline (tm_mono_ns() time).
+ * On NET_OK *fd is a connected non-blocking socket with TCP_NODELAY. */
+net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd, mp_err *e);
+
+/* Waits until fd is readable (POLLIN) or writable (POLLOUT).
+ * Returns 1 ready, 0 deadline passed, -1 error. */
+int net_wait(int fd, short events, int64_t deadline_ns);
+
+/* Closes with an RST instead of a FIN (SO_LINGER 0). */
+void net_close_rst(int fd);
+
+#endif

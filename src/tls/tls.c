@@ -1,0 +1,489 @@
+/* wolfSSL client connections and the classification of their outcomes.
+ * Socket I/O goes through our own callbacks, so a reset, a clean close and a
+ * timeout are known exactly instead of being inferred from error codes. */
+#define _DEFAULT_SOURCE
+#include "tls/tls.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/net.h"
+#include "util/timeutil.h"
+
+int tls_version_parse(const char *s, tls_version *v)
+{
+    static const struct { const char *n; tls_version v; } t[] = {
+        { "1.0", TLS_V1_0 }, { "1.1", TLS_V1_1 }, { "1.2", TLS_V1_2 }, { "1.3", TLS_V1_3 },
+        { "any", TLS_ANY }, { "TLSv1.0", TLS_V1_0 }, { "TLSv1.1", TLS_V1_1 },
+        { "TLSv1.2", TLS_V1_2 }, { "TLSv1.3", TLS_V1_3 },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (strcasecmp(s, t[i].n) == 0) {
+            *v = t[i].v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *tls_version_name(tls_version v)
+{
+    switch (v) {
+    case TLS_V1_0: return "TLSv1.0";
+    case TLS_V1_1: return "TLSv1.1";
+    case TLS_V1_2: return "TLSv1.2";
+    case TLS_V1_3: return "TLSv1.3";
+    default: return "any";
+    }
+}
+
+const char *tls_result_name(tls_result r)
+{
+    static const char *const n[] = { "none", "ok", "alert received", "alert sent",
+                                     "verify failed", "timeout", "reset", "closed", "error" };
+    return (r >= 0 && r <= TLS_R_ERROR) ? n[r] : "?";
+}
+
+const char *tls_alert_name(int code)
+{
+    switch (code) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 21: return "decryption_failed";
+    case 22: return "record_overflow";
+    case 30: return "decompression_failure";
+    case 40: return "handshake_failure";
+    case 41: return "no_certificate";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 60: return "export_restriction";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
+    case 90: return "user_canceled";
+    case 100: return "no_renegotiation";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 111: return "certificate_unobtainable";
+    case 112: return "unrecognized_name";
+    case 113: return "bad_certificate_status_response";
+    case 114: return "bad_certificate_hash_value";
+    case 115: return "unknown_psk_identity";
+    case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
+    default: return "unknown_alert";
+    }
+}
+
+/* ---- I/O callbacks ------------------------------------------------------ */
+
+static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+    (void)ssl;
+    tls_conn *c = ctx;
+    for (;;) {
+        ssize_t n = recv(c->fd, buf, (size_t)sz, 0);
+        if (n > 0)
+            return (int)n;
+        if (n == 0) {
+            c->io_closed = 1;
+            return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WOLFSSL_CBIO_ERR_WANT_READ;
+        if (errno == ECONNRESET) {
+            c->io_reset = 1;
+            return WOLFSSL_CBIO_ERR_CONN_RST;
+        }
+        c->io_errno = errno;
+        return WOLFSSL_CBIO_ERR_GENERAL;
+    }
+}
+
+static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+    (void)ssl;
+    tls_conn *c = ctx;
+    for (;;) {
+        ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+        if (n >= 0)
+            return (int)n;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WOLFSSL_CBIO_ERR_WANT_WRITE;
+        if (errno == ECONNRESET || errno == EPIPE) {
+            c->io_reset = 1;
+            return WOLFSSL_CBIO_ERR_CONN_RST;
+        }
+        c->io_errno = errno;
+        return WOLFSSL_CBIO_ERR_GENERAL;
+    }
+}
+
+/* Called by wolfSSL when the server's CertificateRequest arrives. */
+static int on_cert_request(WOLFSSL *ssl, void *arg)
+{
+    (void)arg;
+    tls_conn *c = wolfSSL_GetIOReadCtx(ssl);
+    if (c)
+        c->out.cert_requested = 1;
+    return 1;
+}
+
+/* ---- client context ----------------------------------------------------- */
+
+static int parse_groups(const char *list, int *groups, int *n, mp_err *e)
+{
+    static const struct { const char *name; int id; } known[] = {
+        { "X25519", WOLFSSL_ECC_X25519 }, { "X448", WOLFSSL_ECC_X448 },
+        { "P-256", WOLFSSL_ECC_SECP256R1 }, { "secp256r1", WOLFSSL_ECC_SECP256R1 },
+        { "P-384", WOLFSSL_ECC_SECP384R1 }, { "secp384r1", WOLFSSL_ECC_SECP384R1 },
+        { "P-521", WOLFSSL_ECC_SECP521R1 }, { "secp521r1", WOLFSSL_ECC_SECP521R1 },
+        { "ffdhe2048", WOLFSSL_FFDHE_2048 }, { "ffdhe3072", WOLFSSL_FFDHE_3072 },
+        { "ffdhe4096", WOLFSSL_FFDHE_4096 },
+    };
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    *n = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ":,", &save); tok;
+         tok = strtok_r(NULL, ":,", &save)) {
+        size_t i;
+        for (i = 0; i < sizeof known / sizeof known[0]; i++)
+            if (strcasecmp(tok, known[i].name) == 0)
+                break;
+        if (i == sizeof known / sizeof known[0])
+            return mp_fail(e, "unknown group '%s' (X25519, X448, P-256, P-384, P-521, "
+                              "ffdhe2048, ffdhe3072, ffdhe4096)", tok);
+        if (*n == 16)
+            return mp_fail(e, "too many groups");
+        groups[(*n)++] = known[i].id;
+    }
+    return *n ? 0 : mp_fail(e, "empty group list");
+}
+
+int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
+{
+    WOLFSSL_METHOD *m;
+    memset(c, 0, sizeof *c);
+    switch (o->version) {
+    case TLS_V1_3: m = wolfTLSv1_3_client_method(); break;
+    case TLS_V1_2: m = wolfTLSv1_2_client_method(); break;
+    case TLS_V1_1: m = wolfTLSv1_1_client_method(); break;
+    case TLS_V1_0: m = wolfTLSv1_client_method(); break;
+    default: m = wolfSSLv23_client_method(); break;
+    }
+    c->ctx = m ? wolfSSL_CTX_new(m) : NULL;
+    if (!c->ctx)
+        return mp_fail(e, "cannot create a %s client context", tls_version_name(o->version));
+    c->version = o->version;
+    /* Old protocol versions are compiled in for probing only: never offered
+     * unless asked for by name. */
+    if (o->version == TLS_ANY && wolfSSL_CTX_SetMinVersion(c->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS)
+        goto fail_msg;
+    if (o->verify_peer) {
+        if (!o->ca_file || wolfSSL_CTX_load_verify_locations(c->ctx, o->ca_file, NULL) != WOLFSSL_SUCCESS) {
+            mp_fail(e, "cannot load trust anchors from %s", o->ca_file ? o->ca_file : "(none)");
+            goto fail;
+        }
+        wolfSSL_CTX_set_verify(c->ctx, WOLFSSL_VERIFY_PEER, NULL);
+    } else {
+        wolfSSL_CTX_set_verify(c->ctx, WOLFSSL_VERIFY_NONE, NULL);
+    }
+    if (o->chain_file) {
+        if (wolfSSL_CTX_use_certificate_chain_file(c->ctx, o->chain_file) != WOLFSSL_SUCCESS) {
+            mp_fail(e, "cannot load client certificate chain %s", o->chain_file);
+            goto fail;
+        }
+        /* A key that does not match its certificate is loaded as it is:
+         * fixtures such as client/key-mismatch exist to send exactly that. */
+        if (!o->key_file ||
+            wolfSSL_CTX_use_PrivateKey_file(c->ctx, o->key_file, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+            mp_fail(e, "cannot load client private key %s", o->key_file ? o->key_file : "(none)");
+            goto fail;
+        }
+    }
+    if (o->ciphers && wolfSSL_CTX_set_cipher_list(c->ctx, o->ciphers) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "no cipher suite in '%s' is known to this wolfSSL", o->ciphers);
+        goto fail;
+    }
+    if (o->groups) {
+        int groups[16], n;
+        if (parse_groups(o->groups, groups, &n, e) != 0)
+            goto fail;
+        if (wolfSSL_CTX_set_groups(c->ctx, groups, n) != WOLFSSL_SUCCESS) {
+            mp_fail(e, "cannot set groups '%s'", o->groups);
+            goto fail;
+        }
+    }
+    wolfSSL_CTX_SetIORecv(c->ctx, io_recv);
+    wolfSSL_CTX_SetIOSend(c->ctx, io_send);
+    wolfSSL_CTX_set_cert_cb(c->ctx, on_cert_request, NULL);
+    return 0;
+fail_msg:
+    mp_fail(e, "cannot configure the TLS client");
+fail:
+    wolfSSL_CTX_free(c->ctx);
+    c->ctx = NULL;
+    return -1;
+}
+
+void tls_client_free(tls_client *c)
+{
+    if (c->ctx)
+        wolfSSL_CTX_free(c->ctx);
+    c->ctx = NULL;
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    c->out.alert_code = -1;
+    c->ssl = wolfSSL_new(cl->ctx);
+    if (!c->ssl) {
+        close(fd);
+        c->fd = -1;
+        return mp_fail(e, "cannot create a TLS connection (out of memory)");
+    }
+    wolfSSL_SetIOReadCtx(c->ssl, c);
+    wolfSSL_SetIOWriteCtx(c->ssl, c);
+    if (o && o->sni && *o->sni &&
+        wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, o->sni, (word16)strlen(o->sni)) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot set SNI '%s'", o->sni);
+    if (o && o->alpn && *o->alpn) {
+        char alpn[256];
+        snprintf(alpn, sizeof alpn, "%s", o->alpn);
+        if (wolfSSL_UseALPN(c->ssl, alpn, (word32)strlen(alpn),
+                            WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS)
+            return mp_fail(e, "cannot set ALPN '%s'", o->alpn);
+    }
+    if (o && o->resume && wolfSSL_set_session(c->ssl, o->resume) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot use the saved session");
+    c->started_ns = tm_mono_ns();
+    return 0;
+}
+
+static void fill_success(tls_conn *c)
+{
+    tls_outcome *o = &c->out;
+    const char *s;
+    o->result = TLS_R_OK;
+    o->handshake_ns = tm_mono_ns() - c->started_ns;
+    snprintf(o->version, sizeof o->version, "%s", wolfSSL_get_version(c->ssl));
+    s = wolfSSL_get_cipher_name(c->ssl);
+    snprintf(o->cipher, sizeof o->cipher, "%s", s ? s : "");
+    s = wolfSSL_get_curve_name(c->ssl);
+    snprintf(o->group, sizeof o->group, "%s", s ? s : "");
+    o->resumed = wolfSSL_session_reused(c->ssl);
+    char *proto = NULL;
+    word16 plen = 0;
+    if (wolfSSL_ALPN_GetProtocol(c->ssl, &proto, &plen) == WOLFSSL_SUCCESS && proto)
+        snprintf(o->alpn, sizeof o->alpn, "%.*s", (int)plen, proto);
+}
+
+/* Classifies a failed wolfSSL call: the peer's alert first (it says why),
+ * then our own alert, then what the socket saw. */
+static void classify_failure(tls_conn *c, int err)
+{
+    tls_outcome *o = &c->out;
+    WOLFSSL_ALERT_HISTORY h;
+    memset(&h, 0, sizeof h);
+    wolfSSL_get_alert_history(c->ssl, &h);
+    o->wolf_error = err;
+    char buf[WOLFSSL_MAX_ERROR_SZ];
+    wolfSSL_ERR_error_string_n((unsigned long)err, buf, sizeof buf);
+    snprintf(o->error_text, sizeof o->error_text, "%s", buf);
+    if (h.last_rx.level == alert_fatal || err == FATAL_ERROR) {
+        o->result = TLS_R_ALERT_RECEIVED;
+        o->alert_code = h.last_rx.code;
+        o->alert_sent = 0;
+    } else if (c->io_reset) {
+        o->result = TLS_R_RESET;
+    } else if (c->io_closed || err == SOCKET_PEER_CLOSED_E) {
+        o->result = TLS_R_CLOSED;
+    } else if (h.last_tx.code >= 0 && h.last_tx.code != close_notify) {
+        /* We refused: most often the server's certificate did not verify. */
+        int verify = (h.last_tx.code >= bad_certificate && h.last_tx.code <= unknown_ca) ||
+                     err == ASN_NO_SIGNER_E || err == DOMAIN_NAME_MISMATCH ||
+                     err == ASN_AFTER_DATE_E || err == ASN_BEFORE_DATE_E ||
+                     err == VERIFY_CERT_ERROR;
+        o->result = verify ? TLS_R_VERIFY_FAILED : TLS_R_ALERT_SENT;
+        o->alert_code = h.last_tx.code;
+        o->alert_sent = 1;
+    } else if (c->io_errno) {
+        o->result = TLS_R_ERROR;
+        snprintf(o->error_text, sizeof o->error_text, "socket error: %s", strerror(c->io_errno));
+    } else {
+        o->result = TLS_R_ERROR;
+    }
+    if (!o->version[0]) {
+        const char *v = wolfSSL_get_version(c->ssl);
+        snprintf(o->version, sizeof o->version, "%s", v ? v : "");
+    }
+    if (!o->handshake_ns)
+        o->handshake_ns = tm_mono_ns() - c->started_ns;
+}
+
+tls_step tls_conn_handshake_step(tls_conn *c)
+{
+    int rc = wolfSSL_connect(c->ssl);
+    if (rc == WOLFSSL_SUCCESS) {
+        fill_success(c);
+        return TLS_STEP_DONE;
+    }
+    int err = wolfSSL_get_error(c->ssl, rc);
+    if (err == WOLFSSL_ERROR_WANT_READ)
+        return TLS_STEP_WANT_READ;
+    if (err == WOLFSSL_ERROR_WANT_WRITE)
+        return TLS_STEP_WANT_WRITE;
+    classify_failure(c, err);
+    return TLS_STEP_FAILED;
+}
+
+static void set_timeout(tls_conn *c, const char *what)
+{
+    c->out.result = TLS_R_TIMEOUT;
+    snprintf(c->out.error_text, sizeof c->out.error_text, "timed out %s", what);
+    if (!c->out.handshake_ns)
+        c->out.handshake_ns = tm_mono_ns() - c->started_ns;
+}
+
+tls_result tls_conn_handshake(tls_conn *c, int64_t deadline_ns)
+{
+    for (;;) {
+        tls_step s = tls_conn_handshake_step(c);
+        if (s == TLS_STEP_DONE || s == TLS_STEP_FAILED)
+            return c->out.result;
+        int r = net_wait(c->fd, s == TLS_STEP_WANT_READ ? POLLIN : POLLOUT, deadline_ns);
+        if (r <= 0) {
+            set_timeout(c, "during the handshake");
+            return c->out.result;
+        }
+    }
+}
+
+int tls_conn_write(tls_conn *c, const void *buf, size_t len, int64_t deadline_ns)
+{
+    const char *p = buf;
+    while (len > 0) {
+        int n = wolfSSL_write(c->ssl, p, (int)(len > 65536 ? 65536 : len));
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        int err = wolfSSL_get_error(c->ssl, n);
+        if (err == WOLFSSL_ERROR_WANT_WRITE || err == WOLFSSL_ERROR_WANT_READ) {
+            if (net_wait(c->fd, err == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ns) <= 0) {
+                set_timeout(c, "writing");
+                return -1;
+            }
+            continue;
+        }
+        classify_failure(c, err);
+        return -1;
+    }
+    return 0;
+}
+
+ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, int64_t deadline_ns)
+{
+    for (;;) {
+        int n = wolfSSL_read(c->ssl, buf, (int)(len > 65536 ? 65536 : len));
+        if (n > 0)
+            return n;
+        int err = wolfSSL_get_error(c->ssl, n);
+        if (err == WOLFSSL_ERROR_ZERO_RETURN)
+            return 0;
+        if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE) {
+            if (net_wait(c->fd, err == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ns) <= 0) {
+                set_timeout(c, "waiting for the response");
+                return -1;
+            }
+            continue;
+        }
+        if (c->io_closed && err != FATAL_ERROR) {
+            /* A FIN without close_notify: the peer is done, as HTTP/1.1
+             * servers often are after "Connection: close". */
+            return 0;
+        }
+        classify_failure(c, err);
+        return -1;
+    }
+}
+
+WOLFSSL_SESSION *tls_conn_session(tls_conn *c)
+{
+    return c->ssl ? wolfSSL_get1_session(c->ssl) : NULL;
+}
+
+void tls_conn_close(tls_conn *c, int rst)
+{
+    if (c->ssl) {
+        if (!rst && c->out.result == TLS_R_OK)
+            wolfSSL_shutdown(c->ssl); /* one non-blocking close_notify */
+        wolfSSL_free(c->ssl);
+        c->ssl = NULL;
+    }
+    if (c->fd >= 0) {
+        if (rst)
+            net_close_rst(c->fd);
+        else
+            close(c->fd);
+        c->fd = -1;
+    }
+}
+
+void tls_outcome_describe(const tls_outcome *o, char *out, size_t outlen)
+{
+    switch (o->result) {
+    case TLS_R_OK:
+        snprintf(out, outlen, "handshake completed (%s, %s)", o->version, o->cipher);
+        break;
+    case TLS_R_ALERT_RECEIVED:
+        snprintf(out, outlen, "alert %s (%d) received", tls_alert_name(o->alert_code), o->alert_code);
+        break;
+    case TLS_R_ALERT_SENT:
+        snprintf(out, outlen, "alert %s (%d) sent: %s", tls_alert_name(o->alert_code),
+                 o->alert_code, o->error_text);
+        break;
+    case TLS_R_VERIFY_FAILED:
+        snprintf(out, outlen, "server certificate not verified: %s", o->error_text);
+        break;
+    case TLS_R_TIMEOUT:
+        snprintf(out, outlen, "%s", o->error_text[0] ? o->error_text : "timeout");
+        break;
+    case TLS_R_RESET:
+        snprintf(out, outlen, "connection reset");
+        break;
+    case TLS_R_CLOSED:
+        snprintf(out, outlen, "connection closed without an alert");
+        break;
+    case TLS_R_ERROR:
+        snprintf(out, outlen, "TLS error: %s", o->error_text);
+        break;
+    default:
+        snprintf(out, outlen, "not connected");
+        break;
+    }
+}

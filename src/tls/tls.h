@@ -1,0 +1,132 @@
+/* The one TLS path, over wolfSSL, shared by run, load and serve. A client
+ * context (tls_client) is read-only after creation and can be shared by
+ * threads; a connection (tls_conn) is driven either step by step from an
+ * event loop (tls_conn_handshake_step) or to completion with a deadline
+ * (tls_conn_handshake). Every outcome is classified here, in one place:
+ * accepted, alert received or sent (name and code), verify error, timeout,
+ * reset, closed. */
+#ifndef MP_TLS_H
+#define MP_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "util/err.h"
+
+typedef enum tls_version {
+    TLS_ANY = 0, /* TLS 1.2 or 1.3, whichever the peer prefers */
+    TLS_V1_0 = 10,
+    TLS_V1_1 = 11,
+    TLS_V1_2 = 12,
+    TLS_V1_3 = 13
+} tls_version;
+
+/* "1.2" / "1.3" / "1.0" / "1.1" / "any"; -1 if unknown. */
+int tls_version_parse(const char *s, tls_version *v);
+const char *tls_version_name(tls_version v); /* "TLSv1.3" */
+
+typedef struct tls_client_opts {
+    const char *ca_file;      /* trust anchors for the server's chain */
+    int verify_peer;          /* 0: accept any server certificate */
+    const char *chain_file;   /* client leaf + intermediates (PEM); NULL: none */
+    const char *key_file;     /* its private key, which may deliberately not match */
+    tls_version version;
+    const char *ciphers;      /* wolfSSL/OpenSSL cipher list; NULL: defaults */
+    const char *groups;       /* "X25519:P-256:..."; NULL: defaults */
+} tls_client_opts;
+
+typedef struct tls_client {
+    WOLFSSL_CTX *ctx;
+    tls_version version;
+} tls_client;
+
+int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e);
+void tls_client_free(tls_client *c);
+
+typedef enum tls_result {
+    TLS_R_NONE = 0,       /* not finished */
+    TLS_R_OK,             /* handshake completed */
+    TLS_R_ALERT_RECEIVED, /* the peer sent a fatal alert */
+    TLS_R_ALERT_SENT,     /* we sent one (e.g. we refused its certificate) */
+    TLS_R_VERIFY_FAILED,  /* we could not verify the peer's chain */
+    TLS_R_TIMEOUT,
+    TLS_R_RESET,          /* TCP RST */
+    TLS_R_CLOSED,         /* the peer closed without an alert */
+    TLS_R_ERROR           /* anything else, see error_text */
+} tls_result;
+
+const char *tls_result_name(tls_result r);
+
+/* TLS alert description names (RFC 8446 6.2), e.g. 42 "bad_certificate". */
+const char *tls_alert_name(int code);
+
+typedef struct tls_outcome {
+    tls_result result;
+    int alert_code;        /* -1 when none */
+    int alert_sent;        /* the alert was ours, not the peer's */
+    int wolf_error;        /* wolfSSL's error code, 0 when none */
+    char error_text[160];
+    char version[16];      /* negotiated, e.g. "TLSv1.3" */
+    char cipher[64];
+    char group[32];
+    char alpn[32];
+    int resumed;
+    int cert_requested;    /* the server sent a CertificateRequest */
+    int64_t handshake_ns;  /* ClientHello to handshake done */
+} tls_outcome;
+
+/* Describes an outcome in one line: "alert bad_certificate (42) received". */
+void tls_outcome_describe(const tls_outcome *o, char *out, size_t outlen);
+
+typedef struct tls_conn {
+    WOLFSSL *ssl;
+    int fd;
+    int64_t started_ns;
+    int io_closed;   /* set by our I/O callbacks: the peer sent FIN */
+    int io_reset;    /* ... or RST */
+    int io_errno;    /* ... or another socket error */
+    tls_outcome out;
+} tls_conn;
+
+typedef struct tls_conn_opts {
+    const char *sni;          /* NULL: no SNI */
+    const char *alpn;         /* "h2,http/1.1"; NULL: none */
+    WOLFSSL_SESSION *resume;  /* a saved session to resume, or NULL */
+} tls_conn_opts;
+
+/* Binds a connected, non-blocking socket; the conn owns fd afterwards. */
+int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e);
+
+typedef enum tls_step {
+    TLS_STEP_DONE,
+    TLS_STEP_WANT_READ,
+    TLS_STEP_WANT_WRITE,
+    TLS_STEP_FAILED
+} tls_step;
+
+/* One non-blocking step of the handshake; DONE and FAILED fill c->out. */
+tls_step tls_conn_handshake_step(tls_conn *c);
+
+/* Runs the handshake to its end or the deadline (tm_mono_ns time). */
+tls_result tls_conn_handshake(tls_conn *c, int64_t deadline_ns);
+
+/* Writes everything or fails; -1 fills c->out with the reason. */
+int tls_conn_write(tls_conn *c, const void *buf, size_t len, int64_t deadline_ns);
+
+/* Reads what is available, waiting until the deadline. Returns bytes read,
+ * 0 when the peer closed cleanly, -1 on error or timeout (c->out says which:
+ * an alert arriving here is how TLS 1.3 servers reject a client certificate
+ * after the client's handshake is already complete). */
+ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, int64_t deadline_ns);
+
+/* The session to resume later (caller frees with wolfSSL_SESSION_free). */
+WOLFSSL_SESSION *tls_conn_session(tls_conn *c);
+
+/* Closes the connection: close_notify then FIN, or a bare RST. */
+void tls_conn_close(tls_conn *c, int rst);
+
+#endif

@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 {
     static const verb verbs[] = {
         { "fixtures", cmd_fixtures, NULL, NULL },
-        { "run", NULL, "Runs Lua scenarios against a gateway and prints a verdict per scenario.", NULL },
+        { "run", cmd_run, NULL, NULL },
         { "load", NULL, "Drives concurrent mTLS handshakes and records latency histograms per phase.", NULL },
         { "report", NULL, "Turns result files into HTML and Markdown reports with gnuplot charts.", NULL },
         { "serve", NULL, "Runs the reference mTLS gateway and the helper servers.", NULL },

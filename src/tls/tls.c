@@ -138,14 +138,32 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     }
 }
 
-/* Called by wolfSSL when the server's CertificateRequest arrives. */
-static int on_cert_request(WOLFSSL *ssl, void *arg)
+/* Two ways to learn that the server sent a CertificateRequest, because
+ * wolfSSL treats them differently: with a certificate loaded, the setup
+ * callback; without one, the client-certificate callback, whose "no
+ * certificate" answer (0) makes wolfSSL send the empty Certificate message
+ * TLS requires. (A setup callback registered without a certificate makes
+ * wolfSSL's TLS 1.3 client fail with NO_CERT_ERROR instead.) */
+static void mark_requested(WOLFSSL *ssl)
 {
-    (void)arg;
     tls_conn *c = wolfSSL_GetIOReadCtx(ssl);
     if (c)
         c->out.cert_requested = 1;
+}
+
+static int on_cert_request(WOLFSSL *ssl, void *arg)
+{
+    (void)arg;
+    mark_requested(ssl);
     return 1;
+}
+
+static int on_cert_request_without_cert(WOLFSSL *ssl, WOLFSSL_X509 **x509, WOLFSSL_EVP_PKEY **pkey)
+{
+    (void)x509;
+    (void)pkey;
+    mark_requested(ssl);
+    return 0;
 }
 
 /* ---- client context ----------------------------------------------------- */
@@ -235,7 +253,10 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
     }
     wolfSSL_CTX_SetIORecv(c->ctx, io_recv);
     wolfSSL_CTX_SetIOSend(c->ctx, io_send);
-    wolfSSL_CTX_set_cert_cb(c->ctx, on_cert_request, NULL);
+    if (o->chain_file)
+        wolfSSL_CTX_set_cert_cb(c->ctx, on_cert_request, NULL);
+    else
+        wolfSSL_CTX_set_client_cert_cb(c->ctx, on_cert_request_without_cert);
     return 0;
 fail_msg:
     mp_fail(e, "cannot configure the TLS client");

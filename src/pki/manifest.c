@@ -1,0 +1,145 @@
+/* manifest.json reader. A manifest from a newer schema version is refused
+ * rather than half-understood. */
+#define _DEFAULT_SOURCE
+#include "pki/manifest.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+
+#include "pki/der.h"
+#include "pki/fixtures.h"
+#include "util/fs.h"
+
+static char *abs_in(const char *dir, const char *rel)
+{
+    if (!rel)
+        return NULL;
+    if (rel[0] == '/')
+        return strdup(rel);
+    return fs_join(dir, rel);
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int pki_manifest_load(pki_manifest *m, const char *path, mp_err *e)
+{
+    memset(m, 0, sizeof *m);
+    struct stat st;
+    char *file;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        file = fs_join(path, "manifest.json");
+        m->dir = strdup(path);
+    } else {
+        file = strdup(path);
+        const char *slash = strrchr(path, '/');
+        m->dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+    }
+    char *text = NULL;
+    size_t len = 0;
+    if (!file || !m->dir || fs_read_file(file, &text, &len, e) != 0) {
+        if (file && m->dir)
+            mp_fail(e, "no fixtures manifest at %s (generate one with mtlsprobe fixtures --out DIR)", file);
+        free(file);
+        pki_manifest_free(m);
+        return -1;
+    }
+    uint8_t digest[WC_SHA256_DIGEST_SIZE];
+    wc_Sha256Hash((const byte *)text, (word32)len, digest);
+    der_hex(digest, sizeof digest, 0, m->sha256, sizeof m->sha256);
+    json_error_t je;
+    json_t *root = json_loadb(text, len, 0, &je);
+    free(text);
+    int rc = -1;
+    if (!root) {
+        mp_fail(e, "%s:%d: not valid JSON: %s", file, je.line, je.text);
+        goto out;
+    }
+    json_t *ver = json_object_get(root, "version");
+    if (!json_is_integer(ver)) {
+        mp_fail(e, "%s: no schema version", file);
+        goto out;
+    }
+    if (json_integer_value(ver) > PKI_MANIFEST_VERSION) {
+        mp_fail(e, "%s: schema version %lld is newer than this mtlsprobe reads (%d); upgrade mtlsprobe",
+                file, (long long)json_integer_value(ver), PKI_MANIFEST_VERSION);
+        goto out;
+    }
+    json_t *list = json_object_get(root, "fixtures");
+    if (!json_is_array(list) || !str(root, "trust_bundle")) {
+        mp_fail(e, "%s: missing 'fixtures' or 'trust_bundle'", file);
+        goto out;
+    }
+    m->trust_bundle = abs_in(m->dir, str(root, "trust_bundle"));
+    m->crl_bundle = abs_in(m->dir, str(root, "crl_bundle"));
+    m->entries = calloc(json_array_size(list) + 1, sizeof *m->entries);
+    if (!m->entries) {
+        mp_fail(e, "out of memory");
+        goto out;
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(list, i, f) {
+        const char *name = str(f, "name"), *cert = str(f, "cert"), *key = str(f, "key");
+        if (!name || !cert || !key) {
+            mp_fail(e, "%s: fixture %zu lacks name, cert or key", file, i);
+            goto out;
+        }
+        pki_manifest_entry *x = &m->entries[m->n++];
+        x->name = strdup(name);
+        x->role = dup_or_null(str(f, "role"));
+        x->cert = abs_in(m->dir, cert);
+        x->key = abs_in(m->dir, key);
+        x->chain = abs_in(m->dir, str(f, "chain"));
+        x->expect = dup_or_null(str(f, "expect"));
+        x->severity = dup_or_null(str(f, "severity"));
+        json_t *d = json_object_get(f, "defect");
+        x->defect = dup_or_null(json_is_object(d) ? str(d, "tag") : NULL);
+        x->spki_sha256 = dup_or_null(str(f, "spki_sha256"));
+        x->subject = dup_or_null(str(f, "subject"));
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    free(file);
+    if (rc != 0)
+        pki_manifest_free(m);
+    return rc;
+}
+
+void pki_manifest_free(pki_manifest *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        pki_manifest_entry *x = &m->entries[i];
+        char *s[] = { x->name, x->role, x->cert, x->key, x->chain, x->expect,
+                      x->severity, x->defect, x->spki_sha256, x->subject };
+        for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
+            free(s[k]);
+    }
+    free(m->entries);
+    free(m->dir);
+    free(m->trust_bundle);
+    free(m->crl_bundle);
+    memset(m, 0, sizeof *m);
+}
+
+const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *name)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->entries[i].name, name) == 0)
+            return &m->entries[i];
+    return NULL;
+}

@@ -1,0 +1,37 @@
+/* Reading a fixtures directory's manifest.json: scenarios name fixtures
+ * ("client/expired"), and this maps names to files and expectations. */
+#ifndef MP_PKI_MANIFEST_H
+#define MP_PKI_MANIFEST_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+typedef struct pki_manifest_entry {
+    char *name;
+    char *role;
+    char *cert;      /* absolute paths */
+    char *key;
+    char *chain;     /* NULL for CAs */
+    char *expect;
+    char *severity;
+    char *defect;
+    char *spki_sha256;
+    char *subject;
+} pki_manifest_entry;
+
+typedef struct pki_manifest {
+    char *dir;
+    char *trust_bundle;  /* absolute */
+    char *crl_bundle;
+    char sha256[65];     /* of manifest.json, for results */
+    pki_manifest_entry *entries;
+    size_t n;
+} pki_manifest;
+
+/* dir holds manifest.json (a path to the file itself also works). */
+int pki_manifest_load(pki_manifest *m, const char *dir, mp_err *e);
+void pki_manifest_free(pki_manifest *m);
+const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *name);
+
+#endif

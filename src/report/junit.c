@@ -1,0 +1,144 @@
+/* JUnit XML in the common dialect (testsuites > testsuite > testcase with
+ * failure / error / skipped) that Jenkins, GitLab and GitHub reporters read. */
+#include "report/junit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/fs.h"
+#include "util/timeutil.h"
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void put(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 8192;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void puts_(sbuf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+/* XML text or attribute value; control characters other than tab and
+ * newline are not allowed in XML 1.0 and are replaced. */
+static void esc(sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '&': puts_(b, "&amp;"); break;
+        case '<': puts_(b, "&lt;"); break;
+        case '>': puts_(b, "&gt;"); break;
+        case '"': puts_(b, "&quot;"); break;
+        case '\'': puts_(b, "&apos;"); break;
+        default:
+            if (c < 0x20 && c != '\t' && c != '\n')
+                puts_(b, "?");
+            else
+                put(b, s, 1);
+        }
+    }
+}
+
+int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
+{
+    sbuf b = { 0 };
+    char num[64];
+    res_counts c = res_run_count(r);
+    double secs = (double)(r->finished_ms - r->started_ms) / 1000.0;
+    puts_(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    snprintf(num, sizeof num, "%zu", r->n);
+    puts_(&b, "<testsuites name=\"mtlsprobe\" tests=\"");
+    puts_(&b, num);
+    snprintf(num, sizeof num, "\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+             c.failed, c.errors, c.skipped, secs);
+    puts_(&b, num);
+    puts_(&b, "  <testsuite name=\"mtlsprobe run ");
+    esc(&b, r->target);
+    snprintf(num, sizeof num, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
+             r->n, c.failed, c.errors, c.skipped);
+    puts_(&b, num);
+    char iso[21];
+    tm_format_iso(r->started_ms / 1000, iso);
+    snprintf(num, sizeof num, " time=\"%.3f\" timestamp=\"%s\">\n", secs, iso);
+    puts_(&b, num);
+    for (size_t i = 0; i < r->n; i++) {
+        const res_scenario *s = &r->items[i];
+        puts_(&b, "    <testcase classname=\"");
+        esc(&b, s->id);
+        puts_(&b, "\" name=\"");
+        esc(&b, s->id);
+        puts_(&b, " [");
+        esc(&b, s->tls_version);
+        puts_(&b, "]\"");
+        snprintf(num, sizeof num, " time=\"%.3f\"", s->duration_ms > 0 ? s->duration_ms / 1000.0 : 0);
+        puts_(&b, num);
+        const char *tag = s->verdict == RES_FAIL ? "failure" : s->verdict == RES_ERROR ? "error"
+                          : s->verdict == RES_SKIP ? "skipped" : NULL;
+        if (!tag) {
+            puts_(&b, "/>\n");
+            continue;
+        }
+        puts_(&b, ">\n      <");
+        puts_(&b, tag);
+        puts_(&b, " message=\"");
+        if (s->verdict == RES_SKIP || s->verdict == RES_ERROR) {
+            esc(&b, s->reason[0] ? s->reason : s->observed);
+        } else {
+            puts_(&b, "[");
+            esc(&b, s->severity);
+            puts_(&b, "] expected ");
+            esc(&b, s->expected);
+            puts_(&b, ", observed ");
+            esc(&b, s->observed);
+        }
+        puts_(&b, "\"");
+        if (s->verdict == RES_SKIP) {
+            puts_(&b, "/>\n");
+        } else {
+            puts_(&b, ">");
+            puts_(&b, "expected: ");
+            esc(&b, s->expected);
+            puts_(&b, "\nobserved: ");
+            esc(&b, s->observed);
+            puts_(&b, "\nseverity: ");
+            esc(&b, s->severity);
+            puts_(&b, "\ntitle: ");
+            esc(&b, s->title);
+            puts_(&b, "</");
+            puts_(&b, tag);
+            puts_(&b, ">\n");
+        }
+        puts_(&b, "    </testcase>\n");
+    }
+    puts_(&b, "  </testsuite>\n</testsuites>\n");
+    if (b.oom) {
+        free(b.p);
+        return mp_fail(e, "out of memory writing %s", path);
+    }
+    int rc = fs_write_file(path, b.p, b.len, 0644, e);
+    free(b.p);
+    return rc;
+}

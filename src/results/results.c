@@ -1,0 +1,162 @@
+/* Result JSON. The schema is documented in docs/results.md and versioned by
+ * RES_SCHEMA_VERSION; readers refuse newer versions. */
+#include "results/results.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/fs.h"
+#include "util/timeutil.h"
+
+const char *res_verdict_name(res_verdict v)
+{
+    static const char *const n[] = { "PASS", "FAIL", "ERROR", "SKIP" };
+    return (v >= RES_PASS && v <= RES_SKIP) ? n[v] : "?";
+}
+
+void res_evidence_init(res_evidence *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->alert_code = -1;
+    ev->connect_ms = ev->handshake_ms = ev->first_byte_ms = -1;
+}
+
+res_counts res_run_count(const res_run *r)
+{
+    res_counts c = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < r->n; i++) {
+        switch (r->items[i].verdict) {
+        case RES_PASS: c.passed++; break;
+        case RES_FAIL: c.failed++; break;
+        case RES_ERROR: c.errors++; break;
+        case RES_SKIP: c.skipped++; break;
+        }
+    }
+    return c;
+}
+
+int64_t res_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *iso_ms(int64_t ms)
+{
+    char buf[21];
+    tm_format_iso(ms / 1000, buf);
+    return json_string(buf);
+}
+
+static json_t *opt_ms(double v)
+{
+    return v < 0 ? json_null() : json_real((double)(int64_t)(v * 1000) / 1000.0);
+}
+
+static json_t *evidence_json(const res_evidence *ev)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "rejected_in", ev->rejected_in[0] ? json_string(ev->rejected_in) : json_null());
+    if (ev->alert_code >= 0) {
+        json_t *a = json_object();
+        json_object_set_new(a, "name", json_string(ev->alert_name));
+        json_object_set_new(a, "code", json_integer(ev->alert_code));
+        json_object_set_new(a, "direction", json_string(ev->alert_sent ? "sent" : "received"));
+        json_object_set_new(o, "alert", a);
+    } else {
+        json_object_set_new(o, "alert", json_null());
+    }
+    json_object_set_new(o, "verify_error", ev->verify_error[0] ? json_string(ev->verify_error) : json_null());
+    json_object_set_new(o, "http_status", ev->http_status ? json_integer(ev->http_status) : json_null());
+    json_t *tls = json_object();
+    json_object_set_new(tls, "version", ev->tls_version[0] ? json_string(ev->tls_version) : json_null());
+    json_object_set_new(tls, "cipher", ev->cipher[0] ? json_string(ev->cipher) : json_null());
+    json_object_set_new(tls, "group", ev->group[0] ? json_string(ev->group) : json_null());
+    json_object_set_new(tls, "resumed", json_boolean(ev->resumed));
+    json_object_set_new(tls, "certificate_requested", json_boolean(ev->cert_requested));
+    json_object_set_new(o, "tls", tls);
+    json_t *t = json_object();
+    json_object_set_new(t, "connect_ms", opt_ms(ev->connect_ms));
+    json_object_set_new(t, "handshake_ms", opt_ms(ev->handshake_ms));
+    json_object_set_new(t, "first_byte_ms", opt_ms(ev->first_byte_ms));
+    json_object_set_new(o, "timings", t);
+    return o;
+}
+
+static json_t *scenario_json(const res_scenario *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(s->id));
+    json_object_set_new(o, "title", json_string(s->title));
+    json_object_set_new(o, "severity", json_string(s->severity));
+    json_object_set_new(o, "file", json_string(s->file));
+    json_t *tags = json_array(), *controls = json_array();
+    for (int i = 0; i < s->n_tags; i++)
+        json_array_append_new(tags, json_string(s->tags[i]));
+    for (int i = 0; i < s->n_controls; i++)
+        json_array_append_new(controls, json_string(s->controls[i]));
+    json_object_set_new(o, "tags", tags);
+    json_object_set_new(o, "controls", controls);
+    json_object_set_new(o, "tls_version", json_string(s->tls_version));
+    json_object_set_new(o, "verdict", json_string(res_verdict_name(s->verdict)));
+    json_object_set_new(o, "expected", json_string(s->expected));
+    json_object_set_new(o, "observed", json_string(s->observed));
+    json_object_set_new(o, "reason", s->reason[0] ? json_string(s->reason) : json_null());
+    json_object_set_new(o, "duration_ms", opt_ms(s->duration_ms));
+    json_object_set_new(o, "evidence", evidence_json(&s->ev));
+    return o;
+}
+
+int res_run_write_json(const res_run *r, const char *path, mp_err *e)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string("mtlsprobe-run"));
+    json_object_set_new(root, "version", json_integer(RES_SCHEMA_VERSION));
+    json_t *tool = json_object();
+    json_object_set_new(tool, "name", json_string("mtlsprobe"));
+    json_object_set_new(tool, "version", json_string(r->tool_version));
+    json_object_set_new(tool, "wolfssl", json_string(r->wolfssl_version));
+    json_object_set_new(root, "tool", tool);
+    json_t *target = json_object();
+    json_object_set_new(target, "url", json_string(r->target));
+    json_object_set_new(target, "sni", r->sni[0] ? json_string(r->sni) : json_null());
+    json_object_set_new(target, "connect_to", r->connect_to[0] ? json_string(r->connect_to) : json_null());
+    json_object_set_new(root, "target", target);
+    json_t *fx = json_object();
+    json_object_set_new(fx, "dir", json_string(r->fixtures_dir));
+    json_object_set_new(fx, "manifest_sha256", json_string(r->manifest_sha256));
+    json_object_set_new(root, "fixtures", fx);
+    json_object_set_new(root, "command_line", json_string(r->command_line));
+    json_object_set_new(root, "started_at", iso_ms(r->started_ms));
+    json_object_set_new(root, "finished_at", iso_ms(r->finished_ms));
+    json_object_set_new(root, "duration_ms", json_integer(r->finished_ms - r->started_ms));
+    res_counts c = res_run_count(r);
+    json_t *sum = json_object();
+    json_object_set_new(sum, "passed", json_integer((json_int_t)c.passed));
+    json_object_set_new(sum, "failed", json_integer((json_int_t)c.failed));
+    json_object_set_new(sum, "errors", json_integer((json_int_t)c.errors));
+    json_object_set_new(sum, "skipped", json_integer((json_int_t)c.skipped));
+    json_object_set_new(root, "summary", sum);
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->n; i++)
+        json_array_append_new(list, scenario_json(&r->items[i]));
+    json_object_set_new(root, "results", list);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!text)
+        return mp_fail(e, "out of memory writing %s", path);
+    size_t n = strlen(text);
+    char *nl = realloc(text, n + 2);
+    if (!nl) {
+        free(text);
+        return mp_fail(e, "out of memory writing %s", path);
+    }
+    nl[n] = '\n';
+    int rc = fs_write_file(path, nl, n + 1, 0644, e);
+    free(nl);
+    return rc;
+}

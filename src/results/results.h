@@ -1,0 +1,84 @@
+/* The result model: one verdict per scenario and TLS version, each with what
+ * was expected, what was observed, and the evidence (alert, verify error,
+ * HTTP status, timings). Written as versioned JSON (docs/results.md). */
+#ifndef MP_RESULTS_H
+#define MP_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define RES_SCHEMA_VERSION 1
+
+typedef enum res_verdict { RES_PASS, RES_FAIL, RES_ERROR, RES_SKIP } res_verdict;
+
+const char *res_verdict_name(res_verdict v); /* "PASS", ... */
+
+typedef struct res_evidence {
+    char rejected_in[24];    /* "handshake", "after-handshake", "http", "" */
+    int alert_code;          /* -1: none */
+    char alert_name[40];
+    int alert_sent;          /* the alert was ours */
+    char verify_error[160];  /* our failure to verify the server, if any */
+    int http_status;         /* 0: none */
+    char tls_version[16];
+    char cipher[64];
+    char group[32];
+    int resumed;
+    int cert_requested;
+    double connect_ms;       /* < 0: not measured */
+    double handshake_ms;
+    double first_byte_ms;
+} res_evidence;
+
+#define RES_MAX_TAGS 8
+#define RES_MAX_CONTROLS 16
+
+typedef struct res_scenario {
+    char id[128];
+    char title[256];
+    char severity[16];
+    char file[512];
+    char tags[RES_MAX_TAGS][32];
+    int n_tags;
+    char controls[RES_MAX_CONTROLS][64];
+    int n_controls;
+    char tls_version[16];    /* the version this run pinned, or "any" */
+    res_verdict verdict;
+    char expected[256];
+    char observed[512];
+    char reason[512];        /* ERROR and SKIP: why */
+    double duration_ms;
+    res_evidence ev;
+} res_scenario;
+
+typedef struct res_run {
+    char target[512];
+    char sni[256];
+    char connect_to[300];
+    char fixtures_dir[512];
+    char manifest_sha256[65];
+    char tool_version[32];
+    char wolfssl_version[32];
+    char command_line[2048];
+    int64_t started_ms;      /* wall clock, ms since the epoch */
+    int64_t finished_ms;
+    res_scenario *items;
+    size_t n;
+} res_run;
+
+void res_evidence_init(res_evidence *ev);
+
+typedef struct res_counts {
+    size_t passed, failed, errors, skipped;
+} res_counts;
+
+res_counts res_run_count(const res_run *r);
+
+int res_run_write_json(const res_run *r, const char *path, mp_err *e);
+
+/* Wall clock in ms since the epoch. */
+int64_t res_now_ms(void);
+
+#endif

@@ -1,0 +1,534 @@
+/* Scenario loading and execution. Each job (scenario x TLS version) gets a
+ * fresh Lua state, so scenarios cannot leak state into each other and jobs
+ * run on threads without locks: the only shared data is read-only config,
+ * and each job writes its own, preallocated result slot. */
+#define _DEFAULT_SOURCE
+#include "scenario/runner.h"
+
+#include <dirent.h>
+#include <fnmatch.h>
+#include <lauxlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "script/script.h"
+#include "util/fs.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+/* ---- sources ------------------------------------------------------------ */
+
+static int add_source(scn_list *l, const char *name, const char *text, size_t len, mp_err *e)
+{
+    scn_source *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+    if (!nv)
+        return mp_fail(e, "out of memory");
+    l->v = nv;
+    l->v[l->n].name = strdup(name);
+    l->v[l->n].text = text;
+    l->v[l->n].len = len;
+    if (!l->v[l->n].name)
+        return mp_fail(e, "out of memory");
+    l->n++;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+int scn_list_add_path(scn_list *l, const char *path, mp_err *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return mp_fail(e, "scenario %s does not exist", path);
+    if (!S_ISDIR(st.st_mode))
+        return add_source(l, path, NULL, 0, e);
+    DIR *d = opendir(path);
+    if (!d)
+        return mp_fail(e, "cannot read directory %s", path);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *ent;
+    int rc = 0;
+    while ((ent = readdir(d)) != NULL) {
+        if (ent->d_name[0] == '.')
+            continue;
+        char *full = fs_join(path, ent->d_name);
+        struct stat cs;
+        if (!full || stat(full, &cs) != 0 || (!S_ISDIR(cs.st_mode) && !ends_with(full, ".lua"))) {
+            free(full);
+            continue;
+        }
+        char **nn = realloc(names, (n + 1) * sizeof *nn);
+        if (!nn) {
+            free(full);
+            rc = mp_fail(e, "out of memory");
+            break;
+        }
+        names = nn;
+        names[n++] = full;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = scn_list_add_path(l, names[i], e);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+int scn_list_add_builtin(scn_list *l, mp_err *e)
+{
+    for (size_t i = 0; i < scn_builtins_count; i++) {
+        const scn_builtin *b = &scn_builtins[i];
+        if (strncmp(b->path, "lib/", 4) == 0 || strncmp(b->path, "examples/", 9) == 0)
+            continue;
+        char name[512];
+        snprintf(name, sizeof name, "builtin:%s", b->path);
+        if (add_source(l, name, b->text, b->len, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void scn_list_free(scn_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].name);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+/* ---- Lua states --------------------------------------------------------- */
+
+/* require("name") finds scenarios/lib/name.lua among the built-ins. */
+static int builtin_searcher(lua_State *L)
+{
+    const char *mod = luaL_checkstring(L, 1);
+    char path[300];
+    snprintf(path, sizeof path, "lib/%s.lua", mod);
+    for (size_t i = 0; i < scn_builtins_count; i++) {
+        if (strcmp(scn_builtins[i].path, path) == 0) {
+            char chunk[320];
+            snprintf(chunk, sizeof chunk, "@scenarios/%s", path);
+            if (luaL_loadbuffer(L, scn_builtins[i].text, scn_builtins[i].len, chunk) != LUA_OK)
+                return lua_error(L);
+            lua_pushstring(L, path);
+            return 2;
+        }
+    }
+    lua_pushfstring(L, "no built-in module 'scenarios/%s'", path);
+    return 1;
+}
+
+static lua_State *new_state(mp_err *e)
+{
+    lua_State *L = scr_new(e);
+    if (!L)
+        return NULL;
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "searchers");
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = n; i >= 2; i--) { /* insert at 2, after preload */
+        lua_rawgeti(L, -1, i);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_pushcfunction(L, builtin_searcher);
+    lua_rawseti(L, -2, 2);
+    lua_pop(L, 2);
+    return L;
+}
+
+static int msgh(lua_State *L)
+{
+    if (lua_type(L, 1) != LUA_TSTRING)
+        lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    return 1;
+}
+
+/* Loads a source and leaves its returned table on the stack. */
+static int load_source(lua_State *L, const scn_source *s, mp_err *e)
+{
+    int st;
+    const char *display = s->name;
+    if (s->text) {
+        char chunk[600];
+        snprintf(chunk, sizeof chunk, "@scenarios/%s", s->name + strlen("builtin:"));
+        st = luaL_loadbuffer(L, s->text, s->len, chunk);
+    } else {
+        st = luaL_loadfile(L, s->name);
+    }
+    if (st != LUA_OK) {
+        mp_fail(e, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    lua_pushcfunction(L, msgh);
+    lua_insert(L, -2);
+    st = lua_pcall(L, 0, 1, -2);
+    lua_remove(L, -2);
+    if (st != LUA_OK) {
+        mp_fail(e, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return mp_fail(e, "%s: a scenario file must return a table {id = ..., run = function(t) ... end}",
+                       display);
+    }
+    return 0;
+}
+
+typedef struct meta {
+    char id[128];
+    char title[256];
+    char severity[16];
+    char tags[RES_MAX_TAGS][32];
+    int n_tags;
+    char controls[RES_MAX_CONTROLS][64];
+    int n_controls;
+    int per_version;
+    char load_error[512]; /* non-empty: the file could not be loaded */
+} meta;
+
+static int read_list(lua_State *L, const char *field, char *dst, size_t width, int max,
+                     int *n, const char *name, mp_err *e)
+{
+    *n = 0;
+    int t = scr_rawfield(L, -1, field);
+    if (t == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (t != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return mp_fail(e, "%s: '%s' must be a list of strings", name, field);
+    }
+    int len = (int)lua_rawlen(L, -1);
+    for (int i = 1; i <= len && *n < max; i++) {
+        if (lua_rawgeti(L, -1, i) != LUA_TSTRING) {
+            lua_pop(L, 2);
+            return mp_fail(e, "%s: %s[%d] must be a string", name, field, i);
+        }
+        str_copy(dst + (size_t)(*n) * width, width, lua_tostring(L, -1));
+        (*n)++;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+static const char *field_str(lua_State *L, const char *k)
+{
+    const char *v = NULL;
+    if (scr_rawfield(L, -1, k) == LUA_TSTRING)
+        v = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    return v; /* anchored by the table */
+}
+
+static int read_meta(lua_State *L, const scn_source *s, meta *m, mp_err *e)
+{
+    static const char *const known[] = { "id", "title", "description", "severity", "tags",
+                                         "controls", "run", "per_tls_version", NULL };
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        int ok = lua_type(L, -1) == LUA_TSTRING;
+        for (const char *const *k = known; ok && *k; k++)
+            if (strcmp(*k, lua_tostring(L, -1)) == 0)
+                ok = 2;
+        if (ok != 2) {
+            mp_fail(e, "%s: unknown field '%s' in the scenario table (known: id, title, "
+                       "description, severity, tags, controls, run, per_tls_version)",
+                    s->name, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    const char *id = field_str(L, "id");
+    if (!id || !*id)
+        return mp_fail(e, "%s: the scenario needs an id", s->name);
+    str_copy(m->id, sizeof m->id, id);
+    const char *title = field_str(L, "title");
+    str_copy(m->title, sizeof m->title, title ? title : id);
+    const char *sev = field_str(L, "severity");
+    sev = sev ? sev : "medium";
+    if (strcmp(sev, "critical") && strcmp(sev, "high") && strcmp(sev, "medium") &&
+        strcmp(sev, "low") && strcmp(sev, "info"))
+        return mp_fail(e, "%s: severity must be critical, high, medium, low or info", s->name);
+    str_copy(m->severity, sizeof m->severity, sev);
+    if (read_list(L, "tags", &m->tags[0][0], sizeof m->tags[0], RES_MAX_TAGS, &m->n_tags, s->name, e) ||
+        read_list(L, "controls", &m->controls[0][0], sizeof m->controls[0], RES_MAX_CONTROLS,
+                  &m->n_controls, s->name, e))
+        return -1;
+    if (scr_rawfield(L, -1, "run") != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        return mp_fail(e, "%s: the scenario needs run = function(t) ... end", s->name);
+    }
+    lua_pop(L, 1);
+    scr_rawfield(L, -1, "per_tls_version");
+    m->per_version = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return 0;
+}
+
+static void id_from_name(const char *name, char *id, size_t n)
+{
+    const char *p = strncmp(name, "builtin:", 8) == 0 ? name + 8 : name;
+    str_copy(id, n, p);
+    size_t l = strlen(id);
+    if (l > 4 && strcmp(id + l - 4, ".lua") == 0)
+        id[l - 4] = '\0';
+}
+
+/* ---- jobs --------------------------------------------------------------- */
+
+typedef struct job {
+    const scn_source *src;
+    const meta *m;
+    tls_version version;
+    res_scenario *out;
+} job;
+
+typedef struct pool {
+    job *jobs;
+    size_t n;
+    atomic_size_t next;
+    const scn_config *cfg;
+} pool;
+
+static void fill_header(res_scenario *r, const scn_source *src, const meta *m, tls_version v)
+{
+    memset(r, 0, sizeof *r);
+    str_copy(r->id, sizeof r->id, m->id);
+    str_copy(r->title, sizeof r->title, m->title);
+    str_copy(r->severity, sizeof r->severity, m->severity);
+    str_copy(r->file, sizeof r->file, src->name);
+    memcpy(r->tags, m->tags, sizeof r->tags);
+    r->n_tags = m->n_tags;
+    memcpy(r->controls, m->controls, sizeof r->controls);
+    r->n_controls = m->n_controls;
+    str_copy(r->tls_version, sizeof r->tls_version, tls_version_name(v));
+    res_evidence_init(&r->ev);
+}
+
+static void run_job(const scn_config *cfg, job *j)
+{
+    res_scenario *r = j->out;
+    fill_header(r, j->src, j->m, j->version);
+    int64_t t0 = tm_mono_ns();
+    scn_ctx ctx = { .cfg = cfg, .version = j->version, .res = r };
+    mp_err e;
+    lua_State *L = new_state(&e);
+    if (!L) {
+        scn_finish(&ctx, 0, e.msg);
+        return;
+    }
+    if (load_source(L, j->src, &e) != 0) {
+        scn_finish(&ctx, 0, e.msg);
+        lua_close(L);
+        return;
+    }
+    lua_pushcfunction(L, msgh);
+    scr_rawfield(L, -2, "run");
+    scn_push_context(L, &ctx);
+    int st = lua_pcall(L, 1, 0, -3);
+    scn_finish(&ctx, st == LUA_OK, st == LUA_OK ? NULL : lua_tostring(L, -1));
+    lua_close(L); /* closes any connection the scenario left open */
+    r->duration_ms = (double)(tm_mono_ns() - t0) / 1e6;
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->n)
+            return NULL;
+        run_job(p->cfg, &p->jobs[i]);
+    }
+}
+
+static int selected(const meta *m, const scn_filter *f)
+{
+    if (f->n_only) {
+        int any = 0;
+        for (size_t i = 0; i < f->n_only; i++)
+            any |= fnmatch(f->only[i], m->id, 0) == 0;
+        if (!any)
+            return 0;
+    }
+    for (size_t i = 0; i < f->n_skip; i++)
+        if (fnmatch(f->skip[i], m->id, 0) == 0)
+            return 0;
+    if (f->n_tags) {
+        int any = 0;
+        for (size_t i = 0; i < f->n_tags; i++)
+            for (int k = 0; k < m->n_tags; k++)
+                any |= strcmp(f->tags[i], m->tags[k]) == 0;
+        if (!any)
+            return 0;
+    }
+    return 1;
+}
+
+int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
+                const scn_config *cfg, res_run *run, mp_err *e)
+{
+    meta *metas = calloc(l->n ? l->n : 1, sizeof *metas);
+    job *jobs = calloc(l->n * 2 + 1, sizeof *jobs);
+    size_t nj = 0;
+    if (!metas || !jobs) {
+        free(metas);
+        free(jobs);
+        return mp_fail(e, "out of memory");
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        meta *m = &metas[i];
+        mp_err le;
+        lua_State *L = new_state(&le);
+        int ok = L && load_source(L, &l->v[i], &le) == 0 && read_meta(L, &l->v[i], m, &le) == 0;
+        if (L)
+            lua_close(L);
+        if (!ok) {
+            /* A broken file is an ERROR verdict; the others still run. */
+            id_from_name(l->v[i].name, m->id, sizeof m->id);
+            str_copy(m->title, sizeof m->title, m->id);
+            str_copy(m->severity, sizeof m->severity, "high");
+            str_copy(m->load_error, sizeof m->load_error, le.msg);
+            if (f->n_only || f->n_tags || f->n_skip) {
+                if (!selected(m, f))
+                    continue;
+            }
+            jobs[nj++] = (job){ &l->v[i], m, p->single, NULL };
+            continue;
+        }
+        if (!selected(m, f))
+            continue;
+        if (m->per_version) {
+            for (int v = 0; v < p->n_versions; v++)
+                jobs[nj++] = (job){ &l->v[i], m, p->versions[v], NULL };
+        } else {
+            jobs[nj++] = (job){ &l->v[i], m, p->single, NULL };
+        }
+    }
+    res_scenario *items = calloc(nj ? nj : 1, sizeof *items);
+    if (!items) {
+        free(metas);
+        free(jobs);
+        return mp_fail(e, "out of memory");
+    }
+    for (size_t i = 0; i < nj; i++)
+        jobs[i].out = &items[i];
+    /* Files that failed to load get their ERROR without a thread. */
+    pool pl = { .jobs = jobs, .n = nj, .cfg = cfg };
+    atomic_init(&pl.next, 0);
+    size_t runnable = 0;
+    for (size_t i = 0; i < nj; i++) {
+        if (p->unreachable) {
+            fill_header(&items[i], jobs[i].src, jobs[i].m, jobs[i].version);
+            scn_ctx ctx = { .cfg = cfg, .res = &items[i] };
+            scn_finish(&ctx, 0, jobs[i].m->load_error[0] ? jobs[i].m->load_error : p->unreachable);
+        } else if (jobs[i].m->load_error[0]) {
+            fill_header(&items[i], jobs[i].src, jobs[i].m, jobs[i].version);
+            scn_ctx ctx = { .cfg = cfg, .res = &items[i] };
+            scn_finish(&ctx, 0, jobs[i].m->load_error);
+        } else {
+            jobs[runnable++] = jobs[i];
+        }
+    }
+    pl.n = runnable;
+    int threads = p->jobs < 1 ? 1 : p->jobs;
+    if ((size_t)threads > runnable)
+        threads = runnable ? (int)runnable : 1;
+    pthread_t tids[64];
+    if (threads > 64)
+        threads = 64;
+    int started = 0;
+    for (int t = 1; t < threads; t++)
+        if (pthread_create(&tids[started], NULL, worker, &pl) == 0)
+            started++;
+    worker(&pl);
+    for (int t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+    run->items = items;
+    run->n = nj;
+    free(jobs);
+    free(metas);
+    return 0;
+}
+
+/* ---- TLS version probe -------------------------------------------------- */
+
+int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n, mp_err *e)
+{
+    static const tls_version candidates[] = { TLS_V1_2, TLS_V1_3 };
+    const pki_manifest_entry *valid = pki_manifest_find(cfg->fixtures, "client/valid");
+    char last_error[300] = "";
+    int reached = 0;
+    *n = 0;
+    for (size_t i = 0; i < 2; i++) {
+        tls_client_opts o = { .ca_file = cfg->ca_file, .verify_peer = 0,
+                              .version = candidates[i] };
+        if (valid && valid->chain) {
+            o.chain_file = valid->chain;
+            o.key_file = valid->key;
+        }
+        tls_client cl;
+        if (tls_client_init(&cl, &o, e) != 0)
+            return -1;
+        net_addr addr;
+        if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, e) != 0) {
+            tls_client_free(&cl);
+            return -1;
+        }
+        int fd;
+        mp_err ce;
+        net_status ns = net_connect(&addr, tm_mono_ns() + cfg->timeout_ns, &fd, &ce);
+        if (ns != NET_OK) {
+            str_copy(last_error, sizeof last_error, ce.msg);
+            tls_client_free(&cl);
+            continue;
+        }
+        reached = 1;
+        tls_conn c;
+        tls_conn_opts co = { .sni = cfg->sni[0] ? cfg->sni : NULL };
+        if (tls_conn_init(&c, &cl, fd, &co, e) != 0) {
+            tls_conn_close(&c, 1);
+            tls_client_free(&cl);
+            return -1;
+        }
+        tls_result r = tls_conn_handshake(&c, tm_mono_ns() + cfg->timeout_ns);
+        /* Refusing the version is protocol_version (70), or handshake_failure
+         * (40) from servers that do not say more. Anything else means the
+         * server speaks the version (and refused something else, if at all). */
+        int supported = r == TLS_R_OK ||
+                        (r == TLS_R_ALERT_RECEIVED && c.out.alert_code != 70 &&
+                         c.out.alert_code != 40) ||
+                        (r == TLS_R_ALERT_RECEIVED && c.out.alert_code == 40 && c.out.cert_requested);
+        if (supported)
+            versions[(*n)++] = candidates[i];
+        tls_conn_close(&c, 0);
+        tls_client_free(&cl);
+    }
+    if (!reached)
+        return mp_fail(e, "target unreachable: %s", last_error);
+    return 0;
+}

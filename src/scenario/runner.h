@@ -1,0 +1,65 @@
+/* The scenario runner: loads scenario files (or the built-in suite), checks
+ * their metadata, filters them, plans one run per TLS version where asked,
+ * runs the jobs on N threads (each with its own Lua state) and collects the
+ * verdicts in a stable order. */
+#ifndef MP_SCENARIO_RUNNER_H
+#define MP_SCENARIO_RUNNER_H
+
+#include "scenario/scenario.h"
+
+/* A built-in file: path relative to scenarios/ and its text. */
+typedef struct scn_builtin {
+    const char *path;
+    const char *text;
+    size_t len;
+} scn_builtin;
+
+/* Defined in the generated builtin_scenarios.c. */
+extern const scn_builtin scn_builtins[];
+extern const size_t scn_builtins_count;
+
+typedef struct scn_source {
+    char *name;       /* a path, or "builtin:client-auth/expired.lua" */
+    const char *text; /* built-in text, or NULL to read name from disk */
+    size_t len;
+} scn_source;
+
+typedef struct scn_list {
+    scn_source *v;
+    size_t n;
+} scn_list;
+
+/* Adds a file or, recursively, the *.lua files of a directory (sorted). */
+int scn_list_add_path(scn_list *l, const char *path, mp_err *e);
+/* Adds the built-in suite (everything but scenarios/lib and examples). */
+int scn_list_add_builtin(scn_list *l, mp_err *e);
+void scn_list_free(scn_list *l);
+
+typedef struct scn_filter {
+    const char *const *only;  /* globs on ids; any must match */
+    size_t n_only;
+    const char *const *skip;  /* globs on ids; none may match */
+    size_t n_skip;
+    const char *const *tags;  /* a scenario must carry one of these */
+    size_t n_tags;
+} scn_filter;
+
+typedef struct scn_plan {
+    tls_version versions[2]; /* for per-TLS-version scenarios */
+    int n_versions;
+    tls_version single;      /* for the others */
+    int jobs;                /* threads */
+    const char *unreachable; /* set: every scenario is an ERROR with this reason */
+} scn_plan;
+
+/* Runs everything; results are appended to run->items in scenario order,
+ * then TLS version. Per-scenario problems become ERROR verdicts; -1 only
+ * for setup failures. */
+int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
+                const scn_config *cfg, res_run *run, mp_err *e);
+
+/* Which of TLS 1.2 and 1.3 the target accepts. Fills versions/n; -1 with a
+ * reason when the target cannot be reached at all. */
+int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n, mp_err *e);
+
+#endif

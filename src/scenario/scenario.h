@@ -1,0 +1,56 @@
+/* Scenarios: Lua files that drive connections to a gateway through the
+ * context `t` and record expectations; the runner turns each run (one per
+ * TLS version for client-auth scenarios) into a verdict with evidence.
+ * The Lua API is documented in docs/scenarios.md. */
+#ifndef MP_SCENARIO_H
+#define MP_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "http/http.h"
+#include "net/net.h"
+#include "pki/manifest.h"
+#include "results/results.h"
+#include "tls/tls.h"
+#include "util/err.h"
+
+/* What every scenario run shares, read-only. */
+typedef struct scn_config {
+    net_url target;
+    char sni[256];           /* "" for none */
+    char connect_host[256];  /* where to connect (default: the target's host) */
+    int connect_port;
+    const char *ca_file;     /* trust for the gateway's certificate */
+    int verify_peer;
+    const http_header *headers; /* --header, added to every request */
+    size_t n_headers;
+    int64_t timeout_ns;      /* per network step */
+    const pki_manifest *fixtures;
+    int expect_mtls;         /* the target should require client certificates */
+} scn_config;
+
+/* HTTP statuses that mean "your client certificate was refused". */
+int scn_status_is_rejection(int status);
+
+/* One scenario run. */
+typedef struct scn_ctx {
+    const scn_config *cfg;
+    tls_version version;     /* pinned for this run, or TLS_ANY */
+    res_scenario *res;
+    int decided;             /* an expectation set the verdict */
+    int worst;               /* 0 pass, 1 fail, 2 error */
+    int skipped;
+} scn_ctx;
+
+/* Opens the `t` API in L: the metatables for t, connections and sessions,
+ * and pushes the t object for ctx. */
+void scn_push_context(lua_State *L, scn_ctx *ctx);
+
+/* Finishes a run's verdict after the scenario function returned (ok = 1)
+ * or raised (ok = 0, msg = "file:line: ..."). */
+void scn_finish(scn_ctx *ctx, int ok, const char *msg);
+
+#endif

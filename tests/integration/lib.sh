@@ -48,3 +48,27 @@ wait_port() {
 
 # manifest field of one fixture: mf NAME FIELD
 mf() { jq -r --arg n "$1" --arg f "$2" '.fixtures[] | select(.name == $n) | .[$f]' "$FX/manifest.json"; }
+
+# start_nginx TEMPLATE FIXTURES: fills a config from docker/gateways/nginx,
+# starts Debian's nginx on a free loopback port; sets NGINX_PORT, NGINX_RUN.
+start_nginx() {
+  local template=$1 fixtures=$2 nginx
+  nginx=$(command -v nginx || echo /usr/sbin/nginx)
+  [ -x "$nginx" ] || { echo "FAIL: nginx is not installed (run scripts/setup)"; exit 1; }
+  NGINX_RUN=$(mktemp -d "$WORK/nginx.XXXXXX")
+  NGINX_PORT=$(free_port) || { echo "FAIL: no free port"; exit 1; }
+  sed -e "s|@RUNDIR@|$NGINX_RUN|g" -e "s|@FIXTURES@|$fixtures|g" -e "s|@PORT@|$NGINX_PORT|g" \
+    "$SRC/docker/gateways/nginx/$template" > "$NGINX_RUN/nginx.conf"
+  "$nginx" -t -p "$NGINX_RUN" -c "$NGINX_RUN/nginx.conf" >"$NGINX_RUN/test.log" 2>&1 \
+    || { echo "FAIL: nginx rejects $template:"; cat "$NGINX_RUN/test.log"; exit 1; }
+  "$nginx" -p "$NGINX_RUN" -c "$NGINX_RUN/nginx.conf" >"$NGINX_RUN/stdout.log" 2>&1 &
+  NGINX_PID=$!
+  cleanup_hooks+=("kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null")
+  wait_port "$NGINX_PORT" || { echo "FAIL: nginx did not start"; cat "$NGINX_RUN/error.log"; exit 1; }
+}
+
+stop_nginx() {
+  kill "$NGINX_PID" 2>/dev/null
+  wait "$NGINX_PID" 2>/dev/null
+  return 0
+}

@@ -5,23 +5,11 @@
 # nginx's log names the verify error for each.
 . "$(dirname "$0")/lib.sh"
 
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || { echo "FAIL: nginx is not installed (run scripts/setup)"; exit 1; }
-
 FX=$WORK/fx
 "$MTLSPROBE" fixtures --out "$FX" -q || { echo "FAIL: fixtures generation"; exit 1; }
-
-RUN=$WORK/nginx
-mkdir -p "$RUN"
-PORT=$(free_port) || { echo "FAIL: no free port"; exit 1; }
-sed -e "s|@RUNDIR@|$RUN|g" -e "s|@FIXTURES@|$FX|g" -e "s|@PORT@|$PORT|g" \
-  "$SRC/docker/gateways/nginx/mtls.conf.in" > "$RUN/nginx.conf"
-"$NGINX" -t -p "$RUN" -c "$RUN/nginx.conf" >"$RUN/test.log" 2>&1 \
-  || { echo "FAIL: nginx rejects the config:"; cat "$RUN/test.log"; exit 1; }
-"$NGINX" -p "$RUN" -c "$RUN/nginx.conf" >"$RUN/stdout.log" 2>&1 &
-NGINX_PID=$!
-cleanup_hooks+=("kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null")
-wait_port "$PORT" || { echo "FAIL: nginx did not start"; cat "$RUN/error.log"; exit 1; }
+start_nginx mtls.conf.in "$FX"
+PORT=$NGINX_PORT
+RUN=$NGINX_RUN
 
 # request NAME -> prints the HTTP status (000 when the TLS handshake failed)
 request() {

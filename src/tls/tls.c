@@ -251,6 +251,11 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
             goto fail;
         }
     }
+    /* TLS 1.2 clients offer session tickets only when asked to. */
+    if (wolfSSL_CTX_UseSessionTicket(c->ctx) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "cannot enable session tickets");
+        goto fail;
+    }
     wolfSSL_CTX_SetIORecv(c->ctx, io_recv);
     wolfSSL_CTX_SetIOSend(c->ctx, io_send);
     if (o->chain_file)

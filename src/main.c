@@ -99,7 +99,7 @@ int main(int argc, char **argv)
         { "run", cmd_run, NULL, NULL },
         { "load", NULL, "Drives concurrent mTLS handshakes and records latency histograms per phase.", NULL },
         { "report", NULL, "Turns result files into HTML and Markdown reports with gnuplot charts.", NULL },
-        { "serve", NULL, "Runs the reference mTLS gateway and the helper servers.", NULL },
+        { "serve", cmd_serve, NULL, NULL },
     };
     if (argc < 2) {
         fputs(usage_text, stderr);

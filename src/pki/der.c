@@ -233,6 +233,11 @@ int der_cert_split(const uint8_t *cert, size_t len, der_cert_parts *out)
     if (der_next(&c, &tag, &tbs, &whole) != 0 || tag != DER_SEQUENCE)
         return -1;
     out->tbs = whole;
+    der_in alg, oid;
+    if (der_next(&c, &tag, &alg, NULL) != 0 || tag != DER_SEQUENCE ||
+        der_next(&alg, &tag, &oid, NULL) != 0 || tag != DER_OID)
+        return -1;
+    out->sig_alg = oid;
     if (der_next(&tbs, &tag, &el, &whole) != 0)
         return -1;
     if (tag == (DER_CTX_CONS | 0)) { /* version */

@@ -54,6 +54,7 @@ int der_next(der_in *in, uint8_t *tag, der_in *content, der_in *whole);
 /* Parts of a DER certificate, as views into it. */
 typedef struct der_cert_parts {
     der_in tbs, serial, issuer, subject, validity, spki, extensions;
+    der_in sig_alg; /* the outer signatureAlgorithm's OID contents */
 } der_cert_parts;
 
 int der_cert_split(const uint8_t *cert, size_t len, der_cert_parts *out);

@@ -104,6 +104,7 @@ int pki_manifest_load(pki_manifest *m, const char *path, mp_err *e)
         x->cert = abs_in(m->dir, cert);
         x->key = abs_in(m->dir, key);
         x->chain = abs_in(m->dir, str(f, "chain"));
+        x->crl = abs_in(m->dir, str(f, "crl"));
         x->expect = dup_or_null(str(f, "expect"));
         x->severity = dup_or_null(str(f, "severity"));
         json_t *d = json_object_get(f, "defect");
@@ -124,7 +125,7 @@ void pki_manifest_free(pki_manifest *m)
 {
     for (size_t i = 0; i < m->n; i++) {
         pki_manifest_entry *x = &m->entries[i];
-        char *s[] = { x->name, x->role, x->cert, x->key, x->chain, x->expect,
+        char *s[] = { x->name, x->role, x->cert, x->key, x->chain, x->crl, x->expect,
                       x->severity, x->defect, x->spki_sha256, x->subject };
         for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
             free(s[k]);

@@ -13,6 +13,7 @@ typedef struct pki_manifest_entry {
     char *cert;      /* absolute paths */
     char *key;
     char *chain;     /* NULL for CAs */
+    char *crl;       /* CAs: their CRL (PEM), else NULL */
     char *expect;
     char *severity;
     char *defect;

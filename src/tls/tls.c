@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "net/net.h"
+#include "pki/der.h"
 #include "util/timeutil.h"
 
 int tls_version_parse(const char *s, tls_version *v)
@@ -456,6 +457,155 @@ ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, int64_t deadline_ns)
         classify_failure(c, err);
         return -1;
     }
+}
+
+/* ---- server side -------------------------------------------------------- */
+
+int tls_server_init(tls_server *s, const tls_server_opts *o, mp_err *e)
+{
+    memset(s, 0, sizeof *s);
+    s->ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
+    if (!s->ctx)
+        return mp_fail(e, "cannot create a TLS server context");
+    if (wolfSSL_CTX_SetMinVersion(s->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "cannot restrict the server to TLS 1.2 and 1.3");
+        goto fail;
+    }
+    if (wolfSSL_CTX_use_certificate_chain_file(s->ctx, o->chain_file) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "cannot load the server certificate chain %s", o->chain_file);
+        goto fail;
+    }
+    if (wolfSSL_CTX_use_PrivateKey_file(s->ctx, o->key_file, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
+        wolfSSL_CTX_check_private_key(s->ctx) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "cannot load the server key %s, or it does not match the certificate", o->key_file);
+        goto fail;
+    }
+    if (o->require_client_cert) {
+        if (!o->ca_file || wolfSSL_CTX_load_verify_locations(s->ctx, o->ca_file, NULL) != WOLFSSL_SUCCESS) {
+            mp_fail(e, "cannot load client trust anchors from %s", o->ca_file ? o->ca_file : "(none)");
+            goto fail;
+        }
+        wolfSSL_CTX_set_verify(s->ctx, WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                               o->verify_cb);
+        if (o->n_crl_files) {
+            if (wolfSSL_CTX_EnableCRL(s->ctx, WOLFSSL_CRL_CHECKALL) != WOLFSSL_SUCCESS) {
+                mp_fail(e, "cannot enable CRL checking");
+                goto fail;
+            }
+            /* Through the X509 store: wolfSSL_CTX_LoadCRLFile verifies each
+             * CRL's signature at load time against the trust anchors, which
+             * fails for an intermediate's CRL (intermediates are not, and
+             * must not be, trust anchors). The store defers the check until
+             * the chain supplies the issuer. */
+            WOLFSSL_X509_STORE *store = wolfSSL_CTX_get_cert_store(s->ctx);
+            WOLFSSL_X509_LOOKUP *lookup = store ? wolfSSL_X509_STORE_add_lookup(store, wolfSSL_X509_LOOKUP_file()) : NULL;
+            for (size_t i = 0; i < o->n_crl_files; i++) {
+                if (!lookup || wolfSSL_X509_LOOKUP_load_file(lookup, o->crl_files[i], WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+                    mp_fail(e, "cannot load CRL %s", o->crl_files[i]);
+                    goto fail;
+                }
+            }
+        }
+    } else {
+        wolfSSL_CTX_set_verify(s->ctx, WOLFSSL_VERIFY_NONE, NULL);
+    }
+    /* Weak client keys are refused in the handshake. */
+    wolfSSL_CTX_SetMinRsaKey_Sz(s->ctx, 2048);
+    wolfSSL_CTX_SetMinEccKey_Sz(s->ctx, 256);
+    wolfSSL_CTX_SetIORecv(s->ctx, io_recv);
+    wolfSSL_CTX_SetIOSend(s->ctx, io_send);
+    return 0;
+fail:
+    wolfSSL_CTX_free(s->ctx);
+    s->ctx = NULL;
+    return -1;
+}
+
+void tls_server_free(tls_server *s)
+{
+    if (s->ctx)
+        wolfSSL_CTX_free(s->ctx);
+    s->ctx = NULL;
+}
+
+int tls_conn_init_server(tls_conn *c, tls_server *s, int fd, mp_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    c->out.alert_code = -1;
+    c->ssl = wolfSSL_new(s->ctx);
+    if (!c->ssl) {
+        close(fd);
+        c->fd = -1;
+        return mp_fail(e, "cannot create a TLS connection (out of memory)");
+    }
+    wolfSSL_SetIOReadCtx(c->ssl, c);
+    wolfSSL_SetIOWriteCtx(c->ssl, c);
+    c->started_ns = tm_mono_ns();
+    return 0;
+}
+
+tls_step tls_conn_accept_step(tls_conn *c)
+{
+    int rc = wolfSSL_accept(c->ssl);
+    /* wolfSSL keeps every intermediate CA a client sends in the context's
+     * certificate manager, so a later client could omit its intermediate and
+     * still verify. Each Certificate message is processed within one step,
+     * and a server drives its connections from one thread, so dropping the
+     * cached chain CAs after every step closes that window. */
+    wolfSSL_CertManagerUnloadIntermediateCerts(wolfSSL_CTX_GetCertManager(wolfSSL_get_SSL_CTX(c->ssl)));
+    if (rc == WOLFSSL_SUCCESS) {
+        fill_success(c);
+        return TLS_STEP_DONE;
+    }
+    int err = wolfSSL_get_error(c->ssl, rc);
+    if (err == WOLFSSL_ERROR_WANT_READ)
+        return TLS_STEP_WANT_READ;
+    if (err == WOLFSSL_ERROR_WANT_WRITE)
+        return TLS_STEP_WANT_WRITE;
+    classify_failure(c, err);
+    return TLS_STEP_FAILED;
+}
+
+static int nb_result(tls_conn *c, int n)
+{
+    if (n > 0)
+        return n;
+    int err = wolfSSL_get_error(c->ssl, n);
+    if (err == WOLFSSL_ERROR_ZERO_RETURN)
+        return 0;
+    if (err == WOLFSSL_ERROR_WANT_READ)
+        return TLS_IO_WANT_READ;
+    if (err == WOLFSSL_ERROR_WANT_WRITE)
+        return TLS_IO_WANT_WRITE;
+    if (c->io_closed && err != FATAL_ERROR)
+        return 0;
+    classify_failure(c, err);
+    return TLS_IO_FAILED;
+}
+
+int tls_conn_read_nb(tls_conn *c, void *buf, size_t len)
+{
+    return nb_result(c, wolfSSL_read(c->ssl, buf, (int)(len > 65536 ? 65536 : len)));
+}
+
+int tls_conn_write_nb(tls_conn *c, const void *buf, size_t len)
+{
+    return nb_result(c, wolfSSL_write(c->ssl, buf, (int)(len > 65536 ? 65536 : len)));
+}
+
+void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    WOLFSSL_X509 *x = wolfSSL_get_peer_certificate(c->ssl);
+    if (!x)
+        return;
+    int len = 0;
+    const unsigned char *der = wolfSSL_X509_get_der(x, &len);
+    der_cert_parts parts;
+    if (der && len > 0 && der_cert_split(der, (size_t)len, &parts) == 0)
+        der_name_string(parts.subject, out, outlen);
+    wolfSSL_X509_free(x);
 }
 
 WOLFSSL_SESSION *tls_conn_session(tls_conn *c)

@@ -126,6 +126,44 @@ ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, int64_t deadline_ns);
 /* The session to resume later (caller frees with wolfSSL_SESSION_free). */
 WOLFSSL_SESSION *tls_conn_session(tls_conn *c);
 
+/* ---- server side -------------------------------------------------------- */
+
+typedef struct tls_server_opts {
+    const char *chain_file;        /* the server's leaf + intermediates */
+    const char *key_file;
+    const char *ca_file;           /* trust anchors for client certificates */
+    const char *const *crl_files;  /* PEM CRLs, each checked for the whole chain */
+    size_t n_crl_files;
+    int require_client_cert;
+    /* Extra policy on each certificate of the client's chain (wolfSSL calls
+     * it for every certificate, also when its own checks passed). */
+    int (*verify_cb)(int preverify, WOLFSSL_X509_STORE_CTX *store);
+} tls_server_opts;
+
+typedef struct tls_server {
+    WOLFSSL_CTX *ctx;
+} tls_server;
+
+int tls_server_init(tls_server *s, const tls_server_opts *o, mp_err *e);
+void tls_server_free(tls_server *s);
+
+/* Binds an accepted, non-blocking socket; the conn owns fd afterwards. */
+int tls_conn_init_server(tls_conn *c, tls_server *s, int fd, mp_err *e);
+
+/* One non-blocking step of the server handshake. Drops intermediates that
+ * wolfSSL cached from the peer's chain, so call it from one thread per
+ * tls_server. */
+tls_step tls_conn_accept_step(tls_conn *c);
+
+/* Non-blocking read/write for event loops: bytes, 0 on clean close,
+ * TLS_IO_WANT_READ / TLS_IO_WANT_WRITE, or TLS_IO_FAILED (c->out says why). */
+enum { TLS_IO_WANT_READ = -2, TLS_IO_WANT_WRITE = -3, TLS_IO_FAILED = -1 };
+int tls_conn_read_nb(tls_conn *c, void *buf, size_t len);
+int tls_conn_write_nb(tls_conn *c, const void *buf, size_t len);
+
+/* The peer's leaf certificate subject (RFC 4514), or "" when none. */
+void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen);
+
 /* Closes the connection: close_notify then FIN, or a bare RST. */
 void tls_conn_close(tls_conn *c, int rst);
 

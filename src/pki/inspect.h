@@ -1,0 +1,26 @@
+/* What a certificate says about its use: signature algorithm, key usage,
+ * extended key usage, basic constraints. Read from DER with the small DER
+ * reader, for policy checks (serve) and audits. */
+#ifndef MP_PKI_INSPECT_H
+#define MP_PKI_INSPECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pki_cert_info {
+    int sig_sha1;          /* signed with SHA-1 (RSA or ECDSA) */
+    int sig_md5;
+    int has_key_usage;
+    int ku_digital_signature;
+    int ku_key_cert_sign;
+    int has_eku;
+    int eku_client_auth;
+    int eku_server_auth;
+    int eku_any;
+    int is_ca;
+    int self_issued;       /* issuer == subject */
+} pki_cert_info;
+
+int pki_inspect(const uint8_t *der, size_t len, pki_cert_info *out);
+
+#endif

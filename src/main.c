@@ -29,7 +29,7 @@ static const char usage_text[] =
     "  -V, --version   versions of mtlsprobe, wolfSSL (and its assembly speed-ups), Lua\n"
     "\n"
     "exit codes: 0 success, 1 a check or threshold failed, 2 usage, input or setup error\n"
-    "docs: README.md, docs/fixtures.md\n";
+    "docs: README.md, docs/fixtures.md, docs/scenarios.md, docs/results.md\n";
 
 void cmd_error(const char *verb, const char *fmt, ...)
 {

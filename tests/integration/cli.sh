@@ -33,7 +33,11 @@ check "--version says the assembly speed-ups are on" grep -q "assembly speed-ups
 run 2 && check "no verb: usage on stderr" grep -q "usage:" "$WORK/err"
 run 2 frobnicate && one_error_line "unknown verb 'frobnicate'"
 run 2 --frobnicate && one_error_line "unknown option '--frobnicate'"
-for v in load report serve; do
+run 0 serve --help && check "serve --help explains" grep -q "usage: mtlsprobe serve --fixtures" "$WORK/out"
+for opt in --fixtures --listen --cert --timeout --quiet; do
+  check "serve --help documents $opt" grep -q -- "$opt" "$WORK/out"
+done
+for v in load report; do
   run 2 "$v" && one_error_line "not yet available"
   run 0 "$v" --help && check "$v --help explains" grep -q "usage: mtlsprobe $v" "$WORK/out"
 done

@@ -1,5 +1,7 @@
 # Shared helpers for integration tests. Each test is `bash TEST.sh MTLSPROBE SRCDIR`.
 set -uo pipefail
+# Debian installs nginx, apache2 and haproxy in /usr/sbin.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 MTLSPROBE=$(realpath "${1:?usage: $0 MTLSPROBE_BINARY SOURCE_DIR}")
 SRC=$(realpath "${2:?usage: $0 MTLSPROBE_BINARY SOURCE_DIR}")

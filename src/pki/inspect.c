@@ -1,8 +1,13 @@
-/* Extension parsing for policy. Only what policy needs is decoded; anything
- * malformed makes pki_inspect fail, and callers treat that as a refusal. */
+/* Extension parsing for policy and inspection. Only what is needed is
+ * decoded; anything malformed makes a function fail, and callers treat that
+ * as a refusal or report it. */
+#define _DEFAULT_SOURCE
 #include "pki/inspect.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "pki/der.h"
 
@@ -76,5 +81,109 @@ int pki_inspect(const uint8_t *der, size_t len, pki_cert_info *out)
                 out->is_ca = b.p[0] != 0;
         }
     }
+    return 0;
+}
+
+static const uint8_t OID_SAN[] = { 0x55, 0x1d, 0x11 };
+
+/* The value (OCTET STRING contents) of the extension with this OID. */
+static int find_ext(const der_cert_parts *parts, const uint8_t *oid_want, size_t n, der_in *value)
+{
+    der_in exts = parts->extensions, list, ext;
+    uint8_t tag;
+    if (!exts.len)
+        return 0;
+    if (der_next(&exts, &tag, &list, NULL) != 0 || tag != DER_SEQUENCE)
+        return -1;
+    while (list.len) {
+        der_in oid, val;
+        if (der_next(&list, &tag, &ext, NULL) != 0 || tag != DER_SEQUENCE ||
+            der_next(&ext, &tag, &oid, NULL) != 0 || tag != DER_OID ||
+            der_next(&ext, &tag, &val, NULL) != 0)
+            return -1;
+        if (tag == DER_BOOLEAN && der_next(&ext, &tag, &val, NULL) != 0)
+            return -1;
+        if (oid_is(oid, oid_want, n)) {
+            *value = val;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int pki_inspect_sans(const uint8_t *der, size_t len,
+                     void (*fn)(const char *san, void *arg), void *arg)
+{
+    der_cert_parts parts;
+    der_in val, seq, gn;
+    uint8_t tag;
+    if (der_cert_split(der, len, &parts) != 0)
+        return -1;
+    int found = find_ext(&parts, OID_SAN, sizeof OID_SAN, &val);
+    if (found <= 0)
+        return found;
+    if (der_next(&val, &tag, &seq, NULL) != 0 || tag != DER_SEQUENCE)
+        return -1;
+    while (seq.len) {
+        char buf[600];
+        if (der_next(&seq, &tag, &gn, NULL) != 0)
+            return -1;
+        const char *kind = tag == 0x82 ? "DNS" : tag == 0x86 ? "URI" : tag == 0x81 ? "email" : NULL;
+        if (kind && gn.len < 512) {
+            snprintf(buf, sizeof buf, "%s:%.*s", kind, (int)gn.len, (const char *)gn.p);
+            fn(buf, arg);
+        } else if (tag == 0x87 && (gn.len == 4 || gn.len == 16)) {
+            char ip[INET6_ADDRSTRLEN];
+            inet_ntop(gn.len == 4 ? AF_INET : AF_INET6, gn.p, ip, sizeof ip);
+            snprintf(buf, sizeof buf, "IP:%s", ip);
+            fn(buf, arg);
+        }
+    }
+    return 0;
+}
+
+static int parse_time(der_in t, uint8_t tag, int64_t *out)
+{
+    char s[16];
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (tag == DER_UTCTIME && t.len == 13) {
+        memcpy(s, t.p, 13);
+        int yy = (s[0] - '0') * 10 + (s[1] - '0');
+        tm.tm_year = (yy < 50 ? 2000 + yy : 1900 + yy) - 1900;
+        memmove(s, s + 2, 11);
+    } else if (tag == DER_GENTIME && t.len == 15) {
+        memcpy(s, t.p, 15);
+        tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0') - 1900;
+        memmove(s, s + 4, 11);
+    } else {
+        return -1;
+    }
+    for (int i = 0; i < 10; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+    tm.tm_mon = (s[0] - '0') * 10 + (s[1] - '0') - 1;
+    tm.tm_mday = (s[2] - '0') * 10 + (s[3] - '0');
+    tm.tm_hour = (s[4] - '0') * 10 + (s[5] - '0');
+    tm.tm_min = (s[6] - '0') * 10 + (s[7] - '0');
+    tm.tm_sec = (s[8] - '0') * 10 + (s[9] - '0');
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
+int pki_inspect_validity(const uint8_t *der, size_t len, int64_t *not_before, int64_t *not_after)
+{
+    der_cert_parts parts;
+    der_in v, c, t;
+    uint8_t tag;
+    if (der_cert_split(der, len, &parts) != 0)
+        return -1;
+    v = parts.validity;
+    if (der_next(&v, &tag, &c, NULL) != 0 || tag != DER_SEQUENCE)
+        return -1;
+    if (der_next(&c, &tag, &t, NULL) != 0 || parse_time(t, tag, not_before) != 0)
+        return -1;
+    if (der_next(&c, &tag, &t, NULL) != 0 || parse_time(t, tag, not_after) != 0)
+        return -1;
     return 0;
 }

@@ -23,4 +23,13 @@ typedef struct pki_cert_info {
 
 int pki_inspect(const uint8_t *der, size_t len, pki_cert_info *out);
 
+/* Calls fn for each subjectAltName entry as "DNS:x", "IP:1.2.3.4",
+ * "URI:...", "email:..." (other kinds are skipped). Returns -1 if malformed. */
+int pki_inspect_sans(const uint8_t *der, size_t len,
+                     void (*fn)(const char *san, void *arg), void *arg);
+
+/* notBefore and notAfter in seconds since the epoch. */
+int pki_inspect_validity(const uint8_t *der, size_t len, int64_t *not_before,
+                         int64_t *not_after);
+
 #endif

@@ -13,6 +13,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <wolfssl/wolfcrypt/sha256.h>
+
+#include "pki/der.h"
+#include "pki/inspect.h"
+#include "pki/key.h"
 #include "script/script.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -43,7 +48,82 @@ typedef struct scn_conn {
     char http_error[200];
     double first_byte_ms;
     tls_outcome after;       /* the connection's state after the request */
+    uint8_t *chain[8];       /* the server's certificates, as sent */
+    size_t chain_len[8];
+    int n_chain;
 } scn_conn;
+
+/* Keeps copies of the server's chain: the connection may be closed before
+ * the scenario looks at it. */
+static void capture_chain(scn_conn *c)
+{
+    WOLFSSL_X509_CHAIN *ch = c->conn.ssl ? wolfSSL_get_peer_chain(c->conn.ssl) : NULL;
+    int n = ch ? wolfSSL_get_chain_count(ch) : 0;
+    for (int i = 0; i < n && c->n_chain < 8; i++) {
+        int len = wolfSSL_get_chain_length(ch, i);
+        unsigned char *der = wolfSSL_get_chain_cert(ch, i);
+        if (!der || len <= 0)
+            continue;
+        uint8_t *copy = malloc((size_t)len);
+        if (!copy)
+            return;
+        memcpy(copy, der, (size_t)len);
+        c->chain[c->n_chain] = copy;
+        c->chain_len[c->n_chain] = (size_t)len;
+        c->n_chain++;
+    }
+}
+
+static void push_san(const char *san, void *arg)
+{
+    lua_State *L = arg;
+    lua_pushstring(L, san);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+}
+
+/* c.peer_chain: { { subject, issuer, not_before, not_after, spki_sha256,
+ * sha256, sans = {...} }, ... }, leaf first. */
+static void push_chain(lua_State *L, scn_conn *c)
+{
+    lua_createtable(L, c->n_chain, 0);
+    for (int i = 0; i < c->n_chain; i++) {
+        der_cert_parts parts;
+        if (der_cert_split(c->chain[i], c->chain_len[i], &parts) != 0)
+            continue;
+        lua_createtable(L, 0, 7);
+        char name[1024], pin[45], iso[21], hex[65];
+        if (der_name_string(parts.subject, name, sizeof name) == 0) {
+            lua_pushstring(L, name);
+            lua_setfield(L, -2, "subject");
+        }
+        if (der_name_string(parts.issuer, name, sizeof name) == 0) {
+            lua_pushstring(L, name);
+            lua_setfield(L, -2, "issuer");
+        }
+        int64_t nb, na;
+        if (pki_inspect_validity(c->chain[i], c->chain_len[i], &nb, &na) == 0) {
+            tm_format_iso(nb, iso);
+            lua_pushstring(L, iso);
+            lua_setfield(L, -2, "not_before");
+            tm_format_iso(na, iso);
+            lua_pushstring(L, iso);
+            lua_setfield(L, -2, "not_after");
+        }
+        if (pki_spki_pin(parts.spki.p, parts.spki.len, pin, NULL) == 0) {
+            lua_pushstring(L, pin);
+            lua_setfield(L, -2, "spki_sha256");
+        }
+        uint8_t fp[32];
+        wc_Sha256Hash(c->chain[i], (word32)c->chain_len[i], fp);
+        der_hex(fp, sizeof fp, 0, hex, sizeof hex);
+        lua_pushstring(L, hex);
+        lua_setfield(L, -2, "sha256");
+        lua_newtable(L);
+        pki_inspect_sans(c->chain[i], c->chain_len[i], push_san, L);
+        lua_setfield(L, -2, "sans");
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    }
+}
 
 typedef struct scn_session {
     WOLFSSL_SESSION *s;
@@ -169,6 +249,7 @@ static int l_connect(lua_State *L)
     }
     tls_conn_handshake(&c->conn, tm_mono_ns() + cfg->timeout_ns);
     c->after = c->conn.out;
+    capture_chain(c);
     lua_settop(L, conn_idx);
     return 1;
 }
@@ -723,6 +804,8 @@ static int l_conn_index(lua_State *L)
         }
     } else if (strcmp(k, "fixture") == 0) {
         lua_pushstring(L, c->fixture);
+    } else if (strcmp(k, "peer_chain") == 0) {
+        push_chain(L, c);
     } else {
         lua_getmetatable(L, 1);
         lua_getfield(L, -1, "__methods");
@@ -766,6 +849,9 @@ static int l_conn_gc(lua_State *L)
         tls_client_free(&c->client);
     c->have_tls = 0;
     http_response_free(&c->resp);
+    for (int i = 0; i < c->n_chain; i++)
+        free(c->chain[i]);
+    c->n_chain = 0;
     return 0;
 }
 

@@ -8,67 +8,13 @@
 
 FX=$WORK/fx
 "$MTLSPROBE" fixtures --out "$FX" -q || { echo "FAIL: fixtures generation"; exit 1; }
-GW=$SRC/docker/gateways
 
-fill() { # fill TEMPLATE OUT: substitutes the placeholders
-  sed -e "s|@RUNDIR@|$RUN|g" -e "s|@FIXTURES@|$FX|g" -e "s|@PORT@|$PORT|g" \
-      -e "s|@UPSTREAM_PORT@|${UPSTREAM_PORT:-}|g" -e "s|@SERVER_PEM@|$RUN/server.pem|g" \
-      -e "s|@WWW@|${WWW:-}|g" -e "s|@USER@|${GW_USER:-}|g" -e "s|@GROUP@|${GW_GROUP:-}|g" "$1" > "$2"
-}
-launch() { # launch NAME CMD...: starts a gateway in the foreground of a background job
-  local name=$1; shift
-  "$@" >"$RUN/$name.out" 2>&1 &
-  GW_PID=$!
-  cleanup_hooks+=("kill $GW_PID 2>/dev/null; wait $GW_PID 2>/dev/null")
-  if ! wait_port "$PORT"; then
-    fail "$name did not start: $(tail -n 5 "$RUN/$name.out" "$RUN"/*.log 2>/dev/null | tr '\n' ' ')"
-    return 1
-  fi
+gw() { # gw GATEWAY TEMPLATE: starts it through docker/gateways/start; sets PORT
+  start_gateway "$1" "$2" "$FX" || { fail "$1 $2 did not start"; return 1; }
+  PORT=$GW_PORT
 }
 stop() {
-  kill "$GW_PID" 2>/dev/null
-  wait "$GW_PID" 2>/dev/null
-  return 0
-}
-prepare() { # prepare NAME: a fresh run directory and port
-  RUN=$(mktemp -d "$WORK/$1.XXXXXX")
-  PORT=$(free_port)
-}
-
-start_haproxy() { # start_haproxy TEMPLATE
-  prepare haproxy
-  cat "$FX/server/valid.chain.pem" "$FX/server/valid.key.pem" > "$RUN/server.pem"
-  fill "$GW/haproxy/$1" "$RUN/haproxy.cfg"
-  launch haproxy haproxy -db -f "$RUN/haproxy.cfg"
-}
-start_caddy() { # start_caddy TEMPLATE
-  prepare caddy
-  fill "$GW/caddy/$1" "$RUN/Caddyfile"
-  HOME=$RUN XDG_DATA_HOME=$RUN XDG_CONFIG_HOME=$RUN \
-    launch caddy caddy run --config "$RUN/Caddyfile" --adapter caddyfile
-}
-start_apache() {
-  prepare apache2
-  # The worker runs unprivileged and must read the document root.
-  WWW=$(mktemp -d /tmp/mtlsprobe-www.XXXXXX)
-  chmod 755 "$WWW"
-  echo verified > "$WWW/index.txt"
-  chmod 644 "$WWW/index.txt"
-  cleanup_hooks+=("rm -rf $WWW")
-  GW_USER=$(id -un); GW_GROUP=$(id -gn)
-  [ "$(id -u)" = 0 ] && { GW_USER=www-data; GW_GROUP=www-data; }
-  fill "$GW/apache2/mtls.conf.in" "$RUN/httpd.conf"
-  launch apache2 apache2 -f "$RUN/httpd.conf" -DFOREGROUND
-}
-start_stunnel() {
-  prepare stunnel
-  UPSTREAM_PORT=$(free_port)
-  fill "$GW/stunnel/responder.conf.in" "$RUN/responder.conf"
-  nginx -p "$RUN" -c "$RUN/responder.conf" >"$RUN/responder.out" 2>&1 &
-  cleanup_hooks+=("kill $! 2>/dev/null")
-  wait_port "$UPSTREAM_PORT" || { fail "responder did not start"; return 1; }
-  fill "$GW/stunnel/mtls.conf.in" "$RUN/stunnel.conf"
-  launch stunnel stunnel "$RUN/stunnel.conf"
+  stop_gateway
 }
 
 suite() { # suite NAME: runs the built-in suite against $PORT into $WORK/NAME.json
@@ -88,12 +34,13 @@ got:
 $got"; fi
 }
 
-if [ -n "${GATEWAYS_EXPLORE:-}" ]; then
-  for g in "haproxy mtls.cfg.in" "haproxy mtls-optional.cfg.in" "caddy Caddyfile.in" "caddy Caddyfile-require.in" "apache" "stunnel"; do
+if [ -n "${GATEWAYS_EXPLORE:-}" ]; then # prints what each config fails, for writing expectations
+  for g in "haproxy mtls.cfg.in" "haproxy mtls-optional.cfg.in" "caddy Caddyfile.in" \
+           "caddy Caddyfile-require.in" "apache2 mtls.conf.in" "stunnel mtls.conf.in"; do
     set -- $g
-    "start_$1" ${2:-} || continue
-    suite "explore-$1-${2:-}"
-    echo "== $g"; failing "explore-$1-${2:-}"
+    gw "$1" "$2" || continue
+    suite "explore-$1-$2"
+    echo "== $g"; failing "explore-$1-$2"
     stop
   done
   exit 0
@@ -105,7 +52,7 @@ both() { # both ID...: "id [TLSv1.2] FAIL" and "id [TLSv1.3] FAIL" lines, sorted
 }
 
 # HAProxy 2.6, `verify required` with ca-file and crl-file: passes everything.
-if start_haproxy mtls.cfg.in; then
+if gw haproxy mtls.cfg.in; then
   suite haproxy
   expect_failing haproxy ""
   check "haproxy: refuses in the handshake, with an alert" test "$(jq -r '.results[] | select(.id == "client-auth/expired" and .tls_version == "TLSv1.2") | .evidence.rejected_in' "$WORK/haproxy.json")" = handshake
@@ -114,7 +61,7 @@ fi
 
 # HAProxy with `verify optional`: a certificate is still verified when sent,
 # but a client without one gets through.
-if start_haproxy mtls-optional.cfg.in; then
+if gw haproxy mtls-optional.cfg.in; then
   suite haproxy-optional
   expect_failing haproxy-optional "$( (echo "client-auth/mode [any] FAIL"; both client-auth/no-cert) | sort)"
   stop
@@ -127,7 +74,7 @@ fi
 # Go also ignores a leaf's keyUsage extension (only extended key usage is
 # checked), and Go 1.19, which Debian 12 builds Caddy with, accepts 1024-bit
 # RSA keys.
-if start_caddy Caddyfile.in; then
+if gw caddy Caddyfile.in; then
   suite caddy
   expect_failing caddy "$(both client-auth/revoked client-auth/revoked-intermediate \
     client-auth/bad-key-usage client-auth/weak-rsa1024)"
@@ -137,7 +84,7 @@ fi
 # Caddy with `mode require`: a certificate must be sent but is not verified,
 # so every bad certificate is accepted. Only no-cert is refused, and
 # key-mismatch, because the TLS handshake itself checks CertificateVerify.
-if start_caddy Caddyfile-require.in; then
+if gw caddy Caddyfile-require.in; then
   suite caddy-require
   expect_failing caddy-require "$(both client-auth/bad-key-usage client-auth/expired \
     client-auth/expired-intermediate client-auth/missing-intermediate \
@@ -149,7 +96,7 @@ fi
 
 # Apache httpd 2.4 (mod_ssl), SSLVerifyClient require with SSLCARevocationFile
 # and SSLCARevocationCheck chain: passes everything.
-if start_apache; then
+if gw apache2 mtls.conf.in; then
   suite apache2
   expect_failing apache2 ""
   stop
@@ -160,7 +107,7 @@ fi
 # the verifyChain and verifyPeer options" and does not promise checking the CAs
 # above the client certificate: it refuses client/revoked but accepts a client
 # certificate issued by a revoked intermediate (high).
-if start_stunnel; then
+if gw stunnel mtls.conf.in; then
   suite stunnel
   expect_failing stunnel "$(both client-auth/revoked-intermediate)"
   stop

@@ -51,26 +51,37 @@ wait_port() {
 # manifest field of one fixture: mf NAME FIELD
 mf() { jq -r --arg n "$1" --arg f "$2" '.fixtures[] | select(.name == $n) | .[$f]' "$FX/manifest.json"; }
 
-# start_nginx TEMPLATE FIXTURES: fills a config from docker/gateways/nginx,
-# starts Debian's nginx on a free loopback port; sets NGINX_PORT, NGINX_RUN.
+# start_gateway GATEWAY TEMPLATE FIXTURES: renders and starts a gateway with
+# docker/gateways/start on a free loopback port; sets GW_PORT, GW_RUN, GW_PID.
+start_gateway() {
+  local gateway=$1 template=$2 fixtures=$3 extra=()
+  GW_RUN=$(mktemp -d "$WORK/$gateway.XXXXXX")
+  GW_PORT=$(free_port) || { echo "FAIL: no free port"; exit 1; }
+  if [ "$gateway" = stunnel ]; then extra=(--upstream-port "$(free_port)"); fi
+  "$SRC/docker/gateways/start" "$gateway" "$template" --fixtures "$fixtures" --port "$GW_PORT" \
+    --run "$GW_RUN" "${extra[@]+"${extra[@]}"}" >"$GW_RUN/start.out" 2>&1 &
+  GW_PID=$!
+  cleanup_hooks+=("kill $GW_PID 2>/dev/null; wait $GW_PID 2>/dev/null; rm -rf /tmp/mtlsprobe-www-$GW_PORT")
+  if ! wait_port "$GW_PORT"; then
+    echo "FAIL: $gateway ($template) did not start: $(tail -n 5 "$GW_RUN"/*.out "$GW_RUN"/*.log 2>/dev/null | tr '\n' ' ')"
+    return 1
+  fi
+}
+
+stop_gateway() {
+  kill "$GW_PID" 2>/dev/null
+  wait "$GW_PID" 2>/dev/null
+  return 0
+}
+
+# nginx, for the tests that use it directly: sets NGINX_PORT, NGINX_RUN.
 start_nginx() {
-  local template=$1 fixtures=$2 nginx
-  nginx=$(command -v nginx || echo /usr/sbin/nginx)
-  [ -x "$nginx" ] || { echo "FAIL: nginx is not installed (run scripts/setup)"; exit 1; }
-  NGINX_RUN=$(mktemp -d "$WORK/nginx.XXXXXX")
-  NGINX_PORT=$(free_port) || { echo "FAIL: no free port"; exit 1; }
-  sed -e "s|@RUNDIR@|$NGINX_RUN|g" -e "s|@FIXTURES@|$fixtures|g" -e "s|@PORT@|$NGINX_PORT|g" \
-    "$SRC/docker/gateways/nginx/$template" > "$NGINX_RUN/nginx.conf"
-  "$nginx" -t -p "$NGINX_RUN" -c "$NGINX_RUN/nginx.conf" >"$NGINX_RUN/test.log" 2>&1 \
-    || { echo "FAIL: nginx rejects $template:"; cat "$NGINX_RUN/test.log"; exit 1; }
-  "$nginx" -p "$NGINX_RUN" -c "$NGINX_RUN/nginx.conf" >"$NGINX_RUN/stdout.log" 2>&1 &
-  NGINX_PID=$!
-  cleanup_hooks+=("kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null")
-  wait_port "$NGINX_PORT" || { echo "FAIL: nginx did not start"; cat "$NGINX_RUN/error.log"; exit 1; }
+  start_gateway nginx "$1" "$2" || exit 1
+  NGINX_PORT=$GW_PORT
+  NGINX_RUN=$GW_RUN
+  NGINX_PID=$GW_PID
 }
 
 stop_nginx() {
-  kill "$NGINX_PID" 2>/dev/null
-  wait "$NGINX_PID" 2>/dev/null
-  return 0
+  stop_gateway
 }

@@ -167,7 +167,14 @@ static int on_cert_request_without_cert(WOLFSSL *ssl, WOLFSSL_X509 **x509, WOLFS
     return 0;
 }
 
-/* ---- client context ----------------------------------------------------- */
+/* ---- contexts ----------------------------------------------------------- */
+
+static void free_ctx(WOLFSSL_CTX **ctx)
+{
+    if (*ctx)
+        wolfSSL_CTX_free(*ctx);
+    *ctx = NULL;
+}
 
 static int parse_groups(const char *list, int *groups, int *n, mp_err *e)
 {
@@ -267,16 +274,13 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
 fail_msg:
     mp_fail(e, "cannot configure the TLS client");
 fail:
-    wolfSSL_CTX_free(c->ctx);
-    c->ctx = NULL;
+    free_ctx(&c->ctx);
     return -1;
 }
 
 void tls_client_free(tls_client *c)
 {
-    if (c->ctx)
-        wolfSSL_CTX_free(c->ctx);
-    c->ctx = NULL;
+    free_ctx(&c->ctx);
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -516,16 +520,13 @@ int tls_server_init(tls_server *s, const tls_server_opts *o, mp_err *e)
     wolfSSL_CTX_SetIOSend(s->ctx, io_send);
     return 0;
 fail:
-    wolfSSL_CTX_free(s->ctx);
-    s->ctx = NULL;
+    free_ctx(&s->ctx);
     return -1;
 }
 
 void tls_server_free(tls_server *s)
 {
-    if (s->ctx)
-        wolfSSL_CTX_free(s->ctx);
-    s->ctx = NULL;
+    free_ctx(&s->ctx);
 }
 
 int tls_conn_init_server(tls_conn *c, tls_server *s, int fd, mp_err *e)

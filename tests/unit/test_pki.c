@@ -11,6 +11,7 @@
 #include "check_main.h"
 #include "pki/cert.h"
 #include "pki/der.h"
+#include "pki/inspect.h"
 #include "pki/key.h"
 #include "util/timeutil.h"
 
@@ -332,6 +333,66 @@ START_TEST(bad_subjects_are_refused)
 }
 END_TEST
 
+static void collect(const char *san, void *arg)
+{
+    char *buf = arg;
+    strcat(buf, san);
+    strcat(buf, ";");
+}
+
+START_TEST(inspect_reads_what_was_written)
+{
+    made ca;
+    mp_err e;
+    make(&ca, PKI_KEY_EC_P256, "CN=Inspect CA", NULL, 1, 1, PKI_HASH_SHA256);
+    pki_cert_info info;
+    ck_assert_int_eq(pki_inspect(ca.der, ca.len, &info), 0);
+    ck_assert_int_eq(info.is_ca, 1);
+    ck_assert_int_eq(info.ku_key_cert_sign, 1);
+    ck_assert_int_eq(info.self_issued, 1);
+    ck_assert_int_eq(info.has_eku, 0);
+
+    pki_key k;
+    ck_assert_int_eq(pki_key_generate(&k, PKI_KEY_EC_P256, &rng, &e), 0);
+    der_buf sans;
+    der_init(&sans);
+    const char *names[] = { "DNS:a.test", "IP:192.0.2.7", "URI:spiffe://t/x" };
+    ck_assert_int_eq(pki_general_names(&sans, names, 3, &e), 0);
+    uint8_t serial[2] = { 1, 2 };
+    pki_cert_params p = { .subject = "CN=leaf", .key = &k, .issuer_cert = ca.der,
+                          .issuer_cert_len = ca.len, .issuer_key = &ca.key,
+                          .not_before = 1767225600, .not_after = 1767225600 + 86400,
+                          .serial = serial, .serial_len = 2, .pathlen = -1,
+                          .key_usage = "keyEncipherment", .eku = "serverAuth",
+                          .sans = sans.p, .sans_len = sans.len, .hash = PKI_HASH_SHA1 };
+    uint8_t *der;
+    size_t len;
+    ck_assert_msg(pki_cert_make(&p, &rng, &der, &len, NULL, NULL, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(pki_inspect(der, len, &info), 0);
+    ck_assert_int_eq(info.sig_sha1, 1);
+    ck_assert_int_eq(info.has_key_usage, 1);
+    ck_assert_int_eq(info.ku_digital_signature, 0);
+    ck_assert_int_eq(info.has_eku, 1);
+    ck_assert_int_eq(info.eku_server_auth, 1);
+    ck_assert_int_eq(info.eku_client_auth, 0);
+    ck_assert_int_eq(info.is_ca, 0);
+    ck_assert_int_eq(info.self_issued, 0);
+    char buf[256] = "";
+    ck_assert_int_eq(pki_inspect_sans(der, len, collect, buf), 0);
+    ck_assert_str_eq(buf, "DNS:a.test;IP:192.0.2.7;URI:spiffe://t/x;");
+    int64_t nb, na;
+    ck_assert_int_eq(pki_inspect_validity(der, len, &nb, &na), 0);
+    ck_assert_int_eq(nb, 1767225600);
+    ck_assert_int_eq(na, 1767225600 + 86400);
+    /* Garbage is refused, not misread. */
+    ck_assert_int_eq(pki_inspect(der, len / 2, &info), -1);
+    free(der);
+    der_free(&sans);
+    pki_key_free(&k);
+    unmake(&ca);
+}
+END_TEST
+
 START_TEST(spki_pin_matches_known_vector)
 {
     /* SHA-256 of the empty string, base64. */
@@ -357,6 +418,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, general_names_and_constraints);
     tcase_add_test(tc, bad_subjects_are_refused);
     tcase_add_test(tc, spki_pin_matches_known_vector);
+    tcase_add_test(tc, inspect_reads_what_was_written);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -482,7 +482,7 @@ int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n, mp_
     static const tls_version candidates[] = { TLS_V1_2, TLS_V1_3 };
     const pki_manifest_entry *valid = pki_manifest_find(cfg->fixtures, "client/valid");
     char last_error[300] = "";
-    int reached = 0;
+    int reached = 0, answered = 0;
     *n = 0;
     for (size_t i = 0; i < 2; i++) {
         tls_client_opts o = { .ca_file = cfg->ca_file, .verify_peer = 0,
@@ -516,6 +516,8 @@ int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n, mp_
             return -1;
         }
         tls_result r = tls_conn_handshake(&c, tm_mono_ns() + cfg->timeout_ns);
+        if (r != TLS_R_TIMEOUT)
+            answered = 1;
         /* Refusing the version is protocol_version (70), or handshake_failure
          * (40) from servers that do not say more. Anything else means the
          * server speaks the version (and refused something else, if at all). */
@@ -530,5 +532,8 @@ int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n, mp_
     }
     if (!reached)
         return mp_fail(e, "target unreachable: %s", last_error);
+    if (!answered) /* a TCP listener that never speaks TLS: fail fast, not once per scenario */
+        return mp_fail(e, "target accepted TCP but answered no TLS handshake within %lld ms",
+                       (long long)(cfg->timeout_ns / 1000000));
     return 0;
 }

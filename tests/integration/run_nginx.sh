@@ -47,6 +47,22 @@ check "examples: sessions resumed in TLS 1.2 and 1.3" test "$(jq -r '[.results[]
 check "examples: nginx sends no certificate_expired alert" test "$(verdict_set examples FAIL)" = "example/expired-alert [TLSv1.2]
 example/expired-alert [TLSv1.3]"
 
+# --header reaches the gateway (nginx echoes X-Probe); -v prints evidence
+cat > "$WORK/header.lua" <<'LUA'
+return { id = "custom/header", run = function(t)
+  local c = t:connect { cert = "client/valid" }
+  local r = c:request {}
+  if r and r.body:find("probe=abc123", 1, true) then t:pass(r.body, "probe=abc123", c)
+  else t:fail(r and r.body or tostring(c.error), "probe=abc123", c) end
+end }
+LUA
+run_suite header --header 'X-Probe: abc123' "$WORK/header.lua"
+check "--header is sent with every request" test "$(verdict_set header PASS)" = "custom/header [any]"
+"$MTLSPROBE" run --target "https://localhost:$NGINX_PORT/" --connect-to "127.0.0.1:$NGINX_PORT" \
+  --fixtures "$FX" --only 'client-auth/expired' --tls 1.2 -v >"$WORK/verbose.out" 2>&1
+check "-v prints the evidence" grep -q "severity critical, rejected in http, HTTP 400, TLSv1.2" "$WORK/verbose.out"
+check "the table has a header" grep -q "^ID .*TLS .*VERDICT .*EXPECTED .*OBSERVED" "$WORK/verbose.out"
+
 # -j 1 and --tls 1.3 give the same verdicts for that version
 run_suite strict13 --tls 1.3
 check "--tls 1.3: only TLSv1.3 client-auth runs" test "$(jq '[.results[] | select(.tls_version == "TLSv1.2")] | length' "$WORK/strict13.json")" = 0
@@ -118,6 +134,22 @@ check "unreachable: every verdict is ERROR" test "$(jq '[.results[] | select(.ve
 check "unreachable: reason says refused" grep -q "Connection refused" <<<"$(jq -r '.results[0].reason' "$WORK/down.json")"
 check "unreachable: finishes within 10 s" test $(( $(date +%s) - start )) -le 10
 
+# a gateway that accepts TCP and never speaks: ERROR verdicts after one
+# --timeout, not one per scenario
+silent=$(free_port)
+perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:'"$silent"'", Listen => 64, ReuseAddr => 1) or die; while ($c = $s->accept) { push @keep, $c }' &
+cleanup_hooks+=("kill $! 2>/dev/null")
+wait_port "$silent"
+start=$(date +%s)
+"$MTLSPROBE" run --target "https://127.0.0.1:$silent/" --fixtures "$FX" --timeout 1s --json "$WORK/silent.json" -q >/dev/null 2>&1
+check "silent gateway: exit 1" test $? = 1
+check "silent gateway: every verdict is ERROR" test "$(jq '[.results[] | select(.verdict != "ERROR")] | length' "$WORK/silent.json")" = 0
+check "silent gateway: the reason says so" grep -q "answered no TLS handshake within 1000 ms" <<<"$(jq -r '.results[0].reason' "$WORK/silent.json")"
+check "silent gateway: done within 10 s" test $(( $(date +%s) - start )) -le 10
+"$MTLSPROBE" run --target "https://127.0.0.1:$silent/" --fixtures "$FX" --timeout 1s --tls 1.3 \
+  --only 'client-auth/valid' --json "$WORK/silent13.json" -q >/dev/null 2>&1
+check "--timeout bounds the handshake" grep -q "timed out during the handshake" <<<"$(jq -r '.results[0].reason' "$WORK/silent13.json")"
+
 # usage errors: exit 2 with one line
 bad() { # bad "fragment" args...
   local frag=$1; shift
@@ -131,6 +163,7 @@ bad "port must be 1..65535" --target "https://localhost:99999/" --fixtures "$FX"
 bad "no fixtures manifest" --target "https://localhost:1/" --fixtures "$WORK/none"
 bad "required" --fixtures "$FX"
 bad "--tls must be" --target "https://localhost:1/" --fixtures "$FX" --tls 1.4
+bad "--timeout" --target "https://localhost:1/" --fixtures "$FX" --timeout 0s
 bad "does not exist" --target "https://localhost:1/" --fixtures "$FX" "$WORK/missing.lua"
 echo '{"version": 99, "fixtures": [], "trust_bundle": "x"}' > "$WORK/future.json"
 bad "newer than this mtlsprobe reads" --target "https://localhost:1/" --fixtures "$WORK/future.json"

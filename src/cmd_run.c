@@ -52,7 +52,8 @@ static const char help_text[] =
     "  -v, --verbose           print evidence for every scenario\n"
     "  -h, --help              this text\n"
     "\n"
-    "exit codes: 0 no scenario failed or errored, 1 one did, 2 usage or setup error\n";
+    "exit codes: 0 no scenario failed or errored, 1 one did, 2 usage or setup error\n"
+    "(including a scenario that names a fixture the manifest lacks)\n";
 
 static int is_ip(const char *h)
 {
@@ -322,6 +323,13 @@ int cmd_run(int argc, char **argv)
     printf("%zu passed, %zu failed, %zu errors, %zu skipped\n", counts.passed, counts.failed,
            counts.errors, counts.skipped);
     rc = counts.failed || counts.errors ? MP_EXIT_FAIL : MP_EXIT_OK;
+    for (size_t i = 0; i < run.n; i++) {
+        if (run.items[i].input_error) { /* the scenarios ran; the input is wrong */
+            cmd_error("run", "%s: %s", run.items[i].id, run.items[i].reason);
+            rc = MP_EXIT_USAGE;
+            break;
+        }
+    }
     if (json && res_run_write_json(&run, json, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         rc = MP_EXIT_USAGE;

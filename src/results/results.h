@@ -49,6 +49,7 @@ typedef struct res_scenario {
     char expected[256];
     char observed[512];
     char reason[512];        /* ERROR and SKIP: why */
+    int input_error;         /* the ERROR is the user's input (an unknown fixture) */
     double duration_ms;
     res_evidence ev;
 } res_scenario;

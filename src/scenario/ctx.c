@@ -181,9 +181,11 @@ static int l_connect(lua_State *L)
     const char *cert = opt_string(L, 2, "cert", NULL);
     if (cert) {
         const pki_manifest_entry *f = pki_manifest_find(cfg->fixtures, cert);
-        if (!f)
+        if (!f) {
+            ctx->input_error = 1;
             return luaL_error(L, "t:connect{}: unknown fixture '%s' (not in %s/manifest.json)",
                               cert, cfg->fixtures->dir);
+        }
         if (!f->chain)
             return luaL_error(L, "t:connect{}: fixture '%s' is a %s, not a client or server "
                                  "certificate", cert, f->role ? f->role : "CA");
@@ -911,6 +913,7 @@ void scn_finish(scn_ctx *ctx, int ok, const char *msg)
     res_scenario *r = ctx->res;
     if (!ok) {
         r->verdict = RES_ERROR;
+        r->input_error = ctx->input_error;
         snprintf(r->reason, sizeof r->reason, "%s", msg ? msg : "scenario error");
         snprintf(r->observed, sizeof r->observed, "error: %.490s", r->reason);
         if (!r->expected[0])

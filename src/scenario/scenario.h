@@ -43,6 +43,7 @@ typedef struct scn_ctx {
     int decided;             /* an expectation set the verdict */
     int worst;               /* 0 pass, 1 fail, 2 error */
     int skipped;
+    int input_error;         /* raised for an input problem, e.g. an unknown fixture */
 } scn_ctx;
 
 /* Opens the `t` API in L: the metatables for t, connections and sessions,

@@ -121,7 +121,11 @@ check "custom: good scenario passes" test "$(verdict_set custom PASS)" = "custom
 check "custom: runtime error is ERROR with file:line" grep -q "b_runtime.lua:5: attempt to index a nil value" <<<"$(jq -r '.results[] | select(.id == "custom/runtime") | .reason' "$WORK/custom.json")"
 check "custom: syntax error is ERROR with file:line" grep -q "c_syntax.lua:4:" <<<"$(jq -r '.results[] | select(.verdict == "ERROR") | .reason' "$WORK/custom.json")"
 check "custom: unknown fixture is ERROR naming it" grep -q "unknown fixture 'client/nope'" <<<"$(jq -r '.results[] | select(.id == "custom/nofixture") | .reason' "$WORK/custom.json")"
-check "custom: exit 1" test "$(cat "$WORK/custom.rc")" = 1
+check "custom: unknown fixture makes the exit 2" test "$(cat "$WORK/custom.rc")" = 2
+check "custom: one stderr line names the fixture" grep -q "^mtlsprobe: run: custom/nofixture: .*unknown fixture 'client/nope'" "$WORK/custom.out"
+rm "$WORK/sc/d_nofixture.lua"
+run_suite custom2 "$WORK/sc"
+check "custom without the unknown fixture: exit 1 (a scenario errored)" test "$(cat "$WORK/custom2.rc")" = 1
 stop_nginx
 
 # unreachable target: ERROR verdicts with the reason, quickly

@@ -535,27 +535,21 @@ static void record(scn_ctx *ctx, int level, const char *expected, const char *ob
     ctx->decided = 1;
 }
 
-static int l_expect_accepted(lua_State *L)
+/* t:expect_accepted / t:expect_rejected: PASS when the gateway did `want`,
+ * FAIL when it did the other, ERROR when the attempt itself failed. */
+static int expect_kind(lua_State *L, outcome_kind want, const char *def_expected)
 {
     scn_ctx *ctx = check_ctx(L, 1);
     scn_conn *c = check_conn(L, 2);
     judged j = judge(L, c);
-    record(ctx, j.kind == OUT_ACCEPTED ? 0 : j.kind == OUT_REJECTED ? 1 : 2,
-           luaL_optstring(L, 3, "accepted"), j.text, c);
-    lua_pushboolean(L, j.kind == OUT_ACCEPTED);
+    record(ctx, j.kind == want ? 0 : j.kind == OUT_ERROR ? 2 : 1,
+           luaL_optstring(L, 3, def_expected), j.text, c);
+    lua_pushboolean(L, j.kind == want);
     return 1;
 }
 
-static int l_expect_rejected(lua_State *L)
-{
-    scn_ctx *ctx = check_ctx(L, 1);
-    scn_conn *c = check_conn(L, 2);
-    judged j = judge(L, c);
-    record(ctx, j.kind == OUT_REJECTED ? 0 : j.kind == OUT_ACCEPTED ? 1 : 2,
-           luaL_optstring(L, 3, "rejected"), j.text, c);
-    lua_pushboolean(L, j.kind == OUT_REJECTED);
-    return 1;
-}
+static int l_expect_accepted(lua_State *L) { return expect_kind(L, OUT_ACCEPTED, "accepted"); }
+static int l_expect_rejected(lua_State *L) { return expect_kind(L, OUT_REJECTED, "rejected"); }
 
 static int l_observe(lua_State *L)
 {

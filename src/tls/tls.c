@@ -285,12 +285,13 @@ void tls_client_free(tls_client *c)
 
 /* ---- connections -------------------------------------------------------- */
 
-int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
+/* The part of a connection that clients and servers share. */
+static int conn_setup(tls_conn *c, WOLFSSL_CTX *ctx, int fd, mp_err *e)
 {
     memset(c, 0, sizeof *c);
     c->fd = fd;
     c->out.alert_code = -1;
-    c->ssl = wolfSSL_new(cl->ctx);
+    c->ssl = wolfSSL_new(ctx);
     if (!c->ssl) {
         close(fd);
         c->fd = -1;
@@ -298,6 +299,14 @@ int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, m
     }
     wolfSSL_SetIOReadCtx(c->ssl, c);
     wolfSSL_SetIOWriteCtx(c->ssl, c);
+    c->started_ns = tm_mono_ns();
+    return 0;
+}
+
+int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
+{
+    if (conn_setup(c, cl->ctx, fd, e) != 0)
+        return -1;
     if (o && o->sni && *o->sni &&
         wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, o->sni, (word16)strlen(o->sni)) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot set SNI '%s'", o->sni);
@@ -310,7 +319,7 @@ int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, m
     }
     if (o && o->resume && wolfSSL_set_session(c->ssl, o->resume) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot use the saved session");
-    c->started_ns = tm_mono_ns();
+    c->started_ns = tm_mono_ns(); /* the handshake clock starts after the options */
     return 0;
 }
 
@@ -531,19 +540,7 @@ void tls_server_free(tls_server *s)
 
 int tls_conn_init_server(tls_conn *c, tls_server *s, int fd, mp_err *e)
 {
-    memset(c, 0, sizeof *c);
-    c->fd = fd;
-    c->out.alert_code = -1;
-    c->ssl = wolfSSL_new(s->ctx);
-    if (!c->ssl) {
-        close(fd);
-        c->fd = -1;
-        return mp_fail(e, "cannot create a TLS connection (out of memory)");
-    }
-    wolfSSL_SetIOReadCtx(c->ssl, c);
-    wolfSSL_SetIOWriteCtx(c->ssl, c);
-    c->started_ns = tm_mono_ns();
-    return 0;
+    return conn_setup(c, s->ctx, fd, e);
 }
 
 tls_step tls_conn_accept_step(tls_conn *c)

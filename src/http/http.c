@@ -234,3 +234,121 @@ const char *http_response_header(const http_response *r, const char *name)
             return r->headers[i].value ? r->headers[i].value : "";
     return NULL;
 }
+
+/* ---- the non-allocating scanner ----------------------------------------- */
+
+void http_scan_init(http_scan *s)
+{
+    s->head_len = 0;
+    s->in_body = 0;
+    s->status = 0;
+    s->until_close = 0;
+    s->chunked = 0;
+    s->left = 0;
+    s->chunk_state = 0;
+    s->line_len = 0;
+    s->complete = 0;
+}
+
+static int scan_headers(http_scan *s)
+{
+    /* status line: HTTP/1.x NNN */
+    if (s->head_len < 12 || strncmp(s->head, "HTTP/1.", 7) != 0 || s->head[8] != ' ')
+        return -1;
+    s->status = atoi(s->head + 9);
+    if (s->status < 100 || s->status > 999)
+        return -1;
+    s->left = -1;
+    const char *p = strstr(s->head, "\r\n");
+    while (p && p[2] != '\r') {
+        p += 2;
+        if (strncasecmp(p, "Content-Length:", 15) == 0)
+            s->left = strtoll(p + 15, NULL, 10);
+        else if (strncasecmp(p, "Transfer-Encoding:", 18) == 0 && strstr(p, "chunked") &&
+                 strstr(p, "chunked") < strstr(p, "\r\n"))
+            s->chunked = 1;
+        p = strstr(p, "\r\n");
+    }
+    if (s->status < 200 || s->status == 204 || s->status == 304)
+        s->left = 0;
+    if (s->chunked)
+        s->left = 0;
+    else if (s->left < 0)
+        s->until_close = 1;
+    return 0;
+}
+
+static int scan_chunked(http_scan *s, const char *d, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (s->chunk_state == 1) { /* data */
+            size_t take = (size_t)s->left < n - i ? (size_t)s->left : n - i;
+            s->left -= (int64_t)take;
+            i += take;
+            if (s->left == 0)
+                s->chunk_state = 2;
+            continue;
+        }
+        char c = d[i++];
+        if (s->line_len >= sizeof s->line - 1)
+            return -1;
+        s->line[s->line_len++] = c;
+        if (c != '\n')
+            continue;
+        s->line[s->line_len] = '\0';
+        if (s->chunk_state == 0) {
+            char *end;
+            long long size = strtoll(s->line, &end, 16);
+            if (end == s->line || size < 0)
+                return -1;
+            s->left = size;
+            s->chunk_state = size ? 1 : 3;
+        } else if (s->chunk_state == 2) {
+            if (strcmp(s->line, "\r\n") != 0)
+                return -1;
+            s->chunk_state = 0;
+        } else if (strcmp(s->line, "\r\n") == 0) { /* end of trailers */
+            s->complete = 1;
+            return 1;
+        }
+        s->line_len = 0;
+    }
+    return 0;
+}
+
+int http_scan_feed(http_scan *s, const char *data, size_t len)
+{
+    if (s->complete)
+        return 1;
+    if (!s->in_body) {
+        size_t room = sizeof s->head - 1 - s->head_len;
+        size_t take = len < room ? len : room;
+        memcpy(s->head + s->head_len, data, take);
+        s->head_len += take;
+        s->head[s->head_len] = '\0';
+        char *end = strstr(s->head, "\r\n\r\n");
+        if (!end) {
+            return s->head_len >= sizeof s->head - 1 ? -1 : 0;
+        }
+        size_t head_bytes = (size_t)(end + 4 - s->head);
+        if (scan_headers(s) != 0)
+            return -1;
+        s->in_body = 1;
+        /* what arrived beyond the headers belongs to the body */
+        size_t consumed_before = s->head_len - take;
+        size_t body_off = head_bytes - consumed_before;
+        data += body_off;
+        len -= body_off;
+    }
+    if (s->chunked)
+        return scan_chunked(s, data, len);
+    if (s->until_close)
+        return 0;
+    s->left -= (int64_t)len;
+    if (s->left <= 0) {
+        s->complete = 1;
+        return 1;
+    }
+    return 0;
+}

@@ -53,6 +53,29 @@ void http_reader_take(http_reader *r, http_response *out);
 void http_reader_free(http_reader *r);
 
 void http_response_free(http_response *r);
+
+/* A response scanner for the load hot path: no allocation, keeps only the
+ * status and how the body is delimited (Content-Length, chunked, or close).
+ * Headers may take at most HTTP_SCAN_HEAD bytes. */
+#define HTTP_SCAN_HEAD 8192
+
+typedef struct http_scan {
+    char head[HTTP_SCAN_HEAD];
+    size_t head_len;
+    int in_body;
+    int status;
+    int until_close;      /* no length: the body ends when the peer closes */
+    int chunked;
+    int64_t left;         /* body bytes (or current chunk bytes) still to come */
+    int chunk_state;      /* 0 size line, 1 data, 2 CRLF after data, 3 trailers */
+    char line[32];
+    size_t line_len;
+    int complete;
+} http_scan;
+
+void http_scan_init(http_scan *s);
+/* 1 complete, 0 needs more, -1 malformed. */
+int http_scan_feed(http_scan *s, const char *data, size_t len);
 /* First value of a header, case-insensitive; NULL if absent. */
 const char *http_response_header(const http_response *r, const char *name);
 

@@ -8,6 +8,7 @@ enum { MP_EXIT_OK = 0, MP_EXIT_FAIL = 1, MP_EXIT_USAGE = 2 };
 int cmd_fixtures(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_load(int argc, char **argv);
 
 /* Prints "mtlsprobe: <verb>: <message>" on stderr. */
 void cmd_error(const char *verb, const char *fmt, ...)

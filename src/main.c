@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     static const verb verbs[] = {
         { "fixtures", cmd_fixtures, NULL, NULL },
         { "run", cmd_run, NULL, NULL },
-        { "load", NULL, "Drives concurrent mTLS handshakes and records latency histograms per phase.", NULL },
+        { "load", cmd_load, NULL, NULL },
         { "report", NULL, "Turns result files into HTML and Markdown reports with gnuplot charts.", NULL },
         { "serve", cmd_serve, NULL, NULL },
     };

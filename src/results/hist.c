@@ -115,3 +115,8 @@ int hist_next_bucket(const hist *h, int index, int64_t *lo, int64_t *hi, uint64_
     }
     return -1;
 }
+
+int64_t hist_index_upper(int i)
+{
+    return lowest_of_index(i) + width_of_index(i) - 1;
+}

@@ -41,4 +41,7 @@ int hist_next_bucket(const hist *h, int index, int64_t *lo, int64_t *hi, uint64_
 /* Index of the bucket holding ns (for deserialising counts). */
 int hist_index_of(int64_t ns);
 
+/* Highest value equivalent to bucket index i. */
+int64_t hist_index_upper(int i);
+
 #endif

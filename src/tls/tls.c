@@ -303,10 +303,37 @@ static int conn_setup(tls_conn *c, WOLFSSL_CTX *ctx, int fd, mp_err *e)
     return 0;
 }
 
+static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e);
+
 int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
 {
     if (conn_setup(c, cl->ctx, fd, e) != 0)
         return -1;
+    return apply_opts(c, o, e);
+}
+
+int tls_conn_reuse(tls_conn *c, int fd, const tls_conn_opts *o, mp_err *e)
+{
+    /* wolfSSL_clear keeps the object and its RNG (whose instantiation and
+     * self-test cost more than an ECDSA signature) and frees extensions,
+     * which apply_opts sets again. */
+    if (!c->ssl || wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot reuse the TLS connection");
+    WOLFSSL *ssl = c->ssl;
+    memset(c, 0, sizeof *c);
+    c->ssl = ssl;
+    c->fd = fd;
+    c->out.alert_code = -1;
+    if (wolfSSL_set_fd(ssl, fd) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot attach the socket");
+    wolfSSL_SetIOReadCtx(ssl, c);
+    wolfSSL_SetIOWriteCtx(ssl, c);
+    c->started_ns = tm_mono_ns();
+    return apply_opts(c, o, e);
+}
+
+static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)
+{
     if (o && o->sni && *o->sni &&
         wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, o->sni, (word16)strlen(o->sni)) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot set SNI '%s'", o->sni);
@@ -609,6 +636,19 @@ void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen)
 WOLFSSL_SESSION *tls_conn_session(tls_conn *c)
 {
     return c->ssl ? wolfSSL_get1_session(c->ssl) : NULL;
+}
+
+void tls_conn_close_keep(tls_conn *c, int rst)
+{
+    if (c->ssl && !rst && c->out.result == TLS_R_OK)
+        wolfSSL_shutdown(c->ssl);
+    if (c->fd >= 0) {
+        if (rst)
+            net_close_rst(c->fd);
+        else
+            close(c->fd);
+        c->fd = -1;
+    }
 }
 
 void tls_conn_close(tls_conn *c, int rst)

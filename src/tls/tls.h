@@ -164,6 +164,14 @@ int tls_conn_write_nb(tls_conn *c, const void *buf, size_t len);
 /* The peer's leaf certificate subject (RFC 4514), or "" when none. */
 void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen);
 
+/* Prepares an initialised conn for a new connection on fd, reusing its
+ * wolfSSL object (as load does for every handshake after the first). */
+int tls_conn_reuse(tls_conn *c, int fd, const tls_conn_opts *o, mp_err *e);
+
+/* Closes the socket (close_notify then FIN, or RST) but keeps the wolfSSL
+ * object for tls_conn_reuse. */
+void tls_conn_close_keep(tls_conn *c, int rst);
+
 /* Closes the connection: close_notify then FIN, or a bare RST. */
 void tls_conn_close(tls_conn *c, int rst);
 

@@ -1,0 +1,458 @@
+/* `mtlsprobe load`: options, the progress line, the summary, JSON and
+ * thresholds around load_run(). */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "cmd.h"
+#include "http/http.h"
+#include "load/load.h"
+#include "load/output.h"
+#include "pki/manifest.h"
+#include "results/results.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+#define MAX_LIST 32
+
+static const char help_text[] =
+    "usage: mtlsprobe load --target https://HOST:PORT[/PATH] (--fixtures DIR | --cert F --key F) [options]\n"
+    "\n"
+    "Drives concurrent TLS handshakes with a client certificate, at a fixed concurrency\n"
+    "(closed loop, -c) or a fixed rate (open loop, --rate), and records latency\n"
+    "histograms per phase: TCP connect, TLS handshake, time to first byte, total.\n"
+    "\n"
+    "what to drive:\n"
+    "      --mode M          handshake (connect, handshake, close; default), request (a new\n"
+    "                        connection per HTTP request), keepalive (connections reused)\n"
+    "      --close rst|fin   how handshake mode closes (default fin)\n"
+    "      --method M, --path P, -H 'K: V', --body S   the request (request/keepalive)\n"
+    "  -c, --connections N   concurrent connections (default 16; the cap in open loop)\n"
+    "      --rate R          new handshakes (or requests) per second on a fixed schedule;\n"
+    "                        latency counts from the intended start (coordinated omission)\n"
+    "  -d, --duration DUR    how long to measure (default 10s)\n"
+    "  -n, --count N         stop after N handshakes (or requests) instead\n"
+    "      --warmup DUR      run this long first, unmeasured (default 0)\n"
+    "      --threads N       worker threads (default: one per core)\n"
+    "      --shard I/N       this process is worker I of N: takes 1/N of -c and --rate\n"
+    "      --timeout DUR     per network step (default 5s)\n"
+    "TLS:\n"
+    "  -f, --fixtures DIR    fixtures (client certificate by name, trust for the gateway)\n"
+    "      --client NAME     client fixture (default client/valid)\n"
+    "      --cert F --key F [--chain F]   or certificate and key files instead\n"
+    "      --ca FILE         trust anchors for the gateway (default: the fixtures' root)\n"
+    "  -k, --no-verify       do not verify the gateway's certificate\n"
+    "      --tls 1.2|1.3, --ciphers LIST, --groups LIST, --sni NAME\n"
+    "      --resume RATIO    this fraction of handshakes resumes a session (0..1)\n"
+    "output:\n"
+    "      --json FILE       results with histograms and a per-second series (docs/results.md)\n"
+    "      --threshold EXPR  e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s (repeatable);\n"
+    "                        a breach gives exit 1\n"
+    "  -q, --quiet           no progress line\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Ctrl-C stops the load, prints the partial summary and still writes the JSON.\n"
+    "exit codes: 0 ok, 1 a threshold was breached, 2 usage or setup error\n";
+
+static atomic_int stop_flag;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    atomic_store(&stop_flag, 1);
+}
+
+typedef struct progress_state {
+    int tty;
+    int64_t last_plain_ns;
+} progress_state;
+
+static void progress(const load_live *l, void *arg)
+{
+    progress_state *p = arg;
+    char line[200];
+    snprintf(line, sizeof line, "%6.1fs %s %8.0f/s  p50 %7.2fms  p99 %7.2fms  ok %llu  errors %llu",
+             l->elapsed_s, l->warming ? "warm-up" : "       ", l->rate_last_s,
+             (double)l->p50_last_ns / 1e6, (double)l->p99_last_ns / 1e6,
+             (unsigned long long)l->ok, (unsigned long long)l->errors);
+    if (p->tty) {
+        fprintf(stderr, "\r%s\033[K", line);
+    } else {
+        int64_t now = tm_mono_ns();
+        if (now - p->last_plain_ns < 5000000000LL)
+            return;
+        p->last_plain_ns = now;
+        fprintf(stderr, "%s\n", line);
+    }
+    fflush(stderr);
+}
+
+static void print_phase(const char *name, const hist *h)
+{
+    if (!h->total)
+        return;
+    printf("  %-19s %9.3f %9.3f %9.3f %9.3f %9.3f %10llu\n", name,
+           (double)hist_percentile(h, 50) / 1e6, (double)hist_percentile(h, 90) / 1e6,
+           (double)hist_percentile(h, 99) / 1e6, (double)hist_percentile(h, 99.9) / 1e6,
+           (double)h->max / 1e6, (unsigned long long)h->total);
+}
+
+static int parse_count(const char *s, unsigned long long *out)
+{
+    char *end;
+    *out = strtoull(s, &end, 10);
+    return (end == s || *end || s[0] == '-') ? -1 : 0;
+}
+
+int cmd_load(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "target", required_argument, NULL, 't' }, { "fixtures", required_argument, NULL, 'f' },
+        { "client", required_argument, NULL, 'C' }, { "cert", required_argument, NULL, 'R' },
+        { "key", required_argument, NULL, 'K' }, { "chain", required_argument, NULL, 'N' },
+        { "ca", required_argument, NULL, 'A' }, { "no-verify", no_argument, NULL, 'k' },
+        { "mode", required_argument, NULL, 'm' }, { "close", required_argument, NULL, 'x' },
+        { "method", required_argument, NULL, 'M' }, { "path", required_argument, NULL, 'P' },
+        { "header", required_argument, NULL, 'H' }, { "body", required_argument, NULL, 'B' },
+        { "connections", required_argument, NULL, 'c' }, { "rate", required_argument, NULL, 'r' },
+        { "duration", required_argument, NULL, 'd' }, { "count", required_argument, NULL, 'n' },
+        { "warmup", required_argument, NULL, 'w' }, { "threads", required_argument, NULL, 'T' },
+        { "shard", required_argument, NULL, 's' }, { "timeout", required_argument, NULL, 'O' },
+        { "tls", required_argument, NULL, 'V' }, { "ciphers", required_argument, NULL, 'i' },
+        { "groups", required_argument, NULL, 'g' }, { "sni", required_argument, NULL, 'S' },
+        { "resume", required_argument, NULL, 'u' }, { "json", required_argument, NULL, 'J' },
+        { "threshold", required_argument, NULL, 'h' + 256 }, { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    const char *target = NULL, *fixtures = NULL, *client = NULL, *cert = NULL, *key = NULL;
+    const char *chain = NULL, *ca = NULL, *mode_s = "handshake", *method = "GET", *path = NULL;
+    const char *body = "", *tls_s = NULL, *ciphers = NULL, *groups = NULL, *sni = NULL, *json = NULL;
+    http_header headers[MAX_LIST];
+    size_t n_headers = 0;
+    load_threshold thresholds[MAX_LIST];
+    size_t n_thresholds = 0;
+    int verify = 1, close_rst = 0, connections = 16, threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int quiet = 0, shard_i = 0, shard_n = 1, c, rc = MP_EXIT_USAGE;
+    double rate = 0, resume = 0;
+    int64_t duration_ms = 10000, warmup_ms = 0, timeout_ms = 5000;
+    unsigned long long count = 0, ull;
+    int duration_set = 0;
+    mp_err e = { { 0 } };
+    char *end;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":t:f:kH:c:d:n:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': target = optarg; break;
+        case 'f': fixtures = optarg; break;
+        case 'C': client = optarg; break;
+        case 'R': cert = optarg; break;
+        case 'K': key = optarg; break;
+        case 'N': chain = optarg; break;
+        case 'A': ca = optarg; break;
+        case 'k': verify = 0; break;
+        case 'm': mode_s = optarg; break;
+        case 'x':
+            if (strcmp(optarg, "rst") == 0) close_rst = 1;
+            else if (strcmp(optarg, "fin") == 0) close_rst = 0;
+            else { cmd_error("load", "--close must be rst or fin"); goto out; }
+            break;
+        case 'M': method = optarg; break;
+        case 'P': path = optarg; break;
+        case 'H':
+            if (n_headers == MAX_LIST || http_header_parse(optarg, &headers[n_headers], &e) != 0) {
+                cmd_error("load", "--header: %s", n_headers == MAX_LIST ? "too many" : e.msg);
+                goto out;
+            }
+            n_headers++;
+            break;
+        case 'B': body = optarg; break;
+        case 'c':
+            if (parse_count(optarg, &ull) != 0 || ull < 1 || ull > 1000000) {
+                cmd_error("load", "-c must be 1..1000000");
+                goto out;
+            }
+            connections = (int)ull;
+            break;
+        case 'r':
+            rate = strtod(optarg, &end);
+            if (end == optarg || (*end && strcmp(end, "/s") != 0) || rate <= 0) {
+                cmd_error("load", "--rate '%s' is not a positive number per second", optarg);
+                goto out;
+            }
+            break;
+        case 'd':
+            if (tm_parse_duration(optarg, &duration_ms, &e) != 0 || duration_ms <= 0) {
+                cmd_error("load", "--duration: %s", duration_ms <= 0 ? "must be positive" : e.msg);
+                goto out;
+            }
+            duration_set = 1;
+            break;
+        case 'n':
+            if (parse_count(optarg, &count) != 0 || count == 0) {
+                cmd_error("load", "--count must be a positive integer");
+                goto out;
+            }
+            break;
+        case 'w':
+            if (tm_parse_duration(optarg, &warmup_ms, &e) != 0) {
+                cmd_error("load", "--warmup: %s", e.msg);
+                goto out;
+            }
+            break;
+        case 'T':
+            if (parse_count(optarg, &ull) != 0 || ull < 1 || ull > 256) {
+                cmd_error("load", "--threads must be 1..256");
+                goto out;
+            }
+            threads = (int)ull;
+            break;
+        case 's':
+            if (sscanf(optarg, "%d/%d", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 ||
+                shard_i >= shard_n) {
+                cmd_error("load", "--shard must be I/N with 0 <= I < N");
+                goto out;
+            }
+            break;
+        case 'O':
+            if (tm_parse_duration(optarg, &timeout_ms, &e) != 0 || timeout_ms <= 0) {
+                cmd_error("load", "--timeout: %s", timeout_ms <= 0 ? "must be positive" : e.msg);
+                goto out;
+            }
+            break;
+        case 'V': tls_s = optarg; break;
+        case 'i': ciphers = optarg; break;
+        case 'g': groups = optarg; break;
+        case 'S': sni = optarg; break;
+        case 'u':
+            resume = strtod(optarg, &end);
+            if (end == optarg || *end || resume < 0 || resume > 1) {
+                cmd_error("load", "--resume must be a ratio from 0 to 1");
+                goto out;
+            }
+            break;
+        case 'J': json = optarg; break;
+        case 'h' + 256:
+            if (n_thresholds == MAX_LIST || load_threshold_parse(optarg, &thresholds[n_thresholds], &e) != 0) {
+                cmd_error("load", "%s", n_thresholds == MAX_LIST ? "too many --threshold" : e.msg);
+                goto out;
+            }
+            n_thresholds++;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(help_text, stdout); rc = MP_EXIT_OK; goto out;
+        case ':':
+            cmd_error("load", "option '%s' needs a value", argv[optind - 1]);
+            goto out;
+        default:
+            cmd_error("load", "unknown option '%s' (try mtlsprobe load --help)", argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        cmd_error("load", "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (!target) {
+        cmd_error("load", "--target is required (try mtlsprobe load --help)");
+        goto out;
+    }
+    load_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    net_url url;
+    if (net_url_parse(target, &url, &e) != 0) {
+        cmd_error("load", "%s", e.msg);
+        goto out;
+    }
+    if (strcmp(mode_s, "handshake") == 0) cfg.mode = LOAD_HANDSHAKE;
+    else if (strcmp(mode_s, "request") == 0) cfg.mode = LOAD_REQUEST;
+    else if (strcmp(mode_s, "keepalive") == 0) cfg.mode = LOAD_KEEPALIVE;
+    else { cmd_error("load", "--mode must be handshake, request or keepalive"); goto out; }
+    cfg.tls.version = TLS_ANY;
+    if (tls_s && (tls_version_parse(tls_s, &cfg.tls.version) != 0 || cfg.tls.version == TLS_ANY)) {
+        cmd_error("load", "--tls must be 1.2 or 1.3");
+        goto out;
+    }
+    pki_manifest m;
+    int have_manifest = 0;
+    if (fixtures) {
+        if (pki_manifest_load(&m, fixtures, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out;
+        }
+        have_manifest = 1;
+    }
+    if (cert || key) {
+        if (!cert || !key) {
+            cmd_error("load", "--cert and --key go together");
+            goto out_m;
+        }
+        if (access(cert, R_OK) != 0 || access(key, R_OK) != 0 || (chain && access(chain, R_OK) != 0)) {
+            cmd_error("load", "cannot read %s", access(cert, R_OK) ? cert : access(key, R_OK) ? key : chain);
+            goto out_m;
+        }
+        cfg.tls.chain_file = chain ? chain : cert;
+        cfg.tls.key_file = key;
+        client = cert;
+    } else if (have_manifest) {
+        client = client ? client : "client/valid";
+        const pki_manifest_entry *f = pki_manifest_find(&m, client);
+        if (!f || !f->chain) {
+            cmd_error("load", "unknown client fixture '%s' in %s", client, m.dir);
+            goto out_m;
+        }
+        cfg.tls.chain_file = f->chain;
+        cfg.tls.key_file = f->key;
+    } else {
+        cmd_error("load", "give --fixtures (with --client NAME) or --cert and --key");
+        goto out_m;
+    }
+    cfg.tls.verify_peer = verify;
+    cfg.tls.ca_file = ca ? ca : have_manifest ? m.trust_bundle : NULL;
+    if (verify && !cfg.tls.ca_file) {
+        cmd_error("load", "give --ca (or --fixtures) to verify the gateway, or --no-verify");
+        goto out_m;
+    }
+    cfg.tls.ciphers = ciphers;
+    cfg.tls.groups = groups;
+    unsigned char ipbuf[16];
+    int is_ip = inet_pton(AF_INET, url.host, ipbuf) == 1 || inet_pton(AF_INET6, url.host, ipbuf) == 1;
+    str_copy(cfg.sni, sizeof cfg.sni, sni ? sni : is_ip ? "" : url.host);
+    if (net_resolve(url.host, url.port, &cfg.addr, &e) != 0) {
+        cmd_error("load", "%s", e.msg);
+        goto out_m;
+    }
+    char *req = NULL;
+    size_t req_len = 0;
+    if (cfg.mode != LOAD_HANDSHAKE) {
+        if (http_request_build(method, path ? path : url.path, url.authority, headers, n_headers,
+                               body, strlen(body), &req, &req_len, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out_m;
+        }
+    }
+    cfg.request = req;
+    cfg.request_len = req_len;
+    cfg.close_rst = close_rst;
+    cfg.connections = connections / shard_n + (shard_i < connections % shard_n);
+    if (cfg.connections < 1)
+        cfg.connections = 1;
+    cfg.rate = rate / shard_n;
+    if (count && !duration_set)
+        duration_ms = 0;
+    cfg.duration_ns = duration_ms * 1000000LL;
+    cfg.warmup_ns = warmup_ms * 1000000LL;
+    cfg.count = count ? count / (unsigned long long)shard_n + ((unsigned long long)shard_i < count % (unsigned long long)shard_n) : 0;
+    cfg.resume_ratio = resume;
+    cfg.threads = threads;
+    cfg.timeout_ns = timeout_ms * 1000000LL;
+    cfg.stop = &stop_flag;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    progress_state ps = { isatty(STDERR_FILENO), tm_mono_ns() };
+    load_result r;
+    long long started_ms = (long long)res_now_ms();
+    if (load_run(&cfg, &r, quiet ? NULL : progress, &ps, &e) != 0) {
+        cmd_error("load", "%s", e.msg);
+        free(req);
+        goto out_m;
+    }
+    long long finished_ms = (long long)res_now_ms();
+    if (!quiet && ps.tty)
+        fprintf(stderr, "\n");
+
+    /* summary */
+    printf("%s %s, %s, %d connections%s, %d threads%s\n", mode_s, target,
+           tls_s ? tls_version_name(cfg.tls.version) : "TLS 1.2/1.3", cfg.connections,
+           rate > 0 ? " (open loop)" : "", threads < cfg.connections ? threads : cfg.connections,
+           r.interrupted ? ", interrupted" : "");
+    printf("%llu ok, %llu errors (%.3f%%) in %.2f s: %.1f/s\n", (unsigned long long)r.ok,
+           (unsigned long long)r.errors,
+           r.started ? 100.0 * (double)r.errors / (double)r.started : 0, r.wall_s, load_rate(&r));
+    printf("  %-19s %9s %9s %9s %9s %9s %10s\n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "count");
+    print_phase("connect", &r.connect);
+    print_phase("handshake", &r.handshake);
+    print_phase("first byte", &r.ttfb);
+    print_phase("total", &r.total);
+    if (rate > 0)
+        print_phase("total (uncorrected)", &r.total_uncorrected);
+    for (int k = 0; k < LE_COUNT; k++) {
+        if (!r.by_class[k])
+            continue;
+        printf("  errors: %s: %llu", load_error_name((load_error)k), (unsigned long long)r.by_class[k]);
+        if (k == LE_ALERT) {
+            for (int a = 0; a < 256; a++)
+                if (r.alerts[a])
+                    printf(" [%s (%d): %llu]", tls_alert_name(a), a, (unsigned long long)r.alerts[a]);
+        }
+        if (k == LE_HTTP_STATUS) {
+            for (int s = 0; s < 1000; s++)
+                if (r.statuses[s])
+                    printf(" [%d: %llu]", s, (unsigned long long)r.statuses[s]);
+        }
+        printf("\n");
+    }
+    if (resume > 0)
+        printf("  resumption: %llu of %llu attempts resumed (%.1f%% of new connections)\n",
+               (unsigned long long)r.resumed, (unsigned long long)r.resume_attempts,
+               r.handshake.total ? 100.0 * (double)r.resumed / (double)r.handshake.total : 0);
+    double us = r.started ? (r.cpu_user_s + r.cpu_sys_s) * 1e6 / (double)r.started : 0;
+    printf("  client CPU: %.0f us per handshake (user %.2f s, system %.2f s); busiest worker %.0f%% busy\n",
+           us, r.cpu_user_s, r.cpu_sys_s, r.worker_busy_max * 100);
+    if (r.worker_busy_max >= 0.9)
+        printf("  limit: the load generator was saturated; the gateway may sustain more (add threads or machines)\n");
+    else if (r.started)
+        printf("  limit: the gateway, not the load generator (busiest worker %.0f%% busy)\n", r.worker_busy_max * 100);
+    rc = MP_EXIT_OK;
+    for (size_t i = 0; i < n_thresholds; i++) {
+        char obs[64];
+        int ok = load_threshold_check(&thresholds[i], &r, obs, sizeof obs);
+        printf("  threshold %s: %s (%s)\n", thresholds[i].text, ok ? "met" : "BREACHED", obs);
+        if (!ok)
+            rc = MP_EXIT_FAIL;
+    }
+    if (json) {
+        char cmdline[2048];
+        size_t o = 0;
+        cmdline[0] = '\0';
+        for (int i = -1; i < argc && o + 2 < sizeof cmdline; i++)
+            o += (size_t)snprintf(cmdline + o, sizeof cmdline - o, "%s%s", o ? " " : "",
+                                  i < 0 ? "mtlsprobe" : argv[i]);
+        load_meta lm = {
+            .target = target, .mode = mode_s,
+            .tls_version = tls_s ? tls_version_name(cfg.tls.version) : "any", .client = client,
+            .connections = cfg.connections, .rate = cfg.rate, .duration_s = (double)duration_ms / 1000,
+            .warmup_s = (double)warmup_ms / 1000, .count = cfg.count, .resume_ratio = resume,
+            .threads = threads, .shard_index = shard_i, .shard_count = shard_n, .command_line = cmdline,
+            .tool_version = MTLSPROBE_VERSION, .wolfssl_version = wolfSSL_lib_version(),
+            .started_ms = started_ms, .finished_ms = finished_ms,
+        };
+        if (load_write_json(&r, &lm, json, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            rc = MP_EXIT_USAGE;
+        }
+    }
+    load_result_free(&r);
+    free(req);
+out_m:
+    if (have_manifest)
+        pki_manifest_free(&m);
+out:
+    for (size_t i = 0; i < n_headers; i++) {
+        free(headers[i].name);
+        free(headers[i].value);
+    }
+    return rc;
+}

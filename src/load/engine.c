@@ -1,0 +1,233 @@
+/* Load orchestration: splits connections over worker threads, feeds the
+ * progress line from their lock-free counters, and merges their histograms
+ * and per-second series when they are done. */
+#define _DEFAULT_SOURCE
+#include "load/load.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "load/worker.h"
+#include "util/timeutil.h"
+
+const char *load_error_name(load_error e)
+{
+    static const char *const n[LE_COUNT] = {
+        "connect refused", "connect timeout", "connect error", "TLS alert", "verify failure",
+        "reset", "closed", "timeout", "TLS error", "HTTP status", "malformed HTTP",
+        "generator backlog",
+    };
+    return (e >= 0 && e < LE_COUNT) ? n[e] : "?";
+}
+
+/* Raises the descriptor limit as far as the hard limit allows. */
+static int ensure_fds(int connections, mp_err *e)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    rlim_t need = (rlim_t)connections + 64;
+    if (rl.rlim_cur >= need)
+        return 0;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+        return mp_fail(e, "%d connections need %llu file descriptors, but the hard limit is %llu "
+                          "(raise it, e.g. ulimit -Hn, or use fewer connections)",
+                       connections, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+    rl.rlim_cur = need;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return mp_fail(e, "cannot raise the file-descriptor limit to %llu", (unsigned long long)need);
+    return 0;
+}
+
+typedef struct thread_arg {
+    worker *w;
+    atomic_int *done;
+} thread_arg;
+
+static void *thread_main(void *arg)
+{
+    thread_arg *t = arg;
+    worker_main(t->w);
+    atomic_fetch_add(t->done, 1);
+    return NULL;
+}
+
+static int64_t coarse_percentile(const uint64_t *counts, uint64_t total, double p)
+{
+    if (!total)
+        return 0;
+    uint64_t rank = (uint64_t)(p / 100.0 * (double)total + 0.5), seen = 0;
+    if (rank < 1)
+        rank = 1;
+    for (int i = 0; i < COARSE; i++) {
+        seen += counts[i];
+        if (seen >= rank)
+            return hist_index_upper(i * 4 + 3);
+    }
+    return 0;
+}
+
+/* Sums second `sec` of every worker into counts; returns the sample count. */
+static uint64_t sum_second(worker *ws, int n, int sec, uint64_t *counts)
+{
+    uint64_t total = 0;
+    memset(counts, 0, COARSE * sizeof *counts);
+    for (int t = 0; t < n; t++) {
+        if (sec >= ws[t].max_secs)
+            continue;
+        for (int i = 0; i < COARSE; i++) {
+            uint32_t v = __atomic_load_n(&ws[t].sec_hist[sec][i], __ATOMIC_RELAXED);
+            counts[i] += v;
+            total += v;
+        }
+    }
+    return total;
+}
+
+int load_run(const load_config *c, load_result *r, load_progress_fn progress, void *arg, mp_err *e)
+{
+    memset(r, 0, sizeof *r);
+    hist_init(&r->connect);
+    hist_init(&r->handshake);
+    hist_init(&r->ttfb);
+    hist_init(&r->total);
+    hist_init(&r->total_uncorrected);
+    int threads = c->threads < 1 ? 1 : c->threads;
+    if (threads > c->connections)
+        threads = c->connections;
+    if (ensure_fds(c->connections, e) != 0)
+        return -1;
+
+    load_shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.c = c;
+    atomic_init(&sh.remaining, (long long)c->count);
+    worker *ws = calloc((size_t)threads, sizeof *ws);
+    pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+    thread_arg *targs = calloc((size_t)threads, sizeof *targs);
+    uint64_t *counts = calloc(COARSE, sizeof *counts);
+    if (!ws || !tids || !targs || !counts) {
+        free(ws); free(tids); free(targs); free(counts);
+        return mp_fail(e, "out of memory");
+    }
+    int rc = 0, made = 0;
+    for (int t = 0; t < threads && rc == 0; t++) {
+        int slots = c->connections / threads + (t < c->connections % threads);
+        rc = worker_init(&ws[t], t, &sh, slots, c->rate / threads, e);
+        made = t + 1;
+    }
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
+    atomic_int done;
+    atomic_init(&done, 0);
+    int started = 0;
+    if (rc == 0) {
+        sh.t0 = tm_mono_ns();
+        sh.warm_end = sh.t0 + c->warmup_ns;
+        sh.end = c->duration_ns ? sh.warm_end + c->duration_ns : 0;
+        for (int t = 0; t < threads; t++) {
+            targs[t] = (thread_arg){ &ws[t], &done };
+            if (pthread_create(&tids[t], NULL, thread_main, &targs[t]) == 0)
+                started++;
+            else
+                atomic_fetch_add(&done, 1);
+        }
+        int64_t next = sh.t0 + 1000000000LL;
+        uint64_t last_ok = 0;
+        while (atomic_load(&done) < threads) {
+            struct timespec nap = { 0, 20000000 };
+            nanosleep(&nap, NULL);
+            int64_t now = tm_mono_ns();
+            if (now < next || !progress)
+                continue;
+            next += 1000000000LL;
+            load_live l = { 0 };
+            l.elapsed_s = (double)(now - sh.t0) / 1e9;
+            l.warming = now < sh.warm_end;
+            for (int t = 0; t < threads; t++) {
+                l.ok += atomic_load_explicit(&ws[t].live_ok, memory_order_relaxed);
+                l.errors += atomic_load_explicit(&ws[t].live_err, memory_order_relaxed);
+            }
+            l.rate_last_s = (double)(l.ok - last_ok);
+            last_ok = l.ok;
+            int sec = (int)((now - sh.warm_end) / 1000000000LL) - 1;
+            if (!l.warming && sec >= 0) {
+                uint64_t n = sum_second(ws, threads, sec, counts);
+                l.p50_last_ns = coarse_percentile(counts, n, 50);
+                l.p99_last_ns = coarse_percentile(counts, n, 99);
+            }
+            progress(&l, arg);
+        }
+        for (int t = 0; t < started; t++)
+            pthread_join(tids[t], NULL);
+        getrusage(RUSAGE_SELF, &ru1);
+        int64_t end = tm_mono_ns();
+        r->wall_s = (double)(end - (sh.warm_end < end ? sh.warm_end : end)) / 1e9;
+        if (c->duration_ns && r->wall_s > (double)c->duration_ns / 1e9 + (double)c->timeout_ns / 1e9)
+            r->wall_s = (double)c->duration_ns / 1e9;
+        r->cpu_user_s = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+                        (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6;
+        r->cpu_sys_s = (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+                       (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+        /* merge */
+        int max_secs = 0;
+        for (int t = 0; t < threads; t++) {
+            worker *w = &ws[t];
+            hist_merge(&r->connect, &w->r.connect);
+            hist_merge(&r->handshake, &w->r.handshake);
+            hist_merge(&r->ttfb, &w->r.ttfb);
+            hist_merge(&r->total, &w->r.total);
+            hist_merge(&r->total_uncorrected, &w->r.total_uncorrected);
+            r->ok += w->r.ok;
+            r->errors += w->r.errors;
+            r->resumed += w->r.resumed;
+            r->resume_attempts += w->r.resume_attempts;
+            for (int k = 0; k < LE_COUNT; k++)
+                r->by_class[k] += w->r.by_class[k];
+            for (int k = 0; k < 256; k++)
+                r->alerts[k] += w->r.alerts[k];
+            for (int k = 0; k < 1000; k++)
+                r->statuses[k] += w->r.statuses[k];
+            r->interrupted |= w->r.interrupted;
+            if (w->busy > r->worker_busy_max)
+                r->worker_busy_max = w->busy;
+            if (w->max_secs > max_secs)
+                max_secs = w->max_secs;
+        }
+        r->started = r->ok + r->errors;
+        int used = (int)(r->wall_s + 0.999);
+        if (used > max_secs)
+            used = max_secs;
+        r->seconds = calloc((size_t)(used > 0 ? used : 1), sizeof *r->seconds);
+        for (int s = 0; r->seconds && s < used; s++) {
+            load_second *ls = &r->seconds[s];
+            for (int t = 0; t < threads; t++) {
+                if (s < ws[t].max_secs) {
+                    ls->ok += ws[t].sec_ok[s];
+                    ls->errors += ws[t].sec_err[s];
+                }
+            }
+            uint64_t n = sum_second(ws, threads, s, counts);
+            ls->p50_ns = coarse_percentile(counts, n, 50);
+            ls->p99_ns = coarse_percentile(counts, n, 99);
+        }
+        r->n_seconds = r->seconds ? used : 0;
+    }
+    for (int t = 0; t < made; t++)
+        worker_free(&ws[t]);
+    free(ws);
+    free(tids);
+    free(targs);
+    free(counts);
+    return rc;
+}
+
+void load_result_free(load_result *r)
+{
+    free(r->seconds);
+    r->seconds = NULL;
+}

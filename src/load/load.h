@@ -1,0 +1,86 @@
+/* `mtlsprobe load`: concurrent mTLS handshakes (and requests) at a fixed
+ * concurrency (closed loop) or a fixed rate (open loop), on one event loop
+ * per worker thread. Workers share only the read-only config; each records
+ * into its own histograms and counters, merged when the run ends. After
+ * warm-up the worker hot path allocates nothing of its own, takes no lock
+ * and runs no Lua (wolfSSL allocates inside a handshake as it always does). */
+#ifndef MP_LOAD_H
+#define MP_LOAD_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "net/net.h"
+#include "results/hist.h"
+#include "tls/tls.h"
+#include "util/err.h"
+
+typedef enum load_mode { LOAD_HANDSHAKE, LOAD_REQUEST, LOAD_KEEPALIVE } load_mode;
+
+typedef enum load_error {
+    LE_CONNECT_REFUSED, LE_CONNECT_TIMEOUT, LE_CONNECT_OTHER,
+    LE_ALERT, LE_VERIFY, LE_RESET, LE_CLOSED, LE_TIMEOUT, LE_TLS_OTHER,
+    LE_HTTP_STATUS, LE_HTTP_MALFORMED, LE_BACKLOG,
+    LE_COUNT
+} load_error;
+
+const char *load_error_name(load_error e);
+
+typedef struct load_config {
+    net_addr addr;
+    char sni[256];             /* "" for none */
+    tls_client_opts tls;
+    load_mode mode;
+    int close_rst;             /* handshake mode: close with RST instead of FIN */
+    const char *request;       /* full HTTP request bytes (request/keepalive modes) */
+    size_t request_len;
+    int connections;           /* concurrency for this process (after sharding) */
+    double rate;               /* new handshakes/requests per second; 0: closed loop */
+    int64_t duration_ns;       /* 0 with count set: until count */
+    int64_t warmup_ns;
+    uint64_t count;            /* 0: unlimited */
+    double resume_ratio;
+    int threads;
+    int64_t timeout_ns;
+    atomic_int *stop;          /* set (e.g. by SIGINT) to end early */
+} load_config;
+
+#define LOAD_MAX_SECONDS 3600
+
+typedef struct load_second {
+    uint64_t ok, errors;
+    int64_t p50_ns, p99_ns;    /* of the total phase, corrected */
+} load_second;
+
+typedef struct load_result {
+    hist connect, handshake, ttfb, total, total_uncorrected;
+    uint64_t started, ok, errors, resumed, resume_attempts;
+    uint64_t by_class[LE_COUNT];
+    uint64_t alerts[256];
+    uint64_t statuses[1000];
+    load_second *seconds;      /* malloc'd, n_seconds entries */
+    int n_seconds;
+    double wall_s;             /* measured part (after warm-up) */
+    double cpu_user_s, cpu_sys_s;
+    double worker_busy_max;    /* 0..1: the busiest worker's CPU share */
+    int interrupted;
+} load_result;
+
+/* Live numbers for the progress line, read while the run goes. */
+typedef struct load_live {
+    double elapsed_s;
+    uint64_t ok, errors;
+    double rate_last_s;
+    int64_t p50_last_ns, p99_last_ns;
+    int warming;
+} load_live;
+
+typedef void (*load_progress_fn)(const load_live *l, void *arg);
+
+/* Runs the load; calls progress about once a second from the calling
+ * thread. Returns -1 only for setup errors (e.g. not enough file
+ * descriptors); failures of connections are counted, not returned. */
+int load_run(const load_config *c, load_result *r, load_progress_fn progress, void *arg, mp_err *e);
+void load_result_free(load_result *r);
+
+#endif

@@ -1,0 +1,47 @@
+/* Load results for machines: JSON (schema mtlsprobe-load, docs/results.md)
+ * and threshold expressions for CI gates ("handshake.p99<50ms",
+ * "errors<0.1%", "rate>=900/s"). */
+#ifndef MP_LOAD_OUTPUT_H
+#define MP_LOAD_OUTPUT_H
+
+#include "load/load.h"
+#include "util/err.h"
+
+#define LOAD_SCHEMA_VERSION 1
+
+typedef struct load_meta {
+    const char *target;
+    const char *mode;
+    const char *tls_version;
+    const char *client;       /* fixture name or certificate file */
+    int connections;
+    double rate;
+    double duration_s, warmup_s;
+    unsigned long long count;
+    double resume_ratio;
+    int threads;
+    int shard_index, shard_count;
+    const char *command_line;
+    const char *tool_version, *wolfssl_version;
+    long long started_ms, finished_ms;
+} load_meta;
+
+int load_write_json(const load_result *r, const load_meta *m, const char *path, mp_err *e);
+
+typedef struct load_threshold {
+    char text[128];
+    int metric;   /* internal */
+    int stat;
+    int op;       /* 0 <, 1 <=, 2 >, 3 >= */
+    double value; /* ns for latencies, ratio (0..1) or count for errors, per second for rate */
+    int percent;
+} load_threshold;
+
+int load_threshold_parse(const char *s, load_threshold *t, mp_err *e);
+/* Evaluates; fills observed with "63.2ms" etc. Returns 1 when it holds. */
+int load_threshold_check(const load_threshold *t, const load_result *r, char *observed, size_t n);
+
+/* Successful handshakes (or requests) per measured second. */
+double load_rate(const load_result *r);
+
+#endif

@@ -1,0 +1,534 @@
+/* The load worker's state machine. Each slot runs one transaction at a time:
+ * connect, TLS handshake, (a ticket wait when resuming TLS 1.3 in handshake
+ * mode), request, response. All buffers live in the slot, allocated once. */
+#define _DEFAULT_SOURCE
+#include "load/worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/timeutil.h"
+
+enum { S_IDLE, S_CONNECT, S_HANDSHAKE, S_TICKET, S_WRITE, S_READ };
+
+#define TICKET_WAIT_NS (200 * 1000000LL)
+
+static void slot_cb(evutil_socket_t fd, short what, void *arg);
+static void launch(slot *s, int64_t intended);
+static void next_for_slot(slot *s);
+
+static int64_t now_ns(void)
+{
+    return tm_mono_ns();
+}
+
+static void arm(slot *s, short what, int64_t timeout_ns)
+{
+    struct timeval tv = { (time_t)(timeout_ns / 1000000000LL),
+                          (suseconds_t)((timeout_ns % 1000000000LL) / 1000) };
+    event_del(s->ev);
+    event_assign(s->ev, s->w->base, s->fd, what, slot_cb, s);
+    event_add(s->ev, &tv);
+}
+
+static int measured(const worker *w, int64_t t)
+{
+    return t >= w->sh->warm_end;
+}
+
+static int second_of(const worker *w, int64_t t)
+{
+    int64_t sec = (t - w->sh->warm_end) / 1000000000LL;
+    return sec < 0 ? -1 : sec >= w->max_secs ? w->max_secs - 1 : (int)sec;
+}
+
+static void count_second(worker *w, int ok, int64_t total_ns)
+{
+    int sec = second_of(w, now_ns());
+    if (sec < 0)
+        return;
+    if (ok) {
+        __atomic_store_n(&w->sec_ok[sec], w->sec_ok[sec] + 1, __ATOMIC_RELAXED);
+        int ci = hist_index_of(total_ns) >> 2;
+        __atomic_store_n(&w->sec_hist[sec][ci], w->sec_hist[sec][ci] + 1, __ATOMIC_RELAXED);
+    } else {
+        __atomic_store_n(&w->sec_err[sec], w->sec_err[sec] + 1, __ATOMIC_RELAXED);
+    }
+}
+
+static void close_conn(slot *s, int rst)
+{
+    if (s->have_tls) {
+        tls_conn_close_keep(&s->tls, rst); /* the wolfSSL object stays for the next one */
+        s->have_tls = 0;
+    } else if (s->fd >= 0) {
+        if (rst)
+            net_close_rst(s->fd);
+        else
+            close(s->fd);
+    }
+    s->fd = -1;
+}
+
+static void fail(slot *s, load_error cls, int alert, int status)
+{
+    worker *w = s->w;
+    if (measured(w, s->intended)) {
+        w->r.errors++;
+        w->r.by_class[cls]++;
+        if (alert >= 0 && alert < 256)
+            w->r.alerts[alert]++;
+        if (status > 0 && status < 1000)
+            w->r.statuses[status]++;
+        count_second(w, 0, 0);
+    }
+    atomic_fetch_add_explicit(&w->live_err, 1, memory_order_relaxed);
+    close_conn(s, 1);
+    next_for_slot(s);
+}
+
+static void fail_tls(slot *s)
+{
+    const tls_outcome *o = &s->tls.out;
+    switch (o->result) {
+    case TLS_R_ALERT_RECEIVED: fail(s, LE_ALERT, o->alert_code, 0); break;
+    case TLS_R_VERIFY_FAILED: fail(s, LE_VERIFY, -1, 0); break;
+    case TLS_R_RESET: fail(s, LE_RESET, -1, 0); break;
+    case TLS_R_CLOSED: fail(s, LE_CLOSED, -1, 0); break;
+    case TLS_R_TIMEOUT: fail(s, LE_TIMEOUT, -1, 0); break;
+    default: fail(s, LE_TLS_OTHER, -1, 0); break;
+    }
+}
+
+/* A transaction ended well: record its phases. */
+static void succeed(slot *s, int64_t end)
+{
+    worker *w = s->w;
+    if (measured(w, s->intended)) {
+        w->r.ok++;
+        if (s->new_conn) {
+            hist_record(&w->r.connect, s->connected - s->start);
+            hist_record(&w->r.handshake, s->hs_done - s->connected);
+            if (s->resuming) {
+                w->r.resume_attempts++;
+                w->r.resumed += (uint64_t)s->tls.out.resumed;
+            }
+        }
+        if (s->first_byte)
+            hist_record(&w->r.ttfb, s->first_byte - s->req_sent);
+        hist_record(&w->r.total, end - s->intended);
+        hist_record(&w->r.total_uncorrected, end - s->start);
+        count_second(w, 1, end - s->intended);
+    }
+    atomic_fetch_add_explicit(&w->live_ok, 1, memory_order_relaxed);
+}
+
+static void keep_session(slot *s)
+{
+    if (s->w->c->resume_ratio <= 0 || !s->have_tls)
+        return;
+    WOLFSSL_SESSION *sess = tls_conn_session(&s->tls);
+    if (!sess)
+        return;
+    if (s->session)
+        wolfSSL_SESSION_free(s->session);
+    s->session = sess;
+}
+
+static void start_request(slot *s)
+{
+    s->req_off = 0;
+    s->first_byte = 0;
+    http_scan_init(&s->scan);
+    s->req_sent = now_ns();
+    s->state = S_WRITE;
+}
+
+static void handshake_done(slot *s)
+{
+    worker *w = s->w;
+    s->hs_done = now_ns();
+    if (w->c->mode == LOAD_HANDSHAKE) {
+        succeed(s, s->hs_done);
+        if (w->c->resume_ratio > 0 && strcmp(s->tls.out.version, "TLSv1.3") == 0) {
+            /* TLS 1.3 tickets follow the handshake: read them before closing. */
+            s->state = S_TICKET;
+            arm(s, EV_READ, TICKET_WAIT_NS);
+            return;
+        }
+        keep_session(s);
+        close_conn(s, w->c->close_rst);
+        next_for_slot(s);
+        return;
+    }
+    start_request(s);
+    slot_cb(s->fd, EV_WRITE, s);
+}
+
+static void step(slot *s)
+{
+    worker *w = s->w;
+    int64_t timeout = w->c->timeout_ns;
+    for (;;) {
+        switch (s->state) {
+        case S_HANDSHAKE: {
+            tls_step st = tls_conn_handshake_step(&s->tls);
+            if (st == TLS_STEP_WANT_READ) { arm(s, EV_READ, timeout); return; }
+            if (st == TLS_STEP_WANT_WRITE) { arm(s, EV_WRITE, timeout); return; }
+            if (st == TLS_STEP_FAILED) { fail_tls(s); return; }
+            handshake_done(s);
+            return;
+        }
+        case S_TICKET: {
+            int n = tls_conn_read_nb(&s->tls, s->buf, sizeof s->buf);
+            WOLFSSL_SESSION *cur = wolfSSL_get_session(s->tls.ssl);
+            if (n == TLS_IO_WANT_READ && !(cur && wolfSSL_SESSION_has_ticket(cur))) {
+                arm(s, EV_READ, TICKET_WAIT_NS);
+                return;
+            }
+            keep_session(s);
+            close_conn(s, w->c->close_rst);
+            next_for_slot(s);
+            return;
+        }
+        case S_WRITE: {
+            int n = tls_conn_write_nb(&s->tls, w->c->request + s->req_off, w->c->request_len - s->req_off);
+            if (n == TLS_IO_WANT_WRITE) { arm(s, EV_WRITE, timeout); return; }
+            if (n == TLS_IO_WANT_READ) { arm(s, EV_READ, timeout); return; }
+            if (n <= 0) { fail_tls(s); return; }
+            s->req_off += (size_t)n;
+            if (s->req_off == w->c->request_len)
+                s->state = S_READ;
+            break;
+        }
+        case S_READ: {
+            int n = tls_conn_read_nb(&s->tls, s->buf, sizeof s->buf);
+            if (n == TLS_IO_WANT_READ) { arm(s, EV_READ, timeout); return; }
+            if (n == TLS_IO_WANT_WRITE) { arm(s, EV_WRITE, timeout); return; }
+            if (!s->first_byte && n > 0)
+                s->first_byte = now_ns();
+            int rc;
+            if (n > 0)
+                rc = http_scan_feed(&s->scan, s->buf, (size_t)n);
+            else if (n == 0 && s->scan.in_body && s->scan.until_close)
+                rc = 1;
+            else if (n == 0) {
+                fail(s, LE_CLOSED, -1, 0);
+                return;
+            } else {
+                fail_tls(s);
+                return;
+            }
+            if (rc < 0) { fail(s, LE_HTTP_MALFORMED, -1, 0); return; }
+            if (rc == 0)
+                break;
+            int64_t end = now_ns();
+            int status = s->scan.status;
+            if (status < 200 || status > 299) {
+                fail(s, LE_HTTP_STATUS, -1, status);
+                return;
+            }
+            succeed(s, end);
+            keep_session(s);
+            if (w->c->mode == LOAD_KEEPALIVE && !s->scan.until_close && !w->stopping) {
+                /* the next request reuses the connection */
+                s->new_conn = 0;
+                next_for_slot(s);
+                return;
+            }
+            close_conn(s, 0);
+            next_for_slot(s);
+            return;
+        }
+        default:
+            return;
+        }
+    }
+}
+
+static void slot_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    slot *s = arg;
+    if (what & EV_TIMEOUT) {
+        if (s->state == S_CONNECT) { fail(s, LE_CONNECT_TIMEOUT, -1, 0); return; }
+        if (s->state == S_TICKET) { /* no ticket came: close without one */
+            close_conn(s, s->w->c->close_rst);
+            next_for_slot(s);
+            return;
+        }
+        fail(s, LE_TIMEOUT, -1, 0);
+        return;
+    }
+    if (s->state == S_CONNECT) {
+        int err = 0;
+        socklen_t el = sizeof err;
+        getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+        if (err) {
+            fail(s, err == ECONNREFUSED ? LE_CONNECT_REFUSED : LE_CONNECT_OTHER, -1, 0);
+            return;
+        }
+        s->connected = now_ns();
+        worker *w = s->w;
+        tls_conn_opts co = { .sni = w->c->sni[0] ? w->c->sni : NULL,
+                             .resume = s->resuming ? s->session : NULL };
+        mp_err e;
+        int fdc = s->fd;
+        s->fd = -1;
+        int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, fdc, &co, &e)
+                              : tls_conn_init(&s->tls, &w->client, fdc, &co, &e);
+        s->ssl_ready = s->tls.ssl != NULL;
+        s->have_tls = 1;
+        if (rc != 0) {
+            fail(s, LE_TLS_OTHER, -1, 0);
+            return;
+        }
+        s->fd = fdc;
+        s->state = S_HANDSHAKE;
+    }
+    step(s);
+}
+
+/* Starts one transaction: a new connection, or the next request on an open
+ * keep-alive connection. */
+static void launch(slot *s, int64_t intended)
+{
+    worker *w = s->w;
+    w->active++; /* undone once, when the slot goes idle (next_for_slot) */
+    s->intended = intended;
+    s->start = now_ns();
+    s->first_byte = 0;
+    if (s->have_tls && w->c->mode == LOAD_KEEPALIVE) {
+        start_request(s);
+        step(s);
+        return;
+    }
+    s->new_conn = 1;
+    s->resuming = 0;
+    if (w->c->resume_ratio > 0 && s->session) {
+        double r = w->c->resume_ratio;
+        uint64_t k = w->resume_k++;
+        s->resuming = (uint64_t)((double)(k + 1) * r) > (uint64_t)((double)k * r);
+    }
+    s->state = S_CONNECT;
+    int fd = socket(w->c->addr.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        s->fd = -1;
+        fail(s, LE_CONNECT_OTHER, -1, 0);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    s->fd = fd;
+    if (connect(fd, (const struct sockaddr *)&w->c->addr.ss, w->c->addr.len) == 0 || errno == EINPROGRESS) {
+        arm(s, EV_WRITE, w->c->timeout_ns);
+        return;
+    }
+    fail(s, errno == ECONNREFUSED ? LE_CONNECT_REFUSED : LE_CONNECT_OTHER, -1, 0);
+}
+
+static int claim(worker *w)
+{
+    if (w->stopping)
+        return 0;
+    if (w->c->count) {
+        if (atomic_fetch_sub(&w->sh->remaining, 1) <= 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* A slot finished a transaction (or its connection): decide what it does next. */
+static void next_for_slot(slot *s)
+{
+    worker *w = s->w;
+    int keepalive_open = s->have_tls && w->c->mode == LOAD_KEEPALIVE;
+    if (s->state != S_IDLE)
+        w->active--;
+    s->state = S_IDLE;
+    event_del(s->ev);
+    if (w->interval_ns > 0) {
+        if (w->pend_n > 0) {
+            int64_t when = w->pending[w->pend_head];
+            w->pend_head = (w->pend_head + 1) % w->pend_cap;
+            w->pend_n--;
+            launch(s, when);
+        }
+        return; /* an open keep-alive connection waits for the schedule */
+    }
+    if (claim(w)) {
+        launch(s, now_ns());
+        return;
+    }
+    if (keepalive_open)
+        close_conn(s, 0);
+}
+
+static slot *free_slot(worker *w)
+{
+    for (int i = 0; i < w->n_slots; i++)
+        if (w->slots[i].state == S_IDLE)
+            return &w->slots[i];
+    return NULL;
+}
+
+/* Open loop: start what is due, each at its intended time. */
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    worker *w = arg;
+    int64_t now = now_ns();
+    while (w->next_due <= now && !w->stopping) {
+        if (!claim(w)) {
+            w->stopping = 1;
+            break;
+        }
+        slot *s = free_slot(w);
+        if (s) {
+            launch(s, w->next_due);
+        } else if (w->pend_n < w->pend_cap) {
+            w->pending[(w->pend_head + w->pend_n) % w->pend_cap] = w->next_due;
+            w->pend_n++;
+        } else if (measured(w, w->next_due)) {
+            w->r.errors++;
+            w->r.by_class[LE_BACKLOG]++;
+        }
+        w->next_due += (int64_t)w->interval_ns;
+    }
+    if (!w->stopping) {
+        int64_t wait = w->next_due - now_ns();
+        if (wait < 0)
+            wait = 0;
+        struct timeval tv = { (time_t)(wait / 1000000000LL), (suseconds_t)((wait % 1000000000LL) / 1000) };
+        evtimer_add(w->tick, &tv);
+    }
+}
+
+/* Every 50 ms: the end of the run, Ctrl-C, and the exit when drained. */
+static void poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    worker *w = arg;
+    int64_t now = now_ns();
+    int interrupted = w->c->stop && atomic_load(w->c->stop);
+    if ((w->sh->end && now >= w->sh->end) || interrupted)
+        w->stopping = 1;
+    if (w->c->count && atomic_load(&w->sh->remaining) <= 0)
+        w->stopping = 1;
+    int drained = w->active == 0 && w->pend_n == 0;
+    int overdue = w->sh->end && now >= w->sh->end + w->c->timeout_ns;
+    if (w->stopping && (drained || interrupted || overdue)) {
+        if (interrupted)
+            w->r.interrupted = 1;
+        for (int i = 0; i < w->n_slots; i++) {
+            event_del(w->slots[i].ev);
+            close_conn(&w->slots[i], 1);
+        }
+        event_base_loopbreak(w->base);
+        return;
+    }
+    struct timeval tv = { 0, 50000 };
+    evtimer_add(w->poll, &tv);
+}
+
+int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp_err *e)
+{
+    memset(w, 0, sizeof *w);
+    w->id = id;
+    w->sh = sh;
+    w->c = sh->c;
+    w->n_slots = n_slots;
+    hist_init(&w->r.connect);
+    hist_init(&w->r.handshake);
+    hist_init(&w->r.ttfb);
+    hist_init(&w->r.total);
+    hist_init(&w->r.total_uncorrected);
+    if (tls_client_init(&w->client, &w->c->tls, e) != 0)
+        return -1;
+    w->base = event_base_new();
+    w->slots = calloc((size_t)n_slots, sizeof *w->slots);
+    int64_t span = w->c->duration_ns ? (w->c->duration_ns / 1000000000LL) + 2 : LOAD_MAX_SECONDS;
+    w->max_secs = (int)(span > LOAD_MAX_SECONDS ? LOAD_MAX_SECONDS : span);
+    w->sec_hist = calloc((size_t)w->max_secs, sizeof *w->sec_hist);
+    w->sec_ok = calloc((size_t)w->max_secs, sizeof *w->sec_ok);
+    w->sec_err = calloc((size_t)w->max_secs, sizeof *w->sec_err);
+    if (!w->base || !w->slots || !w->sec_hist || !w->sec_ok || !w->sec_err)
+        return mp_fail(e, "out of memory for %d connections", n_slots);
+    for (int i = 0; i < n_slots; i++) {
+        w->slots[i].w = w;
+        w->slots[i].fd = -1;
+        w->slots[i].ev = event_new(w->base, -1, 0, slot_cb, &w->slots[i]);
+        if (!w->slots[i].ev)
+            return mp_fail(e, "out of memory for events");
+    }
+    if (rate > 0) {
+        w->interval_ns = 1e9 / rate;
+        w->pend_cap = (int)(rate * 10) + n_slots + 16; /* ten seconds of backlog */
+        w->pending = calloc((size_t)w->pend_cap, sizeof *w->pending);
+        w->tick = evtimer_new(w->base, tick_cb, w);
+        if (!w->pending || !w->tick)
+            return mp_fail(e, "out of memory for the schedule");
+    }
+    w->poll = evtimer_new(w->base, poll_cb, w);
+    return w->poll ? 0 : mp_fail(e, "out of memory");
+}
+
+void *worker_main(void *arg)
+{
+    worker *w = arg;
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    int64_t t0 = now_ns();
+    if (w->interval_ns > 0) {
+        /* spread workers' schedules so they do not fire in lockstep */
+        w->next_due = w->sh->t0 + (int64_t)(w->interval_ns * w->id / (double)w->c->threads);
+        struct timeval tv = { 0, 0 };
+        evtimer_add(w->tick, &tv);
+    } else {
+        for (int i = 0; i < w->n_slots; i++)
+            if (claim(w))
+                launch(&w->slots[i], now_ns());
+    }
+    struct timeval tv = { 0, 50000 };
+    evtimer_add(w->poll, &tv);
+    event_base_dispatch(w->base);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    double wall = (double)(now_ns() - t0) / 1e9;
+    w->busy = wall > 0 ? cpu / wall : 0;
+    return NULL;
+}
+
+void worker_free(worker *w)
+{
+    for (int i = 0; w->slots && i < w->n_slots; i++) {
+        slot *s = &w->slots[i];
+        close_conn(s, 1);
+        if (s->ssl_ready)
+            tls_conn_close(&s->tls, 1);
+        if (s->ev)
+            event_free(s->ev);
+        if (s->session)
+            wolfSSL_SESSION_free(s->session);
+    }
+    free(w->slots);
+    if (w->tick)
+        event_free(w->tick);
+    if (w->poll)
+        event_free(w->poll);
+    free(w->pending);
+    free(w->sec_hist);
+    free(w->sec_ok);
+    free(w->sec_err);
+    if (w->base)
+        event_base_free(w->base);
+    tls_client_free(&w->client);
+}

@@ -243,11 +243,24 @@ void http_scan_init(http_scan *s)
     s->in_body = 0;
     s->status = 0;
     s->until_close = 0;
+    s->conn_close = 0;
     s->chunked = 0;
     s->left = 0;
     s->chunk_state = 0;
     s->line_len = 0;
     s->complete = 0;
+}
+
+/* Whether the header line starting at p (up to CRLF) contains word,
+ * ignoring case. */
+static int line_has(const char *p, const char *word)
+{
+    const char *eol = strstr(p, "\r\n");
+    size_t n = strlen(word);
+    for (; *p && (!eol || p + n <= eol); p++)
+        if (strncasecmp(p, word, n) == 0)
+            return 1;
+    return 0;
 }
 
 static int scan_headers(http_scan *s)
@@ -264,6 +277,8 @@ static int scan_headers(http_scan *s)
         p += 2;
         if (strncasecmp(p, "Content-Length:", 15) == 0)
             s->left = strtoll(p + 15, NULL, 10);
+        else if (strncasecmp(p, "Connection:", 11) == 0 && line_has(p, "close"))
+            s->conn_close = 1;
         else if (strncasecmp(p, "Transfer-Encoding:", 18) == 0 && strstr(p, "chunked") &&
                  strstr(p, "chunked") < strstr(p, "\r\n"))
             s->chunked = 1;

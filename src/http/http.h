@@ -65,6 +65,7 @@ typedef struct http_scan {
     int in_body;
     int status;
     int until_close;      /* no length: the body ends when the peer closes */
+    int conn_close;       /* "Connection: close": no further request on it */
     int chunked;
     int64_t left;         /* body bytes (or current chunk bytes) still to come */
     int chunk_state;      /* 0 size line, 1 data, 2 CRLF after data, 3 trailers */

@@ -90,6 +90,11 @@ static void fail(slot *s, load_error cls, int alert, int status)
     }
     atomic_fetch_add_explicit(&w->live_err, 1, memory_order_relaxed);
     close_conn(s, 1);
+    if (s->ssl_ready) {
+        /* a wolfSSL object that failed is not reused: start clean */
+        tls_conn_close(&s->tls, 1);
+        s->ssl_ready = 0;
+    }
     next_for_slot(s);
 }
 
@@ -155,13 +160,15 @@ static void handshake_done(slot *s)
     worker *w = s->w;
     s->hs_done = now_ns();
     if (w->c->mode == LOAD_HANDSHAKE) {
-        succeed(s, s->hs_done);
-        if (w->c->resume_ratio > 0 && strcmp(s->tls.out.version, "TLSv1.3") == 0) {
-            /* TLS 1.3 tickets follow the handshake: read them before closing. */
+        if (strcmp(s->tls.out.version, "TLSv1.3") == 0) {
+            /* In TLS 1.3 the client is done before the server has judged its
+             * certificate: the handshake counts once the server's first
+             * record (a session ticket) arrives, and fails on its alert. */
             s->state = S_TICKET;
             arm(s, EV_READ, TICKET_WAIT_NS);
             return;
         }
+        succeed(s, s->hs_done);
         keep_session(s);
         close_conn(s, w->c->close_rst);
         next_for_slot(s);
@@ -187,11 +194,15 @@ static void step(slot *s)
         }
         case S_TICKET: {
             int n = tls_conn_read_nb(&s->tls, s->buf, sizeof s->buf);
+            if (n == TLS_IO_FAILED) { fail_tls(s); return; }
+            if (n == 0) { fail(s, LE_CLOSED, -1, 0); return; }
             WOLFSSL_SESSION *cur = wolfSSL_get_session(s->tls.ssl);
             if (n == TLS_IO_WANT_READ && !(cur && wolfSSL_SESSION_has_ticket(cur))) {
                 arm(s, EV_READ, TICKET_WAIT_NS);
                 return;
             }
+            s->hs_done = now_ns();
+            succeed(s, s->hs_done);
             keep_session(s);
             close_conn(s, w->c->close_rst);
             next_for_slot(s);
@@ -236,7 +247,8 @@ static void step(slot *s)
             }
             succeed(s, end);
             keep_session(s);
-            if (w->c->mode == LOAD_KEEPALIVE && !s->scan.until_close && !w->stopping) {
+            if (w->c->mode == LOAD_KEEPALIVE && !s->scan.until_close && !s->scan.conn_close &&
+                !w->stopping) {
                 /* the next request reuses the connection */
                 s->new_conn = 0;
                 next_for_slot(s);
@@ -258,7 +270,9 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
     slot *s = arg;
     if (what & EV_TIMEOUT) {
         if (s->state == S_CONNECT) { fail(s, LE_CONNECT_TIMEOUT, -1, 0); return; }
-        if (s->state == S_TICKET) { /* no ticket came: close without one */
+        if (s->state == S_TICKET) { /* no ticket and no alert: the server accepted */
+            s->hs_done = now_ns();
+            succeed(s, s->hs_done);
             close_conn(s, s->w->c->close_rst);
             next_for_slot(s);
             return;

@@ -319,6 +319,11 @@ int tls_conn_reuse(tls_conn *c, int fd, const tls_conn_opts *o, mp_err *e)
      * which apply_opts sets again. */
     if (!c->ssl || wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot reuse the TLS connection");
+    /* After a completed handshake wolfSSL_clear keeps the session, and the
+     * next handshake would silently resume it. A second clear, now that the
+     * handshake no longer counts as done, replaces it with an empty one. */
+    if ((!o || !o->resume) && wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot reset the TLS session");
     WOLFSSL *ssl = c->ssl;
     memset(c, 0, sizeof *c);
     c->ssl = ssl;

@@ -37,7 +37,7 @@ run 0 serve --help && check "serve --help explains" grep -q "usage: mtlsprobe se
 for opt in --fixtures --listen --cert --timeout --quiet; do
   check "serve --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
-for v in load report; do
+for v in report; do
   run 2 "$v" && one_error_line "not yet available"
   run 0 "$v" --help && check "$v --help explains" grep -q "usage: mtlsprobe $v" "$WORK/out"
 done

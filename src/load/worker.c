@@ -138,6 +138,12 @@ static void keep_session(slot *s)
 {
     if (s->w->c->resume_ratio <= 0 || !s->have_tls)
         return;
+    /* Keep the session of the last full handshake: replacing it with each
+     * resumption's new ticket builds one endless ticket chain, which some
+     * servers refuse after a while (wolfSSL: "session ticket nonce
+     * overflow" after about a thousand). */
+    if (s->session && s->tls.out.resumed)
+        return;
     WOLFSSL_SESSION *sess = tls_conn_session(&s->tls);
     if (!sess)
         return;

@@ -43,6 +43,20 @@ load --target "$S" --mode keepalive -n 200 -c 4 --json "$WORK/ka.json" >/dev/nul
 check "keepalive: 200 requests ok" test "$(j .totals.ok ka)" = 200
 check "keepalive: time to first byte measured" test "$(j .phases.ttfb.count ka)" = 200
 
+# TLS 1.3 resumption over thousands of handshakes: the client keeps the
+# session of its last full handshake, so no ticket chain grows without end
+load --target "$S" --tls 1.3 --resume 1 -d 3s -c 4 --json "$WORK/res13.json" >/dev/null 2>&1
+check "TLS 1.3 --resume 1 for 3 s: no errors" test "$(j .totals.errors res13)" = 0
+check "TLS 1.3 --resume 1 for 3 s: over 1000 resumed" test "$(j .totals.resumed res13)" -gt 1000
+
+# --shard splits the work: two shards of -n 100 make 100
+load --target "$S" -n 100 -c 4 --shard 0/2 --json "$WORK/sh0.json" >/dev/null 2>&1 &
+SH0=$!
+load --target "$S" -n 100 -c 4 --shard 1/2 --json "$WORK/sh1.json" >/dev/null 2>&1
+wait "$SH0"
+check "--shard 0/2 and 1/2: 50 handshakes each" test "$(j .totals.handshakes sh0),$(j .totals.handshakes sh1)" = "50,50"
+check "--shard: recorded in the JSON" test "$(j '.config.shard | "\(.index)/\(.count)"' sh1)" = "1/2"
+
 # thresholds
 load --target "$S" -n 50 -c 2 --threshold 'handshake.p99<1us' --threshold 'errors<1%' >"$WORK/th.out" 2>&1
 check "breached threshold: exit 1" test $? = 1

@@ -411,6 +411,7 @@ int cmd_load(int argc, char **argv)
     double us = r.started ? (r.cpu_user_s + r.cpu_sys_s) * 1e6 / (double)r.started : 0;
     printf("  client CPU: %.0f us per handshake (user %.2f s, system %.2f s); busiest worker %.0f%% busy\n",
            us, r.cpu_user_s, r.cpu_sys_s, r.worker_busy_max * 100);
+    printf("  peak memory: %.1f MiB\n", (double)r.peak_rss_kib / 1024.0);
     if (r.worker_busy_max >= 0.9)
         printf("  limit: the load generator was saturated; the gateway may sustain more (add threads or machines)\n");
     else if (r.started)

@@ -173,6 +173,7 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
                         (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6;
         r->cpu_sys_s = (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
                        (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+        r->peak_rss_kib = ru1.ru_maxrss;
         /* merge */
         int max_secs = 0;
         for (int t = 0; t < threads; t++) {

@@ -63,6 +63,7 @@ typedef struct load_result {
     double wall_s;             /* measured part (after warm-up) */
     double cpu_user_s, cpu_sys_s;
     double worker_busy_max;    /* 0..1: the busiest worker's CPU share */
+    long peak_rss_kib;         /* the process's peak resident memory */
     int interrupted;
 } load_result;
 

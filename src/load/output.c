@@ -147,6 +147,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     json_object_set_new(cpu, "busiest_worker", json_real(r->worker_busy_max));
     json_object_set_new(cpu, "generator_saturated", json_boolean(r->worker_busy_max >= 0.9));
     json_object_set_new(root, "cpu", cpu);
+    json_object_set_new(root, "peak_rss_mib", json_real((double)r->peak_rss_kib / 1024.0));
 
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);

@@ -390,11 +390,18 @@ static void next_for_slot(slot *s)
         close_conn(s, 0);
 }
 
+/* Round-robin from where the last search stopped, so an open-loop
+ * keep-alive run spreads its requests over every connection (and opens
+ * them all) instead of reusing the first few. */
 static slot *free_slot(worker *w)
 {
-    for (int i = 0; i < w->n_slots; i++)
-        if (w->slots[i].state == S_IDLE)
+    for (int k = 0; k < w->n_slots; k++) {
+        int i = (w->cursor + k) % w->n_slots;
+        if (w->slots[i].state == S_IDLE) {
+            w->cursor = (i + 1) % w->n_slots;
             return &w->slots[i];
+        }
+    }
     return NULL;
 }
 

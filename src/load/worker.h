@@ -44,6 +44,7 @@ struct worker {
     tls_client client;
     slot *slots;
     int n_slots, active, stopping;
+    int cursor;              /* open loop: where free_slot looks first */
     double interval_ns;      /* open loop */
     int64_t next_due;
     struct event *tick, *poll;

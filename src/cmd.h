@@ -3,12 +3,17 @@
 #ifndef MP_CMD_H
 #define MP_CMD_H
 
+#include <stddef.h>
+
 enum { MP_EXIT_OK = 0, MP_EXIT_FAIL = 1, MP_EXIT_USAGE = 2 };
 
 int cmd_fixtures(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+
+/* "mtlsprobe <verb> <args...>" into out, for result files. */
+void cmd_join_argv(int argc, char **argv, char *out, size_t outlen);
 
 /* Prints "mtlsprobe: <verb>: <message>" on stderr. */
 void cmd_error(const char *verb, const char *fmt, ...)

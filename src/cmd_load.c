@@ -426,11 +426,7 @@ int cmd_load(int argc, char **argv)
     }
     if (json) {
         char cmdline[2048];
-        size_t o = 0;
-        cmdline[0] = '\0';
-        for (int i = -1; i < argc && o + 2 < sizeof cmdline; i++)
-            o += (size_t)snprintf(cmdline + o, sizeof cmdline - o, "%s%s", o ? " " : "",
-                                  i < 0 ? "mtlsprobe" : argv[i]);
+        cmd_join_argv(argc, argv, cmdline, sizeof cmdline);
         load_meta lm = {
             .target = target, .mode = mode_s,
             .tls_version = tls_s ? tls_version_name(cfg.tls.version) : "any", .client = client,

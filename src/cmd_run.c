@@ -309,13 +309,7 @@ int cmd_run(int argc, char **argv)
     str_copy(run.manifest_sha256, sizeof run.manifest_sha256, m.sha256);
     str_copy(run.tool_version, sizeof run.tool_version, MTLSPROBE_VERSION);
     str_copy(run.wolfssl_version, sizeof run.wolfssl_version, wolfSSL_lib_version());
-    size_t o = 0;
-    run.command_line[0] = '\0';
-    for (int i = -1; i < argc && o + 2 < sizeof run.command_line; i++) {
-        const char *a = i < 0 ? "mtlsprobe" : argv[i];
-        o += (size_t)snprintf(run.command_line + o, sizeof run.command_line - o, "%s%s",
-                              o ? " " : "", a);
-    }
+    cmd_join_argv(argc, argv, run.command_line, sizeof run.command_line);
 
     if (!quiet)
         print_table(&run, verbose, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));

@@ -41,6 +41,14 @@ void cmd_error(const char *verb, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void cmd_join_argv(int argc, char **argv, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = -1; i < argc && o + 2 < outlen; i++)
+        o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? " " : "", i < 0 ? "mtlsprobe" : argv[i]);
+}
+
 static void print_version(void)
 {
     printf("mtlsprobe %s\n", MTLSPROBE_VERSION);

@@ -646,7 +646,7 @@ WOLFSSL_SESSION *tls_conn_session(tls_conn *c)
 void tls_conn_close_keep(tls_conn *c, int rst)
 {
     if (c->ssl && !rst && c->out.result == TLS_R_OK)
-        wolfSSL_shutdown(c->ssl);
+        wolfSSL_shutdown(c->ssl); /* one non-blocking close_notify */
     if (c->fd >= 0) {
         if (rst)
             net_close_rst(c->fd);
@@ -658,18 +658,10 @@ void tls_conn_close_keep(tls_conn *c, int rst)
 
 void tls_conn_close(tls_conn *c, int rst)
 {
+    tls_conn_close_keep(c, rst);
     if (c->ssl) {
-        if (!rst && c->out.result == TLS_R_OK)
-            wolfSSL_shutdown(c->ssl); /* one non-blocking close_notify */
         wolfSSL_free(c->ssl);
         c->ssl = NULL;
-    }
-    if (c->fd >= 0) {
-        if (rst)
-            net_close_rst(c->fd);
-        else
-            close(c->fd);
-        c->fd = -1;
     }
 }
 

@@ -46,7 +46,7 @@ static const char help_text[] =
     "      --timeout DUR     per network step (default 5s)\n"
     "TLS:\n"
     "  -f, --fixtures DIR    fixtures (client certificate by name, trust for the gateway)\n"
-    "      --client NAME     client fixture (default client/valid)\n"
+    "      --client NAME     client fixture (default client/valid); none: no certificate\n"
     "      --cert F --key F [--chain F]   or certificate and key files instead\n"
     "      --ca FILE         trust anchors for the gateway (default: the fixtures' root)\n"
     "  -k, --no-verify       do not verify the gateway's certificate\n"
@@ -301,6 +301,8 @@ int cmd_load(int argc, char **argv)
         cfg.tls.chain_file = chain ? chain : cert;
         cfg.tls.key_file = key;
         client = cert;
+    } else if (client && strcmp(client, "none") == 0) {
+        /* server-auth only: no client certificate is offered */
     } else if (have_manifest) {
         client = client ? client : "client/valid";
         const pki_manifest_entry *f = pki_manifest_find(&m, client);

@@ -15,7 +15,9 @@ if [ "$cores" -ge 2 ] && command -v taskset >/dev/null; then pin0=(taskset -c 0)
 
 RUN=$(mktemp -d "$WORK/nginx.XXXXXX")
 PORT=$(free_port)
-"${pin0[@]}" "$SRC/docker/gateways/start" nginx bench.conf.in --fixtures "$FX" --port "$PORT" --run "$RUN" >"$RUN/start.out" 2>&1 &
+PORT2=$(free_port)  # the same nginx without client authentication, for h2load
+"${pin0[@]}" "$SRC/docker/gateways/start" nginx bench.conf.in --fixtures "$FX" --port "$PORT" \
+  --upstream-port "$PORT2" --run "$RUN" >"$RUN/start.out" 2>&1 &
 NPID=$!
 cleanup_hooks+=("kill $NPID 2>/dev/null")
 wait_port "$PORT" || { echo "nginx did not start"; cat "$RUN"/*; exit 1; }
@@ -55,6 +57,22 @@ fi
 
 # New connections at 550/s stay within what one nginx core completes (about
 # 630 full handshakes/s here); faster, its accept queue overflows.
+# h2load cannot send a client certificate: compare server-auth handshakes,
+# one request per new connection, on the same nginx's second port.
+if command -v h2load >/dev/null; then
+  n=3000
+  t0=$(date +%s%N)
+  cpu=$(bash -c '"$@" >/dev/null 2>&1; times' _ "${pin1[@]}" h2load --h1 -t 1 -n "$n" -c "$n" \
+        "https://127.0.0.1:$PORT2/" | tail -n 1)
+  t1=$(date +%s%N)
+  h2_us=$(awk -v c="$cpu" -v n="$n" 'BEGIN { split(c, a, /[ ms]+/); printf "%.1f", (a[1]*60 + a[2] + a[3]*60 + a[4]) * 1e6 / n }')
+  "${pin1[@]}" "$MTLSPROBE" load --target "https://localhost:$PORT2/" --fixtures "$FX" --client none \
+    --threads 1 --tls 1.3 --mode request -n "$n" -c 64 -q --json "$WORK/sa.json" >/dev/null 2>&1
+  mt_us=$(jq .cpu.us_per_handshake "$WORK/sa.json")
+  printf '  server-auth, one request per connection: h2load %s us/connection, mtlsprobe %.1f us/connection (ratio %.2f)\n' \
+    "$h2_us" "$mt_us" "$(awk -v a="$h2_us" -v b="$mt_us" 'BEGIN { print a / b }')"
+fi
+
 echo "10,000 kept-alive connections (open loop, 550 requests/s for 20 s):"
 "$MTLSPROBE" load --target "https://localhost:$PORT/" --fixtures "$FX" --threads 2 --tls 1.3 -q \
   --mode keepalive -c 10000 --rate 550 -d 20s --timeout 20s --json "$WORK/ka.json" >/dev/null 2>&1

@@ -38,6 +38,13 @@ load --target "$S" --client client/expired -n 20 -c 2 --tls 1.3 --json "$WORK/re
 check "rejected client, TLS 1.3: no successes" test "$(j .totals.ok rej13)" = 0
 check "rejected client, TLS 1.3: 20 errors" test "$(j .totals.errors rej13)" = 20
 
+# --client none against a gateway that requires a certificate: refused with
+# handshake_failure in TLS 1.2 and certificate_required in TLS 1.3
+load --target "$S" --client none -n 10 -c 2 --tls 1.2 --json "$WORK/none12.json" >/dev/null 2>&1
+load --target "$S" --client none -n 10 -c 2 --tls 1.3 --json "$WORK/none13.json" >/dev/null 2>&1
+check "--client none, TLS 1.2: handshake_failure (40)" test "$(j '.errors.alerts["40"]' none12)" = 10
+check "--client none, TLS 1.3: certificate_required (116)" test "$(j '.errors.alerts["116"]' none13)" = 10
+
 # keepalive: requests reuse connections
 load --target "$S" --mode keepalive -n 200 -c 4 --json "$WORK/ka.json" >/dev/null 2>&1
 check "keepalive: 200 requests ok" test "$(j .totals.ok ka)" = 200

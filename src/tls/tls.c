@@ -416,9 +416,9 @@ static void classify_failure(tls_conn *c, int err)
         o->handshake_ns = tm_mono_ns() - c->started_ns;
 }
 
-tls_step tls_conn_handshake_step(tls_conn *c)
+/* What one wolfSSL_connect or wolfSSL_accept call returned, as a step. */
+static tls_step step_result(tls_conn *c, int rc)
 {
-    int rc = wolfSSL_connect(c->ssl);
     if (rc == WOLFSSL_SUCCESS) {
         fill_success(c);
         return TLS_STEP_DONE;
@@ -430,6 +430,11 @@ tls_step tls_conn_handshake_step(tls_conn *c)
         return TLS_STEP_WANT_WRITE;
     classify_failure(c, err);
     return TLS_STEP_FAILED;
+}
+
+tls_step tls_conn_handshake_step(tls_conn *c)
+{
+    return step_result(c, wolfSSL_connect(c->ssl));
 }
 
 static void set_timeout(tls_conn *c, const char *what)
@@ -584,17 +589,7 @@ tls_step tls_conn_accept_step(tls_conn *c)
      * and a server drives its connections from one thread, so dropping the
      * cached chain CAs after every step closes that window. */
     wolfSSL_CertManagerUnloadIntermediateCerts(wolfSSL_CTX_GetCertManager(wolfSSL_get_SSL_CTX(c->ssl)));
-    if (rc == WOLFSSL_SUCCESS) {
-        fill_success(c);
-        return TLS_STEP_DONE;
-    }
-    int err = wolfSSL_get_error(c->ssl, rc);
-    if (err == WOLFSSL_ERROR_WANT_READ)
-        return TLS_STEP_WANT_READ;
-    if (err == WOLFSSL_ERROR_WANT_WRITE)
-        return TLS_STEP_WANT_WRITE;
-    classify_failure(c, err);
-    return TLS_STEP_FAILED;
+    return step_result(c, rc);
 }
 
 static int nb_result(tls_conn *c, int n)

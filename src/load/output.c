@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/fs.h"
+#include "results/results.h"
 #include "util/timeutil.h"
 
 static const char *const phase_names[] = { "connect", "handshake", "ttfb", "total", "total_uncorrected" };
@@ -59,14 +59,8 @@ static json_t *hist_json(const hist *h)
 
 int load_write_json(const load_result *r, const load_meta *m, const char *path, mp_err *e)
 {
-    json_t *root = json_object();
-    json_object_set_new(root, "schema", json_string("mtlsprobe-load"));
-    json_object_set_new(root, "version", json_integer(LOAD_SCHEMA_VERSION));
-    json_t *tool = json_object();
-    json_object_set_new(tool, "name", json_string("mtlsprobe"));
-    json_object_set_new(tool, "version", json_string(m->tool_version));
-    json_object_set_new(tool, "wolfssl", json_string(m->wolfssl_version));
-    json_object_set_new(root, "tool", tool);
+    json_t *root = res_json_document("mtlsprobe-load", LOAD_SCHEMA_VERSION, m->tool_version,
+                                     m->wolfssl_version);
     json_t *cfg = json_object();
     json_object_set_new(cfg, "target", json_string(m->target));
     json_object_set_new(cfg, "mode", json_string(m->mode));
@@ -149,12 +143,8 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     json_object_set_new(root, "cpu", cpu);
     json_object_set_new(root, "peak_rss_mib", json_real((double)r->peak_rss_kib / 1024.0));
 
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = res_json_save(root, path, e);
     json_decref(root);
-    if (!text)
-        return mp_fail(e, "out of memory writing %s", path);
-    int rc = fs_write_file(path, text, strlen(text), 0644, e);
-    free(text);
     return rc;
 }
 

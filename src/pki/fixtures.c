@@ -18,6 +18,7 @@
 #include "pki/cert.h"
 #include "pki/der.h"
 #include "pki/key.h"
+#include "results/results.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
 
@@ -444,20 +445,9 @@ static int write_all(const pki_spec *s, const made *all, const pki_gen_opts *o,
     json_object_set_new(root, "crl_bundle", json_string("crl-bundle.pem"));
     json_object_set_new(root, "pins", json_string("pins.txt"));
     json_object_set(root, "fixtures", list);
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!text) {
-        mp_fail(e, "out of memory writing the manifest");
-        goto out;
-    }
-    size_t tl = strlen(text);
-    char *withnl = realloc(text, tl + 2);
-    if (withnl) {
-        text = withnl;
-        text[tl++] = '\n';
-        text[tl] = '\0';
-    }
-    rc = write_in(dir, "manifest.json", text, tl, 0644, e);
-    free(text);
+    char *mpath = fs_join(dir, "manifest.json");
+    rc = mpath ? res_json_save(root, mpath, e) : mp_fail(e, "out of memory");
+    free(mpath);
 out:
     json_decref(list);
     json_decref(root);

@@ -113,14 +113,8 @@ static json_t *scenario_json(const res_scenario *s)
 
 int res_run_write_json(const res_run *r, const char *path, mp_err *e)
 {
-    json_t *root = json_object();
-    json_object_set_new(root, "schema", json_string("mtlsprobe-run"));
-    json_object_set_new(root, "version", json_integer(RES_SCHEMA_VERSION));
-    json_t *tool = json_object();
-    json_object_set_new(tool, "name", json_string("mtlsprobe"));
-    json_object_set_new(tool, "version", json_string(r->tool_version));
-    json_object_set_new(tool, "wolfssl", json_string(r->wolfssl_version));
-    json_object_set_new(root, "tool", tool);
+    json_t *root = res_json_document("mtlsprobe-run", RES_SCHEMA_VERSION, r->tool_version,
+                                     r->wolfssl_version);
     json_t *target = json_object();
     json_object_set_new(target, "url", json_string(r->target));
     json_object_set_new(target, "sni", r->sni[0] ? json_string(r->sni) : json_null());
@@ -145,8 +139,28 @@ int res_run_write_json(const res_run *r, const char *path, mp_err *e)
     for (size_t i = 0; i < r->n; i++)
         json_array_append_new(list, scenario_json(&r->items[i]));
     json_object_set_new(root, "results", list);
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = res_json_save(root, path, e);
     json_decref(root);
+    return rc;
+}
+
+json_t *res_json_document(const char *schema, int version, const char *tool_version,
+                          const char *wolfssl_version)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string(schema));
+    json_object_set_new(root, "version", json_integer(version));
+    json_t *tool = json_object();
+    json_object_set_new(tool, "name", json_string("mtlsprobe"));
+    json_object_set_new(tool, "version", json_string(tool_version));
+    json_object_set_new(tool, "wolfssl", json_string(wolfssl_version));
+    json_object_set_new(root, "tool", tool);
+    return root;
+}
+
+int res_json_save(const json_t *root, const char *path, mp_err *e)
+{
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!text)
         return mp_fail(e, "out of memory writing %s", path);
     size_t n = strlen(text);

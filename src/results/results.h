@@ -4,6 +4,7 @@
 #ifndef MP_RESULTS_H
 #define MP_RESULTS_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,6 +79,15 @@ typedef struct res_counts {
 res_counts res_run_count(const res_run *r);
 
 int res_run_write_json(const res_run *r, const char *path, mp_err *e);
+
+/* The start every result document shares:
+ * {"schema": ..., "version": ..., "tool": {"name", "version", "wolfssl"}}. */
+json_t *res_json_document(const char *schema, int version, const char *tool_version,
+                          const char *wolfssl_version);
+
+/* Writes root as indented JSON with a final newline, atomically. The caller
+ * keeps its reference. */
+int res_json_save(const json_t *root, const char *path, mp_err *e);
 
 /* Wall clock in ms since the epoch. */
 int64_t res_now_ms(void);

@@ -194,6 +194,7 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
             for (int k = 0; k < 1000; k++)
                 r->statuses[k] += w->r.statuses[k];
             r->interrupted |= w->r.interrupted;
+            r->cpu_transactions += atomic_load(&w->live_ok) + atomic_load(&w->live_err);
             if (w->busy > r->worker_busy_max)
                 r->worker_busy_max = w->busy;
             if (w->max_secs > max_secs)

@@ -61,7 +61,8 @@ typedef struct load_result {
     load_second *seconds;      /* malloc'd, n_seconds entries */
     int n_seconds;
     double wall_s;             /* measured part (after warm-up) */
-    double cpu_user_s, cpu_sys_s;
+    double cpu_user_s, cpu_sys_s;  /* the whole run, warm-up included */
+    uint64_t cpu_transactions; /* every transaction ended in that time, warm-up included */
     double worker_busy_max;    /* 0..1: the busiest worker's CPU share */
     long peak_rss_kib;         /* the process's peak resident memory */
     int interrupted;

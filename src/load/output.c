@@ -24,6 +24,14 @@ double load_rate(const load_result *r)
     return r->wall_s > 0 ? (double)r->ok / r->wall_s : 0;
 }
 
+/* CPU is read for the whole run, so it is divided by every transaction of
+ * the run, warm-up included; dividing by the measured ones alone would charge
+ * the warm-up's work to them. */
+double load_cpu_us(const load_result *r)
+{
+    return r->cpu_transactions ? (r->cpu_user_s + r->cpu_sys_s) * 1e6 / (double)r->cpu_transactions : 0;
+}
+
 static json_t *ms(double ns)
 {
     return json_real((double)(int64_t)(ns / 1000.0) / 1000.0);
@@ -137,7 +145,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     json_object_set_new(cpu, "user_s", json_real(r->cpu_user_s));
     json_object_set_new(cpu, "system_s", json_real(r->cpu_sys_s));
     json_object_set_new(cpu, "us_per_handshake",
-                        r->started ? json_real((r->cpu_user_s + r->cpu_sys_s) * 1e6 / (double)r->started) : json_null());
+                        r->cpu_transactions ? json_real(load_cpu_us(r)) : json_null());
     json_object_set_new(cpu, "busiest_worker", json_real(r->worker_busy_max));
     json_object_set_new(cpu, "generator_saturated", json_boolean(r->worker_busy_max >= 0.9));
     json_object_set_new(root, "cpu", cpu);

@@ -43,5 +43,7 @@ int load_threshold_check(const load_threshold *t, const load_result *r, char *ob
 
 /* Successful handshakes (or requests) per measured second. */
 double load_rate(const load_result *r);
+/* Client CPU (user + system) in microseconds per transaction; 0 when none. */
+double load_cpu_us(const load_result *r);
 
 #endif

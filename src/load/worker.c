@@ -161,6 +161,8 @@ static void start_request(slot *s)
     s->state = S_WRITE;
 }
 
+static void step(slot *s);
+
 static void handshake_done(slot *s)
 {
     worker *w = s->w;
@@ -171,7 +173,7 @@ static void handshake_done(slot *s)
              * certificate: the handshake counts once the server's first
              * record (a session ticket) arrives, and fails on its alert. */
             s->state = S_TICKET;
-            arm(s, EV_READ, TICKET_WAIT_NS);
+            step(s); /* the ticket may have come with the server's Finished */
             return;
         }
         succeed(s, s->hs_done);

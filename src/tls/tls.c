@@ -93,29 +93,60 @@ const char *tls_alert_name(int code)
 
 /* ---- I/O callbacks ------------------------------------------------------ */
 
+/* wolfSSL asks for a record header, then its body: two recv calls per
+ * record, a dozen per handshake. Reading ahead into a small buffer serves a
+ * whole flight from one or two. Every caller waits for readability only
+ * after a read returned "want read", which this buffer returns only when it
+ * is empty, so buffered bytes are never stranded behind an idle socket. */
+#define TLS_READ_AHEAD 4096
+
+static int recv_result(tls_conn *c, ssize_t n)
+{
+    if (n > 0)
+        return (int)n;
+    if (n == 0) {
+        c->io_closed = 1;
+        return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return WOLFSSL_CBIO_ERR_WANT_READ;
+    if (errno == ECONNRESET) {
+        c->io_reset = 1;
+        return WOLFSSL_CBIO_ERR_CONN_RST;
+    }
+    c->io_errno = errno;
+    return WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+static ssize_t recv_retry(int fd, void *buf, size_t len)
+{
+    ssize_t n;
+    do
+        n = recv(fd, buf, len, 0);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
     tls_conn *c = ctx;
-    for (;;) {
-        ssize_t n = recv(c->fd, buf, (size_t)sz, 0);
-        if (n > 0)
-            return (int)n;
-        if (n == 0) {
-            c->io_closed = 1;
-            return WOLFSSL_CBIO_ERR_CONN_CLOSE;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return WOLFSSL_CBIO_ERR_WANT_READ;
-        if (errno == ECONNRESET) {
-            c->io_reset = 1;
-            return WOLFSSL_CBIO_ERR_CONN_RST;
-        }
-        c->io_errno = errno;
-        return WOLFSSL_CBIO_ERR_GENERAL;
+    size_t want = (size_t)sz;
+    if (c->rpos < c->rlen) {
+        size_t n = c->rlen - c->rpos < want ? c->rlen - c->rpos : want;
+        memcpy(buf, c->rbuf + c->rpos, n);
+        c->rpos += (unsigned)n;
+        return (int)n;
     }
+    if (want >= TLS_READ_AHEAD || (!c->rbuf && !(c->rbuf = malloc(TLS_READ_AHEAD))))
+        return recv_result(c, recv_retry(c->fd, buf, want));
+    int n = recv_result(c, recv_retry(c->fd, c->rbuf, TLS_READ_AHEAD));
+    if (n <= 0)
+        return n;
+    c->rlen = (unsigned)n;
+    c->rpos = (unsigned)(want < (size_t)n ? want : (size_t)n);
+    memcpy(buf, c->rbuf, c->rpos);
+    return (int)c->rpos;
 }
 
 static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
@@ -259,6 +290,11 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
             goto fail;
         }
     }
+#ifdef HAVE_ECH
+    /* No GREASE ECH extension: it costs an HPKE key pair per ClientHello and
+     * is not what these probes and loads are about. */
+    wolfSSL_CTX_SetEchEnable(c->ctx, 0);
+#endif
     /* TLS 1.2 clients offer session tickets only when asked to. */
     if (wolfSSL_CTX_UseSessionTicket(c->ctx) != WOLFSSL_SUCCESS) {
         mp_fail(e, "cannot enable session tickets");
@@ -325,8 +361,10 @@ int tls_conn_reuse(tls_conn *c, int fd, const tls_conn_opts *o, mp_err *e)
     if ((!o || !o->resume) && wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot reset the TLS session");
     WOLFSSL *ssl = c->ssl;
+    unsigned char *rbuf = c->rbuf;
     memset(c, 0, sizeof *c);
     c->ssl = ssl;
+    c->rbuf = rbuf;
     c->fd = fd;
     c->out.alert_code = -1;
     if (wolfSSL_set_fd(ssl, fd) != WOLFSSL_SUCCESS)
@@ -658,6 +696,9 @@ void tls_conn_close(tls_conn *c, int rst)
         wolfSSL_free(c->ssl);
         c->ssl = NULL;
     }
+    free(c->rbuf);
+    c->rbuf = NULL;
+    c->rpos = c->rlen = 0;
 }
 
 void tls_outcome_describe(const tls_outcome *o, char *out, size_t outlen)

@@ -85,6 +85,8 @@ void tls_outcome_describe(const tls_outcome *o, char *out, size_t outlen);
 typedef struct tls_conn {
     WOLFSSL *ssl;
     int fd;
+    unsigned char *rbuf;     /* read-ahead (TLS_READ_AHEAD bytes), kept for reuse */
+    unsigned rpos, rlen;
     int64_t started_ns;
     int io_closed;   /* set by our I/O callbacks: the peer sent FIN */
     int io_reset;    /* ... or RST */

@@ -43,6 +43,19 @@ echo "mtlsprobe load against nginx (1 worker), TLS 1.3, P-256, mTLS; $cores core
 bench "full handshakes, -c 64" -c 64 -d 8s --warmup 1s
 bench "resumed (--resume 1), -c 64" -c 64 -d 8s --warmup 1s --resume 1
 
+# The floor: a blocking wolfSSL client, one connection at a time, nothing
+# else (it does not wait for the session tickets, which load does).
+floor_bin=$(dirname "$MTLSPROBE")/tests/bench_client
+if [ -x "$floor_bin" ]; then
+  read -r f_ok f_n f_user f_sys < <("${pin1[@]}" "$floor_bin" "$PORT" 3000 "$FX" || true)
+  if [ -n "${f_sys:-}" ]; then
+    mt=$(jq .cpu.us_per_handshake "$WORK/full handshakes, -c 64.json")
+    printf '  minimal blocking wolfSSL client (same library, %s/%s ok): user %.1f + system %.1f = %.1f us/handshake; mtlsprobe / minimal: %.2f\n' \
+      "$f_ok" "$f_n" "$f_user" "$f_sys" "$(awk -v a="$f_user" -v b="$f_sys" 'BEGIN { print a + b }')" \
+      "$(awk -v m="$mt" -v a="$f_user" -v b="$f_sys" 'BEGIN { print m / (a + b) }')"
+  fi
+fi
+
 if command -v openssl >/dev/null; then
   out=$("${pin1[@]}" openssl s_time -connect "127.0.0.1:$PORT" -new -time 8 -tls1_3 \
         -cert "$FX/client/valid.chain.pem" -key "$FX/client/valid.key.pem" -CAfile "$FX/trust-bundle.pem" 2>&1 | grep "connections/user sec")

@@ -31,8 +31,12 @@ typedef struct scn_list {
 
 /* Adds a file or, recursively, the *.lua files of a directory (sorted). */
 int scn_list_add_path(scn_list *l, const char *path, mp_err *e);
-/* Adds the built-in suite (everything but scenarios/lib and examples). */
-int scn_list_add_builtin(scn_list *l, mp_err *e);
+/* Adds a built-in suite: "client-auth" (scenarios/client-auth/), "audit"
+ * (scenarios/audit/) or "all" (both); -1 for another name. */
+int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e);
+
+/* A Lua state whose require() finds scenarios/lib/ among the built-ins. */
+lua_State *scn_new_state(mp_err *e);
 void scn_list_free(scn_list *l);
 
 typedef struct scn_filter {

@@ -1,0 +1,27 @@
+-- The served chain is in order (leaf first, each certificate issued by the
+-- next) and carries the intermediates: the leaf's issuer is sent unless the
+-- leaf is issued directly by a trust anchor, which a client already has.
+local audit = require "audit"
+return audit.scenario {
+  name = "cert-chain",
+  title = "Certificate chain: in order, with the intermediates",
+  severity = "medium",
+  run = function(t)
+    local f = audit.findings(t, "cert_chain")
+    local c, leaf = audit.leaf(t)
+    if not leaf then return end
+    local chain = c.peer_chain
+    for i, cert in ipairs(chain) do t:detail("sent " .. i .. ": " .. cert.subject .. " (issuer " .. cert.issuer .. ")") end
+    for i = 1, #chain - 1 do
+      f:check(chain[i].issuer == chain[i + 1].subject, string.format("certificate %d (%s) is not issued by certificate %d (%s)",
+              i, chain[i].subject, i + 1, chain[i + 1].subject), "each certificate issued by the next")
+    end
+    if #chain == 1 and not leaf.self_issued then
+      local ok = t:verify_chain(c)
+      -- Only the leaf was sent: fine when the trust anchor itself issued it.
+      f:check(ok, "only the leaf sent; its issuer " .. leaf.issuer .. " is not a trust anchor",
+              "the intermediates sent")
+    end
+    f:finish(#chain .. " certificates sent, in order", c)
+  end,
+}

@@ -11,8 +11,13 @@ return audit.scenario {
     local f = audit.findings(t, "ocsp_stapling")
     local c = audit.connect(t, { ocsp = true, verify = true })
     if not c.handshake_ok then
-      return t:error("handshake failed with verification on, so the staple cannot be judged: "
-                     .. tostring(c.error), c)
+      if c.result == "verify failed" then
+        -- The staple is checked against a verified chain only; the
+        -- certificate's own defects are the audit/cert-* findings.
+        return t:skip("the server's certificate does not verify (" .. tostring(c.error)
+                      .. "), so a staple cannot be checked")
+      end
+      return t:error("handshake failed: " .. tostring(c.error), c)
     end
     local o = c.ocsp
     local want = f.rule.expect or "any"

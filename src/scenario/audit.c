@@ -469,7 +469,8 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
         set_int(L, "not_after_unix", na);
     }
     pki_cert_info info;
-    if (pki_inspect(der, len, &info) == 0) {
+    int inspected = pki_inspect(der, len, &info) == 0;
+    if (inspected) {
         set_bool(L, "is_ca", info.is_ca);
         set_bool(L, "self_issued", info.self_issued);
         lua_newtable(L);
@@ -497,6 +498,9 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
         char h[16];
         set_str(L, "sig_alg", alg);
         sig_hash(alg, h, sizeof h);
+        /* wolfSSL names ECDSA with SHA-1 "shaWithECDSA": the OID decides. */
+        if (inspected && (info.sig_sha1 || info.sig_md5))
+            str_copy(h, sizeof h, info.sig_sha1 ? "sha1" : "md5");
         set_str(L, "sig_hash", h);
     }
     wolfSSL_X509_free(x);

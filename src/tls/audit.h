@@ -40,6 +40,7 @@ typedef struct tls_capture {
 /* Called by tls_client_init and tls_conn_init for the audit options. */
 int tls_audit_client_setup(WOLFSSL_CTX *ctx, const tls_client_opts *o, mp_err *e);
 void tls_audit_capture(tls_conn *c, tls_capture *cap);
+int tls_audit_conn_setup(tls_conn *c, const tls_client *cl, mp_err *e);
 
 /* After the handshake: reads what wolfSSL parsed (CA names in TLS 1.3). */
 void tls_audit_finish(tls_conn *c);

@@ -267,6 +267,7 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
     }
     if (tls_audit_client_setup(c->ctx, o, e) != 0)
         goto fail;
+    c->ocsp_stapling = o->ocsp_stapling;
     wolfSSL_CTX_SetIORecv(c->ctx, io_recv);
     wolfSSL_CTX_SetIOSend(c->ctx, io_send);
     if (o->chain_file)
@@ -310,7 +311,7 @@ static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e);
 
 int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
 {
-    if (conn_setup(c, cl->ctx, fd, e) != 0)
+    if (conn_setup(c, cl->ctx, fd, e) != 0 || tls_audit_conn_setup(c, cl, e) != 0)
         return -1;
     return apply_opts(c, o, e);
 }

@@ -46,6 +46,7 @@ typedef struct tls_client_opts {
 typedef struct tls_client {
     WOLFSSL_CTX *ctx;
     tls_version version;
+    int ocsp_stapling;        /* each connection asks for a staple */
 } tls_client;
 
 int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e);

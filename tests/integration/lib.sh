@@ -54,13 +54,17 @@ wait_port() {
 # manifest field of one fixture: mf NAME FIELD
 mf() { jq -r --arg n "$1" --arg f "$2" '.fixtures[] | select(.name == $n) | .[$f]' "$FX/manifest.json"; }
 
-# start_gateway GATEWAY TEMPLATE FIXTURES: renders and starts a gateway with
-# docker/gateways/start on a free loopback port; sets GW_PORT, GW_RUN, GW_PID.
+# start_gateway GATEWAY TEMPLATE FIXTURES [START_OPTION...]: renders and
+# starts a gateway with docker/gateways/start on a free loopback port (the
+# options, e.g. --set KEY=VALUE, go to the start script); sets GW_PORT,
+# GW_RUN, GW_PID.
 start_gateway() {
   local gateway=$1 template=$2 fixtures=$3 extra=()
+  shift 3
+  extra=("$@")
   GW_RUN=$(mktemp -d "$WORK/$gateway.XXXXXX")
   GW_PORT=$(free_port) || { echo "FAIL: no free port"; exit 1; }
-  if [ "$gateway" = stunnel ]; then extra=(--upstream-port "$(free_port)"); fi
+  if [ "$gateway" = stunnel ]; then extra+=(--upstream-port "$(free_port)"); fi
   "$SRC/docker/gateways/start" "$gateway" "$template" --fixtures "$fixtures" --port "$GW_PORT" \
     --run "$GW_RUN" "${extra[@]+"${extra[@]}"}" >"$GW_RUN/start.out" 2>&1 &
   GW_PID=$!

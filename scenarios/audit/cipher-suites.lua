@@ -61,7 +61,7 @@ return audit.scenario {
     if #accepted == 0 then
       return t:error("no cipher suite accepted in any version (is the target a TLS server?)")
     end
-    local by_class, per_version = {}, {}
+    local by_class, per_version, outside = {}, {}, {}
     for _, s in ipairs(accepted) do
       local classes = audit.classes(s.iana)
       t:detail("accepted " .. s.v .. " " .. s.iana .. " (" .. s.name .. ")"
@@ -71,14 +71,19 @@ return audit.scenario {
         by_class[cl] = by_class[cl] or {}
         if not audit.contains(by_class[cl], s.iana) then table.insert(by_class[cl], s.iana) end
       end
-      if f.rule.allow and not audit.contains(f.rule.allow, s.iana) then
-        f:check(false, s.v .. " " .. s.iana .. " accepted", "only suites the profile allows")
+      if f.rule.allow and not audit.contains(f.rule.allow, s.iana) and not audit.contains(outside, s.iana) then
+        outside[#outside + 1] = s.iana
       end
     end
+    -- The forbidden classes first: they are the findings that matter most.
     for _, cl in ipairs(f.rule.forbid or {}) do
       local hits = by_class[cl]
       f:check(hits == nil, cl .. " suites accepted: " .. table.concat(hits or {}, ", "),
               "no " .. cl .. " suite")
+    end
+    if f.rule.allow then
+      f:check(#outside == 0, #outside .. " suites outside the profile's list accepted: "
+              .. table.concat(outside, ", "), "only the profile's suites")
     end
     local counts = {}
     for _, v in ipairs({ "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3" }) do

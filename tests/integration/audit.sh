@@ -30,7 +30,9 @@ staple server/valid "$WORK/valid.ocsp.der" || fail "openssl ocsp could not make 
 staple server/pin-mismatch "$WORK/other.ocsp.der" || fail "openssl ocsp could not make a staple"
 
 MOZ_CIPHERS="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
-WEAK_CIPHERS="ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"
+# CBC suites, a NULL-encryption suite (wolfSSL offers it) and a CAMELLIA one
+# (wolfSSL does not: found by the hand-built ClientHello).
+WEAK_CIPHERS="ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CAMELLIA128-SHA256:ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0"
 
 # nginx_audit NAME [--set KEY=VALUE]...: nginx/audit.conf.in, compliant
 # unless the options say otherwise; sets PORT.
@@ -146,6 +148,9 @@ if nginx_audit weak --set "PROTOCOLS=TLSv1 TLSv1.1 TLSv1.2 TLSv1.3" --set "CIPHE
   expect_findings weak "$(printf 'audit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/pin SKIP\naudit/protocols FAIL')"
   check "weak: TLS 1.0 named" grep -q "TLSv1.0 accepted" <<<"$(observed weak audit/protocols)"
   check "weak: CBC named" grep -q "cbc suites accepted: TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" <<<"$(observed weak audit/cipher-suites)"
+  check "weak: NULL named" grep -q "null suites accepted: TLS_ECDHE_ECDSA_WITH_NULL_SHA" <<<"$(observed weak audit/cipher-suites)"
+  check "weak: a suite wolfSSL lacks, by ClientHello" \
+    has_detail weak audit/cipher-suites "accepted TLSv1.2 TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256 (ECDHE-ECDSA-CAMELLIA128-SHA256) [cbc]"
   check "weak: mode optional" grep -q "mode optional" <<<"$(observed weak audit/client-auth)"
   check "weak: the server order is read out" has_detail weak audit/cipher-order "preference 1 TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"
   cross_check weak

@@ -13,7 +13,7 @@ cleanup_hooks=()
 on_exit() {
   local h
   for h in "${cleanup_hooks[@]+"${cleanup_hooks[@]}"}"; do eval "$h" || true; done
-  rm -rf "$WORK"
+  [ -n "${KEEP_WORK:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap on_exit EXIT
 

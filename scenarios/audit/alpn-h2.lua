@@ -4,8 +4,8 @@ return audit.scenario {
   name = "alpn-h2",
   title = "HTTP/2 is offered by ALPN",
   severity = "info",
-  run = function(t)
-    local f = audit.findings(t, "alpn_h2")
+  rule = "alpn_h2",
+  run = function(t, f)
     local c = audit.connect(t, { alpn = "h2,http/1.1" })
     if not c.handshake_ok then return t:error("handshake failed: " .. tostring(c.error), c) end
     local alpn = c.alpn ~= "" and c.alpn or "none"

@@ -6,10 +6,9 @@ return audit.scenario {
   name = "cert-chain",
   title = "Certificate chain: in order, with the intermediates",
   severity = "medium",
-  run = function(t)
-    local f = audit.findings(t, "cert_chain")
-    local c, leaf = audit.leaf(t)
-    if not leaf then return end
+  rule = "cert_chain",
+  leaf = true,
+  run = function(t, f, c, leaf)
     local chain = c.peer_chain
     for i, cert in ipairs(chain) do t:detail("sent " .. i .. ": " .. cert.subject .. " (issuer " .. cert.issuer .. ")") end
     for i = 1, #chain - 1 do

@@ -5,10 +5,9 @@ return audit.scenario {
   name = "cert-eku",
   title = "Certificate: extended key usage allows serverAuth",
   severity = "medium",
-  run = function(t)
-    local f = audit.findings(t, "cert_eku")
-    local c, leaf = audit.leaf(t)
-    if not leaf then return end
+  rule = "cert_eku",
+  leaf = true,
+  run = function(t, f, c, leaf)
     local eku = leaf.eku or {}
     local ok = not leaf.has_eku or audit.contains(eku, "serverAuth") or audit.contains(eku, "anyExtendedKeyUsage")
     f:check(ok, "EKU " .. (#eku > 0 and table.concat(eku, ", ") or "without a known purpose"),

@@ -16,10 +16,9 @@ return audit.scenario {
   name = "cert-hostname",
   title = "Certificate: a SAN names the target host",
   severity = "high",
-  run = function(t)
-    local f = audit.findings(t, "cert_hostname")
-    local c, leaf = audit.leaf(t)
-    if not leaf then return end
+  rule = "cert_hostname",
+  leaf = true,
+  run = function(t, f, c, leaf)
     local host = t.target.sni ~= "" and t.target.sni or t.target.host
     local hit
     for _, san in ipairs(leaf.sans) do

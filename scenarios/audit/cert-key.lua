@@ -4,10 +4,9 @@ return audit.scenario {
   name = "cert-key",
   title = "Certificate: key type and size meet the profile",
   severity = "high",
-  run = function(t)
-    local f = audit.findings(t, "cert_key")
-    local c, leaf = audit.leaf(t)
-    if not leaf then return end
+  rule = "cert_key",
+  leaf = true,
+  run = function(t, f, c, leaf)
     local rsa_min, ec_min = f.rule.rsa_min_bits or 2048, f.rule.ec_min_bits or 256
     for i, cert in ipairs(c.peer_chain) do
       local what = string.format("%s %s-%d", i == 1 and "leaf" or ("certificate " .. i),

@@ -6,10 +6,9 @@ return audit.scenario {
   name = "cert-lifespan",
   title = "Certificate: lifespan within the profile's maximum",
   severity = "medium",
-  run = function(t)
-    local f = audit.findings(t, "cert_lifespan")
-    local c, leaf = audit.leaf(t)
-    if not leaf then return end
+  rule = "cert_lifespan",
+  leaf = true,
+  run = function(t, f, c, leaf)
     local days = (leaf.not_after_unix - leaf.not_before_unix) / 86400
     local max = f.rule.max_days or 398
     f:check(days <= max, string.format("lifespan %.0f days (%s to %s)", days, leaf.not_before,

@@ -5,10 +5,9 @@ return audit.scenario {
   name = "cert-signature",
   title = "Certificate: no SHA-1 or MD5 signature in the served chain",
   severity = "high",
-  run = function(t)
-    local f = audit.findings(t, "cert_signature")
-    local c, leaf = audit.leaf(t)
-    if not leaf then return end
+  rule = "cert_signature",
+  leaf = true,
+  run = function(t, f, c, leaf)
     local forbid = f.rule.forbid or { "sha1", "md5" }
     for i, cert in ipairs(c.peer_chain) do
       local what = (i == 1 and "leaf" or ("certificate " .. i)) .. " signed with " .. tostring(cert.sig_alg)

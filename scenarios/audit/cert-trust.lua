@@ -6,10 +6,9 @@ return audit.scenario {
   name = "cert-trust",
   title = "Certificate: the served chain verifies to the trusted CA",
   severity = "critical",
-  run = function(t)
-    local f = audit.findings(t, "cert_trust")
-    local c, leaf = audit.leaf(t)
-    if not leaf then return end
+  rule = "cert_trust",
+  leaf = true,
+  run = function(t, f, c, leaf)
     local ok, why = t:verify_chain(c)
     f:check(ok, "chain does not verify: " .. tostring(why), "a chain to --ca")
     f:finish("verifies to --ca (" .. leaf.issuer .. ")", c)

@@ -5,10 +5,9 @@ return audit.scenario {
   name = "cert-validity",
   title = "Certificate: valid now and not about to expire",
   severity = "high",
-  run = function(t)
-    local f = audit.findings(t, "cert_validity")
-    local c, leaf = audit.leaf(t)
-    if not leaf then return end
+  rule = "cert_validity",
+  leaf = true,
+  run = function(t, f, c, leaf)
     local now = t.now
     local days_left = (leaf.not_after_unix - now) / 86400
     local warn = t.expiry_warn_days

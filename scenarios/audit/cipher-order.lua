@@ -4,18 +4,6 @@
 -- offering the set again without each chosen suite.
 local audit = require "audit"
 
-local function accepted_suites(t, v)
-  local out = {}
-  for _, s in ipairs(t:cipher_suites(v)) do
-    local ok, c = pcall(audit.connect, t, { tls = v, ciphers = s.name })
-    if ok then
-      if audit.accepted(c) then out[#out + 1] = s end
-      c:close()
-    end
-  end
-  return out
-end
-
 local function chosen(t, v, list)
   local names = {}
   for _, s in ipairs(list) do names[#names + 1] = s.name end
@@ -30,13 +18,13 @@ return audit.scenario {
   title = "Cipher order: the server's preference decides, as the profile requires",
   description = "Offers the accepted TLS 1.2 suites in two orders and reads the server's order.",
   severity = "low",
-  run = function(t)
-    local f = audit.findings(t, "cipher_order")
+  rule = "cipher_order",
+  run = function(t, f)
     local versions = audit.versions(t)
     if not versions["1.2"] then
       return t:skip("TLS 1.2 is not accepted; TLS 1.3 suites have no server-side order to audit here")
     end
-    local list = accepted_suites(t, "1.2")
+    local list = audit.accepted_suites(t, "1.2")
     if #list < 2 then
       f:check(nil, #list .. " TLS 1.2 suite accepted: no order to observe", "an order")
       return f:finish("one suite")

@@ -5,18 +5,6 @@
 -- Each accepted suite is listed in the details, IANA name first.
 local audit = require "audit"
 
-local function probe_wolfssl(t, v, out)
-  for _, s in ipairs(t:cipher_suites(v)) do
-    -- wolfSSL refuses to offer a suite the version cannot use (GCM in TLS
-    -- 1.0): that suite is simply not a candidate for the version.
-    local ok, c = pcall(audit.connect, t, { tls = v, ciphers = s.name })
-    if ok then
-      if audit.accepted(c) then out[#out + 1] = { v = "TLSv" .. v, iana = s.iana, name = s.name } end
-      c:close()
-    end
-  end
-end
-
 local function probe_hello(t, v, out)
   -- Offer them all at once, then again without each suite chosen, until
   -- the server refuses what is left: one probe per accepted suite.
@@ -47,17 +35,18 @@ return audit.scenario {
   description = "Enumerates accepted TLS 1.2 (and older) and TLS 1.3 suites one at a time "
              .. "and flags suites without forward secrecy, CBC, 3DES, RC4, NULL, anonymous and export.",
   severity = "high",
-  run = function(t)
-    local f = audit.findings(t, "cipher_suites")
+  rule = "cipher_suites",
+  run = function(t, f)
     local versions = audit.versions(t)
     local accepted = {}
-    for _, v in ipairs({ "1.0", "1.1", "1.2" }) do
+    for _, v in ipairs({ "1.0", "1.1", "1.2", "1.3" }) do
       if versions[v] then
-        probe_wolfssl(t, v, accepted)
-        probe_hello(t, v, accepted)
+        for _, s in ipairs(audit.accepted_suites(t, v)) do
+          accepted[#accepted + 1] = { v = "TLSv" .. v, iana = s.iana, name = s.name }
+        end
+        if v ~= "1.3" then probe_hello(t, v, accepted) end
       end
     end
-    if versions["1.3"] then probe_wolfssl(t, "1.3", accepted) end
     if #accepted == 0 then
       return t:error("no cipher suite accepted in any version (is the target a TLS server?)")
     end

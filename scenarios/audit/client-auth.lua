@@ -8,8 +8,8 @@ return audit.scenario {
   name = "client-auth",
   title = "Certificate request: client-auth mode, CA names and signature algorithms",
   severity = "high",
-  run = function(t)
-    local f = audit.findings(t, "client_auth")
+  rule = "client_auth",
+  run = function(t, f)
     local c = audit.connect(t, { cert = false })
     local outcome, how = t:outcome(c)
     if outcome == "error" then return t:error(how, c) end

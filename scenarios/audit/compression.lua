@@ -5,15 +5,12 @@ return audit.scenario {
   name = "compression",
   title = "TLS compression is off",
   severity = "medium",
-  run = function(t)
-    local f = audit.findings(t, "compression")
+  rule = "compression",
+  run = function(t, f)
     local versions = audit.versions(t)
     local v = versions["1.2"] and "1.2" or versions["1.1"] and "1.1" or versions["1.0"] and "1.0"
     if not v then return t:skip("no TLS 1.2 or older accepted; TLS 1.3 has no compression") end
-    local suites = {}
-    for _, s in ipairs(t:cipher_suites("1.2")) do suites[#suites + 1] = s.name end
-    for _, s in ipairs(t:hello_suites()) do suites[#suites + 1] = s.id end
-    while #suites > 128 do table.remove(suites) end
+    local suites = audit.all_suites(t)
     local r = t:hello { tls = v, suites = suites, deflate = true }
     if r.result ~= "server_hello" then
       return t:error("the server refused a ClientHello offering deflate: " .. r.result

@@ -5,8 +5,8 @@ return audit.scenario {
   name = "early-data",
   title = "TLS 1.3 early data: refused, as the profile requires",
   severity = "low",
-  run = function(t)
-    local f = audit.findings(t, "early_data")
+  rule = "early_data",
+  run = function(t, f)
     local versions = audit.versions(t)
     if not versions["1.3"] then return t:skip("TLS 1.3 is not accepted") end
     local c = audit.connect(t, { tls = "1.3" })

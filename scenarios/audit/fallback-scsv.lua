@@ -7,8 +7,8 @@ return audit.scenario {
   name = "fallback-scsv",
   title = "Fallback SCSV is honoured",
   severity = "low",
-  run = function(t)
-    local f = audit.findings(t, "fallback_scsv")
+  rule = "fallback_scsv",
+  run = function(t, f)
     local versions = audit.versions(t)
     -- The offered version must be below the server's highest and accepted.
     local top = versions["1.3"] and "1.3" or versions["1.2"] and "1.2" or versions["1.1"] and "1.1"
@@ -20,10 +20,7 @@ return audit.scenario {
     if not v then
       return t:skip("the server accepts no version below its highest, so no fallback is possible")
     end
-    local suites = {}
-    for _, s in ipairs(t:cipher_suites("1.2")) do suites[#suites + 1] = s.name end
-    for _, s in ipairs(t:hello_suites()) do suites[#suites + 1] = s.id end
-    while #suites > 128 do table.remove(suites) end
+    local suites = audit.all_suites(t)
     local r = t:hello { tls = v, suites = suites, fallback_scsv = true }
     local honoured = r.result == "alert" and r.alert.code == 86
     local seen = r.result == "alert" and ("alert " .. r.alert.name .. " (" .. r.alert.code .. ")")

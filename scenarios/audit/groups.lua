@@ -14,8 +14,8 @@ return audit.scenario {
   title = "Key exchange groups: only the groups the profile allows are accepted",
   description = "Offers X25519, X448, P-256, P-384, P-521, ffdhe2048 and ffdhe3072 one at a time.",
   severity = "medium",
-  run = function(t)
-    local f = audit.findings(t, "groups")
+  rule = "groups",
+  run = function(t, f)
     local versions = audit.versions(t)
     local ecdhe = {}
     for _, s in ipairs(t:cipher_suites("1.2")) do

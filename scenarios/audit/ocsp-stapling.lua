@@ -7,8 +7,8 @@ return audit.scenario {
   name = "ocsp-stapling",
   title = "OCSP stapling: a valid response is stapled",
   severity = "medium",
-  run = function(t)
-    local f = audit.findings(t, "ocsp_stapling")
+  rule = "ocsp_stapling",
+  run = function(t, f)
     local c = audit.connect(t, { ocsp = true, verify = true })
     if not c.handshake_ok then
       if c.result == "verify failed" then

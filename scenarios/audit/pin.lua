@@ -5,12 +5,11 @@ return audit.scenario {
   name = "pin",
   title = "Pins: a certificate of the served chain matches a --pin",
   severity = "high",
-  run = function(t)
-    local f = audit.findings(t, "pin")
+  rule = "pin",
+  leaf = true,
+  run = function(t, f, c, leaf)
     local pins = t.pins
     if #pins == 0 then return t:skip("no --pin given") end
-    local c, leaf = audit.leaf(t)
-    if not leaf then return end
     local served, hit = {}, nil
     for i, cert in ipairs(c.peer_chain) do
       local pin = "sha256/" .. cert.spki_sha256

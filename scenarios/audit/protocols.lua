@@ -6,8 +6,8 @@ return audit.scenario {
   title = "Protocol versions: only the versions the profile allows are accepted",
   description = "Offers TLS 1.0, 1.1, 1.2 and 1.3 one at a time.",
   severity = "high",
-  run = function(t)
-    local f = audit.findings(t, "protocols")
+  rule = "protocols",
+  run = function(t, f)
     local want = f.rule.versions or {}
     local accepted, refused = {}, {}
     for _, v in ipairs({ "1.0", "1.1", "1.2", "1.3" }) do

@@ -6,8 +6,8 @@ return audit.scenario {
   name = "renegotiation",
   title = "Renegotiation: secure renegotiation supported, client-initiated refused",
   severity = "medium",
-  run = function(t)
-    local f = audit.findings(t, "renegotiation")
+  rule = "renegotiation",
+  run = function(t, f)
     local versions = audit.versions(t)
     if not versions["1.2"] then return t:skip("TLS 1.2 is not accepted; TLS 1.3 has no renegotiation") end
     local c = audit.connect(t, { tls = "1.2", renegotiation = true })

@@ -20,8 +20,8 @@ return audit.scenario {
   name = "resumption",
   title = "Session resumption by ticket and by session ID",
   severity = "info",
-  run = function(t)
-    local f = audit.findings(t, "resumption")
+  rule = "resumption",
+  run = function(t, f)
     local versions = audit.versions(t)
     local ticket, id = false, false
     local parts = {}

@@ -182,7 +182,9 @@ function M.findings(t, rule_name)
   return f
 end
 
--- The scenario table for an audit check.
+-- The scenario table for an audit check: run(t, f) gets the findings of
+-- s.rule; with leaf = true, run(t, f, c, leaf) also gets a connection and
+-- the gateway's leaf certificate (an ERROR when there is none).
 function M.scenario(s)
   return {
     id = "audit/" .. s.name,
@@ -190,8 +192,38 @@ function M.scenario(s)
     description = s.description,
     severity = s.severity or "medium",
     tags = { "audit" },
-    run = s.run,
+    run = function(t)
+      local f = M.findings(t, s.rule)
+      if not s.leaf then return s.run(t, f) end
+      local c, leaf = M.leaf(t)
+      if leaf then return s.run(t, f, c, leaf) end
+    end,
   }
+end
+
+-- The suites of wolfSSL's that the gateway accepts in version v, each
+-- offered alone: { { name, iana }, ... }. wolfSSL refuses to offer a suite
+-- the version cannot use (GCM in TLS 1.0): not a candidate for it.
+function M.accepted_suites(t, v)
+  local out = {}
+  for _, s in ipairs(t:cipher_suites(v)) do
+    local ok, c = pcall(M.connect, t, { tls = v, ciphers = s.name })
+    if ok then
+      if M.accepted(c) then out[#out + 1] = s end
+      c:close()
+    end
+  end
+  return out
+end
+
+-- Every suite a hand-built ClientHello can offer at once (at most 128):
+-- wolfSSL's TLS 1.2 suites, then the ones wolfSSL lacks.
+function M.all_suites(t)
+  local suites = {}
+  for _, s in ipairs(t:cipher_suites("1.2")) do suites[#suites + 1] = s.name end
+  for _, s in ipairs(t:hello_suites()) do suites[#suites + 1] = s.id end
+  while #suites > 128 do table.remove(suites) end
+  return suites
 end
 
 return M

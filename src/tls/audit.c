@@ -200,7 +200,7 @@ int tls_conn_renegotiate(tls_conn *c, int64_t deadline_ns, char *out, size_t out
     for (;;) {
         int rc = wolfSSL_Rehandshake(c->ssl);
         if (rc == WOLFSSL_SUCCESS) {
-            snprintf(out, outlen, "renegotiation completed");
+            snprintf(out, outlen, "completed by the server");
             return 1;
         }
         int err = wolfSSL_get_error(c->ssl, rc);

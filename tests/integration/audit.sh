@@ -213,7 +213,24 @@ else
   fail "haproxy did not start"
 fi
 
-# 7. A user's profile file, and bad input: one line, exit 2.
+# 7. A server that lets the client renegotiate: OpenSSL's own s_server with
+#    -client_renegotiation (OpenSSL 3 refuses it by default, as nginx does).
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" \
+  -key "$FX/server/valid.key.pem" -www -quiet -client_renegotiation >"$WORK/s_server.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit reneg --only audit/renegotiation
+  expect_findings reneg "audit/renegotiation FAIL"
+  check "reneg: completed is the finding" grep -q "client-initiated renegotiation completed by the server" \
+    <<<"$(observed reneg audit/renegotiation)"
+else
+  fail "openssl s_server did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 8. A user's profile file, and bad input: one line, exit 2.
 cat > "$WORK/my-profile.lua" <<'EOF'
 return {
   name = "acme-internal",

@@ -41,7 +41,7 @@ nginx_audit() {
   start_gateway nginx audit.conf.in "$FX" --set SERVER=server/valid \
     --set "PROTOCOLS=TLSv1.2 TLSv1.3" --set "CIPHERS=$MOZ_CIPHERS" --set PREFER=off \
     --set VERIFY=on --set "CURVES=X25519:prime256v1:secp384r1" \
-    --set "STAPLING=ssl_stapling on; ssl_stapling_file $WORK/valid.ocsp.der;" "$@" ||
+    --set "EXTRA=ssl_stapling on; ssl_stapling_file $WORK/valid.ocsp.der;" "$@" ||
     { fail "$name: nginx did not start"; return 1; }
   PORT=$GW_PORT
 }
@@ -143,7 +143,7 @@ fi
 # 2. Not compliant: TLS 1.0 and 1.1 on (OpenSSL 3 needs @SECLEVEL=0), CBC
 #    suites, client certificates optional, no staple, server cipher order.
 if nginx_audit weak --set "PROTOCOLS=TLSv1 TLSv1.1 TLSv1.2 TLSv1.3" --set "CIPHERS=$WEAK_CIPHERS" \
-     --set VERIFY=optional --set STAPLING= --set PREFER=on; then
+     --set VERIFY=optional --set EXTRA= --set PREFER=on; then
   audit weak --profile mozilla-intermediate
   expect_findings weak "$(printf 'audit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/pin SKIP\naudit/protocols FAIL')"
   check "weak: TLS 1.0 named" grep -q "TLSv1.0 accepted" <<<"$(observed weak audit/protocols)"
@@ -161,7 +161,7 @@ if nginx_audit weak --set "PROTOCOLS=TLSv1 TLSv1.1 TLSv1.2 TLSv1.3" --set "CIPHE
 fi
 
 # 3. A staple for another certificate: present but not valid for the leaf.
-if nginx_audit wrong-staple --set "STAPLING=ssl_stapling on; ssl_stapling_file $WORK/other.ocsp.der;"; then
+if nginx_audit wrong-staple --set "EXTRA=ssl_stapling on; ssl_stapling_file $WORK/other.ocsp.der;"; then
   audit wrong-staple --pin "$VALID_PIN"
   expect_findings wrong-staple "audit/ocsp-stapling FAIL"
   stop_gateway
@@ -174,7 +174,7 @@ fi
 cert_case() { # cert_case FIXTURE PIN EXPECTED [--set ...]
   local fixture=$1 pin=$2 want=$3 name; shift 3
   name=cert-$(basename "$fixture")
-  nginx_audit "$name" --set "SERVER=$fixture" --set STAPLING= "$@" || return
+  nginx_audit "$name" --set "SERVER=$fixture" --set EXTRA= "$@" || return
   audit "$name" --pin "$pin"
   expect_findings "$name" "$want"
   stop_gateway
@@ -194,14 +194,23 @@ check "pin-mismatch: the served pin is named" grep -q "no certificate matches; s
   <<<"$(observed cert-pin-mismatch audit/pin)"
 
 # 5. --expiry-warn: server/valid has 90 days left.
-if nginx_audit expiry --set STAPLING=; then
+if nginx_audit expiry --set EXTRA=; then
   audit expiry-warn --pin "$VALID_PIN" --expiry-warn 100d
   expect_findings expiry-warn "audit/cert-validity FAIL"
   check "expiry-warn: the window is named" grep -q "within 100 days" <<<"$(observed expiry-warn audit/cert-validity)"
   stop_gateway
 fi
 
-# 6. HAProxy, compliant with Mozilla intermediate, and checked by sslscan.
+# 6. TLS 1.3 early data on: BSI TR-02102-2 and NIST ask for it off.
+if nginx_audit early-data --set "EXTRA=ssl_early_data on;"; then
+  audit early-data --profile bsi-tr-02102-2 --only audit/early-data
+  expect_findings early-data "audit/early-data FAIL"
+  check "early-data: the ticket's allowance is named" grep -q "early data accepted (tickets allow 16384 bytes)" \
+    <<<"$(observed early-data audit/early-data)"
+  stop_gateway
+fi
+
+# 7. HAProxy, compliant with Mozilla intermediate, and checked by sslscan.
 cat "$FX/trust-bundle.pem" "$FX/ca/intermediate.cert.pem" > "$WORK/client-cas.pem"
 if start_gateway haproxy audit.cfg.in "$FX" --set "CLIENT_CAS=$WORK/client-cas.pem"; then
   PORT=$GW_PORT
@@ -213,7 +222,7 @@ else
   fail "haproxy did not start"
 fi
 
-# 7. A server that lets the client renegotiate: OpenSSL's own s_server with
+# 8. A server that lets the client renegotiate: OpenSSL's own s_server with
 #    -client_renegotiation (OpenSSL 3 refuses it by default, as nginx does).
 PORT=$(free_port)
 openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" \
@@ -230,7 +239,7 @@ else
 fi
 kill "$SPID" 2>/dev/null
 
-# 8. A user's profile file, and bad input: one line, exit 2.
+# 9. A user's profile file, and bad input: one line, exit 2.
 cat > "$WORK/my-profile.lua" <<'EOF'
 return {
   name = "acme-internal",
@@ -253,7 +262,7 @@ check "unknown rule: exit 2" test $? -eq 2
 check "unknown rule: named" grep -q "unknown rule 'nosuch'" "$WORK/bad.out"
 "$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --suite nosuch >"$WORK/bad.out" 2>&1
 check "unknown suite: exit 2" test $? -eq 2
-if nginx_audit user-profile --set STAPLING=; then
+if nginx_audit user-profile --set EXTRA=; then
   audit user-profile --profile "$WORK/my-profile.lua" --only audit/protocols
   expect_findings user-profile "audit/protocols FAIL"
   check "user profile: its rule and control" grep -q "breaks acme-internal rule protocols" <<<"$(observed user-profile audit/protocols)"

@@ -22,8 +22,6 @@
 #include "util/str.h"
 #include "util/timeutil.h"
 
-#define PROFILE_KEY "mtlsprobe.profile"
-
 static void set_str(lua_State *L, const char *k, const char *v)
 {
     lua_pushstring(L, v);

@@ -35,6 +35,13 @@ typedef struct scn_conn {
 scn_ctx *scn_check_ctx(lua_State *L, int idx);
 scn_conn *scn_check_conn(lua_State *L, int idx);
 
+/* The audit's additions to t and to connections (scenario/audit.c):
+ * scn_audit_register adds methods to the method tables at the given stack
+ * indexes (0: none); the index hooks push the value of a key they know and
+ * return 1, or push nothing and return 0. */
+void scn_audit_register(lua_State *L, int ctx_methods, int conn_methods);
+int scn_audit_ctx_index(lua_State *L, scn_ctx *ctx, const char *key);
+
 /* Audit fields of c (cipher_iana, server_hello, cert_request, ocsp, ...):
  * pushes the value and returns 1, or returns 0 for a key it does not know. */
 int scn_audit_conn_index(lua_State *L, scn_conn *c, const char *key);

@@ -29,7 +29,6 @@ int scn_status_is_rejection(int status)
     return status == 400 || status == 403 || status == 495 || status == 496;
 }
 
-
 /* Keeps copies of the server's chain: the connection may be closed before
  * the scenario looks at it. */
 static void capture_chain(scn_conn *c)
@@ -117,6 +116,7 @@ scn_conn *scn_check_conn(lua_State *L, int idx)
     return luaL_checkudata(L, idx, CONN_MT);
 }
 
+/* Short names for this file's many callers. */
 #define check_ctx scn_check_ctx
 #define check_conn scn_check_conn
 

@@ -34,10 +34,10 @@ int scn_list_add_path(scn_list *l, const char *path, mp_err *e);
 /* Adds a built-in suite: "client-auth" (scenarios/client-auth/), "audit"
  * (scenarios/audit/) or "all" (both); -1 for another name. */
 int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e);
+void scn_list_free(scn_list *l);
 
 /* A Lua state whose require() finds scenarios/lib/ among the built-ins. */
 lua_State *scn_new_state(mp_err *e);
-void scn_list_free(scn_list *l);
 
 typedef struct scn_filter {
     const char *const *only;  /* globs on ids; any must match */

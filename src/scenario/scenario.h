@@ -59,12 +59,6 @@ typedef struct scn_ctx {
  * and pushes the t object for ctx. */
 void scn_push_context(lua_State *L, scn_ctx *ctx);
 
-/* The audit's additions to t and to connections (scenario/audit.c):
- * scn_audit_register adds methods to the method tables on the stack top;
- * the index hooks answer the keys they know (1) or push nothing (0). */
-void scn_audit_register(lua_State *L, int ctx_methods, int conn_methods);
-int scn_audit_ctx_index(lua_State *L, scn_ctx *ctx, const char *key);
-
 /* Resolves --profile NAME|FILE.lua: a built-in profile by name, else a
  * file. Then loads it in a fresh state and checks it against the audit
  * library's rule list; -1 with one line for any problem. */

@@ -56,7 +56,7 @@ typedef struct res_scenario {
     res_evidence ev;
     /* Findings and facts a scenario lists beside its verdict (t:detail),
      * one line each: accepted cipher suites, CA names, broken rules. */
-    char details[RES_MAX_DETAILS][200];
+    char details[RES_MAX_DETAILS][320];
     int n_details;
 } res_scenario;
 

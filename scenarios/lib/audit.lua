@@ -20,7 +20,7 @@ M.RULES = {
   cert_lifespan = "max_days = N",
   cert_key = "rsa_min_bits = N, ec_min_bits = N",
   cert_signature = "forbid = { \"sha1\", \"md5\" }",
-  cert_eku = "(no parameters: serverAuth present when EKU is)",
+  cert_eku = "allow_absent = true accepts a leaf without the extension (default: serverAuth required)",
   cert_chain = "(no parameters: leaf first, each certificate issued by the next, intermediates sent)",
   pin = "(no parameters; --pin gives the pins)",
   ocsp_stapling = "expect = \"required\" | \"any\" (a staple that is sent must be valid)",

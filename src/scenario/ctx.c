@@ -3,7 +3,8 @@
  * gateway did. A gateway refuses a client certificate either in the
  * handshake (an alert, a reset), right after it (TLS 1.3: the alert arrives
  * on the first read), or by HTTP status (nginx: 400; others 403, 495, 496);
- * all count as rejected, and the evidence records which. */
+ * all count as rejected, and the evidence records which. The audit's
+ * additions to t and to connections live in audit.c. */
 #define _DEFAULT_SOURCE
 #include "scenario/conn.h"
 

@@ -33,6 +33,26 @@ M.RULES = {
   alpn_h2 = "expect = \"offered\" | \"any\"",
 }
 
+-- The parameters each rule takes, and their Lua types.
+local PARAMS = {
+  protocols = { versions = "table" },
+  cipher_suites = { forbid = "table", allow = "table" },
+  cipher_order = { expect = "string" },
+  groups = { allow = "table" },
+  cert_lifespan = { max_days = "number" },
+  cert_key = { rsa_min_bits = "number", ec_min_bits = "number" },
+  cert_signature = { forbid = "table" },
+  cert_eku = { allow_absent = "boolean" },
+  ocsp_stapling = { expect = "string" },
+  client_auth = { expect = "string" },
+  renegotiation = { secure = "string", client_initiated = "string" },
+  early_data = { expect = "string" },
+  resumption = { tickets = "string", ids = "string" },
+  compression = { expect = "string" },
+  fallback_scsv = { expect = "string" },
+  alpn_h2 = { expect = "string" },
+}
+
 -- Returns nil when the profile is well formed, else one line saying why.
 function M.check_profile(p)
   if type(p.name) ~= "string" or p.name == "" then
@@ -55,6 +75,15 @@ function M.check_profile(p)
     end
     if type(rule) ~= "table" then
       return "rule " .. name .. " must be a table"
+    end
+    for field, value in pairs(rule) do
+      local want = field == "controls" and "table" or (PARAMS[name] or {})[field]
+      if not want then
+        return "rule " .. name .. ": unknown parameter '" .. tostring(field) .. "' (" .. M.RULES[name] .. ")"
+      end
+      if type(value) ~= want then
+        return "rule " .. name .. ": " .. field .. " must be a " .. want
+      end
     end
     if rule.controls ~= nil then
       if type(rule.controls) ~= "table" then

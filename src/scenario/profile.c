@@ -62,21 +62,11 @@ int scn_profile_resolve(scn_config *cfg, const char *arg, mp_err *e)
 /* Loads and runs the profile chunk, leaving its table on the stack. */
 static int load_profile(lua_State *L, const scn_config *cfg, mp_err *e)
 {
-    int st;
-    if (cfg->profile_text) {
-        char chunk[320];
+    char chunk[320] = "";
+    if (cfg->profile_text)
         snprintf(chunk, sizeof chunk, "@scenarios/profiles/%s.lua", cfg->profile_name);
-        st = luaL_loadbuffer(L, cfg->profile_text, cfg->profile_len, chunk);
-    } else {
-        st = luaL_loadfile(L, cfg->profile_file);
-    }
-    if (st == LUA_OK)
-        st = lua_pcall(L, 0, 1, 0);
-    if (st != LUA_OK) {
-        mp_fail(e, "%s", lua_tostring(L, -1));
-        lua_pop(L, 1);
+    if (scn_run_chunk(L, cfg->profile_text, cfg->profile_len, chunk, cfg->profile_file, e) != 0)
         return -1;
-    }
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
         return mp_fail(e, "profile %s must return a table { name = ..., rules = { ... } }",

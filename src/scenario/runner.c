@@ -169,18 +169,10 @@ static int msgh(lua_State *L)
     return 1;
 }
 
-/* Loads a source and leaves its returned table on the stack. */
-static int load_source(lua_State *L, const scn_source *s, mp_err *e)
+int scn_run_chunk(lua_State *L, const char *text, size_t len, const char *chunk,
+                  const char *path, mp_err *e)
 {
-    int st;
-    const char *display = s->name;
-    if (s->text) {
-        char chunk[600];
-        snprintf(chunk, sizeof chunk, "@scenarios/%s", s->name + strlen("builtin:"));
-        st = luaL_loadbuffer(L, s->text, s->len, chunk);
-    } else {
-        st = luaL_loadfile(L, s->name);
-    }
+    int st = text ? luaL_loadbuffer(L, text, len, chunk) : luaL_loadfile(L, path);
     if (st != LUA_OK) {
         mp_fail(e, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
@@ -195,10 +187,21 @@ static int load_source(lua_State *L, const scn_source *s, mp_err *e)
         lua_pop(L, 1);
         return -1;
     }
+    return 0;
+}
+
+/* Loads a source and leaves its returned table on the stack. */
+static int load_source(lua_State *L, const scn_source *s, mp_err *e)
+{
+    char chunk[600] = "";
+    if (s->text)
+        snprintf(chunk, sizeof chunk, "@scenarios/%s", s->name + strlen("builtin:"));
+    if (scn_run_chunk(L, s->text, s->len, chunk, s->name, e) != 0)
+        return -1;
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
         return mp_fail(e, "%s: a scenario file must return a table {id = ..., run = function(t) ... end}",
-                       display);
+                       s->name);
     }
     return 0;
 }

@@ -39,6 +39,11 @@ void scn_list_free(scn_list *l);
 /* A Lua state whose require() finds scenarios/lib/ among the built-ins. */
 lua_State *scn_new_state(mp_err *e);
 
+/* Runs a chunk (text named chunk, or the file at path when text is NULL)
+ * and leaves its one result on the stack; -1 with "file:line: message". */
+int scn_run_chunk(lua_State *L, const char *text, size_t len, const char *chunk,
+                  const char *path, mp_err *e);
+
 typedef struct scn_filter {
     const char *const *only;  /* globs on ids; any must match */
     size_t n_only;

@@ -260,6 +260,10 @@ printf 'return { name = "x", rules = { nosuch = {} } }\n' > "$WORK/bad-profile.l
 "$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --profile "$WORK/bad-profile.lua" >"$WORK/bad.out" 2>&1
 check "unknown rule: exit 2" test $? -eq 2
 check "unknown rule: named" grep -q "unknown rule 'nosuch'" "$WORK/bad.out"
+printf 'return { name = "x", rules = { protocols = { versions = 3 } } }\n' > "$WORK/bad-profile.lua"
+"$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --profile "$WORK/bad-profile.lua" >"$WORK/bad.out" 2>&1
+check "bad rule parameter: exit 2" test $? -eq 2
+check "bad rule parameter: named" grep -q "rule protocols: versions must be a table" "$WORK/bad.out"
 "$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --suite nosuch >"$WORK/bad.out" 2>&1
 check "unknown suite: exit 2" test $? -eq 2
 if nginx_audit user-profile --set EXTRA=; then

@@ -68,16 +68,23 @@ start_gateway() {
   "$SRC/docker/gateways/start" "$gateway" "$template" --fixtures "$fixtures" --port "$GW_PORT" \
     --run "$GW_RUN" "${extra[@]+"${extra[@]}"}" >"$GW_RUN/start.out" 2>&1 &
   GW_PID=$!
-  cleanup_hooks+=("kill $GW_PID 2>/dev/null; wait $GW_PID 2>/dev/null; rm -rf /tmp/mtlsprobe-www-$GW_PORT")
+  # stunnel's HTTP responder is an nginx of its own that outlives stunnel.
+  cleanup_hooks+=("kill $GW_PID 2>/dev/null; wait $GW_PID 2>/dev/null; rm -rf /tmp/mtlsprobe-www-$GW_PORT; stop_responder $GW_RUN")
   if ! wait_port "$GW_PORT"; then
     echo "FAIL: $gateway ($template) did not start: $(tail -n 5 "$GW_RUN"/*.out "$GW_RUN"/*.log 2>/dev/null | tr '\n' ' ')"
     return 1
   fi
 }
 
+stop_responder() {
+  if [ -f "$1/responder.pid" ]; then kill "$(cat "$1/responder.pid")" 2>/dev/null; fi
+  return 0
+}
+
 stop_gateway() {
   kill "$GW_PID" 2>/dev/null
   wait "$GW_PID" 2>/dev/null
+  stop_responder "$GW_RUN"
   return 0
 }
 

@@ -2,6 +2,7 @@
  * the verdict table and writes JSON and JUnit. */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,9 @@ static const char help_text[] =
     "\n"
     "Runs Lua scenarios against a gateway and prints one verdict per scenario (and\n"
     "TLS version): PASS, FAIL, ERROR or SKIP, with what was expected and observed.\n"
-    "Without SCENARIO arguments (files or directories) it runs the built-in\n"
-    "client-auth suite. See docs/scenarios.md.\n"
+    "Without SCENARIO arguments (files or directories) it runs a built-in suite:\n"
+    "client-auth (default), or audit, which checks the gateway's own TLS against a\n"
+    "compliance profile. See docs/scenarios.md.\n"
     "\n"
     "options:\n"
     "  -t, --target URL        the gateway, https://HOST:PORT[/PATH] (required)\n"
@@ -45,6 +47,15 @@ static const char help_text[] =
     "      --tags T1,T2        run only scenarios with one of these tags\n"
     "      --expect-mtls yes|no  whether the target must require client certificates\n"
     "                          (default: yes)\n"
+    "      --suite NAME        built-in suite: client-auth, audit or all (default:\n"
+    "                          client-auth; audit when --profile is given)\n"
+    "      --profile P         audit profile: mozilla-intermediate, mozilla-modern,\n"
+    "                          nist-800-52r2, pci-dss-4, bsi-tr-02102-2, or FILE.lua\n"
+    "                          (default for the audit: baseline)\n"
+    "      --pin sha256/BASE64 SPKI pin the gateway's chain must contain (repeatable;\n"
+    "                          audit/pin fails when no certificate matches)\n"
+    "      --expiry-warn DUR   audit: warn when the certificate expires within DUR\n"
+    "                          (default: 30d)\n"
     "  -j, --jobs N            scenarios in parallel (default: 1)\n"
     "      --json FILE         write results as JSON (docs/results.md)\n"
     "      --junit FILE        write results as JUnit XML\n"
@@ -69,6 +80,20 @@ static int split_csv(char *s, const char **out, size_t *n)
         out[(*n)++] = tok;
     }
     return 0;
+}
+
+/* sha256/ and the base64 of 32 bytes: 43 characters and one '='. */
+static int pin_valid(const char *pin)
+{
+    if (strncmp(pin, "sha256/", 7) != 0)
+        return 0;
+    const char *b = pin + 7;
+    if (strlen(b) != 44 || b[43] != '=')
+        return 0;
+    for (int i = 0; i < 43; i++)
+        if (!isalnum((unsigned char)b[i]) && b[i] != '+' && b[i] != '/')
+            return 0;
+    return 1;
 }
 
 static void print_table(const res_run *run, int verbose, int color)
@@ -105,6 +130,8 @@ static void print_table(const res_run *run, int verbose, int color)
             printf("\n");
             if (s->reason[0] && s->verdict != RES_PASS)
                 printf("    reason: %s\n", s->reason);
+            for (int d = 0; d < s->n_details; d++)
+                printf("    %s\n", s->details[d]);
         }
     }
 }
@@ -125,6 +152,10 @@ int cmd_run(int argc, char **argv)
         { "skip", required_argument, NULL, 's' },
         { "tags", required_argument, NULL, 'g' },
         { "expect-mtls", required_argument, NULL, 'm' },
+        { "suite", required_argument, NULL, 'A' },
+        { "profile", required_argument, NULL, 'P' },
+        { "pin", required_argument, NULL, 'N' },
+        { "expiry-warn", required_argument, NULL, 'W' },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, 'J' },
         { "junit", required_argument, NULL, 'U' },
@@ -134,7 +165,10 @@ int cmd_run(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *fixtures = NULL, *ca = NULL, *sni = NULL, *connect_to = NULL;
-    const char *json = NULL, *junit = NULL, *tls = "both";
+    const char *json = NULL, *junit = NULL, *tls = "both", *suite = NULL, *profile = NULL;
+    const char *pins[MAX_LIST];
+    size_t n_pins = 0;
+    int64_t expiry_warn_ms = 30LL * 86400 * 1000;
     const char *only[MAX_LIST], *skip[MAX_LIST], *tags[MAX_LIST];
     size_t n_only = 0, n_skip = 0, n_tags = 0;
     http_header headers[MAX_LIST];
@@ -188,6 +222,23 @@ int cmd_run(int argc, char **argv)
             if (strcmp(optarg, "yes") == 0) expect_mtls = 1;
             else if (strcmp(optarg, "no") == 0) expect_mtls = 0;
             else { cmd_error("run", "--expect-mtls must be yes or no"); goto out; }
+            break;
+        case 'A': suite = optarg; break;
+        case 'P': profile = optarg; break;
+        case 'N':
+            if (n_pins == MAX_LIST) { cmd_error("run", "too many --pin"); goto out; }
+            if (!pin_valid(optarg)) {
+                cmd_error("run", "--pin '%s': expected sha256/ and the base64 of a 32-byte "
+                                 "SHA-256 (44 characters)", optarg);
+                goto out;
+            }
+            pins[n_pins++] = optarg;
+            break;
+        case 'W':
+            if (tm_parse_duration(optarg, &expiry_warn_ms, &e) != 0 || expiry_warn_ms < 0) {
+                cmd_error("run", "--expiry-warn: %s", expiry_warn_ms < 0 ? "must not be negative" : e.msg);
+                goto out;
+            }
             break;
         case 'j': {
             char *end;
@@ -260,10 +311,21 @@ int cmd_run(int argc, char **argv)
     cfg.timeout_ns = timeout_ms * 1000000LL;
     cfg.fixtures = &m;
     cfg.expect_mtls = expect_mtls;
+    cfg.pins = pins;
+    cfg.n_pins = n_pins;
+    cfg.expiry_warn_s = expiry_warn_ms / 1000;
+    if (!suite)
+        suite = profile ? "audit" : "client-auth";
+    if (scn_profile_resolve(&cfg, profile ? profile : "baseline", &e) != 0 ||
+        scn_profile_check(&cfg, &e) != 0) {
+        cmd_error("run", "%s", e.msg);
+        pki_manifest_free(&m);
+        goto out;
+    }
 
     scn_list list = { 0 };
     if (optind == argc) {
-        rc = scn_list_add_builtin(&list, &e);
+        rc = scn_list_add_builtin(&list, suite, &e);
     } else {
         rc = 0;
         for (int i = optind; rc == 0 && i < argc; i++)

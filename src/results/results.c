@@ -108,6 +108,10 @@ static json_t *scenario_json(const res_scenario *s)
     json_object_set_new(o, "reason", s->reason[0] ? json_string(s->reason) : json_null());
     json_object_set_new(o, "duration_ms", opt_ms(s->duration_ms));
     json_object_set_new(o, "evidence", evidence_json(&s->ev));
+    json_t *details = json_array();
+    for (int i = 0; i < s->n_details; i++)
+        json_array_append_new(details, json_string(s->details[i]));
+    json_object_set_new(o, "details", details);
     return o;
 }
 

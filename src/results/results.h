@@ -35,6 +35,7 @@ typedef struct res_evidence {
 
 #define RES_MAX_TAGS 8
 #define RES_MAX_CONTROLS 16
+#define RES_MAX_DETAILS 96
 
 typedef struct res_scenario {
     char id[128];
@@ -53,6 +54,10 @@ typedef struct res_scenario {
     int input_error;         /* the ERROR is the user's input (an unknown fixture) */
     double duration_ms;
     res_evidence ev;
+    /* Findings and facts a scenario lists beside its verdict (t:detail),
+     * one line each: accepted cipher suites, CA names, broken rules. */
+    char details[RES_MAX_DETAILS][320];
+    int n_details;
 } res_scenario;
 
 typedef struct res_run {

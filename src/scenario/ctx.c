@@ -3,9 +3,10 @@
  * gateway did. A gateway refuses a client certificate either in the
  * handshake (an alert, a reset), right after it (TLS 1.3: the alert arrives
  * on the first read), or by HTTP status (nginx: 400; others 403, 495, 496);
- * all count as rejected, and the evidence records which. */
+ * all count as rejected, and the evidence records which. The audit's
+ * additions to t and to connections live in audit.c. */
 #define _DEFAULT_SOURCE
-#include "scenario/scenario.h"
+#include "scenario/conn.h"
 
 #include <lauxlib.h>
 #include <stdio.h>
@@ -22,36 +23,12 @@
 #include "util/str.h"
 #include "util/timeutil.h"
 
-#define CTX_MT "mtlsprobe.t"
-#define CONN_MT "mtlsprobe.conn"
-#define SESSION_MT "mtlsprobe.session"
 #define MAX_BODY (1024 * 1024)
 
 int scn_status_is_rejection(int status)
 {
     return status == 400 || status == 403 || status == 495 || status == 496;
 }
-
-typedef struct scn_conn {
-    scn_ctx *ctx;
-    char fixture[128];
-    char addr[80];
-    net_status net;          /* NET_OK once TCP connected */
-    char net_error[256];
-    int have_tls;
-    tls_client client;
-    tls_conn conn;
-    double connect_ms;
-    int requested;           /* a request was made */
-    int responded;           /* ... and a response arrived */
-    http_response resp;
-    char http_error[200];
-    double first_byte_ms;
-    tls_outcome after;       /* the connection's state after the request */
-    uint8_t *chain[8];       /* the server's certificates, as sent */
-    size_t chain_len[8];
-    int n_chain;
-} scn_conn;
 
 /* Keeps copies of the server's chain: the connection may be closed before
  * the scenario looks at it. */
@@ -121,6 +98,7 @@ static void push_chain(lua_State *L, scn_conn *c)
         lua_newtable(L);
         pki_inspect_sans(c->chain[i], c->chain_len[i], push_san, L);
         lua_setfield(L, -2, "sans");
+        scn_audit_cert_fields(L, c->chain[i], c->chain_len[i]);
         lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     }
 }
@@ -129,15 +107,19 @@ typedef struct scn_session {
     WOLFSSL_SESSION *s;
 } scn_session;
 
-static scn_ctx *check_ctx(lua_State *L, int idx)
+scn_ctx *scn_check_ctx(lua_State *L, int idx)
 {
     return *(scn_ctx **)luaL_checkudata(L, idx, CTX_MT);
 }
 
-static scn_conn *check_conn(lua_State *L, int idx)
+scn_conn *scn_check_conn(lua_State *L, int idx)
 {
     return luaL_checkudata(L, idx, CONN_MT);
 }
+
+/* Short names for this file's many callers. */
+#define check_ctx scn_check_ctx
+#define check_conn scn_check_conn
 
 static double ms_since(int64_t t0)
 {
@@ -160,7 +142,8 @@ static int l_connect(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
     static const char *const known[] = { "cert", "tls", "sni", "alpn", "ciphers", "groups",
-                                         "session", "connect_to", "verify", NULL };
+                                         "session", "connect_to", "verify", "ocsp", "ticket",
+                                         "renegotiation", NULL };
     scr_check_known_fields(L, 2, "t:connect{}", known);
 
     scn_conn *c = lua_newuserdatauv(L, sizeof *c, 1);
@@ -195,6 +178,9 @@ static int l_connect(lua_State *L)
     }
     to.ciphers = opt_string(L, 2, "ciphers", NULL);
     to.groups = opt_string(L, 2, "groups", NULL);
+    to.ocsp_stapling = scr_field_bool(L, 2, "t:connect{}", "ocsp", 0);
+    to.no_ticket = !scr_field_bool(L, 2, "t:connect{}", "ticket", 1);
+    to.secure_renegotiation = scr_field_bool(L, 2, "t:connect{}", "renegotiation", 0);
 
     tls_conn_opts co = { 0 };
     int t = scr_rawfield(L, 2, "sni");
@@ -208,6 +194,7 @@ static int l_connect(lua_State *L)
         return luaL_error(L, "t:connect{}: sni must be a name or false");
     lua_pop(L, 1);
     co.alpn = opt_string(L, 2, "alpn", NULL);
+    co.capture = &c->capture;
     if (scr_rawfield(L, 2, "session") != LUA_TNIL) {
         scn_session *s = luaL_testudata(L, -1, SESSION_MT);
         if (!s)
@@ -250,6 +237,7 @@ static int l_connect(lua_State *L)
         return luaL_error(L, "t:connect{}: %s", e.msg);
     }
     tls_conn_handshake(&c->conn, tm_mono_ns() + cfg->timeout_ns);
+    tls_audit_finish(&c->conn);
     c->after = c->conn.out;
     capture_chain(c);
     lua_settop(L, conn_idx);
@@ -726,6 +714,8 @@ static int l_ctx_index(lua_State *L)
         lua_setfield(L, -2, "sni");
     } else if (strcmp(k, "expect_mtls") == 0) {
         lua_pushboolean(L, cfg->expect_mtls);
+    } else if (scn_audit_ctx_index(L, ctx, k)) {
+        /* pushed by the audit additions */
     } else {
         lua_getmetatable(L, 1);
         lua_getfield(L, -1, "__methods");
@@ -802,6 +792,8 @@ static int l_conn_index(lua_State *L)
         lua_pushstring(L, c->fixture);
     } else if (strcmp(k, "peer_chain") == 0) {
         push_chain(L, c);
+    } else if (scn_audit_conn_index(L, c, k)) {
+        /* pushed by the audit additions */
     } else {
         lua_getmetatable(L, 1);
         lua_getfield(L, -1, "__methods");
@@ -872,6 +864,7 @@ void scn_push_context(lua_State *L, scn_ctx *ctx)
             { "fixture", l_fixture }, { NULL, NULL },
         };
         luaL_newlib(L, methods);
+        scn_audit_register(L, lua_gettop(L), 0);
         lua_setfield(L, -2, "__methods");
         lua_pushcfunction(L, l_ctx_index);
         lua_setfield(L, -2, "__index");
@@ -883,6 +876,7 @@ void scn_push_context(lua_State *L, scn_ctx *ctx)
             { NULL, NULL },
         };
         luaL_newlib(L, methods);
+        scn_audit_register(L, 0, lua_gettop(L));
         lua_setfield(L, -2, "__methods");
         lua_pushcfunction(L, l_conn_index);
         lua_setfield(L, -2, "__index");

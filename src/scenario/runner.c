@@ -91,11 +91,19 @@ int scn_list_add_path(scn_list *l, const char *path, mp_err *e)
     return rc;
 }
 
-int scn_list_add_builtin(scn_list *l, mp_err *e)
+int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e)
 {
+    int all = strcmp(suite, "all") == 0;
+    if (!all && strcmp(suite, "client-auth") != 0 && strcmp(suite, "audit") != 0)
+        return mp_fail(e, "unknown suite '%s' (client-auth, audit or all)", suite);
+    size_t len = strlen(suite);
     for (size_t i = 0; i < scn_builtins_count; i++) {
         const scn_builtin *b = &scn_builtins[i];
-        if (strncmp(b->path, "lib/", 4) == 0 || strncmp(b->path, "examples/", 9) == 0)
+        /* lib/, examples/ and profiles/ hold no suite scenarios. */
+        int in_suite = all ? strncmp(b->path, "client-auth/", 12) == 0 ||
+                                 strncmp(b->path, "audit/", 6) == 0
+                           : strncmp(b->path, suite, len) == 0 && b->path[len] == '/';
+        if (!in_suite)
             continue;
         char name[512];
         snprintf(name, sizeof name, "builtin:%s", b->path);
@@ -136,7 +144,7 @@ static int builtin_searcher(lua_State *L)
     return 1;
 }
 
-static lua_State *new_state(mp_err *e)
+lua_State *scn_new_state(mp_err *e)
 {
     lua_State *L = scr_new(e);
     if (!L)
@@ -161,18 +169,10 @@ static int msgh(lua_State *L)
     return 1;
 }
 
-/* Loads a source and leaves its returned table on the stack. */
-static int load_source(lua_State *L, const scn_source *s, mp_err *e)
+int scn_run_chunk(lua_State *L, const char *text, size_t len, const char *chunk,
+                  const char *path, mp_err *e)
 {
-    int st;
-    const char *display = s->name;
-    if (s->text) {
-        char chunk[600];
-        snprintf(chunk, sizeof chunk, "@scenarios/%s", s->name + strlen("builtin:"));
-        st = luaL_loadbuffer(L, s->text, s->len, chunk);
-    } else {
-        st = luaL_loadfile(L, s->name);
-    }
+    int st = text ? luaL_loadbuffer(L, text, len, chunk) : luaL_loadfile(L, path);
     if (st != LUA_OK) {
         mp_fail(e, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
@@ -187,10 +187,21 @@ static int load_source(lua_State *L, const scn_source *s, mp_err *e)
         lua_pop(L, 1);
         return -1;
     }
+    return 0;
+}
+
+/* Loads a source and leaves its returned table on the stack. */
+static int load_source(lua_State *L, const scn_source *s, mp_err *e)
+{
+    char chunk[600] = "";
+    if (s->text)
+        snprintf(chunk, sizeof chunk, "@scenarios/%s", s->name + strlen("builtin:"));
+    if (scn_run_chunk(L, s->text, s->len, chunk, s->name, e) != 0)
+        return -1;
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
         return mp_fail(e, "%s: a scenario file must return a table {id = ..., run = function(t) ... end}",
-                       display);
+                       s->name);
     }
     return 0;
 }
@@ -336,7 +347,7 @@ static void run_job(const scn_config *cfg, job *j)
     int64_t t0 = tm_mono_ns();
     scn_ctx ctx = { .cfg = cfg, .version = j->version, .res = r };
     mp_err e;
-    lua_State *L = new_state(&e);
+    lua_State *L = scn_new_state(&e);
     if (!L) {
         scn_finish(&ctx, 0, e.msg);
         return;
@@ -403,7 +414,7 @@ int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
     for (size_t i = 0; i < l->n; i++) {
         meta *m = &metas[i];
         mp_err le;
-        lua_State *L = new_state(&le);
+        lua_State *L = scn_new_state(&le);
         int ok = L && load_source(L, &l->v[i], &le) == 0 && read_meta(L, &l->v[i], m, &le) == 0;
         if (L)
             lua_close(L);

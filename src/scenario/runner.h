@@ -31,9 +31,18 @@ typedef struct scn_list {
 
 /* Adds a file or, recursively, the *.lua files of a directory (sorted). */
 int scn_list_add_path(scn_list *l, const char *path, mp_err *e);
-/* Adds the built-in suite (everything but scenarios/lib and examples). */
-int scn_list_add_builtin(scn_list *l, mp_err *e);
+/* Adds a built-in suite: "client-auth" (scenarios/client-auth/), "audit"
+ * (scenarios/audit/) or "all" (both); -1 for another name. */
+int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e);
 void scn_list_free(scn_list *l);
+
+/* A Lua state whose require() finds scenarios/lib/ among the built-ins. */
+lua_State *scn_new_state(mp_err *e);
+
+/* Runs a chunk (text named chunk, or the file at path when text is NULL)
+ * and leaves its one result on the stack; -1 with "file:line: message". */
+int scn_run_chunk(lua_State *L, const char *text, size_t len, const char *chunk,
+                  const char *path, mp_err *e);
 
 typedef struct scn_filter {
     const char *const *only;  /* globs on ids; any must match */

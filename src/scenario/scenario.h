@@ -30,6 +30,15 @@ typedef struct scn_config {
     int64_t timeout_ns;      /* per network step */
     const pki_manifest *fixtures;
     int expect_mtls;         /* the target should require client certificates */
+    /* The audit (scenarios/audit/): the profile it judges against, a
+     * built-in one (text) or a file (path), and its inputs. */
+    const char *profile_name;
+    const char *profile_text; /* built-in profile source, or NULL */
+    size_t profile_len;
+    const char *profile_file; /* a user's profile file, or NULL */
+    const char *const *pins;  /* --pin sha256/BASE64 */
+    size_t n_pins;
+    int64_t expiry_warn_s;    /* --expiry-warn */
 } scn_config;
 
 /* HTTP statuses that mean "your client certificate was refused". */
@@ -49,6 +58,14 @@ typedef struct scn_ctx {
 /* Opens the `t` API in L: the metatables for t, connections and sessions,
  * and pushes the t object for ctx. */
 void scn_push_context(lua_State *L, scn_ctx *ctx);
+
+/* Resolves --profile NAME|FILE.lua: a built-in profile by name, else a
+ * file. Then loads it in a fresh state and checks it against the audit
+ * library's rule list; -1 with one line for any problem. */
+int scn_profile_resolve(scn_config *cfg, const char *arg, mp_err *e);
+int scn_profile_check(const scn_config *cfg, mp_err *e);
+/* Pushes the profile table (loading it once per Lua state). */
+int scn_profile_push(lua_State *L, const scn_config *cfg, mp_err *e);
 
 /* Finishes a run's verdict after the scenario function returned (ok = 1)
  * or raised (ok = 0, msg = "file:line: ..."). */

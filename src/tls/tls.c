@@ -14,6 +14,7 @@
 
 #include "net/net.h"
 #include "pki/der.h"
+#include "tls/audit.h"
 #include "util/timeutil.h"
 
 int tls_version_parse(const char *s, tls_version *v)
@@ -296,10 +297,13 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
     wolfSSL_CTX_SetEchEnable(c->ctx, 0);
 #endif
     /* TLS 1.2 clients offer session tickets only when asked to. */
-    if (wolfSSL_CTX_UseSessionTicket(c->ctx) != WOLFSSL_SUCCESS) {
+    if (!o->no_ticket && wolfSSL_CTX_UseSessionTicket(c->ctx) != WOLFSSL_SUCCESS) {
         mp_fail(e, "cannot enable session tickets");
         goto fail;
     }
+    if (tls_audit_client_setup(c->ctx, o, e) != 0)
+        goto fail;
+    c->ocsp_stapling = o->ocsp_stapling;
     wolfSSL_CTX_SetIORecv(c->ctx, io_recv);
     wolfSSL_CTX_SetIOSend(c->ctx, io_send);
     if (o->chain_file)
@@ -343,7 +347,7 @@ static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e);
 
 int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
 {
-    if (conn_setup(c, cl->ctx, fd, e) != 0)
+    if (conn_setup(c, cl->ctx, fd, e) != 0 || tls_audit_conn_setup(c, cl, e) != 0)
         return -1;
     return apply_opts(c, o, e);
 }
@@ -389,6 +393,8 @@ static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)
     }
     if (o && o->resume && wolfSSL_set_session(c->ssl, o->resume) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot use the saved session");
+    if (o && o->capture)
+        tls_audit_capture(c, o->capture);
     c->started_ns = tm_mono_ns(); /* the handshake clock starts after the options */
     return 0;
 }

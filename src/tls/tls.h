@@ -37,11 +37,16 @@ typedef struct tls_client_opts {
     tls_version version;
     const char *ciphers;      /* wolfSSL/OpenSSL cipher list; NULL: defaults */
     const char *groups;       /* "X25519:P-256:..."; NULL: defaults */
+    /* Audit probes (tls/audit.c); zero keeps the ordinary client. */
+    int no_ticket;            /* do not offer the TLS 1.2 session_ticket extension */
+    int ocsp_stapling;        /* ask for a stapled OCSP response (status_request) */
+    int secure_renegotiation; /* offer renegotiation_info, for tls_conn_renegotiate */
 } tls_client_opts;
 
 typedef struct tls_client {
     WOLFSSL_CTX *ctx;
     tls_version version;
+    int ocsp_stapling;        /* each connection asks for a staple */
 } tls_client;
 
 int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e);
@@ -82,6 +87,8 @@ typedef struct tls_outcome {
 /* Describes an outcome in one line: "alert bad_certificate (42) received". */
 void tls_outcome_describe(const tls_outcome *o, char *out, size_t outlen);
 
+struct tls_capture;
+
 typedef struct tls_conn {
     WOLFSSL *ssl;
     int fd;
@@ -92,12 +99,14 @@ typedef struct tls_conn {
     int io_reset;    /* ... or RST */
     int io_errno;    /* ... or another socket error */
     tls_outcome out;
+    struct tls_capture *capture; /* audit: what the server's messages said */
 } tls_conn;
 
 typedef struct tls_conn_opts {
     const char *sni;          /* NULL: no SNI */
     const char *alpn;         /* "h2,http/1.1"; NULL: none */
     WOLFSSL_SESSION *resume;  /* a saved session to resume, or NULL */
+    struct tls_capture *capture; /* non-NULL: record the server's handshake (tls/audit.h) */
 } tls_conn_opts;
 
 /* Binds a connected, non-blocking socket; the conn owns fd afterwards. */

@@ -13,7 +13,7 @@ cleanup_hooks=()
 on_exit() {
   local h
   for h in "${cleanup_hooks[@]+"${cleanup_hooks[@]}"}"; do eval "$h" || true; done
-  rm -rf "$WORK"
+  [ -n "${KEEP_WORK:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap on_exit EXIT
 
@@ -54,26 +54,37 @@ wait_port() {
 # manifest field of one fixture: mf NAME FIELD
 mf() { jq -r --arg n "$1" --arg f "$2" '.fixtures[] | select(.name == $n) | .[$f]' "$FX/manifest.json"; }
 
-# start_gateway GATEWAY TEMPLATE FIXTURES: renders and starts a gateway with
-# docker/gateways/start on a free loopback port; sets GW_PORT, GW_RUN, GW_PID.
+# start_gateway GATEWAY TEMPLATE FIXTURES [START_OPTION...]: renders and
+# starts a gateway with docker/gateways/start on a free loopback port (the
+# options, e.g. --set KEY=VALUE, go to the start script); sets GW_PORT,
+# GW_RUN, GW_PID.
 start_gateway() {
   local gateway=$1 template=$2 fixtures=$3 extra=()
+  shift 3
+  extra=("$@")
   GW_RUN=$(mktemp -d "$WORK/$gateway.XXXXXX")
   GW_PORT=$(free_port) || { echo "FAIL: no free port"; exit 1; }
-  if [ "$gateway" = stunnel ]; then extra=(--upstream-port "$(free_port)"); fi
+  if [ "$gateway" = stunnel ]; then extra+=(--upstream-port "$(free_port)"); fi
   "$SRC/docker/gateways/start" "$gateway" "$template" --fixtures "$fixtures" --port "$GW_PORT" \
     --run "$GW_RUN" "${extra[@]+"${extra[@]}"}" >"$GW_RUN/start.out" 2>&1 &
   GW_PID=$!
-  cleanup_hooks+=("kill $GW_PID 2>/dev/null; wait $GW_PID 2>/dev/null; rm -rf /tmp/mtlsprobe-www-$GW_PORT")
+  # stunnel's HTTP responder is an nginx of its own that outlives stunnel.
+  cleanup_hooks+=("kill $GW_PID 2>/dev/null; wait $GW_PID 2>/dev/null; rm -rf /tmp/mtlsprobe-www-$GW_PORT; stop_responder $GW_RUN")
   if ! wait_port "$GW_PORT"; then
     echo "FAIL: $gateway ($template) did not start: $(tail -n 5 "$GW_RUN"/*.out "$GW_RUN"/*.log 2>/dev/null | tr '\n' ' ')"
     return 1
   fi
 }
 
+stop_responder() {
+  if [ -f "$1/responder.pid" ]; then kill "$(cat "$1/responder.pid")" 2>/dev/null; fi
+  return 0
+}
+
 stop_gateway() {
   kill "$GW_PID" 2>/dev/null
   wait "$GW_PID" 2>/dev/null
+  stop_responder "$GW_RUN"
   return 0
 }
 

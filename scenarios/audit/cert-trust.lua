@@ -1,0 +1,16 @@
+-- The gateway's chain verifies to the trust anchors (--ca, default the
+-- fixtures' trust bundle). Dates are left to audit/cert-validity, so an
+-- expired certificate is one finding, not two.
+local audit = require "audit"
+return audit.scenario {
+  name = "cert-trust",
+  title = "Certificate: the served chain verifies to the trusted CA",
+  severity = "critical",
+  rule = "cert_trust",
+  leaf = true,
+  run = function(t, f, c, leaf)
+    local ok, why = t:verify_chain(c)
+    f:check(ok, "chain does not verify: " .. tostring(why), "a chain to --ca")
+    f:finish("verifies to --ca (" .. leaf.issuer .. ")", c)
+  end,
+}

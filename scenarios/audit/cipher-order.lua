@@ -1,0 +1,63 @@
+-- Whose preference picks the cipher suite, in TLS 1.2 and in TLS 1.3: the
+-- accepted suites are offered in wolfSSL's order and reversed; a server that
+-- chooses the same suite both times enforces its own order, which is then
+-- read out by offering the set again without each chosen suite.
+local audit = require "audit"
+
+local function chosen(t, v, list)
+  local names = {}
+  for _, s in ipairs(list) do names[#names + 1] = s.name end
+  local c = audit.connect(t, { tls = v, ciphers = table.concat(names, ":") })
+  local iana = c.cipher_iana or (c.server_hello and c.server_hello.suite)
+  c:close()
+  return iana or "none"
+end
+
+-- The server's order, by elimination: one handshake per accepted suite.
+local function server_order(t, v, list)
+  local left, pref = list, {}
+  while #left > 0 do
+    local pick = chosen(t, v, left)
+    local rest = {}
+    for _, s in ipairs(left) do if s.iana ~= pick then rest[#rest + 1] = s end end
+    if #rest == #left then break end
+    pref[#pref + 1] = pick
+    left = rest
+  end
+  return pref
+end
+
+return audit.scenario {
+  name = "cipher-order",
+  title = "Cipher order: the server's or the client's preference decides, as the profile requires",
+  description = "Offers the accepted suites in two orders, per version, and reads the server's order.",
+  severity = "low",
+  rule = "cipher_order",
+  run = function(t, f)
+    local versions = audit.versions(t)
+    local want = f.rule.expect or "any"
+    local summary = {}
+    for _, v in ipairs({ "1.2", "1.3" }) do
+      local list = versions[v] and audit.accepted_suites(t, v) or {}
+      if #list >= 2 then
+        local reversed = {}
+        for i = #list, 1, -1 do reversed[#reversed + 1] = list[i] end
+        local a, b = chosen(t, v, list), chosen(t, v, reversed)
+        local order = (a == b) and "server" or "client"
+        if order == "server" then
+          for i, name in ipairs(server_order(t, v, list)) do
+            t:detail("TLSv" .. v .. " preference " .. i .. " " .. name)
+          end
+        end
+        local seen = string.format("TLSv%s %s order (%s chosen from the forward offer, %s from the reversed)",
+                                   v, order, a, b)
+        if want ~= "any" then f:check(order == want, seen, want .. " order") end
+        summary[#summary + 1] = seen
+      end
+    end
+    if #summary == 0 then
+      return t:skip("fewer than two suites accepted in TLS 1.2 and in TLS 1.3: no order to observe")
+    end
+    f:finish(table.concat(summary, "; "))
+  end,
+}

@@ -1,0 +1,83 @@
+-- Every cipher suite the gateway accepts, offered one at a time: wolfSSL's
+-- own suites by real handshakes, and the old or weak suites wolfSSL does not
+-- implement (static RSA, 3DES, RC4, DES, export, NULL, anonymous...) by a
+-- hand-built ClientHello whose ServerHello answer is all that is read.
+-- Each accepted suite is listed in the details, IANA name first.
+local audit = require "audit"
+
+local function probe_hello(t, v, out)
+  -- Offer them all at once, then again without each suite chosen, until
+  -- the server refuses what is left: one probe per accepted suite.
+  local left = {}
+  for _, s in ipairs(t:hello_suites()) do left[#left + 1] = s end
+  while #left > 0 do
+    local ids = {}
+    for _, s in ipairs(left) do ids[#ids + 1] = s.id end
+    local r = t:hello { tls = v, suites = ids }
+    if r.result ~= "server_hello" then break end
+    local rest, found = {}, false
+    for _, s in ipairs(left) do
+      if s.id == r.suite_id then
+        found = true
+        out[#out + 1] = { v = "TLSv" .. v, iana = s.iana, name = s.name, hello = true }
+      else
+        rest[#rest + 1] = s
+      end
+    end
+    if not found then break end -- a suite we did not offer: stop, do not loop
+    left = rest
+  end
+end
+
+return audit.scenario {
+  name = "cipher-suites",
+  title = "Cipher suites: none of the classes the profile forbids is accepted",
+  description = "Enumerates accepted TLS 1.2 (and older) and TLS 1.3 suites one at a time "
+             .. "and flags suites without forward secrecy, CBC, 3DES, RC4, NULL, anonymous and export.",
+  severity = "high",
+  rule = "cipher_suites",
+  run = function(t, f)
+    local versions = audit.versions(t)
+    local accepted = {}
+    for _, v in ipairs({ "1.0", "1.1", "1.2", "1.3" }) do
+      if versions[v] then
+        for _, s in ipairs(audit.accepted_suites(t, v)) do
+          accepted[#accepted + 1] = { v = "TLSv" .. v, iana = s.iana, name = s.name }
+        end
+        if v ~= "1.3" then probe_hello(t, v, accepted) end
+      end
+    end
+    if #accepted == 0 then
+      return t:error("no cipher suite accepted in any version (is the target a TLS server?)")
+    end
+    local by_class, per_version, outside = {}, {}, {}
+    for _, s in ipairs(accepted) do
+      local classes = audit.classes(s.iana)
+      t:detail("accepted " .. s.v .. " " .. s.iana .. " (" .. s.name .. ")"
+               .. (#classes > 0 and (" [" .. table.concat(classes, ",") .. "]") or ""))
+      per_version[s.v] = (per_version[s.v] or 0) + 1
+      for _, cl in ipairs(classes) do
+        by_class[cl] = by_class[cl] or {}
+        if not audit.contains(by_class[cl], s.iana) then table.insert(by_class[cl], s.iana) end
+      end
+      if f.rule.allow and not audit.contains(f.rule.allow, s.iana) and not audit.contains(outside, s.iana) then
+        outside[#outside + 1] = s.iana
+      end
+    end
+    -- The forbidden classes first: they are the findings that matter most.
+    for _, cl in ipairs(f.rule.forbid or {}) do
+      local hits = by_class[cl]
+      f:check(hits == nil, cl .. " suites accepted: " .. table.concat(hits or {}, ", "),
+              "no " .. cl .. " suite")
+    end
+    if f.rule.allow then
+      f:check(#outside == 0, #outside .. " suites outside the profile's list accepted: "
+              .. table.concat(outside, ", "), "only the profile's suites")
+    end
+    local counts = {}
+    for _, v in ipairs({ "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3" }) do
+      if per_version[v] then counts[#counts + 1] = per_version[v] .. " in " .. v end
+    end
+    f:finish(#accepted .. " suites accepted (" .. table.concat(counts, ", ") .. ")")
+  end,
+}

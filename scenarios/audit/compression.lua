@@ -1,0 +1,25 @@
+-- TLS compression (CRIME): a hand-built TLS 1.2 (or older) ClientHello
+-- offers deflate and null; the server must choose null.
+local audit = require "audit"
+return audit.scenario {
+  name = "compression",
+  title = "TLS compression is off",
+  severity = "medium",
+  rule = "compression",
+  run = function(t, f)
+    local versions = audit.versions(t)
+    local v = versions["1.2"] and "1.2" or versions["1.1"] and "1.1" or versions["1.0"] and "1.0"
+    if not v then return t:skip("no TLS 1.2 or older accepted; TLS 1.3 has no compression") end
+    local suites = audit.all_suites(t)
+    local r = t:hello { tls = v, suites = suites, deflate = true }
+    if r.result ~= "server_hello" then
+      return t:error("the server refused a ClientHello offering deflate: " .. r.result
+                     .. (r.alert and (" " .. r.alert.name) or ""))
+    end
+    local on = r.compression ~= 0
+    if (f.rule.expect or "off") == "off" then
+      f:check(not on, "compression method " .. r.compression .. " chosen", "null compression")
+    end
+    f:finish("null compression chosen from {deflate, null} (TLSv" .. v .. ")")
+  end,
+}

@@ -1,0 +1,35 @@
+-- TLS_FALLBACK_SCSV (RFC 7507): a ClientHello below the server's highest
+-- version that carries the signal must be refused with
+-- inappropriate_fallback. Sent as a hand-built ClientHello, since a client
+-- that is not falling back (wolfSSL) never sends it.
+local audit = require "audit"
+return audit.scenario {
+  name = "fallback-scsv",
+  title = "Fallback SCSV is honoured",
+  severity = "low",
+  rule = "fallback_scsv",
+  run = function(t, f)
+    local versions = audit.versions(t)
+    -- The offered version must be below the server's highest and accepted.
+    local top = versions["1.3"] and "1.3" or versions["1.2"] and "1.2" or versions["1.1"] and "1.1"
+    local below = ({ ["1.3"] = { "1.2", "1.1", "1.0" }, ["1.2"] = { "1.1", "1.0" }, ["1.1"] = { "1.0" } })[top or ""] or {}
+    local v
+    for _, b in ipairs(below) do
+      if versions[b] then v = b break end
+    end
+    if not v then
+      return t:skip("the server accepts no version below its highest, so no fallback is possible")
+    end
+    local suites = audit.all_suites(t)
+    local r = t:hello { tls = v, suites = suites, fallback_scsv = true }
+    local honoured = r.result == "alert" and r.alert.code == 86
+    local seen = r.result == "alert" and ("alert " .. r.alert.name .. " (" .. r.alert.code .. ")")
+                 or r.result == "server_hello" and ("ServerHello " .. r.version .. " " .. r.suite)
+                 or r.result
+    if (f.rule.expect or "honoured") == "honoured" then
+      f:check(honoured, "TLSv" .. v .. " with TLS_FALLBACK_SCSV answered " .. seen,
+              "inappropriate_fallback (86)")
+    end
+    f:finish("TLSv" .. v .. " with TLS_FALLBACK_SCSV refused with " .. seen)
+  end,
+}

@@ -1,0 +1,33 @@
+-- OCSP stapling: the client asks for the certificate status (status_request)
+-- and wolfSSL checks a stapled response against the leaf and its issuer:
+-- the signature, that it is about this certificate, that it says good, and
+-- that it is current. Verification is on, so the issuer is known.
+local audit = require "audit"
+return audit.scenario {
+  name = "ocsp-stapling",
+  title = "OCSP stapling: a valid response is stapled",
+  severity = "medium",
+  rule = "ocsp_stapling",
+  run = function(t, f)
+    local c = audit.connect(t, { ocsp = true, verify = true })
+    if not c.handshake_ok then
+      if c.result == "verify failed" then
+        -- The staple is checked against a verified chain only; the
+        -- certificate's own defects are the audit/cert-* findings.
+        return t:skip("the server's certificate does not verify (" .. tostring(c.error)
+                      .. "), so a staple cannot be checked")
+      end
+      return t:error("handshake failed: " .. tostring(c.error), c)
+    end
+    local o = c.ocsp
+    local want = f.rule.expect or "any"
+    if want == "required" then
+      f:check(o.stapled, "no OCSP response stapled", "a stapled OCSP response")
+    end
+    if o.stapled then
+      f:check(o.valid, "stapled OCSP response (" .. o.length .. " bytes) not valid for the leaf: "
+              .. tostring(o.error), "a valid stapled response")
+    end
+    f:finish(o.stapled and ("valid OCSP response stapled (" .. o.length .. " bytes)") or "no OCSP response stapled", c)
+  end,
+}

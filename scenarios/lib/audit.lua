@@ -1,0 +1,258 @@
+-- The audit's shared library: the profile rule schema, probing connections,
+-- cipher suite classes, and findings that name the profile rule they break.
+--
+-- A scenario in scenarios/audit/ checks one thing (protocol versions, the
+-- certificate's lifespan, ...), reads its rule from the profile (t.profile,
+-- chosen with --profile), records the rule's control ids on its result, and
+-- ends with one verdict whose observed line lists every rule it broke.
+local M = {}
+
+-- Every rule a profile may state, with the parameters it takes. A rule a
+-- profile leaves out is still observed and reported, as PASS ("no rule").
+M.RULES = {
+  protocols = "versions: { [\"TLSv1.0\"] = \"refused\" | \"accepted\" | \"any\", ... }",
+  cipher_suites = "forbid = { classes: no_fs, cbc, 3des, rc4, null, anon, export, des, md5 }, allow = { IANA names } (optional)",
+  cipher_order = "expect = \"server\" | \"client\" | \"any\"",
+  groups = "allow = { \"X25519\", \"P-256\", \"P-384\", \"P-521\", \"ffdhe2048\", ... }",
+  cert_trust = "(no parameters: the chain verifies to --ca)",
+  cert_hostname = "(no parameters: a SAN names the target host)",
+  cert_validity = "(no parameters; --expiry-warn sets the warning window)",
+  cert_lifespan = "max_days = N",
+  cert_key = "rsa_min_bits = N, ec_min_bits = N",
+  cert_signature = "forbid = { \"sha1\", \"md5\" }",
+  cert_eku = "allow_absent = true accepts a leaf without the extension (default: serverAuth required)",
+  cert_chain = "(no parameters: leaf first, each certificate issued by the next, intermediates sent)",
+  pin = "(no parameters; --pin gives the pins)",
+  ocsp_stapling = "expect = \"required\" | \"any\" (a staple that is sent must be valid)",
+  client_auth = "expect = \"required\" | \"optional\" | \"none\" | \"any\" (--expect-mtls no means any)",
+  renegotiation = "secure = \"required\" | \"any\", client_initiated = \"refused\" | \"any\"",
+  early_data = "expect = \"refused\" | \"any\"",
+  resumption = "tickets = \"allowed\" | \"refused\" | \"any\", ids = \"allowed\" | \"refused\" | \"any\"",
+  compression = "expect = \"off\" | \"any\"",
+  fallback_scsv = "expect = \"honoured\" | \"any\"",
+  alpn_h2 = "expect = \"offered\" | \"any\"",
+}
+
+-- The parameters each rule takes, and their Lua types.
+local PARAMS = {
+  protocols = { versions = "table" },
+  cipher_suites = { forbid = "table", allow = "table" },
+  cipher_order = { expect = "string" },
+  groups = { allow = "table" },
+  cert_lifespan = { max_days = "number" },
+  cert_key = { rsa_min_bits = "number", ec_min_bits = "number" },
+  cert_signature = { forbid = "table" },
+  cert_eku = { allow_absent = "boolean" },
+  ocsp_stapling = { expect = "string" },
+  client_auth = { expect = "string" },
+  renegotiation = { secure = "string", client_initiated = "string" },
+  early_data = { expect = "string" },
+  resumption = { tickets = "string", ids = "string" },
+  compression = { expect = "string" },
+  fallback_scsv = { expect = "string" },
+  alpn_h2 = { expect = "string" },
+}
+
+-- Returns nil when the profile is well formed, else one line saying why.
+function M.check_profile(p)
+  if type(p.name) ~= "string" or p.name == "" then
+    return "needs name = \"...\""
+  end
+  if type(p.rules) ~= "table" then
+    return "needs rules = { rule = { ... }, ... }"
+  end
+  for k, v in pairs(p) do
+    if k ~= "name" and k ~= "title" and k ~= "rules" then
+      return "unknown field '" .. tostring(k) .. "' (known: name, title, rules)"
+    end
+  end
+  local known = {}
+  for name in pairs(M.RULES) do known[#known + 1] = name end
+  table.sort(known)
+  for name, rule in pairs(p.rules) do
+    if not M.RULES[name] then
+      return "unknown rule '" .. tostring(name) .. "' (known: " .. table.concat(known, ", ") .. ")"
+    end
+    if type(rule) ~= "table" then
+      return "rule " .. name .. " must be a table"
+    end
+    for field, value in pairs(rule) do
+      local want = field == "controls" and "table" or (PARAMS[name] or {})[field]
+      if not want then
+        return "rule " .. name .. ": unknown parameter '" .. tostring(field) .. "' (" .. M.RULES[name] .. ")"
+      end
+      if type(value) ~= want then
+        return "rule " .. name .. ": " .. field .. " must be a " .. want
+      end
+    end
+    if rule.controls ~= nil then
+      if type(rule.controls) ~= "table" then
+        return "rule " .. name .. ": controls must be a list of strings"
+      end
+      for _, c in ipairs(rule.controls) do
+        if type(c) ~= "string" then
+          return "rule " .. name .. ": controls must be a list of strings"
+        end
+      end
+    end
+  end
+  return nil
+end
+
+-- A connection for probing the gateway's TLS: the good client certificate
+-- (so gateways that require one finish the handshake), no verification of
+-- the server (its certificate is judged by the cert_* scenarios).
+function M.connect(t, opts)
+  opts = opts or {}
+  if opts.cert == nil and t:fixture("client/valid") then opts.cert = "client/valid" end
+  if opts.cert == false then opts.cert = nil end
+  if opts.verify == nil then opts.verify = false end
+  return t:connect(opts)
+end
+
+-- One connection and the gateway's leaf certificate; records an ERROR and
+-- returns nil when no certificate could be read.
+function M.leaf(t)
+  local c = M.connect(t)
+  local leaf = c.peer_chain[1]
+  if not leaf then
+    t:error("no server certificate: " .. tostring(c.error), c)
+    return c, nil
+  end
+  return c, leaf
+end
+
+-- Whether a version was accepted: the server answered with a ServerHello
+-- of that version (the handshake may still end on the client certificate).
+function M.accepted(c)
+  if c.handshake_ok then return true end
+  return c.server_hello ~= nil
+end
+
+-- The TLS versions this gateway accepts, probing each one alone.
+function M.versions(t)
+  local out = {}
+  for _, v in ipairs({ "1.0", "1.1", "1.2", "1.3" }) do
+    local c = M.connect(t, { tls = v })
+    out[v] = M.accepted(c)
+    c:close()
+  end
+  return out
+end
+
+-- Cipher suite classes, from the IANA name.
+function M.classes(iana)
+  local out = {}
+  local tls13 = not iana:find("_WITH_")
+  if not tls13 and not iana:find("^TLS_ECDHE_") and not iana:find("^TLS_DHE_") then
+    out[#out + 1] = "no_fs"
+  end
+  if iana:find("_CBC_") then out[#out + 1] = "cbc" end
+  if iana:find("3DES") then out[#out + 1] = "3des" end
+  if iana:find("RC4") then out[#out + 1] = "rc4" end
+  if iana:find("_NULL_") or iana:find("_NULL$") or iana:find("TLS_SHA%d+_SHA%d+") then
+    out[#out + 1] = "null"
+  end
+  if iana:find("_anon_") then out[#out + 1] = "anon" end
+  if iana:find("EXPORT") then out[#out + 1] = "export" end
+  if iana:find("_DES_") or iana:find("DES40") then out[#out + 1] = "des" end
+  if iana:find("_MD5$") then out[#out + 1] = "md5" end
+  return out
+end
+
+local function contains(list, x)
+  for _, v in ipairs(list or {}) do
+    if v == x then return true end
+  end
+  return false
+end
+M.contains = contains
+
+-- Findings of one scenario against one profile rule.
+-- local f = audit.findings(t, "protocols")
+-- f:check(ok, observed, expected)   -- ok false is a finding; nil: not judged
+-- f:finish(summary, c)              -- the verdict
+function M.findings(t, rule_name)
+  local profile = t.profile or { name = "none", rules = {} }
+  local rule = profile.rules[rule_name]
+  local f = {
+    t = t, rule_name = rule_name, rule = rule or {}, has_rule = rule ~= nil,
+    profile = profile.name, failed = {}, skipped = {}, expected = {},
+  }
+  for _, id in ipairs(f.rule.controls or {}) do t:control(id) end
+  function f:where()
+    return self.profile .. " rule " .. self.rule_name
+  end
+  function f:check(ok, observed, expected)
+    if ok == false then
+      self.failed[#self.failed + 1] = observed
+      self.t:detail("FAIL " .. self:where() .. ": observed " .. observed .. "; expected " .. expected)
+    elseif ok == nil then
+      self.skipped[#self.skipped + 1] = observed
+      self.t:detail("SKIP " .. self:where() .. ": " .. observed)
+    end
+    if not contains(self.expected, expected) then self.expected[#self.expected + 1] = expected end
+    return ok
+  end
+  function f:note(line) self.t:detail(line) end
+  function f:finish(summary, c)
+    local expected = #self.expected > 0 and table.concat(self.expected, "; ")
+                     or self.has_rule and ("recorded (" .. self:where() .. " sets no requirement)")
+                     or ("recorded (no rule " .. self.rule_name .. " in profile " .. self.profile .. ")")
+    if #self.failed > 0 then
+      return self.t:fail(table.concat(self.failed, "; ") .. " (breaks " .. self:where() .. ")",
+                         expected, c)
+    end
+    if #self.skipped > 0 and #self.expected == #self.skipped then
+      return self.t:skip(table.concat(self.skipped, "; "))
+    end
+    return self.t:pass(summary, expected, c)
+  end
+  return f
+end
+
+-- The scenario table for an audit check: run(t, f) gets the findings of
+-- s.rule; with leaf = true, run(t, f, c, leaf) also gets a connection and
+-- the gateway's leaf certificate (an ERROR when there is none).
+function M.scenario(s)
+  return {
+    id = "audit/" .. s.name,
+    title = s.title,
+    description = s.description,
+    severity = s.severity or "medium",
+    tags = { "audit" },
+    run = function(t)
+      local f = M.findings(t, s.rule)
+      if not s.leaf then return s.run(t, f) end
+      local c, leaf = M.leaf(t)
+      if leaf then return s.run(t, f, c, leaf) end
+    end,
+  }
+end
+
+-- The suites of wolfSSL's that the gateway accepts in version v, each
+-- offered alone: { { name, iana }, ... }. wolfSSL refuses to offer a suite
+-- the version cannot use (GCM in TLS 1.0): not a candidate for it.
+function M.accepted_suites(t, v)
+  local out = {}
+  for _, s in ipairs(t:cipher_suites(v)) do
+    local ok, c = pcall(M.connect, t, { tls = v, ciphers = s.name })
+    if ok then
+      if M.accepted(c) then out[#out + 1] = s end
+      c:close()
+    end
+  end
+  return out
+end
+
+-- Every suite a hand-built ClientHello can offer at once (at most 128):
+-- wolfSSL's TLS 1.2 suites, then the ones wolfSSL lacks.
+function M.all_suites(t)
+  local suites = {}
+  for _, s in ipairs(t:cipher_suites("1.2")) do suites[#suites + 1] = s.name end
+  for _, s in ipairs(t:hello_suites()) do suites[#suites + 1] = s.id end
+  while #suites > 128 do table.remove(suites) end
+  return suites
+end
+
+return M

@@ -1,0 +1,30 @@
+-- The audit's default profile (no --profile): widely agreed minimums,
+-- without compliance control ids. The rule schema is in
+-- scenarios/lib/audit.lua (audit.RULES) and docs/scenarios.md.
+return {
+  name = "baseline",
+  title = "mtlsprobe baseline",
+  rules = {
+    protocols = { versions = { ["TLSv1.0"] = "refused", ["TLSv1.1"] = "refused", ["TLSv1.2"] = "any", ["TLSv1.3"] = "any" } },
+    cipher_suites = { forbid = { "3des", "rc4", "null", "anon", "export", "des", "md5" } },
+    cipher_order = { expect = "any" },
+    groups = {},
+    cert_trust = {},
+    cert_hostname = {},
+    cert_validity = {},
+    cert_lifespan = { max_days = 398 },
+    cert_key = { rsa_min_bits = 2048, ec_min_bits = 256 },
+    cert_signature = { forbid = { "sha1", "md5" } },
+    cert_eku = {},
+    cert_chain = {},
+    pin = {},
+    ocsp_stapling = { expect = "any" },
+    client_auth = { expect = "required" },
+    renegotiation = { secure = "required", client_initiated = "refused" },
+    early_data = { expect = "any" },
+    resumption = {},
+    compression = { expect = "off" },
+    fallback_scsv = { expect = "honoured" },
+    alpn_h2 = { expect = "any" },
+  },
+}

@@ -1,0 +1,505 @@
+/* The audit's part of the `t` API (docs/scenarios.md, "Audit API"): the
+ * candidate cipher suites, hand-built ClientHello probes, chain
+ * verification, the profile, details and controls on the result, and the
+ * connection fields that describe the server's own TLS. The checks
+ * themselves are Lua (scenarios/audit/, scenarios/lib/audit.lua): C only
+ * says what the server did, Lua judges it against the profile. */
+#define _DEFAULT_SOURCE
+#include "scenario/conn.h"
+
+#include <ctype.h>
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wolfssl/openssl/evp.h>
+
+#include "pki/inspect.h"
+#include "script/script.h"
+#include "tls/hello.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_bool(lua_State *L, const char *k, int v)
+{
+    lua_pushboolean(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void append_str(lua_State *L, const char *v)
+{
+    lua_pushstring(L, v);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+}
+
+/* ---- t methods ---------------------------------------------------------- */
+
+static void push_suite(const char *name, const char *iana, void *arg)
+{
+    lua_State *L = arg;
+    lua_createtable(L, 0, 2);
+    set_str(L, "name", name);
+    set_str(L, "iana", iana);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+}
+
+/* t:cipher_suites("1.2" | "1.3") -> { {name, iana}, ... } that wolfSSL offers. */
+static int l_cipher_suites(lua_State *L)
+{
+    scn_check_ctx(L, 1);
+    tls_version v;
+    if (tls_version_parse(luaL_checkstring(L, 2), &v) != 0 || v == TLS_ANY)
+        return luaL_error(L, "t:cipher_suites: version must be \"1.0\" .. \"1.3\"");
+    lua_newtable(L);
+    tls_cipher_suites(v == TLS_V1_3 ? TLS_V1_3 : TLS_V1_2, push_suite, L);
+    return 1;
+}
+
+/* t:hello_suites() -> { {id, name, iana}, ... } probed by t:hello only. */
+static int l_hello_suites(lua_State *L)
+{
+    scn_check_ctx(L, 1);
+    size_t n;
+    const tls_suite_name *s = tls_legacy_suites(&n);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 3);
+        set_int(L, "id", s[i].id);
+        set_str(L, "name", s[i].openssl);
+        set_str(L, "iana", s[i].iana);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+static int suite_id(const char *name, uint16_t *id)
+{
+    size_t n;
+    const tls_suite_name *s = tls_legacy_suites(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s[i].openssl, name) == 0 || strcmp(s[i].iana, name) == 0) {
+            *id = s[i].id;
+            return 0;
+        }
+    }
+    byte b0, b1;
+    int flags = 0;
+    if (wolfSSL_get_cipher_suite_from_name(name, &b0, &b1, &flags) != 0)
+        return -1;
+    *id = (uint16_t)((b0 << 8) | b1);
+    return 0;
+}
+
+static const char *suite_iana(uint16_t id, const char **openssl)
+{
+    const tls_suite_name *s = tls_suite_by_id(id);
+    if (s) {
+        *openssl = s->openssl;
+        return s->iana;
+    }
+    *openssl = wolfSSL_get_cipher_name_from_suite((byte)(id >> 8), (byte)id);
+    return wolfSSL_get_cipher_name_iana_from_suite((byte)(id >> 8), (byte)id);
+}
+
+/* t:hello{ tls, suites, fallback_scsv, deflate, sni } -> what the server
+ * answered a hand-built ClientHello. */
+static int l_hello(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const scn_config *cfg = ctx->cfg;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const known[] = { "tls", "suites", "fallback_scsv", "deflate", "sni", NULL };
+    scr_check_known_fields(L, 2, "t:hello{}", known);
+    tls_hello_opts o = { .version = TLS_V1_2 };
+    const char *v = scr_field_string(L, 2, "t:hello{}", "tls", "1.2");
+    if (tls_version_parse(v, &o.version) != 0 || o.version == TLS_ANY || o.version == TLS_V1_3)
+        return luaL_error(L, "t:hello{}: tls must be \"1.0\", \"1.1\" or \"1.2\"");
+    o.fallback_scsv = scr_field_bool(L, 2, "t:hello{}", "fallback_scsv", 0);
+    o.offer_deflate = scr_field_bool(L, 2, "t:hello{}", "deflate", 0);
+    o.sni = scr_field_string(L, 2, "t:hello{}", "sni", cfg->sni[0] ? cfg->sni : NULL);
+    uint16_t suites[TLS_HELLO_MAX_SUITES];
+    if (!scr_field_table(L, 2, "t:hello{}", "suites"))
+        return luaL_error(L, "t:hello{}: suites = { \"NAME\" or id, ... } is required");
+    int n = (int)lua_rawlen(L, -1);
+    if (n < 1 || n > TLS_HELLO_MAX_SUITES)
+        return luaL_error(L, "t:hello{}: offer 1 to %d suites", TLS_HELLO_MAX_SUITES);
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        if (lua_type(L, -1) == LUA_TNUMBER) {
+            suites[i - 1] = (uint16_t)lua_tointeger(L, -1);
+        } else if (suite_id(luaL_checkstring(L, -1), &suites[i - 1]) != 0) {
+            return luaL_error(L, "t:hello{}: unknown cipher suite '%s'", lua_tostring(L, -1));
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    o.suites = suites;
+    o.n_suites = (size_t)n;
+
+    lua_newtable(L);
+    mp_err e;
+    net_addr addr;
+    int fd;
+    int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
+    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
+        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+        set_str(L, "result", "unreachable");
+        set_str(L, "error", e.msg);
+        return 1;
+    }
+    tls_hello_result r;
+    int rc = tls_hello_probe(fd, &o, deadline, &r, &e);
+    net_close_rst(fd);
+    if (rc != 0)
+        return luaL_error(L, "t:hello{}: %s", e.msg);
+    static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
+    set_str(L, "result", kinds[r.kind]);
+    if (r.kind == TLS_HELLO_SERVER_HELLO) {
+        const char *openssl = NULL, *iana = suite_iana(r.suite, &openssl);
+        char hex[8];
+        snprintf(hex, sizeof hex, "0x%04X", r.suite);
+        set_str(L, "suite", iana ? iana : hex);
+        set_str(L, "suite_name", openssl ? openssl : hex);
+        set_int(L, "suite_id", r.suite);
+        set_str(L, "version", r.version == 0x0303 ? "TLSv1.2" : r.version == 0x0302 ? "TLSv1.1"
+                              : r.version == 0x0301 ? "TLSv1.0" : "other");
+        set_int(L, "compression", r.compression);
+        lua_createtable(L, r.n_extensions, 0);
+        for (int i = 0; i < r.n_extensions; i++) {
+            lua_pushinteger(L, r.extensions[i]);
+            lua_rawseti(L, -2, i + 1);
+        }
+        lua_setfield(L, -2, "extensions");
+    } else if (r.kind == TLS_HELLO_ALERT) {
+        lua_createtable(L, 0, 2);
+        set_str(L, "name", tls_alert_name(r.alert_code));
+        set_int(L, "code", r.alert_code);
+        lua_setfield(L, -2, "alert");
+    }
+    return 1;
+}
+
+/* t:verify_chain(c [, check_time]) -> true | false, reason */
+static int l_verify_chain(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    scn_conn *c = scn_check_conn(L, 2);
+    int check_time = lua_toboolean(L, 3);
+    if (c->n_chain == 0) {
+        lua_pushboolean(L, 0);
+        lua_pushstring(L, "the server sent no certificate");
+        return 2;
+    }
+    char err[300] = "";
+    const uint8_t *der[8];
+    for (int i = 0; i < c->n_chain; i++)
+        der[i] = c->chain[i];
+    int rc = tls_verify_chain(der, c->chain_len, c->n_chain, ctx->cfg->ca_file, check_time,
+                              err, sizeof err);
+    if (rc < 0)
+        return luaL_error(L, "t:verify_chain: %s", err);
+    lua_pushboolean(L, rc == 1);
+    if (rc == 1)
+        lua_pushnil(L);
+    else
+        lua_pushstring(L, err);
+    return 2;
+}
+
+/* t:detail(line): one line under the verdict, in the JSON's details. */
+static int l_detail(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const char *line = luaL_checkstring(L, 2);
+    res_scenario *r = ctx->res;
+    if (r->n_details < RES_MAX_DETAILS)
+        str_copy(r->details[r->n_details++], sizeof r->details[0], line);
+    return 0;
+}
+
+/* t:control(id): adds a control id this run evidences (once). */
+static int l_control(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const char *id = luaL_checkstring(L, 2);
+    res_scenario *r = ctx->res;
+    for (int i = 0; i < r->n_controls; i++)
+        if (strcmp(r->controls[i], id) == 0)
+            return 0;
+    if (r->n_controls >= RES_MAX_CONTROLS)
+        return luaL_error(L, "t:control: more than %d controls", RES_MAX_CONTROLS);
+    str_copy(r->controls[r->n_controls++], sizeof r->controls[0], id);
+    return 0;
+}
+
+/* ---- connection methods ------------------------------------------------- */
+
+/* c:renegotiate() -> "completed" | "refused" | "error", description */
+static int l_renegotiate(lua_State *L)
+{
+    scn_conn *c = scn_check_conn(L, 1);
+    char how[300];
+    int rc = c->net == NET_OK
+                 ? tls_conn_renegotiate(&c->conn, tm_mono_ns() + c->ctx->cfg->timeout_ns, how, sizeof how)
+                 : (snprintf(how, sizeof how, "not connected"), -1);
+    lua_pushstring(L, rc == 1 ? "completed" : rc == 0 ? "refused" : "error");
+    lua_pushstring(L, how);
+    return 2;
+}
+
+void scn_audit_register(lua_State *L, int ctx_methods, int conn_methods)
+{
+    static const luaL_Reg t_methods[] = {
+        { "cipher_suites", l_cipher_suites }, { "hello_suites", l_hello_suites },
+        { "hello", l_hello }, { "verify_chain", l_verify_chain }, { "detail", l_detail },
+        { "control", l_control }, { NULL, NULL },
+    };
+    static const luaL_Reg c_methods[] = { { "renegotiate", l_renegotiate }, { NULL, NULL } };
+    if (ctx_methods) {
+        lua_pushvalue(L, ctx_methods);
+        luaL_setfuncs(L, t_methods, 0);
+        lua_pop(L, 1);
+    }
+    if (conn_methods) {
+        lua_pushvalue(L, conn_methods);
+        luaL_setfuncs(L, c_methods, 0);
+        lua_pop(L, 1);
+    }
+}
+
+/* ---- t fields ----------------------------------------------------------- */
+
+int scn_audit_ctx_index(lua_State *L, scn_ctx *ctx, const char *key)
+{
+    const scn_config *cfg = ctx->cfg;
+    if (strcmp(key, "profile") == 0) {
+        if (!cfg->profile_name) {
+            lua_pushnil(L);
+            return 1;
+        }
+        mp_err e;
+        if (scn_profile_push(L, cfg, &e) != 0)
+            return luaL_error(L, "profile: %s", e.msg);
+        return 1;
+    }
+    if (strcmp(key, "profile_name") == 0) {
+        if (cfg->profile_name)
+            lua_pushstring(L, cfg->profile_name);
+        else
+            lua_pushnil(L);
+        return 1;
+    }
+    if (strcmp(key, "pins") == 0) {
+        lua_createtable(L, (int)cfg->n_pins, 0);
+        for (size_t i = 0; i < cfg->n_pins; i++)
+            append_str(L, cfg->pins[i]);
+        return 1;
+    }
+    if (strcmp(key, "expiry_warn_days") == 0) {
+        lua_pushnumber(L, (double)cfg->expiry_warn_s / 86400.0);
+        return 1;
+    }
+    if (strcmp(key, "now") == 0) {
+        lua_pushinteger(L, (lua_Integer)time(NULL));
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- connection fields -------------------------------------------------- */
+
+static int has_ext(const tls_capture *cap, uint16_t type)
+{
+    for (int i = 0; i < cap->n_extensions; i++)
+        if (cap->extensions[i] == type)
+            return 1;
+    return 0;
+}
+
+static void push_cert_request(lua_State *L, const scn_conn *c)
+{
+    const tls_capture *cap = &c->capture;
+    if (!cap->cert_request_seen && !c->conn.out.cert_requested) {
+        lua_pushnil(L);
+        return;
+    }
+    lua_createtable(L, 0, 3);
+    if (cap->n_sig_algs) {
+        lua_createtable(L, cap->n_sig_algs, 0);
+        for (int i = 0; i < cap->n_sig_algs; i++) {
+            const char *n = tls_sigalg_name(cap->sig_algs[i]);
+            char hex[8];
+            snprintf(hex, sizeof hex, "0x%04x", cap->sig_algs[i]);
+            append_str(L, n ? n : hex);
+        }
+        lua_setfield(L, -2, "sig_algs");
+    }
+    if (cap->ca_names_known) {
+        lua_createtable(L, cap->n_ca_names, 0);
+        for (int i = 0; i < cap->n_ca_names; i++)
+            append_str(L, cap->ca_names[i]);
+        lua_setfield(L, -2, "ca_names");
+    }
+}
+
+static void push_ocsp(lua_State *L, const scn_conn *c)
+{
+    const tls_capture *cap = &c->capture;
+    lua_createtable(L, 0, 4);
+    set_bool(L, "stapled", cap->ocsp_received);
+    if (cap->ocsp_received) {
+        set_int(L, "length", (lua_Integer)cap->ocsp_len);
+        set_bool(L, "valid", cap->ocsp_error == 0);
+        if (cap->ocsp_error) {
+            char buf[WOLFSSL_MAX_ERROR_SZ];
+            wolfSSL_ERR_error_string_n((unsigned long)cap->ocsp_error, buf, sizeof buf);
+            set_str(L, "error", buf);
+        }
+    }
+}
+
+int scn_audit_conn_index(lua_State *L, scn_conn *c, const char *key)
+{
+    const tls_capture *cap = &c->capture;
+    WOLFSSL *ssl = c->conn.ssl;
+    if (strcmp(key, "cipher_iana") == 0) {
+        const char *iana = c->conn.out.cipher[0] ? tls_cipher_iana(c->conn.out.cipher) : NULL;
+        if (iana)
+            lua_pushstring(L, iana);
+        else
+            lua_pushnil(L);
+    } else if (strcmp(key, "server_hello") == 0) {
+        if (!cap->server_hello_seen) {
+            lua_pushnil(L);
+            return 1;
+        }
+        lua_createtable(L, 0, 6);
+        set_int(L, "compression", cap->compression);
+        const char *openssl = NULL, *iana = suite_iana(cap->suite, &openssl);
+        if (iana)
+            set_str(L, "suite", iana);
+        set_bool(L, "renegotiation_info", has_ext(cap, 0xff01));
+        set_bool(L, "session_ticket", has_ext(cap, 0x0023));
+        set_bool(L, "status_request", has_ext(cap, 0x0005));
+        lua_createtable(L, cap->n_extensions, 0);
+        for (int i = 0; i < cap->n_extensions; i++) {
+            lua_pushinteger(L, cap->extensions[i]);
+            lua_rawseti(L, -2, i + 1);
+        }
+        lua_setfield(L, -2, "extensions");
+    } else if (strcmp(key, "cert_request") == 0) {
+        push_cert_request(L, c);
+    } else if (strcmp(key, "ocsp") == 0) {
+        push_ocsp(L, c);
+    } else if (strcmp(key, "secure_renegotiation") == 0) {
+        lua_pushboolean(L, tls_secure_renegotiation(&c->conn));
+    } else if (strcmp(key, "ticket") == 0) {
+        /* TLS 1.2: a NewSessionTicket arrived; TLS 1.3 tickets come after
+         * the handshake, so make a request first. */
+        WOLFSSL_SESSION *s = ssl ? wolfSSL_get_session(ssl) : NULL;
+        lua_pushboolean(L, cap->ticket_received || (s && wolfSSL_SESSION_has_ticket(s)));
+    } else if (strcmp(key, "max_early_data") == 0) {
+        WOLFSSL_SESSION *s = ssl ? wolfSSL_get_session(ssl) : NULL;
+        lua_pushinteger(L, s ? (lua_Integer)wolfSSL_SESSION_get_max_early_data(s) : 0);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- certificate fields ------------------------------------------------- */
+
+static const char *key_type_name(int id)
+{
+    switch (id) {
+    case EVP_PKEY_RSA: return "RSA";
+    case EVP_PKEY_EC: return "EC";
+    case EVP_PKEY_DSA: return "DSA";
+#ifdef EVP_PKEY_ED25519
+    case EVP_PKEY_ED25519: return "Ed25519";
+#endif
+#ifdef EVP_PKEY_ED448
+    case EVP_PKEY_ED448: return "Ed448";
+#endif
+    default: return "unknown";
+    }
+}
+
+/* The hash in a signature algorithm's name ("sha256WithRSAEncryption",
+ * "ecdsa-with-SHA384", "RSA-PSS"...), lower case; "" when none shows. */
+static void sig_hash(const char *alg, char *out, size_t n)
+{
+    static const char *const hashes[] = { "sha512", "sha384", "sha256", "sha224", "sha1",
+                                          "md5", "md2", NULL };
+    char lower[128];
+    size_t i;
+    for (i = 0; alg[i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)tolower((unsigned char)alg[i]);
+    lower[i] = '\0';
+    out[0] = '\0';
+    for (const char *const *h = hashes; *h; h++) {
+        if (strstr(lower, *h)) {
+            str_copy(out, n, *h);
+            return;
+        }
+    }
+}
+
+void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
+{
+    int64_t nb, na;
+    if (pki_inspect_validity(der, len, &nb, &na) == 0) {
+        set_int(L, "not_before_unix", nb);
+        set_int(L, "not_after_unix", na);
+    }
+    pki_cert_info info;
+    int inspected = pki_inspect(der, len, &info) == 0;
+    if (inspected) {
+        set_bool(L, "is_ca", info.is_ca);
+        set_bool(L, "self_issued", info.self_issued);
+        lua_newtable(L);
+        if (info.eku_server_auth)
+            append_str(L, "serverAuth");
+        if (info.eku_client_auth)
+            append_str(L, "clientAuth");
+        if (info.eku_any)
+            append_str(L, "anyExtendedKeyUsage");
+        lua_setfield(L, -2, "eku");
+        set_bool(L, "has_eku", info.has_eku);
+    }
+    WOLFSSL_X509 *x = wolfSSL_X509_d2i(NULL, der, (int)len);
+    if (!x)
+        return;
+    WOLFSSL_EVP_PKEY *k = wolfSSL_X509_get_pubkey(x);
+    if (k) {
+        set_str(L, "key_type", key_type_name(wolfSSL_EVP_PKEY_id(k)));
+        set_int(L, "key_bits", wolfSSL_EVP_PKEY_bits(k));
+        wolfSSL_EVP_PKEY_free(k);
+    }
+    int nid = wolfSSL_X509_get_signature_nid(x);
+    const char *alg = nid ? wolfSSL_OBJ_nid2ln(nid) : NULL;
+    if (alg) {
+        char h[16];
+        set_str(L, "sig_alg", alg);
+        sig_hash(alg, h, sizeof h);
+        /* wolfSSL names ECDSA with SHA-1 "shaWithECDSA": the OID decides. */
+        if (inspected && (info.sig_sha1 || info.sig_md5))
+            str_copy(h, sizeof h, info.sig_sha1 ? "sha1" : "md5");
+        set_str(L, "sig_hash", h);
+    }
+    wolfSSL_X509_free(x);
+}

@@ -1,0 +1,118 @@
+/* Compliance profiles for the audit: a Lua file returning a table of rules
+ * (the files in scenarios/profiles/ are built in; users pass their own file). The
+ * rule schema lives in one place, the audit library's check_profile, so C
+ * only finds, loads and caches the table; a bad profile is refused before
+ * any scenario runs. */
+#define _DEFAULT_SOURCE
+#include <lauxlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario/runner.h"
+#include "script/script.h"
+#include "util/str.h"
+
+#define PROFILE_KEY "mtlsprobe.profile"
+
+static const scn_builtin *builtin_profile(const char *name)
+{
+    char path[300];
+    snprintf(path, sizeof path, "profiles/%s.lua", name);
+    for (size_t i = 0; i < scn_builtins_count; i++)
+        if (strcmp(scn_builtins[i].path, path) == 0)
+            return &scn_builtins[i];
+    return NULL;
+}
+
+static void list_builtin(char *out, size_t n)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < scn_builtins_count; i++) {
+        const char *p = scn_builtins[i].path;
+        if (strncmp(p, "profiles/", 9) != 0)
+            continue;
+        size_t used = strlen(out);
+        snprintf(out + used, n - used, "%s%.*s", used ? ", " : "", (int)(strlen(p) - 9 - 4), p + 9);
+    }
+}
+
+int scn_profile_resolve(scn_config *cfg, const char *arg, mp_err *e)
+{
+    const scn_builtin *b = strchr(arg, '/') || strstr(arg, ".lua") ? NULL : builtin_profile(arg);
+    if (b) {
+        cfg->profile_name = arg;
+        cfg->profile_text = b->text;
+        cfg->profile_len = b->len;
+        cfg->profile_file = NULL;
+        return 0;
+    }
+    if (access(arg, R_OK) == 0) {
+        cfg->profile_name = arg;
+        cfg->profile_text = NULL;
+        cfg->profile_file = arg;
+        return 0;
+    }
+    char names[400];
+    list_builtin(names, sizeof names);
+    return mp_fail(e, "--profile: unknown profile '%s' (built in: %s; or a readable .lua file)",
+                   arg, names);
+}
+
+/* Loads and runs the profile chunk, leaving its table on the stack. */
+static int load_profile(lua_State *L, const scn_config *cfg, mp_err *e)
+{
+    char chunk[320] = "";
+    if (cfg->profile_text)
+        snprintf(chunk, sizeof chunk, "@scenarios/profiles/%s.lua", cfg->profile_name);
+    if (scn_run_chunk(L, cfg->profile_text, cfg->profile_len, chunk, cfg->profile_file, e) != 0)
+        return -1;
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return mp_fail(e, "profile %s must return a table { name = ..., rules = { ... } }",
+                       cfg->profile_name);
+    }
+    return 0;
+}
+
+int scn_profile_push(lua_State *L, const scn_config *cfg, mp_err *e)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, PROFILE_KEY) == LUA_TTABLE)
+        return 0;
+    lua_pop(L, 1);
+    if (load_profile(L, cfg, e) != 0)
+        return -1;
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, PROFILE_KEY);
+    return 0;
+}
+
+int scn_profile_check(const scn_config *cfg, mp_err *e)
+{
+    lua_State *L = scn_new_state(e);
+    if (!L)
+        return -1;
+    int rc = -1;
+    if (load_profile(L, cfg, e) != 0)
+        goto out;
+    lua_getglobal(L, "require");
+    lua_pushstring(L, "audit");
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        mp_fail(e, "%s", lua_tostring(L, -1));
+        goto out;
+    }
+    lua_getfield(L, -1, "check_profile");
+    lua_pushvalue(L, -3);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        mp_fail(e, "%s", lua_tostring(L, -1));
+        goto out;
+    }
+    if (lua_isstring(L, -1)) {
+        mp_fail(e, "profile %s: %s", cfg->profile_name, lua_tostring(L, -1));
+        goto out;
+    }
+    rc = 0;
+out:
+    lua_close(L);
+    return rc;
+}

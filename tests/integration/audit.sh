@@ -1,0 +1,281 @@
+# The audit suite (scenarios/audit/) against real gateways from Debian's
+# packages on loopback: nginx configured compliant and deliberately not
+# (old protocols, CBC suites, optional client certificates, bad server
+# certificates, a wrong OCSP staple), HAProxy compliant. For each, the exact
+# set of findings (every verdict that is not PASS) is asserted. Then the
+# protocol versions and cipher suites mtlsprobe reports accepted are compared
+# with what sslscan, an independent scanner, reports for the same gateway.
+# Prints the wall time of one full audit (a figure, not an assertion).
+. "$(dirname "$0")/lib.sh"
+
+FX=$WORK/fx
+"$MTLSPROBE" fixtures --out "$FX" -q || { echo "FAIL: fixtures generation"; exit 1; }
+VALID_PIN="sha256/$(mf server/valid spki_sha256)"
+CA_PIN="sha256/$(mf ca/intermediate spki_sha256)"
+
+# A DER OCSP response, signed by the delegated signer, saying "good" for a
+# server fixture: staple SERVER OUT.
+staple() {
+  local serial dir=$WORK/ocsp-$(basename "$1")
+  mkdir -p "$dir"
+  serial=$(openssl x509 -in "$FX/$1.cert.pem" -noout -serial | cut -d= -f2)
+  printf 'V\t%s\t\t%s\tunknown\t/CN=x\n' "$(date -u -d '+1 year' +%y%m%d%H%M%SZ)" "$serial" > "$dir/index.txt"
+  openssl ocsp -issuer "$FX/ca/intermediate.cert.pem" -cert "$FX/$1.cert.pem" -no_nonce \
+    -reqout "$dir/req.der" >/dev/null 2>&1 &&
+  openssl ocsp -index "$dir/index.txt" -rsigner "$FX/ca/ocsp-signer.cert.pem" \
+    -rkey "$FX/ca/ocsp-signer.key.pem" -CA "$FX/ca/intermediate.cert.pem" -reqin "$dir/req.der" \
+    -respout "$2" -ndays 7 >/dev/null 2>&1
+}
+staple server/valid "$WORK/valid.ocsp.der" || fail "openssl ocsp could not make a staple"
+staple server/pin-mismatch "$WORK/other.ocsp.der" || fail "openssl ocsp could not make a staple"
+
+MOZ_CIPHERS="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+# CBC suites, a NULL-encryption suite (wolfSSL offers it) and a CAMELLIA one
+# (wolfSSL does not: found by the hand-built ClientHello).
+WEAK_CIPHERS="ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CAMELLIA128-SHA256:ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0"
+
+# nginx_audit NAME [--set KEY=VALUE]...: nginx/audit.conf.in, compliant
+# unless the options say otherwise; sets PORT.
+nginx_audit() {
+  local name=$1; shift
+  start_gateway nginx audit.conf.in "$FX" --set SERVER=server/valid \
+    --set "PROTOCOLS=TLSv1.2 TLSv1.3" --set "CIPHERS=$MOZ_CIPHERS" --set PREFER=off \
+    --set VERIFY=on --set "CURVES=X25519:prime256v1:secp384r1" \
+    --set "EXTRA=ssl_stapling on; ssl_stapling_file $WORK/valid.ocsp.der;" "$@" ||
+    { fail "$name: nginx did not start"; return 1; }
+  PORT=$GW_PORT
+}
+
+audit() { # audit NAME [run options]: the audit suite against $PORT into $WORK/NAME.json
+  local name=$1 t0 t1; shift
+  t0=$(date +%s%N)
+  "$MTLSPROBE" run --target "https://localhost:$PORT/" --connect-to "127.0.0.1:$PORT" \
+    --fixtures "$FX" --suite audit --json "$WORK/$name.json" -q "$@" >"$WORK/$name.out" 2>&1
+  t1=$(date +%s%N)
+  AUDIT_MS=$(( (t1 - t0) / 1000000 ))
+}
+findings() { # the verdicts that are not PASS, "id VERDICT", sorted
+  jq -r '.results[] | select(.verdict != "PASS") | "\(.id) \(.verdict)"' "$WORK/$1.json" | sort
+}
+expect_findings() { # expect_findings NAME EXPECTED_LINES
+  local got
+  got=$(findings "$1")
+  if [ "$got" = "$2" ]; then ok "$1: the expected findings"
+  else fail "$1: findings differ; expected:
+$2
+got:
+$got
+$(jq -r '.results[] | select(.verdict != "PASS") | "  \(.id): \(.observed)"' "$WORK/$1.json")"; fi
+}
+observed() { jq -r --arg id "$2" '.results[] | select(.id == $id) | .observed' "$WORK/$1.json"; }
+has_detail() { jq -e --arg id "$2" --arg d "$3" '.results[] | select(.id == $id) | .details | index($d)' "$WORK/$1.json" >/dev/null; }
+has_control() { jq -e --arg id "$2" --arg c "$3" '.results[] | select(.id == $id) | .controls | index($c)' "$WORK/$1.json" >/dev/null; }
+
+# What mtlsprobe and sslscan find accepted: "TLSv1.2 IANA_NAME" lines, sorted.
+ours() {
+  jq -r '.results[] | select(.id == "audit/cipher-suites") | .details[] | select(startswith("accepted "))
+         | split(" ") | "\(.[1]) \(.[2])"' "$WORK/$1.json" | sort
+}
+declare -A IANA
+while read -r std _ ossl _; do IANA[$ossl]=$std; done < <(openssl ciphers -stdname 'ALL:COMPLEMENTOFALL:@SECLEVEL=0')
+theirs() { # sslscan, with the good client certificate, on loopback only
+  local xml
+  xml=$(sslscan --no-colour --no-heartbleed --no-compression --no-fallback --no-renegotiation \
+          --no-groups --no-check-certificate --sni-name=localhost \
+          --certs="$FX/client/valid.chain.pem" --pk="$FX/client/valid.key.pem" \
+          --xml=- "127.0.0.1:$PORT" 2>/dev/null)
+  sed -n 's/.*<cipher status="[a-z]*" sslversion="\([^"]*\)".* cipher="\([^"]*\)".*/\1 \2/p' <<<"$xml" |
+    while read -r v name; do
+      case "$name" in TLS_*) echo "$v $name" ;; *) echo "$v ${IANA[$name]:-$name}" ;; esac
+    done | sort -u
+}
+ours_versions() { jq -r '.results[] | select(.id == "audit/protocols") | .details[] | select(endswith(" accepted")) | split(" ")[0]' "$WORK/$1.json" | sort; }
+theirs_versions() {
+  sslscan --no-colour --no-ciphersuites --no-heartbleed --no-compression --no-fallback \
+    --no-renegotiation --no-groups --no-check-certificate --xml=- "127.0.0.1:$PORT" 2>/dev/null |
+    sed -n 's/.*<protocol type="tls" version="\([0-9.]*\)" enabled="1".*/TLSv\1/p' | sort
+}
+cross_check() { # cross_check NAME: against the gateway still running on $PORT
+  local a b
+  if ! command -v sslscan >/dev/null; then fail "sslscan is not installed (scripts/setup)"; return; fi
+  a=$(ours "$1"); b=$(theirs)
+  if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "$1: cipher suites agree with sslscan"
+  else fail "$1: cipher suites differ from sslscan; mtlsprobe:
+$a
+sslscan:
+$b"; fi
+  a=$(ours_versions "$1"); b=$(theirs_versions)
+  if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "$1: protocol versions agree with sslscan"
+  else fail "$1: protocol versions differ from sslscan; mtlsprobe: $(echo $a); sslscan: $(echo $b)"; fi
+}
+
+# 1. Compliant nginx (Mozilla intermediate, stapling a valid response, the
+#    pin of its own key): nothing to report under mozilla-intermediate.
+if nginx_audit compliant; then
+  audit compliant --profile mozilla-intermediate --pin "$VALID_PIN"
+  echo "audit: one full audit of nginx took $AUDIT_MS ms ($(jq '.results | length' "$WORK/compliant.json") scenarios)"
+  expect_findings compliant ""
+  check "compliant: TLS 1.2 and 1.3 accepted" test "$(observed compliant audit/protocols)" = \
+    "accepted: TLSv1.2, TLSv1.3; refused: TLSv1.0, TLSv1.1"
+  check "compliant: the staple is found valid" grep -q "^valid OCSP response stapled" <<<"$(observed compliant audit/ocsp-stapling)"
+  check "compliant: controls carry the profile's ids" has_control compliant audit/protocols mozilla:intermediate
+  check "compliant: the CA names of the certificate request are listed" \
+    has_detail compliant audit/client-auth "CA name listed: CN=mtlsprobe Test Root CA,O=mtlsprobe fixtures"
+  check "compliant: HTTP/2 offered" grep -q "ALPN h2 selected" <<<"$(observed compliant audit/alpn-h2)"
+  cross_check compliant
+  # The same gateway under other profiles: NIST wants the server's cipher
+  # order; Mozilla modern wants TLS 1.3 only.
+  audit compliant-nist --profile nist-800-52r2 --pin "$VALID_PIN"
+  expect_findings compliant-nist "audit/cipher-order FAIL"
+  check "nist: the finding names the rule" grep -q "breaks nist-800-52r2 rule cipher_order" <<<"$(observed compliant-nist audit/cipher-order)"
+  check "nist: control ids" has_control compliant-nist audit/protocols nist-800-52r2:3.1
+  audit compliant-modern --profile mozilla-modern --pin "$VALID_PIN"
+  expect_findings compliant-modern "$(printf 'audit/cipher-suites FAIL\naudit/protocols FAIL')"
+  audit compliant-pci --profile pci-dss-4 --pin "$VALID_PIN"
+  expect_findings compliant-pci ""
+  check "pci: control ids" has_control compliant-pci audit/cert-validity pci-dss-4:4.2.1
+  audit compliant-bsi --profile bsi-tr-02102-2 --pin "$VALID_PIN"
+  # BSI recommends neither X25519 nor ffdhe2048 groups.
+  expect_findings compliant-bsi "audit/groups FAIL"
+  stop_gateway
+fi
+
+# 2. Not compliant: TLS 1.0 and 1.1 on (OpenSSL 3 needs @SECLEVEL=0), CBC
+#    suites, client certificates optional, no staple, server cipher order.
+if nginx_audit weak --set "PROTOCOLS=TLSv1 TLSv1.1 TLSv1.2 TLSv1.3" --set "CIPHERS=$WEAK_CIPHERS" \
+     --set VERIFY=optional --set EXTRA= --set PREFER=on; then
+  audit weak --profile mozilla-intermediate
+  expect_findings weak "$(printf 'audit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/pin SKIP\naudit/protocols FAIL')"
+  check "weak: TLS 1.0 named" grep -q "TLSv1.0 accepted" <<<"$(observed weak audit/protocols)"
+  check "weak: CBC named" grep -q "cbc suites accepted: TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" <<<"$(observed weak audit/cipher-suites)"
+  check "weak: NULL named" grep -q "null suites accepted: TLS_ECDHE_ECDSA_WITH_NULL_SHA" <<<"$(observed weak audit/cipher-suites)"
+  check "weak: a suite wolfSSL lacks, by ClientHello" \
+    has_detail weak audit/cipher-suites "accepted TLSv1.2 TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256 (ECDHE-ECDSA-CAMELLIA128-SHA256) [cbc]"
+  check "weak: mode optional" grep -q "mode optional" <<<"$(observed weak audit/client-auth)"
+  check "weak: the server order is read out" has_detail weak audit/cipher-order "TLSv1.2 preference 1 TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"
+  cross_check weak
+  # Stapling required by NIST, and absent here.
+  audit weak-nist --profile nist-800-52r2
+  check "weak-nist: no staple is a finding" grep -q "no OCSP response stapled" <<<"$(observed weak-nist audit/ocsp-stapling)"
+  stop_gateway
+fi
+
+# 3. A staple for another certificate: present but not valid for the leaf.
+if nginx_audit wrong-staple --set "EXTRA=ssl_stapling on; ssl_stapling_file $WORK/other.ocsp.der;"; then
+  audit wrong-staple --pin "$VALID_PIN"
+  expect_findings wrong-staple "audit/ocsp-stapling FAIL"
+  stop_gateway
+fi
+
+# 4. Bad server certificates, one at a time, under the baseline profile,
+#    pinning the intermediate CA (any certificate of the chain may match).
+#    Each gives exactly its own finding; a staple cannot be checked on a
+#    chain that does not verify, which is a SKIP, not a PASS.
+cert_case() { # cert_case FIXTURE PIN EXPECTED [--set ...]
+  local fixture=$1 pin=$2 want=$3 name; shift 3
+  name=cert-$(basename "$fixture")
+  nginx_audit "$name" --set "SERVER=$fixture" --set EXTRA= "$@" || return
+  audit "$name" --pin "$pin"
+  expect_findings "$name" "$want"
+  stop_gateway
+}
+unverified="audit/ocsp-stapling SKIP"
+cert_case server/expired "$CA_PIN" "$(printf 'audit/cert-validity FAIL\n%s' "$unverified")"
+cert_case server/not-yet-valid "$CA_PIN" "$(printf 'audit/cert-validity FAIL\n%s' "$unverified")"
+cert_case server/wrong-san "$CA_PIN" "audit/cert-hostname FAIL"
+cert_case server/sha1 "$CA_PIN" "audit/cert-signature FAIL" --set "CIPHERS=$MOZ_CIPHERS:@SECLEVEL=0"
+cert_case server/weak-rsa1024 "$CA_PIN" "audit/cert-key FAIL" --set "CIPHERS=$MOZ_CIPHERS:@SECLEVEL=0"
+cert_case server/long-lived "$CA_PIN" "audit/cert-lifespan FAIL"
+cert_case server/no-server-eku "$CA_PIN" "$(printf 'audit/cert-eku FAIL\n%s' "$unverified")"
+cert_case server/pin-mismatch "$VALID_PIN" "audit/pin FAIL"
+cert_case server/untrusted "sha256/$(mf server/untrusted spki_sha256)" "$(printf 'audit/cert-chain SKIP\naudit/cert-trust FAIL\n%s' "$unverified")"
+check "expired: days given" grep -q "expired .* (1 days ago)" <<<"$(observed cert-expired audit/cert-validity)"
+check "pin-mismatch: the served pin is named" grep -q "no certificate matches; served sha256/$(mf server/pin-mismatch spki_sha256)" \
+  <<<"$(observed cert-pin-mismatch audit/pin)"
+
+# 5. --expiry-warn: server/valid has 90 days left.
+if nginx_audit expiry --set EXTRA=; then
+  audit expiry-warn --pin "$VALID_PIN" --expiry-warn 100d
+  expect_findings expiry-warn "audit/cert-validity FAIL"
+  check "expiry-warn: the window is named" grep -q "within 100 days" <<<"$(observed expiry-warn audit/cert-validity)"
+  stop_gateway
+fi
+
+# 6. TLS 1.3 early data on: BSI TR-02102-2 and NIST ask for it off.
+if nginx_audit early-data --set "EXTRA=ssl_early_data on;"; then
+  audit early-data --profile bsi-tr-02102-2 --only audit/early-data
+  expect_findings early-data "audit/early-data FAIL"
+  check "early-data: the ticket's allowance is named" grep -q "early data accepted (tickets allow 16384 bytes)" \
+    <<<"$(observed early-data audit/early-data)"
+  stop_gateway
+fi
+
+# 7. HAProxy, compliant with Mozilla intermediate, and checked by sslscan.
+cat "$FX/trust-bundle.pem" "$FX/ca/intermediate.cert.pem" > "$WORK/client-cas.pem"
+if start_gateway haproxy audit.cfg.in "$FX" --set "CLIENT_CAS=$WORK/client-cas.pem"; then
+  PORT=$GW_PORT
+  audit haproxy --profile mozilla-intermediate --pin "$VALID_PIN"
+  expect_findings haproxy ""
+  cross_check haproxy
+  stop_gateway
+else
+  fail "haproxy did not start"
+fi
+
+# 8. A server that lets the client renegotiate: OpenSSL's own s_server with
+#    -client_renegotiation (OpenSSL 3 refuses it by default, as nginx does).
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" \
+  -key "$FX/server/valid.key.pem" -www -quiet -client_renegotiation >"$WORK/s_server.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit reneg --only audit/renegotiation
+  expect_findings reneg "audit/renegotiation FAIL"
+  check "reneg: completed is the finding" grep -q "client-initiated renegotiation completed by the server" \
+    <<<"$(observed reneg audit/renegotiation)"
+else
+  fail "openssl s_server did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 9. A user's profile file, and bad input: one line, exit 2.
+cat > "$WORK/my-profile.lua" <<'EOF'
+return {
+  name = "acme-internal",
+  rules = {
+    protocols = { controls = { "acme:tls-1" }, versions = { ["TLSv1.2"] = "refused" } },
+  },
+}
+EOF
+PORT=1
+"$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --profile nosuch >"$WORK/bad.out" 2>&1
+check "unknown profile: exit 2" test $? -eq 2
+check "unknown profile: one line" test "$(wc -l <"$WORK/bad.out")" -eq 1
+"$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --pin sha256/short >"$WORK/bad.out" 2>&1
+check "bad pin: exit 2" test $? -eq 2
+"$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --expiry-warn soon >"$WORK/bad.out" 2>&1
+check "bad --expiry-warn: exit 2" test $? -eq 2
+printf 'return { name = "x", rules = { nosuch = {} } }\n' > "$WORK/bad-profile.lua"
+"$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --profile "$WORK/bad-profile.lua" >"$WORK/bad.out" 2>&1
+check "unknown rule: exit 2" test $? -eq 2
+check "unknown rule: named" grep -q "unknown rule 'nosuch'" "$WORK/bad.out"
+printf 'return { name = "x", rules = { protocols = { versions = 3 } } }\n' > "$WORK/bad-profile.lua"
+"$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --profile "$WORK/bad-profile.lua" >"$WORK/bad.out" 2>&1
+check "bad rule parameter: exit 2" test $? -eq 2
+check "bad rule parameter: named" grep -q "rule protocols: versions must be a table" "$WORK/bad.out"
+"$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --suite nosuch >"$WORK/bad.out" 2>&1
+check "unknown suite: exit 2" test $? -eq 2
+if nginx_audit user-profile --set EXTRA=; then
+  audit user-profile --profile "$WORK/my-profile.lua" --only audit/protocols
+  expect_findings user-profile "audit/protocols FAIL"
+  check "user profile: its rule and control" grep -q "breaks acme-internal rule protocols" <<<"$(observed user-profile audit/protocols)"
+  check "user profile: its control id" has_control user-profile audit/protocols acme:tls-1
+  # The default suite is still the client-auth suite.
+  "$MTLSPROBE" run --target "https://localhost:$PORT/" --connect-to "127.0.0.1:$PORT" --fixtures "$FX" \
+    --json "$WORK/default.json" -q >/dev/null 2>&1
+  check "default suite: client-auth only" test "$(jq '[.results[] | select(.id | startswith("audit/"))] | length' "$WORK/default.json")" = 0
+  stop_gateway
+fi
+
+finish

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
         { "fixtures", cmd_fixtures, NULL, NULL },
         { "run", cmd_run, NULL, NULL },
         { "load", cmd_load, NULL, NULL },
-        { "report", NULL, "Turns result files into HTML and Markdown reports with gnuplot charts.", NULL },
+        { "report", cmd_report, NULL, NULL },
         { "serve", cmd_serve, NULL, NULL },
     };
     if (argc < 2) {

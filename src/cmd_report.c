@@ -10,6 +10,7 @@
 #include "report/charts.h"
 #include "report/model.h"
 #include "report/render.h"
+#include "report/spawn.h"
 #include "results/loaddoc.h"
 #include "util/fs.h"
 #include "util/str.h"
@@ -272,10 +273,14 @@ int cmd_report(int argc, char **argv)
     }
     if (charts) {
         rpt_chart_opts co = { gnuplot, chart_timeout_ms };
-        if (rpt_charts_render(&m, out, &co, &e) != 0) {
-            int missing = strstr(e.msg, "not found") != NULL;
-            cmd_error("report", "charts: %s%s", e.msg,
-                      missing ? " (install Debian's gnuplot-nox, give --gnuplot PROGRAM, or use --no-charts)" : "");
+        int r = rpt_charts_render(&m, out, &co, &e);
+        if (r == RPT_SPAWN_NOT_RUN) {
+            cmd_error("report", "%s (install Debian's gnuplot-nox, give --gnuplot PROGRAM, or use --no-charts)",
+                      e.msg);
+            goto done;
+        }
+        if (r != 0) {
+            cmd_error("report", "charts: %s", e.msg);
             goto done;
         }
     }

@@ -247,7 +247,7 @@ static int draw(const char *chartdir, const char *name, const char *script, int 
     char *argv[] = { (char *)o->gnuplot, file, NULL };
     rc = rpt_spawn(argv, chartdir, log, o->timeout_ms, e);
     free(log);
-    if (rc != 0)
+    if (rc == -1)
         mp_wrap(e, "chart %s", name);
     /* both images appear together, or neither does */
     static const char *const ext[] = { "png", "svg" };
@@ -284,8 +284,11 @@ static int chart(rpt_model *m, const char *chartdir, const char *name, const cha
 {
     char file[96];
     snprintf(file, sizeof file, "data/%s.dat", name);
-    if (write_buf(chartdir, file, data, e) != 0 || draw(chartdir, name, script, w, h, o, e) != 0)
+    if (write_buf(chartdir, file, data, e) != 0)
         return -1;
+    int rc = draw(chartdir, name, script, w, h, o, e);
+    if (rc != 0)
+        return rc;
     if (add_chart(m, name, title, caption, input) != 0)
         return mp_fail(e, "more than %d charts", RPT_MAX_CHARTS);
     return 0;

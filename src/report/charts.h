@@ -15,7 +15,8 @@ typedef struct rpt_chart_opts {
 } rpt_chart_opts;
 
 /* Writes data and scripts, runs gnuplot once per chart (PNG and SVG), and
- * lists the charts drawn in m->charts. Every image appears atomically. */
+ * lists the charts drawn in m->charts. Every image appears atomically.
+ * Returns RPT_SPAWN_NOT_RUN (report/spawn.h) when gnuplot cannot be started. */
 int rpt_charts_render(rpt_model *m, const char *outdir, const rpt_chart_opts *o, mp_err *e);
 
 #endif

@@ -87,8 +87,10 @@ int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t
     }
     if (got == (ssize_t)sizeof child_err && child_err) {
         if (child_err == ENOENT)
-            return mp_fail(e, "%s not found (not installed, or not in PATH)", argv[0]);
-        return mp_fail(e, "cannot run %s: %s", argv[0], strerror(child_err));
+            mp_fail(e, "%s not found (not installed, or not in PATH)", argv[0]);
+        else
+            mp_fail(e, "cannot run %s: %s", argv[0], strerror(child_err));
+        return RPT_SPAWN_NOT_RUN;
     }
     if (timed_out)
         return mp_fail(e, "%s did not finish within %lld ms and was stopped", argv[0],

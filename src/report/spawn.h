@@ -8,10 +8,13 @@
 
 #include "util/err.h"
 
+#define RPT_SPAWN_NOT_RUN (-2)
+
 /* Runs argv[0] (looked up in PATH) in dir with stdin from /dev/null and
- * stdout and stderr appended to log_path. Returns 0 when it exited with 0;
- * otherwise fills e: not found, killed after timeout_ms, or its exit status
- * with the last line of its log. */
+ * stdout and stderr appended to log_path. Returns 0 when it exited with 0,
+ * RPT_SPAWN_NOT_RUN when it could not be started (not installed), and -1
+ * when it was killed after timeout_ms or failed (e names its exit status and
+ * the last line of its log). */
 int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t timeout_ms, mp_err *e);
 
 #endif

@@ -20,22 +20,15 @@ static const char *const scripts[] = { "latency.gp", "percentiles.gp", "timeline
 
 #define BINS_PER_DECADE 20
 
-static int write_buf(const char *dir, const char *name, rpt_buf *b, mp_err *e)
-{
-    char *path = fs_join(dir, name);
-    if (!path || b->oom) {
-        free(path);
-        return mp_fail(e, "out of memory");
-    }
-    int rc = fs_write_file(path, b->s ? b->s : "", b->len, 0644, e);
-    free(path);
-    return rc;
-}
+/* Bins cover the histogram's whole range: 1 ns (1e-6 ms) to 2^36 ns. */
+#define BIN_FIRST (-6 * BINS_PER_DECADE)
+#define BIN_COUNT (11 * BINS_PER_DECADE)
 
 static void latency_data(const res_load *l, rpt_buf *b)
 {
     static const int shown[] = { RES_PH_CONNECT, RES_PH_HANDSHAKE, RES_PH_TTFB, RES_PH_TOTAL };
-    int kmin = INT32_MAX, kmax = INT32_MIN;
+    double pct[BIN_COUNT][4] = { { 0 } }; /* 7 KiB */
+    int first = BIN_COUNT, last = -1;
     for (int p = 0; p < 4; p++) {
         const hist *h = &l->phases[shown[p]];
         int idx = 0;
@@ -43,44 +36,25 @@ static void latency_data(const res_load *l, rpt_buf *b)
         uint64_t c;
         while ((idx = hist_next_bucket(h, idx, &lo, &hi, &c)) >= 0) {
             double mid = ((double)lo + (double)hi) / 2e6;
-            int k = (int)floor(log10(mid < 1e-6 ? 1e-6 : mid) * BINS_PER_DECADE);
-            kmin = k < kmin ? k : kmin;
-            kmax = k > kmax ? k : kmax;
+            int k = (int)floor(log10(mid < 1e-6 ? 1e-6 : mid) * BINS_PER_DECADE) - BIN_FIRST;
+            k = k < 0 ? 0 : k >= BIN_COUNT ? BIN_COUNT - 1 : k;
+            pct[k][p] += 100.0 * (double)c / (double)h->total;
+            first = k < first ? k : first;
+            last = k > last ? k : last;
         }
     }
     rpt_put(b, "# bin_low_ms bin_high_ms connect% handshake% ttfb% total%\n");
-    if (kmin > kmax)
-        return;
-    size_t nb = (size_t)(kmax - kmin + 1);
-    double *pct = calloc(nb * 4, sizeof *pct);
-    if (!pct) {
-        b->oom = 1;
-        return;
-    }
-    for (int p = 0; p < 4; p++) {
-        const hist *h = &l->phases[shown[p]];
-        int idx = 0;
-        int64_t lo, hi;
-        uint64_t c;
-        while ((idx = hist_next_bucket(h, idx, &lo, &hi, &c)) >= 0) {
-            double mid = ((double)lo + (double)hi) / 2e6;
-            int k = (int)floor(log10(mid < 1e-6 ? 1e-6 : mid) * BINS_PER_DECADE);
-            pct[(size_t)(k - kmin) * 4 + (size_t)p] += 100.0 * (double)c / (double)h->total;
-        }
-    }
-    for (size_t k = 0; k < nb; k++) {
-        double lo = pow(10, (double)(kmin + (int)k) / BINS_PER_DECADE);
-        double hi = pow(10, (double)(kmin + (int)k + 1) / BINS_PER_DECADE);
-        rpt_printf(b, "%.6g %.6g", lo, hi);
+    for (int k = first; k <= last; k++) {
+        rpt_printf(b, "%.6g %.6g", pow(10, (double)(k + BIN_FIRST) / BINS_PER_DECADE),
+                   pow(10, (double)(k + BIN_FIRST + 1) / BINS_PER_DECADE));
         for (int p = 0; p < 4; p++) {
             if (l->phases[shown[p]].total)
-                rpt_printf(b, " %.4f", pct[k * 4 + (size_t)p]);
+                rpt_printf(b, " %.4f", pct[k][p]);
             else
                 rpt_put(b, " NaN");
         }
         rpt_put(b, "\n");
     }
-    free(pct);
 }
 
 static void spectrum_block(const hist *h, rpt_buf *b)
@@ -237,7 +211,7 @@ static int draw(const char *chartdir, const char *name, const char *script, int 
                name, name, name, name, name, w, h, w, h, name, script, w, h, name, script);
     char file[96];
     snprintf(file, sizeof file, "gnuplot/draw-%s.gp", name);
-    int rc = write_buf(chartdir, file, &d, e);
+    int rc = rpt_buf_write(&d, chartdir, file, e);
     rpt_buf_free(&d);
     if (rc != 0)
         return -1;
@@ -284,7 +258,7 @@ static int chart(rpt_model *m, const char *chartdir, const char *name, const cha
 {
     char file[96];
     snprintf(file, sizeof file, "data/%s.dat", name);
-    if (write_buf(chartdir, file, data, e) != 0)
+    if (rpt_buf_write(data, chartdir, file, e) != 0)
         return -1;
     int rc = draw(chartdir, name, script, w, h, o, e);
     if (rc != 0)

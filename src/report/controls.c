@@ -80,25 +80,18 @@ int rpt_controls_evaluate(rpt_model *m, mp_err *e)
     json_t *root = a ? json_loadb(a->data, *a->len, 0, &je) : NULL;
     if (!root)
         return mp_fail(e, "reports/controls.json (compiled in) is not valid JSON");
-    for (size_t i = 0; i < m->n_inputs; i++) {
-        const rpt_input *in = &m->inputs[i];
-        if (in->kind != RES_KIND_RUN)
-            continue;
-        for (size_t k = 0; k < in->run.n; k++) {
-            const res_scenario *s = &in->run.items[k];
-            for (int j = 0; j < s->n_controls; j++) {
-                rpt_control *c = control_for(m, root, s->controls[j], e);
-                rpt_ref *r = c ? realloc(c->refs, (c->n_refs + 1) * sizeof *r) : NULL;
-                if (!r) {
-                    json_decref(root);
-                    return c ? mp_fail(e, "out of memory") : -1;
-                }
-                c->refs = r;
-                r[c->n_refs].input = i;
-                r[c->n_refs].item = k;
-                c->n_refs++;
-                c->counts[s->verdict]++;
+    rpt_ref at = RPT_REF_START;
+    for (const res_scenario *s; (s = rpt_next_verdict(m, &at)) != NULL;) {
+        for (int j = 0; j < s->n_controls; j++) {
+            rpt_control *c = control_for(m, root, s->controls[j], e);
+            rpt_ref *r = c ? realloc(c->refs, (c->n_refs + 1) * sizeof *r) : NULL;
+            if (!r) {
+                json_decref(root);
+                return c ? mp_fail(e, "out of memory") : -1;
             }
+            c->refs = r;
+            r[c->n_refs++] = at;
+            c->counts[s->verdict]++;
         }
     }
     for (size_t i = 0; i < m->n_controls; i++) {

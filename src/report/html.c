@@ -230,13 +230,9 @@ static void conformance(rpt_buf *b, const rpt_model *m, const char *outdir)
                 rpt_put(b, "<br/>");
                 h(b, s->title);
             }
-            rpt_put(b, "</td><td>");
-            h(b, s->tls_version);
-            rpt_put(b, "</td><td>");
-            h(b, s->expected);
-            rpt_put(b, "</td><td>");
-            h(b, s->observed);
-            rpt_put(b, "</td><td class=\"mono\">");
+            rpt_put(b, "</td>");
+            rpt_html_cells(b, (const char *const[]){ s->tls_version, s->expected, s->observed }, 3);
+            rpt_put(b, "<td class=\"mono\">");
             h(b, ev);
             rpt_put(b, "</td></tr>\n");
         }
@@ -341,20 +337,14 @@ static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
                       "<th class=\"num\">p90</th><th class=\"num\">p99</th><th class=\"num\">p99.9</th>"
                       "<th class=\"num\">max</th><th class=\"num\">mean</th><th class=\"num\">count</th></tr>\n",
                    in->label);
+        char cells[7][24];
         for (int p = 0; p < RES_PHASES; p++) {
-            const hist *hp = &l->phases[p];
-            if (!hp->total)
+            if (!rpt_phase_cells(&l->phases[p], cells))
                 continue;
-            const double v[] = { (double)hist_percentile(hp, 50), (double)hist_percentile(hp, 90),
-                                 (double)hist_percentile(hp, 99), (double)hist_percentile(hp, 99.9),
-                                 (double)hp->max, hist_mean(hp) };
             rpt_printf(b, "<tr><td>%s</td>", res_phase_name(p));
-            for (int k = 0; k < 6; k++) {
-                char f[32];
-                rpt_fmt_ms(f, sizeof f, v[k] / 1e6);
-                rpt_printf(b, "<td class=\"num\">%s</td>", f);
-            }
-            rpt_printf(b, "<td class=\"num\">%llu</td></tr>\n", (unsigned long long)hp->total);
+            for (int k = 0; k < 7; k++)
+                rpt_printf(b, "<td class=\"num\">%s</td>", cells[k]);
+            rpt_put(b, "</tr>\n");
         }
         rpt_put(b, "</table>\n");
         if (l->errors) {
@@ -449,13 +439,7 @@ int rpt_html_write(const rpt_model *m, const char *outdir, mp_err *e)
     rpt_put(&b, "</main>\n<footer>mtlsprobe report. Charts drawn by gnuplot from the data files in "
                 "<code>charts/data/</code>; the Markdown version is <code>report.md</code>.</footer>\n"
                 "</body>\n</html>\n");
-    char *path = fs_join(outdir, "index.html");
-    int rc;
-    if (!path || b.oom)
-        rc = mp_fail(e, "out of memory writing the report");
-    else
-        rc = fs_write_file(path, b.s, b.len, 0644, e);
-    free(path);
+    int rc = rpt_buf_write(&b, outdir, "index.html", e);
     rpt_buf_free(&b);
     return rc;
 }

@@ -26,19 +26,9 @@ static void scenario_rows(rpt_buf *b, const rpt_input *in, const size_t *order, 
             continue;
         char ev[2048];
         rpt_evidence_text(s, in->fingerprints ? in->fingerprints[order[k]] : "", ev, sizeof ev);
-        rpt_printf(b, "| **%s** | ", res_verdict_name(s->verdict));
-        md(b, s->severity);
-        rpt_put(b, " | ");
-        md(b, s->id);
-        rpt_put(b, " | ");
-        md(b, s->tls_version);
-        rpt_put(b, " | ");
-        md(b, s->expected);
-        rpt_put(b, " | ");
-        md(b, s->observed);
-        rpt_put(b, " | ");
-        md(b, ev);
-        rpt_put(b, " |\n");
+        rpt_printf(b, "| **%s** |", res_verdict_name(s->verdict));
+        rpt_md_cells(b, (const char *const[]){ s->severity, s->id, s->tls_version, s->expected, s->observed, ev }, 6);
+        rpt_put(b, "\n");
     }
 }
 
@@ -125,22 +115,16 @@ static void loads(rpt_buf *b, const rpt_model *m)
                    l->mode, l->tls_version, l->connections, (unsigned long long)l->handshakes,
                    (unsigned long long)l->ok, (unsigned long long)l->errors, l->rate_per_s,
                    l->interrupted ? " (interrupted)" : "");
-        rpt_put(b, "| phase (ms) | p50 | p90 | p99 | p99.9 | max | count |\n"
-                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        rpt_put(b, "| phase (ms) | p50 | p90 | p99 | p99.9 | max | mean | count |\n"
+                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        char cells[7][24];
         for (int p = 0; p < RES_PHASES; p++) {
-            const hist *hp = &l->phases[p];
-            if (!hp->total)
+            if (!rpt_phase_cells(&l->phases[p], cells))
                 continue;
-            const double v[] = { (double)hist_percentile(hp, 50), (double)hist_percentile(hp, 90),
-                                 (double)hist_percentile(hp, 99), (double)hist_percentile(hp, 99.9),
-                                 (double)hp->max };
-            rpt_printf(b, "| %s", res_phase_name(p));
-            for (int k = 0; k < 5; k++) {
-                char f[32];
-                rpt_fmt_ms(f, sizeof f, v[k] / 1e6);
-                rpt_printf(b, " | %s", f);
-            }
-            rpt_printf(b, " | %llu |\n", (unsigned long long)hp->total);
+            rpt_printf(b, "| %s |", res_phase_name(p));
+            rpt_md_cells(b, (const char *const[]){ cells[0], cells[1], cells[2], cells[3], cells[4], cells[5],
+                                                   cells[6] }, 7);
+            rpt_put(b, "\n");
         }
         if (l->errors) {
             rpt_put(b, "\nErrors:");
@@ -230,13 +214,7 @@ int rpt_markdown_write(const rpt_model *m, const char *outdir, mp_err *e)
     loads(&b, m);
     compliance(&b, m);
     metadata(&b, m);
-    char *path = fs_join(outdir, "report.md");
-    int rc;
-    if (!path || b.oom)
-        rc = mp_fail(e, "out of memory writing the report");
-    else
-        rc = fs_write_file(path, b.s, b.len, 0644, e);
-    free(path);
+    int rc = rpt_buf_write(&b, outdir, "report.md", e);
     rpt_buf_free(&b);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/text.h"
 #include "util/str.h"
 
 const char *const rpt_severities[6] = { "critical", "high", "medium", "low", "info", "other" };
@@ -155,19 +156,38 @@ void rpt_order_items(const res_run *r, size_t *order)
     }
 }
 
+const res_scenario *rpt_next_verdict(const rpt_model *m, rpt_ref *ref)
+{
+    ref->item++; /* RPT_REF_START's item wraps to 0 */
+    for (; ref->input < m->n_inputs; ref->input++, ref->item = 0) {
+        const rpt_input *in = &m->inputs[ref->input];
+        if (in->kind == RES_KIND_RUN && ref->item < in->run.n)
+            return &in->run.items[ref->item];
+    }
+    return NULL;
+}
+
+int rpt_phase_cells(const hist *h, char cells[7][24])
+{
+    if (!h->total)
+        return 0;
+    const double ns[] = { (double)hist_percentile(h, 50), (double)hist_percentile(h, 90),
+                          (double)hist_percentile(h, 99), (double)hist_percentile(h, 99.9), (double)h->max,
+                          hist_mean(h) };
+    for (int i = 0; i < 6; i++)
+        rpt_fmt_ms(cells[i], sizeof cells[i], ns[i] / 1e6);
+    snprintf(cells[6], sizeof cells[6], "%llu", (unsigned long long)h->total);
+    return 1;
+}
+
 void rpt_count(const rpt_model *m, size_t by_verdict[4], size_t by_sev[6][4])
 {
     memset(by_verdict, 0, 4 * sizeof by_verdict[0]);
     memset(by_sev, 0, 6 * sizeof by_sev[0]);
-    for (size_t i = 0; i < m->n_inputs; i++) {
-        const rpt_input *in = &m->inputs[i];
-        if (in->kind != RES_KIND_RUN)
-            continue;
-        for (size_t k = 0; k < in->run.n; k++) {
-            const res_scenario *s = &in->run.items[k];
-            by_verdict[s->verdict]++;
-            by_sev[rpt_severity_rank(s->severity)][s->verdict]++;
-        }
+    rpt_ref r = RPT_REF_START;
+    for (const res_scenario *s; (s = rpt_next_verdict(m, &r)) != NULL;) {
+        by_verdict[s->verdict]++;
+        by_sev[rpt_severity_rank(s->severity)][s->verdict]++;
     }
 }
 

@@ -90,6 +90,15 @@ void rpt_order_items(const res_run *r, size_t *order);
 int rpt_severity_rank(const char *severity);
 extern const char *const rpt_severities[6];
 
+/* Walks every scenario verdict of the run inputs, in input order: start
+ * with RPT_REF_START; returns NULL when done, else the verdict *ref names. */
+#define RPT_REF_START ((rpt_ref){ 0, (size_t)-1 })
+const res_scenario *rpt_next_verdict(const rpt_model *m, rpt_ref *ref);
+
+/* A phase's p50, p90, p99, p99.9, max and mean (ms) and count, formatted
+ * for a table; returns 0 when the phase has no samples. */
+int rpt_phase_cells(const hist *h, char cells[7][24]);
+
 /* Sums of verdicts over every run input; by_sev[severity rank][verdict]. */
 void rpt_count(const rpt_model *m, size_t by_verdict[4], size_t by_sev[6][4]);
 

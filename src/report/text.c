@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fs.h"
 #include "util/timeutil.h"
 
 void rpt_buf_init(rpt_buf *b)
@@ -68,6 +69,18 @@ void rpt_printf(rpt_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+int rpt_buf_write(const rpt_buf *b, const char *dir, const char *name, mp_err *e)
+{
+    char *path = fs_join(dir, name);
+    if (!path || b->oom) {
+        free(path);
+        return mp_fail(e, "out of memory writing %s", name);
+    }
+    int rc = fs_write_file(path, b->s ? b->s : "", b->len, 0644, e);
+    free(path);
+    return rc;
+}
+
 void rpt_html(rpt_buf *b, const char *s)
 {
     for (; *s; s++) {
@@ -106,6 +119,24 @@ void rpt_md(rpt_buf *b, const char *s)
             else
                 rpt_putn(b, s, 1);
         }
+    }
+}
+
+void rpt_html_cells(rpt_buf *b, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        rpt_put(b, "<td>");
+        rpt_html(b, cells[i]);
+        rpt_put(b, "</td>");
+    }
+}
+
+void rpt_md_cells(rpt_buf *b, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        rpt_put(b, " ");
+        rpt_md(b, cells[i]);
+        rpt_put(b, " |");
     }
 }
 

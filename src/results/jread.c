@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/str.h"
+#include "util/timeutil.h"
 
 json_t *res_jget(const json_t *root, const char *path)
 {
@@ -37,6 +38,14 @@ int res_jstr(const json_t *root, const char *path, char *dst, size_t n, const ch
     return 0;
 }
 
+int res_jstrs(const json_t *root, const res_jstr_field *f, size_t n, mp_err *e)
+{
+    for (size_t i = 0; i < n; i++)
+        if (res_jstr(root, f[i].path, f[i].dst, f[i].n, "") != 0)
+            return mp_fail(e, "%s is not a string", f[i].path);
+    return 0;
+}
+
 int res_jnum(const json_t *root, const char *path, double *out, double def)
 {
     json_t *v = res_jget(root, path);
@@ -60,5 +69,21 @@ int res_juint(const json_t *root, const char *path, uint64_t *out, uint64_t def)
     if (!json_is_integer(v) || json_integer_value(v) < 0)
         return -1;
     *out = (uint64_t)json_integer_value(v);
+    return 0;
+}
+
+int res_jtime_ms(const json_t *root, const char *path, int64_t *ms, mp_err *e)
+{
+    char s[64];
+    int64_t epoch;
+    mp_err ignored;
+    *ms = 0;
+    if (res_jstr(root, path, s, sizeof s, "") != 0)
+        return mp_fail(e, "%s is not a string", path);
+    if (!s[0])
+        return 0;
+    if (tm_parse_instant(s, &epoch, &ignored) != 0)
+        return mp_fail(e, "%s '%s' is not an ISO 8601 time", path, s);
+    *ms = epoch * 1000;
     return 0;
 }

@@ -139,26 +139,9 @@ static int read_tallies(const json_t *root, const char *path, res_tallies *t, mp
     return 0;
 }
 
-static int read_time(const json_t *root, const char *key, int64_t *ms, mp_err *e)
-{
-    char s[64];
-    int64_t epoch;
-    mp_err ignored;
-    if (res_jstr(root, key, s, sizeof s, "") != 0)
-        return mp_fail(e, "%s is not a string", key);
-    if (!s[0]) {
-        *ms = 0;
-        return 0;
-    }
-    if (tm_parse_instant(s, &epoch, &ignored) != 0)
-        return mp_fail(e, "%s '%s' is not an ISO 8601 time", key, s);
-    *ms = epoch * 1000;
-    return 0;
-}
-
 int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
 {
-    struct { const char *path; char *dst; size_t n; } strs[] = {
+    const res_jstr_field strs[] = {
         { "tool.version", l->tool_version, sizeof l->tool_version },
         { "tool.wolfssl", l->wolfssl_version, sizeof l->wolfssl_version },
         { "tool.wolfssl_flags", l->wolfssl_flags, sizeof l->wolfssl_flags },
@@ -170,9 +153,8 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
         { "fixtures.manifest_sha256", l->manifest_sha256, sizeof l->manifest_sha256 },
         { "command_line", l->command_line, sizeof l->command_line },
     };
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        if (res_jstr(root, strs[i].path, strs[i].dst, strs[i].n, "") != 0)
-            return mp_fail(e, "%s is not a string", strs[i].path);
+    if (res_jstrs(root, strs, sizeof strs / sizeof strs[0], e) != 0)
+        return -1;
     struct { const char *path; double *dst; double def; } nums[] = {
         { "config.rate", &l->rate, 0 }, { "config.duration_s", &l->duration_s, -1 },
         { "config.warmup_s", &l->warmup_s, 0 }, { "config.resume_ratio", &l->resume_ratio, 0 },
@@ -203,8 +185,8 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
     l->shard_count = (int)sc;
     json_t *intr = res_jget(root, "interrupted");
     l->interrupted = intr && json_is_true(intr);
-    if (read_time(root, "started_at", &l->started_ms, e) != 0 ||
-        read_time(root, "finished_at", &l->finished_ms, e) != 0)
+    if (res_jtime_ms(root, "started_at", &l->started_ms, e) != 0 ||
+        res_jtime_ms(root, "finished_at", &l->finished_ms, e) != 0)
         return -1;
     json_t *phases = res_jget(root, "phases");
     if (!phases || !json_is_object(phases))

@@ -11,7 +11,6 @@
 #include "results/loaddoc.h"
 #include "util/fs.h"
 #include "util/str.h"
-#include "util/timeutil.h"
 
 int res_doc_load(const char *path, json_t **root, res_kind *kind, mp_err *e)
 {
@@ -94,7 +93,7 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
     memset(s, 0, sizeof *s);
     res_evidence_init(&s->ev);
     char verdict[16];
-    struct { const char *path; char *dst; size_t n; } strs[] = {
+    const res_jstr_field strs[] = {
         { "id", s->id, sizeof s->id }, { "title", s->title, sizeof s->title },
         { "severity", s->severity, sizeof s->severity }, { "file", s->file, sizeof s->file },
         { "tls_version", s->tls_version, sizeof s->tls_version }, { "verdict", verdict, sizeof verdict },
@@ -148,25 +147,10 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
     return 0;
 }
 
-static int read_ms(const json_t *root, const char *key, int64_t *ms, mp_err *e)
-{
-    char s[64];
-    int64_t epoch;
-    mp_err ignored;
-    *ms = 0;
-    if (res_jstr(root, key, s, sizeof s, "") != 0)
-        return mp_fail(e, "%s is not a string", key);
-    if (s[0] && tm_parse_instant(s, &epoch, &ignored) != 0)
-        return mp_fail(e, "%s '%s' is not an ISO 8601 time", key, s);
-    if (s[0])
-        *ms = epoch * 1000;
-    return 0;
-}
-
 int res_run_from_json(const json_t *root, res_run *r, mp_err *e)
 {
     memset(r, 0, sizeof *r);
-    struct { const char *path; char *dst; size_t n; } strs[] = {
+    const res_jstr_field strs[] = {
         { "target.url", r->target, sizeof r->target }, { "target.sni", r->sni, sizeof r->sni },
         { "target.connect_to", r->connect_to, sizeof r->connect_to },
         { "fixtures.dir", r->fixtures_dir, sizeof r->fixtures_dir },
@@ -175,11 +159,10 @@ int res_run_from_json(const json_t *root, res_run *r, mp_err *e)
         { "tool.wolfssl", r->wolfssl_version, sizeof r->wolfssl_version },
         { "command_line", r->command_line, sizeof r->command_line },
     };
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        if (res_jstr(root, strs[i].path, strs[i].dst, strs[i].n, "") != 0)
-            return mp_fail(e, "%s is not a string", strs[i].path);
-    if (read_ms(root, "started_at", &r->started_ms, e) != 0 ||
-        read_ms(root, "finished_at", &r->finished_ms, e) != 0)
+    if (res_jstrs(root, strs, sizeof strs / sizeof strs[0], e) != 0)
+        return -1;
+    if (res_jtime_ms(root, "started_at", &r->started_ms, e) != 0 ||
+        res_jtime_ms(root, "finished_at", &r->finished_ms, e) != 0)
         return -1;
     double dur;
     if (res_jnum(root, "duration_ms", &dur, -1) == 0 && dur >= 0 && r->started_ms)

@@ -172,6 +172,26 @@ else
   fail "chromium is not installed (scripts/setup installs it)"
 fi
 
+# ---- escaping, fingerprints, controls ----------------------------------------
+# a result whose strings try to inject markup, with certificate fingerprints
+# and a control without a definition
+jq '.results[0].title = "<script>alert(1)</script> & \"q\"" | .results[0].evidence.client_cert_sha256 = "ab12cd34"
+    | .results[0].controls += ["acme:7.1", "nist-800-52r2:3.5"]' "$WORK/strict.json" > "$WORK/crafted.json"
+"$MTLSPROBE" report "$WORK/crafted.json" --out "$WORK/crafted" --no-charts -q
+check "crafted: markup from result files is escaped" bash -c 'grep -q "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;" "$1" && ! grep -q "<script>alert" "$1"' _ "$WORK/crafted/index.html"
+check "crafted: still well-formed" xmllint --noout "$WORK/crafted/index.html"
+check "crafted: certificate fingerprints shown as evidence" grep -q "client_cert_sha256: ab12cd34" "$WORK/crafted/index.html"
+check "crafted: an unknown control is listed without definition" grep -q "<code>acme:7.1</code><br/><span class=\"badge no-definition\">no definition</span>" "$WORK/crafted/index.html"
+check "crafted: NIST SP 800-52r2 3.5 has its title" grep -q "3.5 Client authentication" "$WORK/crafted/index.html"
+check "crafted: the markdown escapes it too" bash -c '! grep -q "<script>" "$1"' _ "$WORK/crafted/report.md"
+# every control the built-in scenarios cite, and every id the audit suite
+# uses, has a definition
+cited=$(jq -r '[.results[].controls[]] | unique[]' "$WORK/strict.json")
+for id in $cited pci-dss-4:4.2.1 nist-800-52r2:3.1 nist-800-52r2:3.3.1 nist-800-52r2:3.3.2 nist-800-52r2:3.5 \
+          nist-800-52r2:4.2 mozilla:modern mozilla:intermediate bsi-tr-02102-2:3.2 bsi-tr-02102-2:3.3 bsi-tr-02102-2:3.4; do
+  check "reports/controls.json defines $id" test "$(jq --arg id "$id" '[.controls[] | select((.id | ascii_downcase) == ($id | ascii_downcase) or ((.aliases // []) | map(ascii_downcase) | index($id | ascii_downcase)))] | length' "$SRC/reports/controls.json")" = 1
+done
+
 # ---- baselines ---------------------------------------------------------------
 "$MTLSPROBE" report "$WORK/optional.json" --baseline "$WORK/strict.json" --out "$WORK/reg" --no-charts >"$WORK/reg.out" 2>&1
 check "baseline: new failures give exit 1" test $? = 1

@@ -11,5 +11,5 @@ set ytics nomirror
 set y2tics
 set grid xtics ytics lc rgb '#dddddd'
 set key bottom right
-plot data using 1:2 with lines lw 2 lc rgb '#1565c0' axes x1y1 title 'ok per second', \
-     '' using 1:4 with lines lw 2 lc rgb '#c62828' axes x1y2 title 'p99 (ms)'
+plot data using 1:2 with linespoints lw 2 pt 7 ps 0.5 lc rgb '#1565c0' axes x1y1 title 'ok per second', \
+     '' using 1:4 with linespoints lw 2 pt 7 ps 0.5 lc rgb '#c62828' axes x1y2 title 'p99 (ms)'

@@ -121,6 +121,8 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
         }
         if (in[i]->n_merged || in[i]->shard_index < 0)
             return mp_fail(e, "%s is already a merged result; merge the workers' own files", name);
+        if (in[i]->shard_index >= RES_MAX_SHARDS)
+            return mp_fail(e, "%s: shard index %d is beyond %d", name, in[i]->shard_index, RES_MAX_SHARDS - 1);
         char field[64], va[600], vb[600];
         if (i > 0 && !same_config(in[0], in[i], field, sizeof field, va, vb, sizeof va))
             return mp_fail(e, "%s differs from %s in %s (%s, not %s): results of different "

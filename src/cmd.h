@@ -11,6 +11,7 @@ int cmd_fixtures(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* "mtlsprobe <verb> <args...>" into out, for result files. */
 void cmd_join_argv(int argc, char **argv, char *out, size_t outlen);

@@ -440,7 +440,9 @@ int cmd_load(int argc, char **argv)
             .tls_version = tls_s ? tls_version_name(cfg.tls.version) : "any", .client = client,
             .connections = cfg.connections, .rate = cfg.rate, .duration_s = (double)duration_ms / 1000,
             .warmup_s = (double)warmup_ms / 1000, .count = cfg.count, .resume_ratio = resume,
-            .threads = threads, .shard_index = shard_i, .shard_count = shard_n, .command_line = cmdline,
+            .threads = threads, .shard_index = shard_i,
+            .fixtures_dir = have_manifest ? m.dir : NULL,
+            .manifest_sha256 = have_manifest ? m.sha256 : NULL, .shard_count = shard_n, .command_line = cmdline,
             .tool_version = MTLSPROBE_VERSION, .wolfssl_version = wolfSSL_lib_version(),
             .started_ms = started_ms, .finished_ms = finished_ms,
         };

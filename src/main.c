@@ -82,32 +82,16 @@ static void print_version(void)
 typedef struct verb {
     const char *name;
     int (*fn)(int argc, char **argv);
-    const char *summary;
-    const char *issue_note;
 } verb;
-
-static int not_yet(const char *name, int argc, char **argv, const char *summary)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("usage: mtlsprobe %s [options]\n\n%s\n\n"
-                   "This verb is not yet available in mtlsprobe %s.\n",
-                   name, summary, MTLSPROBE_VERSION);
-            return MP_EXIT_OK;
-        }
-    }
-    cmd_error(name, "not yet available in mtlsprobe %s", MTLSPROBE_VERSION);
-    return MP_EXIT_USAGE;
-}
 
 int main(int argc, char **argv)
 {
     static const verb verbs[] = {
-        { "fixtures", cmd_fixtures, NULL, NULL },
-        { "run", cmd_run, NULL, NULL },
-        { "load", cmd_load, NULL, NULL },
-        { "report", NULL, "Turns result files into HTML and Markdown reports with gnuplot charts.", NULL },
-        { "serve", cmd_serve, NULL, NULL },
+        { "fixtures", cmd_fixtures },
+        { "run", cmd_run },
+        { "load", cmd_load },
+        { "report", cmd_report },
+        { "serve", cmd_serve },
     };
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -124,8 +108,6 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
         if (strcmp(v, verbs[i].name) == 0) {
-            if (!verbs[i].fn)
-                return not_yet(verbs[i].name, argc - 1, argv + 1, verbs[i].summary);
             wolfSSL_Init();
             int rc = verbs[i].fn(argc - 1, argv + 1);
             wolfSSL_Cleanup();

@@ -1,5 +1,6 @@
-/* Load JSON and thresholds. Histograms are written as their non-empty
- * buckets [lowest_ns, highest_ns, count], so results merge exactly later. */
+/* Load JSON and thresholds. The JSON document belongs to the result model
+ * (results/loaddoc.c), so `load` writes exactly what `report` reads and
+ * `report merge` combines; this file only fills it from a load_result. */
 #define _DEFAULT_SOURCE
 #include "load/output.h"
 
@@ -8,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "results/loaddoc.h"
 #include "results/results.h"
+#include "util/str.h"
 #include "util/timeutil.h"
-
-static const char *const phase_names[] = { "connect", "handshake", "ttfb", "total", "total_uncorrected" };
 
 static const hist *phase(const load_result *r, int i)
 {
@@ -32,127 +33,75 @@ double load_cpu_us(const load_result *r)
     return r->cpu_transactions ? (r->cpu_user_s + r->cpu_sys_s) * 1e6 / (double)r->cpu_transactions : 0;
 }
 
-static json_t *ms(double ns)
-{
-    return json_real((double)(int64_t)(ns / 1000.0) / 1000.0);
-}
-
-static json_t *hist_json(const hist *h)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "count", json_integer((json_int_t)h->total));
-    if (h->total) {
-        json_object_set_new(o, "min_ms", ms((double)h->min));
-        json_object_set_new(o, "mean_ms", ms(hist_mean(h)));
-        json_object_set_new(o, "p50_ms", ms((double)hist_percentile(h, 50)));
-        json_object_set_new(o, "p90_ms", ms((double)hist_percentile(h, 90)));
-        json_object_set_new(o, "p99_ms", ms((double)hist_percentile(h, 99)));
-        json_object_set_new(o, "p999_ms", ms((double)hist_percentile(h, 99.9)));
-        json_object_set_new(o, "max_ms", ms((double)h->max));
-    }
-    json_t *b = json_array();
-    int idx = 0;
-    int64_t lo, hi;
-    uint64_t c;
-    while ((idx = hist_next_bucket(h, idx, &lo, &hi, &c)) >= 0) {
-        json_t *row = json_array();
-        json_array_append_new(row, json_integer(lo));
-        json_array_append_new(row, json_integer(hi));
-        json_array_append_new(row, json_integer((json_int_t)c));
-        json_array_append_new(b, row);
-    }
-    json_object_set_new(o, "buckets_ns", b);
-    return o;
-}
-
 int load_write_json(const load_result *r, const load_meta *m, const char *path, mp_err *e)
 {
-    json_t *root = res_json_document("mtlsprobe-load", LOAD_SCHEMA_VERSION, m->tool_version,
-                                     m->wolfssl_version);
-    json_t *cfg = json_object();
-    json_object_set_new(cfg, "target", json_string(m->target));
-    json_object_set_new(cfg, "mode", json_string(m->mode));
-    json_object_set_new(cfg, "tls_version", json_string(m->tls_version));
-    json_object_set_new(cfg, "client", json_string(m->client));
-    json_object_set_new(cfg, "connections", json_integer(m->connections));
-    json_object_set_new(cfg, "rate", m->rate > 0 ? json_real(m->rate) : json_null());
-    json_object_set_new(cfg, "duration_s", m->duration_s > 0 ? json_real(m->duration_s) : json_null());
-    json_object_set_new(cfg, "warmup_s", json_real(m->warmup_s));
-    json_object_set_new(cfg, "count", m->count ? json_integer((json_int_t)m->count) : json_null());
-    json_object_set_new(cfg, "resume_ratio", json_real(m->resume_ratio));
-    json_object_set_new(cfg, "threads", json_integer(m->threads));
-    json_t *shard = json_object();
-    json_object_set_new(shard, "index", json_integer(m->shard_index));
-    json_object_set_new(shard, "count", json_integer(m->shard_count));
-    json_object_set_new(cfg, "shard", shard);
-    json_object_set_new(root, "config", cfg);
-    json_object_set_new(root, "command_line", json_string(m->command_line));
-    char iso[21];
-    tm_format_iso(m->started_ms / 1000, iso);
-    json_object_set_new(root, "started_at", json_string(iso));
-    tm_format_iso(m->finished_ms / 1000, iso);
-    json_object_set_new(root, "finished_at", json_string(iso));
-    json_object_set_new(root, "interrupted", json_boolean(r->interrupted));
-
-    json_t *tot = json_object();
-    json_object_set_new(tot, "handshakes", json_integer((json_int_t)r->started));
-    json_object_set_new(tot, "ok", json_integer((json_int_t)r->ok));
-    json_object_set_new(tot, "errors", json_integer((json_int_t)r->errors));
-    json_object_set_new(tot, "measured_s", json_real(r->wall_s));
-    json_object_set_new(tot, "rate_per_s", json_real(load_rate(r)));
-    json_object_set_new(tot, "resume_attempts", json_integer((json_int_t)r->resume_attempts));
-    json_object_set_new(tot, "resumed", json_integer((json_int_t)r->resumed));
-    json_object_set_new(root, "totals", tot);
-
-    json_t *phases = json_object();
-    for (int i = 0; i < 5; i++)
-        json_object_set_new(phases, phase_names[i], hist_json(phase(r, i)));
-    json_object_set_new(root, "phases", phases);
-
-    json_t *errs = json_object(), *cls = json_object(), *alerts = json_object(), *st = json_object();
+    res_load *l = res_load_new();
+    if (!l || (r->n_seconds > 0 && !(l->series = calloc((size_t)r->n_seconds, sizeof *l->series)))) {
+        res_load_free(l);
+        return mp_fail(e, "out of memory writing %s", path);
+    }
+    str_copy(l->tool_version, sizeof l->tool_version, m->tool_version);
+    str_copy(l->wolfssl_version, sizeof l->wolfssl_version, m->wolfssl_version);
+    str_copy(l->wolfssl_flags, sizeof l->wolfssl_flags, res_wolfssl_flags);
+    str_copy(l->target, sizeof l->target, m->target);
+    str_copy(l->mode, sizeof l->mode, m->mode);
+    str_copy(l->tls_version, sizeof l->tls_version, m->tls_version);
+    str_copy(l->client, sizeof l->client, m->client ? m->client : "");
+    str_copy(l->fixtures_dir, sizeof l->fixtures_dir, m->fixtures_dir ? m->fixtures_dir : "");
+    str_copy(l->manifest_sha256, sizeof l->manifest_sha256, m->manifest_sha256 ? m->manifest_sha256 : "");
+    str_copy(l->command_line, sizeof l->command_line, m->command_line);
+    l->connections = m->connections;
+    l->rate = m->rate;
+    l->duration_s = m->duration_s > 0 ? m->duration_s : -1;
+    l->warmup_s = m->warmup_s;
+    l->count = m->count;
+    l->resume_ratio = m->resume_ratio;
+    l->threads = m->threads;
+    l->shard_index = m->shard_index;
+    l->shard_count = m->shard_count;
+    l->started_ms = m->started_ms;
+    l->finished_ms = m->finished_ms;
+    l->interrupted = r->interrupted;
+    l->handshakes = r->started;
+    l->ok = r->ok;
+    l->errors = r->errors;
+    l->resume_attempts = r->resume_attempts;
+    l->resumed = r->resumed;
+    l->measured_s = r->wall_s;
+    l->rate_per_s = load_rate(r);
+    for (int i = 0; i < RES_PHASES; i++)
+        l->phases[i] = *phase(r, i);
+    char key[16];
     for (int k = 0; k < LE_COUNT; k++)
         if (r->by_class[k])
-            json_object_set_new(cls, load_error_name((load_error)k), json_integer((json_int_t)r->by_class[k]));
-    char key[16];
+            res_tally_add(&l->by_class, load_error_name((load_error)k), r->by_class[k]);
+    /* at most 64 distinct alerts or statuses in one run: far more than TLS has */
     for (int k = 0; k < 256; k++)
         if (r->alerts[k]) {
             snprintf(key, sizeof key, "%d", k);
-            json_object_set_new(alerts, key, json_integer((json_int_t)r->alerts[k]));
+            res_tally_add(&l->alerts, key, r->alerts[k]);
         }
     for (int k = 0; k < 1000; k++)
         if (r->statuses[k]) {
             snprintf(key, sizeof key, "%d", k);
-            json_object_set_new(st, key, json_integer((json_int_t)r->statuses[k]));
+            res_tally_add(&l->http_status, key, r->statuses[k]);
         }
-    json_object_set_new(errs, "by_class", cls);
-    json_object_set_new(errs, "alerts", alerts);
-    json_object_set_new(errs, "http_status", st);
-    json_object_set_new(root, "errors", errs);
-
-    json_t *series = json_array();
     for (int s = 0; s < r->n_seconds; s++) {
-        json_t *o = json_object();
-        json_object_set_new(o, "t", json_integer(s));
-        json_object_set_new(o, "ok", json_integer((json_int_t)r->seconds[s].ok));
-        json_object_set_new(o, "errors", json_integer((json_int_t)r->seconds[s].errors));
-        json_object_set_new(o, "p50_ms", ms((double)r->seconds[s].p50_ns));
-        json_object_set_new(o, "p99_ms", ms((double)r->seconds[s].p99_ns));
-        json_array_append_new(series, o);
+        res_second *d = &l->series[s];
+        d->t = s;
+        d->ok = r->seconds[s].ok;
+        d->errors = r->seconds[s].errors;
+        d->p50_ns = r->seconds[s].p50_ns;
+        d->p99_ns = r->seconds[s].p99_ns;
     }
-    json_object_set_new(root, "series", series);
-
-    json_t *cpu = json_object();
-    json_object_set_new(cpu, "user_s", json_real(r->cpu_user_s));
-    json_object_set_new(cpu, "system_s", json_real(r->cpu_sys_s));
-    json_object_set_new(cpu, "us_per_handshake",
-                        r->cpu_transactions ? json_real(load_cpu_us(r)) : json_null());
-    json_object_set_new(cpu, "busiest_worker", json_real(r->worker_busy_max));
-    json_object_set_new(cpu, "generator_saturated", json_boolean(r->worker_busy_max >= 0.9));
-    json_object_set_new(root, "cpu", cpu);
-    json_object_set_new(root, "peak_rss_mib", json_real((double)r->peak_rss_kib / 1024.0));
-
-    int rc = res_json_save(root, path, e);
-    json_decref(root);
+    l->n_series = (size_t)(r->n_seconds > 0 ? r->n_seconds : 0);
+    l->cpu_user_s = r->cpu_user_s;
+    l->cpu_system_s = r->cpu_sys_s;
+    l->cpu_transactions = r->cpu_transactions;
+    l->busiest_worker = r->worker_busy_max;
+    l->peak_rss_mib = (double)r->peak_rss_kib / 1024.0;
+    int rc = res_load_save(l, path, e);
+    res_load_free(l);
     return rc;
 }
 
@@ -219,7 +168,7 @@ int load_threshold_parse(const char *s, load_threshold *t, mp_err *e)
     *dot = '\0';
     int ph = -1, st = -1;
     for (int i = 0; i < 5; i++)
-        if (strcmp(metric, phase_names[i]) == 0)
+        if (strcmp(metric, res_phase_name(i)) == 0)
             ph = i;
     for (int i = 0; i < 6; i++)
         if (strcmp(dot + 1, stat_names[i]) == 0)

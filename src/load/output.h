@@ -7,13 +7,13 @@
 #include "load/load.h"
 #include "util/err.h"
 
-#define LOAD_SCHEMA_VERSION 1
 
 typedef struct load_meta {
     const char *target;
     const char *mode;
     const char *tls_version;
-    const char *client;       /* fixture name or certificate file */
+    const char *client;       /* fixture name or certificate file; NULL: none */
+    const char *fixtures_dir, *manifest_sha256;  /* NULL without --fixtures */
     int connections;
     double rate;
     double duration_s, warmup_s;

@@ -158,6 +158,7 @@ json_t *res_json_document(const char *schema, int version, const char *tool_vers
     json_object_set_new(tool, "name", json_string("mtlsprobe"));
     json_object_set_new(tool, "version", json_string(tool_version));
     json_object_set_new(tool, "wolfssl", json_string(wolfssl_version));
+    json_object_set_new(tool, "wolfssl_flags", json_string(res_wolfssl_flags));
     json_object_set_new(root, "tool", tool);
     return root;
 }

@@ -85,14 +85,29 @@ res_counts res_run_count(const res_run *r);
 
 int res_run_write_json(const res_run *r, const char *path, mp_err *e);
 
-/* The start every result document shares:
- * {"schema": ..., "version": ..., "tool": {"name", "version", "wolfssl"}}. */
+/* The start every result document shares: {"schema": ..., "version": ...,
+ * "tool": {"name", "version", "wolfssl", "wolfssl_flags"}}. */
 json_t *res_json_document(const char *schema, int version, const char *tool_version,
                           const char *wolfssl_version);
 
 /* Writes root as indented JSON with a final newline, atomically. The caller
  * keeps its reference. */
 int res_json_save(const json_t *root, const char *path, mp_err *e);
+
+/* How the wolfSSL in this binary was configured ("--enable-all ...; CFLAGS
+ * ..."), fixed at build time; written as tool.wolfssl_flags. */
+extern const char res_wolfssl_flags[];
+
+typedef enum res_kind { RES_KIND_RUN, RES_KIND_LOAD } res_kind;
+
+/* Reads a result file of either schema. Refuses, with one line naming the
+ * file: unreadable files, invalid JSON, other schemas and newer versions.
+ * The caller owns *root. */
+int res_doc_load(const char *path, json_t **root, res_kind *kind, mp_err *e);
+
+/* Fills r (items malloc'd) from a parsed mtlsprobe-run document. */
+int res_run_from_json(const json_t *root, res_run *r, mp_err *e);
+void res_run_free(res_run *r);
 
 /* Wall clock in ms since the epoch. */
 int64_t res_now_ms(void);

@@ -1,4 +1,4 @@
-# The command line: --help and --version, verbs not yet available, every
+# The command line: --help and --version, every verb's --help, every
 # `fixtures` option, and bad input (one clear line on stderr, exit 2, no
 # partial output).
 . "$(dirname "$0")/lib.sh"
@@ -37,10 +37,9 @@ run 0 serve --help && check "serve --help explains" grep -q "usage: mtlsprobe se
 for opt in --fixtures --listen --cert --timeout --quiet; do
   check "serve --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
-for v in report; do
-  run 2 "$v" && one_error_line "not yet available"
-  run 0 "$v" --help && check "$v --help explains" grep -q "usage: mtlsprobe $v" "$WORK/out"
-done
+run 2 report && one_error_line "give one or more result files"
+run 0 report --help && check "report --help explains" grep -q "usage: mtlsprobe report RESULTS.json" "$WORK/out"
+run 0 report merge --help && check "report merge --help explains" grep -q "usage: mtlsprobe report merge" "$WORK/out"
 
 # fixtures: help and the built-in spec
 run 0 fixtures --help

@@ -1,0 +1,303 @@
+/* `mtlsprobe report` and `mtlsprobe report merge`: options, then the report
+ * components (model, charts, pages) or the result model's merge. Exit codes:
+ * 0 written, 1 a regression against a baseline, 2 bad input or setup. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "report/charts.h"
+#include "report/model.h"
+#include "report/render.h"
+#include "report/spawn.h"
+#include "results/loaddoc.h"
+#include "util/fs.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+#define MAX_INPUTS 256
+
+static const char help_text[] =
+    "usage: mtlsprobe report RESULTS.json... --out DIR [options]\n"
+    "       mtlsprobe report merge WORKER.json... -o MERGED.json\n"
+    "\n"
+    "Turns result files of `run` (conformance) and `load` into one report:\n"
+    "DIR/index.html (self-contained: inline CSS and SVG charts, no network fetches),\n"
+    "DIR/report.md (for CI job summaries; charts linked as PNG) and the charts in\n"
+    "DIR/charts/ as PNG and SVG, drawn by gnuplot from data files written there.\n"
+    "\n"
+    "options:\n"
+    "  -o, --out DIR           output directory (required; created if needed)\n"
+    "      --title TEXT        the report's title (default: mtlsprobe report)\n"
+    "      --baseline FILE     an earlier result to compare with (repeatable): scenarios\n"
+    "                          that FAIL or ERROR now but did not then, and loads of the\n"
+    "                          same target whose total p99 rose, are regressions (exit 1)\n"
+    "      --regress PCT       p99 rise that counts as a regression (default 10%%)\n"
+    "      --no-charts         write the pages without charts (no gnuplot needed)\n"
+    "      --gnuplot PROGRAM   the gnuplot to run (default: gnuplot from PATH)\n"
+    "      --chart-timeout DUR stop gnuplot after this long per chart (default 60s)\n"
+    "  -q, --quiet             print nothing but errors and regressions\n"
+    "  -h, --help              this text; `mtlsprobe report merge --help` for merging\n"
+    "\n"
+    "exit codes: 0 report written, 1 a regression against a baseline, 2 usage error,\n"
+    "unreadable or foreign result file, or gnuplot missing or failing\n";
+
+static const char merge_help[] =
+    "usage: mtlsprobe report merge WORKER.json... -o MERGED.json\n"
+    "\n"
+    "Combines the load results of several workers (`mtlsprobe load --shard I/N`, one\n"
+    "process or machine each) into one mtlsprobe-load document, exactly: histogram\n"
+    "buckets are added and every percentile is computed from the merged histogram;\n"
+    "totals, errors (by class, alert and HTTP status) and CPU are summed; the\n"
+    "per-second series is aligned on the wall clock and summed. Results of different\n"
+    "configurations (target, mode, TLS version, client, resume ratio, duration...)\n"
+    "and repeated shard indexes are refused.\n"
+    "\n"
+    "options:\n"
+    "  -o, --out FILE   the merged document (required); `mtlsprobe report` reads it\n"
+    "  -q, --quiet      no summary line\n"
+    "  -h, --help       this text\n"
+    "\n"
+    "exit codes: 0 merged, 2 usage error or inputs that cannot be merged\n";
+
+static int parse_pct(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0 || (*end && strcmp(end, "%") != 0))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "out", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    const char *out = NULL;
+    int quiet = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(merge_help, stdout); return MP_EXIT_OK;
+        case ':': cmd_error("report merge", "option '%s' needs a value", argv[optind - 1]); return MP_EXIT_USAGE;
+        default:
+            cmd_error("report merge", "unknown option '%s' (try mtlsprobe report merge --help)", argv[optind - 1]);
+            return MP_EXIT_USAGE;
+        }
+    }
+    int n = argc - optind;
+    if (!out || n < 1) {
+        cmd_error("report merge", "give the workers' result files and -o MERGED.json (try --help)");
+        return MP_EXIT_USAGE;
+    }
+    if (n > RES_MAX_SHARDS) {
+        cmd_error("report merge", "at most %d files", RES_MAX_SHARDS);
+        return MP_EXIT_USAGE;
+    }
+    res_load **docs = calloc((size_t)n, sizeof *docs);
+    res_load *merged = res_load_new();
+    mp_err e = { { 0 } };
+    int rc = MP_EXIT_USAGE;
+    if (!docs || !merged) {
+        cmd_error("report merge", "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *path = argv[optind + i];
+        json_t *root;
+        res_kind kind;
+        if (res_doc_load(path, &root, &kind, &e) != 0) {
+            cmd_error("report merge", "%s", e.msg);
+            goto done;
+        }
+        if (kind != RES_KIND_LOAD) {
+            json_decref(root);
+            cmd_error("report merge", "%s: a conformance run result; merge takes load results "
+                                      "(schema mtlsprobe-load)", path);
+            goto done;
+        }
+        docs[i] = res_load_new();
+        int r = docs[i] ? res_load_from_json(root, docs[i], &e) : mp_fail(&e, "out of memory");
+        json_decref(root);
+        if (r != 0) {
+            cmd_error("report merge", "%s: %s", path, e.msg);
+            goto done;
+        }
+    }
+    if (res_load_merge((const res_load *const *)docs, (const char *const *)(argv + optind), (size_t)n, merged,
+                       &e) != 0) {
+        cmd_error("report merge", "%s", e.msg);
+        goto done;
+    }
+    /* the workers' command lines stay in their files; this one says how the
+     * document was made. argv[-1] is "report": cmd_report passed argv + 1. */
+    cmd_join_argv(argc + 1, argv - 1, merged->command_line, sizeof merged->command_line);
+    if (fs_mkdirs_for(out, 0755, &e) != 0 || res_load_save(merged, out, &e) != 0) {
+        cmd_error("report merge", "%s", e.msg);
+        goto done;
+    }
+    if (!quiet) {
+        const hist *t = &merged->phases[RES_PH_TOTAL];
+        printf("merged %d worker%s (%zu of %d shards): %llu handshakes, %llu ok, %llu errors, %.1f/s; "
+               "total p99 %.3f ms; wrote %s\n", n, n == 1 ? "" : "s", merged->n_merged, merged->shard_count,
+               (unsigned long long)merged->handshakes, (unsigned long long)merged->ok,
+               (unsigned long long)merged->errors, merged->rate_per_s,
+               (double)hist_percentile(t, 99) / 1e6, out);
+        if ((int)merged->n_merged < merged->shard_count)
+            printf("note: %d of %d shards are missing; the totals cover only the files given\n",
+                   merged->shard_count - (int)merged->n_merged, merged->shard_count);
+    }
+    rc = MP_EXIT_OK;
+done:
+    for (int i = 0; docs && i < n; i++)
+        res_load_free(docs[i]);
+    free(docs);
+    res_load_free(merged);
+    return rc;
+}
+
+static int load_inputs(char **paths, size_t n, rpt_input **out, size_t *n_out, int labelled, mp_err *e)
+{
+    rpt_input *in = calloc(n ? n : 1, sizeof *in);
+    if (!in)
+        return mp_fail(e, "out of memory");
+    size_t runs = 0, loads = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rpt_input_load(paths[i], &in[i], e) != 0) {
+            for (size_t k = 0; k < i; k++)
+                rpt_input_free(&in[k]);
+            free(in);
+            return -1;
+        }
+        if (labelled) {
+            if (in[i].kind == RES_KIND_RUN)
+                snprintf(in[i].label, sizeof in[i].label, "run%zu", ++runs);
+            else
+                snprintf(in[i].label, sizeof in[i].label, "load%zu", ++loads);
+        } else {
+            snprintf(in[i].label, sizeof in[i].label, "baseline%zu", i + 1);
+        }
+    }
+    *out = in;
+    *n_out = n;
+    return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
+    static const struct option opts[] = {
+        { "out", required_argument, NULL, 'o' }, { "title", required_argument, NULL, 'T' },
+        { "baseline", required_argument, NULL, 'b' }, { "regress", required_argument, NULL, 'r' },
+        { "no-charts", no_argument, NULL, 'N' }, { "gnuplot", required_argument, NULL, 'g' },
+        { "chart-timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    const char *out = NULL, *title = "mtlsprobe report", *gnuplot = "gnuplot";
+    char *baselines[MAX_INPUTS];
+    size_t n_baselines = 0;
+    double regress = 10;
+    int charts = 1, quiet = 0, c;
+    int64_t chart_timeout_ms = 60000;
+    mp_err e = { { 0 } };
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'T': title = optarg; break;
+        case 'b':
+            if (n_baselines == MAX_INPUTS) {
+                cmd_error("report", "too many --baseline");
+                return MP_EXIT_USAGE;
+            }
+            baselines[n_baselines++] = optarg;
+            break;
+        case 'r':
+            if (parse_pct(optarg, &regress) != 0) {
+                cmd_error("report", "--regress '%s' is not a percentage, e.g. 10%%", optarg);
+                return MP_EXIT_USAGE;
+            }
+            break;
+        case 'N': charts = 0; break;
+        case 'g': gnuplot = optarg; break;
+        case 't':
+            if (tm_parse_duration(optarg, &chart_timeout_ms, &e) != 0 || chart_timeout_ms <= 0) {
+                cmd_error("report", "--chart-timeout: %s", chart_timeout_ms <= 0 ? "must be positive" : e.msg);
+                return MP_EXIT_USAGE;
+            }
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(help_text, stdout); return MP_EXIT_OK;
+        case ':': cmd_error("report", "option '%s' needs a value", argv[optind - 1]); return MP_EXIT_USAGE;
+        default:
+            cmd_error("report", "unknown option '%s' (try mtlsprobe report --help)", argv[optind - 1]);
+            return MP_EXIT_USAGE;
+        }
+    }
+    size_t n = (size_t)(argc - optind);
+    if (n == 0) {
+        cmd_error("report", "give one or more result files (try mtlsprobe report --help)");
+        return MP_EXIT_USAGE;
+    }
+    if (!out) {
+        cmd_error("report", "--out DIR is required");
+        return MP_EXIT_USAGE;
+    }
+    if (n > MAX_INPUTS) {
+        cmd_error("report", "at most %d result files", MAX_INPUTS);
+        return MP_EXIT_USAGE;
+    }
+    rpt_model m;
+    memset(&m, 0, sizeof m);
+    str_copy(m.title, sizeof m.title, title);
+    m.generated_ms = tm_now() * 1000;
+    m.regress_pct = regress;
+    int rc = MP_EXIT_USAGE;
+    if (load_inputs(argv + optind, n, &m.inputs, &m.n_inputs, 1, &e) != 0 ||
+        load_inputs(baselines, n_baselines, &m.baselines, &m.n_baselines, 0, &e) != 0) {
+        cmd_error("report", "%s", e.msg);
+        goto done;
+    }
+    if (rpt_find_regressions(&m, &e) != 0 || rpt_controls_evaluate(&m, &e) != 0 ||
+        fs_mkdirs(out, 0755, &e) != 0) {
+        cmd_error("report", "%s", e.msg);
+        goto done;
+    }
+    if (charts) {
+        rpt_chart_opts co = { gnuplot, chart_timeout_ms };
+        int r = rpt_charts_render(&m, out, &co, &e);
+        if (r == RPT_SPAWN_NOT_RUN) {
+            cmd_error("report", "%s (install Debian's gnuplot-nox, give --gnuplot PROGRAM, or use --no-charts)",
+                      e.msg);
+            goto done;
+        }
+        if (r != 0) {
+            cmd_error("report", "charts: %s", e.msg);
+            goto done;
+        }
+    }
+    if (rpt_html_write(&m, out, &e) != 0 || rpt_markdown_write(&m, out, &e) != 0) {
+        cmd_error("report", "%s", e.msg);
+        goto done;
+    }
+    for (size_t i = 0; i < m.n_regs; i++)
+        printf("regression: %s: %s\n", m.regs[i].input, m.regs[i].what);
+    if (!quiet) {
+        char *index = fs_join(out, "index.html");
+        printf("wrote %s, %s/report.md and %zu chart%s (PNG and SVG) in %s/charts\n", index ? index : out, out,
+               m.n_charts, m.n_charts == 1 ? "" : "s", out);
+        free(index);
+    }
+    rc = m.n_regs ? MP_EXIT_FAIL : MP_EXIT_OK;
+done:
+    rpt_model_free(&m);
+    return rc;
+}

@@ -1,0 +1,371 @@
+/* Chart data and the gnuplot driver. gnuplot receives no text from result
+ * files as code: scenario ids and labels travel only inside data files, and
+ * every string in the driver scripts is a fixed file name this module chose.
+ * The terminals are set to noenhanced so labels are drawn as written. */
+#include "report/charts.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/assets.h"
+#include "report/spawn.h"
+#include "report/text.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+static const char *const scripts[] = { "latency.gp", "percentiles.gp", "timeline.gp", "errors.gp",
+                                       "verdicts.gp" };
+
+#define BINS_PER_DECADE 20
+
+/* Bins cover the histogram's whole range: 1 ns (1e-6 ms) to 2^36 ns. */
+#define BIN_FIRST (-6 * BINS_PER_DECADE)
+#define BIN_COUNT (11 * BINS_PER_DECADE)
+
+static void latency_data(const res_load *l, rpt_buf *b)
+{
+    static const int shown[] = { RES_PH_CONNECT, RES_PH_HANDSHAKE, RES_PH_TTFB, RES_PH_TOTAL };
+    double pct[BIN_COUNT][4] = { { 0 } }; /* 7 KiB */
+    int first = BIN_COUNT, last = -1;
+    for (int p = 0; p < 4; p++) {
+        const hist *h = &l->phases[shown[p]];
+        int idx = 0;
+        int64_t lo, hi;
+        uint64_t c;
+        while ((idx = hist_next_bucket(h, idx, &lo, &hi, &c)) >= 0) {
+            double mid = ((double)lo + (double)hi) / 2e6;
+            int k = (int)floor(log10(mid < 1e-6 ? 1e-6 : mid) * BINS_PER_DECADE) - BIN_FIRST;
+            k = k < 0 ? 0 : k >= BIN_COUNT ? BIN_COUNT - 1 : k;
+            pct[k][p] += 100.0 * (double)c / (double)h->total;
+            first = k < first ? k : first;
+            last = k > last ? k : last;
+        }
+    }
+    rpt_put(b, "# bin_low_ms bin_high_ms connect% handshake% ttfb% total%\n");
+    for (int k = first; k <= last; k++) {
+        rpt_printf(b, "%.6g %.6g", pow(10, (double)(k + BIN_FIRST) / BINS_PER_DECADE),
+                   pow(10, (double)(k + BIN_FIRST + 1) / BINS_PER_DECADE));
+        for (int p = 0; p < 4; p++) {
+            if (l->phases[shown[p]].total)
+                rpt_printf(b, " %.4f", pct[k][p]);
+            else
+                rpt_put(b, " NaN");
+        }
+        rpt_put(b, "\n");
+    }
+}
+
+static void spectrum_block(const hist *h, rpt_buf *b)
+{
+    if (!h->total) {
+        rpt_put(b, "NaN NaN NaN\n");
+        return;
+    }
+    uint64_t cum = 0;
+    int idx = 0;
+    int64_t lo, hi;
+    uint64_t c;
+    double last_x = 1, last_ms = 0;
+    while ((idx = hist_next_bucket(h, idx, &lo, &hi, &c)) >= 0) {
+        double p_before = (double)cum / (double)h->total;
+        cum += c;
+        int64_t top = hi < h->max ? hi : h->max;
+        last_x = 1 / (1 - p_before);
+        last_ms = (double)top / 1e6;
+        rpt_printf(b, "%.6g %.6f %.6f\n", last_x, last_ms, p_before * 100);
+    }
+    /* close the last step at the highest percentile one sample resolves */
+    double x_end = (double)h->total;
+    rpt_printf(b, "%.6g %.6f %.6f\n", x_end > last_x ? x_end : last_x * 2, last_ms, 100.0);
+}
+
+static void spectrum_data(const res_load *l, rpt_buf *b)
+{
+    rpt_put(b, "# x=1/(1-p) latency_ms percentile; block 0: total, block 1: total_uncorrected\n");
+    spectrum_block(&l->phases[RES_PH_TOTAL], b);
+    rpt_put(b, "\n\n");
+    spectrum_block(&l->phases[RES_PH_TOTAL_UNCORRECTED], b);
+}
+
+static void series_data(const res_load *l, rpt_buf *b)
+{
+    rpt_put(b, "# t ok_per_s p50_ms p99_ms errors_per_s\n");
+    for (size_t i = 0; i < l->n_series; i++) {
+        const res_second *s = &l->series[i];
+        rpt_printf(b, "%lld %llu %.3f %.3f %llu\n", (long long)s->t, (unsigned long long)s->ok,
+                   (double)s->p50_ns / 1e6, (double)s->p99_ns / 1e6, (unsigned long long)s->errors);
+    }
+}
+
+/* A label inside a gnuplot data file: quoted, so no quote inside. */
+static void data_label(rpt_buf *b, const char *s)
+{
+    rpt_put(b, "\"");
+    for (; *s; s++)
+        rpt_putn(b, (*s == '"' || (unsigned char)*s < 0x20) ? "'" : s, 1);
+    rpt_put(b, "\"");
+}
+
+typedef struct column {
+    size_t input;
+    char tls[16];
+} column;
+
+/* The verdict matrix; returns the number of rows (scenarios). */
+static size_t verdict_data(const rpt_model *m, rpt_buf *b, size_t *n_cols_out)
+{
+    column cols[64];
+    size_t n_cols = 0, runs = 0;
+    for (size_t i = 0; i < m->n_inputs; i++)
+        runs += m->inputs[i].kind == RES_KIND_RUN;
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        if (in->kind != RES_KIND_RUN)
+            continue;
+        for (size_t k = 0; k < in->run.n; k++) {
+            size_t c;
+            for (c = 0; c < n_cols; c++)
+                if (cols[c].input == i && strcmp(cols[c].tls, in->run.items[k].tls_version) == 0)
+                    break;
+            if (c == n_cols && n_cols < 64) {
+                cols[n_cols].input = i;
+                str_copy(cols[n_cols].tls, sizeof cols[n_cols].tls, in->run.items[k].tls_version);
+                n_cols++;
+            }
+        }
+    }
+    rpt_put(b, "\"scenario\"");
+    for (size_t c = 0; c < n_cols; c++) {
+        char label[128];
+        if (runs > 1)
+            snprintf(label, sizeof label, "%s %s", m->inputs[cols[c].input].label, cols[c].tls);
+        else
+            snprintf(label, sizeof label, "%s", cols[c].tls);
+        rpt_put(b, " ");
+        data_label(b, label);
+    }
+    rpt_put(b, "\n");
+    /* rows: scenario ids in order of first appearance */
+    size_t rows = 0;
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        if (in->kind != RES_KIND_RUN)
+            continue;
+        for (size_t k = 0; k < in->run.n; k++) {
+            const char *id = in->run.items[k].id;
+            int seen = 0;
+            for (size_t pi = 0; pi <= i && !seen; pi++) {
+                const rpt_input *p = &m->inputs[pi];
+                if (p->kind != RES_KIND_RUN)
+                    continue;
+                size_t lim = pi == i ? k : p->run.n;
+                for (size_t pk = 0; pk < lim && !seen; pk++)
+                    seen = strcmp(p->run.items[pk].id, id) == 0;
+            }
+            if (seen)
+                continue;
+            data_label(b, id);
+            for (size_t c = 0; c < n_cols; c++) {
+                const rpt_input *ci = &m->inputs[cols[c].input];
+                int v = -1;
+                for (size_t ck = 0; ck < ci->run.n; ck++)
+                    if (strcmp(ci->run.items[ck].id, id) == 0 &&
+                        strcmp(ci->run.items[ck].tls_version, cols[c].tls) == 0)
+                        v = (int)ci->run.items[ck].verdict;
+                if (v < 0)
+                    rpt_put(b, " NaN");
+                else
+                    rpt_printf(b, " %d", v);
+            }
+            rpt_put(b, "\n");
+            rows++;
+        }
+    }
+    *n_cols_out = n_cols;
+    return rows;
+}
+
+static int draw(const char *chartdir, const char *name, const char *script, int w, int h,
+                const rpt_chart_opts *o, mp_err *e)
+{
+    rpt_buf d;
+    rpt_buf_init(&d);
+    rpt_printf(&d,
+               "# Generated by mtlsprobe report: draws %s.png and %s.svg from data/%s.dat.\n"
+               "# Redraw from the charts directory with: gnuplot gnuplot/draw-%s.gp\n"
+               "data = 'data/%s.dat'\n"
+               "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+               "  set terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,10' background '#ffffff'\n"
+               "} else {\n"
+               "  set terminal png size %d,%d noenhanced background '#ffffff'\n"
+               "}\n"
+               "set output '.tmp-%s.png'\n"
+               "load 'gnuplot/%s'\n"
+               "set output\n"
+               "set terminal svg size %d,%d noenhanced font 'DejaVu Sans,11' background '#ffffff'\n"
+               "set output '.tmp-%s.svg'\n"
+               "load 'gnuplot/%s'\n"
+               "set output\n",
+               name, name, name, name, name, w, h, w, h, name, script, w, h, name, script);
+    char file[96];
+    snprintf(file, sizeof file, "gnuplot/draw-%s.gp", name);
+    int rc = rpt_buf_write(&d, chartdir, file, e);
+    rpt_buf_free(&d);
+    if (rc != 0)
+        return -1;
+    char *log = fs_join(chartdir, "gnuplot.log");
+    if (!log)
+        return mp_fail(e, "out of memory");
+    char *argv[] = { (char *)o->gnuplot, file, NULL };
+    rc = rpt_spawn(argv, chartdir, log, o->timeout_ms, e);
+    free(log);
+    if (rc == -1)
+        mp_wrap(e, "chart %s", name);
+    /* both images appear together, or neither does */
+    static const char *const ext[] = { "png", "svg" };
+    for (int i = 0; i < 2; i++) {
+        char tmp[160], fin[160];
+        snprintf(tmp, sizeof tmp, ".tmp-%s.%s", name, ext[i]);
+        snprintf(fin, sizeof fin, "%s.%s", name, ext[i]);
+        char *t = fs_join(chartdir, tmp), *f = fs_join(chartdir, fin);
+        if (rc == 0 && !(t && f && rename(t, f) == 0))
+            rc = mp_fail(e, "chart %s: gnuplot wrote no %s file", name, ext[i]);
+        if (t)
+            remove(t);
+        free(t);
+        free(f);
+    }
+    return rc;
+}
+
+static int add_chart(rpt_model *m, const char *name, const char *title, const char *caption, int input)
+{
+    if (m->n_charts == RPT_MAX_CHARTS)
+        return -1;
+    rpt_chart *c = &m->charts[m->n_charts++];
+    str_copy(c->name, sizeof c->name, name);
+    str_copy(c->title, sizeof c->title, title);
+    str_copy(c->caption, sizeof c->caption, caption);
+    c->input = input;
+    return 0;
+}
+
+static int chart(rpt_model *m, const char *chartdir, const char *name, const char *script, rpt_buf *data,
+                 int w, int h, const char *title, const char *caption, int input, const rpt_chart_opts *o,
+                 mp_err *e)
+{
+    char file[96];
+    snprintf(file, sizeof file, "data/%s.dat", name);
+    if (rpt_buf_write(data, chartdir, file, e) != 0)
+        return -1;
+    int rc = draw(chartdir, name, script, w, h, o, e);
+    if (rc != 0)
+        return rc;
+    if (add_chart(m, name, title, caption, input) != 0)
+        return mp_fail(e, "more than %d charts", RPT_MAX_CHARTS);
+    return 0;
+}
+
+int rpt_charts_render(rpt_model *m, const char *outdir, const rpt_chart_opts *o, mp_err *e)
+{
+    char *chartdir = fs_join(outdir, "charts");
+    char *datadir = chartdir ? fs_join(chartdir, "data") : NULL;
+    char *gpdir = chartdir ? fs_join(chartdir, "gnuplot") : NULL;
+    int rc = -1;
+    if (!datadir || !gpdir) {
+        mp_fail(e, "out of memory");
+        goto out;
+    }
+    if (fs_mkdirs(datadir, 0755, e) != 0 || fs_mkdirs(gpdir, 0755, e) != 0)
+        goto out;
+    for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
+        const rpt_asset *a = rpt_asset_find(scripts[i]);
+        char *path = fs_join(gpdir, scripts[i]);
+        int w = a && path ? fs_write_file(path, a->data, *a->len, 0644, e)
+                          : mp_fail(e, "missing built-in script %s", scripts[i]);
+        free(path);
+        if (w != 0)
+            goto out;
+    }
+    m->n_charts = 0;
+    char *log = fs_join(chartdir, "gnuplot.log");
+    if (log)
+        remove(log); /* one log per report, not an ever-growing one */
+    free(log);
+    rpt_buf b;
+    size_t runs = 0;
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        if (in->kind == RES_KIND_RUN) {
+            runs++;
+            continue;
+        }
+        const res_load *l = in->load;
+        char name[128], title[200];
+        int any = 0;
+        for (int p = 0; p < RES_PHASES; p++)
+            any |= l->phases[p].total > 0;
+        if (any) {
+            rpt_buf_init(&b);
+            latency_data(l, &b);
+            snprintf(name, sizeof name, "%s-latency", in->label);
+            snprintf(title, sizeof title, "%s: latency distribution by phase", in->label);
+            rc = chart(m, chartdir, name, "latency.gp", &b, 900, 420, title,
+                       "Share of samples per latency bin (20 bins per decade), per phase.", (int)i, o, e);
+            rpt_buf_free(&b);
+            if (rc != 0)
+                goto out;
+        }
+        if (l->phases[RES_PH_TOTAL].total) {
+            rpt_buf_init(&b);
+            spectrum_data(l, &b);
+            snprintf(name, sizeof name, "%s-percentiles", in->label);
+            snprintf(title, sizeof title, "%s: latency by percentile", in->label);
+            rc = chart(m, chartdir, name, "percentiles.gp", &b, 900, 420, title,
+                       "Total latency at each percentile (log scale towards the tail); the corrected series "
+                       "counts from the intended start in open loop.", (int)i, o, e);
+            rpt_buf_free(&b);
+            if (rc != 0)
+                goto out;
+        }
+        if (l->n_series) {
+            rpt_buf_init(&b);
+            series_data(l, &b);
+            snprintf(name, sizeof name, "%s-timeline", in->label);
+            snprintf(title, sizeof title, "%s: throughput and p99 over time", in->label);
+            rc = chart(m, chartdir, name, "timeline.gp", &b, 900, 380, title,
+                       "Successful handshakes (or requests) per second and that second's p99.", (int)i, o, e);
+            if (rc == 0) {
+                snprintf(name, sizeof name, "%s-errors", in->label);
+                snprintf(title, sizeof title, "%s: errors over time", in->label);
+                rc = chart(m, chartdir, name, "errors.gp", &b, 900, 300, title,
+                           "Failed handshakes (or requests) per second, all classes.", (int)i, o, e);
+            }
+            rpt_buf_free(&b);
+            if (rc != 0)
+                goto out;
+        }
+    }
+    if (runs) {
+        rpt_buf_init(&b);
+        size_t cols = 0, rows = verdict_data(m, &b, &cols);
+        rc = 0;
+        if (rows && cols) {
+            int h = 140 + 20 * (int)rows;
+            rc = chart(m, chartdir, "verdicts", "verdicts.gp", &b, 520 + 90 * (int)cols,
+                       h > 6000 ? 6000 : h, "Verdict matrix",
+                       "One row per scenario, one column per TLS version (and run); blank: not run.", -1, o, e);
+        }
+        rpt_buf_free(&b);
+        if (rc != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(chartdir);
+    free(datadir);
+    free(gpdir);
+    return rc;
+}

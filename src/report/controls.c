@@ -1,0 +1,124 @@
+/* The compliance view: controls (PCI DSS, NIST SP 800-52r2, Mozilla, BSI,
+ * RFCs) are data in reports/controls.json, compiled in; scenarios cite them
+ * by id. A control's status follows from the verdicts that evidence it: any
+ * FAIL means not met, all PASS means met, PASS mixed with ERROR or SKIP is
+ * partial, and no PASS at all is not evidenced. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "report/assets.h"
+#include "report/model.h"
+#include "util/str.h"
+
+/* The definition whose id or alias is id (case-insensitive), or NULL. */
+static json_t *find_def(json_t *defs, const char *id)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(defs, i, d) {
+        json_t *did = json_object_get(d, "id");
+        if (json_is_string(did) && strcasecmp(json_string_value(did), id) == 0)
+            return d;
+        size_t k;
+        json_t *a;
+        json_array_foreach(json_object_get(d, "aliases"), k, a) {
+            if (json_is_string(a) && strcasecmp(json_string_value(a), id) == 0)
+                return d;
+        }
+    }
+    return NULL;
+}
+
+static const char *str_field(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static rpt_control *control_for(rpt_model *m, json_t *root, const char *cited, mp_err *e)
+{
+    json_t *def = find_def(json_object_get(root, "controls"), cited);
+    const char *id = def ? str_field(def, "id") : cited;
+    for (size_t i = 0; i < m->n_controls; i++)
+        if (strcasecmp(m->controls[i].id, id) == 0)
+            return &m->controls[i];
+    rpt_control *c = realloc(m->controls, (m->n_controls + 1) * sizeof *c);
+    if (!c) {
+        mp_fail(e, "out of memory");
+        return NULL;
+    }
+    m->controls = c;
+    c = &m->controls[m->n_controls++];
+    memset(c, 0, sizeof *c);
+    str_copy(c->id, sizeof c->id, id);
+    c->defined = def != NULL;
+    if (def) {
+        const char *fw = str_field(def, "framework");
+        json_t *name = json_object_get(json_object_get(root, "frameworks"), fw);
+        str_copy(c->framework, sizeof c->framework, json_is_string(name) ? json_string_value(name) : fw);
+        str_copy(c->title, sizeof c->title, str_field(def, "title"));
+        str_copy(c->text, sizeof c->text, str_field(def, "text"));
+    }
+    return c;
+}
+
+static int cmp_controls(const void *a, const void *b)
+{
+    const rpt_control *x = a, *y = b;
+    /* defined ones first, grouped by framework, in id order */
+    if (x->defined != y->defined)
+        return y->defined - x->defined;
+    int d = strcmp(x->framework, y->framework);
+    return d ? d : strcmp(x->id, y->id);
+}
+
+int rpt_controls_evaluate(rpt_model *m, mp_err *e)
+{
+    const rpt_asset *a = rpt_asset_find("controls.json");
+    json_error_t je;
+    json_t *root = a ? json_loadb(a->data, *a->len, 0, &je) : NULL;
+    if (!root)
+        return mp_fail(e, "reports/controls.json (compiled in) is not valid JSON");
+    rpt_ref at = RPT_REF_START;
+    for (const res_scenario *s; (s = rpt_next_verdict(m, &at)) != NULL;) {
+        for (int j = 0; j < s->n_controls; j++) {
+            rpt_control *c = control_for(m, root, s->controls[j], e);
+            rpt_ref *r = c ? realloc(c->refs, (c->n_refs + 1) * sizeof *r) : NULL;
+            if (!r) {
+                json_decref(root);
+                return c ? mp_fail(e, "out of memory") : -1;
+            }
+            c->refs = r;
+            r[c->n_refs++] = at;
+            c->counts[s->verdict]++;
+        }
+    }
+    for (size_t i = 0; i < m->n_controls; i++) {
+        rpt_control *c = &m->controls[i];
+        if (c->counts[RES_FAIL])
+            c->status = RPT_NOT_MET;
+        else if (!c->counts[RES_PASS])
+            c->status = RPT_NOT_EVIDENCED;
+        else if (c->counts[RES_ERROR] || c->counts[RES_SKIP])
+            c->status = RPT_PARTIAL;
+        else
+            c->status = RPT_MET;
+    }
+    qsort(m->controls, m->n_controls, sizeof *m->controls, cmp_controls);
+    size_t i;
+    json_t *d;
+    m->uncited[0] = '\0';
+    json_array_foreach(json_object_get(root, "controls"), i, d) {
+        const char *id = str_field(d, "id");
+        int cited = 0;
+        for (size_t k = 0; k < m->n_controls; k++)
+            cited |= strcasecmp(m->controls[k].id, id) == 0;
+        if (!cited) {
+            size_t l = strlen(m->uncited);
+            snprintf(m->uncited + l, sizeof m->uncited - l, "%s%s", l ? ", " : "", id);
+        }
+    }
+    json_decref(root);
+    return 0;
+}

@@ -1,0 +1,445 @@
+/* index.html. The page is XHTML-compatible HTML5 (every element closed,
+ * only the XML entities), so it parses both as HTML and as XML, and the
+ * gnuplot SVGs can be inlined as they are once their ids are made unique.
+ * A Content-Security-Policy forbids every fetch: the page cannot reach the
+ * network even if a result file smuggled in a URL. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/assets.h"
+#include "report/render.h"
+#include "report/text.h"
+#include "tls/tls.h"
+#include "util/fs.h"
+
+static void h(rpt_buf *b, const char *s)
+{
+    rpt_html(b, s);
+}
+
+static void badge(rpt_buf *b, const char *cls, const char *text)
+{
+    rpt_printf(b, "<span class=\"badge %s\">", cls);
+    h(b, text);
+    rpt_put(b, "</span>");
+}
+
+/* The SVG of a chart with its ids prefixed, so several charts on one page
+ * do not share clip paths and markers. */
+static void inline_svg(rpt_buf *b, const char *outdir, const char *name)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "charts/%s.svg", name);
+    char *path = fs_join(outdir, rel), *svg = NULL;
+    mp_err e;
+    if (!path || fs_read_file(path, &svg, NULL, &e) != 0) {
+        rpt_put(b, "<p class=\"note\">chart missing</p>");
+        free(path);
+        return;
+    }
+    free(path);
+    const char *p = strstr(svg, "<svg");
+    if (!p) {
+        free(svg);
+        return;
+    }
+    static const char *const pats[] = { "id='", "id=\"", "href='#", "href=\"#", "url(#" };
+    while (*p) {
+        const char *best = NULL;
+        size_t blen = 0;
+        for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+            const char *q = strstr(p, pats[i]);
+            if (q && (!best || q < best)) {
+                best = q;
+                blen = strlen(pats[i]);
+            }
+        }
+        if (!best) {
+            rpt_put(b, p);
+            break;
+        }
+        rpt_putn(b, p, (size_t)(best - p) + blen);
+        rpt_printf(b, "%s-", name);
+        p = best + blen;
+    }
+    free(svg);
+}
+
+static void figure(rpt_buf *b, const rpt_model *m, const char *outdir, const rpt_chart *c)
+{
+    (void)m;
+    rpt_printf(b, "<figure id=\"chart-%s\">", c->name);
+    inline_svg(b, outdir, c->name);
+    rpt_put(b, "<figcaption><strong>");
+    h(b, c->title);
+    rpt_put(b, "</strong>: ");
+    h(b, c->caption);
+    rpt_printf(b, " (<a href=\"charts/%s.png\">PNG</a>, <a href=\"charts/%s.svg\">SVG</a>, data in "
+                  "<code>charts/data/%s.dat</code>)</figcaption></figure>\n", c->name, c->name, c->name);
+}
+
+static void card(rpt_buf *b, size_t n, const char *label, int bad)
+{
+    rpt_printf(b, "<div class=\"card%s\"><div class=\"n\">%zu</div><div class=\"l\">", bad ? " bad" : "", n);
+    h(b, label);
+    rpt_put(b, "</div></div>");
+}
+
+static void meta_row(rpt_buf *b, const char *k, const char *v, int mono)
+{
+    rpt_put(b, "<tr><th>");
+    h(b, k);
+    rpt_put(b, mono ? "</th><td class=\"mono\">" : "</th><td>");
+    h(b, v && v[0] ? v : "-");
+    rpt_put(b, "</td></tr>\n");
+}
+
+static void metadata(rpt_buf *b, const rpt_model *m)
+{
+    rpt_put(b, "<section id=\"runs\"><h2>Runs</h2>\n");
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        char t0[40], t1[40];
+        const char *tool, *wolf, *sha, *cmd;
+        if (in->kind == RES_KIND_RUN) {
+            rpt_fmt_time(t0, sizeof t0, in->run.started_ms);
+            rpt_fmt_time(t1, sizeof t1, in->run.finished_ms);
+            tool = in->run.tool_version;
+            wolf = in->run.wolfssl_version;
+            sha = in->run.manifest_sha256;
+            cmd = in->run.command_line;
+        } else {
+            rpt_fmt_time(t0, sizeof t0, in->load->started_ms);
+            rpt_fmt_time(t1, sizeof t1, in->load->finished_ms);
+            tool = in->load->tool_version;
+            wolf = in->load->wolfssl_version;
+            sha = in->load->manifest_sha256;
+            cmd = in->load->command_line;
+        }
+        rpt_printf(b, "<h3 id=\"meta-%s\">", in->label);
+        h(b, in->label);
+        rpt_put(b, in->kind == RES_KIND_RUN ? ": conformance run" : ": load");
+        rpt_put(b, "</h3>\n<table class=\"meta\">\n");
+        meta_row(b, "target", rpt_input_target(in), 1);
+        meta_row(b, "result file", in->path, 1);
+        char ver[80];
+        snprintf(ver, sizeof ver, "mtlsprobe %s", tool[0] ? tool : "?");
+        meta_row(b, "tool", ver, 0);
+        meta_row(b, "wolfSSL", wolf, 0);
+        meta_row(b, "wolfSSL build flags", in->wolfssl_flags, 1);
+        meta_row(b, "fixture manifest SHA-256", sha, 1);
+        meta_row(b, "started", t0, 0);
+        meta_row(b, "finished", t1, 0);
+        meta_row(b, "command line", cmd, 1);
+        if (in->kind == RES_KIND_LOAD && in->load->n_merged) {
+            char w[64];
+            snprintf(w, sizeof w, "%zu workers merged (shards of %d)", in->load->n_merged,
+                     in->load->shard_count);
+            meta_row(b, "merged", w, 0);
+        }
+        rpt_put(b, "</table>\n");
+    }
+    rpt_put(b, "</section>\n");
+}
+
+static void regressions(rpt_buf *b, const rpt_model *m)
+{
+    if (!m->n_baselines)
+        return;
+    rpt_put(b, "<section id=\"regressions\"><h2>Regressions</h2>\n<p>Against ");
+    for (size_t i = 0; i < m->n_baselines; i++) {
+        rpt_put(b, i ? ", <code>" : "<code>");
+        h(b, m->baselines[i].path);
+        rpt_put(b, "</code>");
+    }
+    rpt_printf(b, "; a load regresses when its total p99 rises by more than %g%%.</p>\n", m->regress_pct);
+    if (!m->n_regs) {
+        rpt_put(b, "<div class=\"ok-box\">No regression.</div>\n</section>\n");
+        return;
+    }
+    rpt_printf(b, "<div class=\"alert-box\"><strong>%zu regression%s</strong><ul>\n", m->n_regs,
+               m->n_regs == 1 ? "" : "s");
+    for (size_t i = 0; i < m->n_regs; i++) {
+        rpt_put(b, "<li class=\"regression-item\">");
+        badge(b, "regression", "REGRESSION");
+        rpt_put(b, " ");
+        h(b, m->regs[i].input);
+        rpt_put(b, ": ");
+        h(b, m->regs[i].what);
+        rpt_put(b, "</li>\n");
+    }
+    rpt_put(b, "</ul></div>\n</section>\n");
+}
+
+static void conformance(rpt_buf *b, const rpt_model *m, const char *outdir)
+{
+    size_t byv[4], bys[6][4];
+    rpt_count(m, byv, bys);
+    size_t total = byv[0] + byv[1] + byv[2] + byv[3];
+    if (!total)
+        return;
+    rpt_put(b, "<section id=\"conformance\"><h2>Conformance</h2>\n");
+    rpt_put(b, "<table id=\"counts\"><tr><th>severity</th>");
+    for (int v = 0; v < 4; v++)
+        rpt_printf(b, "<th class=\"num\">%s</th>", res_verdict_name((res_verdict)v));
+    rpt_put(b, "<th class=\"num\">total</th></tr>\n");
+    for (int s = 0; s < 6; s++) {
+        size_t row = bys[s][0] + bys[s][1] + bys[s][2] + bys[s][3];
+        if (!row)
+            continue;
+        rpt_printf(b, "<tr><td>%s</td>", rpt_severities[s]);
+        for (int v = 0; v < 4; v++)
+            rpt_printf(b, "<td class=\"num\">%zu</td>", bys[s][v]);
+        rpt_printf(b, "<td class=\"num\">%zu</td></tr>\n", row);
+    }
+    rpt_put(b, "<tr><th>all</th>");
+    for (int v = 0; v < 4; v++)
+        rpt_printf(b, "<th class=\"num\" id=\"count-%s\">%zu</th>", res_verdict_name((res_verdict)v), byv[v]);
+    rpt_printf(b, "<th class=\"num\" id=\"count-total\">%zu</th></tr>\n</table>\n", total);
+    for (size_t c = 0; c < m->n_charts; c++)
+        if (m->charts[c].input < 0)
+            figure(b, m, outdir, &m->charts[c]);
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        if (in->kind != RES_KIND_RUN)
+            continue;
+        rpt_printf(b, "<h3>%s: ", in->label);
+        h(b, in->run.target);
+        rpt_printf(b, "</h3>\n<table class=\"scenarios\" id=\"scenarios-%s\">\n<tr><th>verdict</th><th>severity</th>"
+                      "<th>scenario</th><th>TLS</th><th>expected</th><th>observed</th><th>evidence</th></tr>\n",
+                   in->label);
+        size_t *order = malloc((in->run.n ? in->run.n : 1) * sizeof *order);
+        if (!order) {
+            b->oom = 1;
+            return;
+        }
+        rpt_order_items(&in->run, order);
+        for (size_t k = 0; k < in->run.n; k++) {
+            const res_scenario *s = &in->run.items[order[k]];
+            char ev[2048];
+            rpt_evidence_text(s, in->fingerprints ? in->fingerprints[order[k]] : "", ev, sizeof ev);
+            rpt_printf(b, "<tr class=\"scenario\" data-verdict=\"%s\"><td>", res_verdict_name(s->verdict));
+            badge(b, res_verdict_name(s->verdict), res_verdict_name(s->verdict));
+            rpt_put(b, "</td><td>");
+            h(b, s->severity);
+            rpt_put(b, "</td><td><code class=\"sid\">");
+            h(b, s->id);
+            rpt_put(b, "</code>");
+            if (s->title[0]) {
+                rpt_put(b, "<br/>");
+                h(b, s->title);
+            }
+            rpt_put(b, "</td>");
+            rpt_html_cells(b, (const char *const[]){ s->tls_version, s->expected, s->observed }, 3);
+            rpt_put(b, "<td class=\"mono\">");
+            h(b, ev);
+            rpt_put(b, "</td></tr>\n");
+        }
+        free(order);
+        rpt_put(b, "</table>\n");
+    }
+    rpt_put(b, "</section>\n");
+}
+
+static void compliance(rpt_buf *b, const rpt_model *m)
+{
+    if (!m->n_controls)
+        return;
+    rpt_put(b, "<section id=\"compliance\"><h2>Compliance</h2>\n<p class=\"note\">A control is <em>met</em> "
+               "when every scenario that evidences it passed, <em>not met</em> when one failed, <em>partial</em> "
+               "when passes mix with errors or skips, and <em>not evidenced</em> without a pass. Passing "
+               "scenarios are evidence for an assessor, not a certification.</p>\n");
+    rpt_put(b, "<table id=\"controls\"><tr><th>status</th><th>control</th><th>requirement</th>"
+               "<th>evidenced by</th></tr>\n");
+    for (size_t i = 0; i < m->n_controls; i++) {
+        const rpt_control *c = &m->controls[i];
+        rpt_put(b, "<tr class=\"control\"><td>");
+        badge(b, rpt_status_class(c->status), rpt_status_name(c->status));
+        rpt_put(b, "</td><td><code>");
+        h(b, c->id);
+        rpt_put(b, "</code><br/>");
+        if (c->defined)
+            h(b, c->framework);
+        else
+            badge(b, "no-definition", "no definition");
+        rpt_put(b, "</td><td>");
+        if (c->defined) {
+            rpt_put(b, "<strong>");
+            h(b, c->title);
+            rpt_put(b, "</strong><br/>");
+            h(b, c->text);
+        } else {
+            rpt_put(b, "<span class=\"note\">not defined in reports/controls.json</span>");
+        }
+        rpt_printf(b, "</td><td>%zu PASS, %zu FAIL, %zu ERROR, %zu SKIP<ul>", c->counts[RES_PASS],
+                   c->counts[RES_FAIL], c->counts[RES_ERROR], c->counts[RES_SKIP]);
+        for (size_t r = 0; r < c->n_refs; r++) {
+            const rpt_input *in = &m->inputs[c->refs[r].input];
+            const res_scenario *s = &in->run.items[c->refs[r].item];
+            rpt_put(b, "<li>");
+            badge(b, res_verdict_name(s->verdict), res_verdict_name(s->verdict));
+            rpt_put(b, " <code>");
+            h(b, s->id);
+            rpt_put(b, "</code> ");
+            h(b, s->tls_version);
+            if (m->n_inputs > 1) {
+                rpt_put(b, " (");
+                h(b, in->label);
+                rpt_put(b, ")");
+            }
+            rpt_put(b, "</li>");
+        }
+        rpt_put(b, "</ul></td></tr>\n");
+    }
+    rpt_put(b, "</table>\n");
+    if (m->uncited[0]) {
+        rpt_put(b, "<p class=\"note\">Defined controls no scenario in these results evidences: ");
+        h(b, m->uncited);
+        rpt_put(b, ".</p>\n");
+    }
+    rpt_put(b, "</section>\n");
+}
+
+static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
+{
+    int any = 0;
+    for (size_t i = 0; i < m->n_inputs; i++)
+        any |= m->inputs[i].kind == RES_KIND_LOAD;
+    if (!any)
+        return;
+    rpt_put(b, "<section id=\"load\"><h2>Load</h2>\n");
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        if (in->kind != RES_KIND_LOAD)
+            continue;
+        const res_load *l = in->load;
+        rpt_printf(b, "<h3 id=\"%s\">%s: ", in->label, in->label);
+        h(b, l->target);
+        rpt_put(b, "</h3>\n<p>");
+        char cfg[1024];
+        snprintf(cfg, sizeof cfg, "%s mode, %s, %d connections%s, client %s%s", l->mode, l->tls_version,
+                 l->connections, l->rate > 0 ? " (open loop)" : " (closed loop)", l->client[0] ? l->client : "-",
+                 l->interrupted ? "; interrupted" : "");
+        h(b, cfg);
+        if (l->rate > 0)
+            rpt_printf(b, "; target rate %.1f/s", l->rate);
+        rpt_put(b, "</p>\n<div class=\"cards\">");
+        card(b, (size_t)l->handshakes, "handshakes", 0);
+        card(b, (size_t)l->ok, "ok", 0);
+        card(b, (size_t)l->errors, "errors", l->errors > 0);
+        rpt_printf(b, "<div class=\"card\"><div class=\"n\">%.1f</div><div class=\"l\">per second</div></div>",
+                   l->rate_per_s);
+        if (l->resume_attempts)
+            card(b, (size_t)l->resumed, "resumed", 0);
+        rpt_put(b, "</div>\n");
+        rpt_printf(b, "<table class=\"phases\" id=\"phases-%s\"><tr><th>phase (ms)</th><th class=\"num\">p50</th>"
+                      "<th class=\"num\">p90</th><th class=\"num\">p99</th><th class=\"num\">p99.9</th>"
+                      "<th class=\"num\">max</th><th class=\"num\">mean</th><th class=\"num\">count</th></tr>\n",
+                   in->label);
+        char cells[7][24];
+        for (int p = 0; p < RES_PHASES; p++) {
+            if (!rpt_phase_cells(&l->phases[p], cells))
+                continue;
+            rpt_printf(b, "<tr><td>%s</td>", res_phase_name(p));
+            for (int k = 0; k < 7; k++)
+                rpt_printf(b, "<td class=\"num\">%s</td>", cells[k]);
+            rpt_put(b, "</tr>\n");
+        }
+        rpt_put(b, "</table>\n");
+        if (l->errors) {
+            rpt_put(b, "<table class=\"errors\"><tr><th>error</th><th class=\"num\">count</th></tr>\n");
+            for (size_t k = 0; k < l->by_class.n; k++) {
+                rpt_put(b, "<tr><td>");
+                h(b, l->by_class.items[k].key);
+                rpt_printf(b, "</td><td class=\"num\">%llu</td></tr>\n",
+                           (unsigned long long)l->by_class.items[k].count);
+            }
+            for (size_t k = 0; k < l->alerts.n; k++) {
+                char name[96];
+                snprintf(name, sizeof name, "alert %s (%s)", tls_alert_name(atoi(l->alerts.items[k].key)),
+                         l->alerts.items[k].key);
+                rpt_put(b, "<tr><td>");
+                h(b, name);
+                rpt_printf(b, "</td><td class=\"num\">%llu</td></tr>\n",
+                           (unsigned long long)l->alerts.items[k].count);
+            }
+            for (size_t k = 0; k < l->http_status.n; k++) {
+                rpt_put(b, "<tr><td>HTTP ");
+                h(b, l->http_status.items[k].key);
+                rpt_printf(b, "</td><td class=\"num\">%llu</td></tr>\n",
+                           (unsigned long long)l->http_status.items[k].count);
+            }
+            rpt_put(b, "</table>\n");
+        }
+        double us = l->handshakes ? (l->cpu_user_s + l->cpu_system_s) * 1e6 / (double)l->handshakes : 0;
+        rpt_printf(b, "<p class=\"note\">Client CPU %.0f us per handshake (user %.2f s, system %.2f s); busiest "
+                      "worker %.0f%% busy%s; peak memory %.1f MiB.</p>\n", us, l->cpu_user_s, l->cpu_system_s,
+                   l->busiest_worker * 100,
+                   l->busiest_worker >= 0.9 ? ": the load generator was the limit" : "", l->peak_rss_mib);
+        rpt_put(b, "<div class=\"charts\">\n");
+        for (size_t c = 0; c < m->n_charts; c++)
+            if (m->charts[c].input == (int)i)
+                figure(b, m, outdir, &m->charts[c]);
+        rpt_put(b, "</div>\n");
+    }
+    rpt_put(b, "</section>\n");
+}
+
+int rpt_html_write(const rpt_model *m, const char *outdir, mp_err *e)
+{
+    rpt_buf b;
+    rpt_buf_init(&b);
+    const rpt_asset *css = rpt_asset_find("style.css");
+    rpt_put(&b, "<!DOCTYPE html>\n<html lang=\"en\" xmlns=\"http://www.w3.org/1999/xhtml\">\n<head>\n"
+                "<meta charset=\"utf-8\"/>\n"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                "style-src 'unsafe-inline'; img-src data:\"/>\n<title>");
+    h(&b, m->title);
+    rpt_put(&b, "</title>\n<style>\n");
+    if (css)
+        rpt_putn(&b, css->data, *css->len);
+    rpt_put(&b, "</style>\n</head>\n<body>\n<header><h1 id=\"title\">");
+    h(&b, m->title);
+    char when[40];
+    rpt_fmt_time(when, sizeof when, m->generated_ms);
+    rpt_printf(&b, "</h1>\n<p class=\"lead\">Generated %s by mtlsprobe %s from %zu result file%s.</p>\n", when,
+               MTLSPROBE_VERSION, m->n_inputs, m->n_inputs == 1 ? "" : "s");
+    rpt_put(&b, "<nav><a href=\"#runs\">Runs</a>");
+    if (m->n_baselines)
+        rpt_put(&b, "<a href=\"#regressions\">Regressions</a>");
+    size_t byv[4], bys[6][4];
+    rpt_count(m, byv, bys);
+    size_t total = byv[0] + byv[1] + byv[2] + byv[3], loads = 0;
+    for (size_t i = 0; i < m->n_inputs; i++)
+        loads += m->inputs[i].kind == RES_KIND_LOAD;
+    if (total)
+        rpt_put(&b, "<a href=\"#conformance\">Conformance</a>");
+    if (m->n_controls)
+        rpt_put(&b, "<a href=\"#compliance\">Compliance</a>");
+    if (loads)
+        rpt_put(&b, "<a href=\"#load\">Load</a>");
+    rpt_put(&b, "</nav>\n</header>\n<main>\n<div class=\"cards\" id=\"summary\">");
+    if (total) {
+        card(&b, total, "scenario verdicts", 0);
+        for (int v = 0; v < 4; v++)
+            card(&b, byv[v], res_verdict_name((res_verdict)v), (v == RES_FAIL || v == RES_ERROR) && byv[v]);
+    }
+    if (loads)
+        card(&b, loads, loads == 1 ? "load result" : "load results", 0);
+    if (m->n_baselines)
+        card(&b, m->n_regs, "regressions", m->n_regs > 0);
+    rpt_put(&b, "</div>\n");
+    metadata(&b, m);
+    regressions(&b, m);
+    conformance(&b, m, outdir);
+    compliance(&b, m);
+    load_section(&b, m, outdir);
+    rpt_put(&b, "</main>\n<footer>mtlsprobe report. Charts drawn by gnuplot from the data files in "
+                "<code>charts/data/</code>; the Markdown version is <code>report.md</code>.</footer>\n"
+                "</body>\n</html>\n");
+    int rc = rpt_buf_write(&b, outdir, "index.html", e);
+    rpt_buf_free(&b);
+    return rc;
+}

@@ -1,0 +1,220 @@
+/* report.md, for CI job summaries (GitHub, GitLab) and chat: the verdict
+ * counts, regressions and failures come first; the full scenario list and
+ * the controls sit in collapsed <details> blocks so the summary stays short;
+ * charts are linked as PNG files next to the report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/render.h"
+#include "report/text.h"
+#include "tls/tls.h"
+#include "util/fs.h"
+
+static void md(rpt_buf *b, const char *s)
+{
+    rpt_md(b, s);
+}
+
+static void scenario_rows(rpt_buf *b, const rpt_input *in, const size_t *order, int failures_only)
+{
+    rpt_put(b, "| verdict | severity | scenario | TLS | expected | observed | evidence |\n"
+               "| --- | --- | --- | --- | --- | --- | --- |\n");
+    for (size_t k = 0; k < in->run.n; k++) {
+        const res_scenario *s = &in->run.items[order[k]];
+        if (failures_only && s->verdict != RES_FAIL && s->verdict != RES_ERROR)
+            continue;
+        char ev[2048];
+        rpt_evidence_text(s, in->fingerprints ? in->fingerprints[order[k]] : "", ev, sizeof ev);
+        rpt_printf(b, "| **%s** |", res_verdict_name(s->verdict));
+        rpt_md_cells(b, (const char *const[]){ s->severity, s->id, s->tls_version, s->expected, s->observed, ev }, 6);
+        rpt_put(b, "\n");
+    }
+}
+
+static void conformance(rpt_buf *b, const rpt_model *m)
+{
+    size_t byv[4], bys[6][4];
+    rpt_count(m, byv, bys);
+    size_t total = byv[0] + byv[1] + byv[2] + byv[3];
+    if (!total)
+        return;
+    rpt_put(b, "\n## Conformance\n\n| severity | PASS | FAIL | ERROR | SKIP | total |\n"
+               "| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    for (int s = 0; s < 6; s++) {
+        size_t row = bys[s][0] + bys[s][1] + bys[s][2] + bys[s][3];
+        if (row)
+            rpt_printf(b, "| %s | %zu | %zu | %zu | %zu | %zu |\n", rpt_severities[s], bys[s][0], bys[s][1],
+                       bys[s][2], bys[s][3], row);
+    }
+    rpt_printf(b, "| **all** | **%zu** | **%zu** | **%zu** | **%zu** | **%zu** |\n", byv[0], byv[1], byv[2],
+               byv[3], total);
+    for (size_t c = 0; c < m->n_charts; c++)
+        if (m->charts[c].input < 0)
+            rpt_printf(b, "\n![%s](charts/%s.png)\n", m->charts[c].title, m->charts[c].name);
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        if (in->kind != RES_KIND_RUN)
+            continue;
+        size_t *order = malloc((in->run.n ? in->run.n : 1) * sizeof *order);
+        if (!order) {
+            b->oom = 1;
+            return;
+        }
+        rpt_order_items(&in->run, order);
+        res_counts c = res_run_count(&in->run);
+        rpt_printf(b, "\n### %s: ", in->label);
+        md(b, in->run.target);
+        rpt_printf(b, "\n\n%zu passed, %zu failed, %zu errors, %zu skipped.\n\n", c.passed, c.failed, c.errors,
+                   c.skipped);
+        if (c.failed || c.errors) {
+            scenario_rows(b, in, order, 1);
+            rpt_put(b, "\n");
+        }
+        rpt_printf(b, "<details><summary>All %zu verdicts</summary>\n\n", in->run.n);
+        scenario_rows(b, in, order, 0);
+        rpt_put(b, "\n</details>\n");
+        free(order);
+    }
+}
+
+static void compliance(rpt_buf *b, const rpt_model *m)
+{
+    if (!m->n_controls)
+        return;
+    rpt_put(b, "\n## Compliance\n\n<details><summary>Controls evidenced by the scenarios</summary>\n\n"
+               "| status | control | requirement | evidence |\n| --- | --- | --- | --- |\n");
+    for (size_t i = 0; i < m->n_controls; i++) {
+        const rpt_control *c = &m->controls[i];
+        rpt_printf(b, "| **%s** | ", rpt_status_name(c->status));
+        md(b, c->id);
+        rpt_put(b, " | ");
+        if (c->defined) {
+            md(b, c->framework);
+            rpt_put(b, ": ");
+            md(b, c->title);
+        } else {
+            rpt_put(b, "no definition");
+        }
+        rpt_printf(b, " | %zu PASS, %zu FAIL, %zu ERROR, %zu SKIP |\n", c->counts[RES_PASS], c->counts[RES_FAIL],
+                   c->counts[RES_ERROR], c->counts[RES_SKIP]);
+    }
+    rpt_put(b, "\n</details>\n");
+}
+
+static void loads(rpt_buf *b, const rpt_model *m)
+{
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        if (in->kind != RES_KIND_LOAD)
+            continue;
+        const res_load *l = in->load;
+        rpt_printf(b, "\n## Load %s: ", in->label);
+        md(b, l->target);
+        rpt_printf(b, "\n\n%s mode, %s, %d connections; %llu handshakes, %llu ok, %llu errors, %.1f/s%s.\n\n",
+                   l->mode, l->tls_version, l->connections, (unsigned long long)l->handshakes,
+                   (unsigned long long)l->ok, (unsigned long long)l->errors, l->rate_per_s,
+                   l->interrupted ? " (interrupted)" : "");
+        rpt_put(b, "| phase (ms) | p50 | p90 | p99 | p99.9 | max | mean | count |\n"
+                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        char cells[7][24];
+        for (int p = 0; p < RES_PHASES; p++) {
+            if (!rpt_phase_cells(&l->phases[p], cells))
+                continue;
+            rpt_printf(b, "| %s |", res_phase_name(p));
+            rpt_md_cells(b, (const char *const[]){ cells[0], cells[1], cells[2], cells[3], cells[4], cells[5],
+                                                   cells[6] }, 7);
+            rpt_put(b, "\n");
+        }
+        if (l->errors) {
+            rpt_put(b, "\nErrors:");
+            for (size_t k = 0; k < l->by_class.n; k++) {
+                rpt_put(b, k ? ", " : " ");
+                md(b, l->by_class.items[k].key);
+                rpt_printf(b, " %llu", (unsigned long long)l->by_class.items[k].count);
+            }
+            for (size_t k = 0; k < l->alerts.n; k++)
+                rpt_printf(b, "; alert %s (%d) %llu", tls_alert_name(atoi(l->alerts.items[k].key)),
+                           atoi(l->alerts.items[k].key), (unsigned long long)l->alerts.items[k].count);
+            for (size_t k = 0; k < l->http_status.n; k++)
+                rpt_printf(b, "; HTTP %d %llu", atoi(l->http_status.items[k].key),
+                           (unsigned long long)l->http_status.items[k].count);
+            rpt_put(b, ".\n");
+        }
+        rpt_put(b, "\n");
+        for (size_t c = 0; c < m->n_charts; c++)
+            if (m->charts[c].input == (int)i)
+                rpt_printf(b, "![%s](charts/%s.png)\n", m->charts[c].title, m->charts[c].name);
+    }
+}
+
+static void metadata(rpt_buf *b, const rpt_model *m)
+{
+    rpt_put(b, "\n## Runs\n\n| input | target | tool | wolfSSL | manifest SHA-256 | started | finished |\n"
+               "| --- | --- | --- | --- | --- | --- | --- |\n");
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        int run = in->kind == RES_KIND_RUN;
+        char t0[40], t1[40];
+        rpt_fmt_time(t0, sizeof t0, run ? in->run.started_ms : in->load->started_ms);
+        rpt_fmt_time(t1, sizeof t1, run ? in->run.finished_ms : in->load->finished_ms);
+        const char *sha = run ? in->run.manifest_sha256 : in->load->manifest_sha256;
+        rpt_printf(b, "| %s | ", in->label);
+        md(b, rpt_input_target(in));
+        rpt_put(b, " | ");
+        md(b, run ? in->run.tool_version : in->load->tool_version);
+        rpt_put(b, " | ");
+        md(b, run ? in->run.wolfssl_version : in->load->wolfssl_version);
+        rpt_put(b, " | ");
+        md(b, sha[0] ? sha : "-");
+        rpt_printf(b, " | %s | %s |\n", t0, t1);
+    }
+    rpt_put(b, "\n<details><summary>Command lines and wolfSSL build flags</summary>\n\n");
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        int run = in->kind == RES_KIND_RUN;
+        rpt_printf(b, "- %s (", in->label);
+        md(b, in->path);
+        rpt_put(b, "): ");
+        md(b, run ? in->run.command_line : in->load->command_line);
+        rpt_put(b, "; wolfSSL flags: ");
+        md(b, in->wolfssl_flags[0] ? in->wolfssl_flags : "-");
+        rpt_put(b, "\n");
+    }
+    rpt_put(b, "\n</details>\n");
+}
+
+int rpt_markdown_write(const rpt_model *m, const char *outdir, mp_err *e)
+{
+    rpt_buf b;
+    rpt_buf_init(&b);
+    rpt_put(&b, "# ");
+    md(&b, m->title);
+    size_t byv[4], bys[6][4];
+    rpt_count(m, byv, bys);
+    char when[40];
+    rpt_fmt_time(when, sizeof when, m->generated_ms);
+    rpt_printf(&b, "\n\nGenerated %s by mtlsprobe %s. ", when, MTLSPROBE_VERSION);
+    if (byv[0] + byv[1] + byv[2] + byv[3])
+        rpt_printf(&b, "**%zu PASS, %zu FAIL, %zu ERROR, %zu SKIP.** ", byv[0], byv[1], byv[2], byv[3]);
+    rpt_put(&b, "The full report with inline charts is `index.html`.\n");
+    if (m->n_baselines) {
+        rpt_printf(&b, "\n## Regressions\n\n");
+        if (!m->n_regs)
+            rpt_put(&b, "No regression against the baseline.\n");
+        for (size_t i = 0; i < m->n_regs; i++) {
+            rpt_put(&b, "- **REGRESSION** ");
+            md(&b, m->regs[i].input);
+            rpt_put(&b, ": ");
+            md(&b, m->regs[i].what);
+            rpt_put(&b, "\n");
+        }
+    }
+    conformance(&b, m);
+    loads(&b, m);
+    compliance(&b, m);
+    metadata(&b, m);
+    int rc = rpt_buf_write(&b, outdir, "report.md", e);
+    rpt_buf_free(&b);
+    return rc;
+}

@@ -1,0 +1,393 @@
+/* Load documents to and from JSON. Histograms travel as their non-empty
+ * buckets [lowest_ns, highest_ns, count] plus exact min, max and sum, so a
+ * document read back (or merged with others) gives the same percentiles as
+ * the histograms that wrote it. */
+#include "results/loaddoc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "results/jread.h"
+#include "results/results.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+static const char *const phase_names[RES_PHASES] = {
+    "connect", "handshake", "ttfb", "total", "total_uncorrected",
+};
+
+const char *res_phase_name(int phase)
+{
+    return phase >= 0 && phase < RES_PHASES ? phase_names[phase] : "?";
+}
+
+int res_tally_add(res_tallies *t, const char *key, uint64_t count)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (strcmp(t->items[i].key, key) == 0) {
+            t->items[i].count += count;
+            return 0;
+        }
+    }
+    if (t->n == RES_MAX_TALLY)
+        return -1;
+    str_copy(t->items[t->n].key, sizeof t->items[t->n].key, key);
+    t->items[t->n++].count = count;
+    return 0;
+}
+
+uint64_t res_tally_sum(const res_tallies *t)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < t->n; i++)
+        s += t->items[i].count;
+    return s;
+}
+
+res_load *res_load_new(void)
+{
+    res_load *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    for (int i = 0; i < RES_PHASES; i++)
+        hist_init(&l->phases[i]);
+    l->duration_s = -1;
+    l->shard_count = 1;
+    return l;
+}
+
+void res_load_free(res_load *l)
+{
+    if (l) {
+        free(l->series);
+        free(l);
+    }
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int read_hist(const json_t *ph, hist *h, const char *name, mp_err *e)
+{
+    json_t *b = res_jget(ph, "buckets_ns");
+    if (b && !json_is_array(b))
+        return mp_fail(e, "phases.%s.buckets_ns is not a list", name);
+    size_t i;
+    json_t *row;
+    json_array_foreach(b, i, row) {
+        json_t *lo = json_array_get(row, 0), *hi = json_array_get(row, 1), *c = json_array_get(row, 2);
+        if (!json_is_integer(lo) || !json_is_integer(hi) || !json_is_integer(c) ||
+            json_integer_value(c) < 0)
+            return mp_fail(e, "phases.%s.buckets_ns[%zu] is not [lowest_ns, highest_ns, count]", name, i);
+        int idx = hist_index_of(json_integer_value(lo));
+        if (hist_index_upper(idx) != json_integer_value(hi))
+            return mp_fail(e, "phases.%s.buckets_ns[%zu] [%lld, %lld] is not a bucket of this "
+                              "histogram layout", name, i, (long long)json_integer_value(lo),
+                           (long long)json_integer_value(hi));
+        uint64_t n = (uint64_t)json_integer_value(c);
+        h->counts[idx] += n;
+        h->total += n;
+    }
+    if (h->total == 0)
+        return 0;
+    /* min, max and sum: exact when the writer gave them in ns, else from the
+     * rounded milliseconds, else from the buckets. */
+    double v;
+    int lo_idx = -1, hi_idx = -1;
+    for (int k = 0; k < HIST_COUNTS; k++) {
+        if (h->counts[k]) {
+            if (lo_idx < 0)
+                lo_idx = k;
+            hi_idx = k;
+        }
+    }
+    int64_t blo, bhi;
+    uint64_t bc;
+    hist_next_bucket(h, lo_idx, &blo, &bhi, &bc);
+    if (res_jnum(ph, "min_ns", &v, -1) != 0 || res_jnum(ph, "max_ns", &v, -1) != 0 ||
+        res_jnum(ph, "sum_ns", &v, -1) != 0)
+        return mp_fail(e, "phases.%s: min_ns, max_ns and sum_ns must be numbers", name);
+    res_jnum(ph, "min_ns", &v, -1);
+    if (v < 0 && res_jnum(ph, "min_ms", &v, -1) == 0 && v >= 0)
+        v *= 1e6;
+    h->min = v >= 0 ? (int64_t)v : blo;
+    res_jnum(ph, "max_ns", &v, -1);
+    if (v < 0 && res_jnum(ph, "max_ms", &v, -1) == 0 && v >= 0)
+        v *= 1e6;
+    h->max = v >= 0 ? (int64_t)v : hist_index_upper(hi_idx);
+    res_jnum(ph, "sum_ns", &v, -1);
+    if (v < 0 && res_jnum(ph, "mean_ms", &v, -1) == 0 && v >= 0)
+        v = v * 1e6 * (double)h->total;
+    h->sum = v >= 0 ? v : 0;
+    return 0;
+}
+
+static int read_tallies(const json_t *root, const char *path, res_tallies *t, mp_err *e)
+{
+    json_t *o = res_jget(root, path);
+    if (!o)
+        return 0;
+    if (!json_is_object(o))
+        return mp_fail(e, "%s is not an object", path);
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return mp_fail(e, "%s.%s is not a count", path, k);
+        if (res_tally_add(t, k, (uint64_t)json_integer_value(v)) != 0)
+            return mp_fail(e, "%s has more than %d entries", path, RES_MAX_TALLY);
+    }
+    return 0;
+}
+
+int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
+{
+    const res_jstr_field strs[] = {
+        { "tool.version", l->tool_version, sizeof l->tool_version },
+        { "tool.wolfssl", l->wolfssl_version, sizeof l->wolfssl_version },
+        { "tool.wolfssl_flags", l->wolfssl_flags, sizeof l->wolfssl_flags },
+        { "config.target", l->target, sizeof l->target },
+        { "config.mode", l->mode, sizeof l->mode },
+        { "config.tls_version", l->tls_version, sizeof l->tls_version },
+        { "config.client", l->client, sizeof l->client },
+        { "fixtures.dir", l->fixtures_dir, sizeof l->fixtures_dir },
+        { "fixtures.manifest_sha256", l->manifest_sha256, sizeof l->manifest_sha256 },
+        { "command_line", l->command_line, sizeof l->command_line },
+    };
+    if (res_jstrs(root, strs, sizeof strs / sizeof strs[0], e) != 0)
+        return -1;
+    struct { const char *path; double *dst; double def; } nums[] = {
+        { "config.rate", &l->rate, 0 }, { "config.duration_s", &l->duration_s, -1 },
+        { "config.warmup_s", &l->warmup_s, 0 }, { "config.resume_ratio", &l->resume_ratio, 0 },
+        { "totals.measured_s", &l->measured_s, 0 }, { "totals.rate_per_s", &l->rate_per_s, 0 },
+        { "cpu.user_s", &l->cpu_user_s, 0 }, { "cpu.system_s", &l->cpu_system_s, 0 },
+        { "cpu.busiest_worker", &l->busiest_worker, 0 }, { "peak_rss_mib", &l->peak_rss_mib, 0 },
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        if (res_jnum(root, nums[i].path, nums[i].dst, nums[i].def) != 0)
+            return mp_fail(e, "%s is not a number", nums[i].path);
+    uint64_t conn, threads, si, sc;
+    struct { const char *path; uint64_t *dst; uint64_t def; } ints[] = {
+        { "config.connections", &conn, 0 }, { "config.count", &l->count, 0 },
+        { "config.threads", &threads, 0 }, { "config.shard.index", &si, UINT64_MAX },
+        { "config.shard.count", &sc, 1 }, { "totals.handshakes", &l->handshakes, 0 },
+        { "totals.ok", &l->ok, 0 }, { "totals.errors", &l->errors, 0 },
+        { "totals.resume_attempts", &l->resume_attempts, 0 }, { "totals.resumed", &l->resumed, 0 },
+        { "cpu.transactions", &l->cpu_transactions, 0 },
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        if (res_juint(root, ints[i].path, ints[i].dst, ints[i].def) != 0)
+            return mp_fail(e, "%s is not a non-negative integer", ints[i].path);
+    if (sc < 1 || sc > RES_MAX_SHARDS || (si != UINT64_MAX && si >= sc))
+        return mp_fail(e, "config.shard is not {index, count} with 0 <= index < count <= %d",
+                       RES_MAX_SHARDS);
+    l->connections = (int)(conn > 10000000 ? 10000000 : conn);
+    l->threads = (int)(threads > 100000 ? 100000 : threads);
+    l->shard_index = si == UINT64_MAX ? -1 : (int)si;
+    l->shard_count = (int)sc;
+    json_t *intr = res_jget(root, "interrupted");
+    l->interrupted = intr && json_is_true(intr);
+    if (res_jtime_ms(root, "started_at", &l->started_ms, e) != 0 ||
+        res_jtime_ms(root, "finished_at", &l->finished_ms, e) != 0)
+        return -1;
+    json_t *phases = res_jget(root, "phases");
+    if (!phases || !json_is_object(phases))
+        return mp_fail(e, "no phases object (histograms)");
+    for (int i = 0; i < RES_PHASES; i++) {
+        json_t *ph = json_object_get(phases, phase_names[i]);
+        if (ph && !json_is_object(ph))
+            return mp_fail(e, "phases.%s is not an object", phase_names[i]);
+        if (ph && read_hist(ph, &l->phases[i], phase_names[i], e) != 0)
+            return -1;
+    }
+    if (read_tallies(root, "errors.by_class", &l->by_class, e) != 0 ||
+        read_tallies(root, "errors.alerts", &l->alerts, e) != 0 ||
+        read_tallies(root, "errors.http_status", &l->http_status, e) != 0)
+        return -1;
+    json_t *series = res_jget(root, "series");
+    if (series && !json_is_array(series))
+        return mp_fail(e, "series is not a list");
+    size_t n = series ? json_array_size(series) : 0;
+    free(l->series);
+    l->series = n ? calloc(n, sizeof *l->series) : NULL;
+    l->n_series = 0;
+    if (n && !l->series)
+        return mp_fail(e, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(series, i);
+        res_second *d = &l->series[i];
+        uint64_t t;
+        double p50, p99;
+        if (!json_is_object(s) || res_juint(s, "t", &t, i) != 0 || res_juint(s, "ok", &d->ok, 0) != 0 ||
+            res_juint(s, "errors", &d->errors, 0) != 0 || res_jnum(s, "p50_ms", &p50, 0) != 0 ||
+            res_jnum(s, "p99_ms", &p99, 0) != 0)
+            return mp_fail(e, "series[%zu] is not {t, ok, errors, p50_ms, p99_ms}", i);
+        d->t = (int64_t)t;
+        d->p50_ns = (int64_t)(p50 * 1e6 + 0.5);
+        d->p99_ns = (int64_t)(p99 * 1e6 + 0.5);
+        l->n_series++;
+    }
+    json_t *shards = res_jget(root, "merge.shards");
+    if (shards) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(shards, i, v) {
+            if (!json_is_integer(v) || l->n_merged == RES_MAX_SHARDS)
+                return mp_fail(e, "merge.shards is not a list of shard indexes");
+            l->merged_shards[l->n_merged++] = (int)json_integer_value(v);
+        }
+    }
+    return 0;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Milliseconds with microsecond resolution, as every result field has. */
+static json_t *ms(double ns)
+{
+    return json_real((double)(int64_t)(ns / 1000.0) / 1000.0);
+}
+
+static json_t *hist_json(const hist *h)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "count", json_integer((json_int_t)h->total));
+    if (h->total) {
+        json_object_set_new(o, "min_ms", ms((double)h->min));
+        json_object_set_new(o, "mean_ms", ms(hist_mean(h)));
+        json_object_set_new(o, "p50_ms", ms((double)hist_percentile(h, 50)));
+        json_object_set_new(o, "p90_ms", ms((double)hist_percentile(h, 90)));
+        json_object_set_new(o, "p99_ms", ms((double)hist_percentile(h, 99)));
+        json_object_set_new(o, "p999_ms", ms((double)hist_percentile(h, 99.9)));
+        json_object_set_new(o, "max_ms", ms((double)h->max));
+        json_object_set_new(o, "min_ns", json_integer(h->min));
+        json_object_set_new(o, "max_ns", json_integer(h->max));
+        json_object_set_new(o, "sum_ns", json_integer((json_int_t)h->sum));
+    }
+    json_t *b = json_array();
+    int idx = 0;
+    int64_t lo, hi;
+    uint64_t c;
+    while ((idx = hist_next_bucket(h, idx, &lo, &hi, &c)) >= 0)
+        json_array_append_new(b, json_pack("[III]", (json_int_t)lo, (json_int_t)hi, (json_int_t)c));
+    json_object_set_new(o, "buckets_ns", b);
+    return o;
+}
+
+static json_t *tallies_json(const res_tallies *t)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < t->n; i++)
+        json_object_set_new(o, t->items[i].key, json_integer((json_int_t)t->items[i].count));
+    return o;
+}
+
+static json_t *iso(int64_t ms_epoch)
+{
+    char buf[21];
+    tm_format_iso(ms_epoch / 1000, buf);
+    return json_string(buf);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s[0] ? json_string(s) : json_null();
+}
+
+json_t *res_load_to_json(const res_load *l)
+{
+    json_t *root = res_json_document("mtlsprobe-load", RES_LOAD_SCHEMA_VERSION, l->tool_version,
+                                     l->wolfssl_version);
+    if (l->wolfssl_flags[0])
+        json_object_set_new(json_object_get(root, "tool"), "wolfssl_flags", json_string(l->wolfssl_flags));
+    json_t *cfg = json_object();
+    json_object_set_new(cfg, "target", json_string(l->target));
+    json_object_set_new(cfg, "mode", json_string(l->mode));
+    json_object_set_new(cfg, "tls_version", json_string(l->tls_version));
+    json_object_set_new(cfg, "client", str_or_null(l->client));
+    json_object_set_new(cfg, "connections", json_integer(l->connections));
+    json_object_set_new(cfg, "rate", l->rate > 0 ? json_real(l->rate) : json_null());
+    json_object_set_new(cfg, "duration_s", l->duration_s > 0 ? json_real(l->duration_s) : json_null());
+    json_object_set_new(cfg, "warmup_s", json_real(l->warmup_s));
+    json_object_set_new(cfg, "count", l->count ? json_integer((json_int_t)l->count) : json_null());
+    json_object_set_new(cfg, "resume_ratio", json_real(l->resume_ratio));
+    json_object_set_new(cfg, "threads", json_integer(l->threads));
+    json_t *shard = json_object();
+    json_object_set_new(shard, "index", l->shard_index >= 0 ? json_integer(l->shard_index) : json_null());
+    json_object_set_new(shard, "count", json_integer(l->shard_count));
+    json_object_set_new(cfg, "shard", shard);
+    json_object_set_new(root, "config", cfg);
+    if (l->manifest_sha256[0] || l->fixtures_dir[0])
+        json_object_set_new(root, "fixtures", json_pack("{s:o,s:o}", "dir", str_or_null(l->fixtures_dir),
+                                                        "manifest_sha256", str_or_null(l->manifest_sha256)));
+    else
+        json_object_set_new(root, "fixtures", json_null());
+    if (l->n_merged) {
+        json_t *shards = json_array();
+        for (size_t i = 0; i < l->n_merged; i++)
+            json_array_append_new(shards, json_integer(l->merged_shards[i]));
+        json_object_set_new(root, "merge", json_pack("{s:i,s:o}", "workers", (int)l->n_merged,
+                                                     "shards", shards));
+    }
+    json_object_set_new(root, "command_line", json_string(l->command_line));
+    json_object_set_new(root, "started_at", iso(l->started_ms));
+    json_object_set_new(root, "finished_at", iso(l->finished_ms));
+    json_object_set_new(root, "interrupted", json_boolean(l->interrupted));
+
+    json_t *tot = json_object();
+    json_object_set_new(tot, "handshakes", json_integer((json_int_t)l->handshakes));
+    json_object_set_new(tot, "ok", json_integer((json_int_t)l->ok));
+    json_object_set_new(tot, "errors", json_integer((json_int_t)l->errors));
+    json_object_set_new(tot, "measured_s", json_real(l->measured_s));
+    json_object_set_new(tot, "rate_per_s", json_real(l->rate_per_s));
+    json_object_set_new(tot, "resume_attempts", json_integer((json_int_t)l->resume_attempts));
+    json_object_set_new(tot, "resumed", json_integer((json_int_t)l->resumed));
+    json_object_set_new(root, "totals", tot);
+
+    json_t *phases = json_object();
+    for (int i = 0; i < RES_PHASES; i++)
+        json_object_set_new(phases, phase_names[i], hist_json(&l->phases[i]));
+    json_object_set_new(root, "phases", phases);
+
+    json_t *errs = json_object();
+    json_object_set_new(errs, "by_class", tallies_json(&l->by_class));
+    json_object_set_new(errs, "alerts", tallies_json(&l->alerts));
+    json_object_set_new(errs, "http_status", tallies_json(&l->http_status));
+    json_object_set_new(root, "errors", errs);
+
+    json_t *series = json_array();
+    for (size_t s = 0; s < l->n_series; s++) {
+        const res_second *d = &l->series[s];
+        json_t *o = json_object();
+        json_object_set_new(o, "t", json_integer(d->t));
+        json_object_set_new(o, "ok", json_integer((json_int_t)d->ok));
+        json_object_set_new(o, "errors", json_integer((json_int_t)d->errors));
+        json_object_set_new(o, "p50_ms", ms((double)d->p50_ns));
+        json_object_set_new(o, "p99_ms", ms((double)d->p99_ns));
+        json_array_append_new(series, o);
+    }
+    json_object_set_new(root, "series", series);
+
+    json_t *cpu = json_object();
+    json_object_set_new(cpu, "user_s", json_real(l->cpu_user_s));
+    json_object_set_new(cpu, "system_s", json_real(l->cpu_system_s));
+    /* CPU is read over the whole run, warm-up included, so it is divided by
+     * every transaction of that time (documents without the count: by the
+     * measured handshakes). */
+    uint64_t per = l->cpu_transactions ? l->cpu_transactions : l->handshakes;
+    json_object_set_new(cpu, "transactions", json_integer((json_int_t)per));
+    json_object_set_new(cpu, "us_per_handshake",
+                        per ? json_real((l->cpu_user_s + l->cpu_system_s) * 1e6 / (double)per) : json_null());
+    json_object_set_new(cpu, "busiest_worker", json_real(l->busiest_worker));
+    json_object_set_new(cpu, "generator_saturated", json_boolean(l->busiest_worker >= 0.9));
+    json_object_set_new(root, "cpu", cpu);
+    json_object_set_new(root, "peak_rss_mib", json_real(l->peak_rss_mib));
+    return root;
+}
+
+int res_load_save(const res_load *l, const char *path, mp_err *e)
+{
+    json_t *root = res_load_to_json(l);
+    int rc = res_json_save(root, path, e);
+    json_decref(root);
+    return rc;
+}

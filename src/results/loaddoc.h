@@ -1,0 +1,98 @@
+/* The load result document (schema mtlsprobe-load, docs/results.md) as a
+ * model: `load` fills one from its run and saves it, `report` reads one, and
+ * `report merge` combines several workers' into one. Histograms are kept as
+ * histograms, so every percentile is computed, never carried over. */
+#ifndef MP_RESULTS_LOADDOC_H
+#define MP_RESULTS_LOADDOC_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "results/hist.h"
+#include "util/err.h"
+
+#define RES_LOAD_SCHEMA_VERSION 1
+
+enum { RES_PH_CONNECT, RES_PH_HANDSHAKE, RES_PH_TTFB, RES_PH_TOTAL, RES_PH_TOTAL_UNCORRECTED,
+       RES_PHASES };
+
+/* "connect", "handshake", "ttfb", "total", "total_uncorrected" */
+const char *res_phase_name(int phase);
+
+/* One named counter: an error class, an alert code ("45"), an HTTP status. */
+typedef struct res_tally {
+    char key[40];
+    uint64_t count;
+} res_tally;
+
+#define RES_MAX_TALLY 64
+#define RES_MAX_SHARDS 256
+
+typedef struct res_tallies {
+    res_tally items[RES_MAX_TALLY];
+    size_t n;
+} res_tallies;
+
+/* Adds count to key, keeping first-seen order. -1 when full. */
+int res_tally_add(res_tallies *t, const char *key, uint64_t count);
+uint64_t res_tally_sum(const res_tallies *t);
+
+typedef struct res_second {
+    int64_t t;                /* seconds since the measured part began */
+    uint64_t ok, errors;
+    int64_t p50_ns, p99_ns;   /* of the total phase */
+} res_second;
+
+typedef struct res_load {
+    char tool_version[32], wolfssl_version[32], wolfssl_flags[1024];
+    /* config */
+    char target[512], mode[16], tls_version[16], client[512];
+    int connections;
+    double rate;              /* 0: closed loop */
+    double duration_s;        /* < 0: bounded by count */
+    double warmup_s;
+    uint64_t count;           /* 0: unbounded */
+    double resume_ratio;
+    int threads;
+    int shard_index;          /* -1 in a merged document */
+    int shard_count;
+    char fixtures_dir[512], manifest_sha256[65];   /* "" when not known */
+    char command_line[2048];
+    int64_t started_ms, finished_ms;
+    int interrupted;
+    /* totals */
+    uint64_t handshakes, ok, errors, resume_attempts, resumed;
+    double measured_s, rate_per_s;
+    hist phases[RES_PHASES];
+    res_tallies by_class, alerts, http_status;
+    res_second *series;       /* malloc'd */
+    size_t n_series;
+    double cpu_user_s, cpu_system_s, busiest_worker, peak_rss_mib;
+    uint64_t cpu_transactions; /* what the CPU time was spent on, warm-up included */
+    /* merged documents: the shard indexes that went in */
+    int merged_shards[RES_MAX_SHARDS];
+    size_t n_merged;
+} res_load;
+
+/* A zeroed document with empty histograms. res_load is large (it holds five
+ * histograms): allocate it, don't put it on a thread's stack. */
+res_load *res_load_new(void);
+void res_load_free(res_load *l);
+
+/* Reads a parsed document; the schema and version are checked by the caller
+ * (res_doc_load). Bucket layouts that do not match this histogram are refused. */
+int res_load_from_json(const json_t *root, res_load *l, mp_err *e);
+
+json_t *res_load_to_json(const res_load *l);
+int res_load_save(const res_load *l, const char *path, mp_err *e);
+
+/* Combines worker results of one configuration exactly: histogram buckets
+ * added, totals, errors and CPU summed, per-second series aligned on the
+ * wall clock and summed. Refuses differing configurations (naming the field),
+ * duplicate shards and documents that are already merged. names (or NULL)
+ * name the inputs in messages. out must be fresh from res_load_new(). */
+int res_load_merge(const res_load *const *in, const char *const *names, size_t n, res_load *out,
+                   mp_err *e);
+
+#endif

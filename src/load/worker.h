@@ -27,7 +27,7 @@ typedef struct slot {
     WOLFSSL_SESSION *session;
     http_scan scan;
     size_t req_off;
-    char buf[8192];
+    char buf[4096];          /* responses are scanned as they stream: no need to hold one */
 } slot;
 
 typedef struct load_shared {

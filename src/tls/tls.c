@@ -99,7 +99,7 @@ const char *tls_alert_name(int code)
  * whole flight from one or two. Every caller waits for readability only
  * after a read returned "want read", which this buffer returns only when it
  * is empty, so buffered bytes are never stranded behind an idle socket. */
-#define TLS_READ_AHEAD 4096
+#define TLS_READ_AHEAD 2048
 
 static int recv_result(tls_conn *c, ssize_t n)
 {

@@ -92,7 +92,7 @@ struct tls_capture;
 typedef struct tls_conn {
     WOLFSSL *ssl;
     int fd;
-    unsigned char *rbuf;     /* read-ahead (TLS_READ_AHEAD bytes), kept for reuse */
+    unsigned char *rbuf;     /* read-ahead (2 KB, a typical flight), kept for reuse */
     unsigned rpos, rlen;
     int64_t started_ns;
     int io_closed;   /* set by our I/O callbacks: the peer sent FIN */

@@ -291,6 +291,10 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
             goto fail;
         }
     }
+    /* Sessions to resume are kept by the caller (tls_conn_session) and set
+     * per connection. wolfSSL's shared client cache would copy every ticket
+     * under a global lock, which the load workers must not take. */
+    wolfSSL_CTX_set_session_cache_mode(c->ctx, WOLFSSL_SESS_CACHE_OFF);
 #ifdef HAVE_ECH
     /* No GREASE ECH extension: it costs an HPKE key pair per ClientHello and
      * is not what these probes and loads are about. */

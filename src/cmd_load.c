@@ -320,6 +320,7 @@ int cmd_load(int argc, char **argv)
         goto out_m;
     }
     cfg.tls.verify_peer = verify;
+    cfg.tls.memo_signatures = 1; /* each worker owns its client (load/worker.c) */
     cfg.tls.ca_file = ca ? ca : have_manifest ? m.trust_bundle : NULL;
     if (verify && !cfg.tls.ca_file) {
         cmd_error("load", "give --ca (or --fixtures) to verify the gateway, or --no-verify");

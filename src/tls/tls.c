@@ -15,6 +15,7 @@
 #include "net/net.h"
 #include "pki/der.h"
 #include "tls/audit.h"
+#include "tls/sigcache.h"
 #include "util/timeutil.h"
 
 int tls_version_parse(const char *s, tls_version *v)
@@ -308,6 +309,13 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
     if (tls_audit_client_setup(c->ctx, o, e) != 0)
         goto fail;
     c->ocsp_stapling = o->ocsp_stapling;
+    if (o->memo_signatures) {
+        if (!(c->sigcache = tls_sigcache_new())) {
+            mp_fail(e, "out of memory");
+            goto fail;
+        }
+        tls_sigcache_install(c->ctx);
+    }
     wolfSSL_CTX_SetIORecv(c->ctx, io_recv);
     wolfSSL_CTX_SetIOSend(c->ctx, io_send);
     if (o->chain_file)
@@ -319,12 +327,16 @@ fail_msg:
     mp_fail(e, "cannot configure the TLS client");
 fail:
     free_ctx(&c->ctx);
+    tls_sigcache_free(c->sigcache);
+    c->sigcache = NULL;
     return -1;
 }
 
 void tls_client_free(tls_client *c)
 {
     free_ctx(&c->ctx);
+    tls_sigcache_free(c->sigcache);
+    c->sigcache = NULL;
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -353,6 +365,8 @@ int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, m
 {
     if (conn_setup(c, cl->ctx, fd, e) != 0 || tls_audit_conn_setup(c, cl, e) != 0)
         return -1;
+    if (cl->sigcache)
+        tls_sigcache_attach(c->ssl, cl->sigcache);
     return apply_opts(c, o, e);
 }
 

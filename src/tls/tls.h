@@ -41,12 +41,17 @@ typedef struct tls_client_opts {
     int no_ticket;            /* do not offer the TLS 1.2 session_ticket extension */
     int ocsp_stapling;        /* ask for a stapled OCSP response (status_request) */
     int secure_renegotiation; /* offer renegotiation_info, for tls_conn_renegotiate */
+    /* Remember ECDSA signatures that verified (tls/sigcache.c), for a client
+     * that meets the same certificate chain on every handshake. The client
+     * must then stay on one thread. */
+    int memo_signatures;
 } tls_client_opts;
 
 typedef struct tls_client {
     WOLFSSL_CTX *ctx;
     tls_version version;
     int ocsp_stapling;        /* each connection asks for a staple */
+    struct tls_sigcache *sigcache; /* NULL unless memo_signatures */
 } tls_client;
 
 int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e);

@@ -1,0 +1,130 @@
+/* Memoized ECDSA verification. A gateway sends the same certificate chain on
+ * every handshake, and checking the same signature over the same digest with
+ * the same key again gives the same answer: two of the three ECDSA
+ * verifications of a TLS 1.3 mTLS handshake are repeats. The cache keys on
+ * those exact inputs, compared byte for byte, and remembers only signatures
+ * that verified, so a hit returns what a fresh verification would. Every
+ * other signature (the CertificateVerify over each handshake's fresh
+ * transcript) misses and is verified by wolfCrypt as usual. wolfSSL routes
+ * both certificate-chain and handshake signatures through this callback.
+ *
+ * One cache per tls_client; the load engine gives each worker thread its own
+ * client, so the cache takes no lock. */
+#include "tls/sigcache.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+
+#define SLOTS 8
+
+typedef struct entry {
+    uint16_t sig_len, key_len;
+    uint8_t hash_len;
+    uint8_t sig[144];   /* DER ECDSA-Sig-Value, P-521 at most 139 bytes */
+    uint8_t hash[64];
+    uint8_t key[160];   /* SubjectPublicKeyInfo, P-521 uncompressed 158 bytes */
+    uint64_t used;      /* last use, for replacement */
+} entry;
+
+struct tls_sigcache {
+    entry e[SLOTS];
+    int n;
+    uint64_t clock;
+    unsigned long long hits, misses;
+};
+
+tls_sigcache *tls_sigcache_new(void)
+{
+    return calloc(1, sizeof(tls_sigcache));
+}
+
+void tls_sigcache_free(tls_sigcache *c)
+{
+    free(c);
+}
+
+static int same(const entry *x, const unsigned char *sig, unsigned sig_len, const unsigned char *hash,
+                unsigned hash_len, const unsigned char *key, unsigned key_len)
+{
+    return x->sig_len == sig_len && x->hash_len == hash_len && x->key_len == key_len &&
+           memcmp(x->sig, sig, sig_len) == 0 && memcmp(x->hash, hash, hash_len) == 0 &&
+           memcmp(x->key, key, key_len) == 0;
+}
+
+static void remember(tls_sigcache *c, const unsigned char *sig, unsigned sig_len, const unsigned char *hash,
+                     unsigned hash_len, const unsigned char *key, unsigned key_len)
+{
+    if (sig_len > sizeof c->e[0].sig || hash_len > sizeof c->e[0].hash || key_len > sizeof c->e[0].key)
+        return;
+    entry *x = &c->e[0];
+    if (c->n < SLOTS) {
+        x = &c->e[c->n++];
+    } else {
+        for (int i = 1; i < SLOTS; i++)
+            if (c->e[i].used < x->used)
+                x = &c->e[i];
+    }
+    x->sig_len = (uint16_t)sig_len;
+    x->hash_len = (uint8_t)hash_len;
+    x->key_len = (uint16_t)key_len;
+    memcpy(x->sig, sig, sig_len);
+    memcpy(x->hash, hash, hash_len);
+    memcpy(x->key, key, key_len);
+    x->used = ++c->clock;
+}
+
+int tls_sigcache_verify(tls_sigcache *c, const unsigned char *sig, unsigned sig_len, const unsigned char *hash,
+                        unsigned hash_len, const unsigned char *key_der, unsigned key_len, int *result)
+{
+    *result = 0;
+    if (c) {
+        for (int i = 0; i < c->n; i++) {
+            if (same(&c->e[i], sig, sig_len, hash, hash_len, key_der, key_len)) {
+                c->e[i].used = ++c->clock;
+                c->hits++;
+                *result = 1;
+                return 0;
+            }
+        }
+        c->misses++;
+    }
+    ecc_key key;
+    if (wc_ecc_init(&key) != 0)
+        return MEMORY_E;
+    word32 idx = 0;
+    int rc = wc_EccPublicKeyDecode(key_der, &idx, &key, key_len);
+    if (rc == 0)
+        rc = wc_ecc_verify_hash(sig, sig_len, hash, hash_len, result, &key);
+    wc_ecc_free(&key);
+    if (rc == 0 && *result == 1 && c)
+        remember(c, sig, sig_len, hash, hash_len, key_der, key_len);
+    return rc;
+}
+
+static int verify_cb(WOLFSSL *ssl, const unsigned char *sig, unsigned int sig_len, const unsigned char *hash,
+                     unsigned int hash_len, const unsigned char *key_der, unsigned int key_len, int *result,
+                     void *ctx)
+{
+    (void)ssl;
+    return tls_sigcache_verify(ctx, sig, sig_len, hash, hash_len, key_der, key_len, result);
+}
+
+void tls_sigcache_install(WOLFSSL_CTX *ctx)
+{
+    wolfSSL_CTX_SetEccVerifyCb(ctx, verify_cb);
+}
+
+void tls_sigcache_attach(WOLFSSL *ssl, tls_sigcache *c)
+{
+    wolfSSL_SetEccVerifyCtx(ssl, c);
+}
+
+void tls_sigcache_stats(const tls_sigcache *c, unsigned long long *hits, unsigned long long *misses)
+{
+    *hits = c ? c->hits : 0;
+    *misses = c ? c->misses : 0;
+}

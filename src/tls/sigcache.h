@@ -1,0 +1,27 @@
+/* Memoized ECDSA verification for clients that shake hands with the same
+ * server over and over (the load engine). */
+#ifndef MP_TLS_SIGCACHE_H
+#define MP_TLS_SIGCACHE_H
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+typedef struct tls_sigcache tls_sigcache;
+
+tls_sigcache *tls_sigcache_new(void);
+void tls_sigcache_free(tls_sigcache *c);
+
+/* Routes the context's ECDSA verifications through the cache; each
+ * connection then needs tls_sigcache_attach. */
+void tls_sigcache_install(WOLFSSL_CTX *ctx);
+void tls_sigcache_attach(WOLFSSL *ssl, tls_sigcache *c);
+
+/* The callback's work: *result 1 when the signature verifies, 0 when not;
+ * returns 0, or a wolfCrypt error for a key it cannot decode. c may be NULL. */
+int tls_sigcache_verify(tls_sigcache *c, const unsigned char *sig, unsigned sig_len, const unsigned char *hash,
+                        unsigned hash_len, const unsigned char *key_der, unsigned key_len, int *result);
+
+/* Verifications answered from the cache, and done, since creation. */
+void tls_sigcache_stats(const tls_sigcache *c, unsigned long long *hits, unsigned long long *misses);
+
+#endif

@@ -1,0 +1,138 @@
+/* tls/sigcache: a remembered signature answers only for exactly the inputs
+ * that verified; any changed byte is verified afresh and fails. */
+#include <string.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/random.h>
+
+#include "check_main.h"
+#include "tls/sigcache.h"
+
+static WC_RNG rng;
+static ecc_key key;
+static unsigned char spki[200], sig[160], hash[32];
+static unsigned spki_len, sig_len;
+
+static void setup(void)
+{
+    wolfSSL_Init();
+    ck_assert_int_eq(wc_InitRng(&rng), 0);
+    ck_assert_int_eq(wc_ecc_init(&key), 0);
+    ck_assert_int_eq(wc_ecc_make_key_ex(&rng, 32, &key, ECC_SECP256R1), 0);
+    int n = wc_EccPublicKeyToDer(&key, spki, sizeof spki, 1);
+    ck_assert_int_gt(n, 0);
+    spki_len = (unsigned)n;
+    for (unsigned i = 0; i < sizeof hash; i++)
+        hash[i] = (unsigned char)(i * 7 + 1);
+    word32 len = sizeof sig;
+    ck_assert_int_eq(wc_ecc_sign_hash(hash, sizeof hash, sig, &len, &rng, &key), 0);
+    sig_len = len;
+}
+
+static void teardown(void)
+{
+    wc_ecc_free(&key);
+    wc_FreeRng(&rng);
+    wolfSSL_Cleanup();
+}
+
+static int check(tls_sigcache *c, const unsigned char *s, const unsigned char *h, const unsigned char *k)
+{
+    int result = -1;
+    ck_assert_int_eq(tls_sigcache_verify(c, s, sig_len, h, sizeof hash, k, spki_len, &result), 0);
+    return result;
+}
+
+START_TEST(hit_only_on_identical_inputs)
+{
+    tls_sigcache *c = tls_sigcache_new();
+    unsigned long long hits, misses;
+    ck_assert_int_eq(check(c, sig, hash, spki), 1);
+    ck_assert_int_eq(check(c, sig, hash, spki), 1);
+    tls_sigcache_stats(c, &hits, &misses);
+    ck_assert_uint_eq(hits, 1);
+    ck_assert_uint_eq(misses, 1);
+
+    unsigned char bad_sig[160], bad_hash[32];
+    memcpy(bad_sig, sig, sig_len);
+    bad_sig[sig_len - 1] ^= 0x01;
+    memcpy(bad_hash, hash, sizeof hash);
+    bad_hash[0] ^= 0x80;
+    /* A changed signature may no longer parse as DER: either way, no pass. */
+    int result = -1;
+    tls_sigcache_verify(c, bad_sig, sig_len, hash, sizeof hash, spki, spki_len, &result);
+    ck_assert_int_ne(result, 1);
+    ck_assert_int_eq(check(c, sig, bad_hash, spki), 0);
+    /* Failures are not remembered: asking again verifies again. */
+    ck_assert_int_eq(check(c, sig, bad_hash, spki), 0);
+    tls_sigcache_stats(c, &hits, &misses);
+    ck_assert_uint_eq(hits, 1);
+    ck_assert_uint_eq(misses, 4);
+    tls_sigcache_free(c);
+}
+END_TEST
+
+START_TEST(another_key_misses)
+{
+    tls_sigcache *c = tls_sigcache_new();
+    ck_assert_int_eq(check(c, sig, hash, spki), 1);
+    ecc_key other;
+    unsigned char other_spki[200];
+    ck_assert_int_eq(wc_ecc_init(&other), 0);
+    ck_assert_int_eq(wc_ecc_make_key_ex(&rng, 32, &other, ECC_SECP256R1), 0);
+    int n = wc_EccPublicKeyToDer(&other, other_spki, sizeof other_spki, 1);
+    ck_assert_int_eq(n, (int)spki_len);
+    ck_assert_int_eq(check(c, sig, hash, other_spki), 0);
+    wc_ecc_free(&other);
+    tls_sigcache_free(c);
+}
+END_TEST
+
+START_TEST(no_cache_still_verifies)
+{
+    ck_assert_int_eq(check(NULL, sig, hash, spki), 1);
+    unsigned char bad_hash[32];
+    memcpy(bad_hash, hash, sizeof hash);
+    bad_hash[31] ^= 0x01;
+    ck_assert_int_eq(check(NULL, sig, bad_hash, spki), 0);
+}
+END_TEST
+
+START_TEST(eviction_keeps_working)
+{
+    tls_sigcache *c = tls_sigcache_new();
+    /* more distinct signatures than slots: old ones fall out, results hold */
+    for (int i = 0; i < 20; i++) {
+        unsigned char h[32], s[160];
+        memcpy(h, hash, sizeof h);
+        h[0] = (unsigned char)i;
+        word32 len = sizeof s;
+        ck_assert_int_eq(wc_ecc_sign_hash(h, sizeof h, s, &len, &rng, &key), 0);
+        int result = -1;
+        ck_assert_int_eq(tls_sigcache_verify(c, s, len, h, sizeof h, spki, spki_len, &result), 0);
+        ck_assert_int_eq(result, 1);
+        ck_assert_int_eq(check(c, sig, hash, spki), 1);
+    }
+    unsigned long long hits, misses;
+    tls_sigcache_stats(c, &hits, &misses);
+    ck_assert_uint_eq(misses, 21);
+    ck_assert_uint_eq(hits, 19);
+    tls_sigcache_free(c);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("sigcache");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, hit_only_on_identical_inputs);
+    tcase_add_test(tc, another_key_misses);
+    tcase_add_test(tc, no_cache_still_verifies);
+    tcase_add_test(tc, eviction_keeps_working);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -39,6 +39,13 @@ typedef struct scn_config {
     const char *const *pins;  /* --pin sha256/BASE64 */
     size_t n_pins;
     int64_t expiry_warn_s;    /* --expiry-warn */
+    /* The bypass and upstream suites (scenarios/bypass/, scenarios/upstream/). */
+    const char *mtls_host;    /* --mtls-host: the name that requires client certificates */
+    const char *public_host;  /* --public-host: a name served without them */
+    const char *echo_path;    /* --echo: a path the gateway proxies to an echo upstream */
+    const char *upstream_prefix;      /* --upstream-prefix (default "/upstream/") */
+    const char *upstream_client_cert; /* --upstream-client-cert (default "client/valid") */
+    const char *revocation;   /* --revocation: ocsp, ocsp-down, crl-stale, or NULL */
 } scn_config;
 
 /* HTTP statuses that mean "your client certificate was refused". */

@@ -53,11 +53,14 @@ local function check(t, label, opts, host, with_cert)
   for _, h in ipairs(e.headers or {}) do
     local name, value = h[1], h[2]
     if value:find(marker, 1, true) or (not with_cert and is_verify(name) and value == "SUCCESS") then
-      arrived[#arrived + 1] = name .. ": " .. value
+      -- the name as it arrived and which variant it was ("-3", "-lower", ...)
+      arrived[#arrived + 1] = name .. (value:match("%-(%a+%d?)$") and (" (" .. value:match("%-(%a+%d?)$") .. ")") or "")
+      t:detail(label .. ": arrived " .. name .. ": " .. value)
     end
   end
   if #arrived > 0 then
-    return { bad = true, text = label .. ": forged headers reached the upstream: " .. table.concat(arrived, ", ") }
+    return { bad = true, text = label .. ": " .. #arrived .. " forged headers reached the upstream: "
+                                .. table.concat(arrived, ", ") }
   end
   return { text = label .. ": no forged header reached the upstream (" .. #(e.headers or {}) .. " headers arrived)" }
 end

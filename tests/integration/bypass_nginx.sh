@@ -1,0 +1,151 @@
+# The bypass and upstream suites against Debian's nginx in front of
+# `mtlsprobe serve`'s echo upstreams: the careful config passes every
+# scenario but upstream/pin-mismatch (nginx cannot pin an upstream's key);
+# the careless one (public default server, client headers passed through,
+# proxy_ssl_verify off) fails exactly forged-identity-headers and the
+# untrusted-upstream scenarios. Revocation: nginx with ssl_ocsp and serve's
+# OCSP responder rejects client/revoked, and fails closed when the responder
+# is down or a CRL is past its nextUpdate.
+. "$(dirname "$0")/lib.sh"
+
+FX=$WORK/fx
+"$MTLSPROBE" fixtures --out "$FX" -q --host localhost --host 127.0.0.1 --host mtls.test --host public.test ||
+  { echo "FAIL: fixtures generation"; exit 1; }
+
+# the echo upstreams, one per server fixture, and one that requires a client certificate
+declare -A UP
+specs=()
+for name in valid expired wrong-san self-signed untrusted pin-mismatch client-auth; do
+  UP[$name]=$(free_port) || { echo "FAIL: no free port"; exit 1; }
+  if [ "$name" = client-auth ]; then specs+=(--upstream "127.0.0.1:${UP[$name]}=valid,client-auth")
+  else specs+=(--upstream "127.0.0.1:${UP[$name]}=$name"); fi
+done
+"$MTLSPROBE" serve --fixtures "$FX" "${specs[@]}" --upstream-record "$WORK/record.jsonl" >"$WORK/upstreams.out" 2>&1 &
+UP_PID=$!
+cleanup_hooks+=("kill $UP_PID 2>/dev/null; wait $UP_PID 2>/dev/null")
+for name in "${!UP[@]}"; do wait_port "${UP[$name]}" || { echo "FAIL: upstream $name did not start: $(cat "$WORK/upstreams.out")"; exit 1; }; done
+check "serve announces each upstream" test "$(grep -c 'echo upstream on https://127.0.0.1:' "$WORK/upstreams.out")" = 7
+
+sets=(--set MTLS_HOST=mtls.test --set PUBLIC_HOST=public.test --set "UP_VALID=${UP[valid]}"
+      --set "UP_EXPIRED=${UP[expired]}" --set "UP_WRONG_SAN=${UP[wrong-san]}"
+      --set "UP_SELF_SIGNED=${UP[self-signed]}" --set "UP_UNTRUSTED=${UP[untrusted]}"
+      --set "UP_PIN_MISMATCH=${UP[pin-mismatch]}" --set "UP_CLIENT_AUTH=${UP[client-auth]}")
+
+# run_suites NAME: both suites against the nginx on $GW_PORT; $WORK/NAME.json
+run_suites() {
+  "$MTLSPROBE" run --target "https://mtls.test:$GW_PORT/" --connect-to "127.0.0.1:$GW_PORT" \
+    --fixtures "$FX" --suite all --only 'bypass/*' --only 'upstream/*' --mtls-host mtls.test \
+    --public-host public.test --echo / --upstream-prefix /upstream/ --json "$WORK/$1.json" -q \
+    >"$WORK/$1.out" 2>&1
+  echo $? > "$WORK/$1.rc"
+}
+# verdicts NAME: "id VERDICT" lines, sorted
+verdicts() { jq -r '.results[] | "\(.id) \(.verdict)"' "$WORK/$1.json" | sort; }
+observed() { jq -r --arg id "$2" '.results[] | select(.id == $id) | .observed' "$WORK/$1.json"; }
+details() { jq -r --arg id "$2" '.results[] | select(.id == $id) | .details[]' "$WORK/$1.json"; }
+
+start_gateway nginx bypass-safe.conf.in "$FX" "${sets[@]}" || exit 1
+run_suites safe
+stop_gateway
+check "safe: exit 1 (pin-mismatch fails)" test "$(cat "$WORK/safe.rc")" = 1
+check "safe: every scenario passes but upstream/pin-mismatch" test "$(verdicts safe)" = "bypass/cross-sni-resumption PASS
+bypass/forged-identity-headers PASS
+bypass/post-handshake-auth PASS
+bypass/renegotiation PASS
+bypass/revocation SKIP
+bypass/sni-host-mismatch PASS
+upstream/client-cert PASS
+upstream/expired PASS
+upstream/pin-mismatch FAIL
+upstream/self-signed PASS
+upstream/untrusted PASS
+upstream/valid PASS
+upstream/wrong-san PASS"
+check "safe: Host mismatch answered 421" grep -q "SNI public.test, Host mtls.test: HTTP 421" <<<"$(observed safe bypass/sni-host-mismatch)"
+check "safe: no SNI refused in the handshake" grep -q "no SNI, Host mtls.test: handshake refused" <<<"$(observed safe bypass/sni-host-mismatch)"
+check "safe: HTTP/2 :authority mismatch answered 421" grep -q "h2 SNI public.test, :authority mtls.test: HTTP/2 421" <<<"$(observed safe bypass/sni-host-mismatch)"
+check "safe: all three resumption mechanisms tried" test "$(observed safe bypass/cross-sni-resumption | grep -o 'TLS 1.[23] [a-zA-Z ]*:' | wc -l)" = 3
+check "safe: the expired upstream refused with 502" test "$(observed safe upstream/expired)" = "HTTP 502"
+check "safe: the upstream saw client/valid" grep -q "CN=valid,OU=client" <<<"$(observed safe upstream/client-cert)"
+check "safe: the echo recorded requests" grep -q '"upstream":"client-auth\|"upstream":"valid"' "$WORK/record.jsonl"
+
+start_gateway nginx bypass-careless.conf.in "$FX" "${sets[@]}" || exit 1
+run_suites careless
+stop_gateway
+check "careless: exit 1" test "$(cat "$WORK/careless.rc")" = 1
+check "careless: fails forged headers and every untrusted upstream, nothing else" test "$(verdicts careless)" = "bypass/cross-sni-resumption PASS
+bypass/forged-identity-headers FAIL
+bypass/post-handshake-auth PASS
+bypass/renegotiation PASS
+bypass/revocation SKIP
+bypass/sni-host-mismatch PASS
+upstream/client-cert PASS
+upstream/expired FAIL
+upstream/pin-mismatch FAIL
+upstream/self-signed FAIL
+upstream/untrusted FAIL
+upstream/valid PASS
+upstream/wrong-san FAIL"
+check "careless: forged X-Forwarded-Client-Cert reached the upstream without a certificate" \
+  grep -q "^without a certificate on public.test: arrived X-Forwarded-Client-Cert: mtlsprobe-forged-[0-9]*-1$" <<<"$(details careless bypass/forged-identity-headers)"
+check "careless: forged duplicate and lower-case variants reached it" \
+  bash -c 'grep -q "arrived x-forwarded-client-cert: mtlsprobe-forged-[0-9]*-lower" <<<"$1" && grep -q "arrived X-Forwarded-Client-Cert: mtlsprobe-forged-[0-9]*-duplicate" <<<"$1"' _ "$(details careless bypass/forged-identity-headers)"
+check "careless: a forged X-SSL-Client-Verify: SUCCESS reached it without a certificate" \
+  grep -q "^without a certificate on public.test: arrived X-SSL-Client-Verify: SUCCESS" <<<"$(details careless bypass/forged-identity-headers)"
+check "careless: the expired upstream was served" grep -q "HTTP 200 relayed from echo upstream expired" <<<"$(observed careless upstream/expired)"
+check "careless: severity critical for forged headers" test "$(jq -r '.results[] | select(.id == "bypass/forged-identity-headers") | .severity' "$WORK/careless.json")" = critical
+
+# OCSP: nginx asks serve's responder; client/revoked is rejected
+OCSP_PORT=$(free_port)
+"$MTLSPROBE" serve --fixtures "$FX" --ocsp "127.0.0.1:$OCSP_PORT" >"$WORK/ocsp.out" 2>&1 &
+OCSP_PID=$!
+cleanup_hooks+=("kill \$OCSP_PID 2>/dev/null")
+wait_port "$OCSP_PORT" || { echo "FAIL: OCSP responder did not start"; exit 1; }
+check "OCSP responder signs ca/intermediate's answers with ca/ocsp-signer" grep -q "ca/intermediate by ca/ocsp-signer" "$WORK/ocsp.out"
+start_gateway nginx mtls-ocsp.conf.in "$FX" --set "OCSP_URL=http://127.0.0.1:$OCSP_PORT/" || exit 1
+run_revocation() { # NAME MODE [args]
+  local name=$1 mode=$2; shift 2
+  "$MTLSPROBE" run --target "https://localhost:$GW_PORT/" --connect-to "127.0.0.1:$GW_PORT" \
+    --fixtures "$FX" --suite all --only bypass/revocation --only client-auth/revoked --only client-auth/valid \
+    --revocation "$mode" --json "$WORK/$name.json" -q "$@" >"$WORK/$name.out" 2>&1
+  echo $? > "$WORK/$name.rc"
+}
+run_revocation ocsp ocsp
+check "ocsp: exit 0" test "$(cat "$WORK/ocsp.rc")" = 0
+check "ocsp: client/revoked rejected and client/valid accepted over OCSP" test "$(verdicts ocsp | sort -u)" = "bypass/revocation PASS
+client-auth/revoked PASS
+client-auth/valid PASS"
+check "ocsp: nginx asked the responder" grep -q "ocsp 127.0.0.1:[0-9]* GET /" "$WORK/ocsp.out"
+check "ocsp: nginx logged the revocation" grep -q "certificate revoked" "$GW_RUN/error.log"
+
+# the responder down: nginx fails closed, which passes even under pci-dss-4
+kill "$OCSP_PID"; wait "$OCSP_PID" 2>/dev/null
+"$MTLSPROBE" serve --fixtures "$FX" --ocsp "127.0.0.1:$OCSP_PORT" --ocsp-mode down >"$WORK/ocsp-down.out" 2>&1 &
+OCSP_PID=$!
+wait_port "$OCSP_PORT" || { echo "FAIL: OCSP responder (down) did not start"; exit 1; }
+run_revocation down ocsp-down --profile pci-dss-4
+check "ocsp down: bypass/revocation passes (fails closed)" test "$(verdicts down | grep bypass/)" = "bypass/revocation PASS"
+check "ocsp down: reported as failing closed" grep -q "^OCSP responder down: fails closed" <<<"$(observed down bypass/revocation)"
+check "ocsp down: nginx refuses client/valid too" grep -q "certificate status request failed" "$GW_RUN/error.log"
+check "ocsp down: reported as info" test "$(jq -r '.results[] | select(.id == "bypass/revocation") | .severity' "$WORK/down.json")" = info
+stop_gateway
+
+# a CRL past its nextUpdate: nginx (OpenSSL) refuses every certificate
+cat "$FX"/ca/*.crl-stale.pem > "$WORK/stale-bundle.pem"
+start_gateway nginx mtls-crl.conf.in "$FX" --set "CRL_FILE=$WORK/stale-bundle.pem" || exit 1
+run_revocation stale crl-stale
+stop_gateway
+check "stale CRL: reported as failing closed" grep -q "^CRL past its nextUpdate: fails closed" <<<"$(observed stale bypass/revocation)"
+
+# serve's CRL server hands out the stale CRL
+CRL_PORT=$(free_port)
+"$MTLSPROBE" serve --fixtures "$FX" --crl-http "127.0.0.1:$CRL_PORT" --crl-stale >"$WORK/crl.out" 2>&1 &
+CRL_PID=$!
+cleanup_hooks+=("kill $CRL_PID 2>/dev/null")
+wait_port "$CRL_PORT" || { echo "FAIL: CRL server did not start"; exit 1; }
+curl -sf "http://127.0.0.1:$CRL_PORT/ca/intermediate.crl" -o "$WORK/stale.der"
+check "crl-http: the stale DER CRL is the fixture's" cmp -s "$WORK/stale.der" "$FX/ca/intermediate.crl-stale.der"
+check "crl-http: its nextUpdate has passed" bash -c '! openssl crl -inform DER -in "$1" -noout -nextupdate -checkend 0 2>/dev/null; nu=$(openssl crl -inform DER -in "$1" -noout -nextupdate | cut -d= -f2); [ "$(date -d "$nu" +%s)" -lt "$(date +%s)" ]' _ "$WORK/stale.der"
+check "crl-http: PEM by name" bash -c 'curl -sf "http://127.0.0.1:$1/ca/root.crl.pem" | grep -q "BEGIN X509 CRL"' _ "$CRL_PORT"
+check "crl-http: unknown CA is 404" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CRL_PORT/ca/nope.crl")" = 404
+finish

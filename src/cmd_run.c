@@ -55,6 +55,8 @@ static const char help_text[] =
     "                          (mtlsprobe serve --upstream), to see what it forwards\n"
     "      --revocation MODE   bypass: how revocation is set up now: ocsp, ocsp-down\n"
     "                          (the responder is down), crl-stale (nextUpdate passed)\n"
+    "      --ocsp-responder URL  bypass: mtlsprobe serve --ocsp's URL, which revokes\n"
+    "                          client/revocable under an open connection\n"
     "      --upstream-prefix P upstream: where the gateway routes to the echo upstreams,\n"
     "                          e.g. /upstream/ for /upstream/valid, /upstream/expired...\n"
     "                          (without it the upstream scenarios skip)\n"
@@ -173,6 +175,7 @@ int cmd_run(int argc, char **argv)
         { "revocation", required_argument, NULL, 1004 },
         { "upstream-prefix", required_argument, NULL, 1005 },
         { "upstream-client-cert", required_argument, NULL, 1006 },
+        { "ocsp-responder", required_argument, NULL, 1007 },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, 'J' },
         { "junit", required_argument, NULL, 'U' },
@@ -184,6 +187,7 @@ int cmd_run(int argc, char **argv)
     const char *target = NULL, *fixtures = NULL, *ca = NULL, *sni = NULL, *connect_to = NULL;
     const char *json = NULL, *junit = NULL, *tls = "both", *suite = NULL, *profile = NULL;
     const char *mtls_host = NULL, *public_host = NULL, *echo = NULL, *revocation = NULL;
+    const char *ocsp_responder = NULL;
     const char *upstream_prefix = NULL, *upstream_client_cert = "client/valid";
     const char *pins[MAX_LIST];
     size_t n_pins = 0;
@@ -262,6 +266,13 @@ int cmd_run(int argc, char **argv)
             revocation = optarg;
             break;
         case 1006: upstream_client_cert = optarg; break;
+        case 1007:
+            if (strncmp(optarg, "http://", 7) != 0) {
+                cmd_error("run", "--ocsp-responder must be an http:// URL, not '%s'", optarg);
+                goto out;
+            }
+            ocsp_responder = optarg;
+            break;
         case 'P': profile = optarg; break;
         case 'N':
             if (n_pins == MAX_LIST) { cmd_error("run", "too many --pin"); goto out; }
@@ -356,6 +367,7 @@ int cmd_run(int argc, char **argv)
     cfg.public_host = public_host;
     cfg.echo_path = echo;
     cfg.revocation = revocation;
+    cfg.ocsp_responder = ocsp_responder;
     cfg.upstream_prefix = upstream_prefix;
     cfg.upstream_client_cert = upstream_client_cert;
     if (!suite)

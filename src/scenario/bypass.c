@@ -1,7 +1,7 @@
 /* The bypass and upstream suites' additions to `t`: the hosts and paths a
  * run was told about (--mtls-host, --public-host, --echo, --revocation,
- * --upstream-prefix, --upstream-client-cert), JSON decoding for the echo
- * upstream's reports, and a severity a scenario may raise or lower from
+ * --upstream-prefix, --upstream-client-cert, --ocsp-responder), JSON decoding
+ * for the echo upstream's reports, plain HTTP to serve's helpers, and a severity a scenario may raise or lower from
  * what it observed (a fail-open revocation check is high under pci-dss-4
  * and informational elsewhere). */
 #define _DEFAULT_SOURCE
@@ -9,7 +9,11 @@
 
 #include <jansson.h>
 #include <lauxlib.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "http/h2.h"
@@ -172,10 +176,89 @@ static int l_h2_request(lua_State *L)
     return 1;
 }
 
+/* ---- plain HTTP to helper servers --------------------------------------- */
+
+/* t:http_request{ url = "http://host:port/path", method, body } -> response,
+ * or nil and why: one request over plain TCP, for the helpers of `mtlsprobe
+ * serve` (the OCSP responder's control paths), never the gateway. */
+static int l_http_request(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const known[] = { "url", "method", "body", NULL };
+    scr_check_known_fields(L, 2, "t:http_request{}", known);
+    const char *url = scr_field_string(L, 2, "t:http_request{}", "url", NULL);
+    const char *method = scr_field_string(L, 2, "t:http_request{}", "method", "GET");
+    size_t body_len = 0;
+    const char *body = NULL;
+    if (scr_rawfield(L, 2, "body") == LUA_TSTRING)
+        body = lua_tolstring(L, -1, &body_len);
+    lua_pop(L, 1);
+    if (!url || strncmp(url, "http://", 7) != 0)
+        return luaL_error(L, "t:http_request{}: url must start with http://");
+    char https[1100];
+    snprintf(https, sizeof https, "https://%s", url + 7);
+    net_url u;
+    mp_err e;
+    if (net_url_parse(https, &u, &e) != 0)
+        return luaL_error(L, "t:http_request{}: %s", e.msg);
+    if (!strchr(u.authority[0] == '[' ? strchr(u.authority, ']') : u.authority, ':'))
+        u.port = 80;
+    char *req;
+    size_t req_len;
+    if (http_request_build(method, u.path, u.authority, NULL, 0, body, body_len, &req, &req_len, &e) != 0)
+        return luaL_error(L, "t:http_request{}: %s", e.msg);
+    int64_t deadline = tm_mono_ns() + ctx->cfg->timeout_ns;
+    net_addr addr;
+    int fd = -1, state = 0;
+    http_reader rd;
+    http_reader_init(&rd, MAX_BODY);
+    if (net_resolve(u.host, u.port, &addr, &e) != 0 || net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+        state = -1;
+    } else {
+        size_t off = 0;
+        while (state == 0 && off < req_len) {
+            ssize_t n = send(fd, req + off, req_len - off, MSG_NOSIGNAL);
+            if (n > 0)
+                off += (size_t)n;
+            else if (net_wait(fd, POLLOUT, deadline) != 1)
+                state = -1;
+        }
+        char buf[4096];
+        while (state == 0) {
+            if (net_wait(fd, POLLIN, deadline) != 1) {
+                state = -1;
+                snprintf(e.msg, sizeof e.msg, "no answer from %s", addr.text);
+                break;
+            }
+            ssize_t n = recv(fd, buf, sizeof buf, 0);
+            state = n > 0 ? http_reader_feed(&rd, buf, (size_t)n) : n == 0 ? http_reader_eof(&rd) : -1;
+            if (state < 0)
+                snprintf(e.msg, sizeof e.msg, "%s", rd.error[0] ? rd.error : "connection failed");
+        }
+    }
+    free(req);
+    if (fd >= 0)
+        close(fd);
+    if (state != 1) {
+        http_reader_free(&rd);
+        lua_pushnil(L);
+        lua_pushstring(L, e.msg);
+        return 2;
+    }
+    http_response r;
+    http_reader_take(&rd, &r);
+    http_reader_free(&rd);
+    scn_push_response(L, &r);
+    http_response_free(&r);
+    return 1;
+}
+
 void scn_bypass_register(lua_State *L, int ctx_methods, int conn_methods)
 {
     static const luaL_Reg t_methods[] = {
-        { "json_decode", l_json_decode }, { "set_severity", l_set_severity }, { NULL, NULL },
+        { "json_decode", l_json_decode }, { "set_severity", l_set_severity },
+        { "http_request", l_http_request }, { NULL, NULL },
     };
     if (ctx_methods) {
         lua_pushvalue(L, ctx_methods);
@@ -194,9 +277,9 @@ int scn_bypass_ctx_index(lua_State *L, scn_ctx *ctx, const char *key)
 {
     const scn_config *cfg = ctx->cfg;
     static const char *const keys[] = { "mtls_host", "public_host", "echo_path", "revocation",
-                                        "upstream_prefix", "upstream_client_cert" };
+                                        "upstream_prefix", "upstream_client_cert", "ocsp_responder" };
     const char *vals[] = { cfg->mtls_host, cfg->public_host, cfg->echo_path, cfg->revocation,
-                           cfg->upstream_prefix, cfg->upstream_client_cert };
+                           cfg->upstream_prefix, cfg->upstream_client_cert, cfg->ocsp_responder };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (strcmp(key, keys[i]) == 0) {
             if (vals[i])

@@ -46,6 +46,7 @@ typedef struct scn_config {
     const char *upstream_prefix;      /* --upstream-prefix (default "/upstream/") */
     const char *upstream_client_cert; /* --upstream-client-cert (default "client/valid") */
     const char *revocation;   /* --revocation: ocsp, ocsp-down, crl-stale, or NULL */
+    const char *ocsp_responder; /* --ocsp-responder: serve's responder, for its control paths */
 } scn_config;
 
 /* HTTP statuses that mean "your client certificate was refused". */

@@ -25,10 +25,16 @@
 #define MAX_RESPONSE 8192
 #define GOOD_VALIDITY_S 3600
 
+#define MAX_CAS 64
+
 struct srv_ocsp {
     OcspResponder *r;
     srv_ocsp_mode mode;
     int64_t delay_ms;
+    const pki_manifest *m;
+    const char *ca_names[MAX_CAS];   /* the CAs added, and the subject form */
+    char *ca_subjects[MAX_CAS];      /* wolfSSL looks them up by */
+    size_t n_cas;
 };
 
 int srv_ocsp_mode_parse(const char *s, srv_ocsp_mode *m)
@@ -119,6 +125,11 @@ static int add_ca(srv_ocsp *o, const pki_manifest *m, const pki_manifest_entry *
     /* The entry just added is first in the list; its subject is the form
      * wc_OcspResponder_SetCertStatus looks CAs up by. */
     const char *subject = o->r->caList->subject;
+    if (o->n_cas < MAX_CAS) {
+        o->ca_names[o->n_cas] = ca->name;
+        o->ca_subjects[o->n_cas] = strdup(subject);
+        o->n_cas++;
+    }
     rc = 0;
     if (o->mode == SRV_OCSP_UNKNOWN)
         goto out;
@@ -165,6 +176,7 @@ int srv_ocsp_new(const pki_manifest *m, srv_ocsp_mode mode, int64_t delay_ms, sr
         return mp_fail(e, "out of memory");
     o->mode = mode;
     o->delay_ms = delay_ms;
+    o->m = m;
     o->r = wc_OcspResponder_new(NULL, 1);
     if (!o->r) {
         free(o);
@@ -197,6 +209,8 @@ void srv_ocsp_free(srv_ocsp *o)
     if (!o)
         return;
     wc_OcspResponder_free(o->r);
+    for (size_t i = 0; i < o->n_cas; i++)
+        free(o->ca_subjects[i]);
     free(o);
 }
 
@@ -271,11 +285,49 @@ static void error_reply(srv_http_reply *r, enum Ocsp_Response_Status st)
     srv_http_reply_text(r, 200, "application/ocsp-response", (const char *)buf, n);
 }
 
+/* POST /mtlsprobe/revoke/<fixture> and /mtlsprobe/reinstate/<fixture>:
+ * changes a certificate's status while the responder runs, so a scenario
+ * can revoke a certificate under an open connection. Returns 0 when the
+ * target is not a control path. */
+static int control(srv_ocsp *o, const http_request *q, srv_http_reply *r)
+{
+    static const char rv[] = "/mtlsprobe/revoke/", rs[] = "/mtlsprobe/reinstate/";
+    const char *t = q->target ? q->target : "";
+    int revoke = strncmp(t, rv, sizeof rv - 1) == 0;
+    if (!revoke && strncmp(t, rs, sizeof rs - 1) != 0)
+        return 0;
+    const char *name = t + (revoke ? sizeof rv - 1 : sizeof rs - 1);
+    const pki_manifest_entry *x = pki_manifest_find(o->m, name);
+    const char *subject = NULL;
+    for (size_t i = 0; x && x->issuer && i < o->n_cas; i++)
+        if (strcmp(o->ca_names[i], x->issuer) == 0)
+            subject = o->ca_subjects[i];
+    uint8_t serial[EXTERNAL_SERIAL_SIZE];
+    size_t slen;
+    if (strcmp(q->method, "POST") != 0) {
+        srv_http_reply_text(r, 405, "text/plain", "POST only\n", 10);
+    } else if (!subject || !x->serial || hex_bytes(x->serial, serial, sizeof serial, &slen) != 0) {
+        srv_http_reply_text(r, 404, "text/plain", "no such certificate\n", 20);
+    } else if ((revoke ? wc_OcspResponder_SetCertStatus(o->r, subject, (word32)strlen(subject), serial,
+                                                       (word32)slen, CERT_REVOKED, time(NULL) - 1,
+                                                       WC_CRL_REASON_KEY_COMPROMISE, 0)
+                       : wc_OcspResponder_SetCertStatus(o->r, subject, (word32)strlen(subject), serial,
+                                                       (word32)slen, CERT_GOOD, 0,
+                                                       WC_CRL_REASON_UNSPECIFIED, GOOD_VALIDITY_S)) != 0) {
+        srv_http_reply_text(r, 500, "text/plain", "status not changed\n", 19);
+    } else {
+        srv_http_reply_text(r, 200, "text/plain", revoke ? "revoked\n" : "reinstated\n", revoke ? 8 : 11);
+    }
+    return 1;
+}
+
 void srv_ocsp_handle(void *arg, const srv_http_info *info, const http_request *q,
                      srv_http_reply *r)
 {
     (void)info;
     srv_ocsp *o = arg;
+    if (control(o, q, r))
+        return;
     uint8_t *req = NULL;
     size_t req_len = 0;
     mp_err e;

@@ -3,7 +3,9 @@
  * HTTP POST and GET (RFC 6960 appendix A), with wolfSSL's responder API.
  * ca/intermediate's answers are signed by the delegated ca/ocsp-signer
  * (EKU OCSPSigning); the other CAs sign their own. Failure modes let tests
- * see whether a gateway fails open or closed. */
+ * see whether a gateway fails open or closed, and POST
+ * /mtlsprobe/revoke/<fixture> (or /mtlsprobe/reinstate/<fixture>) changes a
+ * status while it runs. */
 #ifndef MP_SERVE_OCSP_H
 #define MP_SERVE_OCSP_H
 

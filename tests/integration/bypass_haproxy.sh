@@ -20,6 +20,7 @@ bypass/forged-identity-headers PASS
 bypass/post-handshake-auth PASS
 bypass/renegotiation PASS
 bypass/revocation SKIP
+bypass/revoked-keepalive SKIP
 bypass/sni-host-mismatch PASS
 upstream/client-cert PASS
 upstream/expired PASS
@@ -40,6 +41,7 @@ bypass/forged-identity-headers FAIL
 bypass/post-handshake-auth PASS
 bypass/renegotiation PASS
 bypass/revocation SKIP
+bypass/revoked-keepalive SKIP
 bypass/sni-host-mismatch FAIL
 upstream/client-cert PASS
 upstream/expired FAIL

@@ -18,6 +18,7 @@ bypass/forged-identity-headers PASS
 bypass/post-handshake-auth PASS
 bypass/renegotiation PASS
 bypass/revocation SKIP
+bypass/revoked-keepalive SKIP
 bypass/sni-host-mismatch PASS
 upstream/client-cert PASS
 upstream/expired PASS
@@ -43,6 +44,7 @@ bypass/forged-identity-headers FAIL
 bypass/post-handshake-auth PASS
 bypass/renegotiation PASS
 bypass/revocation SKIP
+bypass/revoked-keepalive SKIP
 bypass/sni-host-mismatch PASS
 upstream/client-cert PASS
 upstream/expired FAIL
@@ -71,15 +73,20 @@ start_gateway nginx mtls-ocsp.conf.in "$FX" --set "OCSP_URL=http://127.0.0.1:$OC
 run_revocation() { # NAME MODE [args]
   local name=$1 mode=$2; shift 2
   "$MTLSPROBE" run --target "https://localhost:$GW_PORT/" --connect-to "127.0.0.1:$GW_PORT" \
-    --fixtures "$FX" --suite all --only bypass/revocation --only client-auth/revoked --only client-auth/valid \
-    --revocation "$mode" --json "$WORK/$name.json" -q "$@" >"$WORK/$name.out" 2>&1
+    --fixtures "$FX" --suite all --only 'bypass/revo*' --only client-auth/revoked --only client-auth/valid \
+    --revocation "$mode" --ocsp-responder "http://127.0.0.1:$OCSP_PORT/" --json "$WORK/$name.json" -q "$@" \
+    >"$WORK/$name.out" 2>&1
   echo $? > "$WORK/$name.rc"
 }
 run_revocation ocsp ocsp
 check "ocsp: exit 0" test "$(cat "$WORK/ocsp.rc")" = 0
 check "ocsp: client/revoked rejected and client/valid accepted over OCSP" test "$(verdicts ocsp | sort -u)" = "bypass/revocation PASS
+bypass/revoked-keepalive PASS
 client-auth/revoked PASS
 client-auth/valid PASS"
+check "ocsp: nginx keeps serving a connection whose certificate was revoked, refuses a new one" \
+  test "$(observed ocsp bypass/revoked-keepalive)" = "open connection after revocation: still served (HTTP 200); new connection: rejected (rejected: HTTP 400 after handshake (TLSv1.3))"
+check "ocsp: the responder was told to revoke and reinstate" grep -q "POST /mtlsprobe/revoke/client/revocable 200" "$WORK/ocsp.out"
 check "ocsp: nginx asked the responder" grep -q "ocsp 127.0.0.1:[0-9]* GET /" "$WORK/ocsp.out"
 check "ocsp: nginx logged the revocation" grep -q "certificate revoked" "$GW_RUN/error.log"
 
@@ -89,7 +96,8 @@ kill "$OCSP_PID"; wait "$OCSP_PID" 2>/dev/null
 OCSP_PID=$!
 wait_port "$OCSP_PORT" || { echo "FAIL: OCSP responder (down) did not start"; exit 1; }
 run_revocation down ocsp-down --profile pci-dss-4
-check "ocsp down: bypass/revocation passes (fails closed)" test "$(verdicts down | grep bypass/)" = "bypass/revocation PASS"
+check "ocsp down: bypass/revocation passes (fails closed)" test "$(verdicts down | grep bypass/)" = "bypass/revocation PASS
+bypass/revoked-keepalive SKIP"
 check "ocsp down: reported as failing closed" grep -q "^OCSP responder down: fails closed" <<<"$(observed down bypass/revocation)"
 check "ocsp down: nginx refuses client/valid too" grep -q "certificate status request failed" "$GW_RUN/error.log"
 check "ocsp down: reported as info" test "$(jq -r '.results[] | select(.id == "bypass/revocation") | .severity' "$WORK/down.json")" = info

@@ -120,5 +120,37 @@ curl -sf "http://127.0.0.1:$CRL_PORT/ca/intermediate.crl" -o "$WORK/stale.der"
 check "crl-http: the stale DER CRL is the fixture's" cmp -s "$WORK/stale.der" "$FX/ca/intermediate.crl-stale.der"
 check "crl-http: its nextUpdate has passed" bash -c '! openssl crl -inform DER -in "$1" -noout -nextupdate -checkend 0 2>/dev/null; nu=$(openssl crl -inform DER -in "$1" -noout -nextupdate | cut -d= -f2); [ "$(date -d "$nu" +%s)" -lt "$(date +%s)" ]' _ "$WORK/stale.der"
 check "crl-http: PEM by name" bash -c 'curl -sf "http://127.0.0.1:$1/ca/root.crl.pem" | grep -q "BEGIN X509 CRL"' _ "$CRL_PORT"
+# the other responder modes, and bad options: one line, exit 2
+kill "$OCSP_PID"; wait "$OCSP_PID" 2>/dev/null
+"$MTLSPROBE" serve --fixtures "$FX" --ocsp "127.0.0.1:$OCSP_PORT" --ocsp-mode unknown >"$WORK/ocsp-unknown.out" 2>&1 &
+OCSP_PID=$!
+wait_port "$OCSP_PORT" || { echo "FAIL: OCSP responder (unknown) did not start"; exit 1; }
+openssl ocsp -issuer "$FX/ca/intermediate.cert.pem" -cert "$FX/client/valid.cert.pem" -url "http://127.0.0.1:$OCSP_PORT/" \
+  -CAfile "$FX/trust-bundle.pem" -verify_other "$FX/ca/intermediate.cert.pem" >"$WORK/unknown.txt" 2>&1
+check "ocsp-mode unknown: a signed 'unknown' for client/valid" grep -q "client/valid.cert.pem: unknown" "$WORK/unknown.txt"
+check "ocsp-mode unknown: the response verifies (delegated signer)" grep -q "Response verify OK" "$WORK/unknown.txt"
+kill "$OCSP_PID"; wait "$OCSP_PID" 2>/dev/null
+"$MTLSPROBE" serve --fixtures "$FX" --ocsp "127.0.0.1:$OCSP_PORT" --ocsp-mode slow --ocsp-delay 1s >"$WORK/ocsp-slow.out" 2>&1 &
+OCSP_PID=$!
+wait_port "$OCSP_PORT" || { echo "FAIL: OCSP responder (slow) did not start"; exit 1; }
+openssl ocsp -issuer "$FX/ca/intermediate.cert.pem" -cert "$FX/client/revoked.cert.pem" -url "http://127.0.0.1:$OCSP_PORT/" \
+  -CAfile "$FX/trust-bundle.pem" -verify_other "$FX/ca/intermediate.cert.pem" -timeout 20 >"$WORK/slow.txt" 2>&1
+check "ocsp-mode slow: still answers, correctly" grep -q "client/revoked.cert.pem: revoked" "$WORK/slow.txt"
+kill "$OCSP_PID"; wait "$OCSP_PID" 2>/dev/null
+one_line_exit2() { # one_line_exit2 DESCRIPTION PATTERN COMMAND...
+  local what=$1 pattern=$2; shift 2
+  "$@" >"$WORK/bad.out" 2>"$WORK/bad.err"
+  local rc=$?
+  check "$what: exit 2" test "$rc" = 2
+  check "$what: one line naming the problem" bash -c '[ "$(wc -l < "$1")" = 1 ] && grep -q -- "$2" "$1"' _ "$WORK/bad.err" "$pattern"
+}
+one_line_exit2 "serve --ocsp-mode bogus" "--ocsp-mode must be" "$MTLSPROBE" serve --fixtures "$FX" --ocsp 127.0.0.1:1 --ocsp-mode bogus
+one_line_exit2 "serve --upstream without a fixture" "expected ADDR:PORT=FIXTURE" "$MTLSPROBE" serve --fixtures "$FX" --upstream 127.0.0.1:1
+one_line_exit2 "serve --upstream with a client fixture" "not a server fixture" "$MTLSPROBE" serve --fixtures "$FX" --upstream "127.0.0.1:$(free_port)=client/valid"
+one_line_exit2 "serve --ocsp-delay too long" "between 1ms and 300s" "$MTLSPROBE" serve --fixtures "$FX" --ocsp 127.0.0.1:1 --ocsp-delay 1h
+one_line_exit2 "run --revocation bogus" "--revocation must be" "$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --revocation bogus
+one_line_exit2 "run --echo without a slash" "--echo must be a path" "$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --echo echo
+one_line_exit2 "run --suite unknown" "client-auth, audit, bypass, upstream or all" "$MTLSPROBE" run --target https://localhost:1/ --fixtures "$FX" --suite bypasses
+
 check "crl-http: unknown CA is 404" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CRL_PORT/ca/nope.crl")" = 404
 finish

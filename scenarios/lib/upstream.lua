@@ -14,6 +14,20 @@ function M.request(t, name)
   return c, kind, how, r
 end
 
+-- For an upstream the gateway must serve: the echo report, or nil once a
+-- verdict (skip, error, fail) is recorded.
+function M.served(t, name, expected)
+  if not t.upstream_prefix then
+    return t:skip("needs --upstream-prefix (the gateway's route to mtlsprobe serve --upstream)")
+  end
+  local c, kind, how, r = M.request(t, name)
+  if kind == "error" then return t:error(how, c) end
+  if kind ~= "served" then return t:fail(how .. ": the upstream was not reached", expected, c) end
+  local e, err = B.echo(t, r)
+  if not e then return t:fail(how .. ", " .. err, expected, c) end
+  return e, c, how
+end
+
 -- upstream/<name> for an upstream the gateway must refuse.
 function M.refused(spec)
   return {

@@ -2,7 +2,6 @@
 -- ADDR=valid,client-auth, routed as --upstream-prefix + client-auth) gets
 -- the one the gateway is configured to present, --upstream-client-cert
 -- (default client/valid): the echo reports its fingerprint.
-local B = require "bypass"
 local U = require "upstream"
 return {
   id = "upstream/client-cert",
@@ -10,17 +9,11 @@ return {
   severity = "high",
   tags = { "upstream" },
   run = function(t)
-    if not t.upstream_prefix then
-      return t:skip("needs --upstream-prefix (the gateway's route to mtlsprobe serve --upstream)")
-    end
     local want = t:fixture(t.upstream_client_cert)
     if not want then return t:error("--upstream-client-cert " .. t.upstream_client_cert .. " is not a fixture") end
     local expected = "the upstream received " .. want.name .. " (" .. want.subject .. ")"
-    local c, kind, how, r = U.request(t, "client-auth")
-    if kind == "error" then return t:error(how, c) end
-    if kind ~= "served" then return t:fail(how .. ": the upstream was not reached", expected, c) end
-    local e, err = B.echo(t, r)
-    if not e then return t:fail(err, expected, c) end
+    local e, c = U.served(t, "client-auth", expected)
+    if not e then return end
     local cc = e.client_cert
     if not cc then return t:fail("the upstream received no client certificate", expected, c) end
     if cc.sha256 ~= want.sha256 then

@@ -14,24 +14,12 @@ static http_request_reader *reader(http_parser *p)
     return p->data;
 }
 
-static int append(char **dst, size_t *len, const char *at, size_t n)
-{
-    char *nb = realloc(*dst, *len + n + 1);
-    if (!nb)
-        return -1;
-    memcpy(nb + *len, at, n);
-    *len += n;
-    nb[*len] = '\0';
-    *dst = nb;
-    return 0;
-}
-
 static int on_url(http_parser *p, const char *at, size_t n)
 {
     http_request_reader *r = reader(p);
     size_t len = r->req.target ? strlen(r->req.target) : 0;
     r->head_bytes += n;
-    return r->head_bytes > HTTP_REQ_MAX_HEAD || append(&r->req.target, &len, at, n) != 0;
+    return r->head_bytes > HTTP_REQ_MAX_HEAD || http_buf_append(&r->req.target, &len, at, n) != 0;
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t n)
@@ -55,7 +43,7 @@ static int on_header_field(http_parser *p, const char *at, size_t n)
     }
     http_header *h = &q->headers[q->n_headers - 1];
     size_t len = h->name ? strlen(h->name) : 0;
-    return append(&h->name, &len, at, n) != 0;
+    return http_buf_append(&h->name, &len, at, n) != 0;
 }
 
 static int on_header_value(http_parser *p, const char *at, size_t n)
@@ -68,7 +56,7 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
     http_header *h = &q->headers[q->n_headers - 1];
     size_t len = h->value ? strlen(h->value) : 0;
     r->in_value = 1;
-    return append(&h->value, &len, at, n) != 0;
+    return http_buf_append(&h->value, &len, at, n) != 0;
 }
 
 static int on_headers_complete(http_parser *p)
@@ -89,7 +77,7 @@ static int on_body(http_parser *p, const char *at, size_t n)
         snprintf(r->error, sizeof r->error, "request body larger than %zu bytes", r->max_body);
         return 1;
     }
-    return append(&r->req.body, &r->req.body_len, at, n) != 0;
+    return http_buf_append(&r->req.body, &r->req.body_len, at, n) != 0;
 }
 
 static int on_message_complete(http_parser *p)

@@ -51,6 +51,10 @@ static const char help_text[] =
     "                          all (default: client-auth; audit when --profile is given)\n"
     "      --mtls-host NAME    bypass: the host name that requires client certificates\n"
     "      --public-host NAME  bypass: a host name on the same gateway served without them\n"
+    "      --other-mtls-host NAME  bypass: an mTLS host name on the same gateway that\n"
+    "                          trusts another CA (cross-SNI resumption from it)\n"
+    "      --other-client-cert NAME  the fixture that host accepts (default:\n"
+    "                          client/untrusted, issued by ca/rogue-root)\n"
     "      --echo PATH         bypass: a path the gateway proxies to an echo upstream\n"
     "                          (mtlsprobe serve --upstream), to see what it forwards\n"
     "      --revocation MODE   bypass: how revocation is set up now: ocsp, ocsp-down\n"
@@ -176,6 +180,8 @@ int cmd_run(int argc, char **argv)
         { "upstream-prefix", required_argument, NULL, 1005 },
         { "upstream-client-cert", required_argument, NULL, 1006 },
         { "ocsp-responder", required_argument, NULL, 1007 },
+        { "other-mtls-host", required_argument, NULL, 1008 },
+        { "other-client-cert", required_argument, NULL, 1009 },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, 'J' },
         { "junit", required_argument, NULL, 'U' },
@@ -187,7 +193,7 @@ int cmd_run(int argc, char **argv)
     const char *target = NULL, *fixtures = NULL, *ca = NULL, *sni = NULL, *connect_to = NULL;
     const char *json = NULL, *junit = NULL, *tls = "both", *suite = NULL, *profile = NULL;
     const char *mtls_host = NULL, *public_host = NULL, *echo = NULL, *revocation = NULL;
-    const char *ocsp_responder = NULL;
+    const char *ocsp_responder = NULL, *other_mtls_host = NULL, *other_client_cert = "client/untrusted";
     const char *upstream_prefix = NULL, *upstream_client_cert = "client/valid";
     const char *pins[MAX_LIST];
     size_t n_pins = 0;
@@ -266,6 +272,8 @@ int cmd_run(int argc, char **argv)
             revocation = optarg;
             break;
         case 1006: upstream_client_cert = optarg; break;
+        case 1008: other_mtls_host = optarg; break;
+        case 1009: other_client_cert = optarg; break;
         case 1007:
             if (strncmp(optarg, "http://", 7) != 0) {
                 cmd_error("run", "--ocsp-responder must be an http:// URL, not '%s'", optarg);
@@ -368,6 +376,8 @@ int cmd_run(int argc, char **argv)
     cfg.echo_path = echo;
     cfg.revocation = revocation;
     cfg.ocsp_responder = ocsp_responder;
+    cfg.other_mtls_host = other_mtls_host;
+    cfg.other_client_cert = other_client_cert;
     cfg.upstream_prefix = upstream_prefix;
     cfg.upstream_client_cert = upstream_client_cert;
     if (!suite)

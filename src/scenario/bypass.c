@@ -1,6 +1,7 @@
 /* The bypass and upstream suites' additions to `t`: the hosts and paths a
  * run was told about (--mtls-host, --public-host, --echo, --revocation,
- * --upstream-prefix, --upstream-client-cert, --ocsp-responder), JSON decoding
+ * --upstream-prefix, --upstream-client-cert, --ocsp-responder,
+ * --other-mtls-host, --other-client-cert), JSON decoding
  * for the echo upstream's reports, plain HTTP to serve's helpers, and a severity a scenario may raise or lower from
  * what it observed (a fail-open revocation check is high under pci-dss-4
  * and informational elsewhere). */
@@ -277,9 +278,11 @@ int scn_bypass_ctx_index(lua_State *L, scn_ctx *ctx, const char *key)
 {
     const scn_config *cfg = ctx->cfg;
     static const char *const keys[] = { "mtls_host", "public_host", "echo_path", "revocation",
-                                        "upstream_prefix", "upstream_client_cert", "ocsp_responder" };
+                                        "upstream_prefix", "upstream_client_cert", "ocsp_responder",
+                                        "other_mtls_host", "other_client_cert" };
     const char *vals[] = { cfg->mtls_host, cfg->public_host, cfg->echo_path, cfg->revocation,
-                           cfg->upstream_prefix, cfg->upstream_client_cert, cfg->ocsp_responder };
+                           cfg->upstream_prefix, cfg->upstream_client_cert, cfg->ocsp_responder,
+                           cfg->other_mtls_host, cfg->other_client_cert };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (strcmp(key, keys[i]) == 0) {
             if (vals[i])

@@ -16,7 +16,7 @@ run_suites safe
 stop_gateway
 check "safe: exit 1 (pin-mismatch fails)" test "$(cat "$WORK/safe.rc")" = 1
 check "safe: every scenario passes but upstream/pin-mismatch" test "$(verdicts safe)" = "$SAFE_VERDICTS"
-check "safe: a TLS 1.2 session from the public host resumes but gets 421" grep -q "TLS 1.2 ticket: resumed on mtls.test, HTTP 421" <<<"$(details safe bypass/cross-sni-resumption)"
+check "safe: a TLS 1.2 session from the public host resumes but gets 421" grep -q "TLS 1.2 ticket from public.test: resumed on mtls.test, HTTP 421" <<<"$(details safe bypass/cross-sni-resumption)"
 check "safe: HTTP/2 :authority mismatch answered 421" grep -q "h2 SNI public.test, :authority mtls.test: HTTP/2 421" <<<"$(details safe bypass/sni-host-mismatch)"
 
 start_gateway haproxy bypass-careless.cfg.in "$FX" "${sets[@]}" || exit 1
@@ -39,8 +39,8 @@ upstream/valid PASS
 upstream/wrong-san FAIL"
 check "careless: public SNI with Host mtls.test served" grep -qx "FAIL SNI public.test, Host mtls.test: HTTP 200" <<<"$(details careless bypass/sni-host-mismatch)"
 check "careless: no SNI served over HTTP/2 too" grep -qx "FAIL h2 no SNI, :authority mtls.test: HTTP/2 200" <<<"$(details careless bypass/sni-host-mismatch)"
-check "careless: TLS 1.2 resumption crosses from the public host, TLS 1.3 does not" test "$(details careless bypass/cross-sni-resumption | grep -E '^(ok|FAIL) ')" = "FAIL TLS 1.2 session ID: resumed on mtls.test, HTTP 200
-FAIL TLS 1.2 ticket: resumed on mtls.test, HTTP 200
-ok TLS 1.3 PSK: resumed on mtls.test, HTTP 403"
+check "careless: TLS 1.2 resumption crosses from the public host, TLS 1.3 does not" test "$(details careless bypass/cross-sni-resumption | grep -E '^(ok|FAIL) ')" = "FAIL TLS 1.2 session ID from public.test: resumed on mtls.test, HTTP 200
+FAIL TLS 1.2 ticket from public.test: resumed on mtls.test, HTTP 200
+ok TLS 1.3 PSK from public.test: resumed on mtls.test, HTTP 403"
 check "careless: underscore variants reach the upstream" grep -q "arrived x_ssl_client_s_dn: mtlsprobe-forged-[0-9]*-underscore" <<<"$(details careless bypass/forged-identity-headers)"
 finish

@@ -1,13 +1,17 @@
 # The bypass and upstream suites against Debian's nginx in front of
-# `mtlsprobe serve`'s echo upstreams: the careful config passes every
+# `mtlsprobe serve`'s echo upstreams (with a second mTLS host trusting
+# ca/rogue-root for cross-SNI resumption): the careful config passes every
 # scenario but upstream/pin-mismatch (nginx cannot pin an upstream's key);
 # the careless one (public default server, client headers passed through,
 # proxy_ssl_verify off) fails exactly forged-identity-headers and the
-# untrusted-upstream scenarios. Revocation: nginx with ssl_ocsp and serve's
+# untrusted-upstream scenarios; even with one session cache for every
+# server, nginx resumes no TLS 1.3 session across names and answers a
+# resumed TLS 1.2 one with 421. Revocation: nginx with ssl_ocsp and serve's
 # OCSP responder rejects client/revoked, and fails closed when the responder
 # is down or a CRL is past its nextUpdate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bypass_lib.sh"
+OTHER="--other-mtls-host other.test"
 
 start_gateway nginx bypass-safe.conf.in "$FX" "${sets[@]}" || exit 1
 run_suites safe
@@ -17,7 +21,9 @@ check "safe: every scenario passes but upstream/pin-mismatch" test "$(verdicts s
 check "safe: Host mismatch answered 421" grep -q "SNI public.test, Host mtls.test: HTTP 421" <<<"$(observed safe bypass/sni-host-mismatch)"
 check "safe: no SNI refused in the handshake" grep -q "no SNI, Host mtls.test: handshake refused" <<<"$(observed safe bypass/sni-host-mismatch)"
 check "safe: HTTP/2 :authority mismatch answered 421" grep -q "h2 SNI public.test, :authority mtls.test: HTTP/2 421" <<<"$(observed safe bypass/sni-host-mismatch)"
-check "safe: all three resumption mechanisms tried" test "$(observed safe bypass/cross-sni-resumption | grep -o 'TLS 1.[23] [a-zA-Z ]*:' | wc -l)" = 3
+check "safe: three resumption mechanisms tried from each of two hosts" test "$(details safe bypass/cross-sni-resumption | grep -c '^ok TLS 1.[23] ')" = 6
+check "safe: a session made with client/untrusted on other.test does not open mtls.test" \
+  grep -q "^ok TLS 1.3 PSK from other.test with client/untrusted: not resumed on mtls.test" <<<"$(details safe bypass/cross-sni-resumption)"
 check "safe: the expired upstream refused with 502" test "$(observed safe upstream/expired)" = "HTTP 502"
 check "safe: the upstream saw client/valid" grep -q "CN=valid,OU=client" <<<"$(observed safe upstream/client-cert)"
 check "safe: the echo recorded requests" grep -q '"upstream":"client-auth\|"upstream":"valid"' "$WORK/record.jsonl"

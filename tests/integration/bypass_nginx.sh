@@ -96,6 +96,17 @@ check "ocsp down: nginx refuses client/valid too" grep -q "certificate status re
 check "ocsp down: reported as info" test "$(jq -r '.results[] | select(.id == "bypass/revocation") | .severity' "$WORK/down.json")" = info
 stop_gateway
 
+# a gateway that keeps accepting while the responder is down fails open: here
+# nginx checking CRLs only, so it never asks the (down) responder
+start_gateway nginx mtls.conf.in "$FX" || exit 1
+run_revocation open-pci ocsp-down --profile pci-dss-4
+run_revocation open ocsp-down
+stop_gateway
+check "fail-open: a high-severity FAIL under pci-dss-4" test "$(jq -r '.results[] | select(.id == "bypass/revocation") | "\(.verdict) \(.severity)"' "$WORK/open-pci.json")" = "FAIL high"
+check "fail-open: names the control" test "$(jq -r '.results[] | select(.id == "bypass/revocation") | .controls | index("pci-dss-4:4.2.1") != null' "$WORK/open-pci.json")" = true
+check "fail-open: recorded as info without the profile" test "$(jq -r '.results[] | select(.id == "bypass/revocation") | "\(.verdict) \(.severity)"' "$WORK/open.json")" = "PASS info"
+check "fail-open: says so" grep -q "^OCSP responder down: fails open (client/valid accepted" <<<"$(observed open bypass/revocation)"
+
 # a CRL past its nextUpdate: nginx (OpenSSL) refuses every certificate
 cat "$FX"/ca/*.crl-stale.pem > "$WORK/stale-bundle.pem"
 start_gateway nginx mtls-crl.conf.in "$FX" --set "CRL_FILE=$WORK/stale-bundle.pem" || exit 1

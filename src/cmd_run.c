@@ -47,8 +47,25 @@ static const char help_text[] =
     "      --tags T1,T2        run only scenarios with one of these tags\n"
     "      --expect-mtls yes|no  whether the target must require client certificates\n"
     "                          (default: yes)\n"
-    "      --suite NAME        built-in suite: client-auth, audit or all (default:\n"
-    "                          client-auth; audit when --profile is given)\n"
+    "      --suite NAME        built-in suite: client-auth, audit, bypass, upstream or\n"
+    "                          all (default: client-auth; audit when --profile is given)\n"
+    "      --mtls-host NAME    bypass: the host name that requires client certificates\n"
+    "      --public-host NAME  bypass: a host name on the same gateway served without them\n"
+    "      --other-mtls-host NAME  bypass: an mTLS host name on the same gateway that\n"
+    "                          trusts another CA (cross-SNI resumption from it)\n"
+    "      --other-client-cert NAME  the fixture that host accepts (default:\n"
+    "                          client/untrusted, issued by ca/rogue-root)\n"
+    "      --echo PATH         bypass: a path the gateway proxies to an echo upstream\n"
+    "                          (mtlsprobe serve --upstream), to see what it forwards\n"
+    "      --revocation MODE   bypass: how revocation is set up now: ocsp, ocsp-down\n"
+    "                          (the responder is down), crl-stale (nextUpdate passed)\n"
+    "      --ocsp-responder URL  bypass: mtlsprobe serve --ocsp's URL, which revokes\n"
+    "                          client/revocable under an open connection\n"
+    "      --upstream-prefix P upstream: where the gateway routes to the echo upstreams,\n"
+    "                          e.g. /upstream/ for /upstream/valid, /upstream/expired...\n"
+    "                          (without it the upstream scenarios skip)\n"
+    "      --upstream-client-cert NAME  upstream: the fixture the gateway presents to\n"
+    "                          upstreams that require one (default: client/valid)\n"
     "      --profile P         audit profile: mozilla-intermediate, mozilla-modern,\n"
     "                          nist-800-52r2, pci-dss-4, bsi-tr-02102-2, or FILE.lua\n"
     "                          (default for the audit: baseline)\n"
@@ -156,6 +173,15 @@ int cmd_run(int argc, char **argv)
         { "profile", required_argument, NULL, 'P' },
         { "pin", required_argument, NULL, 'N' },
         { "expiry-warn", required_argument, NULL, 'W' },
+        { "mtls-host", required_argument, NULL, 1001 },
+        { "public-host", required_argument, NULL, 1002 },
+        { "echo", required_argument, NULL, 1003 },
+        { "revocation", required_argument, NULL, 1004 },
+        { "upstream-prefix", required_argument, NULL, 1005 },
+        { "upstream-client-cert", required_argument, NULL, 1006 },
+        { "ocsp-responder", required_argument, NULL, 1007 },
+        { "other-mtls-host", required_argument, NULL, 1008 },
+        { "other-client-cert", required_argument, NULL, 1009 },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, 'J' },
         { "junit", required_argument, NULL, 'U' },
@@ -166,6 +192,9 @@ int cmd_run(int argc, char **argv)
     };
     const char *target = NULL, *fixtures = NULL, *ca = NULL, *sni = NULL, *connect_to = NULL;
     const char *json = NULL, *junit = NULL, *tls = "both", *suite = NULL, *profile = NULL;
+    const char *mtls_host = NULL, *public_host = NULL, *echo = NULL, *revocation = NULL;
+    const char *ocsp_responder = NULL, *other_mtls_host = NULL, *other_client_cert = "client/untrusted";
+    const char *upstream_prefix = NULL, *upstream_client_cert = "client/valid";
     const char *pins[MAX_LIST];
     size_t n_pins = 0;
     int64_t expiry_warn_ms = 30LL * 86400 * 1000;
@@ -224,6 +253,34 @@ int cmd_run(int argc, char **argv)
             else { cmd_error("run", "--expect-mtls must be yes or no"); goto out; }
             break;
         case 'A': suite = optarg; break;
+        case 1001: mtls_host = optarg; break;
+        case 1002: public_host = optarg; break;
+        case 1003:
+        case 1005:
+            if (optarg[0] != '/') {
+                cmd_error("run", "--%s must be a path starting with '/', not '%s'",
+                          c == 1003 ? "echo" : "upstream-prefix", optarg);
+                goto out;
+            }
+            *(c == 1003 ? &echo : &upstream_prefix) = optarg;
+            break;
+        case 1004:
+            if (strcmp(optarg, "ocsp") && strcmp(optarg, "ocsp-down") && strcmp(optarg, "crl-stale")) {
+                cmd_error("run", "--revocation must be ocsp, ocsp-down or crl-stale, not '%s'", optarg);
+                goto out;
+            }
+            revocation = optarg;
+            break;
+        case 1006: upstream_client_cert = optarg; break;
+        case 1008: other_mtls_host = optarg; break;
+        case 1009: other_client_cert = optarg; break;
+        case 1007:
+            if (strncmp(optarg, "http://", 7) != 0) {
+                cmd_error("run", "--ocsp-responder must be an http:// URL, not '%s'", optarg);
+                goto out;
+            }
+            ocsp_responder = optarg;
+            break;
         case 'P': profile = optarg; break;
         case 'N':
             if (n_pins == MAX_LIST) { cmd_error("run", "too many --pin"); goto out; }
@@ -314,6 +371,15 @@ int cmd_run(int argc, char **argv)
     cfg.pins = pins;
     cfg.n_pins = n_pins;
     cfg.expiry_warn_s = expiry_warn_ms / 1000;
+    cfg.mtls_host = mtls_host;
+    cfg.public_host = public_host;
+    cfg.echo_path = echo;
+    cfg.revocation = revocation;
+    cfg.ocsp_responder = ocsp_responder;
+    cfg.other_mtls_host = other_mtls_host;
+    cfg.other_client_cert = other_client_cert;
+    cfg.upstream_prefix = upstream_prefix;
+    cfg.upstream_client_cert = upstream_client_cert;
     if (!suite)
         suite = profile ? "audit" : "client-auth";
     if (scn_profile_resolve(&cfg, profile ? profile : "baseline", &e) != 0 ||

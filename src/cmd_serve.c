@@ -1,4 +1,6 @@
-/* `mtlsprobe serve`: the reference gateway. */
+/* `mtlsprobe serve`: the reference gateway and the helper servers (OCSP
+ * responder, CRLs over HTTP, HTTPS echo upstreams). With helper options and
+ * no --listen only the helpers run; with --listen too, both. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +9,7 @@
 #include "cmd.h"
 #include "pki/manifest.h"
 #include "serve/gateway.h"
+#include "serve/helpers.h"
 #include "util/timeutil.h"
 
 static const char help_text[] =
@@ -24,6 +27,22 @@ static const char help_text[] =
     "      --cert NAME      server fixture to present (default: server/valid)\n"
     "      --timeout DUR    per connection, handshake to response (default: 10s)\n"
     "  -q, --quiet          no connection log\n"
+    "\n"
+    "helper servers (without --listen, only the helpers run):\n"
+    "      --ocsp ADDR      OCSP responder over HTTP (POST and GET) for the fixture CAs;\n"
+    "                       ca/intermediate's answers signed by ca/ocsp-signer\n"
+    "      --ocsp-mode M    normal (default), down (reset every connection), unknown\n"
+    "                       (every certificate unknown), slow (answer after --ocsp-delay)\n"
+    "      --ocsp-delay DUR delay of --ocsp-mode slow (default: 30s, at most 300s)\n"
+    "      --crl-http ADDR  CRLs over HTTP: GET /<ca>.crl (DER), /<ca>.crl.pem (PEM),\n"
+    "                       e.g. /ca/intermediate.crl\n"
+    "      --crl-stale      serve CRLs whose nextUpdate has passed\n"
+    "      --upstream ADDR=FIXTURE[,client-auth]\n"
+    "                       HTTPS echo upstream presenting server/FIXTURE (valid, expired,\n"
+    "                       wrong-san, self-signed, untrusted, pin-mismatch...); client-auth\n"
+    "                       requires a client certificate; answers with JSON of what arrived\n"
+    "                       (repeatable)\n"
+    "      --upstream-record FILE  append each echoed request to FILE (JSON lines)\n"
     "  -h, --help           this text\n"
     "\n"
     "exit codes: 0 stopped cleanly, 2 usage or setup error (e.g. the port is taken)\n";
@@ -37,17 +56,56 @@ int cmd_serve(int argc, char **argv)
         { "timeout", required_argument, NULL, 'T' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
+        { "ocsp", required_argument, NULL, 'O' },
+        { "ocsp-mode", required_argument, NULL, 'M' },
+        { "ocsp-delay", required_argument, NULL, 'D' },
+        { "crl-http", required_argument, NULL, 'R' },
+        { "crl-stale", no_argument, NULL, 'S' },
+        { "upstream", required_argument, NULL, 'U' },
+        { "upstream-record", required_argument, NULL, 'W' },
         { NULL, 0, NULL, 0 },
     };
     const char *fixtures = NULL, *listen = "127.0.0.1:8443", *cert = "server/valid";
     int64_t timeout_ms = 10000;
-    int quiet = 0, c;
+    int quiet = 0, c, listen_given = 0;
     mp_err e = { { 0 } };
+    srv_helpers_opts ho = { .ocsp_delay_ms = 30000, .timeout_ms = 10000 };
+    srv_upstream ups[32];
+    size_t n_ups = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":f:l:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': fixtures = optarg; break;
-        case 'l': listen = optarg; break;
+        case 'l': listen = optarg; listen_given = 1; break;
+        case 'O': ho.ocsp_listen = optarg; break;
+        case 'M':
+            if (srv_ocsp_mode_parse(optarg, &ho.ocsp_mode) != 0) {
+                cmd_error("serve", "--ocsp-mode must be normal, down, unknown or slow, not '%s'", optarg);
+                return MP_EXIT_USAGE;
+            }
+            break;
+        case 'D':
+            if (tm_parse_duration(optarg, &ho.ocsp_delay_ms, &e) != 0 || ho.ocsp_delay_ms <= 0 ||
+                ho.ocsp_delay_ms > 300000) {
+                cmd_error("serve", "--ocsp-delay: %s", ho.ocsp_delay_ms <= 0 || ho.ocsp_delay_ms > 300000
+                                                        ? "must be between 1ms and 300s" : e.msg);
+                return MP_EXIT_USAGE;
+            }
+            break;
+        case 'R': ho.crl_listen = optarg; break;
+        case 'S': ho.crl_stale = 1; break;
+        case 'U':
+            if (n_ups == sizeof ups / sizeof ups[0]) {
+                cmd_error("serve", "at most %zu --upstream", sizeof ups / sizeof ups[0]);
+                return MP_EXIT_USAGE;
+            }
+            if (srv_upstream_parse(optarg, &ups[n_ups], &e) != 0) {
+                cmd_error("serve", "%s", e.msg);
+                return MP_EXIT_USAGE;
+            }
+            n_ups++;
+            break;
+        case 'W': ho.record_file = optarg; break;
         case 'c': cert = optarg; break;
         case 'T':
             if (tm_parse_duration(optarg, &timeout_ms, &e) != 0 || timeout_ms <= 0) {
@@ -78,8 +136,36 @@ int cmd_serve(int argc, char **argv)
         cmd_error("serve", "%s", e.msg);
         return MP_EXIT_USAGE;
     }
+    int helpers = ho.ocsp_listen || ho.crl_listen || n_ups;
+    srv_helpers *h = NULL;
+    if (helpers) {
+        ho.fixtures = &m;
+        ho.upstreams = ups;
+        ho.n_upstreams = n_ups;
+        ho.timeout_ms = timeout_ms;
+        ho.log = quiet ? NULL : stdout;
+        if (srv_helpers_start(&ho, &h, &e) != 0) {
+            cmd_error("serve", "%s", e.msg);
+            srv_helpers_free(h);
+            pki_manifest_free(&m);
+            return MP_EXIT_USAGE;
+        }
+        if (!listen_given) {
+            srv_helpers_run(h);
+            srv_helpers_free(h);
+            pki_manifest_free(&m);
+            return MP_EXIT_OK;
+        }
+        if (srv_helpers_spawn(h, &e) != 0) {
+            cmd_error("serve", "%s", e.msg);
+            srv_helpers_free(h);
+            pki_manifest_free(&m);
+            return MP_EXIT_USAGE;
+        }
+    }
     srv_gateway_opts o = { listen, &m, cert, timeout_ms, quiet ? NULL : stdout };
     int rc = srv_gateway_run(&o, &e);
+    srv_helpers_free(h);
     pki_manifest_free(&m);
     if (rc != 0) {
         cmd_error("serve", "%s", e.msg);

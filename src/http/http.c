@@ -83,7 +83,7 @@ static http_reader *reader_of(http_parser *p)
     return p->data;
 }
 
-static int grow_append(char **dst, size_t *len, const char *at, size_t n)
+int http_buf_append(char **dst, size_t *len, const char *at, size_t n)
 {
     char *nd = realloc(*dst, *len + n + 1);
     if (!nd)
@@ -119,7 +119,7 @@ static int on_header_field(http_parser *p, const char *at, size_t n)
     }
     http_header *h = &resp->headers[resp->n_headers - 1];
     size_t len = h->name ? strlen(h->name) : 0;
-    return grow_append(&h->name, &len, at, n) ? 1 : 0;
+    return http_buf_append(&h->name, &len, at, n) ? 1 : 0;
 }
 
 static int on_header_value(http_parser *p, const char *at, size_t n)
@@ -134,7 +134,7 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
     http_header *h = &r->resp.headers[r->resp.n_headers - 1];
     size_t len = h->value ? strlen(h->value) : 0;
     r->in_value = 1;
-    return grow_append(&h->value, &len, at, n) ? 1 : 0;
+    return http_buf_append(&h->value, &len, at, n) ? 1 : 0;
 }
 
 static int on_headers_complete(http_parser *p)
@@ -151,7 +151,7 @@ static int on_body(http_parser *p, const char *at, size_t n)
         r->resp.body_truncated = 1;
         n = room;
     }
-    if (n && grow_append(&r->resp.body, &r->resp.body_len, at, n))
+    if (n && http_buf_append(&r->resp.body, &r->resp.body_len, at, n))
         return 1;
     return 0;
 }

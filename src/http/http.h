@@ -24,6 +24,9 @@ typedef struct http_response {
     int body_truncated;   /* more than max_body arrived; the rest was dropped */
 } http_response;
 
+/* Appends n bytes to a growing NUL-terminated buffer; -1 out of memory. */
+int http_buf_append(char **dst, size_t *len, const char *at, size_t n);
+
 /* "Name: value" into a header; the caller frees both strings. */
 int http_header_parse(const char *line, http_header *h, mp_err *e);
 

@@ -35,6 +35,8 @@ typedef struct made {
     char subject[4096];     /* as encoded, RFC 4514 */
     uint8_t *crl;
     size_t crl_len;
+    uint8_t *crl_stale;     /* the same list, its nextUpdate already passed */
+    size_t crl_stale_len;
 } made;
 
 static int rng_for(WC_RNG *rng, const pki_gen_opts *o, const char *purpose,
@@ -179,8 +181,10 @@ out:
     return rc;
 }
 
+/* stale = 1: a CRL issued 31 days before the current one whose nextUpdate
+ * passed a day before it, for testing how gateways treat an outdated CRL. */
 static int make_crl(const pki_spec *s, size_t i, made *all, const pki_gen_opts *o,
-                    mp_err *e)
+                    int stale, mp_err *e)
 {
     const pki_fixture_def *d = &s->defs[i];
     pki_revoked *rev = calloc(s->n, sizeof *rev);
@@ -194,7 +198,7 @@ static int make_crl(const pki_spec *s, size_t i, made *all, const pki_gen_opts *
         }
     }
     WC_RNG rng;
-    if (rng_for(&rng, o, "crl", d->name, e) != 0) {
+    if (rng_for(&rng, o, stale ? "crl-stale" : "crl", d->name, e) != 0) {
         free(rev);
         return -1;
     }
@@ -205,7 +209,15 @@ static int make_crl(const pki_spec *s, size_t i, made *all, const pki_gen_opts *
         .next_update = d->crl_next_update, .number = 1, .revoked = rev,
         .n_revoked = n, .hash = PKI_HASH_SHA256,
     };
-    int rc = pki_crl_make(&cp, &rng, &all[i].crl, &all[i].crl_len, e);
+    if (stale) {
+        cp.this_update = d->crl_this_update - 31 * 86400;
+        cp.next_update = d->crl_this_update - 86400;
+        for (size_t k = 0; k < n; k++)
+            if (rev[k].when > cp.this_update)
+                rev[k].when = cp.this_update;
+    }
+    int rc = stale ? pki_crl_make(&cp, &rng, &all[i].crl_stale, &all[i].crl_stale_len, e)
+                   : pki_crl_make(&cp, &rng, &all[i].crl, &all[i].crl_len, e);
     pki_rng_free(&rng);
     free(rev);
     if (rc != 0)
@@ -321,6 +333,10 @@ static json_t *fixture_json(const pki_spec *s, size_t i, const made *all)
         json_object_set_new(f, "crl_der", json_string((rel = relpath(d->name, ".crl.der"))));
         free(rel);
         json_object_set_new(f, "crl_next_update", iso_json(d->crl_next_update));
+        json_object_set_new(f, "crl_stale", json_string((rel = relpath(d->name, ".crl-stale.pem"))));
+        free(rel);
+        json_object_set_new(f, "crl_stale_der", json_string((rel = relpath(d->name, ".crl-stale.der"))));
+        free(rel);
     }
     json_object_set_new(f, "subject", json_string(m->subject));
     json_object_set_new(f, "issuer", d->issuer >= 0 ? json_string(s->defs[d->issuer].name)
@@ -409,8 +425,19 @@ static int write_all(const pki_spec *s, const made *all, const pki_gen_opts *o,
             rel = NULL;
             ok = ok && write_in(dir, (rel = relpath(d->name, ".crl.der")), m->crl, m->crl_len, 0644, e) == 0;
             free(rel);
+            rel = NULL;
             ok = ok && ob_add(&crls, crl.p, crl.len) == 0;
             free(crl.p);
+            outbuf stale = { 0 };
+            ok = ok && append_pem(&stale, m->crl_stale, m->crl_stale_len, CRL_TYPE, e) == 0;
+            ok = ok && write_in(dir, (rel = relpath(d->name, ".crl-stale.pem")), stale.p, stale.len, 0644, e) == 0;
+            free(rel);
+            rel = NULL;
+            ok = ok && write_in(dir, (rel = relpath(d->name, ".crl-stale.der")), m->crl_stale,
+                                m->crl_stale_len, 0644, e) == 0;
+            free(rel);
+            rel = NULL;
+            free(stale.p);
         }
         if (ok && d->trusted)
             ok = ob_add(&trust, cert.p, cert.len) == 0;
@@ -514,7 +541,9 @@ int pki_generate(const pki_spec *s, const pki_gen_opts *o, pki_gen_stats *st, mp
         rc = make_one(s, i, all, o, st, e);
     for (size_t i = 0; rc == 0 && i < s->n; i++) {
         if (is_crl_issuer(&s->defs[i])) {
-            rc = make_crl(s, i, all, o, e);
+            rc = make_crl(s, i, all, o, 0, e);
+            if (rc == 0)
+                rc = make_crl(s, i, all, o, 1, e);
             st->crls++;
         }
     }
@@ -531,6 +560,7 @@ int pki_generate(const pki_spec *s, const pki_gen_opts *o, pki_gen_stats *st, mp
         pki_key_free(&all[i].other);
         free(all[i].der);
         free(all[i].crl);
+        free(all[i].crl_stale);
     }
     free(all);
     st->fixtures = rc == 0 ? s->n : 0;

@@ -111,6 +111,19 @@ int pki_manifest_load(pki_manifest *m, const char *path, mp_err *e)
         x->defect = dup_or_null(json_is_object(d) ? str(d, "tag") : NULL);
         x->spki_sha256 = dup_or_null(str(f, "spki_sha256"));
         x->subject = dup_or_null(str(f, "subject"));
+        x->issuer = dup_or_null(str(f, "issuer"));
+        x->serial = dup_or_null(str(f, "serial"));
+        x->fingerprint = dup_or_null(str(f, "sha256_fingerprint"));
+        x->crl_der = abs_in(m->dir, str(f, "crl_der"));
+        x->crl_stale = abs_in(m->dir, str(f, "crl_stale"));
+        x->crl_stale_der = abs_in(m->dir, str(f, "crl_stale_der"));
+        x->revoked = json_is_true(json_object_get(f, "revoked"));
+        x->is_ca = json_is_true(json_object_get(f, "is_ca"));
+        json_t *eku = json_object_get(f, "eku"), *u;
+        size_t k;
+        json_array_foreach(eku, k, u)
+            if (json_is_string(u) && strcmp(json_string_value(u), "OCSPSigning") == 0)
+                x->ocsp_signing = 1;
     }
     rc = 0;
 out:
@@ -126,7 +139,8 @@ void pki_manifest_free(pki_manifest *m)
     for (size_t i = 0; i < m->n; i++) {
         pki_manifest_entry *x = &m->entries[i];
         char *s[] = { x->name, x->role, x->cert, x->key, x->chain, x->crl, x->expect,
-                      x->severity, x->defect, x->spki_sha256, x->subject };
+                      x->severity, x->defect, x->spki_sha256, x->subject, x->issuer,
+                      x->serial, x->fingerprint, x->crl_der, x->crl_stale, x->crl_stale_der };
         for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
             free(s[k]);
     }

@@ -19,6 +19,16 @@ typedef struct pki_manifest_entry {
     char *defect;
     char *spki_sha256;
     char *subject;
+    /* For the helper servers (serve --ocsp, --crl-http, --upstream). */
+    char *issuer;        /* the issuing fixture's name (its own when self-signed) */
+    char *serial;        /* hex */
+    char *fingerprint;   /* hex SHA-256 of the certificate */
+    char *crl_der;       /* CAs: their CRL as DER */
+    char *crl_stale;     /* CAs: a CRL whose nextUpdate has passed (PEM, DER) */
+    char *crl_stale_der;
+    int revoked;
+    int is_ca;
+    int ocsp_signing;    /* EKU OCSPSigning */
 } pki_manifest_entry;
 
 typedef struct pki_manifest {

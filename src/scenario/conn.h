@@ -50,4 +50,12 @@ int scn_audit_conn_index(lua_State *L, scn_conn *c, const char *key);
  * the validity in seconds to the certificate table on the stack top. */
 void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len);
 
+/* Pushes { status, headers (names lower case), body }. */
+void scn_push_response(lua_State *L, const http_response *r);
+
+/* The bypass and upstream suites' additions (scenario/bypass.c), hooked
+ * in like the audit's. */
+void scn_bypass_register(lua_State *L, int ctx_methods, int conn_methods);
+int scn_bypass_ctx_index(lua_State *L, scn_ctx *ctx, const char *key);
+
 #endif

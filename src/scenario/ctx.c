@@ -143,7 +143,7 @@ static int l_connect(lua_State *L)
     lua_settop(L, 2);
     static const char *const known[] = { "cert", "tls", "sni", "alpn", "ciphers", "groups",
                                          "session", "connect_to", "verify", "ocsp", "ticket",
-                                         "renegotiation", NULL };
+                                         "renegotiation", "post_handshake_auth", NULL };
     scr_check_known_fields(L, 2, "t:connect{}", known);
 
     scn_conn *c = lua_newuserdatauv(L, sizeof *c, 1);
@@ -181,6 +181,7 @@ static int l_connect(lua_State *L)
     to.ocsp_stapling = scr_field_bool(L, 2, "t:connect{}", "ocsp", 0);
     to.no_ticket = !scr_field_bool(L, 2, "t:connect{}", "ticket", 1);
     to.secure_renegotiation = scr_field_bool(L, 2, "t:connect{}", "renegotiation", 0);
+    to.post_handshake_auth = scr_field_bool(L, 2, "t:connect{}", "post_handshake_auth", 0);
 
     tls_conn_opts co = { 0 };
     int t = scr_rawfield(L, 2, "sni");
@@ -275,7 +276,7 @@ static int add_headers(lua_State *L, int idx, http_header **hs, size_t *n)
     return 0;
 }
 
-static void push_response(lua_State *L, const http_response *r)
+void scn_push_response(lua_State *L, const http_response *r)
 {
     lua_createtable(L, 0, 4);
     lua_pushinteger(L, r->status);
@@ -407,7 +408,7 @@ static int l_request(lua_State *L)
         lua_pushstring(L, c->http_error);
         return 2;
     }
-    push_response(L, &c->resp);
+    scn_push_response(L, &c->resp);
     return 1;
 }
 
@@ -681,9 +682,11 @@ static int l_fixture(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
-    lua_createtable(L, 0, 8);
-    const char *k[] = { "name", "role", "expect", "severity", "defect", "spki_sha256", "subject" };
-    const char *v[] = { f->name, f->role, f->expect, f->severity, f->defect, f->spki_sha256, f->subject };
+    lua_createtable(L, 0, 10);
+    const char *k[] = { "name", "role", "expect", "severity", "defect", "spki_sha256", "subject",
+                        "sha256", "serial", "issuer" };
+    const char *v[] = { f->name, f->role, f->expect, f->severity, f->defect, f->spki_sha256, f->subject,
+                        f->fingerprint, f->serial, f->issuer };
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
         if (v[i]) {
             lua_pushstring(L, v[i]);
@@ -716,6 +719,8 @@ static int l_ctx_index(lua_State *L)
         lua_pushboolean(L, cfg->expect_mtls);
     } else if (scn_audit_ctx_index(L, ctx, k)) {
         /* pushed by the audit additions */
+    } else if (scn_bypass_ctx_index(L, ctx, k)) {
+        /* pushed by the bypass additions */
     } else {
         lua_getmetatable(L, 1);
         lua_getfield(L, -1, "__methods");
@@ -775,7 +780,7 @@ static int l_conn_index(lua_State *L)
         lua_pushboolean(L, hs->cert_requested);
     } else if (strcmp(k, "response") == 0) {
         if (c->responded)
-            push_response(L, &c->resp);
+            scn_push_response(L, &c->resp);
         else
             lua_pushnil(L);
     } else if (strcmp(k, "timings") == 0) {
@@ -865,6 +870,7 @@ void scn_push_context(lua_State *L, scn_ctx *ctx)
         };
         luaL_newlib(L, methods);
         scn_audit_register(L, lua_gettop(L), 0);
+        scn_bypass_register(L, lua_gettop(L), 0);
         lua_setfield(L, -2, "__methods");
         lua_pushcfunction(L, l_ctx_index);
         lua_setfield(L, -2, "__index");
@@ -877,6 +883,7 @@ void scn_push_context(lua_State *L, scn_ctx *ctx)
         };
         luaL_newlib(L, methods);
         scn_audit_register(L, 0, lua_gettop(L));
+        scn_bypass_register(L, 0, lua_gettop(L));
         lua_setfield(L, -2, "__methods");
         lua_pushcfunction(L, l_conn_index);
         lua_setfield(L, -2, "__index");

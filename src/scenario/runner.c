@@ -94,14 +94,17 @@ int scn_list_add_path(scn_list *l, const char *path, mp_err *e)
 int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e)
 {
     int all = strcmp(suite, "all") == 0;
-    if (!all && strcmp(suite, "client-auth") != 0 && strcmp(suite, "audit") != 0)
-        return mp_fail(e, "unknown suite '%s' (client-auth, audit or all)", suite);
+    if (!all && strcmp(suite, "client-auth") != 0 && strcmp(suite, "audit") != 0 &&
+        strcmp(suite, "bypass") != 0 && strcmp(suite, "upstream") != 0)
+        return mp_fail(e, "unknown suite '%s' (client-auth, audit, bypass, upstream or all)", suite);
     size_t len = strlen(suite);
     for (size_t i = 0; i < scn_builtins_count; i++) {
         const scn_builtin *b = &scn_builtins[i];
         /* lib/, examples/ and profiles/ hold no suite scenarios. */
         int in_suite = all ? strncmp(b->path, "client-auth/", 12) == 0 ||
-                                 strncmp(b->path, "audit/", 6) == 0
+                                 strncmp(b->path, "audit/", 6) == 0 ||
+                                 strncmp(b->path, "bypass/", 7) == 0 ||
+                                 strncmp(b->path, "upstream/", 9) == 0
                            : strncmp(b->path, suite, len) == 0 && b->path[len] == '/';
         if (!in_suite)
             continue;

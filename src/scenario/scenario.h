@@ -39,6 +39,16 @@ typedef struct scn_config {
     const char *const *pins;  /* --pin sha256/BASE64 */
     size_t n_pins;
     int64_t expiry_warn_s;    /* --expiry-warn */
+    /* The bypass and upstream suites (scenarios/bypass/, scenarios/upstream/). */
+    const char *mtls_host;    /* --mtls-host: the name that requires client certificates */
+    const char *public_host;  /* --public-host: a name served without them */
+    const char *other_mtls_host;   /* --other-mtls-host: an mTLS name trusting another CA */
+    const char *other_client_cert; /* --other-client-cert: a fixture that host accepts */
+    const char *echo_path;    /* --echo: a path the gateway proxies to an echo upstream */
+    const char *upstream_prefix;      /* --upstream-prefix (default "/upstream/") */
+    const char *upstream_client_cert; /* --upstream-client-cert (default "client/valid") */
+    const char *revocation;   /* --revocation: ocsp, ocsp-down, crl-stale, or NULL */
+    const char *ocsp_responder; /* --ocsp-responder: serve's responder, for its control paths */
 } scn_config;
 
 /* HTTP statuses that mean "your client certificate was refused". */

@@ -136,6 +136,8 @@ int tls_audit_client_setup(WOLFSSL_CTX *ctx, const tls_client_opts *o, mp_err *e
     }
     if (o->secure_renegotiation && wolfSSL_CTX_UseSecureRenegotiation(ctx) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot offer secure renegotiation");
+    if (o->post_handshake_auth && wolfSSL_CTX_allow_post_handshake_auth(ctx) != 0)
+        return mp_fail(e, "cannot offer post-handshake authentication");
     return 0;
 }
 

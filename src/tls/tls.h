@@ -41,6 +41,7 @@ typedef struct tls_client_opts {
     int no_ticket;            /* do not offer the TLS 1.2 session_ticket extension */
     int ocsp_stapling;        /* ask for a stapled OCSP response (status_request) */
     int secure_renegotiation; /* offer renegotiation_info, for tls_conn_renegotiate */
+    int post_handshake_auth;  /* TLS 1.3: offer post_handshake_auth (RFC 8446 4.6.2) */
     /* Remember ECDSA signatures that verified (tls/sigcache.c), for a client
      * that meets the same certificate chain on every handshake. The client
      * must then stay on one thread. */

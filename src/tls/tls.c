@@ -172,6 +172,17 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     }
 }
 
+/* Our sockets are non-blocking and every caller waits in its event loop.
+ * wolfSSL's OpenSSL-compatible defaults turn on auto-retry, which calls
+ * recv ten more times on each "would block" during a handshake: ten wasted
+ * system calls per flight. */
+static void use_own_io(WOLFSSL_CTX *ctx)
+{
+    wolfSSL_CTX_SetIORecv(ctx, io_recv);
+    wolfSSL_CTX_SetIOSend(ctx, io_send);
+    wolfSSL_CTX_clear_mode(ctx, WOLFSSL_MODE_AUTO_RETRY);
+}
+
 /* Two ways to learn that the server sent a CertificateRequest, because
  * wolfSSL treats them differently: with a certificate loaded, the setup
  * callback; without one, the client-certificate callback, whose "no
@@ -316,8 +327,7 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
         }
         tls_sigcache_install(c->ctx);
     }
-    wolfSSL_CTX_SetIORecv(c->ctx, io_recv);
-    wolfSSL_CTX_SetIOSend(c->ctx, io_send);
+    use_own_io(c->ctx);
     if (o->chain_file)
         wolfSSL_CTX_set_cert_cb(c->ctx, on_cert_request, NULL);
     else
@@ -624,8 +634,7 @@ int tls_server_init(tls_server *s, const tls_server_opts *o, mp_err *e)
     /* Weak client keys are refused in the handshake. */
     wolfSSL_CTX_SetMinRsaKey_Sz(s->ctx, 2048);
     wolfSSL_CTX_SetMinEccKey_Sz(s->ctx, 256);
-    wolfSSL_CTX_SetIORecv(s->ctx, io_recv);
-    wolfSSL_CTX_SetIOSend(s->ctx, io_send);
+    use_own_io(s->ctx);
     return 0;
 fail:
     free_ctx(&s->ctx);

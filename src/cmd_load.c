@@ -185,9 +185,8 @@ int cmd_load(int argc, char **argv)
             connections = (int)ull;
             break;
         case 'r':
-            rate = strtod(optarg, &end);
-            if (end == optarg || (*end && strcmp(end, "/s") != 0) || rate <= 0) {
-                cmd_error("load", "--rate '%s' is not a positive number per second", optarg);
+            if (tm_parse_rate(optarg, &rate, &e) != 0) {
+                cmd_error("load", "--rate: %s", e.msg);
                 goto out;
             }
             break;

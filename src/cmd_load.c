@@ -302,6 +302,7 @@ int cmd_load(int argc, char **argv)
         }
         cfg.tls.chain_file = chain ? chain : cert;
         cfg.tls.key_file = key;
+        cfg.tls.require_key_match = 1; /* fixtures may mismatch on purpose; user files may not */
         client = cert;
     } else if (client && strcmp(client, "none") == 0) {
         /* server-auth only: no client certificate is offered */

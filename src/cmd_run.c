@@ -3,6 +3,8 @@
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +54,20 @@ static const char help_text[] =
     "  -v, --verbose           print evidence for every scenario\n"
     "  -h, --help              this text\n"
     "\n"
+    "Ctrl-C (or SIGTERM) skips the scenarios not yet started, lets the running ones\n"
+    "finish, and still prints and writes the results, marked interrupted (exit 1).\n"
     "exit codes: 0 no scenario failed or errored, 1 one did, 2 usage or setup error\n"
     "(including a scenario that names a fixture the manifest lacks)\n";
+
+/* Set by SIGINT/SIGTERM: scenarios not yet started are skipped, and what
+ * was measured is still printed and written. */
+static atomic_int stop_flag;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&stop_flag, 1);
+}
 
 static int is_ip(const char *h)
 {
@@ -254,6 +268,16 @@ int cmd_run(int argc, char **argv)
         pki_manifest_free(&m);
         goto out;
     }
+    if (verify) { /* a file that holds no certificate fails here, not in every scenario */
+        tls_client probe;
+        tls_client_opts po = { .ca_file = cfg.ca_file, .verify_peer = 1 };
+        if (tls_client_init(&probe, &po, &e) != 0) {
+            cmd_error("run", "--ca: %s", e.msg);
+            pki_manifest_free(&m);
+            goto out;
+        }
+        tls_client_free(&probe);
+    }
     cfg.verify_peer = verify;
     cfg.headers = headers;
     cfg.n_headers = n_headers;
@@ -293,6 +317,12 @@ int cmd_run(int argc, char **argv)
         }
     }
     scn_filter filter = { only, n_only, skip, n_skip, tags, n_tags };
+    plan.stop = &stop_flag;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     if (scn_run_all(&list, &filter, &plan, &cfg, &run, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         scn_list_free(&list);
@@ -301,6 +331,8 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     run.finished_ms = res_now_ms();
+    run.interrupted = atomic_load(&stop_flag);
+    signal(SIGINT, SIG_DFL); /* a second Ctrl-C while writing ends the process */
     str_copy(run.target, sizeof run.target, target);
     str_copy(run.sni, sizeof run.sni, cfg.sni);
     if (connect_to)
@@ -314,9 +346,9 @@ int cmd_run(int argc, char **argv)
     if (!quiet)
         print_table(&run, verbose, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     res_counts counts = res_run_count(&run);
-    printf("%zu passed, %zu failed, %zu errors, %zu skipped\n", counts.passed, counts.failed,
-           counts.errors, counts.skipped);
-    rc = counts.failed || counts.errors ? MP_EXIT_FAIL : MP_EXIT_OK;
+    printf("%zu passed, %zu failed, %zu errors, %zu skipped%s\n", counts.passed, counts.failed,
+           counts.errors, counts.skipped, run.interrupted ? " (interrupted)" : "");
+    rc = counts.failed || counts.errors || run.interrupted ? MP_EXIT_FAIL : MP_EXIT_OK;
     for (size_t i = 0; i < run.n; i++) {
         if (run.items[i].input_error) { /* the scenarios ran; the input is wrong */
             cmd_error("run", "%s: %s", run.items[i].id, run.items[i].reason);

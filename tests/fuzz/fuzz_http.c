@@ -24,7 +24,7 @@ static void feed_reader(const char *d, size_t n, size_t piece)
     http_reader_take(&r, &resp);
     if (resp.body_len > MAX_BODY)
         abort(); /* the body limit must hold */
-    if (st == 1 && (resp.status < 100 || resp.status > 999))
+    if (st == 1 && (resp.status < 100 || resp.status > 599))
         abort();
     (void)http_response_header(&resp, "Content-Type");
     http_response_free(&resp);
@@ -42,7 +42,7 @@ static void feed_scanner(const char *d, size_t n, size_t piece)
         size_t take = n - off < piece ? n - off : piece;
         st = http_scan_feed(s, d + off, take);
     }
-    if (st == 1 && (s->status < 100 || s->status > 999))
+    if (st == 1 && (s->status < 100 || s->status > 599))
         abort();
     free(s);
 }

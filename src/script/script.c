@@ -76,8 +76,10 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
     /* From now on fire at every instruction, so a pcall cannot swallow the
      * error and loop on: the next instruction outside it fails too. */
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
-    luaL_error(L, "stopped after %lu million Lua instructions (an endless loop?)",
-               lim->max_hooks * SCR_HOOK_EVERY / 1000000);
+    luaL_where(L, 0); /* inside a hook, level 0 is the running Lua function */
+    lua_pushfstring(L, "%sstopped after %d million Lua instructions (an endless loop?)",
+                    lua_tostring(L, -1), (int)(lim->max_hooks * SCR_HOOK_EVERY / 1000000));
+    lua_error(L);
 }
 
 lua_State *scr_new_bounded(size_t max_bytes, unsigned long max_instructions, mp_err *e)

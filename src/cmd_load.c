@@ -186,7 +186,7 @@ int cmd_load(int argc, char **argv)
             break;
         case 'r':
             if (tm_parse_rate(optarg, &rate, &e) != 0) {
-                cmd_error("load", "--rate: %s", e.msg);
+                cmd_error("load", "--%s", e.msg); /* "--rate 'abc' is not ..." */
                 goto out;
             }
             break;

@@ -350,10 +350,9 @@ int cmd_run(int argc, char **argv)
            counts.errors, counts.skipped, run.interrupted ? " (interrupted)" : "");
     rc = counts.failed || counts.errors || run.interrupted ? MP_EXIT_FAIL : MP_EXIT_OK;
     for (size_t i = 0; i < run.n; i++) {
-        if (run.items[i].input_error) { /* the scenarios ran; the input is wrong */
+        if (run.items[i].input_error) { /* the scenarios ran; the input is wrong: a line each */
             cmd_error("run", "%s: %s", run.items[i].id, run.items[i].reason);
             rc = MP_EXIT_USAGE;
-            break;
         }
     }
     if (json && res_run_write_json(&run, json, &e) != 0) {

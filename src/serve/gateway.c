@@ -48,6 +48,9 @@ struct gw {
     tls_server server;
     gw_conn *conns;
     unsigned long served, refused;
+    struct evconnlistener *listener;
+    struct event *resume;  /* re-enables accepting after running out of descriptors */
+    int fd_warned;
 };
 
 /* ---- policy ------------------------------------------------------------- */
@@ -248,6 +251,34 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     step(c);
 }
 
+/* accept() failed. Out of descriptors, the listening socket stays readable,
+ * so accepting again at once would spin: pause accepting for 100 ms while
+ * the connection timeouts free descriptors, and say so once. */
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+    gw *g = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+        return;
+    if (g->o->log && !g->fd_warned) {
+        fprintf(g->o->log, "mtlsprobe serve: out of file descriptors (%s); pausing accepts\n",
+                strerror(err));
+        fflush(g->o->log);
+    }
+    g->fd_warned = 1;
+    evconnlistener_disable(l);
+    struct timeval tv = { 0, 100000 };
+    event_add(g->resume, &tv);
+}
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gw *g = arg;
+    evconnlistener_enable(g->listener);
+}
+
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
@@ -301,6 +332,9 @@ int srv_gateway_run(const srv_gateway_opts *o, mp_err *e)
         tls_server_free(&g.server);
         return mp_fail(e, "cannot listen on %s: %s", addr.text, strerror(err));
     }
+    g.listener = l;
+    g.resume = evtimer_new(g.base, resume_cb, &g);
+    evconnlistener_set_error_cb(l, accept_error_cb);
     struct event *sigint = evsignal_new(g.base, SIGINT, signal_cb, &g);
     struct event *sigterm = evsignal_new(g.base, SIGTERM, signal_cb, &g);
     event_add(sigint, NULL);
@@ -320,6 +354,7 @@ int srv_gateway_run(const srv_gateway_opts *o, mp_err *e)
     }
     event_free(sigint);
     event_free(sigterm);
+    event_free(g.resume);
     evconnlistener_free(l);
     event_base_free(g.base);
     tls_server_free(&g.server);

@@ -81,7 +81,7 @@ wait_port "$SERVE_PORT" || { echo "FAIL: serve did not start"; cat "$WORK/serve.
 client_faults=(
   "silent|timeout in handshake"
   "garbage-hello|refused: alert record_overflow"
-  "close-after-hello|refused: connection closed without an alert"
+  "close-after-hello|refused: connection (closed without an alert|reset)"
   "reset-mid-handshake|refused: connection reset"
   "alert|refused: alert handshake_failure \\(40\\) received"
   "drip|timeout in handshake"
@@ -121,5 +121,31 @@ timeout 10 tail --pid="$SERVE_PID" -f /dev/null
 wait "$SERVE_PID"
 check "serve stops cleanly on SIGTERM afterwards (exit 0)" test $? = 0
 check "serve says it stopped" grep -q "stopped after .* served, .* refused" "$WORK/serve.log"
+
+# serve out of file descriptors: silent clients use them all up; serve pauses
+# accepting instead of spinning, and answers again once timeouts free some
+LOWFD_PORT=$(free_port)
+(ulimit -n 40; exec "$MTLSPROBE" serve --fixtures "$FX" --listen "127.0.0.1:$LOWFD_PORT" --timeout 1s \
+  >"$WORK/lowfd.log" 2>&1) &
+LOWFD_PID=$!
+cleanup_hooks+=("kill $LOWFD_PID 2>/dev/null")
+wait_port "$LOWFD_PORT" || { echo "FAIL: serve (40 descriptors) did not start"; exit 1; }
+pids=()
+for i in $(seq 1 60); do
+  timeout 30 "$FAULTPEER" client silent "$LOWFD_PORT" >/dev/null 2>&1 &
+  pids+=($!)
+done
+for i in $(seq 1 150); do grep -q "out of file descriptors" "$WORK/lowfd.log" && break; sleep 0.2; done
+check "serve says when it runs out of descriptors" grep -q "out of file descriptors" "$WORK/lowfd.log"
+SERVE_PORT=$LOWFD_PORT
+check "serve answers a good client once timeouts free descriptors" \
+  test "$(timeout 40 curl -sS --max-time 30 --retry 5 --retry-all-errors --retry-delay 1 --resolve "localhost:$SERVE_PORT:127.0.0.1" \
+    --cacert "$FX/trust-bundle.pem" --cert "$FX/client/valid.chain.pem" --key "$FX/client/valid.key.pem" \
+    "https://localhost:$SERVE_PORT/")" = "verified client: CN=valid,OU=client,O=mtlsprobe fixtures"
+for p in "${pids[@]}"; do wait "$p"; done
+check "serve with 40 descriptors still up" kill -0 "$LOWFD_PID"
+kill -TERM "$LOWFD_PID"
+wait "$LOWFD_PID"
+check "serve with 40 descriptors stops cleanly (exit 0)" test $? = 0
 
 finish

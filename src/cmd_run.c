@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,16 +57,6 @@ static const char help_text[] =
     "finish, and still prints and writes the results, marked interrupted (exit 1).\n"
     "exit codes: 0 no scenario failed or errored, 1 one did, 2 usage or setup error\n"
     "(including a scenario that names a fixture the manifest lacks)\n";
-
-/* Set by SIGINT/SIGTERM: scenarios not yet started are skipped, and what
- * was measured is still printed and written. */
-static atomic_int stop_flag;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    atomic_store(&stop_flag, 1);
-}
 
 static int is_ip(const char *h)
 {
@@ -317,12 +306,10 @@ int cmd_run(int argc, char **argv)
         }
     }
     scn_filter filter = { only, n_only, skip, n_skip, tags, n_tags };
-    plan.stop = &stop_flag;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* SIGINT/SIGTERM: scenarios not yet started are skipped, and what was
+     * measured is still printed and written. */
+    atomic_int *stop = cmd_stop_on_signals();
+    plan.stop = stop;
     if (scn_run_all(&list, &filter, &plan, &cfg, &run, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         scn_list_free(&list);
@@ -331,7 +318,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     run.finished_ms = res_now_ms();
-    run.interrupted = atomic_load(&stop_flag);
+    run.interrupted = atomic_load(stop);
     signal(SIGINT, SIG_DFL); /* a second Ctrl-C while writing ends the process */
     str_copy(run.target, sizeof run.target, target);
     str_copy(run.sni, sizeof run.sni, cfg.sni);

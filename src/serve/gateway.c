@@ -132,15 +132,16 @@ static void fail(gw_conn *c, const char *stage)
     conn_free(c, 0);
 }
 
-static void make_response(gw_conn *c)
+static void make_response(gw_conn *c, int status, const char *reason)
 {
     char body[700];
-    int bl = snprintf(body, sizeof body, "verified client: %s\n", c->subject);
-    c->status = 200;
+    int bl = status == 200 ? snprintf(body, sizeof body, "verified client: %s\n", c->subject)
+                           : snprintf(body, sizeof body, "%s\n", reason);
+    c->status = status;
     c->resp_len = (size_t)snprintf(c->resp, sizeof c->resp,
-                                   "HTTP/1.1 200 OK\r\nServer: mtlsprobe-serve\r\n"
+                                   "HTTP/1.1 %d %s\r\nServer: mtlsprobe-serve\r\n"
                                    "Content-Type: text/plain\r\nContent-Length: %d\r\n"
-                                   "Connection: close\r\n\r\n%s", bl, body);
+                                   "Connection: close\r\n\r\n%s", status, reason, bl, body);
     if (c->resp_len >= sizeof c->resp)
         c->resp_len = sizeof c->resp - 1;
     c->resp_off = 0;
@@ -157,11 +158,10 @@ static void step(gw_conn *c)
             tls_conn_peer_subject(&c->tls, c->subject, sizeof c->subject);
             c->state = ST_READ;
         } else if (c->state == ST_READ) {
-            if (c->req_len == sizeof c->req - 1) {
-                c->status = 431;
-                conn_log(c, "431 request too large");
-                conn_free(c, 0);
-                return;
+            if (c->req_len == sizeof c->req - 1) { /* answered, then closed */
+                make_response(c, 431, "Request Header Fields Too Large");
+                c->state = ST_WRITE;
+                continue;
             }
             int n = tls_conn_read_nb(&c->tls, c->req + c->req_len, sizeof c->req - 1 - c->req_len);
             if (n == TLS_IO_WANT_READ) { arm(c, EV_READ); return; }
@@ -175,7 +175,7 @@ static void step(gw_conn *c)
             c->req_len += (size_t)n;
             c->req[c->req_len] = '\0';
             if (strstr(c->req, "\r\n\r\n")) {
-                make_response(c);
+                make_response(c, 200, "OK");
                 c->state = ST_WRITE;
             }
         } else {
@@ -185,8 +185,11 @@ static void step(gw_conn *c)
             if (n <= 0) { fail(c, "failed writing"); return; }
             c->resp_off += (size_t)n;
             if (c->resp_off == c->resp_len) {
-                c->g->served++;
-                conn_log(c, "200");
+                if (c->status == 200)
+                    c->g->served++;
+                else
+                    c->g->refused++;
+                conn_log(c, c->status == 200 ? "200" : "431 request too large");
                 conn_free(c, 0);
                 return;
             }

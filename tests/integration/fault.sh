@@ -108,6 +108,11 @@ for f in "${client_faults[@]}"; do
   check "serve answers a good client after $mode clients" \
     test "$(good_client)" = "verified client: CN=valid,OU=client,O=mtlsprobe fixtures"
 done
+big=$(head -c 20000 /dev/zero | tr '\0' a)
+check "serve answers an oversized request head with 431" \
+  bash -c 'timeout 20 curl -sS -o /dev/null -w "%{http_code}" --max-time 5 --resolve "localhost:$1:127.0.0.1" \
+    --cacert "$2/trust-bundle.pem" --cert "$2/client/valid.chain.pem" --key "$2/client/valid.key.pem" \
+    -H "X-Big: $3" "https://localhost:$1/" | grep -qx 431' _ "$SERVE_PORT" "$FX" "$big"
 # all the faults at once, and a good client while they go on
 for f in "${client_faults[@]}"; do
   mode=${f%%|*}

@@ -22,7 +22,12 @@
 
 #define MAX_REQUEST 16384
 
-typedef enum { ST_HANDSHAKE, ST_READ, ST_WRITE } conn_state;
+/* ST_DRAIN: a refusal (431) was sent while the client may still be sending;
+ * the rest is read and dropped until it closes, so closing with unread data
+ * does not reset the connection and destroy the answer before it is read. */
+typedef enum { ST_HANDSHAKE, ST_READ, ST_WRITE, ST_DRAIN } conn_state;
+
+#define MAX_DRAIN (4 << 20)
 
 typedef struct gw gw;
 
@@ -38,6 +43,7 @@ typedef struct gw_conn {
     size_t req_len;
     char resp[1024];
     size_t resp_len, resp_off;
+    size_t drained;
     int status;
     int64_t start_ns;
 } gw_conn;
@@ -178,6 +184,17 @@ static void step(gw_conn *c)
                 make_response(c, 200, "OK");
                 c->state = ST_WRITE;
             }
+        } else if (c->state == ST_DRAIN) {
+            char sink[16384];
+            ssize_t n = recv(c->tls.fd, sink, sizeof sink, 0);
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                arm(c, EV_READ);
+                return;
+            }
+            if (n > 0 && (c->drained += (size_t)n) < MAX_DRAIN)
+                continue;
+            conn_free(c, 0);
+            return;
         } else {
             int n = tls_conn_write_nb(&c->tls, c->resp + c->resp_off, c->resp_len - c->resp_off);
             if (n == TLS_IO_WANT_READ) { arm(c, EV_READ); return; }
@@ -190,8 +207,13 @@ static void step(gw_conn *c)
                 else
                     c->g->refused++;
                 conn_log(c, c->status == 200 ? "200" : "431 request too large");
-                conn_free(c, 0);
-                return;
+                if (c->status == 200) {
+                    conn_free(c, 0);
+                    return;
+                }
+                wolfSSL_shutdown(c->tls.ssl); /* close_notify, then our FIN */
+                shutdown(c->tls.fd, SHUT_WR);
+                c->state = ST_DRAIN;
             }
         }
     }
@@ -201,6 +223,10 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     gw_conn *c = arg;
+    if ((what & EV_TIMEOUT) && c->state == ST_DRAIN) {
+        conn_free(c, 1); /* already answered and logged */
+        return;
+    }
     if (what & EV_TIMEOUT) {
         c->tls.out.result = TLS_R_TIMEOUT;
         conn_log(c, c->state == ST_HANDSHAKE ? "timeout in handshake" : "timeout waiting for the request");

@@ -123,12 +123,13 @@ done
 # killed mid-run leaves the old file, never a partial one
 echo '{"old": true}' >"$WORK/keep.json"
 cp "$WORK/keep.json" "$WORK/keep.junit"
-timeout 60 "$MTLSPROBE" run --target "https://localhost:$SERVE_PORT/" --connect-to "127.0.0.1:$SERVE_PORT" \
+"$MTLSPROBE" run --target "https://localhost:$SERVE_PORT/" --connect-to "127.0.0.1:$SERVE_PORT" \
   --fixtures "$FX" --json "$WORK/keep.json" --junit "$WORK/keep.junit" -q >/dev/null 2>&1 &
 RUNP=$!
+disown "$RUNP" # no "Killed" notice from the shell
 sleep 0.05
 kill -KILL "$RUNP" 2>/dev/null
-wait "$RUNP" 2>/dev/null || true
+while kill -0 "$RUNP" 2>/dev/null; do sleep 0.05; done
 check "run killed early: the old JSON or a whole new one" \
   bash -c 'cmp -s <(echo "{\"old\": true}") "$1" || jq -e .summary "$1" >/dev/null' _ "$WORK/keep.json"
 check "run killed early: the old JUnit or a whole new one" \
@@ -143,9 +144,10 @@ old_serial=$(jq -r '.fixtures[] | select(.name == "client/valid") | .serial' "$W
 for i in 1 2 3; do
   "$MTLSPROBE" fixtures --out "$WORK/fx-atomic" --force -q &
   FP=$!
+  disown "$FP"
   sleep "0.$((i * 3))"
   kill -KILL "$FP" 2>/dev/null
-  wait "$FP" 2>/dev/null
+  while kill -0 "$FP" 2>/dev/null; do sleep 0.05; done
   check "fixtures --force killed ($i): the old set or the whole new one" \
     bash -c 'jq -e ".fixtures | length > 30" "$1/manifest.json" >/dev/null && test -f "$1/client/valid.key.pem"' _ "$WORK/fx-atomic"
 done
@@ -159,7 +161,12 @@ wait_port "$PEER_PORT" || { echo "FAIL: faultpeer did not start"; exit 1; }
 "$MTLSPROBE" run --target "https://localhost:$PEER_PORT/" --connect-to "127.0.0.1:$PEER_PORT" --fixtures "$FX" \
   --timeout 1s --json "$WORK/int.json" --junit "$WORK/int.xml" >"$WORK/int.out" 2>&1 &
 RUNP=$!
-sleep 3
+# interrupt once a scenario is waiting on the peer and another has had time to end
+for i in $(seq 1 300); do
+  [ "$(ss -Htn state established "( dport = :$PEER_PORT )" 2>/dev/null | wc -l)" -gt 0 ] && break
+  sleep 0.1
+done
+sleep 2.5
 kill -INT "$RUNP"
 timeout 30 tail --pid="$RUNP" -f /dev/null
 wait "$RUNP"
@@ -174,7 +181,11 @@ check "run SIGINT: summary says interrupted" grep -q "(interrupted)" "$WORK/int.
 "$MTLSPROBE" load --target "https://localhost:$SERVE_PORT/" --fixtures "$FX" -c 2 -d 60s --json "$WORK/lint.json" \
   -q >"$WORK/lint.out" 2>&1 &
 LP=$!
-sleep 2
+served=$(grep -c ' 200 "CN=' "$WORK/serve.log")
+for i in $(seq 1 300); do # interrupt once the load has been served
+  [ "$(grep -c ' 200 "CN=' "$WORK/serve.log")" -gt $((served + 5)) ] && break
+  sleep 0.1
+done
 kill -INT "$LP"
 timeout 30 tail --pid="$LP" -f /dev/null
 wait "$LP"

@@ -3,6 +3,7 @@
 #ifndef MP_CMD_H
 #define MP_CMD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 enum { MP_EXIT_OK = 0, MP_EXIT_FAIL = 1, MP_EXIT_USAGE = 2 };
@@ -15,6 +16,10 @@ int cmd_report(int argc, char **argv);
 
 /* "mtlsprobe <verb> <args...>" into out, for result files. */
 void cmd_join_argv(int argc, char **argv, char *out, size_t outlen);
+
+/* Makes SIGINT and SIGTERM set the returned flag instead of ending the
+ * process, so a verb can stop early and still write what it measured. */
+atomic_int *cmd_stop_on_signals(void);
 
 /* Prints "mtlsprobe: <verb>: <message>" on stderr. */
 void cmd_error(const char *verb, const char *fmt, ...)

@@ -65,14 +65,6 @@ static const char help_text[] =
     "Ctrl-C stops the load, prints the partial summary and still writes the JSON.\n"
     "exit codes: 0 ok, 1 a threshold was breached, 2 usage or setup error\n";
 
-static atomic_int stop_flag;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    atomic_store(&stop_flag, 1);
-}
-
 typedef struct progress_state {
     int tty;
     int64_t last_plain_ns;
@@ -185,9 +177,8 @@ int cmd_load(int argc, char **argv)
             connections = (int)ull;
             break;
         case 'r':
-            rate = strtod(optarg, &end);
-            if (end == optarg || (*end && strcmp(end, "/s") != 0) || rate <= 0) {
-                cmd_error("load", "--rate '%s' is not a positive number per second", optarg);
+            if (tm_parse_rate(optarg, &rate, &e) != 0) {
+                cmd_error("load", "--%s", e.msg); /* "--rate 'abc' is not ..." */
                 goto out;
             }
             break;
@@ -303,6 +294,7 @@ int cmd_load(int argc, char **argv)
         }
         cfg.tls.chain_file = chain ? chain : cert;
         cfg.tls.key_file = key;
+        cfg.tls.require_key_match = 1; /* fixtures may mismatch on purpose; user files may not */
         client = cert;
     } else if (client && strcmp(client, "none") == 0) {
         /* server-auth only: no client certificate is offered */
@@ -362,12 +354,7 @@ int cmd_load(int argc, char **argv)
     cfg.resume_ratio = resume;
     cfg.threads = threads;
     cfg.timeout_ns = timeout_ms * 1000000LL;
-    cfg.stop = &stop_flag;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cfg.stop = cmd_stop_on_signals();
     signal(SIGPIPE, SIG_IGN);
 
     progress_state ps = { isatty(STDERR_FILENO), tm_mono_ns() };

@@ -1,5 +1,6 @@
 /* mtlsprobe: verb dispatch, --help and --version. Everything else lives in
  * the verbs (cmd_*.c) and the components they call. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,26 @@ void cmd_error(const char *verb, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+/* The one flag a signal handler sets; verbs read it through
+ * cmd_stop_on_signals. */
+static atomic_int stop_flag;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&stop_flag, 1);
+}
+
+atomic_int *cmd_stop_on_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return &stop_flag;
 }
 
 void cmd_join_argv(int argc, char **argv, char *out, size_t outlen)

@@ -139,7 +139,15 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
 
 static int on_headers_complete(http_parser *p)
 {
-    reader_of(p)->resp.status = (int)p->status_code;
+    http_reader *r = reader_of(p);
+    /* http-parser takes any one to three digits ("HTTP/1.1 2"); a status
+     * outside 100..599 would be misread as a verdict, so it is malformed. */
+    if (p->status_code < 100 || p->status_code > 599) {
+        snprintf(r->error, sizeof r->error, "malformed HTTP response: status code %u",
+                 (unsigned)p->status_code);
+        return -1;
+    }
+    r->resp.status = (int)p->status_code;
     return 0;
 }
 
@@ -268,8 +276,12 @@ static int scan_headers(http_scan *s)
     /* status line: HTTP/1.x NNN */
     if (s->head_len < 12 || strncmp(s->head, "HTTP/1.", 7) != 0 || s->head[8] != ' ')
         return -1;
-    s->status = atoi(s->head + 9);
-    if (s->status < 100 || s->status > 999)
+    const char *c = s->head + 9; /* three digits, then a space or the line end */
+    if (!isdigit((unsigned char)c[0]) || !isdigit((unsigned char)c[1]) ||
+        !isdigit((unsigned char)c[2]) || (c[3] != ' ' && c[3] != '\r'))
+        return -1;
+    s->status = atoi(c);
+    if (s->status < 100 || s->status > 599)
         return -1;
     s->left = -1;
     const char *p = strstr(s->head, "\r\n");

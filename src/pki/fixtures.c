@@ -2,9 +2,11 @@
  * first), then one CRL per CA lists the revoked certificates it issued. With
  * a seed, each fixture gets its own deterministic RNG derived from the seed
  * and its name, so adding a fixture never changes the others. */
+#define _GNU_SOURCE /* renameat2 */
 #include "pki/fixtures.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,6 +492,13 @@ static int publish(const char *tmp, const pki_gen_opts *o, mp_err *e)
 {
     const char *out = o->out_dir;
     if (fs_exists(out)) {
+#ifdef RENAME_EXCHANGE
+        /* One atomic swap: a reader (or a kill) sees the old set or the new
+         * one, never no directory; tmp then holds the old set. */
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) == 0)
+            return fs_remove_tree(tmp, e);
+        /* not supported by this file system: two renames below */
+#endif
         char old[4096];
         if (snprintf(old, sizeof old, "%s.old-%ld", out, (long)getpid()) >= (int)sizeof old)
             return mp_fail(e, "--out path is too long");

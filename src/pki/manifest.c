@@ -39,30 +39,42 @@ int pki_manifest_load(pki_manifest *m, const char *path, mp_err *e)
 {
     memset(m, 0, sizeof *m);
     struct stat st;
-    char *file;
+    char *file, *dir;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         file = fs_join(path, "manifest.json");
-        m->dir = strdup(path);
+        dir = strdup(path);
     } else {
         file = strdup(path);
         const char *slash = strrchr(path, '/');
-        m->dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+        dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
     }
     char *text = NULL;
     size_t len = 0;
-    if (!file || !m->dir || fs_read_file(file, &text, &len, e) != 0) {
-        if (file && m->dir)
-            mp_fail(e, "no fixtures manifest at %s (generate one with mtlsprobe fixtures --out DIR)", file);
-        free(file);
-        pki_manifest_free(m);
-        return -1;
-    }
+    int rc = -1;
+    if (!file || !dir)
+        mp_fail(e, "out of memory");
+    else if (fs_read_file(file, &text, &len, e) != 0)
+        mp_fail(e, "no fixtures manifest at %s (generate one with mtlsprobe fixtures --out DIR)", file);
+    else
+        rc = pki_manifest_parse(m, text, len, dir, file, e);
+    free(text);
+    free(file);
+    free(dir);
+    return rc;
+}
+
+int pki_manifest_parse(pki_manifest *m, const char *text, size_t len, const char *dir,
+                       const char *file, mp_err *e)
+{
+    memset(m, 0, sizeof *m);
+    m->dir = strdup(dir);
+    if (!m->dir)
+        return mp_fail(e, "out of memory");
     uint8_t digest[WC_SHA256_DIGEST_SIZE];
     wc_Sha256Hash((const byte *)text, (word32)len, digest);
     der_hex(digest, sizeof digest, 0, m->sha256, sizeof m->sha256);
     json_error_t je;
     json_t *root = json_loadb(text, len, 0, &je);
-    free(text);
     int rc = -1;
     if (!root) {
         mp_fail(e, "%s:%d: not valid JSON: %s", file, je.line, je.text);
@@ -86,7 +98,7 @@ int pki_manifest_load(pki_manifest *m, const char *path, mp_err *e)
     m->trust_bundle = abs_in(m->dir, str(root, "trust_bundle"));
     m->crl_bundle = abs_in(m->dir, str(root, "crl_bundle"));
     m->entries = calloc(json_array_size(list) + 1, sizeof *m->entries);
-    if (!m->entries) {
+    if (!m->trust_bundle || !m->entries) {
         mp_fail(e, "out of memory");
         goto out;
     }
@@ -124,11 +136,14 @@ int pki_manifest_load(pki_manifest *m, const char *path, mp_err *e)
         json_array_foreach(eku, k, u)
             if (json_is_string(u) && strcmp(json_string_value(u), "OCSPSigning") == 0)
                 x->ocsp_signing = 1;
+        if (!x->name || !x->cert || !x->key) {
+            mp_fail(e, "out of memory");
+            goto out;
+        }
     }
     rc = 0;
 out:
     json_decref(root);
-    free(file);
     if (rc != 0)
         pki_manifest_free(m);
     return rc;

@@ -42,6 +42,10 @@ typedef struct pki_manifest {
 
 /* dir holds manifest.json (a path to the file itself also works). */
 int pki_manifest_load(pki_manifest *m, const char *dir, mp_err *e);
+/* The same from manifest.json's text: relative paths are taken in dir; file
+ * names the manifest in messages. */
+int pki_manifest_parse(pki_manifest *m, const char *text, size_t len, const char *dir,
+                       const char *file, mp_err *e);
 void pki_manifest_free(pki_manifest *m);
 const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *name);
 

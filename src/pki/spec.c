@@ -12,6 +12,9 @@
 #include "util/fs.h"
 #include "util/timeutil.h"
 
+#define SPEC_MAX_BYTES (256u << 20)
+#define SPEC_MAX_INSTRUCTIONS 100000000UL
+
 static const char *const role_names[] = { "ca", "server", "client" };
 
 const char *pki_role_name(pki_role r)
@@ -458,7 +461,9 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
     memset(s, 0, sizeof *s);
     ctx->spec = s;
     ctx->opts = o;
-    lua_State *L = scr_new(e);
+    /* A spec only declares fixtures: far below these bounds, which turn an
+     * endless loop or allocation into an error at the spec's file:line. */
+    lua_State *L = scr_new_bounded(SPEC_MAX_BYTES, SPEC_MAX_INSTRUCTIONS, e);
     if (!L)
         return NULL;
     static const struct { const char *name; lua_CFunction fn; } fns[] = {
@@ -484,7 +489,7 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
 
 static int finish(pki_spec *s, lua_State *L, int rc, const char *name, mp_err *e)
 {
-    lua_close(L);
+    scr_close(L);
     if (rc == 0 && s->n == 0)
         rc = mp_fail(e, "%s: defines no fixtures", name);
     if (rc == 0) {

@@ -132,6 +132,7 @@ int res_run_write_json(const res_run *r, const char *path, mp_err *e)
     json_object_set_new(root, "started_at", iso_ms(r->started_ms));
     json_object_set_new(root, "finished_at", iso_ms(r->finished_ms));
     json_object_set_new(root, "duration_ms", json_integer(r->finished_ms - r->started_ms));
+    json_object_set_new(root, "interrupted", json_boolean(r->interrupted));
     res_counts c = res_run_count(r);
     json_t *sum = json_object();
     json_object_set_new(sum, "passed", json_integer((json_int_t)c.passed));

@@ -71,6 +71,7 @@ typedef struct res_run {
     char command_line[2048];
     int64_t started_ms;      /* wall clock, ms since the epoch */
     int64_t finished_ms;
+    int interrupted;         /* stopped early (SIGINT): scenarios not run are SKIPs */
     res_scenario *items;
     size_t n;
 } res_run;

@@ -326,6 +326,7 @@ typedef struct pool {
     size_t n;
     atomic_size_t next;
     const scn_config *cfg;
+    const atomic_int *stop;
 } pool;
 
 static void fill_header(res_scenario *r, const scn_source *src, const meta *m, tls_version v)
@@ -376,7 +377,16 @@ static void *worker(void *arg)
         size_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->n)
             return NULL;
-        run_job(p->cfg, &p->jobs[i]);
+        job *j = &p->jobs[i];
+        if (p->stop && atomic_load(p->stop)) {
+            fill_header(j->out, j->src, j->m, j->version);
+            j->out->verdict = RES_SKIP;
+            str_copy(j->out->expected, sizeof j->out->expected, "to run");
+            str_copy(j->out->observed, sizeof j->out->observed, "interrupted before it ran");
+            str_copy(j->out->reason, sizeof j->out->reason, "interrupted before it ran");
+            continue;
+        }
+        run_job(p->cfg, j);
     }
 }
 
@@ -452,7 +462,7 @@ int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
     for (size_t i = 0; i < nj; i++)
         jobs[i].out = &items[i];
     /* Files that failed to load get their ERROR without a thread. */
-    pool pl = { .jobs = jobs, .n = nj, .cfg = cfg };
+    pool pl = { .jobs = jobs, .n = nj, .cfg = cfg, .stop = p->stop };
     atomic_init(&pl.next, 0);
     size_t runnable = 0;
     for (size_t i = 0; i < nj; i++) {
@@ -460,10 +470,12 @@ int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
             fill_header(&items[i], jobs[i].src, jobs[i].m, jobs[i].version);
             scn_ctx ctx = { .cfg = cfg, .res = &items[i] };
             scn_finish(&ctx, 0, jobs[i].m->load_error[0] ? jobs[i].m->load_error : p->unreachable);
+            items[i].input_error = jobs[i].m->load_error[0] != 0;
         } else if (jobs[i].m->load_error[0]) {
             fill_header(&items[i], jobs[i].src, jobs[i].m, jobs[i].version);
             scn_ctx ctx = { .cfg = cfg, .res = &items[i] };
             scn_finish(&ctx, 0, jobs[i].m->load_error);
+            items[i].input_error = 1; /* a scenario file that does not load is the user's input */
         } else {
             jobs[runnable++] = jobs[i];
         }

@@ -5,6 +5,8 @@
 #ifndef MP_SCENARIO_RUNNER_H
 #define MP_SCENARIO_RUNNER_H
 
+#include <stdatomic.h>
+
 #include "scenario/scenario.h"
 
 /* A built-in file: path relative to scenarios/ and its text. */
@@ -59,6 +61,8 @@ typedef struct scn_plan {
     tls_version single;      /* for the others */
     int jobs;                /* threads */
     const char *unreachable; /* set: every scenario is an ERROR with this reason */
+    const atomic_int *stop;  /* set to 1 (e.g. on SIGINT): jobs not yet started are
+                              * SKIPped as interrupted; running ones finish */
 } scn_plan;
 
 /* Runs everything; results are appended to run->items in scenario order,

@@ -4,6 +4,7 @@
 
 #include <lualib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Errors raised with a non-string value (error({...})) carry no position;
@@ -35,6 +36,81 @@ lua_State *scr_new(mp_err *e)
     }
     luaL_openlibs(L);
     return L;
+}
+
+/* A bounded state's allocator and instruction hook share this, kept as the
+ * allocator's user data so scr_close can find and free it. */
+typedef struct scr_limits {
+    size_t used, max_bytes;
+    unsigned long hooks, max_hooks;
+} scr_limits;
+
+#define SCR_HOOK_EVERY 10000
+
+static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    scr_limits *lim = ud;
+    if (!ptr)
+        osize = 0; /* Lua passes the object type here, not a size */
+    if (nsize == 0) {
+        free(ptr);
+        lim->used -= osize;
+        return NULL;
+    }
+    if (nsize > osize && nsize - osize > lim->max_bytes - lim->used)
+        return NULL; /* Lua raises "not enough memory" */
+    void *np = realloc(ptr, nsize);
+    if (np)
+        lim->used = lim->used - osize + nsize;
+    return np;
+}
+
+static void budget_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    void *ud;
+    lua_getallocf(L, &ud);
+    scr_limits *lim = ud;
+    if (++lim->hooks <= lim->max_hooks)
+        return;
+    /* From now on fire at every instruction, so a pcall cannot swallow the
+     * error and loop on: the next instruction outside it fails too. */
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+    luaL_where(L, 0); /* inside a hook, level 0 is the running Lua function */
+    lua_pushfstring(L, "%sstopped after %d million Lua instructions (an endless loop?)",
+                    lua_tostring(L, -1), (int)(lim->max_hooks * SCR_HOOK_EVERY / 1000000));
+    lua_error(L);
+}
+
+lua_State *scr_new_bounded(size_t max_bytes, unsigned long max_instructions, mp_err *e)
+{
+    scr_limits *lim = calloc(1, sizeof *lim);
+    if (!lim) {
+        mp_fail(e, "cannot create a Lua state (out of memory)");
+        return NULL;
+    }
+    lim->max_bytes = max_bytes;
+    lim->max_hooks = max_instructions / SCR_HOOK_EVERY + 1;
+    lua_State *L = lua_newstate(bounded_alloc, lim);
+    if (!L) {
+        free(lim);
+        mp_fail(e, "cannot create a Lua state (out of memory)");
+        return NULL;
+    }
+    luaL_openlibs(L);
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, SCR_HOOK_EVERY);
+    return L;
+}
+
+void scr_close(lua_State *L)
+{
+    if (!L)
+        return;
+    void *ud;
+    lua_Alloc f = lua_getallocf(L, &ud);
+    lua_close(L);
+    if (f == bounded_alloc)
+        free(ud);
 }
 
 static int run_loaded(lua_State *L, int status, mp_err *e)

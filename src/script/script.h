@@ -13,6 +13,16 @@
 /* A state with the standard libraries. */
 lua_State *scr_new(mp_err *e);
 
+/* A state that may use at most max_bytes of memory and run about
+ * max_instructions VM instructions; past either, Lua raises an error
+ * ("not enough memory", "stopped after N million Lua instructions"). For
+ * code that should finish quickly (fixture specs), so a runaway loop or
+ * allocation becomes an error instead of a hang. Close with scr_close. */
+lua_State *scr_new_bounded(size_t max_bytes, unsigned long max_instructions, mp_err *e);
+
+/* Closes any state from scr_new or scr_new_bounded. */
+void scr_close(lua_State *L);
+
 /* Loads and runs a file; on error e->msg is "file:line: message". */
 int scr_run_file(lua_State *L, const char *path, mp_err *e);
 

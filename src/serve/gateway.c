@@ -22,7 +22,12 @@
 
 #define MAX_REQUEST 16384
 
-typedef enum { ST_HANDSHAKE, ST_READ, ST_WRITE } conn_state;
+/* ST_DRAIN: a refusal (431) was sent while the client may still be sending;
+ * the rest is read and dropped until it closes, so closing with unread data
+ * does not reset the connection and destroy the answer before it is read. */
+typedef enum { ST_HANDSHAKE, ST_READ, ST_WRITE, ST_DRAIN } conn_state;
+
+#define MAX_DRAIN (4 << 20)
 
 typedef struct gw gw;
 
@@ -38,6 +43,7 @@ typedef struct gw_conn {
     size_t req_len;
     char resp[1024];
     size_t resp_len, resp_off;
+    size_t drained;
     int status;
     int64_t start_ns;
 } gw_conn;
@@ -48,6 +54,9 @@ struct gw {
     tls_server server;
     gw_conn *conns;
     unsigned long served, refused;
+    struct evconnlistener *listener;
+    struct event *resume;  /* re-enables accepting after running out of descriptors */
+    int fd_warned;
 };
 
 /* ---- policy ------------------------------------------------------------- */
@@ -129,15 +138,16 @@ static void fail(gw_conn *c, const char *stage)
     conn_free(c, 0);
 }
 
-static void make_response(gw_conn *c)
+static void make_response(gw_conn *c, int status, const char *reason)
 {
     char body[700];
-    int bl = snprintf(body, sizeof body, "verified client: %s\n", c->subject);
-    c->status = 200;
+    int bl = status == 200 ? snprintf(body, sizeof body, "verified client: %s\n", c->subject)
+                           : snprintf(body, sizeof body, "%s\n", reason);
+    c->status = status;
     c->resp_len = (size_t)snprintf(c->resp, sizeof c->resp,
-                                   "HTTP/1.1 200 OK\r\nServer: mtlsprobe-serve\r\n"
+                                   "HTTP/1.1 %d %s\r\nServer: mtlsprobe-serve\r\n"
                                    "Content-Type: text/plain\r\nContent-Length: %d\r\n"
-                                   "Connection: close\r\n\r\n%s", bl, body);
+                                   "Connection: close\r\n\r\n%s", status, reason, bl, body);
     if (c->resp_len >= sizeof c->resp)
         c->resp_len = sizeof c->resp - 1;
     c->resp_off = 0;
@@ -154,11 +164,10 @@ static void step(gw_conn *c)
             tls_conn_peer_subject(&c->tls, c->subject, sizeof c->subject);
             c->state = ST_READ;
         } else if (c->state == ST_READ) {
-            if (c->req_len == sizeof c->req - 1) {
-                c->status = 431;
-                conn_log(c, "431 request too large");
-                conn_free(c, 0);
-                return;
+            if (c->req_len == sizeof c->req - 1) { /* answered, then closed */
+                make_response(c, 431, "Request Header Fields Too Large");
+                c->state = ST_WRITE;
+                continue;
             }
             int n = tls_conn_read_nb(&c->tls, c->req + c->req_len, sizeof c->req - 1 - c->req_len);
             if (n == TLS_IO_WANT_READ) { arm(c, EV_READ); return; }
@@ -172,9 +181,20 @@ static void step(gw_conn *c)
             c->req_len += (size_t)n;
             c->req[c->req_len] = '\0';
             if (strstr(c->req, "\r\n\r\n")) {
-                make_response(c);
+                make_response(c, 200, "OK");
                 c->state = ST_WRITE;
             }
+        } else if (c->state == ST_DRAIN) {
+            char sink[16384];
+            ssize_t n = recv(c->tls.fd, sink, sizeof sink, 0);
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                arm(c, EV_READ);
+                return;
+            }
+            if (n > 0 && (c->drained += (size_t)n) < MAX_DRAIN)
+                continue;
+            conn_free(c, 0);
+            return;
         } else {
             int n = tls_conn_write_nb(&c->tls, c->resp + c->resp_off, c->resp_len - c->resp_off);
             if (n == TLS_IO_WANT_READ) { arm(c, EV_READ); return; }
@@ -182,10 +202,18 @@ static void step(gw_conn *c)
             if (n <= 0) { fail(c, "failed writing"); return; }
             c->resp_off += (size_t)n;
             if (c->resp_off == c->resp_len) {
-                c->g->served++;
-                conn_log(c, "200");
-                conn_free(c, 0);
-                return;
+                if (c->status == 200)
+                    c->g->served++;
+                else
+                    c->g->refused++;
+                conn_log(c, c->status == 200 ? "200" : "431 request too large");
+                if (c->status == 200) {
+                    conn_free(c, 0);
+                    return;
+                }
+                wolfSSL_shutdown(c->tls.ssl); /* close_notify, then our FIN */
+                shutdown(c->tls.fd, SHUT_WR);
+                c->state = ST_DRAIN;
             }
         }
     }
@@ -195,6 +223,10 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     gw_conn *c = arg;
+    if ((what & EV_TIMEOUT) && c->state == ST_DRAIN) {
+        conn_free(c, 1); /* already answered and logged */
+        return;
+    }
     if (what & EV_TIMEOUT) {
         c->tls.out.result = TLS_R_TIMEOUT;
         conn_log(c, c->state == ST_HANDSHAKE ? "timeout in handshake" : "timeout waiting for the request");
@@ -246,6 +278,34 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         g->conns->prev = c;
     g->conns = c;
     step(c);
+}
+
+/* accept() failed. Out of descriptors, the listening socket stays readable,
+ * so accepting again at once would spin: pause accepting for 100 ms while
+ * the connection timeouts free descriptors, and say so once. */
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+    gw *g = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+        return;
+    if (g->o->log && !g->fd_warned) {
+        fprintf(g->o->log, "mtlsprobe serve: out of file descriptors (%s); pausing accepts\n",
+                strerror(err));
+        fflush(g->o->log);
+    }
+    g->fd_warned = 1;
+    evconnlistener_disable(l);
+    struct timeval tv = { 0, 100000 };
+    event_add(g->resume, &tv);
+}
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gw *g = arg;
+    evconnlistener_enable(g->listener);
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -301,6 +361,9 @@ int srv_gateway_run(const srv_gateway_opts *o, mp_err *e)
         tls_server_free(&g.server);
         return mp_fail(e, "cannot listen on %s: %s", addr.text, strerror(err));
     }
+    g.listener = l;
+    g.resume = evtimer_new(g.base, resume_cb, &g);
+    evconnlistener_set_error_cb(l, accept_error_cb);
     struct event *sigint = evsignal_new(g.base, SIGINT, signal_cb, &g);
     struct event *sigterm = evsignal_new(g.base, SIGTERM, signal_cb, &g);
     event_add(sigint, NULL);
@@ -320,6 +383,7 @@ int srv_gateway_run(const srv_gateway_opts *o, mp_err *e)
     }
     event_free(sigint);
     event_free(sigterm);
+    event_free(g.resume);
     evconnlistener_free(l);
     event_base_free(g.base);
     tls_server_free(&g.server);

@@ -289,6 +289,10 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
             mp_fail(e, "cannot load client private key %s", o->key_file ? o->key_file : "(none)");
             goto fail;
         }
+        if (o->require_key_match && wolfSSL_CTX_check_private_key(c->ctx) != WOLFSSL_SUCCESS) {
+            mp_fail(e, "private key %s does not match certificate %s", o->key_file, o->chain_file);
+            goto fail;
+        }
     }
     if (o->ciphers && wolfSSL_CTX_set_cipher_list(c->ctx, o->ciphers) != WOLFSSL_SUCCESS) {
         mp_fail(e, "no cipher suite in '%s' is known to this wolfSSL", o->ciphers);

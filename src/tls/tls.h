@@ -34,6 +34,7 @@ typedef struct tls_client_opts {
     int verify_peer;          /* 0: accept any server certificate */
     const char *chain_file;   /* client leaf + intermediates (PEM); NULL: none */
     const char *key_file;     /* its private key, which may deliberately not match */
+    int require_key_match;    /* refuse a key that does not match (user-given files) */
     tls_version version;
     const char *ciphers;      /* wolfSSL/OpenSSL cipher list; NULL: defaults */
     const char *groups;       /* "X25519:P-256:..."; NULL: defaults */

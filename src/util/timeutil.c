@@ -43,6 +43,20 @@ int tm_parse_duration(const char *s, int64_t *ms, mp_err *e)
     return 0;
 }
 
+int tm_parse_rate(const char *s, double *per_s, mp_err *e)
+{
+    if (!s || !isdigit((unsigned char)s[0]))
+        return mp_fail(e, "rate '%s' is not a positive number per second (e.g. 500/s)", s ? s : "");
+    /* plain decimals only: strtod would also take hex, exponents and "inf" */
+    const char *unit = s + strspn(s, "0123456789.");
+    char *end;
+    double v = strtod(s, &end);
+    if (end != unit || (*unit && strcmp(unit, "/s") != 0) || !(v > 0) || v > 1e9)
+        return mp_fail(e, "rate '%s' is not a positive number per second up to 1e9 (e.g. 500/s)", s);
+    *per_s = v;
+    return 0;
+}
+
 static int all_digits(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)

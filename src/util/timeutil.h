@@ -12,6 +12,10 @@
  * a bare number is seconds. Negative durations are refused. */
 int tm_parse_duration(const char *s, int64_t *ms, mp_err *e);
 
+/* A rate per second: "500", "500/s", "2.5/s"; positive, finite, at most
+ * one billion. */
+int tm_parse_rate(const char *s, double *per_s, mp_err *e);
+
 /* RFC 3339 / ISO 8601 in UTC ("2026-01-01T00:00:00Z", "2026-01-01 00:00:00",
  * "2026-01-01") or "@SECONDS" since the epoch. Result in seconds. */
 int tm_parse_instant(const char *s, int64_t *epoch, mp_err *e);

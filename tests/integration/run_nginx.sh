@@ -123,9 +123,13 @@ check "custom: syntax error is ERROR with file:line" grep -q "c_syntax.lua:4:" <
 check "custom: unknown fixture is ERROR naming it" grep -q "unknown fixture 'client/nope'" <<<"$(jq -r '.results[] | select(.id == "custom/nofixture") | .reason' "$WORK/custom.json")"
 check "custom: unknown fixture makes the exit 2" test "$(cat "$WORK/custom.rc")" = 2
 check "custom: one stderr line names the fixture" grep -q "^mtlsprobe: run: custom/nofixture: .*unknown fixture 'client/nope'" "$WORK/custom.out"
+check "custom: one stderr line names the file that does not load" grep -q "^mtlsprobe: run: .*c_syntax: .*c_syntax.lua:4:" "$WORK/custom.out"
 rm "$WORK/sc/d_nofixture.lua"
 run_suite custom2 "$WORK/sc"
-check "custom without the unknown fixture: exit 1 (a scenario errored)" test "$(cat "$WORK/custom2.rc")" = 1
+check "custom without the unknown fixture: exit 2 (a file does not load)" test "$(cat "$WORK/custom2.rc")" = 2
+rm "$WORK/sc/c_syntax.lua"
+run_suite custom3 "$WORK/sc"
+check "custom with only a runtime error: exit 1 (a scenario errored)" test "$(cat "$WORK/custom3.rc")" = 1
 stop_nginx
 
 # unreachable target: ERROR verdicts with the reason, quickly

@@ -1,0 +1,2 @@
+ca { name = "ca/r", trusted = true }
+ca { name = "ca/r" }

@@ -19,9 +19,16 @@ int res_doc_load(const char *path, json_t **root, res_kind *kind, mp_err *e)
     *root = NULL;
     if (fs_read_file(path, &text, &len, e) != 0)
         return -1;
+    int rc = res_doc_parse(text, len, path, root, kind, e);
+    free(text);
+    return rc;
+}
+
+int res_doc_parse(const char *text, size_t len, const char *path, json_t **root, res_kind *kind, mp_err *e)
+{
+    *root = NULL;
     json_error_t je;
     json_t *doc = json_loadb(text, len, 0, &je);
-    free(text);
     if (!doc)
         return mp_fail(e, "%s: not valid JSON: %s (line %d, column %d)", path, je.text, je.line,
                        je.column);
@@ -46,8 +53,10 @@ int res_doc_load(const char *path, json_t **root, res_kind *kind, mp_err *e)
         return r;
     }
     if (!json_is_integer(version) || json_integer_value(version) < 1) {
+        /* s lives in doc: the message is written before doc goes */
+        int r = mp_fail(e, "%s: %s document without a valid \"version\"", path, s);
         json_decref(doc);
-        return mp_fail(e, "%s: %s document without a valid \"version\"", path, s);
+        return r;
     }
     if (json_integer_value(version) > max) {
         int r = mp_fail(e, "%s: %s version %lld is newer than this mtlsprobe reads (version %d); "

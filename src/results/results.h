@@ -105,6 +105,8 @@ typedef enum res_kind { RES_KIND_RUN, RES_KIND_LOAD } res_kind;
  * file: unreadable files, invalid JSON, other schemas and newer versions.
  * The caller owns *root. */
 int res_doc_load(const char *path, json_t **root, res_kind *kind, mp_err *e);
+/* The same for a document already in memory; path names it in messages. */
+int res_doc_parse(const char *text, size_t len, const char *path, json_t **root, res_kind *kind, mp_err *e);
 
 /* Fills r (items malloc'd) from a parsed mtlsprobe-run document. */
 int res_run_from_json(const json_t *root, res_run *r, mp_err *e);

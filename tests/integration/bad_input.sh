@@ -44,12 +44,21 @@ T="https://127.0.0.1:$PORT/"
 for v in fixtures run load serve; do
   bad "unknown option '--bogus'" "$v" --bogus
 done
-bad "not yet available" report --bogus
+bad "unknown option '--bogus'" report --bogus
+bad "unknown option '--bogus'" report merge --bogus
 bad "needs a value" run --target
 bad "needs a value" load --target
 bad "needs a value" serve --listen
 bad "unexpected argument 'stray'" load --target "$T" --fixtures "$FX" stray
 bad "unexpected argument 'stray'" serve --fixtures "$FX" stray
+
+# result files for report and report merge: missing, not JSON, newer schema
+jq '.version = 99' "$SRC/tests/fuzz/corpus/results/run-small.json" >"$WORK/newer-run.json"
+bad "cannot read" report "$WORK/missing.json" --out "$WORK/rep"
+bad "not valid JSON" report "$WORK/text.txt" --out "$WORK/rep"
+bad "is newer than this mtlsprobe reads" report "$WORK/newer-run.json" --out "$WORK/rep"
+bad "is newer than this mtlsprobe reads" report merge "$WORK/newer-run.json" "$WORK/newer-run.json" -o "$WORK/m.json"
+check "a refused report writes nothing" test ! -e "$WORK/rep/index.html"
 
 # malformed URLs and addresses
 bad "must start with https://" run --target "htp://x" --fixtures "$FX"

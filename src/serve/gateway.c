@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -45,7 +46,10 @@ typedef struct gw_conn {
     size_t resp_len, resp_off;
     size_t drained;
     int status;
-    int64_t start_ns;
+    int keep;              /* HTTP/1.1 keep-alive: read the next request after this one */
+    size_t req_used;       /* bytes of req the current request takes */
+    unsigned long requests; /* answered on this connection */
+    int64_t start_ns;      /* of the connection, then of each further request */
 } gw_conn;
 
 struct gw {
@@ -143,14 +147,39 @@ static void make_response(gw_conn *c, int status, const char *reason)
     char body[700];
     int bl = status == 200 ? snprintf(body, sizeof body, "verified client: %s\n", c->subject)
                            : snprintf(body, sizeof body, "%s\n", reason);
+    if (status != 200)
+        c->keep = 0;
     c->status = status;
     c->resp_len = (size_t)snprintf(c->resp, sizeof c->resp,
                                    "HTTP/1.1 %d %s\r\nServer: mtlsprobe-serve\r\n"
                                    "Content-Type: text/plain\r\nContent-Length: %d\r\n"
-                                   "Connection: close\r\n\r\n%s", status, reason, bl, body);
+                                   "Connection: %s\r\n\r\n%s", status, reason, bl,
+                                   c->keep ? "keep-alive" : "close", body);
     if (c->resp_len >= sizeof c->resp)
         c->resp_len = sizeof c->resp - 1;
     c->resp_off = 0;
+}
+
+/* An HTTP/1.1 request keeps its connection unless it says "Connection:
+ * close"; anything older closes it. head is NUL-terminated and ends with the
+ * blank line. */
+static int wants_keepalive(const char *head)
+{
+    const char *eol = strstr(head, "\r\n");
+    if (!eol || eol - head < 8 || strncmp(eol - 8, "HTTP/1.1", 8) != 0)
+        return 0;
+    for (const char *line = eol + 2; *line && strncmp(line, "\r\n", 2) != 0;) {
+        const char *next = strstr(line, "\r\n");
+        if (!next)
+            break;
+        if (strncasecmp(line, "connection:", 11) == 0) {
+            for (const char *p = line + 11; p + 5 <= next; p++)
+                if (strncasecmp(p, "close", 5) == 0)
+                    return 0;
+        }
+        line = next + 2;
+    }
+    return 1;
 }
 
 static void step(gw_conn *c)
@@ -164,6 +193,17 @@ static void step(gw_conn *c)
             tls_conn_peer_subject(&c->tls, c->subject, sizeof c->subject);
             c->state = ST_READ;
         } else if (c->state == ST_READ) {
+            char *end = c->req_len ? strstr(c->req, "\r\n\r\n") : NULL;
+            if (end) {
+                c->req_used = (size_t)(end + 4 - c->req);
+                char saved = c->req[c->req_used];
+                c->req[c->req_used] = '\0';
+                c->keep = wants_keepalive(c->req);
+                c->req[c->req_used] = saved;
+                make_response(c, 200, "OK");
+                c->state = ST_WRITE;
+                continue;
+            }
             if (c->req_len == sizeof c->req - 1) { /* answered, then closed */
                 make_response(c, 431, "Request Header Fields Too Large");
                 c->state = ST_WRITE;
@@ -174,16 +214,13 @@ static void step(gw_conn *c)
             if (n == TLS_IO_WANT_WRITE) { arm(c, EV_WRITE); return; }
             if (n == TLS_IO_FAILED) { fail(c, "failed after handshake"); return; }
             if (n == 0) {
-                conn_log(c, "closed before a request");
-                conn_free(c, 0);
+                if (!c->requests || c->req_len)
+                    conn_log(c, "closed before a request");
+                conn_free(c, 0); /* or a kept-alive client is done */
                 return;
             }
             c->req_len += (size_t)n;
             c->req[c->req_len] = '\0';
-            if (strstr(c->req, "\r\n\r\n")) {
-                make_response(c, 200, "OK");
-                c->state = ST_WRITE;
-            }
         } else if (c->state == ST_DRAIN) {
             char sink[16384];
             ssize_t n = recv(c->tls.fd, sink, sizeof sink, 0);
@@ -207,6 +244,17 @@ static void step(gw_conn *c)
                 else
                     c->g->refused++;
                 conn_log(c, c->status == 200 ? "200" : "431 request too large");
+                if (c->status == 200 && c->keep) {
+                    /* the next request, possibly already here (pipelined) */
+                    memmove(c->req, c->req + c->req_used, c->req_len - c->req_used);
+                    c->req_len -= c->req_used;
+                    c->req[c->req_len] = '\0';
+                    c->requests++;
+                    c->status = 0;
+                    c->start_ns = tm_mono_ns();
+                    c->state = ST_READ;
+                    continue;
+                }
                 if (c->status == 200) {
                     conn_free(c, 0);
                     return;
@@ -225,6 +273,10 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
     gw_conn *c = arg;
     if ((what & EV_TIMEOUT) && c->state == ST_DRAIN) {
         conn_free(c, 1); /* already answered and logged */
+        return;
+    }
+    if ((what & EV_TIMEOUT) && c->state == ST_READ && c->requests && !c->req_len) {
+        conn_free(c, 0); /* an idle kept-alive connection: closed, not refused */
         return;
     }
     if (what & EV_TIMEOUT) {

@@ -34,7 +34,7 @@ want="verified client: CN=valid,OU=client,O=mtlsprobe fixtures"
 
 echo "serve idle: RSS $(rss_kib) KiB"
 timeout $((DURATION + 120)) "$MTLSPROBE" load --target "https://localhost:$PORT/" --fixtures "$FX" \
-  --mode keepalive -c "$CONNS" -d "${DURATION}s" --timeout 30s -q --json "$WORK/load.json" >"$WORK/load.out" 2>&1 &
+  --mode keepalive -c "$CONNS" --rate "${SOAK_RATE:-600}" -d "${DURATION}s" --timeout 30s -q --json "$WORK/load.json" >"$WORK/load.out" 2>&1 &
 LOAD_PID=$!
 
 # the stream of misbehaving clients, one round of every fault after another

@@ -30,7 +30,20 @@ check "curl with client/valid: verified subject in the body" test "$body" = "ver
 curl -sS --max-time 5 --resolve "localhost:$SERVE_PORT:127.0.0.1" --cacert "$FX/trust-bundle.pem" \
   --cert "$FX/client/expired.chain.pem" --key "$FX/client/expired.key.pem" "https://localhost:$SERVE_PORT/" >/dev/null 2>&1
 check "curl with client/expired: refused in the handshake" test $? != 0
-check "log: one line per served connection (2 runs x 8 accepted + curl)" test "$(grep -c ' 200 "CN=' "$WORK/serve.log")" = 17
+check "log: one line per served request (2 runs x 8 accepted + curl)" test "$(grep -c ' 200 "CN=' "$WORK/serve.log")" = 17
+# HTTP/1.1 keep-alive: two requests on one connection; "Connection: close" is honoured
+curl -sS -v --max-time 5 --resolve "localhost:$SERVE_PORT:127.0.0.1" --cacert "$FX/trust-bundle.pem" \
+  --cert "$FX/client/valid.chain.pem" --key "$FX/client/valid.key.pem" \
+  "https://localhost:$SERVE_PORT/a" "https://localhost:$SERVE_PORT/b" >"$WORK/ka.out" 2>&1
+check "keep-alive: two answers" test "$(grep -c '^verified client: CN=valid' "$WORK/ka.out")" = 2
+check "keep-alive: the second request reuses the connection" grep -q "Re-using existing connection" "$WORK/ka.out"
+check "keep-alive: the answer says keep-alive" grep -qi "< Connection: keep-alive" "$WORK/ka.out"
+curl -sS -v --max-time 5 --resolve "localhost:$SERVE_PORT:127.0.0.1" --cacert "$FX/trust-bundle.pem" \
+  --cert "$FX/client/valid.chain.pem" --key "$FX/client/valid.key.pem" -H "Connection: close" \
+  "https://localhost:$SERVE_PORT/a" "https://localhost:$SERVE_PORT/b" >"$WORK/close.out" 2>&1
+check "Connection: close: two answers" test "$(grep -c '^verified client: CN=valid' "$WORK/close.out")" = 2
+check "Connection: close: no reuse" bash -c '! grep -q "Re-using existing connection" "$1"' _ "$WORK/close.out"
+check "Connection: close: the answer says close" grep -qi "< Connection: close" "$WORK/close.out"
 check "log: refusals name the reason" grep -q 'refused: .*date' "$WORK/serve.log"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"

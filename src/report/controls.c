@@ -105,7 +105,8 @@ int rpt_controls_evaluate(rpt_model *m, mp_err *e)
         else
             c->status = RPT_MET;
     }
-    qsort(m->controls, m->n_controls, sizeof *m->controls, cmp_controls);
+    if (m->n_controls > 1) /* qsort may not be given a NULL base, even for none */
+        qsort(m->controls, m->n_controls, sizeof *m->controls, cmp_controls);
     size_t i;
     json_t *d;
     m->uncited[0] = '\0';

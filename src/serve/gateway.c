@@ -11,10 +11,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/request.h"
 #include "net/net.h"
 #include "pki/inspect.h"
 #include "tls/tls.h"
@@ -160,26 +160,20 @@ static void make_response(gw_conn *c, int status, const char *reason)
     c->resp_off = 0;
 }
 
-/* An HTTP/1.1 request keeps its connection unless it says "Connection:
- * close"; anything older closes it. head is NUL-terminated and ends with the
- * blank line. */
-static int wants_keepalive(const char *head)
+/* Whether the connection stays open for another request, decided by the
+ * project's request reader (http-parser): only an HTTP/1.1 request that HTTP
+ * lets keep its connection (no "Connection: close") and that ends with its
+ * head. A request with a body is answered and closed as before, since its
+ * body bytes would otherwise be read as the next request. */
+static int keep_after(const char *head, size_t len)
 {
-    const char *eol = strstr(head, "\r\n");
-    if (!eol || eol - head < 8 || strncmp(eol - 8, "HTTP/1.1", 8) != 0)
-        return 0;
-    for (const char *line = eol + 2; *line && strncmp(line, "\r\n", 2) != 0;) {
-        const char *next = strstr(line, "\r\n");
-        if (!next)
-            break;
-        if (strncasecmp(line, "connection:", 11) == 0) {
-            for (const char *p = line + 11; p + 5 <= next; p++)
-                if (strncasecmp(p, "close", 5) == 0)
-                    return 0;
-        }
-        line = next + 2;
-    }
-    return 1;
+    http_request_reader rd;
+    http_request_reader_init(&rd, 0);
+    size_t used = 0;
+    int keep = http_request_reader_feed(&rd, head, len, &used) == 1 && used == len &&
+               rd.req.keep_alive && rd.req.http_minor == 1;
+    http_request_reader_free(&rd);
+    return keep;
 }
 
 static void step(gw_conn *c)
@@ -196,10 +190,7 @@ static void step(gw_conn *c)
             char *end = c->req_len ? strstr(c->req, "\r\n\r\n") : NULL;
             if (end) {
                 c->req_used = (size_t)(end + 4 - c->req);
-                char saved = c->req[c->req_used];
-                c->req[c->req_used] = '\0';
-                c->keep = wants_keepalive(c->req);
-                c->req[c->req_used] = saved;
+                c->keep = keep_after(c->req, c->req_used);
                 make_response(c, 200, "OK");
                 c->state = ST_WRITE;
                 continue;

@@ -44,6 +44,12 @@ curl -sS -v --max-time 5 --resolve "localhost:$SERVE_PORT:127.0.0.1" --cacert "$
 check "Connection: close: two answers" test "$(grep -c '^verified client: CN=valid' "$WORK/close.out")" = 2
 check "Connection: close: no reuse" bash -c '! grep -q "Re-using existing connection" "$1"' _ "$WORK/close.out"
 check "Connection: close: the answer says close" grep -qi "< Connection: close" "$WORK/close.out"
+# a request with a body is answered and closed: its body must not be read as the next request
+curl -sS -v --max-time 5 --resolve "localhost:$SERVE_PORT:127.0.0.1" --cacert "$FX/trust-bundle.pem" \
+  --cert "$FX/client/valid.chain.pem" --key "$FX/client/valid.key.pem" --data "GET /smuggled HTTP/1.1" \
+  "https://localhost:$SERVE_PORT/a" >"$WORK/body.out" 2>&1
+check "request with a body: answered" grep -q '^verified client: CN=valid' "$WORK/body.out"
+check "request with a body: the answer says close" grep -qi "< Connection: close" "$WORK/body.out"
 check "log: refusals name the reason" grep -q 'refused: .*date' "$WORK/serve.log"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"

@@ -6,7 +6,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-enum { MP_EXIT_OK = 0, MP_EXIT_FAIL = 1, MP_EXIT_USAGE = 2 };
+/* 0 everything judged and nothing failed; 1 a failure; 2 usage or setup;
+ * 3 nothing failed, but something could not be judged or measured. */
+enum { MP_EXIT_OK = 0, MP_EXIT_FAIL = 1, MP_EXIT_USAGE = 2, MP_EXIT_UNJUDGED = 3 };
 
 int cmd_fixtures(int argc, char **argv);
 int cmd_run(int argc, char **argv);

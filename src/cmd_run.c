@@ -461,9 +461,11 @@ int cmd_run(int argc, char **argv)
     if (!quiet)
         print_table(&run, verbose, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     res_counts counts = res_run_count(&run);
-    printf("%zu passed, %zu failed, %zu errors, %zu skipped%s\n", counts.passed, counts.failed,
-           counts.errors, counts.skipped, run.interrupted ? " (interrupted)" : "");
-    rc = counts.failed || counts.errors || run.interrupted ? MP_EXIT_FAIL : MP_EXIT_OK;
+    printf("%zu passed, %zu failed, %zu inconclusive, %zu errors, %zu skipped%s\n", counts.passed,
+           counts.failed, counts.inconclusive, counts.errors, counts.skipped,
+           run.interrupted ? " (interrupted)" : "");
+    rc = counts.failed ? MP_EXIT_FAIL
+         : counts.errors || counts.inconclusive || run.interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
     for (size_t i = 0; i < run.n; i++) {
         if (run.items[i].input_error) { /* the scenarios ran; the input is wrong: a line each */
             cmd_error("run", "%s: %s", run.items[i].id, run.items[i].reason);

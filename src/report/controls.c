@@ -100,7 +100,7 @@ int rpt_controls_evaluate(rpt_model *m, mp_err *e)
             c->status = RPT_NOT_MET;
         else if (!c->counts[RES_PASS])
             c->status = RPT_NOT_EVIDENCED;
-        else if (c->counts[RES_ERROR] || c->counts[RES_SKIP])
+        else if (c->counts[RES_ERROR] || c->counts[RES_SKIP] || c->counts[RES_INCONCLUSIVE])
             c->status = RPT_PARTIAL;
         else
             c->status = RPT_MET;

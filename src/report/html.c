@@ -174,14 +174,14 @@ static void regressions(rpt_buf *b, const rpt_model *m)
 
 static void conformance(rpt_buf *b, const rpt_model *m, const char *outdir)
 {
-    size_t byv[4], bys[6][4];
+    size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS];
     rpt_count(m, byv, bys);
     size_t total = byv[0] + byv[1] + byv[2] + byv[3];
     if (!total)
         return;
     rpt_put(b, "<section id=\"conformance\"><h2>Conformance</h2>\n");
     rpt_put(b, "<table id=\"counts\"><tr><th>severity</th>");
-    for (int v = 0; v < 4; v++)
+    for (int v = 0; v < RES_N_VERDICTS; v++)
         rpt_printf(b, "<th class=\"num\">%s</th>", res_verdict_name((res_verdict)v));
     rpt_put(b, "<th class=\"num\">total</th></tr>\n");
     for (int s = 0; s < 6; s++) {
@@ -189,12 +189,12 @@ static void conformance(rpt_buf *b, const rpt_model *m, const char *outdir)
         if (!row)
             continue;
         rpt_printf(b, "<tr><td>%s</td>", rpt_severities[s]);
-        for (int v = 0; v < 4; v++)
+        for (int v = 0; v < RES_N_VERDICTS; v++)
             rpt_printf(b, "<td class=\"num\">%zu</td>", bys[s][v]);
         rpt_printf(b, "<td class=\"num\">%zu</td></tr>\n", row);
     }
     rpt_put(b, "<tr><th>all</th>");
-    for (int v = 0; v < 4; v++)
+    for (int v = 0; v < RES_N_VERDICTS; v++)
         rpt_printf(b, "<th class=\"num\" id=\"count-%s\">%zu</th>", res_verdict_name((res_verdict)v), byv[v]);
     rpt_printf(b, "<th class=\"num\" id=\"count-total\">%zu</th></tr>\n</table>\n", total);
     for (size_t c = 0; c < m->n_charts; c++)
@@ -272,8 +272,9 @@ static void compliance(rpt_buf *b, const rpt_model *m)
         } else {
             rpt_put(b, "<span class=\"note\">not defined in reports/controls.json</span>");
         }
-        rpt_printf(b, "</td><td>%zu PASS, %zu FAIL, %zu ERROR, %zu SKIP<ul>", c->counts[RES_PASS],
-                   c->counts[RES_FAIL], c->counts[RES_ERROR], c->counts[RES_SKIP]);
+        rpt_printf(b, "</td><td>%zu PASS, %zu FAIL, %zu INCONCLUSIVE, %zu ERROR, %zu SKIP<ul>",
+                   c->counts[RES_PASS], c->counts[RES_FAIL], c->counts[RES_INCONCLUSIVE], c->counts[RES_ERROR],
+                   c->counts[RES_SKIP]);
         for (size_t r = 0; r < c->n_refs; r++) {
             const rpt_input *in = &m->inputs[c->refs[r].input];
             const res_scenario *s = &in->run.items[c->refs[r].item];
@@ -409,7 +410,7 @@ int rpt_html_write(const rpt_model *m, const char *outdir, mp_err *e)
     rpt_put(&b, "<nav><a href=\"#runs\">Runs</a>");
     if (m->n_baselines)
         rpt_put(&b, "<a href=\"#regressions\">Regressions</a>");
-    size_t byv[4], bys[6][4];
+    size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS];
     rpt_count(m, byv, bys);
     size_t total = byv[0] + byv[1] + byv[2] + byv[3], loads = 0;
     for (size_t i = 0; i < m->n_inputs; i++)
@@ -423,8 +424,8 @@ int rpt_html_write(const rpt_model *m, const char *outdir, mp_err *e)
     rpt_put(&b, "</nav>\n</header>\n<main>\n<div class=\"cards\" id=\"summary\">");
     if (total) {
         card(&b, total, "scenario verdicts", 0);
-        for (int v = 0; v < 4; v++)
-            card(&b, byv[v], res_verdict_name((res_verdict)v), (v == RES_FAIL || v == RES_ERROR) && byv[v]);
+        for (int v = 0; v < RES_N_VERDICTS; v++)
+            card(&b, byv[v], res_verdict_name((res_verdict)v), (v == RES_FAIL || v == RES_ERROR || v == RES_INCONCLUSIVE) && byv[v]);
     }
     if (loads)
         card(&b, loads, loads == 1 ? "load result" : "load results", 0);

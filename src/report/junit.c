@@ -73,12 +73,12 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
     puts_(&b, "<testsuites name=\"mtlsprobe\" tests=\"");
     puts_(&b, num);
     snprintf(num, sizeof num, "\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
-             c.failed, c.errors, c.skipped, secs);
+             c.failed, c.errors + c.inconclusive, c.skipped, secs);
     puts_(&b, num);
     puts_(&b, "  <testsuite name=\"mtlsprobe run ");
     esc(&b, r->target);
     snprintf(num, sizeof num, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
-             r->n, c.failed, c.errors, c.skipped);
+             r->n, c.failed, c.errors + c.inconclusive, c.skipped);
     puts_(&b, num);
     char iso[21];
     tm_format_iso(r->started_ms / 1000, iso);
@@ -95,7 +95,7 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
         puts_(&b, "]\"");
         snprintf(num, sizeof num, " time=\"%.3f\"", s->duration_ms > 0 ? s->duration_ms / 1000.0 : 0);
         puts_(&b, num);
-        const char *tag = s->verdict == RES_FAIL ? "failure" : s->verdict == RES_ERROR ? "error"
+        const char *tag = s->verdict == RES_FAIL ? "failure" : (s->verdict == RES_ERROR || s->verdict == RES_INCONCLUSIVE) ? "error"
                           : s->verdict == RES_SKIP ? "skipped" : NULL;
         if (!tag) {
             puts_(&b, "/>\n");
@@ -104,7 +104,10 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
         puts_(&b, ">\n      <");
         puts_(&b, tag);
         puts_(&b, " message=\"");
-        if (s->verdict == RES_SKIP || s->verdict == RES_ERROR) {
+        if (s->verdict == RES_INCONCLUSIVE) {
+            puts_(&b, "INCONCLUSIVE: ");
+            esc(&b, s->reason[0] ? s->reason : s->observed);
+        } else if (s->verdict == RES_SKIP || s->verdict == RES_ERROR) {
             esc(&b, s->reason[0] ? s->reason : s->observed);
         } else {
             puts_(&b, "[");

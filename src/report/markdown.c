@@ -22,7 +22,7 @@ static void scenario_rows(rpt_buf *b, const rpt_input *in, const size_t *order, 
                "| --- | --- | --- | --- | --- | --- | --- |\n");
     for (size_t k = 0; k < in->run.n; k++) {
         const res_scenario *s = &in->run.items[order[k]];
-        if (failures_only && s->verdict != RES_FAIL && s->verdict != RES_ERROR)
+        if (failures_only && s->verdict != RES_FAIL && s->verdict != RES_ERROR && s->verdict != RES_INCONCLUSIVE)
             continue;
         char ev[2048];
         rpt_evidence_text(s, in->fingerprints ? in->fingerprints[order[k]] : "", ev, sizeof ev);
@@ -34,21 +34,35 @@ static void scenario_rows(rpt_buf *b, const rpt_input *in, const size_t *order, 
 
 static void conformance(rpt_buf *b, const rpt_model *m)
 {
-    size_t byv[4], bys[6][4];
+    size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS];
     rpt_count(m, byv, bys);
-    size_t total = byv[0] + byv[1] + byv[2] + byv[3];
+    size_t total = 0;
+    for (int v = 0; v < RES_N_VERDICTS; v++)
+        total += byv[v];
     if (!total)
         return;
-    rpt_put(b, "\n## Conformance\n\n| severity | PASS | FAIL | ERROR | SKIP | total |\n"
-               "| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    rpt_put(b, "\n## Conformance\n\n| severity |");
+    for (int v = 0; v < RES_N_VERDICTS; v++)
+        rpt_printf(b, " %s |", res_verdict_name((res_verdict)v));
+    rpt_put(b, " total |\n| --- |");
+    for (int v = 0; v <= RES_N_VERDICTS; v++)
+        rpt_put(b, " ---: |");
+    rpt_put(b, "\n");
     for (int s = 0; s < 6; s++) {
-        size_t row = bys[s][0] + bys[s][1] + bys[s][2] + bys[s][3];
-        if (row)
-            rpt_printf(b, "| %s | %zu | %zu | %zu | %zu | %zu |\n", rpt_severities[s], bys[s][0], bys[s][1],
-                       bys[s][2], bys[s][3], row);
+        size_t row = 0;
+        for (int v = 0; v < RES_N_VERDICTS; v++)
+            row += bys[s][v];
+        if (!row)
+            continue;
+        rpt_printf(b, "| %s |", rpt_severities[s]);
+        for (int v = 0; v < RES_N_VERDICTS; v++)
+            rpt_printf(b, " %zu |", bys[s][v]);
+        rpt_printf(b, " %zu |\n", row);
     }
-    rpt_printf(b, "| **all** | **%zu** | **%zu** | **%zu** | **%zu** | **%zu** |\n", byv[0], byv[1], byv[2],
-               byv[3], total);
+    rpt_put(b, "| **all** |");
+    for (int v = 0; v < RES_N_VERDICTS; v++)
+        rpt_printf(b, " **%zu** |", byv[v]);
+    rpt_printf(b, " **%zu** |\n", total);
     for (size_t c = 0; c < m->n_charts; c++)
         if (m->charts[c].input < 0)
             rpt_printf(b, "\n![%s](charts/%s.png)\n", m->charts[c].title, m->charts[c].name);
@@ -65,9 +79,9 @@ static void conformance(rpt_buf *b, const rpt_model *m)
         res_counts c = res_run_count(&in->run);
         rpt_printf(b, "\n### %s: ", in->label);
         md(b, in->run.target);
-        rpt_printf(b, "\n\n%zu passed, %zu failed, %zu errors, %zu skipped.\n\n", c.passed, c.failed, c.errors,
-                   c.skipped);
-        if (c.failed || c.errors) {
+        rpt_printf(b, "\n\n%zu passed, %zu failed, %zu inconclusive, %zu errors, %zu skipped.\n\n",
+                   c.passed, c.failed, c.inconclusive, c.errors, c.skipped);
+        if (c.failed || c.errors || c.inconclusive) {
             scenario_rows(b, in, order, 1);
             rpt_put(b, "\n");
         }
@@ -96,8 +110,8 @@ static void compliance(rpt_buf *b, const rpt_model *m)
         } else {
             rpt_put(b, "no definition");
         }
-        rpt_printf(b, " | %zu PASS, %zu FAIL, %zu ERROR, %zu SKIP |\n", c->counts[RES_PASS], c->counts[RES_FAIL],
-                   c->counts[RES_ERROR], c->counts[RES_SKIP]);
+        rpt_printf(b, " | %zu PASS, %zu FAIL, %zu INCONCLUSIVE, %zu ERROR, %zu SKIP |\n", c->counts[RES_PASS],
+                   c->counts[RES_FAIL], c->counts[RES_INCONCLUSIVE], c->counts[RES_ERROR], c->counts[RES_SKIP]);
     }
     rpt_put(b, "\n</details>\n");
 }
@@ -190,13 +204,14 @@ int rpt_markdown_write(const rpt_model *m, const char *outdir, mp_err *e)
     rpt_buf_init(&b);
     rpt_put(&b, "# ");
     md(&b, m->title);
-    size_t byv[4], bys[6][4];
+    size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS];
     rpt_count(m, byv, bys);
     char when[40];
     rpt_fmt_time(when, sizeof when, m->generated_ms);
     rpt_printf(&b, "\n\nGenerated %s by mtlsprobe %s. ", when, MTLSPROBE_VERSION);
-    if (byv[0] + byv[1] + byv[2] + byv[3])
-        rpt_printf(&b, "**%zu PASS, %zu FAIL, %zu ERROR, %zu SKIP.** ", byv[0], byv[1], byv[2], byv[3]);
+    if (byv[RES_PASS] + byv[RES_FAIL] + byv[RES_INCONCLUSIVE] + byv[RES_ERROR] + byv[RES_SKIP])
+        rpt_printf(&b, "**%zu PASS, %zu FAIL, %zu INCONCLUSIVE, %zu ERROR, %zu SKIP.** ", byv[RES_PASS],
+                   byv[RES_FAIL], byv[RES_INCONCLUSIVE], byv[RES_ERROR], byv[RES_SKIP]);
     rpt_put(&b, "The full report with inline charts is `index.html`.\n");
     if (m->n_baselines) {
         rpt_printf(&b, "\n## Regressions\n\n");

@@ -126,9 +126,10 @@ static int verdict_rank(res_verdict v)
 {
     switch (v) {
     case RES_FAIL: return 0;
-    case RES_ERROR: return 1;
-    case RES_SKIP: return 2;
-    default: return 3;
+    case RES_INCONCLUSIVE: return 1;
+    case RES_ERROR: return 2;
+    case RES_SKIP: return 3;
+    default: return 4;
     }
 }
 
@@ -180,7 +181,7 @@ int rpt_phase_cells(const hist *h, char cells[7][24])
     return 1;
 }
 
-void rpt_count(const rpt_model *m, size_t by_verdict[4], size_t by_sev[6][4])
+void rpt_count(const rpt_model *m, size_t by_verdict[RES_N_VERDICTS], size_t by_sev[6][RES_N_VERDICTS])
 {
     memset(by_verdict, 0, 4 * sizeof by_verdict[0]);
     memset(by_sev, 0, 6 * sizeof by_sev[0]);
@@ -215,7 +216,7 @@ static int run_regressions(rpt_model *m, const rpt_input *cur, const rpt_input *
 {
     for (size_t i = 0; i < cur->run.n; i++) {
         const res_scenario *s = &cur->run.items[i];
-        if (s->verdict != RES_FAIL && s->verdict != RES_ERROR)
+        if (s->verdict != RES_FAIL && s->verdict != RES_ERROR && s->verdict != RES_INCONCLUSIVE)
             continue;
         const res_scenario *old = find_scenario(&base->run, s);
         if (old && old->verdict == s->verdict)

@@ -41,7 +41,7 @@ typedef struct rpt_control {
     char framework[80], title[200], text[600];
     int defined;               /* 0: cited by a scenario, absent from reports/controls.json */
     rpt_status status;
-    size_t counts[4];          /* by res_verdict */
+    size_t counts[RES_N_VERDICTS];          /* by res_verdict */
     rpt_ref *refs;
     size_t n_refs;
 } rpt_control;
@@ -100,7 +100,7 @@ const res_scenario *rpt_next_verdict(const rpt_model *m, rpt_ref *ref);
 int rpt_phase_cells(const hist *h, char cells[7][24]);
 
 /* Sums of verdicts over every run input; by_sev[severity rank][verdict]. */
-void rpt_count(const rpt_model *m, size_t by_verdict[4], size_t by_sev[6][4]);
+void rpt_count(const rpt_model *m, size_t by_verdict[RES_N_VERDICTS], size_t by_sev[6][RES_N_VERDICTS]);
 
 /* Evaluates the controls cited by the scenarios against the definitions in
  * reports/controls.json (compiled in): fills m->controls and m->uncited. */

@@ -70,9 +70,8 @@ int res_doc_parse(const char *text, size_t len, const char *path, json_t **root,
 
 static res_verdict verdict_of(const char *s, int *ok)
 {
-    static const char *const n[] = { "PASS", "FAIL", "ERROR", "SKIP" };
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, n[i]) == 0)
+    for (int i = 0; i < RES_N_VERDICTS; i++)
+        if (strcmp(s, res_verdict_name((res_verdict)i)) == 0)
             return (res_verdict)i;
     *ok = 0;
     return RES_ERROR;
@@ -125,7 +124,7 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
     int ok = 1;
     s->verdict = verdict_of(verdict, &ok);
     if (!ok)
-        return mp_fail(e, "results[%zu] (%s): verdict '%s' is not PASS, FAIL, ERROR or SKIP", idx, s->id,
+        return mp_fail(e, "results[%zu] (%s): verdict '%s' is not PASS, FAIL, INCONCLUSIVE, ERROR or SKIP", idx, s->id,
                        verdict);
     if (read_list(o, "tags", &s->tags[0][0], sizeof s->tags[0], RES_MAX_TAGS, &s->n_tags) != 0 ||
         read_list(o, "controls", &s->controls[0][0], sizeof s->controls[0], RES_MAX_CONTROLS,
@@ -153,6 +152,18 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
     s->ev.resumed = b && json_is_true(b);
     b = res_jget(o, "evidence.tls.certificate_requested");
     s->ev.cert_requested = b && json_is_true(b);
+    json_t *ctl = res_jget(o, "control");
+    if (ctl) {
+        if (!json_is_object(ctl) || res_jstr(ctl, "fixture", s->control_fixture, sizeof s->control_fixture, "") ||
+            res_jstr(ctl, "observed", s->control_observed, sizeof s->control_observed, "") ||
+            res_jnum(ctl, "http_status", &v, 0))
+            return mp_fail(e, "results[%zu] (%s): control must be {fixture, served, observed, http_status}",
+                           idx, s->id);
+        s->has_control = 1;
+        s->control_status = (int)v;
+        b = res_jget(ctl, "served");
+        s->control_served = b && json_is_true(b);
+    }
     return 0;
 }
 

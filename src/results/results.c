@@ -13,8 +13,8 @@
 
 const char *res_verdict_name(res_verdict v)
 {
-    static const char *const n[] = { "PASS", "FAIL", "ERROR", "SKIP" };
-    return (v >= RES_PASS && v <= RES_SKIP) ? n[v] : "?";
+    static const char *const n[RES_N_VERDICTS] = { "PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP" };
+    return ((int)v >= 0 && (int)v < RES_N_VERDICTS) ? n[v] : "?";
 }
 
 void res_evidence_init(res_evidence *ev)
@@ -26,11 +26,12 @@ void res_evidence_init(res_evidence *ev)
 
 res_counts res_run_count(const res_run *r)
 {
-    res_counts c = { 0, 0, 0, 0 };
+    res_counts c = { 0, 0, 0, 0, 0 };
     for (size_t i = 0; i < r->n; i++) {
         switch (r->items[i].verdict) {
         case RES_PASS: c.passed++; break;
         case RES_FAIL: c.failed++; break;
+        case RES_INCONCLUSIVE: c.inconclusive++; break;
         case RES_ERROR: c.errors++; break;
         case RES_SKIP: c.skipped++; break;
         }
@@ -108,6 +109,16 @@ static json_t *scenario_json(const res_scenario *s)
     json_object_set_new(o, "reason", s->reason[0] ? json_string(s->reason) : json_null());
     json_object_set_new(o, "duration_ms", opt_ms(s->duration_ms));
     json_object_set_new(o, "evidence", evidence_json(&s->ev));
+    if (s->has_control) {
+        json_t *ctl = json_object();
+        json_object_set_new(ctl, "fixture", s->control_fixture[0] ? json_string(s->control_fixture) : json_null());
+        json_object_set_new(ctl, "served", json_boolean(s->control_served));
+        json_object_set_new(ctl, "observed", json_string(s->control_observed));
+        json_object_set_new(ctl, "http_status", s->control_status ? json_integer(s->control_status) : json_null());
+        json_object_set_new(o, "control", ctl);
+    } else {
+        json_object_set_new(o, "control", json_null());
+    }
     json_t *details = json_array();
     for (int i = 0; i < s->n_details; i++)
         json_array_append_new(details, json_string(s->details[i]));
@@ -137,6 +148,7 @@ int res_run_write_json(const res_run *r, const char *path, mp_err *e)
     json_t *sum = json_object();
     json_object_set_new(sum, "passed", json_integer((json_int_t)c.passed));
     json_object_set_new(sum, "failed", json_integer((json_int_t)c.failed));
+    json_object_set_new(sum, "inconclusive", json_integer((json_int_t)c.inconclusive));
     json_object_set_new(sum, "errors", json_integer((json_int_t)c.errors));
     json_object_set_new(sum, "skipped", json_integer((json_int_t)c.skipped));
     json_object_set_new(root, "summary", sum);

@@ -10,9 +10,14 @@
 
 #include "util/err.h"
 
-#define RES_SCHEMA_VERSION 1
+#define RES_SCHEMA_VERSION 2
 
-typedef enum res_verdict { RES_PASS, RES_FAIL, RES_ERROR, RES_SKIP } res_verdict;
+/* PASS and FAIL are judgements; INCONCLUSIVE means the scenario ran but its
+ * positive control was not served, so nothing can be said about the
+ * gateway (never PASS); ERROR means the attempt itself failed; SKIP means
+ * it did not run. */
+typedef enum res_verdict { RES_PASS, RES_FAIL, RES_INCONCLUSIVE, RES_ERROR, RES_SKIP } res_verdict;
+#define RES_N_VERDICTS 5
 
 const char *res_verdict_name(res_verdict v); /* "PASS", ... */
 
@@ -50,10 +55,17 @@ typedef struct res_scenario {
     res_verdict verdict;
     char expected[256];
     char observed[512];
-    char reason[512];        /* ERROR and SKIP: why */
+    char reason[512];        /* INCONCLUSIVE, ERROR and SKIP: why */
     int input_error;         /* the ERROR is the user's input (an unknown fixture) */
     double duration_ms;
     res_evidence ev;
+    /* The positive control this verdict was judged against: the same
+     * request under the same conditions with the control identity. */
+    int has_control;
+    char control_fixture[128];
+    int control_served;      /* the gateway served the control */
+    char control_observed[256];
+    int control_status;      /* its HTTP status, 0: none */
     /* Findings and facts a scenario lists beside its verdict (t:detail),
      * one line each: accepted cipher suites, CA names, broken rules. */
     char details[RES_MAX_DETAILS][320];
@@ -79,7 +91,7 @@ typedef struct res_run {
 void res_evidence_init(res_evidence *ev);
 
 typedef struct res_counts {
-    size_t passed, failed, errors, skipped;
+    size_t passed, failed, inconclusive, errors, skipped;
 } res_counts;
 
 res_counts res_run_count(const res_run *r);

@@ -516,7 +516,7 @@ static void record(scn_ctx *ctx, int level, const char *expected, const char *ob
         snprintf(r->observed, sizeof r->observed, "%s", observed);
         if (c)
             fill_evidence(c, &r->ev);
-        if (level == 2)
+        if (level == SCN_LV_ERROR || level == SCN_LV_INCONCLUSIVE)
             snprintf(r->reason, sizeof r->reason, "%s", observed);
     }
     if (level > ctx->worst)
@@ -531,7 +531,7 @@ static int expect_kind(lua_State *L, outcome_kind want, const char *def_expected
     scn_ctx *ctx = check_ctx(L, 1);
     scn_conn *c = check_conn(L, 2);
     judged j = judge(L, c);
-    record(ctx, j.kind == want ? 0 : j.kind == OUT_ERROR ? 2 : 1,
+    record(ctx, j.kind == want ? SCN_LV_PASS : j.kind == OUT_ERROR ? SCN_LV_ERROR : SCN_LV_FAIL,
            luaL_optstring(L, 3, def_expected), j.text, c);
     lua_pushboolean(L, j.kind == want);
     return 1;
@@ -545,7 +545,7 @@ static int l_observe(lua_State *L)
     scn_ctx *ctx = check_ctx(L, 1);
     scn_conn *c = check_conn(L, 2);
     judged j = judge(L, c);
-    record(ctx, j.kind == OUT_ERROR ? 2 : 0, luaL_optstring(L, 3, "recorded"),
+    record(ctx, j.kind == OUT_ERROR ? SCN_LV_ERROR : SCN_LV_PASS, luaL_optstring(L, 3, "recorded"),
            j.text, c);
     lua_pushstring(L, j.kind == OUT_ACCEPTED ? "accepted" : j.kind == OUT_REJECTED ? "rejected" : "error");
     return 1;
@@ -561,14 +561,14 @@ static int l_expect_status(lua_State *L)
     snprintf(exp, sizeof exp, "HTTP %lld", (long long)want);
     int level;
     if (c->responded) {
-        level = c->resp.status == want ? 0 : 1;
+        level = c->resp.status == want ? SCN_LV_PASS : SCN_LV_FAIL;
         snprintf(obs, sizeof obs, "HTTP %d", c->resp.status);
     } else {
-        level = j.kind == OUT_ERROR ? 2 : 1;
+        level = j.kind == OUT_ERROR ? SCN_LV_ERROR : SCN_LV_FAIL;
         snprintf(obs, sizeof obs, "%s", j.text);
     }
     record(ctx, level, exp, obs, c);
-    lua_pushboolean(L, level == 0);
+    lua_pushboolean(L, level == SCN_LV_PASS);
     return 1;
 }
 
@@ -592,9 +592,9 @@ static int l_expect_alert(lua_State *L)
     }
     snprintf(exp, sizeof exp, "alert %s (%d) received", tls_alert_name(want), want);
     int got = last->result == TLS_R_ALERT_RECEIVED ? last->alert_code : -1;
-    int level = got == want ? 0 : j.kind == OUT_ERROR ? 2 : 1;
+    int level = got == want ? SCN_LV_PASS : j.kind == OUT_ERROR ? SCN_LV_ERROR : SCN_LV_FAIL;
     record(ctx, level, exp, j.text, c);
-    lua_pushboolean(L, level == 0);
+    lua_pushboolean(L, level == SCN_LV_PASS);
     return 1;
 }
 
@@ -609,29 +609,29 @@ static int l_expect_header(lua_State *L)
     snprintf(exp, sizeof exp, "header %s%s%s", name, pattern ? " matching " : "", pattern ? pattern : "");
     int level;
     if (!c->responded) {
-        level = j.kind == OUT_ERROR ? 2 : 1;
+        level = j.kind == OUT_ERROR ? SCN_LV_ERROR : SCN_LV_FAIL;
         snprintf(obs, sizeof obs, "%s", j.text);
     } else {
         const char *v = http_response_header(&c->resp, name);
         if (!v) {
-            level = 1;
+            level = SCN_LV_FAIL;
             snprintf(obs, sizeof obs, "no %s header (HTTP %d)", name, c->resp.status);
         } else {
-            level = 0;
+            level = SCN_LV_PASS;
             if (pattern) {
                 lua_getglobal(L, "string");
                 lua_getfield(L, -1, "find");
                 lua_pushstring(L, v);
                 lua_pushstring(L, pattern);
                 lua_call(L, 2, 1);
-                level = lua_isnil(L, -1) ? 1 : 0;
+                level = lua_isnil(L, -1) ? SCN_LV_FAIL : SCN_LV_PASS;
                 lua_pop(L, 2);
             }
             snprintf(obs, sizeof obs, "%s: %s", name, v);
         }
     }
     record(ctx, level, exp, obs, c);
-    lua_pushboolean(L, level == 0);
+    lua_pushboolean(L, level == SCN_LV_PASS);
     return 1;
 }
 
@@ -645,22 +645,25 @@ static int l_skip(lua_State *L)
     return 0;
 }
 
-/* t:pass(observed [, expected [, conn]]), t:fail(...), t:error(observed [, conn]):
- * verdicts decided by the scenario itself; conn supplies the evidence. */
+/* t:pass(observed [, expected [, conn]]), t:fail(...), t:error(observed [, conn]),
+ * t:inconclusive(reason [, conn]): verdicts decided by the scenario itself;
+ * conn supplies the evidence. */
 static int l_verdict(lua_State *L, int level, const char *def_expected)
 {
     scn_ctx *ctx = check_ctx(L, 1);
     const char *observed = luaL_checkstring(L, 2);
-    int conn_arg = level == 2 ? 3 : 4;
-    const char *expected = level == 2 ? def_expected : luaL_optstring(L, 3, def_expected);
+    int short_form = level == SCN_LV_ERROR || level == SCN_LV_INCONCLUSIVE;
+    int conn_arg = short_form ? 3 : 4;
+    const char *expected = short_form ? def_expected : luaL_optstring(L, 3, def_expected);
     scn_conn *c = lua_isnoneornil(L, conn_arg) ? NULL : check_conn(L, conn_arg);
     record(ctx, level, expected, observed, c);
     return 0;
 }
 
-static int l_pass(lua_State *L) { return l_verdict(L, 0, "pass"); }
-static int l_fail(lua_State *L) { return l_verdict(L, 1, "no failure"); }
-static int l_error(lua_State *L) { return l_verdict(L, 2, "to run"); }
+static int l_pass(lua_State *L) { return l_verdict(L, SCN_LV_PASS, "pass"); }
+static int l_fail(lua_State *L) { return l_verdict(L, SCN_LV_FAIL, "no failure"); }
+static int l_error(lua_State *L) { return l_verdict(L, SCN_LV_ERROR, "to run"); }
+static int l_inconclusive(lua_State *L) { return l_verdict(L, SCN_LV_INCONCLUSIVE, "a judgement"); }
 
 /* t:outcome(c) -> "accepted" | "rejected" | "error", description; records nothing. */
 static int l_outcome(lua_State *L)
@@ -865,7 +868,7 @@ void scn_push_context(lua_State *L, scn_ctx *ctx)
             { "expect_rejected", l_expect_rejected }, { "expect_status", l_expect_status },
             { "expect_alert", l_expect_alert }, { "expect_header", l_expect_header },
             { "observe", l_observe }, { "skip", l_skip }, { "fail", l_fail }, { "pass", l_pass },
-            { "error", l_error }, { "outcome", l_outcome },
+            { "error", l_error }, { "inconclusive", l_inconclusive }, { "outcome", l_outcome },
             { "fixture", l_fixture }, { NULL, NULL },
         };
         luaL_newlib(L, methods);
@@ -925,5 +928,6 @@ void scn_finish(scn_ctx *ctx, int ok, const char *msg)
         snprintf(r->observed, sizeof r->observed, "no expectation recorded");
         return;
     }
-    r->verdict = ctx->worst == 0 ? RES_PASS : ctx->worst == 1 ? RES_FAIL : RES_ERROR;
+    static const res_verdict by_level[] = { RES_PASS, RES_INCONCLUSIVE, RES_FAIL, RES_ERROR };
+    r->verdict = by_level[ctx->worst];
 }

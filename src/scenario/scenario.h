@@ -54,13 +54,16 @@ typedef struct scn_config {
 /* HTTP statuses that mean "your client certificate was refused". */
 int scn_status_is_rejection(int status);
 
+/* How bad one recorded expectation was; the worst decides the verdict. */
+typedef enum scn_level { SCN_LV_PASS, SCN_LV_INCONCLUSIVE, SCN_LV_FAIL, SCN_LV_ERROR } scn_level;
+
 /* One scenario run. */
 typedef struct scn_ctx {
     const scn_config *cfg;
     tls_version version;     /* pinned for this run, or TLS_ANY */
     res_scenario *res;
     int decided;             /* an expectation set the verdict */
-    int worst;               /* 0 pass, 1 fail, 2 error */
+    int worst;               /* the worst scn_level recorded */
     int skipped;
     int input_error;         /* raised for an input problem, e.g. an unknown fixture */
 } scn_ctx;

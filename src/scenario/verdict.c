@@ -1,0 +1,229 @@
+/* Differential judgement. A refusal means something only next to a control
+ * that was served under the same conditions: a gateway that refuses
+ * everyone (wrong trust, wrong path, not a gateway at all) must never turn
+ * "this certificate was refused" into PASS. So the control is looked at
+ * first, a TLS ending counts against a certificate only after the gateway
+ * asked for one, and an HTTP answer counts as a refusal only when it
+ * differs from the control's. */
+#include "scenario/verdict.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/str.h"
+
+uint64_t vd_hash(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int vd_served(const vd_obs *c)
+{
+    return c->kind == VD_HTTP && c->http_status >= 200 && c->http_status < 400;
+}
+
+static int is_error(const vd_obs *o)
+{
+    return o->kind == VD_UNREACHABLE || o->kind == VD_TIMEOUT || o->kind == VD_FAILED;
+}
+
+/* "HTTP 302 to /login" or "HTTP 200". */
+static void http_text(const vd_obs *o, char *out, size_t n)
+{
+    if (o->http_status >= 300 && o->http_status < 400 && o->location[0])
+        snprintf(out, n, "HTTP %d to %.200s", o->http_status, o->location);
+    else
+        snprintf(out, n, "HTTP %d", o->http_status);
+}
+
+static void version_suffix(const vd_obs *o, char *out, size_t n)
+{
+    if (o->version[0])
+        snprintf(out, n, " (%s)", o->version);
+    else
+        out[0] = '\0';
+}
+
+vd_class vd_compare(const vd_obs *o, const vd_obs *ctl, char *text, size_t textlen,
+                    char *rejected_in, size_t rilen)
+{
+    char mine[240], theirs[240], ver[24];
+    rejected_in[0] = '\0';
+    version_suffix(o, ver, sizeof ver);
+    if (ctl->kind == VD_HTTP)
+        http_text(ctl, theirs, sizeof theirs);
+    else
+        snprintf(theirs, sizeof theirs, "%.200s", ctl->text);
+    if (is_error(o)) {
+        snprintf(text, textlen, "%s", o->text);
+        return VD_ERRORED;
+    }
+    if (o->kind == VD_REFUSED) {
+        const char *where = o->after_handshake ? "after handshake" : "in handshake";
+        if (!o->cert_requested) {
+            snprintf(text, textlen, "ended the connection %s before asking for a client certificate: "
+                     "%.200s%s", where, o->text, ver);
+            return VD_UNJUDGED;
+        }
+        str_copy(rejected_in, rilen, o->after_handshake ? "after-handshake" : "handshake");
+        snprintf(text, textlen, "rejected %s: %.200s%s; control got %s", where, o->text, ver, theirs);
+        return VD_REJECTED;
+    }
+    http_text(o, mine, sizeof mine);
+    int same = o->http_status / 100 == ctl->http_status / 100;
+    if (same && o->http_status / 100 == 3 && strcmp(o->location, ctl->location) != 0)
+        same = 0;
+    if (!same) {
+        str_copy(rejected_in, rilen, "http");
+        snprintf(text, textlen, "rejected: %s, control got %s%s", mine, theirs, ver);
+        return VD_REJECTED;
+    }
+    if (o->http_status == ctl->http_status)
+        snprintf(text, textlen, "accepted: %s like the control%s", mine, ver);
+    else
+        snprintf(text, textlen, "accepted: %s, control got %s%s", mine, theirs, ver);
+    if (o->http_status / 100 == 2 && o->body_hash != ctl->body_hash) {
+        size_t l = strlen(text);
+        snprintf(text + l, textlen - l, "; the body differs from the control's (%zu bytes, control %zu)",
+                 o->body_len, ctl->body_len);
+    }
+    return VD_ACCEPTED;
+}
+
+void vd_control_hint(const vd_obs *c, const vd_names *n, char *out, size_t outlen)
+{
+    const char *who = n->control && n->control[0] ? n->control : "the control identity";
+    const char *bundle = n->trust_bundle ? n->trust_bundle : "the fixtures' trust bundle";
+    const char *path = n->path && n->path[0] ? n->path : "/";
+    switch (c->kind) {
+    case VD_HTTP: {
+        char h[240];
+        http_text(c, h, sizeof h);
+        snprintf(out, outlen, "the gateway did not serve the control %s either (%s): is the path %s "
+                 "right, and does the gateway let %s through?", who, h, path, who);
+        return;
+    }
+    case VD_REFUSED:
+        if (c->cert_requested)
+            snprintf(out, outlen, "the gateway refused the control %s too (%.200s): does it trust %s "
+                     "for client certificates?", who, c->text, bundle);
+        else
+            snprintf(out, outlen, "the gateway ended the control connection before asking for a client "
+                     "certificate (%.200s): is the target a TLS gateway, and are --sni and the TLS "
+                     "version right?", c->text);
+        return;
+    case VD_TIMEOUT:
+        snprintf(out, outlen, "the control connection with %s timed out (%.200s)", who, c->text);
+        return;
+    default:
+        snprintf(out, outlen, "the control connection with %s failed (%.200s)", who, c->text);
+        return;
+    }
+}
+
+static void set(vd_result *r, res_verdict v, vd_class cls, const char *observed, const char *reason)
+{
+    r->verdict = v;
+    r->cls = cls;
+    str_copy(r->observed, sizeof r->observed, observed);
+    str_copy(r->reason, sizeof r->reason, reason ? reason : "");
+}
+
+/* The cases every judgement shares: the attempt failed (ERROR), or the
+ * control was not served (INCONCLUSIVE). Returns 1 when r is decided. */
+static int open_cases(const vd_obs *o, const vd_obs *ctl, const vd_names *n, vd_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (is_error(o)) {
+        set(r, RES_ERROR, VD_ERRORED, o->text, o->text);
+        return 1;
+    }
+    if (!vd_served(ctl)) {
+        char hint[512];
+        vd_control_hint(ctl, n, hint, sizeof hint);
+        char obs[512];
+        if (o->kind == VD_HTTP) {
+            char h[240];
+            http_text(o, h, sizeof h);
+            snprintf(obs, sizeof obs, "not judged: %s, but the control was not served", h);
+        } else {
+            snprintf(obs, sizeof obs, "not judged: %.200s, but the control was not served", o->text);
+        }
+        set(r, RES_INCONCLUSIVE, VD_UNJUDGED, obs, hint);
+        return 1;
+    }
+    return 0;
+}
+
+void vd_judge_reject(const vd_obs *o, const vd_obs *ctl, const vd_names *n, vd_result *r)
+{
+    if (open_cases(o, ctl, n, r))
+        return;
+    char text[512];
+    vd_class cls = vd_compare(o, ctl, text, sizeof text, r->rejected_in, sizeof r->rejected_in);
+    switch (cls) {
+    case VD_REJECTED: set(r, RES_PASS, cls, text, NULL); break;
+    case VD_ACCEPTED: set(r, RES_FAIL, cls, text, NULL); break;
+    case VD_UNJUDGED:
+        set(r, RES_INCONCLUSIVE, cls, text, "the gateway ended the connection before it asked for a "
+                                            "client certificate, so the refusal says nothing about the certificate");
+        break;
+    default: set(r, RES_ERROR, cls, text, text); break;
+    }
+}
+
+void vd_judge_accept(const vd_obs *o, const vd_obs *ctl, const vd_names *n, vd_result *r)
+{
+    if (open_cases(o, ctl, n, r))
+        return;
+    char text[512];
+    vd_class cls = vd_compare(o, ctl, text, sizeof text, r->rejected_in, sizeof r->rejected_in);
+    switch (cls) {
+    case VD_ACCEPTED: set(r, RES_PASS, cls, text, NULL); break;
+    case VD_REJECTED:
+    case VD_UNJUDGED: /* served the control, but ended this one: refused either way */
+        set(r, RES_FAIL, VD_REJECTED, text, NULL);
+        break;
+    default: set(r, RES_ERROR, cls, text, text); break;
+    }
+}
+
+void vd_judge_mode(const vd_obs *o, const vd_obs *ctl, const vd_names *n, int require_mode, vd_result *r)
+{
+    if (open_cases(o, ctl, n, r))
+        return;
+    char text[512], obs[600];
+    vd_class cls = vd_compare(o, ctl, text, sizeof text, r->rejected_in, sizeof r->rejected_in);
+    const char *mode;
+    int ok;
+    if (cls == VD_ERRORED) {
+        set(r, RES_ERROR, cls, text, text);
+        return;
+    }
+    if (cls == VD_UNJUDGED) {
+        set(r, RES_INCONCLUSIVE, cls, text, "no mode observed: the gateway ended the connection before "
+                                            "a CertificateRequest");
+        return;
+    }
+    if (!o->cert_requested) {
+        mode = "none";
+        ok = 0;
+    } else if (cls == VD_REJECTED && o->kind == VD_REFUSED) {
+        mode = "required";
+        ok = 1;
+    } else if (cls == VD_REJECTED) {
+        mode = "optional, enforced over HTTP";
+        ok = 1;
+    } else {
+        mode = "optional";
+        ok = 0;
+    }
+    snprintf(obs, sizeof obs, "mode %s (%s)", mode, text);
+    set(r, !require_mode || ok ? RES_PASS : RES_FAIL, cls, obs, NULL);
+}

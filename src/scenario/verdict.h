@@ -1,0 +1,92 @@
+/* Differential judgement: what one connection showed, compared with a
+ * positive control (the same request under the same conditions, made with
+ * an identity the gateway must accept), turned into a verdict that says
+ * why. Plain C over observed outcomes: no Lua, no sockets, so every rule is
+ * unit-tested over a table of cases (tests/unit/test_verdict.c). */
+#ifndef MP_SCENARIO_VERDICT_H
+#define MP_SCENARIO_VERDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "results/results.h"
+
+/* How one attempt ended, as far as a verdict cares. */
+typedef enum vd_kind {
+    VD_UNREACHABLE, /* no TCP connection */
+    VD_REFUSED,     /* the gateway ended the TLS connection: alert, reset or close,
+                       in the handshake or before an HTTP response */
+    VD_TIMEOUT,     /* the gateway stopped answering */
+    VD_FAILED,      /* the attempt failed on our side: the gateway's certificate did
+                       not verify, a TLS error, a malformed response */
+    VD_HTTP         /* an HTTP response */
+} vd_kind;
+
+typedef struct vd_obs {
+    vd_kind kind;
+    int cert_requested;   /* a CertificateRequest was seen */
+    int after_handshake;  /* VD_REFUSED: after our side of the handshake completed */
+    int http_status;      /* VD_HTTP */
+    char location[256];   /* VD_HTTP: the Location header, "" if none */
+    size_t body_len;      /* VD_HTTP */
+    uint64_t body_hash;   /* VD_HTTP: FNV-1a of the body */
+    char version[16];     /* negotiated TLS version, "" if none */
+    char text[300];       /* one line: "alert bad_certificate (42) received", "HTTP 401" */
+} vd_obs;
+
+/* What the judgement needs to word its reasons. */
+typedef struct vd_names {
+    const char *control;      /* the control identity, e.g. "client/valid" ("" for none) */
+    const char *trust_bundle; /* the fixtures' trust bundle path */
+    const char *path;         /* the request path */
+} vd_names;
+
+typedef enum vd_class {
+    VD_ACCEPTED,    /* served the way the control was served */
+    VD_REJECTED,    /* refused: TLS after a certificate request, or another HTTP answer */
+    VD_UNJUDGED,    /* ended before any certificate request: says nothing */
+    VD_ERRORED      /* the attempt itself failed */
+} vd_class;
+
+typedef struct vd_result {
+    res_verdict verdict;
+    vd_class cls;
+    char observed[512];     /* "rejected: HTTP 401, control got HTTP 200 (TLSv1.3)" */
+    char reason[512];       /* INCONCLUSIVE and ERROR: why */
+    char rejected_in[24];   /* "handshake", "after-handshake", "http" or "" */
+} vd_result;
+
+/* The control was served: an HTTP response, 2xx or 3xx. */
+int vd_served(const vd_obs *control);
+
+/* Compares an attempt with a served control: accepted, rejected, unjudged
+ * (a TLS ending without a certificate request) or errored; text names both. */
+vd_class vd_compare(const vd_obs *o, const vd_obs *control, char *text, size_t textlen,
+                    char *rejected_in, size_t rilen);
+
+/* Why a control that was not served leaves the verdict open, naming the
+ * likely cause (trust, path, not a TLS gateway). */
+void vd_control_hint(const vd_obs *control, const vd_names *n, char *out, size_t outlen);
+
+/* A certificate that must be refused: PASS when refused, FAIL when served
+ * like the control, INCONCLUSIVE when the control was not served or the
+ * refusal came before any certificate request, ERROR when the attempt failed. */
+void vd_judge_reject(const vd_obs *o, const vd_obs *control, const vd_names *n, vd_result *r);
+
+/* A certificate that must be accepted: PASS when served like the control,
+ * FAIL when refused while the control was served, INCONCLUSIVE when the
+ * control itself was not served, ERROR when the attempt failed. */
+void vd_judge_accept(const vd_obs *o, const vd_obs *control, const vd_names *n, vd_result *r);
+
+/* A connection without a certificate, classified into the client-auth
+ * mode: "required" (refused after a certificate request), "optional"
+ * (requested but served; "enforced" when the answer differs from the
+ * control's, e.g. 401), "none" (never requested). No handshake, no mode:
+ * INCONCLUSIVE. With require_mode, PASS needs required or enforced optional. */
+void vd_judge_mode(const vd_obs *o, const vd_obs *control, const vd_names *n, int require_mode,
+                   vd_result *r);
+
+/* FNV-1a, for vd_obs.body_hash. */
+uint64_t vd_hash(const void *data, size_t len);
+
+#endif

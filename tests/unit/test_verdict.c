@@ -1,0 +1,166 @@
+/* scenario/verdict: the differential judgement over a table of cases. Each
+ * row is an attempt, the control made under the same conditions, and the
+ * verdict a reject-expected, an accept-expected and a mode scenario must
+ * get, with a word the observed text or reason must contain. */
+#include <string.h>
+
+#include "check_main.h"
+#include "scenario/verdict.h"
+
+static vd_obs http(int status, const char *location, const char *body)
+{
+    vd_obs o;
+    memset(&o, 0, sizeof o);
+    o.kind = VD_HTTP;
+    o.cert_requested = 1;
+    o.http_status = status;
+    snprintf(o.location, sizeof o.location, "%s", location ? location : "");
+    o.body_len = strlen(body);
+    o.body_hash = vd_hash(body, o.body_len);
+    snprintf(o.version, sizeof o.version, "TLSv1.3");
+    snprintf(o.text, sizeof o.text, "HTTP %d", status);
+    return o;
+}
+
+static vd_obs refused(int cert_requested, int after, const char *text)
+{
+    vd_obs o;
+    memset(&o, 0, sizeof o);
+    o.kind = VD_REFUSED;
+    o.cert_requested = cert_requested;
+    o.after_handshake = after;
+    snprintf(o.text, sizeof o.text, "%s", text);
+    return o;
+}
+
+static vd_obs other(vd_kind k, const char *text)
+{
+    vd_obs o;
+    memset(&o, 0, sizeof o);
+    o.kind = k;
+    snprintf(o.text, sizeof o.text, "%s", text);
+    return o;
+}
+
+static vd_obs no_request(vd_obs o)
+{
+    o.cert_requested = 0;
+    return o;
+}
+
+typedef struct row {
+    const char *name;
+    vd_obs o, ctl;
+    res_verdict reject, accept, mode; /* mode judged with require_mode = 1 */
+    const char *word;                 /* in observed or reason of the reject judgement */
+    const char *rejected_in;          /* of the reject judgement */
+} row;
+
+static const vd_names names = { "client/valid", "/fx/trust.pem", "/api" };
+
+START_TEST(table)
+{
+    const row rows[] = {
+        { "alert in handshake after CertificateRequest", refused(1, 0, "alert unknown_ca (48) received"),
+          http(200, NULL, "ok"), RES_PASS, RES_FAIL, RES_PASS, "control got HTTP 200", "handshake" },
+        { "TLS 1.3 alert on the first read", refused(1, 1, "alert certificate_required (116) received"),
+          http(200, NULL, "ok"), RES_PASS, RES_FAIL, RES_PASS, "after handshake", "after-handshake" },
+        { "reset before any CertificateRequest", refused(0, 0, "connection reset"), http(200, NULL, "ok"),
+          RES_INCONCLUSIVE, RES_FAIL, RES_INCONCLUSIVE, "before asking", "" },
+        { "401 against a control of 200", http(401, NULL, "no"), http(200, NULL, "ok"), RES_PASS, RES_FAIL,
+          RES_PASS, "HTTP 401, control got HTTP 200", "http" },
+        { "403 against a control of 200", http(403, NULL, "no"), http(200, NULL, "ok"), RES_PASS, RES_FAIL,
+          RES_PASS, "HTTP 403", "http" },
+        { "404 against a control of 200", http(404, NULL, ""), http(200, NULL, "ok"), RES_PASS, RES_FAIL,
+          RES_PASS, "HTTP 404", "http" },
+        { "302 to a login page against 200", http(302, "/login", ""), http(200, NULL, "ok"), RES_PASS,
+          RES_FAIL, RES_PASS, "to /login", "http" },
+        { "302 to the same place as the control", http(302, "/app", ""), http(302, "/app", ""), RES_FAIL,
+          RES_PASS, RES_FAIL, "like the control", "" },
+        { "302 elsewhere than the control's", http(302, "/login", ""), http(302, "/app", ""), RES_PASS,
+          RES_FAIL, RES_PASS, "control got HTTP 302 to /app", "http" },
+        { "200 like the control", http(200, NULL, "ok"), http(200, NULL, "ok"), RES_FAIL, RES_PASS, RES_FAIL,
+          "accepted", "" },
+        { "200 with another body", http(200, NULL, "denied"), http(200, NULL, "ok"), RES_FAIL, RES_PASS,
+          RES_FAIL, "body differs", "" },
+        { "served, never asked for a certificate", no_request(http(200, NULL, "ok")),
+          no_request(http(200, NULL, "ok")), RES_FAIL, RES_PASS, RES_FAIL, "accepted", "" },
+        { "control refused in the handshake (trust)", refused(1, 0, "alert unknown_ca (48) received"),
+          refused(1, 0, "alert unknown_ca (48) received"), RES_INCONCLUSIVE, RES_INCONCLUSIVE,
+          RES_INCONCLUSIVE, "trust.pem", "" },
+        { "control answered 403 (everyone refused)", http(403, NULL, ""), http(403, NULL, ""),
+          RES_INCONCLUSIVE, RES_INCONCLUSIVE, RES_INCONCLUSIVE, "is the path /api right", "" },
+        { "not a gateway: closed before any request", refused(0, 0, "closed without an alert"),
+          refused(0, 0, "closed without an alert"), RES_INCONCLUSIVE, RES_INCONCLUSIVE, RES_INCONCLUSIVE,
+          "TLS gateway", "" },
+        { "timeout", other(VD_TIMEOUT, "timed out during the handshake"), http(200, NULL, "ok"), RES_ERROR,
+          RES_ERROR, RES_ERROR, "timed out", "" },
+        { "control timed out", refused(1, 0, "alert bad_certificate (42) received"),
+          other(VD_TIMEOUT, "timed out waiting for the response"), RES_INCONCLUSIVE, RES_INCONCLUSIVE,
+          RES_INCONCLUSIVE, "timed out", "" },
+        { "unreachable", other(VD_UNREACHABLE, "connection refused"),
+          other(VD_UNREACHABLE, "connection refused"), RES_ERROR, RES_ERROR, RES_ERROR, "connection refused",
+          "" },
+        { "our verification of the gateway failed", other(VD_FAILED, "certificate did not verify"),
+          http(200, NULL, "ok"), RES_ERROR, RES_ERROR, RES_ERROR, "did not verify", "" },
+        { "500 against a control of 200", http(500, NULL, ""), http(200, NULL, "ok"), RES_PASS, RES_FAIL,
+          RES_PASS, "HTTP 500, control got HTTP 200", "http" },
+        { "204 against a control of 200", http(204, NULL, ""), http(200, NULL, "ok"), RES_FAIL, RES_PASS,
+          RES_FAIL, "control got HTTP 200", "" },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const row *w = &rows[i];
+        vd_result r;
+        vd_judge_reject(&w->o, &w->ctl, &names, &r);
+        ck_assert_msg(r.verdict == w->reject, "%s: reject-expected gave %s (%s; %s)", w->name,
+                      res_verdict_name(r.verdict), r.observed, r.reason);
+        ck_assert_msg(strstr(r.observed, w->word) || strstr(r.reason, w->word),
+                      "%s: '%s' not in '%s' / '%s'", w->name, w->word, r.observed, r.reason);
+        ck_assert_msg(strcmp(r.rejected_in, w->rejected_in) == 0, "%s: rejected_in '%s'", w->name,
+                      r.rejected_in);
+        if (r.verdict == RES_INCONCLUSIVE || r.verdict == RES_ERROR)
+            ck_assert_msg(r.reason[0], "%s: no reason", w->name);
+        vd_judge_accept(&w->o, &w->ctl, &names, &r);
+        ck_assert_msg(r.verdict == w->accept, "%s: accept-expected gave %s (%s)", w->name,
+                      res_verdict_name(r.verdict), r.observed);
+        vd_judge_mode(&w->o, &w->ctl, &names, 1, &r);
+        ck_assert_msg(r.verdict == w->mode, "%s: mode gave %s (%s)", w->name, res_verdict_name(r.verdict),
+                      r.observed);
+    }
+}
+END_TEST
+
+START_TEST(modes)
+{
+    vd_result r;
+    vd_obs ok = http(200, NULL, "ok");
+    vd_judge_mode(&ok, &ok, &names, 1, &r);
+    ck_assert_str_eq(r.observed, "mode optional (accepted: HTTP 200 like the control (TLSv1.3))");
+    vd_obs denied = http(401, NULL, "");
+    vd_judge_mode(&denied, &ok, &names, 1, &r);
+    ck_assert_ptr_nonnull(strstr(r.observed, "mode optional, enforced over HTTP"));
+    vd_obs alert = refused(1, 1, "alert certificate_required (116) received");
+    vd_judge_mode(&alert, &ok, &names, 1, &r);
+    ck_assert_ptr_nonnull(strstr(r.observed, "mode required"));
+    vd_obs none = no_request(http(200, NULL, "ok"));
+    vd_judge_mode(&none, &ok, &names, 1, &r);
+    ck_assert_ptr_nonnull(strstr(r.observed, "mode none"));
+    ck_assert_int_eq(r.verdict, RES_FAIL);
+    vd_judge_mode(&none, &ok, &names, 0, &r); /* --expect-mtls no: any observed mode passes */
+    ck_assert_int_eq(r.verdict, RES_PASS);
+    vd_obs closed = refused(0, 0, "closed without an alert");
+    vd_judge_mode(&closed, &closed, &names, 0, &r); /* no handshake, no mode */
+    ck_assert_int_eq(r.verdict, RES_INCONCLUSIVE);
+    ck_assert_ptr_null(strstr(r.observed, "mode none"));
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("verdict");
+    TCase *tc = tcase_create("verdict");
+    tcase_add_test(tc, table);
+    tcase_add_test(tc, modes);
+    suite_add_tcase(s, tc);
+    return s;
+}

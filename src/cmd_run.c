@@ -48,6 +48,9 @@ static const char help_text[] =
     "      --tags T1,T2        run only scenarios with one of these tags\n"
     "      --expect-mtls yes|no  whether the target must require client certificates\n"
     "                          (default: yes)\n"
+    "      --control NAME      the fixture the gateway must accept: every refusal is\n"
+    "                          judged against it, under the same conditions, and is\n"
+    "                          INCONCLUSIVE when it is not served (default: client/valid)\n"
     "      --suite NAME        built-in suite: client-auth, audit, bypass, upstream or\n"
     "                          all (default: client-auth; audit when --profile is given)\n"
     "      --mtls-host NAME    bypass: the host name that requires client certificates\n"
@@ -185,6 +188,7 @@ int cmd_run(int argc, char **argv)
         { "ocsp-responder", required_argument, NULL, 1007 },
         { "other-mtls-host", required_argument, NULL, 1008 },
         { "other-client-cert", required_argument, NULL, 1009 },
+        { "control", required_argument, NULL, 1010 },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, 'J' },
         { "junit", required_argument, NULL, 'U' },
@@ -197,7 +201,7 @@ int cmd_run(int argc, char **argv)
     const char *json = NULL, *junit = NULL, *tls = "both", *suite = NULL, *profile = NULL;
     const char *mtls_host = NULL, *public_host = NULL, *echo = NULL, *revocation = NULL;
     const char *ocsp_responder = NULL, *other_mtls_host = NULL, *other_client_cert = "client/untrusted";
-    const char *upstream_prefix = NULL, *upstream_client_cert = "client/valid";
+    const char *upstream_prefix = NULL, *upstream_client_cert = "client/valid", *control = "client/valid";
     const char *pins[MAX_LIST];
     size_t n_pins = 0;
     int64_t expiry_warn_ms = 30LL * 86400 * 1000;
@@ -277,6 +281,7 @@ int cmd_run(int argc, char **argv)
         case 1006: upstream_client_cert = optarg; break;
         case 1008: other_mtls_host = optarg; break;
         case 1009: other_client_cert = optarg; break;
+        case 1010: control = optarg; break;
         case 1007:
             if (strncmp(optarg, "http://", 7) != 0) {
                 cmd_error("run", "--ocsp-responder must be an http:// URL, not '%s'", optarg);
@@ -381,6 +386,14 @@ int cmd_run(int argc, char **argv)
     cfg.timeout_ns = timeout_ms * 1000000LL;
     cfg.fixtures = &m;
     cfg.expect_mtls = expect_mtls;
+    const pki_manifest_entry *ctl = pki_manifest_find(&m, control);
+    if (!ctl || !ctl->chain || !ctl->role || strcmp(ctl->role, "client") != 0) {
+        cmd_error("run", "--control %s: %s", control,
+                  !ctl ? "not in the fixtures' manifest" : "not a client certificate fixture");
+        pki_manifest_free(&m);
+        goto out;
+    }
+    cfg.control_cert = control;
     cfg.pins = pins;
     cfg.n_pins = n_pins;
     cfg.expiry_warn_s = expiry_warn_ms / 1000;

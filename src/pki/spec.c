@@ -433,8 +433,8 @@ static int define(lua_State *L, pki_role role)
     d->description = xstrdup(L, scr_field_string(L, 1, what, "description",
         good ? "A correctly issued certificate." : "A deliberately defective certificate."));
     const char *expect = scr_field_string(L, 1, what, "expect", good ? "accept" : "reject");
-    if (strcmp(expect, "accept") != 0 && strcmp(expect, "reject") != 0)
-        return luaL_error(L, "%s: expect must be \"accept\" or \"reject\"", what);
+    if (strcmp(expect, "accept") != 0 && strcmp(expect, "reject") != 0 && strcmp(expect, "observe") != 0)
+        return luaL_error(L, "%s: expect must be \"accept\", \"reject\" or \"observe\"", what);
     d->expect = xstrdup(L, expect);
     const char *sev = scr_field_string(L, 1, what, "severity", good ? "info" : "high");
     static const char *const sevs[] = { "critical", "high", "medium", "low", "info", NULL };

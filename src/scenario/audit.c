@@ -261,29 +261,9 @@ static int l_renegotiate(lua_State *L)
     return 2;
 }
 
-void scn_audit_register(lua_State *L, int ctx_methods, int conn_methods)
-{
-    static const luaL_Reg t_methods[] = {
-        { "cipher_suites", l_cipher_suites }, { "hello_suites", l_hello_suites },
-        { "hello", l_hello }, { "verify_chain", l_verify_chain }, { "detail", l_detail },
-        { "control", l_control }, { NULL, NULL },
-    };
-    static const luaL_Reg c_methods[] = { { "renegotiate", l_renegotiate }, { NULL, NULL } };
-    if (ctx_methods) {
-        lua_pushvalue(L, ctx_methods);
-        luaL_setfuncs(L, t_methods, 0);
-        lua_pop(L, 1);
-    }
-    if (conn_methods) {
-        lua_pushvalue(L, conn_methods);
-        luaL_setfuncs(L, c_methods, 0);
-        lua_pop(L, 1);
-    }
-}
-
 /* ---- t fields ----------------------------------------------------------- */
 
-int scn_audit_ctx_index(lua_State *L, scn_ctx *ctx, const char *key)
+static int audit_ctx_index(lua_State *L, scn_ctx *ctx, const char *key)
 {
     const scn_config *cfg = ctx->cfg;
     if (strcmp(key, "profile") == 0) {
@@ -372,7 +352,7 @@ static void push_ocsp(lua_State *L, const scn_conn *c)
     }
 }
 
-int scn_audit_conn_index(lua_State *L, scn_conn *c, const char *key)
+static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
 {
     const tls_capture *cap = &c->capture;
     WOLFSSL *ssl = c->conn.ssl;
@@ -458,6 +438,16 @@ static void sig_hash(const char *alg, char *out, size_t n)
         }
     }
 }
+
+static const luaL_Reg audit_t_methods[] = {
+    { "cipher_suites", l_cipher_suites }, { "hello_suites", l_hello_suites },
+    { "hello", l_hello }, { "verify_chain", l_verify_chain }, { "detail", l_detail },
+    { "control", l_control }, { NULL, NULL },
+};
+static const luaL_Reg audit_conn_methods[] = { { "renegotiate", l_renegotiate }, { NULL, NULL } };
+
+const scn_extension scn_audit_extension = { audit_t_methods, audit_conn_methods, audit_ctx_index,
+                                            audit_conn_index };
 
 void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
 {

@@ -255,26 +255,7 @@ static int l_http_request(lua_State *L)
     return 1;
 }
 
-void scn_bypass_register(lua_State *L, int ctx_methods, int conn_methods)
-{
-    static const luaL_Reg t_methods[] = {
-        { "json_decode", l_json_decode }, { "set_severity", l_set_severity },
-        { "http_request", l_http_request }, { NULL, NULL },
-    };
-    if (ctx_methods) {
-        lua_pushvalue(L, ctx_methods);
-        luaL_setfuncs(L, t_methods, 0);
-        lua_pop(L, 1);
-    }
-    static const luaL_Reg c_methods[] = { { "h2_request", l_h2_request }, { NULL, NULL } };
-    if (conn_methods) {
-        lua_pushvalue(L, conn_methods);
-        luaL_setfuncs(L, c_methods, 0);
-        lua_pop(L, 1);
-    }
-}
-
-int scn_bypass_ctx_index(lua_State *L, scn_ctx *ctx, const char *key)
+static int bypass_ctx_index(lua_State *L, scn_ctx *ctx, const char *key)
 {
     const scn_config *cfg = ctx->cfg;
     static const char *const keys[] = { "mtls_host", "public_host", "echo_path", "revocation",
@@ -294,3 +275,11 @@ int scn_bypass_ctx_index(lua_State *L, scn_ctx *ctx, const char *key)
     }
     return 0;
 }
+
+static const luaL_Reg bypass_t_methods[] = {
+    { "json_decode", l_json_decode }, { "set_severity", l_set_severity },
+    { "http_request", l_http_request }, { NULL, NULL },
+};
+static const luaL_Reg bypass_conn_methods[] = { { "h2_request", l_h2_request }, { NULL, NULL } };
+
+const scn_extension scn_bypass_extension = { bypass_t_methods, bypass_conn_methods, bypass_ctx_index, NULL };

@@ -1,17 +1,38 @@
 /* The scenario module's private view of a connection, shared by the `t`
- * API (ctx.c) and its audit additions (audit.c). Not for other modules. */
+ * API (ctx.c), the connection object (connobj.c), the Lua-free connection
+ * code (conn.c) and the suites' additions (audit.c, bypass.c). Not for
+ * other modules. */
 #ifndef MP_SCENARIO_CONN_H
 #define MP_SCENARIO_CONN_H
 
 #include "scenario/scenario.h"
+#include "scenario/verdict.h"
 #include "tls/audit.h"
+
+#include <lauxlib.h>
 
 #define CTX_MT "mtlsprobe.t"
 #define CONN_MT "mtlsprobe.conn"
 #define SESSION_MT "mtlsprobe.session"
 
+/* How a connection was made: everything a control must repeat. */
+typedef struct scn_conn_spec {
+    char cert[128];           /* fixture name, "" for none */
+    tls_version version;
+    int verify;
+    char ciphers[512];
+    char groups[128];
+    int ocsp, no_ticket, renegotiation, post_handshake_auth;
+    int sni_set;              /* 0: no SNI */
+    char sni[256];
+    char alpn[64];
+    char host[256];           /* where to connect */
+    int port;
+} scn_conn_spec;
+
 typedef struct scn_conn {
     scn_ctx *ctx;
+    scn_conn_spec spec;
     char fixture[128];
     char addr[80];
     net_status net;          /* NET_OK once TCP connected */
@@ -21,6 +42,8 @@ typedef struct scn_conn {
     tls_conn conn;
     double connect_ms;
     int requested;           /* a request was made */
+    char *request;           /* ... these bytes, which a control repeats */
+    size_t request_len;
     int responded;           /* ... and a response arrived */
     http_response resp;
     char http_error[200];
@@ -32,19 +55,59 @@ typedef struct scn_conn {
     tls_capture capture;     /* the server's handshake messages */
 } scn_conn;
 
+/* Opens a connection as s says (resuming a session when given) and runs
+ * the handshake. -1 only for what the scenario got wrong (an unknown
+ * fixture, a bad option); network and TLS outcomes are recorded in c. */
+int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, WOLFSSL_SESSION *resume, mp_err *e);
+
+/* Sends one raw HTTP/1.1 request and reads its response into c. */
+void scn_conn_send(scn_conn *c, const char *req, size_t req_len);
+
+/* The run's default request: GET the target's path, with --header. */
+int scn_conn_default_request(scn_conn *c, mp_err *e);
+
+/* Frees what c holds and closes it; c itself is the caller's. */
+void scn_conn_release(scn_conn *c);
+
+/* What the connection came to, for the verdict module. */
+void scn_conn_observe(const scn_conn *c, vd_obs *o);
+
+/* The positive control for c: the same conditions and request with the
+ * identity `fixture`, made once per run and cached. -1 when it cannot be
+ * made (unknown fixture). */
+int scn_control_observe(scn_ctx *ctx, const scn_conn *c, const char *fixture, vd_obs *out, mp_err *e);
+
 scn_ctx *scn_check_ctx(lua_State *L, int idx);
 scn_conn *scn_check_conn(lua_State *L, int idx);
 
-/* The audit's additions to t and to connections (scenario/audit.c):
- * scn_audit_register adds methods to the method tables at the given stack
- * indexes (0: none); the index hooks push the value of a key they know and
- * return 1, or push nothing and return 0. */
-void scn_audit_register(lua_State *L, int ctx_methods, int conn_methods);
-int scn_audit_ctx_index(lua_State *L, scn_ctx *ctx, const char *key);
+/* A suite's additions to t and to connections (audit.c, bypass.c): methods
+ * for each (NULL: none), and index hooks that push the value of a key they
+ * know and return 1, or push nothing and return 0. ctx.c lists them. */
+typedef struct scn_extension {
+    const luaL_Reg *t_methods;
+    const luaL_Reg *conn_methods;
+    int (*ctx_index)(lua_State *L, scn_ctx *ctx, const char *key);
+    int (*conn_index)(lua_State *L, scn_conn *c, const char *key);
+} scn_extension;
 
-/* Audit fields of c (cipher_iana, server_hello, cert_request, ocsp, ...):
- * pushes the value and returns 1, or returns 0 for a key it does not know. */
-int scn_audit_conn_index(lua_State *L, scn_conn *c, const char *key);
+extern const scn_extension scn_audit_extension;
+extern const scn_extension scn_bypass_extension;
+
+/* Adds every suite's methods to the method table at ctx_methods (t) or at
+ * conn_methods (connections); one of the two is 0. */
+void scn_extensions_register(lua_State *L, int ctx_methods, int conn_methods);
+int scn_extensions_ctx_index(lua_State *L, scn_ctx *ctx, const char *key);
+int scn_extensions_conn_index(lua_State *L, scn_conn *c, const char *key);
+
+/* t:connect{...} (connobj.c). */
+int scn_l_connect(lua_State *L);
+
+/* Sends a request built from the c:request{} options at stack index opts,
+ * or the run's default request when opts is 0 (connobj.c). */
+void scn_lua_request(lua_State *L, scn_conn *c, int opts);
+
+/* The connection and session metatables (connobj.c). */
+void scn_conn_register(lua_State *L);
 
 /* Adds key_type, key_bits, sig_alg, sig_hash, eku, is_ca, self_issued and
  * the validity in seconds to the certificate table on the stack top. */
@@ -52,10 +115,5 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len);
 
 /* Pushes { status, headers (names lower case), body }. */
 void scn_push_response(lua_State *L, const http_response *r);
-
-/* The bypass and upstream suites' additions (scenario/bypass.c), hooked
- * in like the audit's. */
-void scn_bypass_register(lua_State *L, int ctx_methods, int conn_methods);
-int scn_bypass_ctx_index(lua_State *L, scn_ctx *ctx, const char *key);
 
 #endif

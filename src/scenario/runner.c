@@ -462,7 +462,16 @@ int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
     for (size_t i = 0; i < nj; i++)
         jobs[i].out = &items[i];
     /* Files that failed to load get their ERROR without a thread. */
-    pool pl = { .jobs = jobs, .n = nj, .cfg = cfg, .stop = p->stop };
+    /* The run's positive controls live as long as its jobs. */
+    scn_config run_cfg = *cfg;
+    run_cfg.controls = scn_controls_new();
+    if (!run_cfg.controls) {
+        free(items);
+        free(metas);
+        free(jobs);
+        return mp_fail(e, "out of memory");
+    }
+    pool pl = { .jobs = jobs, .n = nj, .cfg = &run_cfg, .stop = p->stop };
     atomic_init(&pl.next, 0);
     size_t runnable = 0;
     for (size_t i = 0; i < nj; i++) {
@@ -494,6 +503,7 @@ int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
     worker(&pl);
     for (int t = 0; t < started; t++)
         pthread_join(tids[t], NULL);
+    scn_controls_free(run_cfg.controls);
     run->items = items;
     run->n = nj;
     free(jobs);

@@ -17,7 +17,12 @@
 #include "tls/tls.h"
 #include "util/err.h"
 
-/* What every scenario run shares, read-only. */
+/* The run's positive controls, shared by its jobs (scenario/conn.c). */
+typedef struct scn_controls scn_controls;
+scn_controls *scn_controls_new(void);
+void scn_controls_free(scn_controls *s);
+
+/* What every scenario run shares, read-only (the control cache locks itself). */
 typedef struct scn_config {
     net_url target;
     char sni[256];           /* "" for none */
@@ -30,6 +35,8 @@ typedef struct scn_config {
     int64_t timeout_ns;      /* per network step */
     const pki_manifest *fixtures;
     int expect_mtls;         /* the target should require client certificates */
+    const char *control_cert; /* --control: the identity the gateway must accept */
+    scn_controls *controls;  /* made by scn_run_all */
     /* The audit (scenarios/audit/): the profile it judges against, a
      * built-in one (text) or a file (path), and its inputs. */
     const char *profile_name;
@@ -50,9 +57,6 @@ typedef struct scn_config {
     const char *revocation;   /* --revocation: ocsp, ocsp-down, crl-stale, or NULL */
     const char *ocsp_responder; /* --ocsp-responder: serve's responder, for its control paths */
 } scn_config;
-
-/* HTTP statuses that mean "your client certificate was refused". */
-int scn_status_is_rejection(int status);
 
 /* How bad one recorded expectation was; the worst decides the verdict. */
 typedef enum scn_level { SCN_LV_PASS, SCN_LV_INCONCLUSIVE, SCN_LV_FAIL, SCN_LV_ERROR } scn_level;

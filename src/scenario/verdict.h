@@ -30,6 +30,7 @@ typedef struct vd_obs {
     char location[256];   /* VD_HTTP: the Location header, "" if none */
     size_t body_len;      /* VD_HTTP */
     uint64_t body_hash;   /* VD_HTTP: FNV-1a of the body */
+    char refusal_word[24]; /* VD_HTTP: a word of refusal in the body ("denied"), "" if none */
     char version[16];     /* negotiated TLS version, "" if none */
     char text[300];       /* one line: "alert bad_certificate (42) received", "HTTP 401" */
 } vd_obs;
@@ -88,5 +89,9 @@ void vd_judge_mode(const vd_obs *o, const vd_obs *control, const vd_names *n, in
 
 /* FNV-1a, for vd_obs.body_hash. */
 uint64_t vd_hash(const void *data, size_t len);
+
+/* The first word of refusal ("unauthorized", "forbidden", "denied", "login"...)
+ * in a response body, case-insensitively, into out; "" when none. */
+void vd_refusal_word(const char *body, size_t len, char *out, size_t outlen);
 
 #endif

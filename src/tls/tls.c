@@ -694,6 +694,22 @@ int tls_conn_write_nb(tls_conn *c, const void *buf, size_t len)
     return nb_result(c, wolfSSL_write(c->ssl, buf, (int)(len > 65536 ? 65536 : len)));
 }
 
+int tls_conn_peer_chain(tls_conn *c, const uint8_t **der, size_t *len, int max)
+{
+    WOLFSSL_X509_CHAIN *ch = c->ssl ? wolfSSL_get_peer_chain(c->ssl) : NULL;
+    int n = ch ? wolfSSL_get_chain_count(ch) : 0, got = 0;
+    for (int i = 0; i < n && got < max; i++) {
+        int l = wolfSSL_get_chain_length(ch, i);
+        unsigned char *d = wolfSSL_get_chain_cert(ch, i);
+        if (!d || l <= 0)
+            continue;
+        der[got] = d;
+        len[got] = (size_t)l;
+        got++;
+    }
+    return got;
+}
+
 void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen)
 {
     out[0] = '\0';

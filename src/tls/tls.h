@@ -179,6 +179,10 @@ enum { TLS_IO_WANT_READ = -2, TLS_IO_WANT_WRITE = -3, TLS_IO_FAILED = -1 };
 int tls_conn_read_nb(tls_conn *c, void *buf, size_t len);
 int tls_conn_write_nb(tls_conn *c, const void *buf, size_t len);
 
+/* The peer's certificates as it sent them, leaf first: up to max DER
+ * buffers, valid until the connection is closed. Returns how many. */
+int tls_conn_peer_chain(tls_conn *c, const uint8_t **der, size_t *len, int max);
+
 /* The peer's leaf certificate subject (RFC 4514), or "" when none. */
 void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen);
 

@@ -17,6 +17,7 @@ static vd_obs http(int status, const char *location, const char *body)
     snprintf(o.location, sizeof o.location, "%s", location ? location : "");
     o.body_len = strlen(body);
     o.body_hash = vd_hash(body, o.body_len);
+    vd_refusal_word(body, o.body_len, o.refusal_word, sizeof o.refusal_word);
     snprintf(o.version, sizeof o.version, "TLSv1.3");
     snprintf(o.text, sizeof o.text, "HTTP %d", status);
     return o;
@@ -81,8 +82,10 @@ START_TEST(table)
           RES_FAIL, RES_PASS, "control got HTTP 302 to /app", "http" },
         { "200 like the control", http(200, NULL, "ok"), http(200, NULL, "ok"), RES_FAIL, RES_PASS, RES_FAIL,
           "accepted", "" },
-        { "200 with another body", http(200, NULL, "denied"), http(200, NULL, "ok"), RES_FAIL, RES_PASS,
-          RES_FAIL, "body differs", "" },
+        { "200 with another body", http(200, NULL, "hello CN=x"), http(200, NULL, "hello CN=valid"), RES_FAIL,
+          RES_PASS, RES_FAIL, "like the control (TLSv1.3)", "" },
+        { "200 whose body speaks of refusal", http(200, NULL, "{\"error\":\"Access Denied\"}"),
+          http(200, NULL, "ok"), RES_FAIL, RES_PASS, RES_FAIL, "body says \"denied\"", "" },
         { "served, never asked for a certificate", no_request(http(200, NULL, "ok")),
           no_request(http(200, NULL, "ok")), RES_FAIL, RES_PASS, RES_FAIL, "accepted", "" },
         { "control refused in the handshake (trust)", refused(1, 0, "alert unknown_ca (48) received"),

@@ -1,0 +1,443 @@
+/* The connection object of the `t` API: t:connect{...} turns its options
+ * into a scn_conn_spec and opens the connection (conn.c); c:request{...}
+ * builds the request; the fields (c.result, c.alert, c.peer_chain, ...) read
+ * what the connection recorded. Judging connections is ctx.c's job. */
+#define _DEFAULT_SOURCE
+#include "scenario/conn.h"
+
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wolfssl/wolfcrypt/sha256.h>
+
+#include "pki/der.h"
+#include "pki/inspect.h"
+#include "pki/key.h"
+#include "script/script.h"
+#include "util/str.h"
+#include "util/timeutil.h"
+
+#define check_ctx scn_check_ctx
+#define check_conn scn_check_conn
+
+typedef struct scn_session {
+    WOLFSSL_SESSION *s;
+} scn_session;
+
+scn_conn *scn_check_conn(lua_State *L, int idx)
+{
+    return luaL_checkudata(L, idx, CONN_MT);
+}
+
+static void push_san(const char *san, void *arg)
+{
+    lua_State *L = arg;
+    lua_pushstring(L, san);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+}
+
+/* c.peer_chain: { { subject, issuer, not_before, not_after, spki_sha256,
+ * sha256, sans = {...} }, ... }, leaf first. */
+static void push_chain(lua_State *L, scn_conn *c)
+{
+    lua_createtable(L, c->n_chain, 0);
+    for (int i = 0; i < c->n_chain; i++) {
+        der_cert_parts parts;
+        if (der_cert_split(c->chain[i], c->chain_len[i], &parts) != 0)
+            continue;
+        lua_createtable(L, 0, 7);
+        char name[1024], pin[45], iso[21], hex[65];
+        if (der_name_string(parts.subject, name, sizeof name) == 0) {
+            lua_pushstring(L, name);
+            lua_setfield(L, -2, "subject");
+        }
+        if (der_name_string(parts.issuer, name, sizeof name) == 0) {
+            lua_pushstring(L, name);
+            lua_setfield(L, -2, "issuer");
+        }
+        int64_t nb, na;
+        if (pki_inspect_validity(c->chain[i], c->chain_len[i], &nb, &na) == 0) {
+            tm_format_iso(nb, iso);
+            lua_pushstring(L, iso);
+            lua_setfield(L, -2, "not_before");
+            tm_format_iso(na, iso);
+            lua_pushstring(L, iso);
+            lua_setfield(L, -2, "not_after");
+        }
+        if (pki_spki_pin(parts.spki.p, parts.spki.len, pin, NULL) == 0) {
+            lua_pushstring(L, pin);
+            lua_setfield(L, -2, "spki_sha256");
+        }
+        uint8_t fp[32];
+        wc_Sha256Hash(c->chain[i], (word32)c->chain_len[i], fp);
+        der_hex(fp, sizeof fp, 0, hex, sizeof hex);
+        lua_pushstring(L, hex);
+        lua_setfield(L, -2, "sha256");
+        lua_newtable(L);
+        pki_inspect_sans(c->chain[i], c->chain_len[i], push_san, L);
+        lua_setfield(L, -2, "sans");
+        scn_audit_cert_fields(L, c->chain[i], c->chain_len[i]);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    }
+}
+
+/* ---- connect ------------------------------------------------------------ */
+
+static const char *opt_string(lua_State *L, int idx, const char *field, const char *def)
+{
+    return scr_field_string(L, idx, "t:connect{}", field, def);
+}
+
+static void copy_opt(lua_State *L, const char *field, char *dst, size_t n, const char *def)
+{
+    const char *v = opt_string(L, 2, field, def);
+    if (v && strlen(v) >= n)
+        luaL_error(L, "t:connect{}: %s is longer than %zu characters", field, n - 1);
+    str_copy(dst, n, v ? v : "");
+}
+
+int scn_l_connect(lua_State *L)
+{
+    scn_ctx *ctx = check_ctx(L, 1);
+    const scn_config *cfg = ctx->cfg;
+    if (lua_isnoneornil(L, 2))
+        lua_newtable(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    static const char *const known[] = { "cert", "tls", "sni", "alpn", "ciphers", "groups",
+                                         "session", "connect_to", "verify", "ocsp", "ticket",
+                                         "renegotiation", "post_handshake_auth", NULL };
+    scr_check_known_fields(L, 2, "t:connect{}", known);
+
+    scn_conn_spec s;
+    memset(&s, 0, sizeof s);
+    s.verify = scr_field_bool(L, 2, "t:connect{}", "verify", cfg->verify_peer);
+    s.version = ctx->version;
+    const char *v = opt_string(L, 2, "tls", NULL);
+    if (v && tls_version_parse(v, &s.version) != 0)
+        return luaL_error(L, "t:connect{}: tls must be \"1.0\", \"1.1\", \"1.2\", \"1.3\" or \"any\"");
+    const char *cert = opt_string(L, 2, "cert", NULL);
+    if (cert) {
+        const pki_manifest_entry *f = pki_manifest_find(cfg->fixtures, cert);
+        if (!f) {
+            ctx->input_error = 1;
+            return luaL_error(L, "t:connect{}: unknown fixture '%s' (not in %s/manifest.json)",
+                              cert, cfg->fixtures->dir);
+        }
+        copy_opt(L, "cert", s.cert, sizeof s.cert, NULL);
+    }
+    copy_opt(L, "ciphers", s.ciphers, sizeof s.ciphers, NULL);
+    copy_opt(L, "groups", s.groups, sizeof s.groups, NULL);
+    copy_opt(L, "alpn", s.alpn, sizeof s.alpn, NULL);
+    s.ocsp = scr_field_bool(L, 2, "t:connect{}", "ocsp", 0);
+    s.no_ticket = !scr_field_bool(L, 2, "t:connect{}", "ticket", 1);
+    s.renegotiation = scr_field_bool(L, 2, "t:connect{}", "renegotiation", 0);
+    s.post_handshake_auth = scr_field_bool(L, 2, "t:connect{}", "post_handshake_auth", 0);
+    int t = scr_rawfield(L, 2, "sni");
+    if (t == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+        s.sni_set = 0;
+    } else if (t == LUA_TSTRING) {
+        s.sni_set = 1;
+        str_copy(s.sni, sizeof s.sni, lua_tostring(L, -1));
+    } else if (t == LUA_TNIL) {
+        s.sni_set = cfg->sni[0] != '\0';
+        str_copy(s.sni, sizeof s.sni, cfg->sni);
+    } else {
+        return luaL_error(L, "t:connect{}: sni must be a name or false");
+    }
+    lua_pop(L, 1);
+    WOLFSSL_SESSION *resume = NULL;
+    if (scr_rawfield(L, 2, "session") != LUA_TNIL) {
+        scn_session *u = luaL_testudata(L, -1, SESSION_MT);
+        if (!u)
+            return luaL_error(L, "t:connect{}: session must come from c:session()");
+        resume = u->s;
+    }
+    lua_pop(L, 1);
+    s.port = cfg->connect_port;
+    str_copy(s.host, sizeof s.host, cfg->connect_host);
+    const char *to_addr = opt_string(L, 2, "connect_to", NULL);
+    mp_err e;
+    if (to_addr && net_hostport_parse(to_addr, s.host, sizeof s.host, &s.port, &e) != 0)
+        return luaL_error(L, "t:connect{}: connect_to: %s", e.msg);
+
+    scn_conn *c = lua_newuserdatauv(L, sizeof *c, 1);
+    memset(c, 0, sizeof *c);
+    c->conn.fd = -1;
+    luaL_setmetatable(L, CONN_MT);
+    if (scn_conn_open(c, ctx, &s, resume, &e) != 0)
+        return luaL_error(L, "t:connect{}: %s", e.msg);
+    return 1;
+}
+
+/* ---- request ------------------------------------------------------------ */
+
+static int add_headers(lua_State *L, int idx, http_header **hs, size_t *n)
+{
+    /* Either { ["Name"] = "value" } or { "Name: value", ... }. */
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        http_header h;
+        mp_err e;
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            if (lua_type(L, -1) != LUA_TSTRING)
+                return luaL_error(L, "c:request{}: header '%s' must have a string value",
+                                  lua_tostring(L, -2));
+            lua_pushfstring(L, "%s: %s", lua_tostring(L, -2), lua_tostring(L, -1));
+        } else if (lua_type(L, -1) == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+        } else {
+            return luaL_error(L, "c:request{}: headers must be {Name = \"value\"} or {\"Name: value\"}");
+        }
+        if (http_header_parse(lua_tostring(L, -1), &h, &e) != 0)
+            return luaL_error(L, "c:request{}: %s", e.msg);
+        lua_pop(L, 2);
+        http_header *nh = realloc(*hs, (*n + 1) * sizeof *nh);
+        if (!nh)
+            return luaL_error(L, "out of memory");
+        *hs = nh;
+        (*hs)[(*n)++] = h;
+    }
+    return 0;
+}
+
+void scn_push_response(lua_State *L, const http_response *r)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, r->status);
+    lua_setfield(L, -2, "status");
+    lua_createtable(L, 0, (int)r->n_headers);
+    for (size_t i = 0; i < r->n_headers; i++) {
+        if (!r->headers[i].name)
+            continue;
+        char lower[256];
+        snprintf(lower, sizeof lower, "%s", r->headers[i].name);
+        for (char *p = lower; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        lua_pushstring(L, r->headers[i].value ? r->headers[i].value : "");
+        lua_setfield(L, -2, lower);
+    }
+    lua_setfield(L, -2, "headers");
+    lua_pushlstring(L, r->body ? r->body : "", r->body_len);
+    lua_setfield(L, -2, "body");
+}
+
+/* Builds the request from c:request{} options (opts: their stack index, 0
+ * for the run's default request) and sends it. */
+void scn_lua_request(lua_State *L, scn_conn *c, int opts)
+{
+    mp_err e;
+    if (!opts) {
+        if (scn_conn_default_request(c, &e) != 0)
+            luaL_error(L, "request: %s", e.msg);
+        return;
+    }
+    const scn_config *cfg = c->ctx->cfg;
+    const char *method = "GET", *path = cfg->target.path, *host = cfg->target.authority;
+    size_t body_len = 0;
+    const char *body = NULL;
+    http_header *hs = NULL;
+    size_t n = 0;
+    static const char *const known[] = { "method", "path", "headers", "body", "host", NULL };
+    scr_check_known_fields(L, opts, "c:request{}", known);
+    method = scr_field_string(L, opts, "c:request{}", "method", method);
+    path = scr_field_string(L, opts, "c:request{}", "path", path);
+    host = scr_field_string(L, opts, "c:request{}", "host", host);
+    if (scr_rawfield(L, opts, "body") == LUA_TSTRING)
+        body = lua_tolstring(L, -1, &body_len);
+    lua_pop(L, 1);
+    for (size_t i = 0; i < cfg->n_headers; i++) {
+        http_header *nh = realloc(hs, (n + 1) * sizeof *nh);
+        if (!nh)
+            luaL_error(L, "out of memory");
+        hs = nh;
+        hs[n].name = strdup(cfg->headers[i].name);
+        hs[n].value = strdup(cfg->headers[i].value);
+        n++;
+    }
+    if (scr_field_table(L, opts, "c:request{}", "headers")) {
+        add_headers(L, lua_gettop(L), &hs, &n);
+        lua_pop(L, 1);
+    }
+    char *req;
+    size_t req_len;
+    int rc = http_request_build(method, path, host, hs, n, body, body_len, &req, &req_len, &e);
+    for (size_t i = 0; i < n; i++) {
+        free(hs[i].name);
+        free(hs[i].value);
+    }
+    free(hs);
+    if (rc != 0)
+        luaL_error(L, "c:request{}: %s", e.msg);
+    scn_conn_send(c, req, req_len);
+    free(req);
+}
+
+static int l_request(lua_State *L)
+{
+    scn_conn *c = check_conn(L, 1);
+    int opts = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        opts = 2;
+    }
+    if (c->net != NET_OK || c->conn.out.result != TLS_R_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, "not connected");
+        return 2;
+    }
+    scn_lua_request(L, c, opts);
+    if (!c->responded) {
+        lua_pushnil(L);
+        lua_pushstring(L, c->http_error);
+        return 2;
+    }
+    scn_push_response(L, &c->resp);
+    return 1;
+}
+
+/* ---- connection object -------------------------------------------------- */
+
+static int l_conn_index(lua_State *L)
+{
+    scn_conn *c = check_conn(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    const tls_outcome *hs = &c->conn.out;
+    const tls_outcome *last = c->requested ? &c->after : hs;
+    if (strcmp(k, "connected") == 0) {
+        lua_pushboolean(L, c->net == NET_OK);
+    } else if (strcmp(k, "handshake_ok") == 0) {
+        lua_pushboolean(L, c->net == NET_OK && hs->result == TLS_R_OK);
+    } else if (strcmp(k, "result") == 0) {
+        lua_pushstring(L, c->net != NET_OK ? net_status_name(c->net) : tls_result_name(last->result));
+    } else if (strcmp(k, "error") == 0) {
+        if (c->net != NET_OK)
+            lua_pushstring(L, c->net_error);
+        else if (c->http_error[0])
+            lua_pushstring(L, c->http_error);
+        else if (hs->result != TLS_R_OK) {
+            char d[300];
+            tls_outcome_describe(hs, d, sizeof d);
+            lua_pushstring(L, d);
+        } else
+            lua_pushnil(L);
+    } else if (strcmp(k, "alert") == 0) {
+        if (last->alert_code < 0) {
+            lua_pushnil(L);
+        } else {
+            lua_createtable(L, 0, 3);
+            lua_pushstring(L, tls_alert_name(last->alert_code));
+            lua_setfield(L, -2, "name");
+            lua_pushinteger(L, last->alert_code);
+            lua_setfield(L, -2, "code");
+            lua_pushstring(L, last->alert_sent ? "sent" : "received");
+            lua_setfield(L, -2, "direction");
+        }
+    } else if (strcmp(k, "version") == 0) {
+        lua_pushstring(L, hs->version);
+    } else if (strcmp(k, "cipher") == 0) {
+        lua_pushstring(L, hs->cipher);
+    } else if (strcmp(k, "group") == 0) {
+        lua_pushstring(L, hs->group);
+    } else if (strcmp(k, "alpn") == 0) {
+        lua_pushstring(L, hs->alpn);
+    } else if (strcmp(k, "resumed") == 0) {
+        lua_pushboolean(L, hs->resumed);
+    } else if (strcmp(k, "cert_requested") == 0) {
+        lua_pushboolean(L, hs->cert_requested);
+    } else if (strcmp(k, "response") == 0) {
+        if (c->responded)
+            scn_push_response(L, &c->resp);
+        else
+            lua_pushnil(L);
+    } else if (strcmp(k, "timings") == 0) {
+        lua_createtable(L, 0, 3);
+        lua_pushnumber(L, c->connect_ms);
+        lua_setfield(L, -2, "connect_ms");
+        lua_pushnumber(L, (double)hs->handshake_ns / 1e6);
+        lua_setfield(L, -2, "handshake_ms");
+        if (c->responded) {
+            lua_pushnumber(L, c->first_byte_ms);
+            lua_setfield(L, -2, "first_byte_ms");
+        }
+    } else if (strcmp(k, "fixture") == 0) {
+        lua_pushstring(L, c->fixture);
+    } else if (strcmp(k, "peer_chain") == 0) {
+        push_chain(L, c);
+    } else if (scn_extensions_conn_index(L, c, k)) {
+        /* pushed by a suite's additions */
+    } else {
+        lua_getmetatable(L, 1);
+        lua_getfield(L, -1, "__methods");
+        lua_getfield(L, -1, k);
+    }
+    return 1;
+}
+
+static int l_conn_session(lua_State *L)
+{
+    scn_conn *c = check_conn(L, 1);
+    if (c->net != NET_OK || c->conn.out.result != TLS_R_OK || !c->conn.ssl) {
+        lua_pushnil(L);
+        return 1;
+    }
+    WOLFSSL_SESSION *s = tls_conn_session(&c->conn);
+    if (!s) {
+        lua_pushnil(L);
+        return 1;
+    }
+    scn_session *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->s = s;
+    luaL_setmetatable(L, SESSION_MT);
+    return 1;
+}
+
+static int l_conn_close(lua_State *L)
+{
+    scn_conn *c = check_conn(L, 1);
+    if (c->conn.ssl || c->conn.fd >= 0)
+        tls_conn_close(&c->conn, lua_toboolean(L, 2));
+    return 0;
+}
+
+static int l_conn_gc(lua_State *L)
+{
+    scn_conn_release(check_conn(L, 1));
+    return 0;
+}
+
+static int l_session_gc(lua_State *L)
+{
+    scn_session *s = luaL_checkudata(L, 1, SESSION_MT);
+    if (s->s)
+        wolfSSL_SESSION_free(s->s);
+    s->s = NULL;
+    return 0;
+}
+
+void scn_conn_register(lua_State *L)
+{
+    if (luaL_newmetatable(L, CONN_MT)) {
+        static const luaL_Reg methods[] = {
+            { "request", l_request }, { "session", l_conn_session }, { "close", l_conn_close },
+            { NULL, NULL },
+        };
+        luaL_newlib(L, methods);
+        scn_extensions_register(L, 0, lua_gettop(L));
+        lua_setfield(L, -2, "__methods");
+        lua_pushcfunction(L, l_conn_index);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, l_conn_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, l_conn_gc);
+        lua_setfield(L, -2, "__close");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, SESSION_MT)) {
+        lua_pushcfunction(L, l_session_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+}

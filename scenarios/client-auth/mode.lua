@@ -1,9 +1,9 @@
 -- Classifies the gateway's client-authentication mode from one connection
 -- without a certificate, next to the control (client/valid, same request):
--- "required" (refused after a CertificateRequest), "optional" (requested,
--- but served like the control), "optional, enforced over HTTP" (requested,
--- and answered differently from the control: 401, 403, a redirect...) or
--- "none" (never requested). No handshake, no mode: INCONCLUSIVE.
+-- "required" (the handshake refused after a CertificateRequest), "required
+-- over HTTP, optional in TLS" (the handshake completes, but the answer
+-- differs from the control's: nginx's 400, a 401, a redirect...), "optional"
+-- (served like the control) or "none" (never requested). No handshake, no mode: INCONCLUSIVE.
 local ca = require "client_auth"
 return {
   id = "client-auth/mode",

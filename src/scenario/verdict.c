@@ -238,7 +238,7 @@ void vd_judge_mode(const vd_obs *o, const vd_obs *ctl, const vd_names *n, int re
         mode = "required";
         ok = 1;
     } else if (cls == VD_REJECTED) {
-        mode = "optional, enforced over HTTP";
+        mode = "required over HTTP, optional in TLS";
         ok = 1;
     } else {
         mode = "optional";

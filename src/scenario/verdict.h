@@ -80,10 +80,12 @@ void vd_judge_reject(const vd_obs *o, const vd_obs *control, const vd_names *n, 
 void vd_judge_accept(const vd_obs *o, const vd_obs *control, const vd_names *n, vd_result *r);
 
 /* A connection without a certificate, classified into the client-auth
- * mode: "required" (refused after a certificate request), "optional"
- * (requested but served; "enforced" when the answer differs from the
- * control's, e.g. 401), "none" (never requested). No handshake, no mode:
- * INCONCLUSIVE. With require_mode, PASS needs required or enforced optional. */
+ * mode: "required" (the handshake refused after a certificate request),
+ * "required over HTTP, optional in TLS" (the handshake completes without a
+ * certificate, but the answer differs from the control's: nginx's 400, a
+ * 401, a redirect), "optional" (served like the control), "none" (never
+ * requested). No handshake, no mode: INCONCLUSIVE. With require_mode, PASS
+ * needs one of the two "required". */
 void vd_judge_mode(const vd_obs *o, const vd_obs *control, const vd_names *n, int require_mode,
                    vd_result *r);
 

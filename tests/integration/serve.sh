@@ -30,7 +30,9 @@ check "curl with client/valid: verified subject in the body" test "$body" = "ver
 curl -sS --max-time 5 --resolve "localhost:$SERVE_PORT:127.0.0.1" --cacert "$FX/trust-bundle.pem" \
   --cert "$FX/client/expired.chain.pem" --key "$FX/client/expired.key.pem" "https://localhost:$SERVE_PORT/" >/dev/null 2>&1
 check "curl with client/expired: refused in the handshake" test $? != 0
-check "log: one line per served request (2 runs x 8 accepted + curl)" test "$(grep -c ' 200 "CN=' "$WORK/serve.log")" = 17
+# Per run: 8 accepted scenarios and 5 controls (client/valid and
+# client/name-constrained-valid for each TLS version, client/valid for mode).
+check "log: one line per served request (2 runs x (8 accepted + 5 controls) + curl)" test "$(grep -c ' 200 "CN=' "$WORK/serve.log")" = 27
 # HTTP/1.1 keep-alive: two requests on one connection; "Connection: close" is honoured
 curl -sS -v --max-time 5 --resolve "localhost:$SERVE_PORT:127.0.0.1" --cacert "$FX/trust-bundle.pem" \
   --cert "$FX/client/valid.chain.pem" --key "$FX/client/valid.key.pem" \

@@ -141,7 +141,7 @@ START_TEST(modes)
     ck_assert_str_eq(r.observed, "mode optional (accepted: HTTP 200 like the control (TLSv1.3))");
     vd_obs denied = http(401, NULL, "");
     vd_judge_mode(&denied, &ok, &names, 1, &r);
-    ck_assert_ptr_nonnull(strstr(r.observed, "mode optional, enforced over HTTP"));
+    ck_assert_ptr_nonnull(strstr(r.observed, "mode required over HTTP, optional in TLS"));
     vd_obs alert = refused(1, 1, "alert certificate_required (116) received");
     vd_judge_mode(&alert, &ok, &names, 1, &r);
     ck_assert_ptr_nonnull(strstr(r.observed, "mode required"));

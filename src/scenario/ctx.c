@@ -497,7 +497,7 @@ static void fill_evidence(scn_conn *c, res_evidence *ev)
         ev->http_status = c->resp.status;
         ev->first_byte_ms = c->first_byte_ms;
     }
-    if (hs->result != TLS_R_OK)
+    if (hs->result != TLS_R_OK && !hs->after_handshake)
         snprintf(ev->rejected_in, sizeof ev->rejected_in, "handshake");
     else if (c->responded && scn_status_is_rejection(c->resp.status))
         snprintf(ev->rejected_in, sizeof ev->rejected_in, "http");
@@ -740,7 +740,7 @@ static int l_conn_index(lua_State *L)
     if (strcmp(k, "connected") == 0) {
         lua_pushboolean(L, c->net == NET_OK);
     } else if (strcmp(k, "handshake_ok") == 0) {
-        lua_pushboolean(L, c->net == NET_OK && hs->result == TLS_R_OK);
+        lua_pushboolean(L, c->net == NET_OK && (hs->result == TLS_R_OK || hs->after_handshake));
     } else if (strcmp(k, "result") == 0) {
         lua_pushstring(L, c->net != NET_OK ? net_status_name(c->net) : tls_result_name(last->result));
     } else if (strcmp(k, "error") == 0) {

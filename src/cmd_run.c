@@ -41,7 +41,8 @@ static const char help_text[] =
     "      --connect-to H:P    connect here instead of the target's host and port\n"
     "  -H, --header 'K: V'     add a header to every request (repeatable)\n"
     "      --tls 1.2|1.3|both  TLS versions for client-auth scenarios (default: both,\n"
-    "                          each version the gateway accepts)\n"
+    "                          each version the gateway speaks; one it does not is\n"
+    "                          named on stderr and in the JSON's tls_versions)\n"
     "      --timeout DUR       limit for each network step (default: 5s)\n"
     "      --only GLOB         run only scenarios whose id matches (repeatable)\n"
     "      --skip GLOB         skip scenarios whose id matches (repeatable)\n"
@@ -435,16 +436,33 @@ int cmd_run(int argc, char **argv)
     memset(&run, 0, sizeof run);
     run.started_ms = res_now_ms();
     char reason[400] = "";
+    scn_version_skip skipped[2];
+    int n_skipped = 0;
     if (plan.n_versions == 0) {
-        if (scn_probe_versions(&cfg, plan.versions, &plan.n_versions, &e) != 0) {
+        if (scn_probe_versions(&cfg, plan.versions, &plan.n_versions, skipped, &n_skipped, &e) != 0) {
             str_copy(reason, sizeof reason, e.msg);
             plan.unreachable = reason;
             plan.versions[0] = TLS_ANY;
             plan.n_versions = 1;
+            n_skipped = 0; /* every scenario is an ERROR with the reason */
         } else if (plan.n_versions == 0) {
             plan.versions[0] = TLS_ANY; /* neither 1.2 nor 1.3 answered: let scenarios say so */
             plan.n_versions = 1;
         }
+        /* A version left out is said, never dropped in silence. */
+        for (int i = 0; i < n_skipped; i++)
+            fprintf(stderr, "mtlsprobe run: %s not tested: %s%s\n", tls_version_name(skipped[i].version),
+                    skipped[i].reason, plan.versions[0] == TLS_ANY ? " (scenarios run with any version)" : "");
+    } else {
+        skipped[n_skipped].version = plan.versions[0] == TLS_V1_2 ? TLS_V1_3 : TLS_V1_2;
+        snprintf(skipped[n_skipped++].reason, sizeof skipped[0].reason, "not requested (--tls %s)", tls);
+    }
+    res_tls_versions *tv = &run.tls_versions;
+    for (int i = 0; i < plan.n_versions && tv->n_tested < RES_MAX_TLS_VERSIONS; i++)
+        str_copy(tv->tested[tv->n_tested++], sizeof tv->tested[0], tls_version_name(plan.versions[i]));
+    for (int i = 0; i < n_skipped && tv->n_skipped < RES_MAX_TLS_VERSIONS; i++, tv->n_skipped++) {
+        str_copy(tv->skipped[i].version, sizeof tv->skipped[i].version, tls_version_name(skipped[i].version));
+        str_copy(tv->skipped[i].reason, sizeof tv->skipped[i].reason, skipped[i].reason);
     }
     scn_filter filter = { only, n_only, skip, n_skip, tags, n_tags };
     /* SIGINT/SIGTERM: scenarios not yet started are skipped, and what was

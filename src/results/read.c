@@ -167,6 +167,37 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
     return 0;
 }
 
+/* "tls_versions": absent in documents written before it existed. */
+static int read_tls_versions(const json_t *root, res_tls_versions *v, mp_err *e)
+{
+    json_t *o = res_jget(root, "tls_versions");
+    if (!o || json_is_null(o))
+        return 0;
+    json_t *tested = json_object_get(o, "tested"), *skipped = json_object_get(o, "skipped");
+    if (!json_is_object(o) || (tested && !json_is_array(tested)) || (skipped && !json_is_array(skipped)))
+        return mp_fail(e, "\"tls_versions\" must be {\"tested\": [...], \"skipped\": [...]}");
+    size_t i;
+    json_t *x;
+    json_array_foreach(tested, i, x) {
+        if (!json_is_string(x))
+            return mp_fail(e, "tls_versions.tested[%zu] is not a string", i);
+        if (v->n_tested < RES_MAX_TLS_VERSIONS)
+            str_copy(v->tested[v->n_tested++], sizeof v->tested[0], json_string_value(x));
+    }
+    json_array_foreach(skipped, i, x) {
+        json_t *ver = json_object_get(x, "version"), *why = json_object_get(x, "reason");
+        if (!json_is_string(ver) || (why && !json_is_string(why) && !json_is_null(why)))
+            return mp_fail(e, "tls_versions.skipped[%zu] needs a \"version\" and a \"reason\" string", i);
+        if (v->n_skipped == RES_MAX_TLS_VERSIONS)
+            continue;
+        str_copy(v->skipped[v->n_skipped].version, sizeof v->skipped[0].version, json_string_value(ver));
+        str_copy(v->skipped[v->n_skipped].reason, sizeof v->skipped[0].reason,
+                 json_is_string(why) ? json_string_value(why) : "");
+        v->n_skipped++;
+    }
+    return 0;
+}
+
 int res_run_from_json(const json_t *root, res_run *r, mp_err *e)
 {
     memset(r, 0, sizeof *r);
@@ -183,6 +214,8 @@ int res_run_from_json(const json_t *root, res_run *r, mp_err *e)
         return -1;
     if (res_jtime_ms(root, "started_at", &r->started_ms, e) != 0 ||
         res_jtime_ms(root, "finished_at", &r->finished_ms, e) != 0)
+        return -1;
+    if (read_tls_versions(root, &r->tls_versions, e) != 0)
         return -1;
     double dur;
     if (res_jnum(root, "duration_ms", &dur, -1) == 0 && dur >= 0 && r->started_ms)

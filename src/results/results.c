@@ -126,6 +126,22 @@ static json_t *scenario_json(const res_scenario *s)
     return o;
 }
 
+static json_t *tls_versions_json(const res_tls_versions *v)
+{
+    json_t *o = json_object(), *tested = json_array(), *skipped = json_array();
+    for (int i = 0; i < v->n_tested; i++)
+        json_array_append_new(tested, json_string(v->tested[i]));
+    for (int i = 0; i < v->n_skipped; i++) {
+        json_t *s = json_object();
+        json_object_set_new(s, "version", json_string(v->skipped[i].version));
+        json_object_set_new(s, "reason", json_string(v->skipped[i].reason));
+        json_array_append_new(skipped, s);
+    }
+    json_object_set_new(o, "tested", tested);
+    json_object_set_new(o, "skipped", skipped);
+    return o;
+}
+
 int res_run_write_json(const res_run *r, const char *path, mp_err *e)
 {
     json_t *root = res_json_document("mtlsprobe-run", RES_SCHEMA_VERSION, r->tool_version,
@@ -144,6 +160,8 @@ int res_run_write_json(const res_run *r, const char *path, mp_err *e)
     json_object_set_new(root, "finished_at", iso_ms(r->finished_ms));
     json_object_set_new(root, "duration_ms", json_integer(r->finished_ms - r->started_ms));
     json_object_set_new(root, "interrupted", json_boolean(r->interrupted));
+    if (r->tls_versions.n_tested || r->tls_versions.n_skipped)
+        json_object_set_new(root, "tls_versions", tls_versions_json(&r->tls_versions));
     res_counts c = res_run_count(r);
     json_t *sum = json_object();
     json_object_set_new(sum, "passed", json_integer((json_int_t)c.passed));

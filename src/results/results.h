@@ -72,6 +72,20 @@ typedef struct res_scenario {
     int n_details;
 } res_scenario;
 
+/* The TLS versions a run covered: tested, as the per-version scenarios
+ * name them ("TLSv1.2", "TLSv1.3", or "any" when the probe settled on
+ * none), and each version left out with why. Empty in older documents. */
+#define RES_MAX_TLS_VERSIONS 4
+typedef struct res_tls_versions {
+    char tested[RES_MAX_TLS_VERSIONS][16];
+    int n_tested;
+    struct {
+        char version[16];
+        char reason[256];
+    } skipped[RES_MAX_TLS_VERSIONS];
+    int n_skipped;
+} res_tls_versions;
+
 typedef struct res_run {
     char target[512];
     char sni[256];
@@ -84,6 +98,7 @@ typedef struct res_run {
     int64_t started_ms;      /* wall clock, ms since the epoch */
     int64_t finished_ms;
     int interrupted;         /* stopped early (SIGINT): scenarios not run are SKIPs */
+    res_tls_versions tls_versions; /* written as "tls_versions" when it lists any */
     res_scenario *items;
     size_t n;
 } res_run;

@@ -309,7 +309,7 @@ static int l_conn_index(lua_State *L)
     if (strcmp(k, "connected") == 0) {
         lua_pushboolean(L, c->net == NET_OK);
     } else if (strcmp(k, "handshake_ok") == 0) {
-        lua_pushboolean(L, c->net == NET_OK && hs->result == TLS_R_OK);
+        lua_pushboolean(L, c->net == NET_OK && (hs->result == TLS_R_OK || hs->after_handshake));
     } else if (strcmp(k, "result") == 0) {
         lua_pushstring(L, c->net != NET_OK ? net_status_name(c->net) : tls_result_name(last->result));
     } else if (strcmp(k, "error") == 0) {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "script/script.h"
+#include "tls/audit.h"
 #include "util/fs.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -513,13 +514,47 @@ int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
 
 /* ---- TLS version probe -------------------------------------------------- */
 
-int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n, mp_err *e)
+/* Did the server speak version v on this connection? A ServerHello that
+ * chose v says so, whatever came after it: a close or reset once the server
+ * has asked for a certificate is a refusal of the certificate, not of the
+ * version. Without a ServerHello, an alert other than protocol_version (70)
+ * or a bare handshake_failure (40) still means the version was understood.
+ * Otherwise writes why not. */
+static int version_spoken(tls_version v, tls_result r, const tls_outcome *o,
+                          const tls_capture *cap, char *why, size_t whylen)
+{
+    uint16_t wire = v == TLS_V1_3 ? 0x0304 : 0x0303;
+    if (r == TLS_R_OK || (cap->server_hello_seen && cap->version == wire))
+        return 1;
+    if (r == TLS_R_ALERT_RECEIVED && o->alert_code != 70 && o->alert_code != 40)
+        return 1;
+    if (r == TLS_R_ALERT_RECEIVED && o->alert_code == 40 && o->cert_requested)
+        return 1;
+    if (cap->server_hello_seen) {
+        snprintf(why, whylen, "the server chose %s instead",
+                 cap->version == 0x0304 ? "TLSv1.3" : cap->version == 0x0303 ? "TLSv1.2"
+                 : cap->version == 0x0302 ? "TLSv1.1" : cap->version == 0x0301 ? "TLSv1.0"
+                 : "another version");
+    } else if (r == TLS_R_ALERT_RECEIVED) {
+        snprintf(why, whylen, "the server answered %s (%d)", tls_alert_name(o->alert_code),
+                 o->alert_code);
+    } else {
+        char d[160];
+        tls_outcome_describe(o, d, sizeof d);
+        snprintf(why, whylen, "%s before any ServerHello", d);
+    }
+    return 0;
+}
+
+int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n,
+                       scn_version_skip *skipped, int *n_skipped, mp_err *e)
 {
     static const tls_version candidates[] = { TLS_V1_2, TLS_V1_3 };
     const pki_manifest_entry *valid = pki_manifest_find(cfg->fixtures, "client/valid");
     char last_error[300] = "";
     int reached = 0, answered = 0;
     *n = 0;
+    *n_skipped = 0;
     for (size_t i = 0; i < 2; i++) {
         tls_client_opts o = { .ca_file = cfg->ca_file, .verify_peer = 0,
                               .version = candidates[i] };
@@ -540,29 +575,32 @@ int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n, mp_
         net_status ns = net_connect(&addr, tm_mono_ns() + cfg->timeout_ns, &fd, &ce);
         if (ns != NET_OK) {
             str_copy(last_error, sizeof last_error, ce.msg);
+            scn_version_skip *sk = &skipped[(*n_skipped)++];
+            sk->version = candidates[i];
+            snprintf(sk->reason, sizeof sk->reason, "cannot connect: %.180s", ce.msg);
             tls_client_free(&cl);
             continue;
         }
         reached = 1;
         tls_conn c;
-        tls_conn_opts co = { .sni = cfg->sni[0] ? cfg->sni : NULL };
+        tls_capture cap;
+        tls_conn_opts co = { .sni = cfg->sni[0] ? cfg->sni : NULL, .capture = &cap };
         if (tls_conn_init(&c, &cl, fd, &co, e) != 0) {
             tls_conn_close(&c, 1);
             tls_client_free(&cl);
             return -1;
         }
         tls_result r = tls_conn_handshake(&c, tm_mono_ns() + cfg->timeout_ns);
-        if (r != TLS_R_TIMEOUT)
+        if (r != TLS_R_TIMEOUT || cap.server_hello_seen)
             answered = 1;
-        /* Refusing the version is protocol_version (70), or handshake_failure
-         * (40) from servers that do not say more. Anything else means the
-         * server speaks the version (and refused something else, if at all). */
-        int supported = r == TLS_R_OK ||
-                        (r == TLS_R_ALERT_RECEIVED && c.out.alert_code != 70 &&
-                         c.out.alert_code != 40) ||
-                        (r == TLS_R_ALERT_RECEIVED && c.out.alert_code == 40 && c.out.cert_requested);
-        if (supported)
+        char why[200] = "";
+        if (version_spoken(candidates[i], r, &c.out, &cap, why, sizeof why)) {
             versions[(*n)++] = candidates[i];
+        } else {
+            scn_version_skip *sk = &skipped[(*n_skipped)++];
+            sk->version = candidates[i];
+            str_copy(sk->reason, sizeof sk->reason, why);
+        }
         tls_conn_close(&c, 0);
         tls_client_free(&cl);
     }

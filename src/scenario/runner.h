@@ -71,8 +71,18 @@ typedef struct scn_plan {
 int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
                 const scn_config *cfg, res_run *run, mp_err *e);
 
-/* Which of TLS 1.2 and 1.3 the target accepts. Fills versions/n; -1 with a
+/* A TLS version the probe left out, and what the server did instead. */
+typedef struct scn_version_skip {
+    tls_version version;
+    char reason[200];
+} scn_version_skip;
+
+/* Which of TLS 1.2 and 1.3 the target speaks. Fills versions/n, and
+ * skipped/n_skipped (room for 2) with each version left out and why. A
+ * version whose ServerHello arrived is kept, whatever happened after it (a
+ * refusal of the probe's certificate is the scenarios' business). -1 with a
  * reason when the target cannot be reached at all. */
-int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n, mp_err *e);
+int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n,
+                       scn_version_skip *skipped, int *n_skipped, mp_err *e);
 
 #endif

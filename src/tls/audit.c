@@ -33,6 +33,7 @@ static void on_server_hello(tls_capture *cap, const uint8_t *p, size_t n)
         return;
     at += sid;
     cap->server_hello_seen = 1;
+    cap->version = (uint16_t)be(p, 2);
     cap->suite = (uint16_t)be(p + at, 2);
     cap->compression = p[at + 2];
     at += 3;
@@ -42,9 +43,16 @@ static void on_server_hello(tls_capture *cap, const uint8_t *p, size_t n)
     at += 2;
     if (end > n)
         end = n;
-    while (at + 4 <= end && cap->n_extensions < 32) {
-        cap->extensions[cap->n_extensions++] = (uint16_t)be(p + at, 2);
-        at += 4 + be(p + at + 2, 2);
+    while (at + 4 <= end) {
+        uint16_t type = (uint16_t)be(p + at, 2);
+        size_t len = be(p + at + 2, 2);
+        /* TLS 1.3 names its version in supported_versions; the legacy
+         * field says TLS 1.2. */
+        if (type == 43 && len == 2 && at + 6 <= end)
+            cap->version = (uint16_t)be(p + at + 4, 2);
+        if (cap->n_extensions < 32)
+            cap->extensions[cap->n_extensions++] = type;
+        at += 4 + len;
     }
 }
 

@@ -21,6 +21,7 @@
  * wolfSSL's parse and the stapling fields from its status callback. */
 typedef struct tls_capture {
     int server_hello_seen;
+    uint16_t version;              /* the version it chose: 0x0303 TLS 1.2, 0x0304 TLS 1.3 */
     int compression;               /* the ServerHello's compression method */
     uint16_t suite;
     uint16_t extensions[32];       /* extension types in the ServerHello */

@@ -165,7 +165,9 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
             return WOLFSSL_CBIO_ERR_WANT_WRITE;
         if (errno == ECONNRESET || errno == EPIPE) {
             c->io_reset = 1;
-            return WOLFSSL_CBIO_ERR_CONN_RST;
+            /* A socket error would put wolfSSL in an error state that
+             * refuses every later read (see tls_conn_write). */
+            return c->io_writing ? WOLFSSL_CBIO_ERR_WANT_WRITE : WOLFSSL_CBIO_ERR_CONN_RST;
         }
         c->io_errno = errno;
         return WOLFSSL_CBIO_ERR_GENERAL;
@@ -454,6 +456,8 @@ static void fill_success(tls_conn *c)
 static void classify_failure(tls_conn *c, int err)
 {
     tls_outcome *o = &c->out;
+    if (o->result == TLS_R_OK)
+        o->after_handshake = 1;
     WOLFSSL_ALERT_HISTORY h;
     memset(&h, 0, sizeof h);
     wolfSSL_get_alert_history(c->ssl, &h);
@@ -515,6 +519,8 @@ tls_step tls_conn_handshake_step(tls_conn *c)
 
 static void set_timeout(tls_conn *c, const char *what)
 {
+    if (c->out.result == TLS_R_OK)
+        c->out.after_handshake = 1;
     c->out.result = TLS_R_TIMEOUT;
     snprintf(c->out.error_text, sizeof c->out.error_text, "timed out %s", what);
     if (!c->out.handshake_ns)
@@ -535,17 +541,38 @@ tls_result tls_conn_handshake(tls_conn *c, int64_t deadline_ns)
     }
 }
 
+/* The peer reset the connection while we wrote. What it sent before the
+ * reset is still in our socket's receive queue (a reset discards only what
+ * we had yet to send), and wolfSSL can still read it because the reset was
+ * reported as "would block": a TLS 1.3 server that refuses the client's
+ * certificate sends its alert, then resets, often before our request
+ * leaves. Peeking processes an alert without consuming data that came
+ * instead. Returns 0 when the peer sent data, -1 with c->out filled. */
+static int read_after_reset(tls_conn *c)
+{
+    unsigned char b;
+    int n = wolfSSL_peek(c->ssl, &b, 1);
+    if (n > 0)
+        return 0;
+    classify_failure(c, wolfSSL_get_error(c->ssl, n));
+    return -1;
+}
+
 int tls_conn_write(tls_conn *c, const void *buf, size_t len, int64_t deadline_ns)
 {
     const char *p = buf;
     while (len > 0) {
+        c->io_writing = 1;
         int n = wolfSSL_write(c->ssl, p, (int)(len > 65536 ? 65536 : len));
+        c->io_writing = 0;
         if (n > 0) {
             p += n;
             len -= (size_t)n;
             continue;
         }
         int err = wolfSSL_get_error(c->ssl, n);
+        if (c->io_reset)
+            return read_after_reset(c);
         if (err == WOLFSSL_ERROR_WANT_WRITE || err == WOLFSSL_ERROR_WANT_READ) {
             if (net_wait(c->fd, err == WOLFSSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ns) <= 0) {
                 set_timeout(c, "writing");

@@ -88,6 +88,8 @@ typedef struct tls_outcome {
     char alpn[32];
     int resumed;
     int cert_requested;    /* the server sent a CertificateRequest */
+    int after_handshake;   /* the failure came after a completed handshake (how a
+                            * TLS 1.3 server refuses a client certificate) */
     int64_t handshake_ns;  /* ClientHello to handshake done */
 } tls_outcome;
 
@@ -105,6 +107,8 @@ typedef struct tls_conn {
     int io_closed;   /* set by our I/O callbacks: the peer sent FIN */
     int io_reset;    /* ... or RST */
     int io_errno;    /* ... or another socket error */
+    int io_writing;  /* tls_conn_write is sending: a reset is reported as "would
+                      * block", which leaves wolfSSL able to read what came before it */
     tls_outcome out;
     struct tls_capture *capture; /* audit: what the server's messages said */
 } tls_conn;
@@ -132,7 +136,12 @@ tls_step tls_conn_handshake_step(tls_conn *c);
 /* Runs the handshake to its end or the deadline (tm_mono_ns time). */
 tls_result tls_conn_handshake(tls_conn *c, int64_t deadline_ns);
 
-/* Writes everything or fails; -1 fills c->out with the reason. */
+/* Writes everything or fails; -1 fills c->out with the reason. A peer that
+ * resets the connection during the write is still read: what it sent before
+ * its reset is the answer. Its alert (a TLS 1.3 server refusing the client's
+ * certificate sends one, then resets) becomes the reason; if it sent data
+ * instead, the write counts as done (0) and tls_conn_read returns that data,
+ * then the reset. */
 int tls_conn_write(tls_conn *c, const void *buf, size_t len, int64_t deadline_ns);
 
 /* Reads what is available, waiting until the deadline. Returns bytes read,

@@ -45,7 +45,7 @@ typedef struct fp_config {
 
 static const char *const server_modes[] = {
     "silent", "close-after-hello", "reset-mid-handshake", "garbage", "alert", "huge-chain",
-    "drip", "no-http", "bad-status", "huge-header", "lying-chunked", NULL,
+    "drip", "no-http", "bad-status", "huge-header", "lying-chunked", "reset-at-certificate", NULL,
 };
 static const char *const client_modes[] = {
     "silent", "garbage-hello", "close-after-hello", "reset-mid-handshake", "alert", "drip",
@@ -326,6 +326,61 @@ static void tls_send(tls_conn *c, const char *data, size_t len)
     }
 }
 
+/* reset-at-certificate's sender: a plaintext alert record (TLS 1.2, before
+ * the server's Finished) is not sent; the connection is reset instead. */
+static int send_no_alert(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+    (void)ssl;
+    tls_conn *c = ctx;
+    if (sz > 0 && buf[0] == 21)
+        return WOLFSSL_CBIO_ERR_CONN_RST; /* the caller resets */
+    ssize_t n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+    if (n >= 0)
+        return (int)n;
+    return errno == EAGAIN ? WOLFSSL_CBIO_ERR_WANT_WRITE : WOLFSSL_CBIO_ERR_CONN_RST;
+}
+
+/* A real handshake that asks for a client certificate (ServerHello ...
+ * CertificateRequest), refuses every certificate, and in TLS 1.2 resets the
+ * connection instead of sending its alert, as some gateways and middleboxes
+ * do. In TLS 1.3 the refusal (an encrypted alert) goes out as usual. */
+static int refuse_every_cert(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+    (void)preverify;
+    (void)store;
+    return 0;
+}
+
+static void reset_at_certificate(const fp_config *cfg, int fd)
+{
+    const pki_manifest_entry *s = pki_manifest_find(&cfg->fx, "server/valid");
+    tls_server_opts so = { .chain_file = s->chain, .key_file = s->key,
+                           .ca_file = cfg->fx.trust_bundle, .require_client_cert = 1,
+                           .verify_cb = refuse_every_cert };
+    tls_server srv;
+    tls_conn c;
+    mp_err e;
+    if (tls_server_init(&srv, &so, &e) != 0) {
+        fprintf(stderr, "faultpeer: %s\n", e.msg);
+        close(fd);
+        return;
+    }
+    if (tls_conn_init_server(&c, &srv, fd, &e) != 0) {
+        tls_server_free(&srv);
+        return;
+    }
+    wolfSSL_SSLSetIOSend(c.ssl, send_no_alert);
+    int64_t deadline = tm_mono_ns() + 10000000000LL;
+    tls_step st;
+    while ((st = tls_conn_accept_step(&c)) != TLS_STEP_DONE)
+        if (tls_wait(&c, st, deadline) != 0)
+            break;
+    if (st == TLS_STEP_DONE)
+        hold(c.fd); /* TLS 1.3: the client's side is done; the alert went out */
+    tls_conn_close(&c, 1);
+    tls_server_free(&srv);
+}
+
 static void http_fault(const fp_config *cfg, int fd)
 {
     tls_server srv;
@@ -374,6 +429,10 @@ static void *server_conn(void *arg)
     if (strcmp(m, "silent") == 0) {
         hold(fd);
         close(fd);
+        return NULL;
+    }
+    if (strcmp(m, "reset-at-certificate") == 0) {
+        reset_at_certificate(cfg, fd);
         return NULL;
     }
     if (strcmp(m, "no-http") == 0 || strcmp(m, "bad-status") == 0 ||
@@ -666,7 +725,8 @@ int main(int argc, char **argv)
     int needs_fx = server ? (strcmp(cfg.mode, "no-http") == 0 || strcmp(cfg.mode, "bad-status") == 0 ||
                              strcmp(cfg.mode, "huge-header") == 0 ||
                              strcmp(cfg.mode, "lying-chunked") == 0 ||
-                             strcmp(cfg.mode, "huge-chain") == 0)
+                             strcmp(cfg.mode, "huge-chain") == 0 ||
+                             strcmp(cfg.mode, "reset-at-certificate") == 0)
                           : (strcmp(cfg.mode, "huge-header") == 0 ||
                              strcmp(cfg.mode, "lying-chunked") == 0 ||
                              strcmp(cfg.mode, "no-request") == 0);

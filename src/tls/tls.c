@@ -587,16 +587,39 @@ ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, int64_t deadline_ns)
 
 /* ---- server side -------------------------------------------------------- */
 
+/* Every server here is strict, whatever the probing build of wolfSSL
+ * compiles in (old versions, RC4, NULL, anonymous and 3DES suites, client
+ * renegotiation): TLS 1.2 and 1.3 only; the TLS 1.3 suites and, for TLS 1.2,
+ * ECDHE with AES-GCM or ChaCha20-Poly1305 (forward secrecy and AEAD); the
+ * groups X25519, P-256 and P-384; and a renegotiation the client starts is
+ * refused with a no_renegotiation warning (the server still answers
+ * renegotiation_info, RFC 5746, so secure renegotiation is announced). */
+static const char server_suites[] =
+    "TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256:"
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+static int strict_server(WOLFSSL_CTX *ctx, mp_err *e)
+{
+    if (wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot restrict the server to TLS 1.2 and 1.3");
+    if (wolfSSL_CTX_set_cipher_list(ctx, server_suites) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot restrict the server to AEAD suites with forward secrecy");
+    if (wolfSSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot restrict the server's key exchange groups");
+    wolfSSL_CTX_set_options(ctx, WOLFSSL_OP_NO_RENEGOTIATION);
+    return 0;
+}
+
 int tls_server_init(tls_server *s, const tls_server_opts *o, mp_err *e)
 {
     memset(s, 0, sizeof *s);
     s->ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
     if (!s->ctx)
         return mp_fail(e, "cannot create a TLS server context");
-    if (wolfSSL_CTX_SetMinVersion(s->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS) {
-        mp_fail(e, "cannot restrict the server to TLS 1.2 and 1.3");
+    if (strict_server(s->ctx, e) != 0)
         goto fail;
-    }
     if (wolfSSL_CTX_use_certificate_chain_file(s->ctx, o->chain_file) != WOLFSSL_SUCCESS) {
         mp_fail(e, "cannot load the server certificate chain %s", o->chain_file);
         goto fail;

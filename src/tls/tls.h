@@ -146,6 +146,10 @@ WOLFSSL_SESSION *tls_conn_session(tls_conn *c);
 
 /* ---- server side -------------------------------------------------------- */
 
+/* Every server context is strict, whatever the probing wolfSSL build allows:
+ * TLS 1.2 and 1.3; the TLS 1.3 suites and ECDHE with AES-GCM or
+ * ChaCha20-Poly1305 for TLS 1.2; groups X25519, P-256, P-384; secure
+ * renegotiation announced, a renegotiation the client starts refused. */
 typedef struct tls_server_opts {
     const char *chain_file;        /* the server's leaf + intermediates */
     const char *key_file;

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <wolfssl/wolfcrypt/sha256.h>
+
 #include "net/net.h"
 #include "pki/der.h"
 #include "tls/audit.h"
@@ -717,18 +719,35 @@ int tls_conn_write_nb(tls_conn *c, const void *buf, size_t len)
     return nb_result(c, wolfSSL_write(c->ssl, buf, (int)(len > 65536 ? 65536 : len)));
 }
 
-void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen)
+void tls_conn_peer(tls_conn *c, tls_peer *p)
 {
-    out[0] = '\0';
+    memset(p, 0, sizeof *p);
+    void *name = NULL;
+    word16 n = wolfSSL_SNI_GetRequest(c->ssl, WOLFSSL_SNI_HOST_NAME, &name);
+    if (name && n > 0)
+        snprintf(p->sni, sizeof p->sni, "%.*s", (int)n, (const char *)name);
     WOLFSSL_X509 *x = wolfSSL_get_peer_certificate(c->ssl);
     if (!x)
         return;
     int len = 0;
     const unsigned char *der = wolfSSL_X509_get_der(x, &len);
     der_cert_parts parts;
-    if (der && len > 0 && der_cert_split(der, (size_t)len, &parts) == 0)
-        der_name_string(parts.subject, out, outlen);
+    if (der && len > 0 && der_cert_split(der, (size_t)len, &parts) == 0) {
+        der_name_string(parts.subject, p->subject, sizeof p->subject);
+        der_name_string(parts.issuer, p->issuer, sizeof p->issuer);
+        uint8_t fp[WC_SHA256_DIGEST_SIZE];
+        wc_Sha256Hash(der, (word32)len, fp);
+        der_hex(fp, sizeof fp, 0, p->sha256, sizeof p->sha256);
+    }
     wolfSSL_X509_free(x);
+}
+
+void tls_conn_shutdown_write(tls_conn *c)
+{
+    if (c->ssl && c->out.result == TLS_R_OK)
+        wolfSSL_shutdown(c->ssl); /* one non-blocking close_notify */
+    if (c->fd >= 0)
+        shutdown(c->fd, SHUT_WR);
 }
 
 WOLFSSL_SESSION *tls_conn_session(tls_conn *c)

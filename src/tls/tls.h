@@ -183,8 +183,19 @@ enum { TLS_IO_WANT_READ = -2, TLS_IO_WANT_WRITE = -3, TLS_IO_FAILED = -1 };
 int tls_conn_read_nb(tls_conn *c, void *buf, size_t len);
 int tls_conn_write_nb(tls_conn *c, const void *buf, size_t len);
 
-/* The peer's leaf certificate subject (RFC 4514), or "" when none. */
-void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen);
+/* What a server learns of its client in the handshake. */
+typedef struct tls_peer {
+    char sni[256];       /* "" when none */
+    char subject[512];   /* of the client certificate (RFC 4514), "" when none */
+    char issuer[512];
+    char sha256[65];     /* its SHA-256 fingerprint, hex */
+} tls_peer;
+
+void tls_conn_peer(tls_conn *c, tls_peer *p);
+
+/* Sends close_notify (one non-blocking try) and a FIN, leaving the socket
+ * open to read, and drop, what the peer still sends. */
+void tls_conn_shutdown_write(tls_conn *c);
 
 /* Prepares an initialised conn for a new connection on fd, reusing its
  * wolfSSL object (as load does for every handshake after the first). */

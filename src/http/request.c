@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE
 #include "http/request.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,21 @@ static http_request_reader *reader(http_parser *p)
     return p->data;
 }
 
+static int head_too_large(http_request_reader *r)
+{
+    if (r->head_bytes <= r->max_head)
+        return 0;
+    snprintf(r->error, sizeof r->error, "request head larger than %zu bytes", r->max_head);
+    r->error_status = 431;
+    return 1;
+}
+
 static int on_url(http_parser *p, const char *at, size_t n)
 {
     http_request_reader *r = reader(p);
     size_t len = r->req.target ? strlen(r->req.target) : 0;
     r->head_bytes += n;
-    return r->head_bytes > HTTP_REQ_MAX_HEAD || http_buf_append(&r->req.target, &len, at, n) != 0;
+    return head_too_large(r) || http_buf_append(&r->req.target, &len, at, n) != 0;
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t n)
@@ -27,13 +37,12 @@ static int on_header_field(http_parser *p, const char *at, size_t n)
     http_request_reader *r = reader(p);
     http_request *q = &r->req;
     r->head_bytes += n;
-    if (r->head_bytes > HTTP_REQ_MAX_HEAD) {
-        snprintf(r->error, sizeof r->error, "request head larger than %d bytes", HTTP_REQ_MAX_HEAD);
+    if (head_too_large(r))
         return 1;
-    }
     if (r->in_value || q->n_headers == 0) {
         if (q->n_headers == HTTP_REQ_MAX_HEADERS) {
             snprintf(r->error, sizeof r->error, "more than %d headers", HTTP_REQ_MAX_HEADERS);
+            r->error_status = 431;
             return 1;
         }
         q->headers[q->n_headers].name = NULL;
@@ -51,7 +60,7 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
     http_request_reader *r = reader(p);
     http_request *q = &r->req;
     r->head_bytes += n;
-    if (r->head_bytes > HTTP_REQ_MAX_HEAD || q->n_headers == 0)
+    if (head_too_large(r) || q->n_headers == 0)
         return 1;
     http_header *h = &q->headers[q->n_headers - 1];
     size_t len = h->value ? strlen(h->value) : 0;
@@ -67,6 +76,13 @@ static int on_headers_complete(http_parser *p)
     for (size_t i = 0; i < r->req.n_headers; i++)
         if (!r->req.headers[i].value)
             r->req.headers[i].value = strdup("");
+    if (r->head_only) {
+        /* Told to skip the body, http-parser ends the message here, so
+         * the body's bytes stay with the caller. */
+        r->has_body = (p->flags & F_CHUNKED) ||
+                      (p->content_length > 0 && p->content_length != ULLONG_MAX);
+        return 1;
+    }
     return 0;
 }
 
@@ -75,6 +91,7 @@ static int on_body(http_parser *p, const char *at, size_t n)
     http_request_reader *r = reader(p);
     if (r->req.body_len + n > r->max_body) {
         snprintf(r->error, sizeof r->error, "request body larger than %zu bytes", r->max_body);
+        r->error_status = 413;
         return 1;
     }
     return http_buf_append(&r->req.body, &r->req.body_len, at, n) != 0;
@@ -102,6 +119,7 @@ void http_request_reader_init(http_request_reader *r, size_t max_body)
     r->settings.on_body = on_body;
     r->settings.on_message_complete = on_message_complete;
     r->max_body = max_body;
+    r->max_head = HTTP_REQ_MAX_HEAD;
     r->req.headers = calloc(HTTP_REQ_MAX_HEADERS, sizeof *r->req.headers);
     if (!r->req.headers)
         snprintf(r->error, sizeof r->error, "out of memory");
@@ -122,6 +140,8 @@ int http_request_reader_feed(http_request_reader *r, const char *data, size_t le
     if (err != HPE_OK) {
         if (!r->error[0])
             snprintf(r->error, sizeof r->error, "malformed request: %s", http_errno_description(err));
+        if (!r->error_status)
+            r->error_status = 400;
         return -1;
     }
     return 0;

@@ -30,15 +30,20 @@ typedef struct http_request_reader {
     http_parser_settings settings;
     http_request req;
     size_t max_body;
+    size_t max_head;       /* HTTP_REQ_MAX_HEAD unless set after init */
+    int head_only;         /* complete at the end of the head; a body stays unread */
+    int has_body;          /* head_only: the request announced a body (length or chunked) */
     size_t head_bytes;
     int in_value;
     int complete;
+    int error_status;      /* with an error: the status that answers it (400, 413, 431) */
     char error[160];
 } http_request_reader;
 
 void http_request_reader_init(http_request_reader *r, size_t max_body);
 /* Feeds bytes; returns how many were consumed (up to the end of one
- * request) in *used. 1 complete, 0 needs more, -1 malformed (r->error). */
+ * request, or of its head with head_only) in *used. 1 complete, 0 needs
+ * more, -1 malformed or too large (r->error, r->error_status). */
 int http_request_reader_feed(http_request_reader *r, const char *data, size_t len, size_t *used);
 void http_request_reader_free(http_request_reader *r);
 

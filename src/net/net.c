@@ -164,8 +164,7 @@ net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd_out, mp_e
         mp_fail(e, "socket: %s", strerror(errno));
         return NET_ERROR;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    net_set_nodelay(fd);
     if (connect(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
         if (errno != EINPROGRESS) {
             int err = errno;
@@ -206,6 +205,14 @@ int net_wait(int fd, short events, int64_t deadline_ns)
         if (r < 0 && errno != EINTR)
             return -1;
     }
+}
+
+/* Small TLS records (a session ticket, then a short answer) must not wait
+ * for an ACK that the peer delays: Nagle against delayed ACK costs 40 ms. */
+void net_set_nodelay(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 void net_close_rst(int fd)

@@ -50,6 +50,9 @@ net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd, mp_err *
  * Returns 1 ready, 0 deadline passed, -1 error. */
 int net_wait(int fd, short events, int64_t deadline_ns);
 
+/* Turns Nagle's algorithm off (TCP_NODELAY). */
+void net_set_nodelay(int fd);
+
 /* Closes with an RST instead of a FIN (SO_LINGER 0). */
 void net_close_rst(int fd);
 

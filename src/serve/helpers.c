@@ -27,6 +27,7 @@ struct srv_helpers {
     srv_crl_http crl;
     srv_http_opts hopts[MAX_SERVERS];
     srv_http *servers[MAX_SERVERS];
+    char names[MAX_SERVERS][80];   /* the upstreams' names in the log */
     size_t n_servers;
     FILE *record;
     int stop_pipe[2];
@@ -41,7 +42,9 @@ static int add_server(srv_helpers *h, const char *name, const char *listen, tls_
     if (h->n_servers == MAX_SERVERS)
         return mp_fail(e, "at most %d helper servers", MAX_SERVERS);
     srv_http_opts *so = &h->hopts[h->n_servers];
-    *so = (srv_http_opts){ name, listen, tls, fn, arg, refuse, timeout_ms, MAX_BODY, h->o->log };
+    *so = (srv_http_opts){ .name = name, .listen = listen, .tls = tls, .handle = fn, .arg = arg,
+                           .refuse = refuse, .timeout_ms = timeout_ms, .max_body = MAX_BODY,
+                           .log = h->o->log };
     if (srv_http_start(h->base, so, &h->servers[h->n_servers], e) != 0)
         return -1;
     h->n_servers++;
@@ -107,7 +110,9 @@ int srv_helpers_start(const srv_helpers_opts *o, srv_helpers **out, mp_err *e)
         if (srv_upstream_init(u, o->fixtures, e) != 0)
             return -1;
         u->record = h->record;
-        if (add_server(h, u->name, u->listen, &u->tls, srv_upstream_handle, u, 0, o->timeout_ms, e) != 0)
+        snprintf(h->names[i], sizeof h->names[i], "upstream-%s", u->name);
+        if (add_server(h, h->names[i], u->listen, &u->tls, srv_upstream_handle, u, 0, o->timeout_ms,
+                       e) != 0)
             return -1;
         char line[300];
         snprintf(line, sizeof line, "echo upstream on https://%s (%s%s)",

@@ -1,7 +1,10 @@
-/* A small HTTP/1.1 server for the helpers of `mtlsprobe serve` (OCSP
- * responder, CRL over HTTP, HTTPS echo upstreams): plain TCP or TLS on the
- * shared src/tls code, keep-alive, bounded requests, and replies that a
- * handler may ask to delay (the slow OCSP responder). One libevent loop. */
+/* The one HTTP/1.1 server of `mtlsprobe serve`, shared by the reference
+ * gateway and every helper (OCSP responder, CRL over HTTP, HTTPS echo
+ * upstreams): plain TCP or TLS on the shared src/tls code, TCP_NODELAY on
+ * every connection, keep-alive, bounded requests answered 431/413/400 and
+ * then drained, accepting paused while out of file descriptors, a deadline
+ * per connection, replies that a handler may ask to delay (the slow OCSP
+ * responder), and one log line per request or refused connection. */
 #ifndef MP_SERVE_HTTPD_H
 #define MP_SERVE_HTTPD_H
 
@@ -40,14 +43,19 @@ typedef void (*srv_http_handler)(void *arg, const srv_http_info *info, const htt
                                  srv_http_reply *r);
 
 typedef struct srv_http_opts {
-    const char *name;           /* for the log: "ocsp", "upstream valid" */
+    const char *name;           /* for the log: "gateway", "ocsp", "valid" */
     const char *listen;         /* "127.0.0.1:9001" */
     tls_server *tls;            /* NULL: plain HTTP */
     srv_http_handler handle;
     void *arg;
     int refuse;                 /* accept and reset every connection at once */
-    int64_t timeout_ms;         /* idle limit per connection */
+    /* Per connection: from accept to the first answer, then from each answer
+     * to the next, idle time included. */
+    int64_t timeout_ms;
     size_t max_body;
+    /* Answer once the request head is complete and never read a body: a
+     * request that announces one is answered and its connection closed. */
+    int head_only;
     FILE *log;                  /* one line per request; NULL: none */
 } srv_http_opts;
 
@@ -57,6 +65,9 @@ typedef struct srv_http srv_http;
 int srv_http_start(struct event_base *base, const srv_http_opts *o, srv_http **out, mp_err *e);
 /* The bound address, "127.0.0.1:9001". */
 const char *srv_http_address(const srv_http *h);
+/* Answers with a status below 400, and connections or requests refused
+ * (handshake refused, timeout, 4xx/5xx answers) so far. */
+void srv_http_counts(const srv_http *h, unsigned long *served, unsigned long *refused);
 void srv_http_free(srv_http *h);
 
 /* Fills a reply with a copy of text. */

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <wolfssl/wolfcrypt/sha256.h>
+
 #include "net/net.h"
 #include "pki/der.h"
 #include "tls/audit.h"
@@ -614,16 +616,39 @@ ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, int64_t deadline_ns)
 
 /* ---- server side -------------------------------------------------------- */
 
+/* Every server here is strict, whatever the probing build of wolfSSL
+ * compiles in (old versions, RC4, NULL, anonymous and 3DES suites, client
+ * renegotiation): TLS 1.2 and 1.3 only; the TLS 1.3 suites and, for TLS 1.2,
+ * ECDHE with AES-GCM or ChaCha20-Poly1305 (forward secrecy and AEAD); the
+ * groups X25519, P-256 and P-384; and a renegotiation the client starts is
+ * refused with a no_renegotiation warning (the server still answers
+ * renegotiation_info, RFC 5746, so secure renegotiation is announced). */
+static const char server_suites[] =
+    "TLS13-AES128-GCM-SHA256:TLS13-AES256-GCM-SHA384:TLS13-CHACHA20-POLY1305-SHA256:"
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+static int strict_server(WOLFSSL_CTX *ctx, mp_err *e)
+{
+    if (wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot restrict the server to TLS 1.2 and 1.3");
+    if (wolfSSL_CTX_set_cipher_list(ctx, server_suites) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot restrict the server to AEAD suites with forward secrecy");
+    if (wolfSSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot restrict the server's key exchange groups");
+    wolfSSL_CTX_set_options(ctx, WOLFSSL_OP_NO_RENEGOTIATION);
+    return 0;
+}
+
 int tls_server_init(tls_server *s, const tls_server_opts *o, mp_err *e)
 {
     memset(s, 0, sizeof *s);
     s->ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
     if (!s->ctx)
         return mp_fail(e, "cannot create a TLS server context");
-    if (wolfSSL_CTX_SetMinVersion(s->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS) {
-        mp_fail(e, "cannot restrict the server to TLS 1.2 and 1.3");
+    if (strict_server(s->ctx, e) != 0)
         goto fail;
-    }
     if (wolfSSL_CTX_use_certificate_chain_file(s->ctx, o->chain_file) != WOLFSSL_SUCCESS) {
         mp_fail(e, "cannot load the server certificate chain %s", o->chain_file);
         goto fail;
@@ -737,18 +762,35 @@ int tls_conn_peer_chain(tls_conn *c, const uint8_t **der, size_t *len, int max)
     return got;
 }
 
-void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen)
+void tls_conn_peer(tls_conn *c, tls_peer *p)
 {
-    out[0] = '\0';
+    memset(p, 0, sizeof *p);
+    void *name = NULL;
+    word16 n = wolfSSL_SNI_GetRequest(c->ssl, WOLFSSL_SNI_HOST_NAME, &name);
+    if (name && n > 0)
+        snprintf(p->sni, sizeof p->sni, "%.*s", (int)n, (const char *)name);
     WOLFSSL_X509 *x = wolfSSL_get_peer_certificate(c->ssl);
     if (!x)
         return;
     int len = 0;
     const unsigned char *der = wolfSSL_X509_get_der(x, &len);
     der_cert_parts parts;
-    if (der && len > 0 && der_cert_split(der, (size_t)len, &parts) == 0)
-        der_name_string(parts.subject, out, outlen);
+    if (der && len > 0 && der_cert_split(der, (size_t)len, &parts) == 0) {
+        der_name_string(parts.subject, p->subject, sizeof p->subject);
+        der_name_string(parts.issuer, p->issuer, sizeof p->issuer);
+        uint8_t fp[WC_SHA256_DIGEST_SIZE];
+        wc_Sha256Hash(der, (word32)len, fp);
+        der_hex(fp, sizeof fp, 0, p->sha256, sizeof p->sha256);
+    }
     wolfSSL_X509_free(x);
+}
+
+void tls_conn_shutdown_write(tls_conn *c)
+{
+    if (c->ssl && c->out.result == TLS_R_OK)
+        wolfSSL_shutdown(c->ssl); /* one non-blocking close_notify */
+    if (c->fd >= 0)
+        shutdown(c->fd, SHUT_WR);
 }
 
 WOLFSSL_SESSION *tls_conn_session(tls_conn *c)

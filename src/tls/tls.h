@@ -155,6 +155,10 @@ WOLFSSL_SESSION *tls_conn_session(tls_conn *c);
 
 /* ---- server side -------------------------------------------------------- */
 
+/* Every server context is strict, whatever the probing wolfSSL build allows:
+ * TLS 1.2 and 1.3; the TLS 1.3 suites and ECDHE with AES-GCM or
+ * ChaCha20-Poly1305 for TLS 1.2; groups X25519, P-256, P-384; secure
+ * renegotiation announced, a renegotiation the client starts refused. */
 typedef struct tls_server_opts {
     const char *chain_file;        /* the server's leaf + intermediates */
     const char *key_file;
@@ -192,8 +196,19 @@ int tls_conn_write_nb(tls_conn *c, const void *buf, size_t len);
  * buffers, valid until the connection is closed. Returns how many. */
 int tls_conn_peer_chain(tls_conn *c, const uint8_t **der, size_t *len, int max);
 
-/* The peer's leaf certificate subject (RFC 4514), or "" when none. */
-void tls_conn_peer_subject(tls_conn *c, char *out, size_t outlen);
+/* What a server learns of its client in the handshake. */
+typedef struct tls_peer {
+    char sni[256];       /* "" when none */
+    char subject[512];   /* of the client certificate (RFC 4514), "" when none */
+    char issuer[512];
+    char sha256[65];     /* its SHA-256 fingerprint, hex */
+} tls_peer;
+
+void tls_conn_peer(tls_conn *c, tls_peer *p);
+
+/* Sends close_notify (one non-blocking try) and a FIN, leaving the socket
+ * open to read, and drop, what the peer still sends. */
+void tls_conn_shutdown_write(tls_conn *c);
 
 /* Prepares an initialised conn for a new connection on fd, reusing its
  * wolfSSL object (as load does for every handshake after the first). */

@@ -1,8 +1,10 @@
 # `mtlsprobe serve`, the reference gateway: the whole built-in suite passes
 # against it (in sequence and with -j 8, so cached intermediates from other
-# clients never stand in for a missing one); it answers with the verified
-# subject, logs a line per connection, stops cleanly on SIGTERM and SIGINT,
-# and refuses bad options with exit 2.
+# clients never stand in for a missing one); every suite under the
+# mozilla-intermediate and pci-dss-4 profiles gives no FAIL, and OpenSSL and
+# mtlsprobe's own client see weak suites, TLS 1.1 and client renegotiation
+# refused; it answers with the verified subject, logs a line per connection,
+# stops cleanly on SIGTERM and SIGINT, and refuses bad options with exit 2.
 . "$(dirname "$0")/lib.sh"
 
 FX=$WORK/fx
@@ -68,6 +70,67 @@ exec 7>&-
 kill -INT "$SERVE_PID"
 wait "$SERVE_PID"
 check "SIGINT: exit 0" test $? = 0
+
+# serve under its own audit: every suite with two profiles, no FAIL. The
+# bypass and upstream scenarios that need a gateway's routes, a second host
+# or a responder skip; the audit and client-auth ones are judged.
+start_serve "$WORK/serve-audit.log"
+for profile in mozilla-intermediate pci-dss-4; do
+  "$MTLSPROBE" run --target "https://localhost:$SERVE_PORT/" --connect-to "127.0.0.1:$SERVE_PORT" \
+    --fixtures "$FX" --suite all --profile "$profile" --json "$WORK/audit-$profile.json" -q >/dev/null 2>&1
+  check "run --suite all --profile $profile against serve: exit 0" test $? = 0
+  check "run --suite all --profile $profile against serve: no FAIL" \
+    test "$(jq '[.results[] | select(.verdict == "FAIL")] | length' "$WORK/audit-$profile.json")" = 0
+  for id in audit/protocols audit/cipher-suites audit/groups audit/renegotiation bypass/renegotiation \
+            client-auth/valid client-auth/expired; do
+    check "$profile: $id judged and passed" \
+      test "$(jq -r --arg id "$id" '[.results[] | select(.id == $id) | .verdict] | unique | join(",")' \
+              "$WORK/audit-$profile.json")" = PASS
+  done
+done
+
+# The same refusals seen by other clients, each next to a control that the
+# same client makes with an allowed setting. serve's key is ECDSA, so the
+# weak suites tried are the ECDHE-ECDSA ones it used to accept (RSA key
+# exchange suites such as RC4-SHA or NULL-SHA256 could never be negotiated
+# with it, whatever its cipher list). The system OpenSSL has no RC4 at all,
+# so RC4 and CBC go through mtlsprobe's own client.
+sc() { # sc ARGS...: openssl s_client with client/valid and its chain
+  timeout 10 openssl s_client -connect "127.0.0.1:$SERVE_PORT" -servername localhost \
+    -CAfile "$FX/trust-bundle.pem" -cert "$FX/client/valid.cert.pem" \
+    -cert_chain "$FX/client/valid.chain.pem" -key "$FX/client/valid.key.pem" "$@" 2>&1
+}
+get() { sleep 0.5; printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'; sleep 1; }
+get | sc -tls1_2 >"$WORK/sc-control.out"
+check "s_client TLS 1.2 control: served" grep -q "^verified client: CN=valid" "$WORK/sc-control.out"
+echo | sc -tls1_2 -cipher 'ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0' >"$WORK/sc-null.out"
+check "s_client ECDHE-ECDSA-NULL-SHA: refused with handshake_failure" \
+  grep -q "alert handshake failure" "$WORK/sc-null.out"
+echo | sc -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' >"$WORK/sc-tls11.out"
+check "s_client -tls1_1: refused with protocol_version" grep -q "alert protocol version" "$WORK/sc-tls11.out"
+{ sleep 0.5; echo R; get; } | sc -tls1_2 -legacy_renegotiation >"$WORK/sc-reneg.out"
+check "s_client renegotiation: attempted" grep -q "^RENEGOTIATING" "$WORK/sc-reneg.out"
+check "s_client renegotiation: refused with no_renegotiation" grep -q "no renegotiation" "$WORK/sc-reneg.out"
+check "s_client renegotiation: nothing served after it" \
+  bash -c '! grep -q "^verified client" "$1"' _ "$WORK/sc-reneg.out"
+for suite in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-RC4-SHA ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-NULL-SHA; do
+  "$MTLSPROBE" load --target "https://localhost:$SERVE_PORT/" \
+    --fixtures "$FX" --tls 1.2 --ciphers "$suite" -c 1 -n 1 --json "$WORK/suite.json" -q >/dev/null 2>&1
+  case $suite in
+  *GCM*) want='1 0 {}' ;;        # the control
+  *) want='0 1 {"40":1}' ;;      # handshake_failure
+  esac
+  check "TLS 1.2 $suite: $want (ok, errors, alerts)" \
+    test "$(jq -rc '"\(.totals.ok) \(.totals.errors) \(.errors.alerts)"' "$WORK/suite.json")" = "$want"
+done
+# TLS 1.3 answers are not held back by Nagle against delayed ACK (TCP_NODELAY)
+"$MTLSPROBE" load --target "https://localhost:$SERVE_PORT/" \
+  --fixtures "$FX" --tls 1.3 --mode request -c 1 -n 20 --json "$WORK/rq.json" -q >/dev/null 2>&1
+check "TLS 1.3 requests: 20 answered" test "$(jq .totals.ok "$WORK/rq.json")" = 20
+check "TLS 1.3 requests: first byte p50 under 20 ms" \
+  jq -e '.phases.ttfb.p50_ms < 20' "$WORK/rq.json" >/dev/null
+kill "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
 
 # bad input
 bad() { # bad "fragment" args...

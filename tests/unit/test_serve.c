@@ -69,6 +69,56 @@ START_TEST(reader_limits)
 }
 END_TEST
 
+/* Each refusal carries the status that answers it: 431 for a long head or
+ * too many headers, 413 for a long body, 400 for what is not HTTP. */
+START_TEST(reader_refusal_status)
+{
+    http_request_reader r;
+    size_t used;
+    char big[600];
+    int n = snprintf(big, sizeof big, "GET / HTTP/1.1\r\nX-Big: %0500d\r\n\r\n", 0);
+    http_request_reader_init(&r, 2);
+    r.max_head = 256;
+    ck_assert_int_eq(http_request_reader_feed(&r, big, (size_t)n, &used), -1);
+    ck_assert_int_eq(r.error_status, 431);
+    http_request_reader_free(&r);
+    http_request_reader_init(&r, 2);
+    const char *body = "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
+    ck_assert_int_eq(http_request_reader_feed(&r, body, strlen(body), &used), -1);
+    ck_assert_int_eq(r.error_status, 413);
+    http_request_reader_free(&r);
+    http_request_reader_init(&r, 2);
+    const char *junk = "\x16\x03\x01\x00\x10 not http\r\n\r\n";
+    ck_assert_int_eq(http_request_reader_feed(&r, junk, strlen(junk), &used), -1);
+    ck_assert_int_eq(r.error_status, 400);
+    http_request_reader_free(&r);
+}
+END_TEST
+
+/* head_only: complete at the end of the head; the body stays with the
+ * caller and is flagged, chunked or not. */
+START_TEST(reader_head_only)
+{
+    const char *reqs[] = {
+        "POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /",
+        "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nGET /",
+        "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        http_request_reader r;
+        size_t used;
+        http_request_reader_init(&r, 0);
+        r.head_only = 1;
+        ck_assert_int_eq(http_request_reader_feed(&r, reqs[i], strlen(reqs[i]), &used), 1);
+        ck_assert_str_eq(r.req.target, "/a");
+        ck_assert_int_eq(r.has_body, i < 2);
+        ck_assert_ptr_nonnull(strstr(reqs[i], "\r\n\r\n"));
+        ck_assert_uint_eq(used, (size_t)(strstr(reqs[i], "\r\n\r\n") + 4 - reqs[i]));
+        http_request_reader_free(&r);
+    }
+}
+END_TEST
+
 /* A DER SEQUENCE of 5 content bytes whose base64 holds a '/' and a '+'. */
 static const unsigned char der[] = { 0x30, 0x05, 0xfb, 0xff, 0xbf, 0x00, 0x01 };
 
@@ -128,6 +178,8 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, reader_keeps_headers_as_sent);
     tcase_add_test(tc, reader_limits);
+    tcase_add_test(tc, reader_refusal_status);
+    tcase_add_test(tc, reader_head_only);
     tcase_add_test(tc, ocsp_get_forms);
     tcase_add_test(tc, upstream_specs);
     suite_add_tcase(s, tc);

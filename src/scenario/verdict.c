@@ -167,13 +167,15 @@ static int open_cases(const vd_obs *o, const vd_obs *ctl, const vd_names *n, vd_
     if (!vd_served(ctl)) {
         char hint[512];
         vd_control_hint(ctl, n, hint, sizeof hint);
-        char obs[512];
+        char obs[512], ver[24], h[240];
+        const char *who = n->control && n->control[0] ? n->control : "identity";
+        version_suffix(o, ver, sizeof ver);
         if (o->kind == VD_HTTP) {
-            char h[240];
             http_text(o, h, sizeof h);
-            snprintf(obs, sizeof obs, "not judged: %s, but the control was not served", h);
+            snprintf(obs, sizeof obs, "%s%s; not judged: the control %.100s was not served either", h, ver, who);
         } else {
-            snprintf(obs, sizeof obs, "not judged: %.200s, but the control was not served", o->text);
+            snprintf(obs, sizeof obs, "rejected %s: %.200s%s; not judged: the control %.100s was not served either",
+                     o->after_handshake ? "after handshake" : "in handshake", o->text, ver, who);
         }
         set(r, RES_INCONCLUSIVE, VD_UNJUDGED, obs, hint);
         return 1;
@@ -181,37 +183,33 @@ static int open_cases(const vd_obs *o, const vd_obs *ctl, const vd_names *n, vd_
     return 0;
 }
 
-void vd_judge_reject(const vd_obs *o, const vd_obs *ctl, const vd_names *n, vd_result *r)
+/* A certificate that must be refused (must_refuse) or accepted. */
+static void judge(const vd_obs *o, const vd_obs *ctl, const vd_names *n, int must_refuse, vd_result *r)
 {
     if (open_cases(o, ctl, n, r))
         return;
     char text[512];
     vd_class cls = vd_compare(o, ctl, text, sizeof text, r->rejected_in, sizeof r->rejected_in);
-    switch (cls) {
-    case VD_REJECTED: set(r, RES_PASS, cls, text, NULL); break;
-    case VD_ACCEPTED: set(r, RES_FAIL, cls, text, NULL); break;
-    case VD_UNJUDGED:
+    if (cls == VD_ERRORED) {
+        set(r, RES_ERROR, cls, text, text);
+    } else if (cls == VD_UNJUDGED && must_refuse) {
         set(r, RES_INCONCLUSIVE, cls, text, "the gateway ended the connection before it asked for a "
                                             "client certificate, so the refusal says nothing about the certificate");
-        break;
-    default: set(r, RES_ERROR, cls, text, text); break;
+    } else if (cls == VD_UNJUDGED) { /* served the control, but ended this one: refused either way */
+        set(r, RES_FAIL, VD_REJECTED, text, NULL);
+    } else {
+        set(r, (cls == VD_REJECTED) == must_refuse ? RES_PASS : RES_FAIL, cls, text, NULL);
     }
+}
+
+void vd_judge_reject(const vd_obs *o, const vd_obs *ctl, const vd_names *n, vd_result *r)
+{
+    judge(o, ctl, n, 1, r);
 }
 
 void vd_judge_accept(const vd_obs *o, const vd_obs *ctl, const vd_names *n, vd_result *r)
 {
-    if (open_cases(o, ctl, n, r))
-        return;
-    char text[512];
-    vd_class cls = vd_compare(o, ctl, text, sizeof text, r->rejected_in, sizeof r->rejected_in);
-    switch (cls) {
-    case VD_ACCEPTED: set(r, RES_PASS, cls, text, NULL); break;
-    case VD_REJECTED:
-    case VD_UNJUDGED: /* served the control, but ended this one: refused either way */
-        set(r, RES_FAIL, VD_REJECTED, text, NULL);
-        break;
-    default: set(r, RES_ERROR, cls, text, text); break;
-    }
+    judge(o, ctl, n, 0, r);
 }
 
 void vd_judge_mode(const vd_obs *o, const vd_obs *ctl, const vd_names *n, int require_mode, vd_result *r)

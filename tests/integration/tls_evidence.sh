@@ -88,7 +88,7 @@ if wait_port "$PEER_PORT"; then
   run_json reset-at-cert "$PEER_PORT" --only client-auth/valid
   both_versions reset-at-cert
   check "reset-at-certificate: TLS 1.2 reported as a reset in the handshake" \
-    test "$(jqr reset-at-cert '.results[] | select(.tls_version == "TLSv1.2") | .observed')" = "rejected in handshake: connection reset"
+    bash -c '[[ $1 == "rejected in handshake: connection reset"* ]]' _ "$(jqr reset-at-cert '.results[] | select(.tls_version == "TLSv1.2") | .observed')"
 else
   fail "faultpeer reset-at-certificate did not start: $(cat "$WORK/peer.out")"
 fi

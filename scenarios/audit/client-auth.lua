@@ -3,6 +3,11 @@
 -- names it lists (reported in full: they reveal internal CA names), and the
 -- signature algorithms it asks for (TLS 1.2: its CertificateRequest is the
 -- only one a client can read before the handshake is encrypted).
+-- The mode is reported only from what was observed: "none" needs a
+-- completed handshake without a CertificateRequest; "required" needs a
+-- refusal after the request, and when that refusal is an HTTP answer, the
+-- control (the same request with client/valid) must be served, or the
+-- answer may be the path's, not the certificate's. Otherwise INCONCLUSIVE.
 local audit = require "audit"
 return audit.scenario {
   name = "client-auth",
@@ -13,7 +18,29 @@ return audit.scenario {
     local c = audit.connect(t, { cert = false })
     local outcome, how = t:outcome(c)
     if outcome == "error" then return t:error(how, c) end
-    local mode = not c.cert_requested and "none" or outcome == "rejected" and "required" or "optional"
+    local mode
+    if not c.cert_requested then
+      if not c.handshake_ok then
+        return t:inconclusive("not judged: no mode observed: the handshake without a certificate ended before "
+                              .. "any CertificateRequest (" .. how .. "); is the target a TLS server?", c)
+      end
+      mode = "none"
+    elseif outcome == "accepted" then
+      mode = "optional"
+    elseif c.response then
+      -- Refused by an HTTP answer: is it the certificate's, or the path's?
+      local v = audit.connect(t, { cert = "client/valid" })
+      local vk, vhow = t:outcome(v)
+      t:detail("control: the same request with client/valid: " .. vhow)
+      if vk == "error" then return t:error("control with client/valid: " .. vhow, v) end
+      if vk ~= "accepted" then
+        return t:inconclusive("not judged: without a certificate " .. how .. ", and the control with client/valid "
+                              .. vhow .. " too; does the gateway trust the fixtures' CA, and serve the target path?", c)
+      end
+      mode = "required"
+    else
+      mode = "required"
+    end
     local versions = audit.versions(t)
     local req
     if versions["1.2"] then

@@ -4,6 +4,10 @@
 -- In TLS 1.2 supported_groups also limits the curve of an ECDSA server
 -- certificate (RFC 8422), so the leaf's own curve is offered after the
 -- probed group, and the group counts as accepted only if it was chosen.
+-- Control: the version was answered with its default groups; a version in
+-- which no probed group got through at all is not judged (INCONCLUSIVE):
+-- "no forbidden group accepted" would then be true of a server refusing
+-- every connection.
 local audit = require "audit"
 
 local GROUPS13 = { "X25519", "X448", "P-256", "P-384", "P-521", "ffdhe2048", "ffdhe3072" }
@@ -16,7 +20,8 @@ return audit.scenario {
   severity = "medium",
   rule = "groups",
   run = function(t, f)
-    local versions = audit.versions(t)
+    local versions, ctl = audit.versions(t)
+    if audit.no_tls(t, ctl) then return end
     local ecdhe = {}
     for _, s in ipairs(t:cipher_suites("1.2")) do
       if s.name:find("^ECDHE%-") then ecdhe[#ecdhe + 1] = s.name end
@@ -48,6 +53,9 @@ return audit.scenario {
         else
           t:detail("not offered TLSv" .. v .. " " .. g .. ": " .. tostring(c))
         end
+      end
+      if #got == 0 then
+        f:open("TLSv" .. v .. " is accepted, but with none of " .. table.concat(groups, ", ") .. " offered alone")
       end
       summary[#summary + 1] = "TLSv" .. v .. ": " .. (#got > 0 and table.concat(got, ", ") or "none")
     end

@@ -1,5 +1,8 @@
 -- Which TLS versions the gateway accepts, each offered alone. A version is
 -- accepted when the server answers with a ServerHello of that version.
+-- Control: some version was answered with a ServerHello. When none was, the
+-- refusals say nothing (a server that is down or not TLS refuses them all):
+-- INCONCLUSIVE, whatever the profile asks.
 local audit = require "audit"
 return audit.scenario {
   name = "protocols",
@@ -24,6 +27,10 @@ return audit.scenario {
         f:check(ok, name .. " refused", name .. " accepted")
       end
       c:close()
+    end
+    if #accepted == 0 then
+      return t:inconclusive("not judged: no TLS version was answered with a ServerHello ("
+                            .. table.concat(refused, ", ") .. " refused); is the target a TLS server?")
     end
     f:finish("accepted: " .. (#accepted > 0 and table.concat(accepted, ", ") or "none")
              .. "; refused: " .. (#refused > 0 and table.concat(refused, ", ") or "none"))

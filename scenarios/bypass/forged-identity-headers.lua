@@ -7,7 +7,10 @@
 -- value carries a marker, so headers the gateway sets itself are not
 -- mistaken for forged ones. Sent with a client certificate (on the mTLS
 -- host) and without one (on the public host), with letter-case, underscore
--- and duplicate variants.
+-- and duplicate variants. The control is the request with client/valid on
+-- the mTLS host itself: it must reach the echo upstream (an echo report in
+-- a 2xx), or nothing can be said about what the gateway forwards
+-- (INCONCLUSIVE). Without a certificate, a refused request forwards nothing.
 local B = require "bypass"
 
 local NAMES = {
@@ -43,12 +46,15 @@ local function check(t, label, opts, host, with_cert)
   local marker = "mtlsprobe-forged-" .. math.random(100000, 999999)
   local c = B.connect(t, opts)
   local kind, how, r = B.attempt(c, { path = t.echo_path, host = host, headers = forged_headers(marker) })
+  if kind == "error" then return nil, label .. ": " .. how, c, "error" end
   if kind ~= "served" then
-    if with_cert then return nil, label .. ": the echo path was not served (" .. how .. ")", c end
+    if with_cert then
+      return nil, label .. ": the echo path " .. t.echo_path .. " was not served (" .. how .. ")", c, "control"
+    end
     return { text = label .. ": not forwarded (" .. how .. ")" }
   end
   local e, err = B.echo(t, r)
-  if not e then return nil, label .. ": " .. err, c end
+  if not e then return nil, label .. ": " .. how .. ", " .. err, c, "control" end
   local arrived = {}
   for _, h in ipairs(e.headers or {}) do
     local name, value = h[1], h[2]
@@ -76,15 +82,21 @@ return {
     end
     local mtls, public = t.mtls_host, t.public_host
     local findings = {}
-    local f, err, c = check(t, "with client/valid" .. (mtls and (" on " .. mtls) or ""),
-                            { cert = "client/valid", sni = mtls }, mtls, true)
-    if not f then return t:error(err, c) end
+    local label = "with client/valid" .. (mtls and (" on " .. mtls) or "")
+    local f, err, c, why = check(t, label, { cert = "client/valid", sni = mtls }, mtls, true)
+    if not f and why ~= "control" then return t:error(err, c) end
+    -- The request with client/valid is also the control: when it does not
+    -- reach the echo upstream, only a forged header seen without a
+    -- certificate can still decide (FAIL); nothing passes.
+    local ctl = { what = label .. " to " .. t.echo_path, served = f ~= nil, c = c,
+                  how = f and "reached the echo upstream" or err }
     findings[#findings + 1] = f
     local host = public or mtls
-    f, err, c = check(t, "without a certificate" .. (host and (" on " .. host) or ""),
-                      { sni = host }, host, false)
-    if not f then return t:error(err, c) end
-    findings[#findings + 1] = f
-    B.finish(t, findings, "no client-supplied identity header forwarded")
+    f, err, c, why = check(t, "without a certificate" .. (host and (" on " .. host) or ""),
+                           { sni = host }, host, false)
+    if not f and why ~= "control" then return t:error(err, c) end
+    findings[#findings + 1] = f or { unjudged = true, text = err }
+    B.finish(t, findings, "no client-supplied identity header forwarded", ctl,
+             "is --echo routed to mtlsprobe serve --upstream, and does the gateway trust client/valid?")
   end,
 }

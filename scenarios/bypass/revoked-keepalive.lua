@@ -4,7 +4,9 @@
 -- gateway did on the open connection and on a new one. Needs a gateway that
 -- checks client certificates over OCSP against `mtlsprobe serve --ocsp`
 -- (--revocation ocsp) and that responder's URL (--ocsp-responder), whose
--- control paths revoke client/revocable and reinstate it afterwards.
+-- control paths revoke client/revocable and reinstate it afterwards. The
+-- control is client/revocable served before its revocation: without it,
+-- nothing after is an observation (INCONCLUSIVE).
 local B = require "bypass"
 return {
   id = "bypass/revoked-keepalive",
@@ -30,8 +32,12 @@ return {
     if not ok then return t:error(err) end
     local c = B.connect(t, { sni = t.mtls_host, cert = "client/revocable" })
     local kind, how = B.attempt(c, { host = t.mtls_host })
+    if kind == "error" then
+      return t:error("client/revocable before its revocation: " .. how, c)
+    end
     if kind ~= "served" then
-      return t:error("client/revocable was not served before its revocation: " .. how, c)
+      return t:inconclusive("not judged: the control, client/revocable before its revocation, was not served ("
+                            .. how .. "); " .. B.MTLS_HINT .. " is the OCSP responder reachable from the gateway?", c)
     end
     ok, err = set("revoke")
     if not ok then return t:error(err, c) end

@@ -4,7 +4,9 @@
 -- (Traefik CVE-2022-23632, Emissary, APISIX). Any 2xx is a bypass; 421, 403,
 -- 400 or a refused handshake are correct. Variants: no SNI at all; Host with
 -- a trailing dot, in other letter case, with an explicit port; and the same
--- over HTTP/2 with :authority.
+-- over HTTP/2 with :authority. The control: the mTLS host's own SNI and
+-- Host with client/valid must be served (2xx), over HTTP/2 too for the
+-- HTTP/2 variants; a refusal counts only then, else INCONCLUSIVE.
 local B = require "bypass"
 return {
   id = "bypass/sni-host-mismatch",
@@ -24,6 +26,10 @@ return {
     end
     variants[#variants + 1] = { "no SNI, Host " .. mtls, false, mtls }
     variants[#variants + 1] = { "no SNI, Host " .. mtls:upper() .. ".", false, mtls:upper() .. "." }
+    local ctl = B.control(t, "SNI and Host " .. mtls .. " with client/valid",
+                          { sni = mtls, cert = "client/valid" }, { host = mtls })
+    ctl.c:close()
+    if ctl.kind == "error" then return B.control_failed(t, ctl) end
     local findings = {}
     for _, v in ipairs(variants) do
       local c = B.connect(t, { sni = v[2] })
@@ -32,7 +38,22 @@ return {
       if kind == "error" then return t:error(v[1] .. ": " .. how, c) end
       c:close()
     end
-    -- HTTP/2: the same with :authority, where the gateway offers h2.
+    -- HTTP/2: the same with :authority, where the gateway offers h2; a
+    -- refusal there counts only if the mTLS host serves HTTP/2 (made once).
+    local h2_ctl
+    local function h2_control()
+      if h2_ctl == nil then
+        local c = B.connect(t, { sni = mtls, cert = "client/valid", alpn = "h2,http/1.1" })
+        local r, err
+        if c.handshake_ok and c.alpn == "h2" then r, err = c:h2_request { authority = mtls } end
+        h2_ctl = r ~= nil and r.status >= 200 and r.status < 300
+        t:detail("control HTTP/2 SNI and :authority " .. mtls .. " with client/valid: "
+                 .. (r and ("HTTP/2 " .. r.status) or not c.handshake_ok and ("handshake refused: " .. tostring(c.error))
+                     or c.alpn ~= "h2" and "HTTP/2 not negotiated" or ("no response: " .. tostring(err))))
+        c:close()
+      end
+      return h2_ctl
+    end
     local h2_variants = {}
     if public then h2_variants[#h2_variants + 1] = { "h2 SNI " .. public .. ", :authority " .. mtls, public, mtls } end
     h2_variants[#h2_variants + 1] = { "h2 no SNI, :authority " .. mtls, false, mtls }
@@ -47,7 +68,7 @@ return {
           text = v[1] .. ": HTTP/2 " .. r.status
           bad = r.status >= 200 and r.status < 300
         end
-        findings[#findings + 1] = { bad = bad, text = text }
+        findings[#findings + 1] = { bad = bad, text = text, unjudged = not bad and not h2_control() }
       elseif c.handshake_ok then
         t:detail("HTTP/2 not offered (" .. v[1] .. ")")
       else
@@ -55,6 +76,6 @@ return {
       end
       c:close()
     end
-    B.finish(t, findings, "421, 403 or 400, or the handshake refused, for every variant")
+    B.finish(t, findings, "421, 403 or 400, or the handshake refused, for every variant", ctl, B.MTLS_HINT)
   end,
 }

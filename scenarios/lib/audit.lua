@@ -5,6 +5,13 @@
 -- certificate's lifespan, ...), reads its rule from the profile (t.profile,
 -- chosen with --profile), records the rule's control ids on its result, and
 -- ends with one verdict whose observed line lists every rule it broke.
+--
+-- Every check has a control: a handshake that completed (or, for a version,
+-- a ServerHello), made under the check's conditions. A refusal observed
+-- while the control failed says nothing (a server that is down or does not
+-- speak TLS refuses everything), so such a check is INCONCLUSIVE, never
+-- PASS; ERROR stays for attempts that themselves failed (not connected,
+-- timeout).
 local M = {}
 
 -- Every rule a profile may state, with the parameters it takes. A rule a
@@ -110,13 +117,29 @@ function M.connect(t, opts)
   return t:connect(opts)
 end
 
--- One connection and the gateway's leaf certificate; records an ERROR and
--- returns nil when no certificate could be read.
+-- Records the verdict of a check whose control, the connection c, did not
+-- complete its handshake: ERROR when the attempt itself failed (not
+-- connected, timeout), else INCONCLUSIVE naming what happened and the
+-- likely cause. `what` names the connection ("the TLS 1.2 handshake").
+function M.not_established(t, c, what)
+  local why = tostring(c.error or c.result)
+  if not c.connected or c.result == "timeout" then return t:error(what .. ": " .. why, c) end
+  return t:inconclusive("not judged: " .. what .. " did not complete (" .. why .. "); is the target a TLS "
+                        .. "server, and does it accept " .. (c.fixture or "a client without a certificate") .. "?", c)
+end
+
+-- One connection and the gateway's leaf certificate; records the verdict
+-- and returns nil when no certificate could be read (INCONCLUSIVE, or
+-- ERROR when the attempt itself failed).
 function M.leaf(t)
   local c = M.connect(t)
   local leaf = c.peer_chain[1]
   if not leaf then
-    t:error("no server certificate: " .. tostring(c.error), c)
+    if c.handshake_ok then
+      t:error("no server certificate in a completed handshake", c)
+    else
+      M.not_established(t, c, "the handshake")
+    end
     return c, nil
   end
   return c, leaf
@@ -129,15 +152,37 @@ function M.accepted(c)
   return c.server_hello ~= nil
 end
 
--- The TLS versions this gateway accepts, probing each one alone.
+-- The TLS versions this gateway accepts, probing each one alone; and the
+-- control every version-dependent check rests on: { ok (some version got a
+-- ServerHello), connected (some probe connected), how (each version's
+-- answer) }. M.no_tls(t, ctl) records the verdict when it failed.
 function M.versions(t)
-  local out = {}
+  local out, seen = {}, {}
+  local ctl = { ok = false, connected = false }
   for _, v in ipairs({ "1.0", "1.1", "1.2", "1.3" }) do
     local c = M.connect(t, { tls = v })
     out[v] = M.accepted(c)
+    ctl.ok = ctl.ok or out[v]
+    ctl.connected = ctl.connected or c.connected
+    ctl.timeout = ctl.timeout or c.result == "timeout"
+    seen[#seen + 1] = "TLSv" .. v .. " " .. (out[v] and "accepted" or ("refused (" .. tostring(c.error) .. ")"))
     c:close()
   end
-  return out
+  ctl.how = table.concat(seen, "; ")
+  return out, ctl
+end
+
+-- When no version got a ServerHello: records INCONCLUSIVE (ERROR when
+-- nothing connected or a probe timed out) and returns true.
+function M.no_tls(t, ctl)
+  if ctl.ok then return false end
+  if not ctl.connected or ctl.timeout then
+    t:error("no TLS version could be probed: " .. ctl.how)
+  else
+    t:inconclusive("not judged: no TLS version was answered with a ServerHello (" .. ctl.how
+                   .. "); is the target a TLS server?")
+  end
+  return true
 end
 
 -- Cipher suite classes, from the IANA name.
@@ -170,14 +215,15 @@ M.contains = contains
 
 -- Findings of one scenario against one profile rule.
 -- local f = audit.findings(t, "protocols")
--- f:check(ok, observed, expected)   -- ok false is a finding; nil: not judged
--- f:finish(summary, c)              -- the verdict
+-- f:check(ok, observed, expected)   -- ok false is a finding; nil: not applicable
+-- f:open(observed)                  -- could not be judged: its control failed
+-- f:finish(summary, c)              -- the verdict: FAIL, else INCONCLUSIVE, else PASS
 function M.findings(t, rule_name)
   local profile = t.profile or { name = "none", rules = {} }
   local rule = profile.rules[rule_name]
   local f = {
     t = t, rule_name = rule_name, rule = rule or {}, has_rule = rule ~= nil,
-    profile = profile.name, failed = {}, skipped = {}, expected = {},
+    profile = profile.name, failed = {}, skipped = {}, expected = {}, unjudged = {},
   }
   for _, id in ipairs(f.rule.controls or {}) do t:control(id) end
   function f:where()
@@ -194,6 +240,10 @@ function M.findings(t, rule_name)
     if not contains(self.expected, expected) then self.expected[#self.expected + 1] = expected end
     return ok
   end
+  function f:open(observed)
+    self.unjudged[#self.unjudged + 1] = observed
+    self.t:detail("NOT JUDGED " .. self:where() .. ": " .. observed)
+  end
   function f:note(line) self.t:detail(line) end
   function f:finish(summary, c)
     local expected = #self.expected > 0 and table.concat(self.expected, "; ")
@@ -202,6 +252,9 @@ function M.findings(t, rule_name)
     if #self.failed > 0 then
       return self.t:fail(table.concat(self.failed, "; ") .. " (breaks " .. self:where() .. ")",
                          expected, c)
+    end
+    if #self.unjudged > 0 then
+      return self.t:inconclusive("not judged: " .. table.concat(self.unjudged, "; "), c)
     end
     if #self.skipped > 0 and #self.expected == #self.skipped then
       return self.t:skip(table.concat(self.skipped, "; "))
@@ -213,7 +266,8 @@ end
 
 -- The scenario table for an audit check: run(t, f) gets the findings of
 -- s.rule; with leaf = true, run(t, f, c, leaf) also gets a connection and
--- the gateway's leaf certificate (an ERROR when there is none).
+-- the gateway's leaf certificate (INCONCLUSIVE when the handshake that
+-- should carry it did not complete, ERROR when it could not be tried).
 function M.scenario(s)
   return {
     id = "audit/" .. s.name,

@@ -51,6 +51,7 @@ audit() { # audit NAME [run options]: the audit suite against $PORT into $WORK/N
   t0=$(date +%s%N)
   "$MTLSPROBE" run --target "https://localhost:$PORT/" --connect-to "127.0.0.1:$PORT" \
     --fixtures "$FX" --suite audit --json "$WORK/$name.json" -q "$@" >"$WORK/$name.out" 2>&1
+  AUDIT_RC=$?
   t1=$(date +%s%N)
   AUDIT_MS=$(( (t1 - t0) / 1000000 ))
 }
@@ -239,7 +240,42 @@ else
 fi
 kill "$SPID" 2>/dev/null
 
-# 9. A user's profile file, and bad input: one line, exit 2.
+# 9. Peers that are not TLS servers: every audit check rests on a completed
+#    handshake (or a ServerHello), so none may pass: "TLS 1.0 refused" from
+#    a server that refuses everything is no evidence. A TCP peer that reads
+#    the ClientHello and closes gives INCONCLUSIVE for every check; one that
+#    answers in plain HTTP gives no PASS either.
+if command -v socat >/dev/null; then
+  printf '#!/bin/sh\nhead -c 5 >/dev/null\nprintf "HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n"\n' \
+    > "$WORK/plain-http.sh"
+  chmod +x "$WORK/plain-http.sh"
+  for peer in closing plain-http; do
+    PORT=$(free_port)
+    if [ "$peer" = closing ]; then
+      socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" SYSTEM:'head -c 1 >/dev/null' 2>/dev/null &
+    else
+      socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" EXEC:"$WORK/plain-http.sh" 2>/dev/null &
+    fi
+    PEER_PID=$!
+    cleanup_hooks+=("kill $PEER_PID 2>/dev/null")
+    if wait_port "$PORT"; then
+      audit "$peer" --profile mozilla-intermediate --pin "$VALID_PIN"
+      check "$peer peer: exit 3" test "$AUDIT_RC" = 3
+      check "$peer peer: no audit check passes" test "$(jq '[.results[] | select(.verdict == "PASS")] | length' "$WORK/$peer.json")" = 0
+    else
+      fail "socat ($peer) did not start"
+    fi
+    kill "$PEER_PID" 2>/dev/null; wait "$PEER_PID" 2>/dev/null
+  done
+  check "closing peer: every check INCONCLUSIVE" \
+    test "$(jq -r '[.results[] | .verdict] | unique | join(",")' "$WORK/closing.json")" = INCONCLUSIVE
+  check "closing peer: protocols says why" grep -q "^not judged: no TLS version was answered with a ServerHello" \
+    <<<"$(observed closing audit/protocols)"
+else
+  fail "socat is not installed (scripts/setup)"
+fi
+
+# 10. A user's profile file, and bad input: one line, exit 2.
 cat > "$WORK/my-profile.lua" <<'EOF'
 return {
   name = "acme-internal",

@@ -8,14 +8,82 @@
 # server, nginx resumes no TLS 1.3 session across names and answers a
 # resumed TLS 1.2 one with 421. Revocation: nginx with ssl_ocsp and serve's
 # OCSP responder rejects client/revoked, and fails closed when the responder
-# is down or a CRL is past its nextUpdate.
+# is down or a CRL is past its nextUpdate. Controls: with a prefix nginx
+# does not route per name, with every upstream down, and against a TCP peer
+# that closes after the ClientHello, no refusal passes: INCONCLUSIVE.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bypass_lib.sh"
 OTHER="--other-mtls-host other.test"
 
 start_gateway nginx bypass-safe.conf.in "$FX" "${sets[@]}" || exit 1
 run_suites safe
+# A prefix nginx does not route per name: location / sends every path to
+# the echo upstream `valid`, so each bad upstream's path is answered by
+# `valid`. That says nothing about the bad upstream: INCONCLUSIVE, never
+# PASS or FAIL; upstream/valid is still served.
+run_upstream() { # NAME PREFIX: the upstream suite alone against $GW_PORT
+  "$MTLSPROBE" run --target "https://mtls.test:$GW_PORT/" --connect-to "127.0.0.1:$GW_PORT" \
+    --fixtures "$FX" --suite upstream --mtls-host mtls.test --upstream-prefix "$2" \
+    --json "$WORK/$1.json" -q >"$WORK/$1.out" 2>&1
+  echo $? > "$WORK/$1.rc"
+}
+run_upstream misrouted /nonexistent/
 stop_gateway
+check "misrouted: exit 3 (nothing failed, something not judged)" test "$(cat "$WORK/misrouted.rc")" = 3
+check "misrouted: every bad upstream INCONCLUSIVE, valid PASS" test "$(verdicts misrouted)" = "upstream/client-cert INCONCLUSIVE
+upstream/expired INCONCLUSIVE
+upstream/pin-mismatch INCONCLUSIVE
+upstream/self-signed INCONCLUSIVE
+upstream/untrusted INCONCLUSIVE
+upstream/valid PASS
+upstream/wrong-san INCONCLUSIVE"
+check "misrouted: the reason names the upstream that answered" \
+  grep -q "^not judged: /nonexistent/expired was answered by echo upstream valid, not expired" <<<"$(observed misrouted upstream/expired)"
+
+# Every upstream down: nginx answers 502 for every route, the valid one
+# too. A 502 for a bad upstream is then no evidence (INCONCLUSIVE, naming
+# the control's answer); the valid upstream's 502 is the FAIL.
+DEAD=$(free_port)
+dead_sets=()
+for s in "${sets[@]}"; do
+  case $s in UP_*=*) dead_sets+=("${s%%=*}=$DEAD") ;; *) dead_sets+=("$s") ;; esac
+done
+start_gateway nginx bypass-safe.conf.in "$FX" "${dead_sets[@]}" || exit 1
+run_upstream dead /upstream/
+stop_gateway
+check "upstreams down: exit 1 (upstream/valid fails)" test "$(cat "$WORK/dead.rc")" = 1
+check "upstreams down: no refused upstream passes" test "$(verdicts dead)" = "upstream/client-cert INCONCLUSIVE
+upstream/expired INCONCLUSIVE
+upstream/pin-mismatch INCONCLUSIVE
+upstream/self-signed INCONCLUSIVE
+upstream/untrusted INCONCLUSIVE
+upstream/valid FAIL
+upstream/wrong-san INCONCLUSIVE"
+check "upstreams down: the reason names the control's answer" \
+  grep -q "^not judged: the control (the valid upstream at /upstream/valid with client/valid) was not served: HTTP 502" \
+  <<<"$(observed dead upstream/untrusted)"
+
+# A TCP peer that reads the ClientHello and closes: not a gateway at all.
+# No bypass or upstream scenario passes; each says why it is not judged.
+if command -v socat >/dev/null; then
+  PEER=$(free_port)
+  socat "TCP-LISTEN:$PEER,bind=127.0.0.1,reuseaddr,fork" SYSTEM:'head -c 1 >/dev/null' 2>/dev/null &
+  PEER_PID=$!
+  cleanup_hooks+=("kill $PEER_PID 2>/dev/null")
+  if wait_port "$PEER"; then
+    GW_PORT=$PEER
+    run_suites closing
+    check "closing peer: exit 3" test "$(cat "$WORK/closing.rc")" = 3
+    check "closing peer: no PASS, no FAIL" test "$(verdicts closing | grep -c ' \(PASS\|FAIL\)$')" = 0
+    check "closing peer: sni-host-mismatch names its control" grep -q "^not judged: the control (SNI and Host mtls.test with client/valid) was not served: handshake refused" \
+      <<<"$(observed closing bypass/sni-host-mismatch)"
+  else
+    fail "socat did not start"
+  fi
+  kill "$PEER_PID" 2>/dev/null; wait "$PEER_PID" 2>/dev/null
+else
+  fail "socat is not installed (scripts/setup)"
+fi
 check "safe: exit 1 (pin-mismatch fails)" test "$(cat "$WORK/safe.rc")" = 1
 check "safe: every scenario passes but upstream/pin-mismatch" test "$(verdicts safe)" = "$SAFE_VERDICTS"
 check "safe: Host mismatch answered 421" grep -q "SNI public.test, Host mtls.test: HTTP 421" <<<"$(observed safe bypass/sni-host-mismatch)"

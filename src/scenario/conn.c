@@ -298,7 +298,7 @@ void scn_controls_free(scn_controls *s)
 static char *control_key(const scn_conn *c, const char *fixture, const char *request, size_t request_len)
 {
     const scn_conn_spec *s = &c->spec;
-    char head[2048];
+    char head[6144];
     int n = snprintf(head, sizeof head, "%s|v%d|verify%d|sni%d:%s|alpn:%s|ciphers:%s|groups:%s|%d%d%d%d|%s:%d|",
                      fixture, (int)s->version, s->verify, s->sni_set, s->sni, s->alpn, s->ciphers, s->groups,
                      s->ocsp, s->no_ticket, s->renegotiation, s->post_handshake_auth, s->host, s->port);

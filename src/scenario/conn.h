@@ -20,7 +20,7 @@ typedef struct scn_conn_spec {
     char cert[128];           /* fixture name, "" for none */
     tls_version version;
     int verify;
-    char ciphers[512];
+    char ciphers[4096];
     char groups[128];
     int ocsp, no_ticket, renegotiation, post_handshake_auth;
     int sni_set;              /* 0: no SNI */

@@ -94,7 +94,7 @@ static void copy_opt(lua_State *L, const char *field, char *dst, size_t n, const
 {
     const char *v = opt_string(L, 2, field, def);
     if (v && strlen(v) >= n)
-        luaL_error(L, "t:connect{}: %s is longer than %zu characters", field, n - 1);
+        luaL_error(L, "t:connect{}: %s is longer than %d characters", field, (int)(n - 1));
     str_copy(dst, n, v ? v : "");
 }
 

@@ -40,8 +40,13 @@ static const char help_text[] =
     "  -q, --quiet             print nothing but errors and regressions\n"
     "  -h, --help              this text; `mtlsprobe report merge --help` for merging\n"
     "\n"
-    "exit codes: 0 report written, 1 a regression against a baseline, 2 usage error,\n"
-    "unreadable or foreign result file, or gnuplot missing or failing\n";
+    "exit codes:\n"
+    "  0  report written\n"
+    "  1  report written, and a regression against a baseline (a waived FAIL is none)\n"
+    "  2  usage error, an unreadable or foreign result file, or gnuplot missing or\n"
+    "     failing\n"
+    "The report judges nothing itself: a run's own verdicts, INCONCLUSIVE included,\n"
+    "decide `run`'s exit code, not this one.\n";
 
 static const char merge_help[] =
     "usage: mtlsprobe report merge WORKER.json... -o MERGED.json\n"
@@ -59,7 +64,9 @@ static const char merge_help[] =
     "  -q, --quiet      no summary line\n"
     "  -h, --help       this text\n"
     "\n"
-    "exit codes: 0 merged, 2 usage error or inputs that cannot be merged\n";
+    "exit codes:\n"
+    "  0  merged\n"
+    "  2  usage error, or inputs that cannot be merged\n";
 
 static int parse_pct(const char *s, double *out)
 {

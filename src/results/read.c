@@ -170,7 +170,7 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
             res_jstr(w, "expires", s->waiver_expires, sizeof s->waiver_expires, ""))
             return mp_fail(e, "results[%zu] (%s): waiver must be {reason, expires} or null", idx, s->id);
         if (s->verdict != RES_FAIL)
-            return mp_fail(e, "results[%zu] (%s): a waiver on a %s verdict (only a FAIL is waived)", idx, s->id,
+            return mp_fail(e, "results[%zu] (%s): a waiver on verdict %s (only a FAIL is waived)", idx, s->id,
                            res_verdict_name(s->verdict));
         s->waived = 1;
     }

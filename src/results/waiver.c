@@ -60,9 +60,9 @@ static int parse_one(const json_t *o, res_waiver *w, const char *where, mp_err *
                            where, k);
     }
     memset(w, 0, sizeof *w);
-    char comment[1024];
+    char comment[1024], expires[64];
     if (field(o, "id", w->id, sizeof w->id, 1, where, e) || field(o, "reason", w->reason, sizeof w->reason, 1, where, e) ||
-        field(o, "expires", w->expires, sizeof w->expires, 1, where, e) ||
+        field(o, "expires", expires, sizeof expires, 1, where, e) ||
         field(o, "tls_version", w->tls_version, sizeof w->tls_version, 0, where, e) ||
         field(o, "target", w->target, sizeof w->target, 0, where, e) ||
         field(o, "comment", comment, sizeof comment, 0, where, e))
@@ -73,13 +73,14 @@ static int parse_one(const json_t *o, res_waiver *w, const char *where, mp_err *
     int64_t day;
     mp_err te;
     char iso[21];
-    int ok = is_day(w->expires) && tm_parse_instant(w->expires, &day, &te) == 0;
+    int ok = is_day(expires) && tm_parse_instant(expires, &day, &te) == 0;
     if (ok) { /* 2027-02-30 parses as a day in March: refuse it */
         tm_format_iso(day, iso);
-        ok = strncmp(iso, w->expires, 10) == 0;
+        ok = strncmp(iso, expires, 10) == 0;
     }
     if (!ok)
-        return mp_fail(e, "%s: \"expires\" must be a date YYYY-MM-DD, not '%s'", where, w->expires);
+        return mp_fail(e, "%s: \"expires\" must be a date YYYY-MM-DD, not '%s'", where, expires);
+    str_copy(w->expires, sizeof w->expires, expires);
     w->expires_end = day + 86400;
     return 0;
 }

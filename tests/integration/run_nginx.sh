@@ -33,7 +33,7 @@ check "strict: expired rejected by HTTP 400" test "$(jq -r '.results[] | select(
 # ...but a client that cannot sign CertificateVerify fails the TLS handshake itself.
 check "strict: key-mismatch rejected with decrypt_error" test "$(jq -r '.results[] | select(.id == "client-auth/key-mismatch" and .tls_version == "TLSv1.2") | "\(.evidence.rejected_in) \(.evidence.alert.name) \(.evidence.alert.code)"' "$WORK/strict.json")" = "handshake decrypt_error 51"
 check "strict: mode is required" grep -q '"observed": "mode required' "$WORK/strict.json"
-check "strict: summary line" grep -q "^43 passed, 0 failed, 0 errors, 0 skipped$" "$WORK/strict.out"
+check "strict: summary line" grep -q "^43 passed, 0 failed, 0 inconclusive, 0 errors, 0 skipped$" "$WORK/strict.out"
 check "strict: JUnit has 43 testcases, no failure" bash -c '[ "$(grep -c "<testcase " "$1")" = 43 ] && ! grep -q "<failure" "$1"' _ "$WORK/strict.xml"
 check "strict: JSON records the manifest hash" test "$(jq -r .fixtures.manifest_sha256 "$WORK/strict.json")" = "$(sha256sum "$FX/manifest.json" | cut -d' ' -f1)"
 
@@ -129,7 +129,7 @@ run_suite custom2 "$WORK/sc"
 check "custom without the unknown fixture: exit 2 (a file does not load)" test "$(cat "$WORK/custom2.rc")" = 2
 rm "$WORK/sc/c_syntax.lua"
 run_suite custom3 "$WORK/sc"
-check "custom with only a runtime error: exit 1 (a scenario errored)" test "$(cat "$WORK/custom3.rc")" = 1
+check "custom with only a runtime error: exit 3 (nothing failed, one scenario could not be judged)" test "$(cat "$WORK/custom3.rc")" = 3
 stop_nginx
 
 # unreachable target: ERROR verdicts with the reason, quickly
@@ -137,7 +137,7 @@ port=$(free_port)
 start=$(date +%s)
 "$MTLSPROBE" run --target "https://127.0.0.1:$port/" --fixtures "$FX" --json "$WORK/down.json" -q >/dev/null 2>&1
 rc=$?
-check "unreachable: exit 1" test "$rc" = 1
+check "unreachable: exit 3 (nothing could be judged)" test "$rc" = 3
 check "unreachable: every verdict is ERROR" test "$(jq '[.results[] | select(.verdict != "ERROR")] | length' "$WORK/down.json")" = 0
 check "unreachable: reason says refused" grep -q "Connection refused" <<<"$(jq -r '.results[0].reason' "$WORK/down.json")"
 check "unreachable: finishes within 10 s" test $(( $(date +%s) - start )) -le 10
@@ -150,7 +150,7 @@ cleanup_hooks+=("kill $! 2>/dev/null")
 wait_port "$silent"
 start=$(date +%s)
 "$MTLSPROBE" run --target "https://127.0.0.1:$silent/" --fixtures "$FX" --timeout 1s --json "$WORK/silent.json" -q >/dev/null 2>&1
-check "silent gateway: exit 1" test $? = 1
+check "silent gateway: exit 3" test $? = 3
 check "silent gateway: every verdict is ERROR" test "$(jq '[.results[] | select(.verdict != "ERROR")] | length' "$WORK/silent.json")" = 0
 check "silent gateway: the reason says so" grep -q "answered no TLS handshake within 1000 ms" <<<"$(jq -r '.results[0].reason' "$WORK/silent.json")"
 check "silent gateway: done within 10 s" test $(( $(date +%s) - start )) -le 10

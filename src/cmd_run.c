@@ -87,6 +87,7 @@ static const char help_text[] =
     "                          \"expires\": \"2027-03-31\"}]}; id and target are globs,\n"
     "                          tls_version and target optional. An expired waiver\n"
     "                          covers nothing; one that covers no FAIL is reported\n"
+    "                          as stale\n"
     "  -j, --jobs N            scenarios in parallel (default: 1)\n"
     "      --json FILE         write results as JSON (docs/results.md)\n"
     "      --junit FILE        write results as JUnit XML\n"
@@ -249,8 +250,8 @@ int cmd_run(int argc, char **argv)
         { "ocsp-responder", required_argument, NULL, 1007 },
         { "other-mtls-host", required_argument, NULL, 1008 },
         { "other-client-cert", required_argument, NULL, 1009 },
-        { "fail-on", required_argument, NULL, 1010 },
-        { "waivers", required_argument, NULL, 1011 },
+        { "fail-on", required_argument, NULL, 1020 },
+        { "waivers", required_argument, NULL, 1021 },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, 'J' },
         { "junit", required_argument, NULL, 'U' },
@@ -346,14 +347,14 @@ int cmd_run(int argc, char **argv)
         case 1006: upstream_client_cert = optarg; break;
         case 1008: other_mtls_host = optarg; break;
         case 1009: other_client_cert = optarg; break;
-        case 1010:
+        case 1020:
             fail_on = res_severity_rank(optarg);
             if (fail_on < 0) {
                 cmd_error("run", "--fail-on must be critical, high, medium, low or info, not '%s'", optarg);
                 goto out;
             }
             break;
-        case 1011: waivers_file = optarg; break;
+        case 1021: waivers_file = optarg; break;
         case 1007:
             if (strncmp(optarg, "http://", 7) != 0) {
                 cmd_error("run", "--ocsp-responder must be an http:// URL, not '%s'", optarg);

@@ -1,5 +1,6 @@
 /* The verbs. Each parses its own options and returns the process exit code:
- * 0 success, 1 a check or threshold failed, 2 usage, input or setup error. */
+ * 0 success, 1 a check or threshold failed, 2 usage, input or setup error,
+ * 3 nothing failed but something could not be judged or measured. */
 #ifndef MP_CMD_H
 #define MP_CMD_H
 

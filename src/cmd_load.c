@@ -63,7 +63,14 @@ static const char help_text[] =
     "  -h, --help            this text\n"
     "\n"
     "Ctrl-C stops the load, prints the partial summary and still writes the JSON.\n"
-    "exit codes: 0 ok, 1 a threshold was breached, 2 usage or setup error\n";
+    "\n"
+    "exit codes:\n"
+    "  0  measured, and every threshold met\n"
+    "  1  a threshold was breached\n"
+    "  2  usage or setup error\n"
+    "  3  no threshold breached, but the load could not be measured as asked: no\n"
+    "     handshake (or request) succeeded (an unreachable or refusing target), a\n"
+    "     latency threshold had no samples, or the load was interrupted\n";
 
 typedef struct progress_state {
     int tty;
@@ -412,14 +419,20 @@ int cmd_load(int argc, char **argv)
         printf("  limit: the load generator was saturated; the gateway may sustain more (add threads or machines)\n");
     else if (r.started)
         printf("  limit: the gateway, not the load generator (busiest worker %.0f%% busy)\n", r.worker_busy_max * 100);
-    rc = MP_EXIT_OK;
+    /* 1 on a breach; else 3 when nothing (or not all that was asked) was
+     * measured, so a gate is never green over a load that did not happen */
+    int breached = 0, unjudged = 0;
     for (size_t i = 0; i < n_thresholds; i++) {
         char obs[64];
         int ok = load_threshold_check(&thresholds[i], &r, obs, sizeof obs);
-        printf("  threshold %s: %s (%s)\n", thresholds[i].text, ok ? "met" : "BREACHED", obs);
-        if (!ok)
-            rc = MP_EXIT_FAIL;
+        printf("  threshold %s: %s (%s)\n", thresholds[i].text, ok > 0 ? "met" : ok < 0 ? "NOT MEASURED" : "BREACHED",
+               obs);
+        breached |= ok == 0;
+        unjudged |= ok < 0;
     }
+    if (!r.ok)
+        printf("  not measured: no handshake%s succeeded\n", cfg.mode == LOAD_HANDSHAKE ? "" : " or request");
+    rc = breached ? MP_EXIT_FAIL : unjudged || !r.ok || r.interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
     if (json) {
         char cmdline[2048];
         cmd_join_argv(argc, argv, cmdline, sizeof cmdline);

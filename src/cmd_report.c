@@ -31,8 +31,9 @@ static const char help_text[] =
     "  -o, --out DIR           output directory (required; created if needed)\n"
     "      --title TEXT        the report's title (default: mtlsprobe report)\n"
     "      --baseline FILE     an earlier result to compare with (repeatable): scenarios\n"
-    "                          that FAIL or ERROR now but did not then, and loads of the\n"
-    "                          same target whose total p99 rose, are regressions (exit 1)\n"
+    "                          that FAIL (not waived), are INCONCLUSIVE or ERROR now but\n"
+    "                          were not then, and loads of the same target whose total\n"
+    "                          p99 rose, are regressions (exit 1)\n"
     "      --regress PCT       p99 rise that counts as a regression (default 10%%)\n"
     "      --no-charts         write the pages without charts (no gnuplot needed)\n"
     "      --gnuplot PROGRAM   the gnuplot to run (default: gnuplot from PATH)\n"
@@ -40,8 +41,13 @@ static const char help_text[] =
     "  -q, --quiet             print nothing but errors and regressions\n"
     "  -h, --help              this text; `mtlsprobe report merge --help` for merging\n"
     "\n"
-    "exit codes: 0 report written, 1 a regression against a baseline, 2 usage error,\n"
-    "unreadable or foreign result file, or gnuplot missing or failing\n";
+    "exit codes:\n"
+    "  0  report written\n"
+    "  1  report written, and a regression against a baseline (a waived FAIL is none)\n"
+    "  2  usage error, an unreadable or foreign result file, or gnuplot missing or\n"
+    "     failing\n"
+    "The report judges nothing itself: a run's own verdicts, INCONCLUSIVE included,\n"
+    "decide `run`'s exit code, not this one.\n";
 
 static const char merge_help[] =
     "usage: mtlsprobe report merge WORKER.json... -o MERGED.json\n"
@@ -59,7 +65,9 @@ static const char merge_help[] =
     "  -q, --quiet      no summary line\n"
     "  -h, --help       this text\n"
     "\n"
-    "exit codes: 0 merged, 2 usage error or inputs that cannot be merged\n";
+    "exit codes:\n"
+    "  0  merged\n"
+    "  2  usage error, or inputs that cannot be merged\n";
 
 static int parse_pct(const char *s, double *out)
 {

@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "pki/manifest.h"
 #include "report/junit.h"
+#include "results/waiver.h"
 #include "scenario/runner.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -26,7 +27,9 @@ static const char help_text[] =
     "usage: mtlsprobe run --target https://HOST:PORT[/PATH] --fixtures DIR [options] [SCENARIO...]\n"
     "\n"
     "Runs Lua scenarios against a gateway and prints one verdict per scenario (and\n"
-    "TLS version): PASS, FAIL, ERROR or SKIP, with what was expected and observed.\n"
+    "TLS version): PASS, FAIL, INCONCLUSIVE (the positive control was not served, so\n"
+    "nothing can be said), ERROR (the attempt itself failed) or SKIP, with what was\n"
+    "expected and observed.\n"
     "Without SCENARIO arguments (files or directories) it runs a built-in suite:\n"
     "client-auth (default), or audit, which checks the gateway's own TLS against a\n"
     "compliance profile. See docs/scenarios.md.\n"
@@ -78,6 +81,17 @@ static const char help_text[] =
     "                          audit/pin fails when no certificate matches)\n"
     "      --expiry-warn DUR   audit: warn when the certificate expires within DUR\n"
     "                          (default: 30d)\n"
+    "      --fail-on LEVEL     the lowest severity whose FAIL makes exit 1: critical,\n"
+    "                          high, medium, low or info (default: info, any FAIL);\n"
+    "                          FAILs below it are still shown as FAIL\n"
+    "      --waivers FILE      known findings, reported as FAIL (waived) instead of\n"
+    "                          failing until their expiry date (JSON, docs/results.md):\n"
+    "                          {\"waivers\": [{\"id\": \"client-auth/sha1\", \"tls_version\":\n"
+    "                          \"TLSv1.2\", \"target\": \"https://gw:8443/*\", \"reason\": \"...\",\n"
+    "                          \"expires\": \"2027-03-31\"}]}; id and target are globs,\n"
+    "                          tls_version and target optional. An expired waiver\n"
+    "                          covers nothing; one that covers no FAIL is reported\n"
+    "                          as stale\n"
     "  -j, --jobs N            scenarios in parallel (default: 1)\n"
     "      --json FILE         write results as JSON (docs/results.md)\n"
     "      --junit FILE        write results as JUnit XML\n"
@@ -86,9 +100,16 @@ static const char help_text[] =
     "  -h, --help              this text\n"
     "\n"
     "Ctrl-C (or SIGTERM) skips the scenarios not yet started, lets the running ones\n"
-    "finish, and still prints and writes the results, marked interrupted (exit 1).\n"
-    "exit codes: 0 no scenario failed or errored, 1 one did, 2 usage or setup error\n"
-    "(including a scenario that names a fixture the manifest lacks)\n";
+    "finish, and still prints and writes the results, marked interrupted (exit 3\n"
+    "unless something failed).\n"
+    "\n"
+    "exit codes:\n"
+    "  0  nothing failed and everything was judged\n"
+    "  1  a FAIL at or above --fail-on that no waiver covers\n"
+    "  2  usage or setup error, including a bad --waivers file and a scenario that\n"
+    "     names a fixture the manifest lacks\n"
+    "  3  nothing failed, but something could not be judged: an INCONCLUSIVE or\n"
+    "     ERROR verdict (e.g. an unreachable target), or an interrupted run\n";
 
 static int is_ip(const char *h)
 {
@@ -123,18 +144,20 @@ static int pin_valid(const char *pin)
 static void print_table(const res_run *run, int verbose, int color)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
-               *yellow = color ? "\033[33m" : "", *grey = color ? "\033[90m" : "",
+               *yellow = color ? "\033[33m" : "", *magenta = color ? "\033[35m" : "",
+               *cyan = color ? "\033[36m" : "", *grey = color ? "\033[90m" : "",
                *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
-    printf("%s%-38s %-8s %-7s %-9s %-60s %8s%s\n", bold, "ID", "TLS", "VERDICT", "EXPECTED",
+    printf("%s%-38s %-8s %-13s %-9s %-60s %8s%s\n", bold, "ID", "TLS", "VERDICT", "EXPECTED",
            "OBSERVED", "TIME", reset);
     for (size_t i = 0; i < run->n; i++) {
         const res_scenario *s = &run->items[i];
-        const char *c = s->verdict == RES_PASS ? green : s->verdict == RES_FAIL ? red
-                        : s->verdict == RES_ERROR ? yellow : grey;
+        const char *c = s->verdict == RES_PASS ? green : s->verdict == RES_FAIL ? (s->waived ? cyan : red)
+                        : s->verdict == RES_INCONCLUSIVE ? magenta : s->verdict == RES_ERROR ? yellow : grey;
         char tls[16];
         snprintf(tls, sizeof tls, "%s", strcmp(s->tls_version, "any") == 0 ? "-" : s->tls_version);
-        printf("%-38s %-8s %s%-7s%s %-9s %-60s %6.0f ms\n", s->id, tls, c,
-               res_verdict_name(s->verdict), reset, s->expected, s->observed, s->duration_ms);
+        printf("%-38s %-8s %s%-13s%s %-9s %-60s %6.0f ms\n", s->id, tls, c,
+               s->waived ? "FAIL (waived)" : res_verdict_name(s->verdict), reset, s->expected, s->observed,
+               s->duration_ms);
         if (verbose) {
             const res_evidence *ev = &s->ev;
             printf("    severity %s", s->severity);
@@ -152,12 +175,54 @@ static void print_table(const res_run *run, int verbose, int color)
             if (ev->first_byte_ms >= 0)
                 printf(", first byte %.1f ms", ev->first_byte_ms);
             printf("\n");
+            if (s->has_control)
+                printf("    control %s: %s\n", s->control_fixture[0] ? s->control_fixture : "-",
+                       s->control_observed);
             if (s->reason[0] && s->verdict != RES_PASS)
                 printf("    reason: %s\n", s->reason);
+            if (s->waived)
+                printf("    waived: %s (expires %s)\n", s->waiver_reason, s->waiver_expires);
             for (int d = 0; d < s->n_details; d++)
                 printf("    %s\n", s->details[d]);
         }
     }
+}
+
+/* "client-auth/sha1 [TLSv1.2] at https://gw:8443/...": a waiver, in messages. */
+static void waiver_name(const res_waiver *w, char *out, size_t n)
+{
+    snprintf(out, n, "%s%s%s%s%s%s", w->id, w->tls_version[0] ? " [" : "", w->tls_version,
+             w->tls_version[0] ? "]" : "", w->target[0] ? " at " : "", w->target);
+}
+
+/* The summary line, the waivers' news, and the exit code. */
+static int summarize(const res_run *run, const res_waivers *waivers, int fail_on)
+{
+    res_counts counts = res_run_count(run);
+    res_gate gate = res_run_gate(run, fail_on);
+    char waived[48] = "";
+    if (counts.waived)
+        snprintf(waived, sizeof waived, " (%zu waived)", counts.waived);
+    printf("%zu passed, %zu failed%s, %zu inconclusive, %zu errors, %zu skipped%s\n", counts.passed,
+           counts.failed, waived, counts.inconclusive, counts.errors, counts.skipped,
+           run->interrupted ? " (interrupted)" : "");
+    if (gate.below)
+        printf("%zu FAIL%s below --fail-on %s, not counted towards the exit code\n", gate.below,
+               gate.below == 1 ? "" : "s", res_severities[fail_on]);
+    for (size_t i = 0; i < waivers->n; i++) {
+        const res_waiver *w = &waivers->items[i];
+        char name[700];
+        waiver_name(w, name, sizeof name);
+        if (w->expired_hits)
+            cmd_error("run", "the waiver for %s expired on %s: %zu FAIL%s count%s again", name, w->expires,
+                      w->expired_hits, w->expired_hits == 1 ? "" : "s", w->expired_hits == 1 ? "s" : "");
+        else if (!w->waived)
+            cmd_error("run", "warning: stale waiver for %s%s: it covers no FAIL in this run", name,
+                      w->expires_end <= tm_now() ? " (expired)" : "");
+    }
+    if (gate.failing)
+        return MP_EXIT_FAIL;
+    return gate.unjudged || run->interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
 }
 
 int cmd_run(int argc, char **argv)
@@ -190,6 +255,8 @@ int cmd_run(int argc, char **argv)
         { "other-mtls-host", required_argument, NULL, 1008 },
         { "other-client-cert", required_argument, NULL, 1009 },
         { "control", required_argument, NULL, 1010 },
+        { "fail-on", required_argument, NULL, 1020 },
+        { "waivers", required_argument, NULL, 1021 },
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, 'J' },
         { "junit", required_argument, NULL, 'U' },
@@ -214,6 +281,9 @@ int cmd_run(int argc, char **argv)
     int64_t timeout_ms = 5000;
     mp_err e = { { 0 } };
     char *tags_buf = NULL;
+    int fail_on = RES_N_SEVERITIES - 1; /* info: any FAIL */
+    const char *waivers_file = NULL;
+    res_waivers waivers = { NULL, 0 };
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":t:f:kH:j:qvh", opts, NULL)) != -1) {
@@ -283,6 +353,14 @@ int cmd_run(int argc, char **argv)
         case 1008: other_mtls_host = optarg; break;
         case 1009: other_client_cert = optarg; break;
         case 1010: control = optarg; break;
+        case 1020:
+            fail_on = res_severity_rank(optarg);
+            if (fail_on < 0) {
+                cmd_error("run", "--fail-on must be critical, high, medium, low or info, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 1021: waivers_file = optarg; break;
         case 1007:
             if (strncmp(optarg, "http://", 7) != 0) {
                 cmd_error("run", "--ocsp-responder must be an http:// URL, not '%s'", optarg);
@@ -331,6 +409,11 @@ int cmd_run(int argc, char **argv)
     }
     if (!target || !fixtures) {
         cmd_error("run", "--target and --fixtures are required (try mtlsprobe run --help)");
+        goto out;
+    }
+    /* before any connection: a bad waiver file is a usage error */
+    if (waivers_file && res_waivers_load(&waivers, waivers_file, &e) != 0) {
+        cmd_error("run", "%s", e.msg);
         goto out;
     }
 
@@ -489,14 +572,14 @@ int cmd_run(int argc, char **argv)
     str_copy(run.wolfssl_version, sizeof run.wolfssl_version, wolfSSL_lib_version());
     cmd_join_argv(argc, argv, run.command_line, sizeof run.command_line);
 
+    char canon[1400];
+    snprintf(canon, sizeof canon, strchr(cfg.target.host, ':') ? "https://[%s]:%d%s" : "https://%s:%d%s",
+             cfg.target.host, cfg.target.port, cfg.target.path);
+    const char *const targets[] = { target, canon };
+    res_waivers_apply(&waivers, &run, targets, 2, tm_now());
     if (!quiet)
         print_table(&run, verbose, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-    res_counts counts = res_run_count(&run);
-    printf("%zu passed, %zu failed, %zu inconclusive, %zu errors, %zu skipped%s\n", counts.passed,
-           counts.failed, counts.inconclusive, counts.errors, counts.skipped,
-           run.interrupted ? " (interrupted)" : "");
-    rc = counts.failed ? MP_EXIT_FAIL
-         : counts.errors || counts.inconclusive || run.interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
+    rc = summarize(&run, &waivers, fail_on);
     for (size_t i = 0; i < run.n; i++) {
         if (run.items[i].input_error) { /* the scenarios ran; the input is wrong: a line each */
             cmd_error("run", "%s: %s", run.items[i].id, run.items[i].reason);
@@ -520,5 +603,6 @@ out:
         free(headers[i].value);
     }
     free(tags_buf);
+    res_waivers_free(&waivers);
     return rc;
 }

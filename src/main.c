@@ -29,7 +29,8 @@ static const char usage_text[] =
     "  -h, --help      this text; `mtlsprobe <verb> --help` explains a verb\n"
     "  -V, --version   versions of mtlsprobe, wolfSSL (and its assembly speed-ups), Lua\n"
     "\n"
-    "exit codes: 0 success, 1 a check or threshold failed, 2 usage, input or setup error\n"
+    "exit codes: 0 success, 1 a check or threshold failed, 2 usage, input or setup error,\n"
+    "3 nothing failed but something could not be judged or measured (run, load)\n"
     "docs: README.md, docs/fixtures.md, docs/scenarios.md, docs/results.md\n";
 
 void cmd_error(const char *verb, const char *fmt, ...)

@@ -211,7 +211,7 @@ int load_threshold_check(const load_threshold *t, const load_result *r, char *ob
         const hist *h = phase(r, t->metric - M_PHASE0);
         if (!h->total) {
             snprintf(observed, n, "no samples");
-            return 0;
+            return -1;
         }
         got = stat_p[t->stat] < 0 ? hist_mean(h) : (double)hist_percentile(h, stat_p[t->stat]);
         snprintf(observed, n, "%.3fms", got / 1e6);

@@ -38,7 +38,9 @@ typedef struct load_threshold {
 } load_threshold;
 
 int load_threshold_parse(const char *s, load_threshold *t, mp_err *e);
-/* Evaluates; fills observed with "63.2ms" etc. Returns 1 when it holds. */
+/* Evaluates; fills observed with "63.2ms" etc. Returns 1 when it holds, 0
+ * when it is breached, -1 when it cannot be judged (a latency threshold
+ * over a phase without samples: observed is "no samples"). */
 int load_threshold_check(const load_threshold *t, const load_result *r, char *observed, size_t n);
 
 /* Successful handshakes (or requests) per measured second. */

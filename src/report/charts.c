@@ -173,7 +173,7 @@ static size_t verdict_data(const rpt_model *m, rpt_buf *b, size_t *n_cols_out)
                 for (size_t ck = 0; ck < ci->run.n; ck++)
                     if (strcmp(ci->run.items[ck].id, id) == 0 &&
                         strcmp(ci->run.items[ck].tls_version, cols[c].tls) == 0)
-                        v = (int)ci->run.items[ck].verdict;
+                        v = ci->run.items[ck].waived ? RES_N_VERDICTS : (int)ci->run.items[ck].verdict;
                 if (v < 0)
                     rpt_put(b, " NaN");
                 else

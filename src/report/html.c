@@ -175,8 +175,9 @@ static void regressions(rpt_buf *b, const rpt_model *m)
 static void conformance(rpt_buf *b, const rpt_model *m, const char *outdir)
 {
     size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS];
-    rpt_count(m, byv, bys);
-    size_t total = byv[0] + byv[1] + byv[2] + byv[3];
+    size_t waived = rpt_count(m, byv, bys), total = 0;
+    for (int v = 0; v < RES_N_VERDICTS; v++)
+        total += byv[v];
     if (!total)
         return;
     rpt_put(b, "<section id=\"conformance\"><h2>Conformance</h2>\n");
@@ -185,7 +186,9 @@ static void conformance(rpt_buf *b, const rpt_model *m, const char *outdir)
         rpt_printf(b, "<th class=\"num\">%s</th>", res_verdict_name((res_verdict)v));
     rpt_put(b, "<th class=\"num\">total</th></tr>\n");
     for (int s = 0; s < 6; s++) {
-        size_t row = bys[s][0] + bys[s][1] + bys[s][2] + bys[s][3];
+        size_t row = 0;
+        for (int v = 0; v < RES_N_VERDICTS; v++)
+            row += bys[s][v];
         if (!row)
             continue;
         rpt_printf(b, "<tr><td>%s</td>", rpt_severities[s]);
@@ -197,6 +200,10 @@ static void conformance(rpt_buf *b, const rpt_model *m, const char *outdir)
     for (int v = 0; v < RES_N_VERDICTS; v++)
         rpt_printf(b, "<th class=\"num\" id=\"count-%s\">%zu</th>", res_verdict_name((res_verdict)v), byv[v]);
     rpt_printf(b, "<th class=\"num\" id=\"count-total\">%zu</th></tr>\n</table>\n", total);
+    if (waived)
+        rpt_printf(b, "<p class=\"note\" id=\"waived-note\">%zu of the FAILs %s covered by a waiver "
+                      "(<code>run --waivers</code>): accepted until the waiver expires, and not counted "
+                      "towards the exit code.</p>\n", waived, waived == 1 ? "is" : "are");
     for (size_t c = 0; c < m->n_charts; c++)
         if (m->charts[c].input < 0)
             figure(b, m, outdir, &m->charts[c]);
@@ -219,8 +226,9 @@ static void conformance(rpt_buf *b, const rpt_model *m, const char *outdir)
             const res_scenario *s = &in->run.items[order[k]];
             char ev[2048];
             rpt_evidence_text(s, in->fingerprints ? in->fingerprints[order[k]] : "", ev, sizeof ev);
-            rpt_printf(b, "<tr class=\"scenario\" data-verdict=\"%s\"><td>", res_verdict_name(s->verdict));
-            badge(b, res_verdict_name(s->verdict), res_verdict_name(s->verdict));
+            rpt_printf(b, "<tr class=\"scenario\" data-verdict=\"%s\"%s><td>", res_verdict_name(s->verdict),
+                       s->waived ? " data-waived=\"true\"" : "");
+            badge(b, s->waived ? "FAIL waived" : res_verdict_name(s->verdict), rpt_verdict_label(s));
             rpt_put(b, "</td><td>");
             h(b, s->severity);
             rpt_put(b, "</td><td><code class=\"sid\">");
@@ -248,7 +256,7 @@ static void compliance(rpt_buf *b, const rpt_model *m)
         return;
     rpt_put(b, "<section id=\"compliance\"><h2>Compliance</h2>\n<p class=\"note\">A control is <em>met</em> "
                "when every scenario that evidences it passed, <em>not met</em> when one failed, <em>partial</em> "
-               "when passes mix with errors or skips, and <em>not evidenced</em> without a pass. Passing "
+               "when passes mix with inconclusive verdicts, errors or skips, and <em>not evidenced</em> without a pass. Passing "
                "scenarios are evidence for an assessor, not a certification.</p>\n");
     rpt_put(b, "<table id=\"controls\"><tr><th>status</th><th>control</th><th>requirement</th>"
                "<th>evidenced by</th></tr>\n");
@@ -279,7 +287,7 @@ static void compliance(rpt_buf *b, const rpt_model *m)
             const rpt_input *in = &m->inputs[c->refs[r].input];
             const res_scenario *s = &in->run.items[c->refs[r].item];
             rpt_put(b, "<li>");
-            badge(b, res_verdict_name(s->verdict), res_verdict_name(s->verdict));
+            badge(b, s->waived ? "FAIL waived" : res_verdict_name(s->verdict), rpt_verdict_label(s));
             rpt_put(b, " <code>");
             h(b, s->id);
             rpt_put(b, "</code> ");
@@ -411,8 +419,9 @@ int rpt_html_write(const rpt_model *m, const char *outdir, mp_err *e)
     if (m->n_baselines)
         rpt_put(&b, "<a href=\"#regressions\">Regressions</a>");
     size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS];
-    rpt_count(m, byv, bys);
-    size_t total = byv[0] + byv[1] + byv[2] + byv[3], loads = 0;
+    size_t waived = rpt_count(m, byv, bys), total = 0, loads = 0;
+    for (int v = 0; v < RES_N_VERDICTS; v++)
+        total += byv[v];
     for (size_t i = 0; i < m->n_inputs; i++)
         loads += m->inputs[i].kind == RES_KIND_LOAD;
     if (total)
@@ -424,8 +433,14 @@ int rpt_html_write(const rpt_model *m, const char *outdir, mp_err *e)
     rpt_put(&b, "</nav>\n</header>\n<main>\n<div class=\"cards\" id=\"summary\">");
     if (total) {
         card(&b, total, "scenario verdicts", 0);
-        for (int v = 0; v < RES_N_VERDICTS; v++)
-            card(&b, byv[v], res_verdict_name((res_verdict)v), (v == RES_FAIL || v == RES_ERROR || v == RES_INCONCLUSIVE) && byv[v]);
+        for (int v = 0; v < RES_N_VERDICTS; v++) {
+            /* a FAIL card counts only the FAILs no waiver covers; the waived beside it */
+            size_t n = v == RES_FAIL ? byv[v] - waived : byv[v];
+            card(&b, n, res_verdict_name((res_verdict)v),
+                 (v == RES_FAIL || v == RES_ERROR || v == RES_INCONCLUSIVE) && n);
+            if (v == RES_FAIL && waived)
+                card(&b, waived, "FAIL (waived)", 0);
+        }
     }
     if (loads)
         card(&b, loads, loads == 1 ? "load result" : "load results", 0);

@@ -1,5 +1,9 @@
 /* JUnit XML in the common dialect (testsuites > testsuite > testcase with
- * failure / error / skipped) that Jenkins, GitLab and GitHub reporters read. */
+ * failure / error / skipped) that Jenkins, GitLab and GitHub reporters read.
+ * JUnit knows no "could not judge" and no "accepted risk": an INCONCLUSIVE
+ * verdict is an <error> (the test could not reach a verdict), and a waived
+ * FAIL is a passing testcase whose <system-out> says "waived: reason,
+ * expires DATE", so a CI job that gates on JUnit agrees with the exit code. */
 #include "report/junit.h"
 
 #include <stdio.h>
@@ -73,12 +77,12 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
     puts_(&b, "<testsuites name=\"mtlsprobe\" tests=\"");
     puts_(&b, num);
     snprintf(num, sizeof num, "\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
-             c.failed, c.errors + c.inconclusive, c.skipped, secs);
+             c.failed - c.waived, c.errors + c.inconclusive, c.skipped, secs);
     puts_(&b, num);
     puts_(&b, "  <testsuite name=\"mtlsprobe run ");
     esc(&b, r->target);
     snprintf(num, sizeof num, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
-             r->n, c.failed, c.errors + c.inconclusive, c.skipped);
+             r->n, c.failed - c.waived, c.errors + c.inconclusive, c.skipped);
     puts_(&b, num);
     char iso[21];
     tm_format_iso(r->started_ms / 1000, iso);
@@ -95,8 +99,23 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
         puts_(&b, "]\"");
         snprintf(num, sizeof num, " time=\"%.3f\"", s->duration_ms > 0 ? s->duration_ms / 1000.0 : 0);
         puts_(&b, num);
-        const char *tag = s->verdict == RES_FAIL ? "failure" : (s->verdict == RES_ERROR || s->verdict == RES_INCONCLUSIVE) ? "error"
+        const char *tag = s->verdict == RES_FAIL && !s->waived ? "failure"
+                          : (s->verdict == RES_ERROR || s->verdict == RES_INCONCLUSIVE) ? "error"
                           : s->verdict == RES_SKIP ? "skipped" : NULL;
+        if (s->waived) {
+            puts_(&b, ">\n      <system-out>waived: ");
+            esc(&b, s->waiver_reason);
+            puts_(&b, ", expires ");
+            esc(&b, s->waiver_expires);
+            puts_(&b, "\nFAIL [");
+            esc(&b, s->severity);
+            puts_(&b, "] expected ");
+            esc(&b, s->expected);
+            puts_(&b, ", observed ");
+            esc(&b, s->observed);
+            puts_(&b, "</system-out>\n    </testcase>\n");
+            continue;
+        }
         if (!tag) {
             puts_(&b, "/>\n");
             continue;
@@ -128,6 +147,16 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
             esc(&b, s->observed);
             puts_(&b, "\nseverity: ");
             esc(&b, s->severity);
+            if (s->has_control) {
+                puts_(&b, "\ncontrol ");
+                esc(&b, s->control_fixture[0] ? s->control_fixture : "-");
+                puts_(&b, ": ");
+                esc(&b, s->control_observed);
+            }
+            if (s->verdict == RES_INCONCLUSIVE && s->reason[0]) {
+                puts_(&b, "\nreason: ");
+                esc(&b, s->reason);
+            }
             puts_(&b, "\ntitle: ");
             esc(&b, s->title);
             puts_(&b, "</");

@@ -26,7 +26,7 @@ static void scenario_rows(rpt_buf *b, const rpt_input *in, const size_t *order, 
             continue;
         char ev[2048];
         rpt_evidence_text(s, in->fingerprints ? in->fingerprints[order[k]] : "", ev, sizeof ev);
-        rpt_printf(b, "| **%s** |", res_verdict_name(s->verdict));
+        rpt_printf(b, "| **%s** |", rpt_verdict_label(s));
         rpt_md_cells(b, (const char *const[]){ s->severity, s->id, s->tls_version, s->expected, s->observed, ev }, 6);
         rpt_put(b, "\n");
     }
@@ -79,8 +79,11 @@ static void conformance(rpt_buf *b, const rpt_model *m)
         res_counts c = res_run_count(&in->run);
         rpt_printf(b, "\n### %s: ", in->label);
         md(b, in->run.target);
-        rpt_printf(b, "\n\n%zu passed, %zu failed, %zu inconclusive, %zu errors, %zu skipped.\n\n",
-                   c.passed, c.failed, c.inconclusive, c.errors, c.skipped);
+        char waived[48] = "";
+        if (c.waived)
+            snprintf(waived, sizeof waived, " (%zu waived)", c.waived);
+        rpt_printf(b, "\n\n%zu passed, %zu failed%s, %zu inconclusive, %zu errors, %zu skipped.\n\n",
+                   c.passed, c.failed, waived, c.inconclusive, c.errors, c.skipped);
         if (c.failed || c.errors || c.inconclusive) {
             scenario_rows(b, in, order, 1);
             rpt_put(b, "\n");
@@ -205,13 +208,15 @@ int rpt_markdown_write(const rpt_model *m, const char *outdir, mp_err *e)
     rpt_put(&b, "# ");
     md(&b, m->title);
     size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS];
-    rpt_count(m, byv, bys);
+    size_t waived = rpt_count(m, byv, bys);
     char when[40];
     rpt_fmt_time(when, sizeof when, m->generated_ms);
     rpt_printf(&b, "\n\nGenerated %s by mtlsprobe %s. ", when, MTLSPROBE_VERSION);
     if (byv[RES_PASS] + byv[RES_FAIL] + byv[RES_INCONCLUSIVE] + byv[RES_ERROR] + byv[RES_SKIP])
         rpt_printf(&b, "**%zu PASS, %zu FAIL, %zu INCONCLUSIVE, %zu ERROR, %zu SKIP.** ", byv[RES_PASS],
                    byv[RES_FAIL], byv[RES_INCONCLUSIVE], byv[RES_ERROR], byv[RES_SKIP]);
+    if (waived)
+        rpt_printf(&b, "%zu of the FAILs %s waived (`run --waivers`). ", waived, waived == 1 ? "is" : "are");
     rpt_put(&b, "The full report with inline charts is `index.html`.\n");
     if (m->n_baselines) {
         rpt_printf(&b, "\n## Regressions\n\n");

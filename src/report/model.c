@@ -181,15 +181,23 @@ int rpt_phase_cells(const hist *h, char cells[7][24])
     return 1;
 }
 
-void rpt_count(const rpt_model *m, size_t by_verdict[RES_N_VERDICTS], size_t by_sev[6][RES_N_VERDICTS])
+size_t rpt_count(const rpt_model *m, size_t by_verdict[RES_N_VERDICTS], size_t by_sev[6][RES_N_VERDICTS])
 {
-    memset(by_verdict, 0, 4 * sizeof by_verdict[0]);
+    memset(by_verdict, 0, RES_N_VERDICTS * sizeof by_verdict[0]);
     memset(by_sev, 0, 6 * sizeof by_sev[0]);
+    size_t waived = 0;
     rpt_ref r = RPT_REF_START;
     for (const res_scenario *s; (s = rpt_next_verdict(m, &r)) != NULL;) {
         by_verdict[s->verdict]++;
         by_sev[rpt_severity_rank(s->severity)][s->verdict]++;
+        waived += s->waived != 0;
     }
+    return waived;
+}
+
+const char *rpt_verdict_label(const res_scenario *s)
+{
+    return s->waived ? "FAIL (waived)" : res_verdict_name(s->verdict);
 }
 
 static int add_regression(rpt_model *m, const char *input, const char *what, mp_err *e)
@@ -218,6 +226,8 @@ static int run_regressions(rpt_model *m, const rpt_input *cur, const rpt_input *
         const res_scenario *s = &cur->run.items[i];
         if (s->verdict != RES_FAIL && s->verdict != RES_ERROR && s->verdict != RES_INCONCLUSIVE)
             continue;
+        if (s->waived)
+            continue; /* an accepted finding, not a new failure */
         const res_scenario *old = find_scenario(&base->run, s);
         if (old && old->verdict == s->verdict)
             continue;
@@ -312,6 +322,11 @@ void rpt_evidence_text(const res_scenario *s, const char *fingerprints, char *ou
         ADD("%s", fingerprints);
     if (s->reason[0])
         ADD("reason: %s", s->reason);
+    if (s->has_control)
+        ADD("control %s: %s", s->control_fixture[0] ? s->control_fixture : "-",
+            s->control_observed[0] ? s->control_observed : s->control_served ? "served" : "not served");
+    if (s->waived)
+        ADD("waived: %s, expires %s", s->waiver_reason, s->waiver_expires);
 #undef ADD
     if (o >= n && n > 4)
         memcpy(out + n - 4, "...", 4);

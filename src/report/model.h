@@ -99,16 +99,21 @@ const res_scenario *rpt_next_verdict(const rpt_model *m, rpt_ref *ref);
  * for a table; returns 0 when the phase has no samples. */
 int rpt_phase_cells(const hist *h, char cells[7][24]);
 
-/* Sums of verdicts over every run input; by_sev[severity rank][verdict]. */
-void rpt_count(const rpt_model *m, size_t by_verdict[RES_N_VERDICTS], size_t by_sev[6][RES_N_VERDICTS]);
+/* Sums of verdicts over every run input; by_sev[severity rank][verdict].
+ * Returns how many of the FAILs a waiver covers (they are counted as FAIL). */
+size_t rpt_count(const rpt_model *m, size_t by_verdict[RES_N_VERDICTS], size_t by_sev[6][RES_N_VERDICTS]);
+
+/* The verdict as people read it: "FAIL (waived)" for a waived FAIL. */
+const char *rpt_verdict_label(const res_scenario *s);
 
 /* Evaluates the controls cited by the scenarios against the definitions in
  * reports/controls.json (compiled in): fills m->controls and m->uncited. */
 int rpt_controls_evaluate(rpt_model *m, mp_err *e);
 
 /* One line of evidence for people: alert (name, code, direction), verify
- * error, HTTP status, where it was rejected, TLS parameters, timings and any
- * certificate fingerprints. */
+ * error, HTTP status, where it was rejected, TLS parameters, timings, any
+ * certificate fingerprints, the reason, the positive control's answer, and
+ * the waiver. */
 void rpt_evidence_text(const res_scenario *s, const char *fingerprints, char *out, size_t n);
 
 /* "https://gw:8443/" for a run, the config target for a load. */

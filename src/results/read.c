@@ -164,6 +164,16 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
         b = res_jget(ctl, "served");
         s->control_served = b && json_is_true(b);
     }
+    json_t *w = res_jget(o, "waiver");
+    if (w) {
+        if (!json_is_object(w) || res_jstr(w, "reason", s->waiver_reason, sizeof s->waiver_reason, "") ||
+            res_jstr(w, "expires", s->waiver_expires, sizeof s->waiver_expires, ""))
+            return mp_fail(e, "results[%zu] (%s): waiver must be {reason, expires} or null", idx, s->id);
+        if (s->verdict != RES_FAIL)
+            return mp_fail(e, "results[%zu] (%s): a waiver on verdict %s (only a FAIL is waived)", idx, s->id,
+                           res_verdict_name(s->verdict));
+        s->waived = 1;
+    }
     return 0;
 }
 

@@ -24,13 +24,46 @@ void res_evidence_init(res_evidence *ev)
     ev->connect_ms = ev->handshake_ms = ev->first_byte_ms = -1;
 }
 
+const char *const res_severities[RES_N_SEVERITIES] = { "critical", "high", "medium", "low", "info" };
+
+int res_severity_rank(const char *severity)
+{
+    for (int i = 0; i < RES_N_SEVERITIES; i++)
+        if (strcmp(severity, res_severities[i]) == 0)
+            return i;
+    return -1;
+}
+
+res_gate res_run_gate(const res_run *r, int fail_on)
+{
+    res_gate g = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < r->n; i++) {
+        const res_scenario *s = &r->items[i];
+        if (s->verdict == RES_INCONCLUSIVE || s->verdict == RES_ERROR) {
+            g.unjudged++;
+        } else if (s->verdict == RES_FAIL) {
+            int rank = res_severity_rank(s->severity);
+            if (s->waived)
+                g.waived++;
+            else if (rank < 0 || rank <= fail_on)
+                g.failing++;
+            else
+                g.below++;
+        }
+    }
+    return g;
+}
+
 res_counts res_run_count(const res_run *r)
 {
-    res_counts c = { 0, 0, 0, 0, 0 };
+    res_counts c = { 0, 0, 0, 0, 0, 0 };
     for (size_t i = 0; i < r->n; i++) {
         switch (r->items[i].verdict) {
         case RES_PASS: c.passed++; break;
-        case RES_FAIL: c.failed++; break;
+        case RES_FAIL:
+            c.failed++;
+            c.waived += r->items[i].waived != 0;
+            break;
         case RES_INCONCLUSIVE: c.inconclusive++; break;
         case RES_ERROR: c.errors++; break;
         case RES_SKIP: c.skipped++; break;
@@ -119,6 +152,14 @@ static json_t *scenario_json(const res_scenario *s)
     } else {
         json_object_set_new(o, "control", json_null());
     }
+    if (s->waived) {
+        json_t *w = json_object();
+        json_object_set_new(w, "reason", json_string(s->waiver_reason));
+        json_object_set_new(w, "expires", json_string(s->waiver_expires));
+        json_object_set_new(o, "waiver", w);
+    } else {
+        json_object_set_new(o, "waiver", json_null());
+    }
     json_t *details = json_array();
     for (int i = 0; i < s->n_details; i++)
         json_array_append_new(details, json_string(s->details[i]));
@@ -169,6 +210,7 @@ int res_run_write_json(const res_run *r, const char *path, mp_err *e)
     json_object_set_new(sum, "inconclusive", json_integer((json_int_t)c.inconclusive));
     json_object_set_new(sum, "errors", json_integer((json_int_t)c.errors));
     json_object_set_new(sum, "skipped", json_integer((json_int_t)c.skipped));
+    json_object_set_new(sum, "waived", json_integer((json_int_t)c.waived));
     json_object_set_new(root, "summary", sum);
     json_t *list = json_array();
     for (size_t i = 0; i < r->n; i++)

@@ -66,6 +66,11 @@ typedef struct res_scenario {
     int control_served;      /* the gateway served the control */
     char control_observed[256];
     int control_status;      /* its HTTP status, 0: none */
+    /* A FAIL a waiver covers (run --waivers): still a FAIL, shown as
+     * waived, and not counted towards exit 1. */
+    int waived;
+    char waiver_reason[256];
+    char waiver_expires[16]; /* YYYY-MM-DD */
     /* Findings and facts a scenario lists beside its verdict (t:detail),
      * one line each: accepted cipher suites, CA names, broken rules. */
     char details[RES_MAX_DETAILS][320];
@@ -107,9 +112,26 @@ void res_evidence_init(res_evidence *ev);
 
 typedef struct res_counts {
     size_t passed, failed, inconclusive, errors, skipped;
+    size_t waived;           /* the FAILs (counted in failed) a waiver covers */
 } res_counts;
 
 res_counts res_run_count(const res_run *r);
+
+/* Severity names in order, most severe first: critical, high, medium, low,
+ * info. The rank of a name is its index; -1 when it is none of them. */
+#define RES_N_SEVERITIES 5
+extern const char *const res_severities[RES_N_SEVERITIES];
+int res_severity_rank(const char *severity);
+
+/* What a run means for a CI gate with `--fail-on` at severity rank fail_on:
+ * FAILs not waived, at or above it (a FAIL of unknown severity always
+ * counts), or below it; waived FAILs; and verdicts that judged nothing
+ * (INCONCLUSIVE, ERROR). The verb turns it into an exit code. */
+typedef struct res_gate {
+    size_t failing, below, waived, unjudged;
+} res_gate;
+
+res_gate res_run_gate(const res_run *r, int fail_on);
 
 int res_run_write_json(const res_run *r, const char *path, mp_err *e);
 

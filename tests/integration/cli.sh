@@ -24,7 +24,7 @@ for v in fixtures run load report serve; do
   check "--help mentions $v" grep -q "^  $v " "$WORK/out"
 done
 run 0 run --help && check "run --help explains" grep -q "usage: mtlsprobe run --target" "$WORK/out"
-for opt in --target --fixtures --ca --no-verify --sni --connect-to --header --tls --timeout --only --skip --tags --expect-mtls --jobs --json --junit --quiet --verbose; do
+for opt in --target --fixtures --ca --no-verify --sni --connect-to --header --tls --timeout --only --skip --tags --expect-mtls --fail-on --waivers --jobs --json --junit --quiet --verbose; do
   check "run --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
 run 0 --version

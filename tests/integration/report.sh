@@ -110,7 +110,7 @@ json_rows=$(jq -s '[.[].results | length] | add' "$WORK/strict.json" "$WORK/opti
 check "index.html: one row per verdict ($rows vs $json_rows)" test "$rows" = "$json_rows"
 missing=$(jq -r '.results[].id' "$WORK/strict.json" | sort -u | while read -r id; do grep -qF ">$id<" "$R/index.html" || echo "$id"; done)
 check "index.html: every scenario id is listed${missing:+ (missing: $missing)}" test -z "$missing"
-for v in PASS FAIL ERROR SKIP; do
+for v in PASS FAIL INCONCLUSIVE ERROR SKIP; do
   want=$(jq -s --arg v "$v" '[.[].results[] | select(.verdict == $v)] | length' "$WORK/strict.json" "$WORK/optional.json")
   check "index.html: $v count is $want, as in the JSON" grep -q "id=\"count-$v\">$want<" "$R/index.html"
   check "index.html: $want $v rows" test "$(grep -o "<tr class=\"scenario\" data-verdict=\"$v\"" "$R/index.html" | wc -l)" = "$want"
@@ -139,7 +139,7 @@ check "charts: no temporary files left" test -z "$(find "$R" -name '.tmp-*')"
 check "inline SVG ids are unique" bash -c '[ -z "$(grep -o " id=\"[^\"]*\"\| id='"'"'[^'"'"']*'"'"'" "$1" | sort | uniq -d)" ]' _ "$R/index.html"
 pass=$(jq -s '[.[].results[] | select(.verdict == "PASS")] | length' "$WORK/strict.json" "$WORK/optional.json")
 nfail=$(jq -s '[.[].results[] | select(.verdict == "FAIL")] | length' "$WORK/strict.json" "$WORK/optional.json")
-check "report.md: the counts" grep -q "^\*\*$pass PASS, $nfail FAIL, 0 ERROR, 0 SKIP.\*\*" <<<"$(grep -o '\*\*[0-9]* PASS.*SKIP\.\*\*' "$R/report.md")"
+check "report.md: the counts" grep -q "^\*\*$pass PASS, $nfail FAIL, 0 INCONCLUSIVE, 0 ERROR, 0 SKIP.\*\*" <<<"$(grep -o '\*\*[0-9]* PASS.*SKIP\.\*\*' "$R/report.md")"
 check "report.md: failures listed with evidence" grep -q "^| \*\*FAIL\*\* | critical | client-auth/no-cert | TLSv1.2 | rejected | accepted: HTTP 200" "$R/report.md"
 check "report.md: no raw HTML from the title" grep -q "^# Gateway &amp; &lt;nginx&gt; report" "$R/report.md"
 cp -r "$R" "$ARTIFACTS/report"
@@ -235,14 +235,14 @@ printf 'not json at all' > "$WORK/garbage.json"
 head -c 300 "$WORK/strict.json" > "$WORK/truncated.json"
 echo '{"schema": "something-else", "version": 1}' > "$WORK/foreign.json"
 echo '{"name": "a package.json"}' > "$WORK/package.json"
-jq '.version = 2' "$WORK/strict.json" > "$WORK/newer.json"
+jq '.version = 3' "$WORK/strict.json" > "$WORK/newer.json"
 jq '.version = 7' "$WORK/load.json" > "$WORK/newer-load.json"
 bad "cannot read $WORK/missing.json" "$WORK/missing.json" --out "$WORK/x"
 bad "$WORK/garbage.json: not valid JSON" "$WORK/garbage.json" --out "$WORK/x"
 bad "$WORK/truncated.json: not valid JSON" "$WORK/truncated.json" --out "$WORK/x"
 bad "$WORK/foreign.json: schema 'something-else' is not a result file" "$WORK/foreign.json" --out "$WORK/x"
 bad "$WORK/package.json: not an mtlsprobe result file" "$WORK/package.json" --out "$WORK/x"
-bad "$WORK/newer.json: mtlsprobe-run version 2 is newer than this mtlsprobe reads" "$WORK/newer.json" --out "$WORK/x"
+bad "$WORK/newer.json: mtlsprobe-run version 3 is newer than this mtlsprobe reads" "$WORK/newer.json" --out "$WORK/x"
 bad "$WORK/newer-load.json: mtlsprobe-load version 7 is newer" "$WORK/newer-load.json" --out "$WORK/x"
 bad "--out DIR is required" "$WORK/strict.json"
 bad "give one or more result files" --out "$WORK/x"

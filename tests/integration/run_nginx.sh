@@ -129,7 +129,7 @@ run_suite custom2 "$WORK/sc"
 check "custom without the unknown fixture: exit 2 (a file does not load)" test "$(cat "$WORK/custom2.rc")" = 2
 rm "$WORK/sc/c_syntax.lua"
 run_suite custom3 "$WORK/sc"
-check "custom with only a runtime error: exit 3 (a scenario errored, nothing failed)" test "$(cat "$WORK/custom3.rc")" = 3
+check "custom with only a runtime error: exit 3 (nothing failed, one scenario could not be judged)" test "$(cat "$WORK/custom3.rc")" = 3
 stop_nginx
 
 # unreachable target: ERROR verdicts with the reason, quickly
@@ -137,7 +137,7 @@ port=$(free_port)
 start=$(date +%s)
 "$MTLSPROBE" run --target "https://127.0.0.1:$port/" --fixtures "$FX" --json "$WORK/down.json" -q >/dev/null 2>&1
 rc=$?
-check "unreachable: exit 3" test "$rc" = 3
+check "unreachable: exit 3 (nothing could be judged)" test "$rc" = 3
 check "unreachable: every verdict is ERROR" test "$(jq '[.results[] | select(.verdict != "ERROR")] | length' "$WORK/down.json")" = 0
 check "unreachable: reason says refused" grep -q "Connection refused" <<<"$(jq -r '.results[0].reason' "$WORK/down.json")"
 check "unreachable: finishes within 10 s" test $(( $(date +%s) - start )) -le 10

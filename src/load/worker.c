@@ -303,7 +303,7 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
         mp_err e;
         int fdc = s->fd;
         s->fd = -1;
-        int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, fdc, &co, &e)
+        int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, &w->client, fdc, &co, &e)
                               : tls_conn_init(&s->tls, &w->client, fdc, &co, &e);
         s->ssl_ready = s->tls.ssl != NULL;
         s->have_tls = 1;

@@ -41,9 +41,12 @@ static const char help_text[] =
     "  -d, --duration DUR    how long to measure (default 10s)\n"
     "  -n, --count N         stop after N handshakes (or requests) instead\n"
     "      --warmup DUR      run this long first, unmeasured (default 0)\n"
-    "      --threads N       worker threads (default: one per core)\n"
+    "      --threads N       worker threads (default: one per CPU this process may use,\n"
+    "                        after taskset/affinity and a cgroup CPU quota)\n"
     "      --shard I/N       this process is worker I of N: takes 1/N of -c and --rate\n"
-    "      --timeout DUR     per network step (default 5s)\n"
+    "      --timeout DUR     deadline of each step: connect, handshake, request write,\n"
+    "                        response read (default 5s); a peer that trickles bytes still\n"
+    "                        times out\n"
     "TLS:\n"
     "  -f, --fixtures DIR    fixtures (client certificate by name, trust for the gateway)\n"
     "      --client NAME     client fixture (default client/valid); none: no certificate\n"
@@ -52,14 +55,16 @@ static const char help_text[] =
     "  -k, --no-verify       do not verify the gateway's certificate\n"
     "      --tls 1.2|1.3, --ciphers LIST, --sni NAME\n"
     "      --groups LIST     key-exchange groups, first one gets the key share\n"
-    "                        (default X25519:P-256:P-384:P-521; add X25519MLKEM768 to\n"
-    "                        measure post-quantum hybrid key exchange)\n"
+    "                        (default X25519:P-256:P-384:P-521; also X448, ffdhe2048,\n"
+    "                        ffdhe3072, ffdhe4096, and X25519MLKEM768, SecP256r1MLKEM768,\n"
+    "                        SecP384r1MLKEM1024 to measure post-quantum hybrid key exchange)\n"
     "      --resume RATIO    this fraction of handshakes resumes a session (0..1)\n"
     "output:\n"
     "      --json FILE       results with histograms and a per-second series (docs/results.md)\n"
     "      --threshold EXPR  e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s (repeatable);\n"
     "                        a breach gives exit 1\n"
     "  -q, --quiet           no progress line\n"
+    "  -v, --verbose         print errors as they happen (at most 10 a second per thread)\n"
     "  -h, --help            this text\n"
     "\n"
     "Ctrl-C stops the load, prints the partial summary and still writes the JSON.\n"
@@ -132,6 +137,7 @@ int cmd_load(int argc, char **argv)
         { "groups", required_argument, NULL, 'g' }, { "sni", required_argument, NULL, 'S' },
         { "resume", required_argument, NULL, 'u' }, { "json", required_argument, NULL, 'J' },
         { "threshold", required_argument, NULL, 'h' + 256 }, { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *fixtures = NULL, *client = NULL, *cert = NULL, *key = NULL;
@@ -141,8 +147,8 @@ int cmd_load(int argc, char **argv)
     size_t n_headers = 0;
     load_threshold thresholds[MAX_LIST];
     size_t n_thresholds = 0;
-    int verify = 1, close_rst = 0, connections = 16, threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    int quiet = 0, shard_i = 0, shard_n = 1, c, rc = MP_EXIT_USAGE;
+    int verify = 1, close_rst = 0, connections = 16, threads = 0;
+    int quiet = 0, verbose = 0, shard_i = 0, shard_n = 1, c, rc = MP_EXIT_USAGE;
     double rate = 0, resume = 0;
     int64_t duration_ms = 10000, warmup_ms = 0, timeout_ms = 5000;
     unsigned long long count = 0, ull;
@@ -150,7 +156,7 @@ int cmd_load(int argc, char **argv)
     mp_err e = { { 0 } };
     char *end;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:f:kH:c:d:n:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:f:kH:c:d:n:qvh", opts, NULL)) != -1) {
         switch (c) {
         case 't': target = optarg; break;
         case 'f': fixtures = optarg; break;
@@ -248,6 +254,7 @@ int cmd_load(int argc, char **argv)
             n_thresholds++;
             break;
         case 'q': quiet = 1; break;
+        case 'v': verbose = 1; break;
         case 'h': fputs(help_text, stdout); rc = MP_EXIT_OK; goto out;
         case ':':
             cmd_error("load", "option '%s' needs a value", argv[optind - 1]);
@@ -359,7 +366,13 @@ int cmd_load(int argc, char **argv)
     cfg.warmup_ns = warmup_ms * 1000000LL;
     cfg.count = count ? count / (unsigned long long)shard_n + ((unsigned long long)shard_i < count % (unsigned long long)shard_n) : 0;
     cfg.resume_ratio = resume;
+    char threads_why[96];
+    if (threads > 0)
+        snprintf(threads_why, sizeof threads_why, "--threads %d", threads);
+    else
+        threads = load_default_threads(threads_why, sizeof threads_why);
     cfg.threads = threads;
+    cfg.verbose = verbose;
     cfg.timeout_ns = timeout_ms * 1000000LL;
     cfg.stop = cmd_stop_on_signals();
     signal(SIGPIPE, SIG_IGN);
@@ -377,10 +390,11 @@ int cmd_load(int argc, char **argv)
         fprintf(stderr, "\n");
 
     /* summary */
-    printf("%s %s, %s, %d connections%s, %d threads%s\n", mode_s, target,
+    int used_threads = threads < cfg.connections ? threads : cfg.connections;
+    printf("%s %s, %s, %d connections%s, %d threads (%s%s)%s\n", mode_s, target,
            tls_s ? tls_version_name(cfg.tls.version) : "TLS 1.2/1.3", cfg.connections,
-           rate > 0 ? " (open loop)" : "", threads < cfg.connections ? threads : cfg.connections,
-           r.interrupted ? ", interrupted" : "");
+           rate > 0 ? " (open loop)" : "", used_threads, threads_why,
+           used_threads < threads ? ", one per connection" : "", r.interrupted ? ", interrupted" : "");
     printf("%llu ok, %llu errors (%.3f%%) in %.2f s: %.1f/s\n", (unsigned long long)r.ok,
            (unsigned long long)r.errors,
            r.started ? 100.0 * (double)r.errors / (double)r.started : 0, r.wall_s, load_rate(&r));
@@ -407,6 +421,13 @@ int cmd_load(int argc, char **argv)
         }
         printf("\n");
     }
+    if (r.in_flight)
+        printf("  in flight at the end: %llu (never finished; oldest %.3f s, mean age %.3f s)\n",
+               (unsigned long long)r.in_flight, (double)r.in_flight_max_age_ns / 1e9,
+               (double)r.in_flight_sum_age_ns / 1e9 / (double)r.in_flight);
+    for (int k = 0; k < r.n_samples; k++)
+        printf("  error detail: %s: %s (%llu)\n", load_error_name(r.samples[k].cls), r.samples[k].text,
+               (unsigned long long)r.samples[k].count);
     if (resume > 0)
         printf("  resumption: %llu of %llu attempts resumed (%.1f%% of new connections)\n",
                (unsigned long long)r.resumed, (unsigned long long)r.resume_attempts,
@@ -425,13 +446,16 @@ int cmd_load(int argc, char **argv)
     for (size_t i = 0; i < n_thresholds; i++) {
         char obs[64];
         int ok = load_threshold_check(&thresholds[i], &r, obs, sizeof obs);
-        printf("  threshold %s: %s (%s)\n", thresholds[i].text, ok > 0 ? "met" : ok < 0 ? "NOT MEASURED" : "BREACHED",
-               obs);
+        printf("  %s threshold %s: %s (%s)\n", ok > 0 ? "\u2713" : ok < 0 ? "?" : "\u2717", thresholds[i].text,
+               ok > 0 ? "met" : ok < 0 ? "NOT MEASURED" : "BREACHED", obs);
         breached |= ok == 0;
         unjudged |= ok < 0;
     }
-    if (!r.ok)
-        printf("  not measured: no handshake%s succeeded\n", cfg.mode == LOAD_HANDSHAKE ? "" : " or request");
+    /* Nothing succeeded: there is no measurement to judge, whatever the
+     * thresholds say (the same meaning as run's exit 3). */
+    if (r.ok == 0)
+        printf("  nothing measured: no %s succeeded%s\n", cfg.mode == LOAD_HANDSHAKE ? "handshake" : "transaction",
+               r.started || r.in_flight ? "" : " (none ended)");
     rc = breached ? MP_EXIT_FAIL : unjudged || !r.ok || r.interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
     if (json) {
         char cmdline[2048];
@@ -441,7 +465,8 @@ int cmd_load(int argc, char **argv)
             .tls_version = tls_s ? tls_version_name(cfg.tls.version) : "any", .client = client,
             .connections = cfg.connections, .rate = cfg.rate, .duration_s = (double)duration_ms / 1000,
             .warmup_s = (double)warmup_ms / 1000, .count = cfg.count, .resume_ratio = resume,
-            .threads = threads, .shard_index = shard_i,
+            .threads = threads, .threads_reason = threads_why, .thresholds = thresholds,
+            .n_thresholds = n_thresholds, .shard_index = shard_i,
             .fixtures_dir = have_manifest ? m.dir : NULL,
             .manifest_sha256 = have_manifest ? m.sha256 : NULL, .shard_count = shard_n, .command_line = cmdline,
             .tool_version = MTLSPROBE_VERSION, .wolfssl_version = wolfSSL_lib_version(),

@@ -1,10 +1,12 @@
 /* Load orchestration: splits connections over worker threads, feeds the
  * progress line from their lock-free counters, and merges their histograms
  * and per-second series when they are done. */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include "load/load.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -86,6 +88,17 @@ static uint64_t sum_second(worker *ws, int n, int sec, uint64_t *counts)
         }
     }
     return total;
+}
+
+static void merge_sample(load_result *r, const load_error_sample *sm)
+{
+    for (int i = 0; i < r->n_samples; i++)
+        if (r->samples[i].cls == sm->cls && strcmp(r->samples[i].text, sm->text) == 0) {
+            r->samples[i].count += sm->count;
+            return;
+        }
+    if (r->n_samples < LOAD_MAX_SAMPLES)
+        r->samples[r->n_samples++] = *sm;
 }
 
 int load_run(const load_config *c, load_result *r, load_progress_fn progress, void *arg, mp_err *e)
@@ -189,6 +202,12 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
             r->resume_attempts += w->r.resume_attempts;
             for (int k = 0; k < LE_COUNT; k++)
                 r->by_class[k] += w->r.by_class[k];
+            r->in_flight += w->r.in_flight;
+            r->in_flight_sum_age_ns += w->r.in_flight_sum_age_ns;
+            if (w->r.in_flight_max_age_ns > r->in_flight_max_age_ns)
+                r->in_flight_max_age_ns = w->r.in_flight_max_age_ns;
+            for (int k = 0; k < w->r.n_samples; k++)
+                merge_sample(r, &w->r.samples[k]);
             for (int k = 0; k < 256; k++)
                 r->alerts[k] += w->r.alerts[k];
             for (int k = 0; k < 1000; k++)
@@ -213,6 +232,7 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
                     ls->errors += ws[t].sec_err[s];
                 }
             }
+            ls->length_s = s == used - 1 && r->wall_s < used ? r->wall_s - (double)s : 1.0;
             uint64_t n = sum_second(ws, threads, s, counts);
             ls->p50_ns = coarse_percentile(counts, n, 50);
             ls->p99_ns = coarse_percentile(counts, n, 99);
@@ -232,4 +252,86 @@ void load_result_free(load_result *r)
 {
     free(r->seconds);
     r->seconds = NULL;
+}
+
+/* A cgroup quota as CPUs ("150000 100000" in cpu.max is 1.5); 0 for none. */
+static double read_quota(const char *dir)
+{
+    char path[1200], buf[128];
+    double cpus = 0;
+    snprintf(path, sizeof path, "%s/cpu.max", dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        long long quota, period;
+        if (fgets(buf, sizeof buf, f) && sscanf(buf, "%lld %lld", &quota, &period) == 2 && quota > 0 &&
+            period > 0)
+            cpus = (double)quota / (double)period;
+        fclose(f);
+        return cpus;
+    }
+    long long quota = -1, period = 0;
+    snprintf(path, sizeof path, "%s/cpu.cfs_quota_us", dir);
+    if ((f = fopen(path, "r"))) {
+        if (fscanf(f, "%lld", &quota) != 1)
+            quota = -1;
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%s/cpu.cfs_period_us", dir);
+    if ((f = fopen(path, "r"))) {
+        if (fscanf(f, "%lld", &period) != 1)
+            period = 0;
+        fclose(f);
+    }
+    return quota > 0 && period > 0 ? (double)quota / (double)period : 0;
+}
+
+/* The smallest quota on the way from this process's cgroup to the root. */
+static double cgroup_quota(void)
+{
+    char line[512], dir[1024];
+    double best = 0;
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f)) {
+        char *p = strchr(line, ':'), *q = p ? strchr(p + 1, ':') : NULL;
+        if (!q)
+            continue;
+        int v2 = p == line + 1 && line[0] == '0' && q == p + 1;
+        if (!v2 && !strstr(p, "cpu"))
+            continue;
+        q[strcspn(q, "\n")] = '\0';
+        const char *root = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/cpu";
+        snprintf(dir, sizeof dir, "%s%s", root, q + 1);
+        for (;;) {
+            double c = read_quota(dir);
+            if (c > 0 && (best == 0 || c < best))
+                best = c;
+            char *slash = strrchr(dir, '/');
+            if (!slash || (size_t)(slash - dir) < strlen(root))
+                break;
+            *slash = '\0';
+        }
+    }
+    fclose(f);
+    return best;
+}
+
+int load_default_threads(char *why, size_t n)
+{
+    int cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    snprintf(why, n, "%d online CPUs", cpus);
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0 && CPU_COUNT(&set) < cpus) {
+        cpus = CPU_COUNT(&set);
+        snprintf(why, n, "%d CPUs in this process's affinity mask", cpus);
+    } else if (cpus >= 1) {
+        snprintf(why, n, "%d CPUs this process may use", cpus);
+    }
+    double quota = cgroup_quota();
+    if (quota > 0 && (int)(quota + 0.999) < cpus) {
+        cpus = (int)(quota + 0.999);
+        snprintf(why, n, "a cgroup CPU quota of %.2f CPUs", quota);
+    }
+    return cpus < 1 ? 1 : cpus;
 }

@@ -8,6 +8,7 @@
 #define MP_LOAD_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "net/net.h"
@@ -26,6 +27,14 @@ typedef enum load_error {
 
 const char *load_error_name(load_error e);
 
+/* One distinct error message and how often it occurred. */
+#define LOAD_MAX_SAMPLES 8
+typedef struct load_error_sample {
+    load_error cls;
+    char text[160];
+    uint64_t count;
+} load_error_sample;
+
 typedef struct load_config {
     net_addr addr;
     char sni[256];             /* "" for none */
@@ -41,7 +50,8 @@ typedef struct load_config {
     uint64_t count;            /* 0: unlimited */
     double resume_ratio;
     int threads;
-    int64_t timeout_ns;
+    int64_t timeout_ns;        /* a deadline per step: connect, handshake, write, read */
+    int verbose;               /* print errors as they happen (at most 10 a second per worker) */
     atomic_int *stop;          /* set (e.g. by SIGINT) to end early */
 } load_config;
 
@@ -49,6 +59,7 @@ typedef struct load_config {
 
 typedef struct load_second {
     uint64_t ok, errors;
+    double length_s;           /* 1, or less for the last, partial second */
     int64_t p50_ns, p99_ns;    /* of the total phase, corrected */
 } load_second;
 
@@ -56,6 +67,10 @@ typedef struct load_result {
     hist connect, handshake, ttfb, total, total_uncorrected;
     uint64_t started, ok, errors, resumed, resume_attempts;
     uint64_t by_class[LE_COUNT];
+    uint64_t in_flight;        /* measured transactions still running when the run ended */
+    int64_t in_flight_max_age_ns, in_flight_sum_age_ns;
+    load_error_sample samples[LOAD_MAX_SAMPLES]; /* first distinct error messages */
+    int n_samples;
     uint64_t alerts[256];
     uint64_t statuses[1000];
     load_second *seconds;      /* malloc'd, n_seconds entries */
@@ -84,5 +99,9 @@ typedef void (*load_progress_fn)(const load_live *l, void *arg);
  * descriptors); failures of connections are counted, not returned. */
 int load_run(const load_config *c, load_result *r, load_progress_fn progress, void *arg, mp_err *e);
 void load_result_free(load_result *r);
+
+/* The number of CPUs this process may use: its affinity mask, capped by a
+ * cgroup CPU quota (v2 cpu.max or v1 cfs_quota_us). why says which. */
+int load_default_threads(char *why, size_t n);
 
 #endif

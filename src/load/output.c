@@ -57,6 +57,17 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     l->count = m->count;
     l->resume_ratio = m->resume_ratio;
     l->threads = m->threads;
+    str_copy(l->threads_reason, sizeof l->threads_reason, m->threads_reason ? m->threads_reason : "");
+    l->in_flight = r->in_flight;
+    l->in_flight_max_age_ms = (double)r->in_flight_max_age_ns / 1e6;
+    l->in_flight_sum_age_ms = (double)r->in_flight_sum_age_ns / 1e6;
+    for (int k = 0; k < r->n_samples; k++)
+        res_message_add(l, load_error_name(r->samples[k].cls), r->samples[k].text, r->samples[k].count);
+    for (size_t k = 0; k < m->n_thresholds && k < RES_MAX_THRESHOLDS; k++) {
+        res_threshold *t = &l->thresholds[l->n_thresholds++];
+        str_copy(t->expr, sizeof t->expr, m->thresholds[k].text);
+        t->ok = load_threshold_check(&m->thresholds[k], r, t->observed, sizeof t->observed);
+    }
     l->shard_index = m->shard_index;
     l->shard_count = m->shard_count;
     l->started_ms = m->started_ms;
@@ -90,6 +101,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
         res_second *d = &l->series[s];
         d->t = s;
         d->ok = r->seconds[s].ok;
+        d->length_s = r->seconds[s].length_s;
         d->errors = r->seconds[s].errors;
         d->p50_ns = r->seconds[s].p50_ns;
         d->p99_ns = r->seconds[s].p99_ns;

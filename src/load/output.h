@@ -8,6 +8,8 @@
 #include "util/err.h"
 
 
+struct load_threshold;
+
 typedef struct load_meta {
     const char *target;
     const char *mode;
@@ -20,13 +22,14 @@ typedef struct load_meta {
     unsigned long long count;
     double resume_ratio;
     int threads;
+    const char *threads_reason;   /* "2 CPUs this process may use", ... */
+    const struct load_threshold *thresholds;
+    size_t n_thresholds;
     int shard_index, shard_count;
     const char *command_line;
     const char *tool_version, *wolfssl_version;
     long long started_ms, finished_ms;
 } load_meta;
-
-int load_write_json(const load_result *r, const load_meta *m, const char *path, mp_err *e);
 
 typedef struct load_threshold {
     char text[128];
@@ -36,6 +39,10 @@ typedef struct load_threshold {
     double value; /* ns for latencies, ratio (0..1) or count for errors, per second for rate */
     int percent;
 } load_threshold;
+
+/* Writes the JSON; each threshold of m is judged against r and stored
+ * with its observed value and pass/fail. */
+int load_write_json(const load_result *r, const load_meta *m, const char *path, mp_err *e);
 
 int load_threshold_parse(const char *s, load_threshold *t, mp_err *e);
 /* Evaluates; fills observed with "63.2ms" etc. Returns 1 when it holds, 0

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,6 +36,20 @@ static void arm(slot *s, short what, int64_t timeout_ns)
     event_del(s->ev);
     event_assign(s->ev, s->w->base, s->fd, what, slot_cb, s);
     event_add(s->ev, &tv);
+}
+
+/* Starts a step (connect, handshake, write, read) with its own deadline. */
+static void begin_step(slot *s)
+{
+    s->deadline = now_ns() + s->w->c->timeout_ns;
+}
+
+/* Waits for the socket until the step's deadline, however many bytes a
+ * slow peer trickles in meanwhile. */
+static void arm_step(slot *s, short what)
+{
+    int64_t left = s->deadline - now_ns();
+    arm(s, what, left > 0 ? left : 0);
 }
 
 static int measured(const worker *w, int64_t t)
@@ -76,9 +91,64 @@ static void close_conn(slot *s, int rst)
     s->fd = -1;
 }
 
+static const char *state_name(int state)
+{
+    static const char *const n[] = { "idle", "connect", "handshake", "ticket wait", "request write",
+                                     "response read" };
+    return state >= 0 && state <= S_READ ? n[state] : "?";
+}
+
+/* Keeps the first distinct messages (fixed slots, no allocation), counts
+ * repeats, and with -v prints up to ten a second. Runs on errors only. */
+static void note_error(worker *w, load_error cls, const char *text, int counted)
+{
+    load_result *r = &w->r;
+    if (counted) {
+        int i;
+        for (i = 0; i < r->n_samples; i++)
+            if (r->samples[i].cls == cls && strcmp(r->samples[i].text, text) == 0)
+                break;
+        if (i < r->n_samples) {
+            r->samples[i].count++;
+        } else if (r->n_samples < LOAD_MAX_SAMPLES) {
+            load_error_sample *sm = &r->samples[r->n_samples++];
+            sm->cls = cls;
+            snprintf(sm->text, sizeof sm->text, "%s", text);
+            sm->count = 1;
+        }
+    }
+    if (w->c->verbose) {
+        int64_t sec = now_ns() / 1000000000LL;
+        if (sec != w->verbose_sec) {
+            w->verbose_sec = sec;
+            w->verbose_n = 0;
+        }
+        if (w->verbose_n++ < 10)
+            fprintf(stderr, "load: worker %d: %s: %s\n", w->id, load_error_name(cls), text);
+    }
+}
+
+static void fail_text(slot *s, load_error cls, int alert, int status, const char *text);
+
 static void fail(slot *s, load_error cls, int alert, int status)
 {
+    char text[160];
+    if (cls == LE_HTTP_STATUS)
+        snprintf(text, sizeof text, "HTTP status %d", status);
+    else if (cls == LE_TIMEOUT || cls == LE_CONNECT_TIMEOUT)
+        snprintf(text, sizeof text, "%s not done within %.1f s", state_name(s->state),
+                 (double)s->w->c->timeout_ns / 1e9);
+    else if (cls == LE_CLOSED)
+        snprintf(text, sizeof text, "peer closed the connection in %s", state_name(s->state));
+    else
+        snprintf(text, sizeof text, "%s in %s", load_error_name(cls), state_name(s->state));
+    fail_text(s, cls, alert, status, text);
+}
+
+static void fail_text(slot *s, load_error cls, int alert, int status, const char *text)
+{
     worker *w = s->w;
+    note_error(w, cls, text, measured(w, s->intended));
     if (measured(w, s->intended)) {
         w->r.errors++;
         w->r.by_class[cls]++;
@@ -101,13 +171,16 @@ static void fail(slot *s, load_error cls, int alert, int status)
 static void fail_tls(slot *s)
 {
     const tls_outcome *o = &s->tls.out;
+    char text[160], d[140];
+    tls_outcome_describe(o, d, sizeof d);
+    snprintf(text, sizeof text, "%s (in %s)", d, state_name(s->state));
     switch (o->result) {
-    case TLS_R_ALERT_RECEIVED: fail(s, LE_ALERT, o->alert_code, 0); break;
-    case TLS_R_VERIFY_FAILED: fail(s, LE_VERIFY, -1, 0); break;
-    case TLS_R_RESET: fail(s, LE_RESET, -1, 0); break;
-    case TLS_R_CLOSED: fail(s, LE_CLOSED, -1, 0); break;
-    case TLS_R_TIMEOUT: fail(s, LE_TIMEOUT, -1, 0); break;
-    default: fail(s, LE_TLS_OTHER, -1, 0); break;
+    case TLS_R_ALERT_RECEIVED: fail_text(s, LE_ALERT, o->alert_code, 0, text); break;
+    case TLS_R_VERIFY_FAILED: fail_text(s, LE_VERIFY, -1, 0, text); break;
+    case TLS_R_RESET: fail_text(s, LE_RESET, -1, 0, text); break;
+    case TLS_R_CLOSED: fail_text(s, LE_CLOSED, -1, 0, text); break;
+    case TLS_R_TIMEOUT: fail_text(s, LE_TIMEOUT, -1, 0, text); break;
+    default: fail_text(s, LE_TLS_OTHER, -1, 0, text); break;
     }
 }
 
@@ -159,6 +232,7 @@ static void start_request(slot *s)
     http_scan_init(&s->scan);
     s->req_sent = now_ns();
     s->state = S_WRITE;
+    begin_step(s);
 }
 
 static void step(slot *s);
@@ -189,13 +263,12 @@ static void handshake_done(slot *s)
 static void step(slot *s)
 {
     worker *w = s->w;
-    int64_t timeout = w->c->timeout_ns;
     for (;;) {
         switch (s->state) {
         case S_HANDSHAKE: {
             tls_step st = tls_conn_handshake_step(&s->tls);
-            if (st == TLS_STEP_WANT_READ) { arm(s, EV_READ, timeout); return; }
-            if (st == TLS_STEP_WANT_WRITE) { arm(s, EV_WRITE, timeout); return; }
+            if (st == TLS_STEP_WANT_READ) { arm_step(s, EV_READ); return; }
+            if (st == TLS_STEP_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
             if (st == TLS_STEP_FAILED) { fail_tls(s); return; }
             handshake_done(s);
             return;
@@ -218,18 +291,20 @@ static void step(slot *s)
         }
         case S_WRITE: {
             int n = tls_conn_write_nb(&s->tls, w->c->request + s->req_off, w->c->request_len - s->req_off);
-            if (n == TLS_IO_WANT_WRITE) { arm(s, EV_WRITE, timeout); return; }
-            if (n == TLS_IO_WANT_READ) { arm(s, EV_READ, timeout); return; }
+            if (n == TLS_IO_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
+            if (n == TLS_IO_WANT_READ) { arm_step(s, EV_READ); return; }
             if (n <= 0) { fail_tls(s); return; }
             s->req_off += (size_t)n;
-            if (s->req_off == w->c->request_len)
+            if (s->req_off == w->c->request_len) {
                 s->state = S_READ;
+                begin_step(s);
+            }
             break;
         }
         case S_READ: {
             int n = tls_conn_read_nb(&s->tls, s->buf, sizeof s->buf);
-            if (n == TLS_IO_WANT_READ) { arm(s, EV_READ, timeout); return; }
-            if (n == TLS_IO_WANT_WRITE) { arm(s, EV_WRITE, timeout); return; }
+            if (n == TLS_IO_WANT_READ) { arm_step(s, EV_READ); return; }
+            if (n == TLS_IO_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
             if (!s->first_byte && n > 0)
                 s->first_byte = now_ns();
             int rc;
@@ -303,7 +378,7 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
         mp_err e;
         int fdc = s->fd;
         s->fd = -1;
-        int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, fdc, &co, &e)
+        int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, &w->client, fdc, &co, &e)
                               : tls_conn_init(&s->tls, &w->client, fdc, &co, &e);
         s->ssl_ready = s->tls.ssl != NULL;
         s->have_tls = 1;
@@ -313,6 +388,7 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
         }
         s->fd = fdc;
         s->state = S_HANDSHAKE;
+        begin_step(s);
     }
     step(s);
 }
@@ -349,7 +425,8 @@ static void launch(slot *s, int64_t intended)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     s->fd = fd;
     if (connect(fd, (const struct sockaddr *)&w->c->addr.ss, w->c->addr.len) == 0 || errno == EINPROGRESS) {
-        arm(s, EV_WRITE, w->c->timeout_ns);
+        begin_step(s);
+        arm_step(s, EV_WRITE);
         return;
     }
     fail(s, errno == ECONNREFUSED ? LE_CONNECT_REFUSED : LE_CONNECT_OTHER, -1, 0);
@@ -440,6 +517,14 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static void in_flight(worker *w, int64_t age)
+{
+    w->r.in_flight++;
+    w->r.in_flight_sum_age_ns += age;
+    if (age > w->r.in_flight_max_age_ns)
+        w->r.in_flight_max_age_ns = age;
+}
+
 /* Every 50 ms: the end of the run, Ctrl-C, and the exit when drained. */
 static void poll_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -457,6 +542,18 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
     if (w->stopping && (drained || interrupted || overdue)) {
         if (interrupted)
             w->r.interrupted = 1;
+        /* What has not ended is reported, not dropped: a gateway that stops
+         * answering must not look like one that had nothing to do. */
+        for (int i = 0; i < w->n_slots; i++) {
+            const slot *s = &w->slots[i];
+            if (s->state != S_IDLE && measured(w, s->intended))
+                in_flight(w, now - s->intended);
+        }
+        for (int k = 0; k < w->pend_n; k++) {
+            int64_t when = w->pending[(w->pend_head + k) % w->pend_cap];
+            if (measured(w, when))
+                in_flight(w, now - when);
+        }
         for (int i = 0; i < w->n_slots; i++) {
             event_del(w->slots[i].ev);
             close_conn(&w->slots[i], 1);

@@ -22,6 +22,7 @@ typedef struct slot {
     tls_conn tls;
     struct event *ev;
     int64_t intended, start, connected, hs_done, req_sent, first_byte;
+    int64_t deadline;        /* of the current step: a peer that drips bytes still times out */
     int resuming;
     int new_conn;            /* this transaction opened the connection */
     WOLFSSL_SESSION *session;
@@ -57,6 +58,8 @@ struct worker {
     int max_secs;
     atomic_ullong live_ok, live_err;
     double busy;             /* CPU share of this thread */
+    int64_t verbose_sec;     /* -v: the second being rate-limited, and how many printed in it */
+    int verbose_n;
     char err[256];
 };
 

@@ -91,11 +91,16 @@ static void spectrum_data(const res_load *l, rpt_buf *b)
 
 static void series_data(const res_load *l, rpt_buf *b)
 {
+    /* a partial last second is plotted as a rate over its length, not as
+     * a full second with fewer transactions (a cliff that never happened) */
     rpt_put(b, "# t ok_per_s p50_ms p99_ms errors_per_s\n");
     for (size_t i = 0; i < l->n_series; i++) {
         const res_second *s = &l->series[i];
-        rpt_printf(b, "%lld %llu %.3f %.3f %llu\n", (long long)s->t, (unsigned long long)s->ok,
-                   (double)s->p50_ns / 1e6, (double)s->p99_ns / 1e6, (unsigned long long)s->errors);
+        double len = s->length_s > 0 && s->length_s < 1 ? s->length_s : 1.0;
+        if (len < 0.2)
+            continue; /* too short to say anything about a rate */
+        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f\n", (double)s->t, (double)s->ok / len,
+                   (double)s->p50_ns / 1e6, (double)s->p99_ns / 1e6, (double)s->errors / len);
     }
 }
 

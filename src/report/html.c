@@ -379,6 +379,28 @@ static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
                 rpt_printf(b, "</td><td class=\"num\">%llu</td></tr>\n",
                            (unsigned long long)l->http_status.items[k].count);
             }
+            for (size_t k = 0; k < l->n_messages; k++) {
+                rpt_put(b, "<tr><td>");
+                h(b, l->messages[k].cls);
+                rpt_put(b, ": ");
+                h(b, l->messages[k].text);
+                rpt_printf(b, "</td><td class=\"num\">%llu</td></tr>\n", (unsigned long long)l->messages[k].count);
+            }
+            rpt_put(b, "</table>\n");
+        }
+        if (l->in_flight)
+            rpt_printf(b, "<p class=\"note\">In flight at the end (never finished): %llu, the oldest %.3f s.</p>\n",
+                       (unsigned long long)l->in_flight, l->in_flight_max_age_ms / 1000);
+        if (l->n_thresholds) {
+            rpt_put(b, "<table class=\"thresholds\"><tr><th>threshold</th><th class=\"num\">observed</th>"
+                       "<th></th></tr>\n");
+            for (size_t k = 0; k < l->n_thresholds; k++) {
+                rpt_put(b, "<tr><td>");
+                h(b, l->thresholds[k].expr);
+                rpt_put(b, "</td><td class=\"num\">");
+                h(b, l->thresholds[k].observed);
+                rpt_printf(b, "</td><td>%s</td></tr>\n", l->thresholds[k].ok > 0 ? "\u2713 met" : l->thresholds[k].ok < 0 ? "? not measured" : "\u2717 breached");
+            }
             rpt_put(b, "</table>\n");
         }
         double us = l->handshakes ? (l->cpu_user_s + l->cpu_system_s) * 1e6 / (double)l->handshakes : 0;

@@ -157,6 +157,26 @@ static void loads(rpt_buf *b, const rpt_model *m)
                 rpt_printf(b, "; HTTP %d %llu", atoi(l->http_status.items[k].key),
                            (unsigned long long)l->http_status.items[k].count);
             rpt_put(b, ".\n");
+            for (size_t k = 0; k < l->n_messages; k++) {
+                rpt_put(b, k ? "; " : "\nFirst error messages: ");
+                md(b, l->messages[k].text);
+                rpt_printf(b, " (%llu)", (unsigned long long)l->messages[k].count);
+            }
+            if (l->n_messages)
+                rpt_put(b, ".\n");
+        }
+        if (l->in_flight)
+            rpt_printf(b, "\nIn flight at the end (never finished): %llu, the oldest %.3f s.\n",
+                       (unsigned long long)l->in_flight, l->in_flight_max_age_ms / 1000);
+        if (l->n_thresholds) {
+            rpt_put(b, "\n| threshold | observed | |\n| --- | ---: | --- |\n");
+            for (size_t k = 0; k < l->n_thresholds; k++) {
+                rpt_put(b, "| ");
+                md(b, l->thresholds[k].expr);
+                rpt_put(b, " | ");
+                md(b, l->thresholds[k].observed);
+                rpt_printf(b, " | %s |\n", l->thresholds[k].ok > 0 ? "\u2713 met" : l->thresholds[k].ok < 0 ? "? not measured" : "\u2717 breached");
+            }
         }
         rpt_put(b, "\n");
         for (size_t c = 0; c < m->n_charts; c++)

@@ -203,6 +203,47 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
         read_tallies(root, "errors.alerts", &l->alerts, e) != 0 ||
         read_tallies(root, "errors.http_status", &l->http_status, e) != 0)
         return -1;
+    double age_max = 0, age_mean = 0;
+    uint64_t inf = 0;
+    if (res_juint(root, "totals.in_flight", &inf, 0) != 0 ||
+        res_jnum(root, "totals.in_flight_max_age_ms", &age_max, 0) != 0 ||
+        res_jnum(root, "totals.in_flight_mean_age_ms", &age_mean, 0) != 0)
+        return mp_fail(e, "totals.in_flight* are not numbers");
+    l->in_flight = inf;
+    l->in_flight_max_age_ms = age_max;
+    l->in_flight_sum_age_ms = age_mean * (double)inf;
+    json_t *tr = res_jget(root, "config.threads_reason");
+    if (tr && json_is_string(tr))
+        snprintf(l->threads_reason, sizeof l->threads_reason, "%s", json_string_value(tr));
+    json_t *msgs = res_jget(root, "errors.messages");
+    if (msgs && json_is_array(msgs)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(msgs, i, v) {
+            json_t *c = json_object_get(v, "class"), *t = json_object_get(v, "text");
+            json_t *n = json_object_get(v, "count");
+            if (!json_is_string(c) || !json_is_string(t) || !json_is_integer(n) || json_integer_value(n) < 0)
+                return mp_fail(e, "errors.messages[%zu] is not {class, text, count}", i);
+            res_message_add(l, json_string_value(c), json_string_value(t), (uint64_t)json_integer_value(n));
+        }
+    }
+    json_t *ths = res_jget(root, "thresholds");
+    if (ths && json_is_array(ths)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(ths, i, v) {
+            json_t *x = json_object_get(v, "expr"), *o = json_object_get(v, "observed");
+            json_t *k = json_object_get(v, "ok");
+            if (!json_is_string(x) || !json_is_string(o) || !(json_is_boolean(k) || json_is_null(k)))
+                return mp_fail(e, "thresholds[%zu] is not {expr, observed, ok}", i);
+            if (l->n_thresholds == RES_MAX_THRESHOLDS)
+                break;
+            res_threshold *th = &l->thresholds[l->n_thresholds++];
+            snprintf(th->expr, sizeof th->expr, "%s", json_string_value(x));
+            snprintf(th->observed, sizeof th->observed, "%s", json_string_value(o));
+            th->ok = json_is_null(k) ? -1 : json_is_true(k);
+        }
+    }
     json_t *series = res_jget(root, "series");
     if (series && !json_is_array(series))
         return mp_fail(e, "series is not a list");
@@ -222,6 +263,8 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
             res_jnum(s, "p99_ms", &p99, 0) != 0)
             return mp_fail(e, "series[%zu] is not {t, ok, errors, p50_ms, p99_ms}", i);
         d->t = (int64_t)t;
+        if (res_jnum(s, "length_s", &d->length_s, 1) != 0 || d->length_s <= 0 || d->length_s > 1)
+            return mp_fail(e, "series[%zu].length_s is not in (0, 1]", i);
         d->p50_ns = (int64_t)(p50 * 1e6 + 0.5);
         d->p99_ns = (int64_t)(p99 * 1e6 + 0.5);
         l->n_series++;
@@ -237,6 +280,21 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
         }
     }
     return 0;
+}
+
+void res_message_add(res_load *l, const char *cls, const char *text, uint64_t count)
+{
+    for (size_t i = 0; i < l->n_messages; i++)
+        if (strcmp(l->messages[i].cls, cls) == 0 && strcmp(l->messages[i].text, text) == 0) {
+            l->messages[i].count += count;
+            return;
+        }
+    if (l->n_messages == RES_MAX_MESSAGES)
+        return;
+    res_error_message *m = &l->messages[l->n_messages++];
+    snprintf(m->cls, sizeof m->cls, "%s", cls);
+    snprintf(m->text, sizeof m->text, "%s", text);
+    m->count = count;
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -311,6 +369,8 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(cfg, "count", l->count ? json_integer((json_int_t)l->count) : json_null());
     json_object_set_new(cfg, "resume_ratio", json_real(l->resume_ratio));
     json_object_set_new(cfg, "threads", json_integer(l->threads));
+    if (l->threads_reason[0])
+        json_object_set_new(cfg, "threads_reason", json_string(l->threads_reason));
     json_t *shard = json_object();
     json_object_set_new(shard, "index", l->shard_index >= 0 ? json_integer(l->shard_index) : json_null());
     json_object_set_new(shard, "count", json_integer(l->shard_count));
@@ -341,6 +401,10 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(tot, "rate_per_s", json_real(l->rate_per_s));
     json_object_set_new(tot, "resume_attempts", json_integer((json_int_t)l->resume_attempts));
     json_object_set_new(tot, "resumed", json_integer((json_int_t)l->resumed));
+    json_object_set_new(tot, "in_flight", json_integer((json_int_t)l->in_flight));
+    json_object_set_new(tot, "in_flight_max_age_ms", json_real(l->in_flight_max_age_ms));
+    json_object_set_new(tot, "in_flight_mean_age_ms",
+                        json_real(l->in_flight ? l->in_flight_sum_age_ms / (double)l->in_flight : 0));
     json_object_set_new(root, "totals", tot);
 
     json_t *phases = json_object();
@@ -352,13 +416,25 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(errs, "by_class", tallies_json(&l->by_class));
     json_object_set_new(errs, "alerts", tallies_json(&l->alerts));
     json_object_set_new(errs, "http_status", tallies_json(&l->http_status));
+    json_t *msgs = json_array();
+    for (size_t i = 0; i < l->n_messages; i++)
+        json_array_append_new(msgs, json_pack("{s:s,s:s,s:I}", "class", l->messages[i].cls, "text",
+                                              l->messages[i].text, "count", (json_int_t)l->messages[i].count));
+    json_object_set_new(errs, "messages", msgs);
     json_object_set_new(root, "errors", errs);
+    json_t *ths = json_array();
+    for (size_t i = 0; i < l->n_thresholds; i++)
+        json_array_append_new(ths, json_pack("{s:s,s:s,s:o}", "expr", l->thresholds[i].expr, "observed",
+                                             l->thresholds[i].observed, "ok",
+                                             l->thresholds[i].ok < 0 ? json_null() : json_boolean(l->thresholds[i].ok)));
+    json_object_set_new(root, "thresholds", ths);
 
     json_t *series = json_array();
     for (size_t s = 0; s < l->n_series; s++) {
         const res_second *d = &l->series[s];
         json_t *o = json_object();
         json_object_set_new(o, "t", json_integer(d->t));
+        json_object_set_new(o, "length_s", json_real(d->length_s > 0 && d->length_s < 1 ? (double)(int64_t)(d->length_s * 1000 + 0.5) / 1000 : 1.0));
         json_object_set_new(o, "ok", json_integer((json_int_t)d->ok));
         json_object_set_new(o, "errors", json_integer((json_int_t)d->errors));
         json_object_set_new(o, "p50_ms", ms((double)d->p50_ns));

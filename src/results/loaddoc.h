@@ -40,9 +40,26 @@ uint64_t res_tally_sum(const res_tallies *t);
 
 typedef struct res_second {
     int64_t t;                /* seconds since the measured part began */
+    double length_s;          /* 1, or less for the last, partial second (0: read as 1) */
     uint64_t ok, errors;
     int64_t p50_ns, p99_ns;   /* of the total phase */
 } res_second;
+
+/* The first distinct error messages of a run, with their counts. */
+#define RES_MAX_MESSAGES 16
+typedef struct res_error_message {
+    char cls[40];
+    char text[160];
+    uint64_t count;
+} res_error_message;
+
+/* A threshold as the run judged it. */
+#define RES_MAX_THRESHOLDS 32
+typedef struct res_threshold {
+    char expr[128];
+    char observed[64];
+    int ok;                /* 1 met, 0 breached, -1 not measured (JSON null) */
+} res_threshold;
 
 typedef struct res_load {
     char tool_version[32], wolfssl_version[32], wolfssl_flags[1024];
@@ -55,6 +72,7 @@ typedef struct res_load {
     uint64_t count;           /* 0: unbounded */
     double resume_ratio;
     int threads;
+    char threads_reason[96];  /* how the thread count was chosen; "" when not known */
     int shard_index;          /* -1 in a merged document */
     int shard_count;
     char fixtures_dir[512], manifest_sha256[65];   /* "" when not known */
@@ -64,6 +82,12 @@ typedef struct res_load {
     /* totals */
     uint64_t handshakes, ok, errors, resume_attempts, resumed;
     double measured_s, rate_per_s;
+    uint64_t in_flight;       /* measured transactions that had not ended when the run did */
+    double in_flight_max_age_ms, in_flight_sum_age_ms;
+    res_error_message messages[RES_MAX_MESSAGES];
+    size_t n_messages;
+    res_threshold thresholds[RES_MAX_THRESHOLDS];
+    size_t n_thresholds;
     hist phases[RES_PHASES];
     res_tallies by_class, alerts, http_status;
     res_second *series;       /* malloc'd */
@@ -74,6 +98,10 @@ typedef struct res_load {
     int merged_shards[RES_MAX_SHARDS];
     size_t n_merged;
 } res_load;
+
+/* Adds count to the message (cls, text), keeping first-seen order; drops
+ * messages beyond RES_MAX_MESSAGES. */
+void res_message_add(res_load *l, const char *cls, const char *text, uint64_t count);
 
 /* A zeroed document with empty histograms. res_load is large (it holds five
  * histograms): allocate it, don't put it on a thread's stack. */

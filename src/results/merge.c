@@ -85,6 +85,9 @@ static int merge_series(const res_load *const *in, size_t n, res_load *out, mp_e
         for (size_t k = 0; k < in[i]->n_series; k++) {
             const res_second *src = &in[i]->series[k];
             res_second *d = &out->series[s0 + src->t - base];
+            /* a second that some worker measured in full is a full second */
+            double part = src->length_s > 0 ? src->length_s : 1.0;
+            d->length_s = part > d->length_s ? part : d->length_s;
             d->ok += src->ok;
             d->errors += src->errors;
             d->p50_ns = src->p50_ns > d->p50_ns ? src->p50_ns : d->p50_ns;
@@ -166,6 +169,12 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
         out->errors += l->errors;
         out->resume_attempts += l->resume_attempts;
         out->resumed += l->resumed;
+        out->in_flight += l->in_flight;
+        out->in_flight_sum_age_ms += l->in_flight_sum_age_ms;
+        if (l->in_flight_max_age_ms > out->in_flight_max_age_ms)
+            out->in_flight_max_age_ms = l->in_flight_max_age_ms;
+        for (size_t m = 0; m < l->n_messages; m++)
+            res_message_add(out, l->messages[m].cls, l->messages[m].text, l->messages[m].count);
         /* the workers ran side by side: their rates add, their time does not */
         out->measured_s = l->measured_s > out->measured_s ? l->measured_s : out->measured_s;
         out->rate_per_s += l->measured_s > 0 ? (double)l->ok / l->measured_s : 0;

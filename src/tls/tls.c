@@ -233,6 +233,11 @@ static int parse_groups(const char *list, int *groups, int *n, mp_err *e)
         { "P-521", WOLFSSL_ECC_SECP521R1 }, { "secp521r1", WOLFSSL_ECC_SECP521R1 },
         { "ffdhe2048", WOLFSSL_FFDHE_2048 }, { "ffdhe3072", WOLFSSL_FFDHE_3072 },
         { "ffdhe4096", WOLFSSL_FFDHE_4096 },
+#ifdef WOLFSSL_HAVE_MLKEM
+        { "X25519MLKEM768", WOLFSSL_X25519MLKEM768 },
+        { "SecP256r1MLKEM768", WOLFSSL_SECP256R1MLKEM768 },
+        { "SecP384r1MLKEM1024", WOLFSSL_SECP384R1MLKEM1024 },
+#endif
     };
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
@@ -245,7 +250,11 @@ static int parse_groups(const char *list, int *groups, int *n, mp_err *e)
                 break;
         if (i == sizeof known / sizeof known[0])
             return mp_fail(e, "unknown group '%s' (X25519, X448, P-256, P-384, P-521, "
-                              "ffdhe2048, ffdhe3072, ffdhe4096)", tok);
+                              "ffdhe2048, ffdhe3072, ffdhe4096"
+#ifdef WOLFSSL_HAVE_MLKEM
+                              ", X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024"
+#endif
+                              ")", tok);
         if (*n == 16)
             return mp_fail(e, "too many groups");
         groups[(*n)++] = known[i].id;
@@ -388,12 +397,31 @@ int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, m
     return apply_opts(c, o, e);
 }
 
-int tls_conn_reuse(tls_conn *c, int fd, const tls_conn_opts *o, mp_err *e)
+int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
 {
+    if (!c->ssl)
+        return mp_fail(e, "cannot reuse the TLS connection");
+    /* wolfSSL_clear cannot undo a TLS 1.3 resumption: the flag that says a
+     * PSK was negotiated survives it, and the next full handshake on the
+     * object then takes the server's CertificateRequest for a protocol
+     * violation and sends unexpected_message (wolfSSL 5.9: SANITY_MSG_E).
+     * Once a session has been offered in TLS 1.3, the object is replaced. */
+    if (c->psk_offered && wolfSSL_GetVersion(c->ssl) == WOLFSSL_TLSV1_3) {
+        unsigned char *rbuf = c->rbuf;
+        c->rbuf = NULL;
+        wolfSSL_free(c->ssl);
+        c->ssl = NULL;
+        if (tls_conn_init(c, cl, fd, o, e) != 0) {
+            free(rbuf);
+            return -1;
+        }
+        c->rbuf = rbuf;
+        return 0;
+    }
     /* wolfSSL_clear keeps the object and its RNG (whose instantiation and
      * self-test cost more than an ECDSA signature) and frees extensions,
      * which apply_opts sets again. */
-    if (!c->ssl || wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS)
+    if (wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot reuse the TLS connection");
     /* After a completed handshake wolfSSL_clear keeps the session, and the
      * next handshake would silently resume it. A second clear, now that the
@@ -427,8 +455,11 @@ static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)
                             WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS)
             return mp_fail(e, "cannot set ALPN '%s'", o->alpn);
     }
-    if (o && o->resume && wolfSSL_set_session(c->ssl, o->resume) != WOLFSSL_SUCCESS)
-        return mp_fail(e, "cannot use the saved session");
+    if (o && o->resume) {
+        if (wolfSSL_set_session(c->ssl, o->resume) != WOLFSSL_SUCCESS)
+            return mp_fail(e, "cannot use the saved session");
+        c->psk_offered = 1;
+    }
     if (o && o->capture)
         tls_audit_capture(c, o->capture);
     c->started_ns = tm_mono_ns(); /* the handshake clock starts after the options */

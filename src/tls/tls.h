@@ -109,6 +109,8 @@ typedef struct tls_conn {
     int io_errno;    /* ... or another socket error */
     int io_writing;  /* tls_conn_write is sending: a reset is reported as "would
                       * block", which leaves wolfSSL able to read what came before it */
+    int psk_offered; /* a session was offered: after TLS 1.3, tls_conn_reuse
+                      * replaces the wolfSSL object, which cannot forget it */
     tls_outcome out;
     struct tls_capture *capture; /* audit: what the server's messages said */
 } tls_conn;
@@ -211,8 +213,10 @@ void tls_conn_peer(tls_conn *c, tls_peer *p);
 void tls_conn_shutdown_write(tls_conn *c);
 
 /* Prepares an initialised conn for a new connection on fd, reusing its
- * wolfSSL object (as load does for every handshake after the first). */
-int tls_conn_reuse(tls_conn *c, int fd, const tls_conn_opts *o, mp_err *e);
+ * wolfSSL object (as load does for every handshake after the first), or a
+ * new one from cl after an offered TLS 1.3 session, which wolfSSL_clear
+ * cannot undo. */
+int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e);
 
 /* Closes the socket (close_notify then FIN, or RST) but keeps the wolfSSL
  * object for tls_conn_reuse. */

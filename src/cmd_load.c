@@ -454,7 +454,7 @@ int cmd_load(int argc, char **argv)
     /* Nothing succeeded: there is no measurement to judge, whatever the
      * thresholds say (the same meaning as run's exit 3). */
     if (r.ok == 0)
-        printf("  nothing measured: no %s succeeded%s\n", cfg.mode == LOAD_HANDSHAKE ? "handshake" : "transaction",
+        printf("  nothing measured: no handshake%s succeeded%s\n", cfg.mode == LOAD_HANDSHAKE ? "" : " or request",
                r.started || r.in_flight ? "" : " (none ended)");
     rc = breached ? MP_EXIT_FAIL : unjudged || !r.ok || r.interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
     if (json) {

@@ -42,7 +42,7 @@ load_fault() {
     -c 4 -n 40 -d 3s --timeout 1s --threads 2 -q --json "$WORK/load-$mode.json" >"$WORK/load.out" 2>"$WORK/load.err"
   local rc=$?
   check "load vs $mode: finishes, nothing measured: exit 3 (got $rc)" test "$rc" = 3
-  check "load vs $mode: says nothing was measured" grep -q "not measured: no handshake" "$WORK/load.out"
+  check "load vs $mode: says nothing was measured" grep -q "nothing measured: no handshake" "$WORK/load.out"
   check "load vs $mode: no attempt succeeded" test "$(jq .totals.ok "$WORK/load-$mode.json")" = 0
   check "load vs $mode: keeps going (more than one attempt)" test "$(jq '.errors.by_class | add' "$WORK/load-$mode.json")" -gt 1
   check "load vs $mode: every error is '$class'" \

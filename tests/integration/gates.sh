@@ -175,7 +175,7 @@ check "unreachable run: exit 3" test $? = 3
 check "unreachable run: ERROR verdicts only" test "$(jq -r '[.results[].verdict] | unique | join(",")' "$WORK/down.json")" = ERROR
 timeout 60 "$MTLSPROBE" load --target "https://127.0.0.1:$DOWN/" --fixtures "$FX" -c 1 -n 3 --timeout 1s -q >"$WORK/lrun.out" 2>&1
 check "unreachable load: exit 3" test $? = 3
-check "unreachable load: says nothing was measured" grep -q "not measured: no handshake succeeded" "$WORK/lrun.out"
+check "unreachable load: says nothing was measured" grep -q "nothing measured: no handshake succeeded" "$WORK/lrun.out"
 timeout 60 "$MTLSPROBE" load --target "https://127.0.0.1:$DOWN/" --fixtures "$FX" -c 1 -n 3 --timeout 1s -q \
   --threshold 'handshake.p99<50ms' >"$WORK/lthr.out" 2>&1
 check "unreachable load, latency threshold: exit 3, not measured" test $? = 3

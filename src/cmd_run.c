@@ -594,7 +594,7 @@ int cmd_run(int argc, char **argv)
         cmd_error("run", "%s", e.msg);
         rc = MP_EXIT_USAGE;
     }
-    free(run.items);
+    res_run_free(&run);
     scn_list_free(&list);
     pki_manifest_free(&m);
 out:

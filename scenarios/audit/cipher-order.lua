@@ -1,5 +1,6 @@
 -- Whose preference picks the cipher suite, in TLS 1.2 and in TLS 1.3: the
--- accepted suites are offered in wolfSSL's order and reversed; a server that
+-- accepted suites (TLS 1.2: every suite of the IANA catalogue the server
+-- accepts, by hand-built ClientHello) are offered in one order and reversed; a server that
 -- chooses the same suite both times enforces its own order, which is then
 -- read out by offering the set again without each chosen suite. Control:
 -- both offers were answered; a server that answers neither would look as
@@ -30,6 +31,20 @@ local function server_order(t, v, list)
   return pref
 end
 
+-- The same by hand-built ClientHello, over the catalogue's suites.
+local function hello_order(t, v, list)
+  local left, pref = list, {}
+  while #left > 0 do
+    local pick = audit.hello_pick(t, v, left)
+    local rest, name = {}, nil
+    for _, s in ipairs(left) do if s.id == pick then name = s.iana else rest[#rest + 1] = s end end
+    if not name then break end
+    pref[#pref + 1] = name
+    left = rest
+  end
+  return pref
+end
+
 return audit.scenario {
   name = "cipher-order",
   title = "Cipher order: the server's or the client's preference decides, as the profile requires",
@@ -42,18 +57,31 @@ return audit.scenario {
     local want = f.rule.expect or "any"
     local summary = {}
     for _, v in ipairs({ "1.2", "1.3" }) do
-      local list = versions[v] and audit.accepted_suites(t, v) or {}
+      -- TLS 1.2: over every suite of the catalogue the server accepts, by
+      -- hand-built ClientHello; TLS 1.3: wolfSSL's suites are all there are.
+      local hello = v == "1.2"
+      local list = not versions[v] and {} or hello and audit.hello_accepted(t, v) or audit.accepted_suites(t, v)
       if #list >= 2 then
         local reversed = {}
         for i = #list, 1, -1 do reversed[#reversed + 1] = list[i] end
-        local a, b = chosen(t, v, list), chosen(t, v, reversed)
+        local a, b
+        if hello then
+          local pa, pb = audit.hello_pick(t, v, list), audit.hello_pick(t, v, reversed)
+          a, b = "none", "none"
+          for _, s in ipairs(list) do
+            if s.id == pa then a = s.iana end
+            if s.id == pb then b = s.iana end
+          end
+        else
+          a, b = chosen(t, v, list), chosen(t, v, reversed)
+        end
         if a == "none" or b == "none" then
           f:open(string.format("TLSv%s: an offer of the accepted suites was refused (forward: %s, reversed: %s)", v, a, b))
           goto next
         end
         local order = (a == b) and "server" or "client"
         if order == "server" then
-          for i, name in ipairs(server_order(t, v, list)) do
+          for i, name in ipairs(hello and hello_order(t, v, list) or server_order(t, v, list)) do
             t:detail("TLSv" .. v .. " preference " .. i .. " " .. name)
           end
         end

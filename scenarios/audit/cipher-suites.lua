@@ -1,33 +1,20 @@
 -- Every cipher suite the gateway accepts, offered one at a time: wolfSSL's
--- own suites by real handshakes, and the old or weak suites wolfSSL does not
--- implement (static RSA, 3DES, RC4, DES, export, NULL, anonymous...) by a
--- hand-built ClientHello whose ServerHello answer is all that is read.
+-- own suites by real handshakes, and every other suite of the IANA registry
+-- (static RSA, DH and ECDH, 3DES, RC4, DES, IDEA, SEED, export, NULL, PSK,
+-- SRP, DSS, anonymous...) by a hand-built ClientHello whose ServerHello
+-- answer is all that is read.
 -- Each accepted suite is listed in the details, IANA name first. Control:
 -- some version was answered, and some suite was accepted; "no forbidden
 -- suite" from a server that accepted none says nothing (INCONCLUSIVE).
 local audit = require "audit"
 
+-- The catalogue's suites that wolfSSL did not already try in version v,
+-- by hand-built ClientHello.
 local function probe_hello(t, v, out)
-  -- Offer them all at once, then again without each suite chosen, until
-  -- the server refuses what is left: one probe per accepted suite.
-  local left = {}
-  for _, s in ipairs(t:hello_suites()) do left[#left + 1] = s end
-  while #left > 0 do
-    local ids = {}
-    for _, s in ipairs(left) do ids[#ids + 1] = s.id end
-    local r = t:hello { tls = v, suites = ids }
-    if r.result ~= "server_hello" then break end
-    local rest, found = {}, false
-    for _, s in ipairs(left) do
-      if s.id == r.suite_id then
-        found = true
-        out[#out + 1] = { v = "TLSv" .. v, iana = s.iana, name = s.name, hello = true }
-      else
-        rest[#rest + 1] = s
-      end
-    end
-    if not found then break end -- a suite we did not offer: stop, do not loop
-    left = rest
+  local tried = {}
+  for _, s in ipairs(t:cipher_suites(v)) do tried[s.iana] = true end
+  for _, s in ipairs(audit.hello_accepted(t, v, function(s) return tried[s.iana] end)) do
+    out[#out + 1] = { v = "TLSv" .. v, iana = s.iana, name = s.name, hello = true }
   end
 end
 

@@ -1,4 +1,5 @@
--- Which TLS versions the gateway accepts, each offered alone. A version is
+-- Which TLS versions the gateway accepts, each offered alone, and whether it
+-- answers SSL 2.0 and SSL 3.0 hand-built hellos. A version is
 -- accepted when the server answers with a ServerHello of that version.
 -- Control: some version was answered with a ServerHello. When none was, the
 -- refusals say nothing (a server that is down or not TLS refuses them all):
@@ -7,7 +8,7 @@ local audit = require "audit"
 return audit.scenario {
   name = "protocols",
   title = "Protocol versions: only the versions the profile allows are accepted",
-  description = "Offers TLS 1.0, 1.1, 1.2 and 1.3 one at a time.",
+  description = "Offers SSL 2.0, SSL 3.0, TLS 1.0, 1.1, 1.2 and 1.3 one at a time.",
   severity = "high",
   rule = "protocols",
   run = function(t, f)
@@ -22,11 +23,35 @@ return audit.scenario {
       if ok then accepted[#accepted + 1] = name else refused[#refused + 1] = name end
       local rule = want[name]
       if rule == "refused" then
-        f:check(not ok, name .. " accepted", name .. " refused")
+        f:check(not ok, name .. " accepted", name .. " refused",
+                { id = "protocols/" .. name:lower(), items = { name } })
       elseif rule == "accepted" then
         f:check(ok, name .. " refused", name .. " accepted")
       end
       c:close()
+    end
+    -- SSL 2.0 and 3.0, by hand-built hellos (wolfSSL speaks neither). Any
+    -- profile refuses them unless it says otherwise.
+    local ssl = {}
+    local r2 = t:sslv2()
+    ssl.SSLv2 = r2.result == "server_hello"
+    t:detail("SSLv2 " .. (ssl.SSLv2 and ("accepted (" .. tostring(r2.ciphers) .. " cipher kinds listed)")
+                          or ("refused (" .. r2.result .. ")")))
+    local r3 = t:hello { tls = "ssl3", suites = audit.all_suites(t) }
+    ssl.SSLv3 = r3.result == "server_hello" and r3.version == "SSLv3"
+    t:detail("SSLv3 " .. (ssl.SSLv3 and ("accepted (" .. tostring(r3.suite) .. " chosen)")
+                          or ("refused (" .. (r3.result == "server_hello" and ("answered " .. r3.version)
+                                               or r3.alert and ("alert " .. r3.alert.name) or r3.result) .. ")")))
+    local na, nr = 0, 0
+    for _, name in ipairs({ "SSLv2", "SSLv3" }) do
+      if ssl[name] then na = na + 1; table.insert(accepted, na, name) else nr = nr + 1; table.insert(refused, nr, name) end
+      local rule = want[name] or (t.profile_name and "refused")
+      if rule == "refused" then
+        f:check(not ssl[name], name .. " accepted", name .. " refused",
+                { id = "protocols/" .. name:lower(), severity = "critical", items = { name } })
+      elseif rule == "accepted" then
+        f:check(ssl[name], name .. " refused", name .. " accepted")
+      end
     end
     if #accepted == 0 then
       return t:inconclusive("not judged: no TLS version was answered with a ServerHello ("

@@ -26,6 +26,7 @@ M.RULES = {
   cert_validity = "(no parameters; --expiry-warn sets the warning window)",
   cert_lifespan = "max_days = N",
   cert_key = "rsa_min_bits = N, ec_min_bits = N",
+  dh = "min_bits = N (finite-field DH groups of TLS 1.2 DHE suites)",
   cert_signature = "forbid = { \"sha1\", \"md5\" }",
   cert_eku = "allow_absent = true accepts a leaf without the extension (default: serverAuth required)",
   cert_chain = "(no parameters: leaf first, each certificate issued by the next, intermediates sent)",
@@ -40,6 +41,18 @@ M.RULES = {
   alpn_h2 = "expect = \"offered\" | \"any\"",
 }
 
+-- The weakness each rule guards against (MITRE CWE), for findings.
+M.CWE = {
+  protocols = { "CWE-327" }, cipher_suites = { "CWE-327" }, cipher_order = { "CWE-757" },
+  groups = { "CWE-326" }, dh = { "CWE-326" }, cert_trust = { "CWE-295" }, cert_hostname = { "CWE-297" },
+  cert_validity = { "CWE-298" }, cert_lifespan = { "CWE-324" }, cert_key = { "CWE-326" },
+  cert_signature = { "CWE-328" }, cert_eku = { "CWE-295" }, cert_chain = { "CWE-296" },
+  pin = { "CWE-295" }, ocsp_stapling = { "CWE-299" }, client_auth = { "CWE-306" },
+  renegotiation = { "CWE-400" }, early_data = { "CWE-294" }, resumption = { "CWE-613" },
+  compression = { "CWE-200" }, fallback_scsv = { "CWE-757" }, alpn_h2 = { "CWE-1104" },
+  legacy_protocols = { "CWE-327" }, vulnerabilities = { "CWE-327" },
+}
+
 -- The parameters each rule takes, and their Lua types.
 local PARAMS = {
   protocols = { versions = "table" },
@@ -48,6 +61,7 @@ local PARAMS = {
   groups = { allow = "table" },
   cert_lifespan = { max_days = "number" },
   cert_key = { rsa_min_bits = "number", ec_min_bits = "number" },
+  dh = { min_bits = "number" },
   cert_signature = { forbid = "table" },
   cert_eku = { allow_absent = "boolean" },
   ocsp_stapling = { expect = "string" },
@@ -229,10 +243,20 @@ function M.findings(t, rule_name)
   function f:where()
     return self.profile .. " rule " .. self.rule_name
   end
-  function f:check(ok, observed, expected)
+  -- info (optional): { id = "rule/what", items = { ... }, cve = { ... },
+  -- cwe = { ... }, severity = "high" }; a broken rule becomes a structured
+  -- finding (t:finding) as well as a detail line.
+  function f:check(ok, observed, expected, info)
     if ok == false then
+      info = info or {}
       self.failed[#self.failed + 1] = observed
       self.t:detail("FAIL " .. self:where() .. ": observed " .. observed .. "; expected " .. expected)
+      self.t:finding {
+        id = info.id or self.rule_name, severity = info.severity, profile = self.profile,
+        rule = self.rule_name, observed = observed, expected = expected,
+        controls = self.rule.controls, items = info.items,
+        cve = info.cve, cwe = info.cwe or M.CWE[self.rule_name],
+      }
     elseif ok == nil then
       self.skipped[#self.skipped + 1] = observed
       self.t:detail("SKIP " .. self:where() .. ": " .. observed)
@@ -299,14 +323,45 @@ function M.accepted_suites(t, v)
   return out
 end
 
--- Every suite a hand-built ClientHello can offer at once (at most 128):
--- wolfSSL's TLS 1.2 suites, then the ones wolfSSL lacks.
+-- Every suite of the catalogue (the IANA registry, src/tls/suites.c), by
+-- id, for one hand-built ClientHello.
 function M.all_suites(t)
   local suites = {}
-  for _, s in ipairs(t:cipher_suites("1.2")) do suites[#suites + 1] = s.name end
   for _, s in ipairs(t:hello_suites()) do suites[#suites + 1] = s.id end
-  while #suites > 128 do table.remove(suites) end
   return suites
+end
+
+-- The catalogue's suites a server accepts in version v ("ssl3", "1.0" ..
+-- "1.2") by hand-built ClientHello: the whole catalogue is offered, then
+-- again without each suite chosen, until the server refuses what is left;
+-- one probe per accepted suite. skip(s) leaves suites out of the offer.
+-- Returns { { id, iana, name }, ... } in the order found.
+function M.hello_accepted(t, v, skip)
+  local left, out = {}, {}
+  for _, s in ipairs(t:hello_suites()) do
+    if not (skip and skip(s)) then left[#left + 1] = s end
+  end
+  while #left > 0 do
+    local ids = {}
+    for _, s in ipairs(left) do ids[#ids + 1] = s.id end
+    local r = t:hello { tls = v, suites = ids }
+    if r.result ~= "server_hello" then break end
+    local rest, found = {}, false
+    for _, s in ipairs(left) do
+      if s.id == r.suite_id then found = true; out[#out + 1] = s else rest[#rest + 1] = s end
+    end
+    if not found then break end -- a suite we did not offer: stop, do not loop
+    left = rest
+  end
+  return out
+end
+
+-- What the server picks from list (suites, in this order) by ClientHello.
+function M.hello_pick(t, v, list)
+  local ids = {}
+  for _, s in ipairs(list) do ids[#ids + 1] = s.id end
+  local r = t:hello { tls = v, suites = ids }
+  return r.result == "server_hello" and r.suite_id or nil
 end
 
 return M

@@ -14,6 +14,7 @@ return {
     cert_validity = {},
     cert_lifespan = { max_days = 398 },
     cert_key = { rsa_min_bits = 2048, ec_min_bits = 256 },
+    dh = { min_bits = 2048 },
     cert_signature = { forbid = { "sha1", "md5" } },
     cert_eku = {},
     cert_chain = {},

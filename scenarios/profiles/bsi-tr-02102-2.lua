@@ -18,6 +18,7 @@ return {
     cert_validity = { controls = { B .. "3.4" } },
     cert_lifespan = { controls = { B .. "3.4" }, max_days = 398 },
     cert_key = { controls = { B .. "3.6" }, rsa_min_bits = 3000, ec_min_bits = 250 },
+    dh = { controls = { B .. "3.6" }, min_bits = 3000 },
     cert_signature = { controls = { B .. "3.4" }, forbid = { "sha1", "md5" } },
     cert_eku = { controls = { B .. "3.4" } },
     cert_chain = { controls = { B .. "3.4" } },

@@ -27,6 +27,7 @@ return {
     cert_validity = { controls = { M } },
     cert_lifespan = { controls = { M }, max_days = 366 },
     cert_key = { controls = { M }, rsa_min_bits = 2048, ec_min_bits = 256 },
+    dh = { controls = { M }, min_bits = 2048 },
     cert_signature = { controls = { M }, forbid = { "sha1", "md5" } },
     cert_eku = { controls = { M } },
     cert_chain = { controls = { M } },

@@ -19,6 +19,7 @@ return {
     cert_validity = { controls = { N .. "3.2" } },
     cert_lifespan = { controls = { N .. "3.2" }, max_days = 398 },
     cert_key = { controls = { N .. "3.2", N .. "3.3.2" }, rsa_min_bits = 2048, ec_min_bits = 256 },
+    dh = { controls = { N .. "3.3.1" }, min_bits = 2048 },
     cert_signature = { controls = { N .. "3.2", N .. "3.3.2" }, forbid = { "sha1", "md5" } },
     cert_eku = { controls = { N .. "3.2" } },
     cert_chain = { controls = { N .. "3.2" } },

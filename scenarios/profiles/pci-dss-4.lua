@@ -16,6 +16,7 @@ return {
     cert_validity = { controls = { P } },
     cert_lifespan = { controls = { P }, max_days = 398 },
     cert_key = { controls = { P }, rsa_min_bits = 2048, ec_min_bits = 256 },
+    dh = { controls = { P }, min_bits = 2048 },
     cert_signature = { controls = { P }, forbid = { "sha1", "md5" } },
     cert_eku = { controls = { P } },
     cert_chain = { controls = { P } },

@@ -174,6 +174,20 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
                            res_verdict_name(s->verdict));
         s->waived = 1;
     }
+    /* Last, so that an earlier refusal leaves nothing allocated. */
+    json_t *d = res_jget(o, "details"), *f = res_jget(o, "findings");
+    if ((d && !json_is_array(d)) || (f && !json_is_null(f) && !json_is_array(f)))
+        return mp_fail(e, "results[%zu] (%s): details and findings must be lists", idx, s->id);
+    size_t i;
+    json_t *x;
+    json_array_foreach(d, i, x) {
+        if (!json_is_string(x) || res_scenario_add_detail(s, json_string_value(x)) != 0) {
+            res_scenario_free(s);
+            return mp_fail(e, "results[%zu] (%s): details[%zu] is not a string", idx, s->id, i);
+        }
+    }
+    if (f && json_is_array(f))
+        s->findings = json_incref(f);
     return 0;
 }
 
@@ -249,6 +263,8 @@ int res_run_from_json(const json_t *root, res_run *r, mp_err *e)
 
 void res_run_free(res_run *r)
 {
+    for (size_t i = 0; r->items && i < r->n; i++)
+        res_scenario_free(&r->items[i]);
     free(r->items);
     r->items = NULL;
     r->n = 0;

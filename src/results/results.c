@@ -1,5 +1,6 @@
 /* Result JSON. The schema is documented in docs/results.md and versioned by
  * RES_SCHEMA_VERSION; readers refuse newer versions. */
+#define _DEFAULT_SOURCE
 #include "results/results.h"
 
 #include <jansson.h>
@@ -15,6 +16,62 @@ const char *res_verdict_name(res_verdict v)
 {
     static const char *const n[RES_N_VERDICTS] = { "PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP" };
     return ((int)v >= 0 && (int)v < RES_N_VERDICTS) ? n[v] : "?";
+}
+
+int res_scenario_add_detail(res_scenario *s, const char *line)
+{
+    if (s->n_details == s->cap_details) {
+        int cap = s->cap_details ? s->cap_details * 2 : 32;
+        char **d = realloc(s->details, (size_t)cap * sizeof *d);
+        if (!d)
+            return -1;
+        s->details = d;
+        s->cap_details = cap;
+    }
+    char *copy = strdup(line);
+    if (!copy)
+        return -1;
+    s->details[s->n_details++] = copy;
+    return 0;
+}
+
+int res_scenario_add_finding(res_scenario *s, json_t *finding)
+{
+    if (!s->findings && !(s->findings = json_array())) {
+        json_decref(finding);
+        return -1;
+    }
+    return json_array_append_new(s->findings, finding) == 0 ? 0 : -1;
+}
+
+void res_scenario_free(res_scenario *s)
+{
+    for (int i = 0; i < s->n_details; i++)
+        free(s->details[i]);
+    free(s->details);
+    s->details = NULL;
+    s->n_details = s->cap_details = 0;
+    json_decref(s->findings);
+    s->findings = NULL;
+}
+
+int res_copy_marked(char *dst, size_t n, const char *text)
+{
+    size_t len = strlen(text);
+    if (len < n) {
+        memcpy(dst, text, len + 1);
+        return 0;
+    }
+    char tail[64];
+    size_t keep = n > 80 ? n - 80 : 0;
+    while (keep > 0 && text[keep] != ' ' && text[keep] != ',' && text[keep] != ';')
+        keep--;
+    /* Never end inside a UTF-8 sequence. */
+    while (keep > 0 && ((unsigned char)text[keep] & 0xC0) == 0x80)
+        keep--;
+    snprintf(tail, sizeof tail, " ... [%zu more characters: see details]", len - keep);
+    snprintf(dst, n, "%.*s%s", (int)keep, text, tail);
+    return 1;
 }
 
 void res_evidence_init(res_evidence *ev)
@@ -164,6 +221,8 @@ static json_t *scenario_json(const res_scenario *s)
     for (int i = 0; i < s->n_details; i++)
         json_array_append_new(details, json_string(s->details[i]));
     json_object_set_new(o, "details", details);
+    if (s->findings)
+        json_object_set(o, "findings", s->findings);
     return o;
 }
 

@@ -40,7 +40,6 @@ typedef struct res_evidence {
 
 #define RES_MAX_TAGS 8
 #define RES_MAX_CONTROLS 16
-#define RES_MAX_DETAILS 96
 
 typedef struct res_scenario {
     char id[128];
@@ -71,11 +70,29 @@ typedef struct res_scenario {
     int waived;
     char waiver_reason[256];
     char waiver_expires[16]; /* YYYY-MM-DD */
-    /* Findings and facts a scenario lists beside its verdict (t:detail),
-     * one line each: accepted cipher suites, CA names, broken rules. */
-    char details[RES_MAX_DETAILS][320];
+    /* Facts a scenario lists beside its verdict (t:detail), one line each
+     * and never cut: accepted cipher suites, certificates, CA names. Owned
+     * by the item (res_scenario_free). */
+    char **details;
     int n_details;
+    int cap_details;
+    /* Structured findings (t:finding): a JSON array of objects {id,
+     * severity, profile, rule, controls, cve, cwe, items, observed,
+     * expected}, or NULL when none. Owned by the item. */
+    json_t *findings;
 } res_scenario;
+
+/* Appends a copy of line to s->details, whole. -1 only when out of memory. */
+int res_scenario_add_detail(res_scenario *s, const char *line);
+/* Appends a finding (takes the reference). -1 only when out of memory. */
+int res_scenario_add_finding(res_scenario *s, json_t *finding);
+/* Frees what the item owns (details, findings); the item itself stays. */
+void res_scenario_free(res_scenario *s);
+
+/* Copies text into a fixed field; when it does not fit, cuts it at a word
+ * boundary and ends it with "... [N more characters: see details]" so
+ * nothing is shortened silently. Returns 1 when it cut. */
+int res_copy_marked(char *dst, size_t n, const char *text);
 
 /* The TLS versions a run covered: tested, as the per-version scenarios
  * name them ("TLSv1.2", "TLSv1.3", or "any" when the probe settled on

@@ -115,19 +115,27 @@ static const char *suite_iana(uint16_t id, const char **openssl)
     return wolfSSL_get_cipher_name_iana_from_suite((byte)(id >> 8), (byte)id);
 }
 
-/* t:hello{ tls, suites, fallback_scsv, deflate, sni } -> what the server
- * answered a hand-built ClientHello. */
+static void push_hello(lua_State *L, const tls_hello_result *rp);
+
+/* t:hello{ tls, suites, fallback_scsv, deflate, sni, flight } -> what the
+ * server answered a hand-built ClientHello; with flight = true also its
+ * certificates (certs, leaf first), dh_bits and ecdh_group. */
 static int l_hello(lua_State *L)
 {
     scn_ctx *ctx = scn_check_ctx(L, 1);
     const scn_config *cfg = ctx->cfg;
     luaL_checktype(L, 2, LUA_TTABLE);
-    static const char *const known[] = { "tls", "suites", "fallback_scsv", "deflate", "sni", NULL };
+    static const char *const known[] = { "tls", "suites", "fallback_scsv", "deflate", "sni", "flight", NULL };
     scr_check_known_fields(L, 2, "t:hello{}", known);
     tls_hello_opts o = { .version = TLS_V1_2 };
     const char *v = scr_field_string(L, 2, "t:hello{}", "tls", "1.2");
-    if (tls_version_parse(v, &o.version) != 0 || o.version == TLS_ANY || o.version == TLS_V1_3)
-        return luaL_error(L, "t:hello{}: tls must be \"1.0\", \"1.1\" or \"1.2\"");
+    if (strcmp(v, "ssl3") == 0) {
+        o.ssl3 = 1;
+        o.version = TLS_V1_0;
+    } else if (tls_version_parse(v, &o.version) != 0 || o.version == TLS_ANY || o.version == TLS_V1_3) {
+        return luaL_error(L, "t:hello{}: tls must be \"ssl3\", \"1.0\", \"1.1\" or \"1.2\"");
+    }
+    o.read_flight = scr_field_bool(L, 2, "t:hello{}", "flight", 0);
     o.fallback_scsv = scr_field_bool(L, 2, "t:hello{}", "fallback_scsv", 0);
     o.offer_deflate = scr_field_bool(L, 2, "t:hello{}", "deflate", 0);
     o.sni = scr_field_string(L, 2, "t:hello{}", "sni", cfg->sni[0] ? cfg->sni : NULL);
@@ -161,35 +169,89 @@ static int l_hello(lua_State *L)
         set_str(L, "error", e.msg);
         return 1;
     }
-    tls_hello_result r;
-    int rc = tls_hello_probe(fd, &o, deadline, &r, &e);
+    tls_hello_result *rp = malloc(sizeof *rp);
+    if (!rp) {
+        net_close_rst(fd);
+        return luaL_error(L, "t:hello{}: out of memory");
+    }
+    int rc = tls_hello_probe(fd, &o, deadline, rp, &e);
     net_close_rst(fd);
-    if (rc != 0)
+    if (rc != 0) {
+        free(rp);
         return luaL_error(L, "t:hello{}: %s", e.msg);
+    }
+    push_hello(L, rp);
+    free(rp);
+    return 1;
+}
+
+static void push_hello(lua_State *L, const tls_hello_result *r)
+{
     static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
-    set_str(L, "result", kinds[r.kind]);
-    if (r.kind == TLS_HELLO_SERVER_HELLO) {
-        const char *openssl = NULL, *iana = suite_iana(r.suite, &openssl);
+    set_str(L, "result", kinds[r->kind]);
+    if (r->kind == TLS_HELLO_SERVER_HELLO) {
+        const char *openssl = NULL, *iana = suite_iana(r->suite, &openssl);
         char hex[8];
-        snprintf(hex, sizeof hex, "0x%04X", r.suite);
+        snprintf(hex, sizeof hex, "0x%04X", r->suite);
         set_str(L, "suite", iana ? iana : hex);
         set_str(L, "suite_name", openssl ? openssl : hex);
-        set_int(L, "suite_id", r.suite);
-        set_str(L, "version", r.version == 0x0303 ? "TLSv1.2" : r.version == 0x0302 ? "TLSv1.1"
-                              : r.version == 0x0301 ? "TLSv1.0" : "other");
-        set_int(L, "compression", r.compression);
-        lua_createtable(L, r.n_extensions, 0);
-        for (int i = 0; i < r.n_extensions; i++) {
-            lua_pushinteger(L, r.extensions[i]);
+        set_int(L, "suite_id", r->suite);
+        set_str(L, "version", r->version == 0x0303 ? "TLSv1.2" : r->version == 0x0302 ? "TLSv1.1"
+                              : r->version == 0x0301 ? "TLSv1.0" : r->version == 0x0300 ? "SSLv3" : "other");
+        if (r->dh_bits)
+            set_int(L, "dh_bits", r->dh_bits);
+        if (r->ecdh_group >= 0)
+            set_int(L, "ecdh_group", r->ecdh_group);
+        set_bool(L, "flight_complete", r->flight_complete);
+        lua_createtable(L, r->n_certs, 0);
+        for (int i = 0; i < r->n_certs; i++)
+            if (scn_push_cert(L, r->certs + r->cert_off[i], r->cert_len[i]) == 0)
+                lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        lua_setfield(L, -2, "certs");
+        set_int(L, "compression", r->compression);
+        lua_createtable(L, r->n_extensions, 0);
+        for (int i = 0; i < r->n_extensions; i++) {
+            lua_pushinteger(L, r->extensions[i]);
             lua_rawseti(L, -2, i + 1);
         }
         lua_setfield(L, -2, "extensions");
-    } else if (r.kind == TLS_HELLO_ALERT) {
+    } else if (r->kind == TLS_HELLO_ALERT) {
         lua_createtable(L, 0, 2);
-        set_str(L, "name", tls_alert_name(r.alert_code));
-        set_int(L, "code", r.alert_code);
+        set_str(L, "name", tls_alert_name(r->alert_code));
+        set_int(L, "code", r->alert_code);
         lua_setfield(L, -2, "alert");
     }
+}
+
+/* t:sslv2() -> { result = "server_hello" | "alert" | "closed" | ..., ciphers = N } */
+static int l_sslv2(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const scn_config *cfg = ctx->cfg;
+    lua_newtable(L);
+    mp_err e;
+    net_addr addr;
+    int fd;
+    int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
+    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
+        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+        set_str(L, "result", "unreachable");
+        set_str(L, "error", e.msg);
+        return 1;
+    }
+    int accepted = 0, n = 0;
+    tls_hello_kind kind = TLS_HELLO_CLOSED;
+    int rc = tls_sslv2_probe(fd, deadline, &accepted, &n, &kind, &e);
+    net_close_rst(fd);
+    if (rc != 0) {
+        set_str(L, "result", "closed");
+        set_str(L, "error", e.msg);
+        return 1;
+    }
+    static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
+    set_str(L, "result", kinds[kind]);
+    if (accepted)
+        set_int(L, "ciphers", n);
     return 1;
 }
 
@@ -225,9 +287,59 @@ static int l_detail(lua_State *L)
 {
     scn_ctx *ctx = scn_check_ctx(L, 1);
     const char *line = luaL_checkstring(L, 2);
-    res_scenario *r = ctx->res;
-    if (r->n_details < RES_MAX_DETAILS)
-        str_copy(r->details[r->n_details++], sizeof r->details[0], line);
+    if (res_scenario_add_detail(ctx->res, line) != 0)
+        return luaL_error(L, "t:detail: out of memory");
+    return 0;
+}
+
+/* t:finding{ id, severity, profile, rule, observed, expected, controls,
+ * cve, cwe, items }: one structured finding in the result's "findings";
+ * the lists are lists of strings and are kept whole. */
+static int l_finding(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const strs[] = { "id", "severity", "profile", "rule", "observed", "expected", NULL };
+    static const char *const lists[] = { "controls", "cve", "cwe", "items", NULL };
+    static const char *const known[] = { "id", "severity", "profile", "rule", "observed", "expected",
+                                         "controls", "cve", "cwe", "items", NULL };
+    scr_check_known_fields(L, 2, "t:finding{}", known);
+    json_t *o = json_object();
+    if (!o)
+        return luaL_error(L, "t:finding: out of memory");
+    for (const char *const *k = strs; *k; k++) {
+        lua_getfield(L, 2, *k);
+        if (lua_isstring(L, -1))
+            json_object_set_new(o, *k, json_string(lua_tostring(L, -1)));
+        else if (!lua_isnil(L, -1))
+            return json_decref(o), luaL_error(L, "t:finding{}: %s must be a string", *k);
+        else if (strcmp(*k, "id") == 0)
+            return json_decref(o), luaL_error(L, "t:finding{}: id is required");
+        else if (strcmp(*k, "severity") == 0)
+            json_object_set_new(o, *k, json_string(ctx->res->severity));
+        lua_pop(L, 1);
+    }
+    for (const char *const *k = lists; *k; k++) {
+        json_t *a = json_array();
+        lua_getfield(L, 2, *k);
+        if (lua_istable(L, -1)) {
+            lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+            for (lua_Integer i = 1; i <= n; i++) {
+                lua_rawgeti(L, -1, i);
+                if (!lua_isstring(L, -1))
+                    return json_decref(a), json_decref(o),
+                           luaL_error(L, "t:finding{}: %s must be a list of strings", *k);
+                json_array_append_new(a, json_string(lua_tostring(L, -1)));
+                lua_pop(L, 1);
+            }
+        } else if (!lua_isnil(L, -1)) {
+            return json_decref(a), json_decref(o), luaL_error(L, "t:finding{}: %s must be a list", *k);
+        }
+        lua_pop(L, 1);
+        json_object_set_new(o, *k, a);
+    }
+    if (res_scenario_add_finding(ctx->res, o) != 0)
+        return luaL_error(L, "t:finding: out of memory");
     return 0;
 }
 
@@ -441,8 +553,8 @@ static void sig_hash(const char *alg, char *out, size_t n)
 
 static const luaL_Reg audit_t_methods[] = {
     { "cipher_suites", l_cipher_suites }, { "hello_suites", l_hello_suites },
-    { "hello", l_hello }, { "verify_chain", l_verify_chain }, { "detail", l_detail },
-    { "control", l_control }, { NULL, NULL },
+    { "hello", l_hello }, { "sslv2", l_sslv2 }, { "verify_chain", l_verify_chain }, { "detail", l_detail },
+    { "finding", l_finding }, { "control", l_control }, { NULL, NULL },
 };
 static const luaL_Reg audit_conn_methods[] = { { "renegotiate", l_renegotiate }, { NULL, NULL } };
 

@@ -112,6 +112,9 @@ void scn_conn_register(lua_State *L);
 /* Adds key_type, key_bits, sig_alg, sig_hash, eku, is_ca, self_issued and
  * the validity in seconds to the certificate table on the stack top. */
 void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len);
+/* Pushes one certificate as the table c.peer_chain holds; -1 (nothing
+ * pushed) when the DER does not parse. */
+int scn_push_cert(lua_State *L, const uint8_t *der, size_t len);
 
 /* Pushes { status, headers (names lower case), body }. */
 void scn_push_response(lua_State *L, const http_response *r);

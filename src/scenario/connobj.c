@@ -38,49 +38,56 @@ static void push_san(const char *san, void *arg)
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
 }
 
-/* c.peer_chain: { { subject, issuer, not_before, not_after, spki_sha256,
- * sha256, sans = {...} }, ... }, leaf first. */
+/* One certificate as a table { subject, issuer, not_before, not_after,
+ * spki_sha256, sha256, sans = {...}, and the audit's fields }; nothing is
+ * pushed when the DER does not parse (returns -1). */
+int scn_push_cert(lua_State *L, const uint8_t *der, size_t len)
+{
+    der_cert_parts parts;
+    if (der_cert_split(der, len, &parts) != 0)
+        return -1;
+    lua_createtable(L, 0, 7);
+    char name[1024], pin[45], iso[21], hex[65];
+    if (der_name_string(parts.subject, name, sizeof name) == 0) {
+        lua_pushstring(L, name);
+        lua_setfield(L, -2, "subject");
+    }
+    if (der_name_string(parts.issuer, name, sizeof name) == 0) {
+        lua_pushstring(L, name);
+        lua_setfield(L, -2, "issuer");
+    }
+    int64_t nb, na;
+    if (pki_inspect_validity(der, len, &nb, &na) == 0) {
+        tm_format_iso(nb, iso);
+        lua_pushstring(L, iso);
+        lua_setfield(L, -2, "not_before");
+        tm_format_iso(na, iso);
+        lua_pushstring(L, iso);
+        lua_setfield(L, -2, "not_after");
+    }
+    if (pki_spki_pin(parts.spki.p, parts.spki.len, pin, NULL) == 0) {
+        lua_pushstring(L, pin);
+        lua_setfield(L, -2, "spki_sha256");
+    }
+    uint8_t fp[32];
+    wc_Sha256Hash(der, (word32)len, fp);
+    der_hex(fp, sizeof fp, 0, hex, sizeof hex);
+    lua_pushstring(L, hex);
+    lua_setfield(L, -2, "sha256");
+    lua_newtable(L);
+    pki_inspect_sans(der, len, push_san, L);
+    lua_setfield(L, -2, "sans");
+    scn_audit_cert_fields(L, der, len);
+    return 0;
+}
+
+/* c.peer_chain: { cert, ... }, leaf first (scn_push_cert). */
 static void push_chain(lua_State *L, scn_conn *c)
 {
     lua_createtable(L, c->n_chain, 0);
-    for (int i = 0; i < c->n_chain; i++) {
-        der_cert_parts parts;
-        if (der_cert_split(c->chain[i], c->chain_len[i], &parts) != 0)
-            continue;
-        lua_createtable(L, 0, 7);
-        char name[1024], pin[45], iso[21], hex[65];
-        if (der_name_string(parts.subject, name, sizeof name) == 0) {
-            lua_pushstring(L, name);
-            lua_setfield(L, -2, "subject");
-        }
-        if (der_name_string(parts.issuer, name, sizeof name) == 0) {
-            lua_pushstring(L, name);
-            lua_setfield(L, -2, "issuer");
-        }
-        int64_t nb, na;
-        if (pki_inspect_validity(c->chain[i], c->chain_len[i], &nb, &na) == 0) {
-            tm_format_iso(nb, iso);
-            lua_pushstring(L, iso);
-            lua_setfield(L, -2, "not_before");
-            tm_format_iso(na, iso);
-            lua_pushstring(L, iso);
-            lua_setfield(L, -2, "not_after");
-        }
-        if (pki_spki_pin(parts.spki.p, parts.spki.len, pin, NULL) == 0) {
-            lua_pushstring(L, pin);
-            lua_setfield(L, -2, "spki_sha256");
-        }
-        uint8_t fp[32];
-        wc_Sha256Hash(c->chain[i], (word32)c->chain_len[i], fp);
-        der_hex(fp, sizeof fp, 0, hex, sizeof hex);
-        lua_pushstring(L, hex);
-        lua_setfield(L, -2, "sha256");
-        lua_newtable(L);
-        pki_inspect_sans(c->chain[i], c->chain_len[i], push_san, L);
-        lua_setfield(L, -2, "sans");
-        scn_audit_cert_fields(L, c->chain[i], c->chain_len[i]);
-        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-    }
+    for (int i = 0; i < c->n_chain; i++)
+        if (scn_push_cert(L, c->chain[i], c->chain_len[i]) == 0)
+            lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
 }
 
 /* ---- connect ------------------------------------------------------------ */

@@ -144,6 +144,19 @@ typedef struct control_note {
     const char *rejected_in;  /* from the judgement */
 } control_note;
 
+/* Adds label + text as one detail line (best effort: out of memory only
+ * loses the copy, the marked cut line stays). */
+static void keep_whole(res_scenario *r, const char *label, const char *text)
+{
+    size_t n = strlen(label) + strlen(text) + 1;
+    char *line = malloc(n);
+    if (!line)
+        return;
+    snprintf(line, n, "%s%s", label, text);
+    (void)res_scenario_add_detail(r, line);
+    free(line);
+}
+
 /* Records one expectation. The first expectation that does not pass decides
  * expected/observed; among passing ones, the first is kept. */
 static void record(scn_ctx *ctx, scn_level level, const char *expected, const char *observed,
@@ -151,14 +164,21 @@ static void record(scn_ctx *ctx, scn_level level, const char *expected, const ch
 {
     res_scenario *r = ctx->res;
     if (!ctx->decided || (int)level > ctx->worst) {
-        snprintf(r->expected, sizeof r->expected, "%s", expected);
-        snprintf(r->observed, sizeof r->observed, "%s", observed);
+        /* A verdict line that does not fit says so, and the whole text
+         * goes to the details: nothing is shortened silently. */
+        if (res_copy_marked(r->expected, sizeof r->expected, expected))
+            keep_whole(r, "expected (whole): ", expected);
+        if (res_copy_marked(r->observed, sizeof r->observed, observed))
+            keep_whole(r, "observed (whole): ", observed);
         if (c)
             fill_evidence(c, &r->ev);
-        if (level == SCN_LV_ERROR || level == SCN_LV_INCONCLUSIVE)
-            snprintf(r->reason, sizeof r->reason, "%s", reason && reason[0] ? reason : observed);
-        else
+        if (level == SCN_LV_ERROR || level == SCN_LV_INCONCLUSIVE) {
+            const char *why = reason && reason[0] ? reason : observed;
+            if (res_copy_marked(r->reason, sizeof r->reason, why) && why != observed)
+                keep_whole(r, "reason (whole): ", why);
+        } else {
             r->reason[0] = '\0';
+        }
         r->has_control = k != NULL;
         if (k) {
             str_copy(r->control_fixture, sizeof r->control_fixture, k->fixture);
@@ -531,8 +551,10 @@ void scn_finish(scn_ctx *ctx, int ok, const char *msg)
     if (!ok) {
         r->verdict = RES_ERROR;
         r->input_error = ctx->input_error;
-        snprintf(r->reason, sizeof r->reason, "%s", msg ? msg : "scenario error");
-        snprintf(r->observed, sizeof r->observed, "error: %.490s", r->reason);
+        const char *why = msg ? msg : "scenario error";
+        if (res_copy_marked(r->reason, sizeof r->reason, why))
+            keep_whole(r, "error (whole): ", why);
+        snprintf(r->observed, sizeof r->observed, "error: %.*s", (int)(sizeof r->observed - 8), r->reason);
         if (!r->expected[0])
             snprintf(r->expected, sizeof r->expected, "to run");
         return;

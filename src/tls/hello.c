@@ -8,91 +8,15 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
 #include "net/net.h"
 
-/* Suites wolfSSL does not negotiate: no forward secrecy (static RSA), 3DES,
- * RC4, single DES, export grade, NULL encryption, anonymous key exchange,
- * and the ARIA and CAMELLIA suites OpenSSL servers enable with "ALL". */
-static const tls_suite_name extra_suites[] = {
-    { 0x0001, "TLS_RSA_WITH_NULL_MD5", "NULL-MD5" },
-    { 0x0002, "TLS_RSA_WITH_NULL_SHA", "NULL-SHA" },
-    { 0x003B, "TLS_RSA_WITH_NULL_SHA256", "NULL-SHA256" },
-    { 0xC010, "TLS_ECDHE_RSA_WITH_NULL_SHA", "ECDHE-RSA-NULL-SHA" },
-    { 0xC015, "TLS_ECDH_anon_WITH_NULL_SHA", "AECDH-NULL-SHA" },
-    { 0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5", "EXP-RC4-MD5" },
-    { 0x0006, "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", "EXP-RC2-CBC-MD5" },
-    { 0x0008, "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", "EXP-DES-CBC-SHA" },
-    { 0x0014, "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA", "EXP-EDH-RSA-DES-CBC-SHA" },
-    { 0x0009, "TLS_RSA_WITH_DES_CBC_SHA", "DES-CBC-SHA" },
-    { 0x0004, "TLS_RSA_WITH_RC4_128_MD5", "RC4-MD5" },
-    { 0x0005, "TLS_RSA_WITH_RC4_128_SHA", "RC4-SHA" },
-    { 0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA" },
-    { 0x0016, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", "EDH-RSA-DES-CBC3-SHA" },
-    { 0xC008, "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-ECDSA-DES-CBC3-SHA" },
-    { 0xC012, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-RSA-DES-CBC3-SHA" },
-    { 0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA" },
-    { 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA" },
-    { 0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256" },
-    { 0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", "AES256-SHA256" },
-    { 0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256" },
-    { 0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384" },
-    { 0xC09C, "TLS_RSA_WITH_AES_128_CCM", "AES128-CCM" },
-    { 0xC09D, "TLS_RSA_WITH_AES_256_CCM", "AES256-CCM" },
-    { 0xC0A0, "TLS_RSA_WITH_AES_128_CCM_8", "AES128-CCM8" },
-    { 0xC0A1, "TLS_RSA_WITH_AES_256_CCM_8", "AES256-CCM8" },
-    { 0x0041, "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA", "CAMELLIA128-SHA" },
-    { 0x0084, "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA", "CAMELLIA256-SHA" },
-    { 0x00BA, "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256", "CAMELLIA128-SHA256" },
-    { 0x00C0, "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256", "CAMELLIA256-SHA256" },
-    { 0xC050, "TLS_RSA_WITH_ARIA_128_GCM_SHA256", "ARIA128-GCM-SHA256" },
-    { 0xC051, "TLS_RSA_WITH_ARIA_256_GCM_SHA384", "ARIA256-GCM-SHA384" },
-    { 0x003A, "TLS_DH_anon_WITH_AES_256_CBC_SHA", "ADH-AES256-SHA" },
-    { 0x006C, "TLS_DH_anon_WITH_AES_128_CBC_SHA256", "ADH-AES128-SHA256" },
-    { 0x006D, "TLS_DH_anon_WITH_AES_256_CBC_SHA256", "ADH-AES256-SHA256" },
-    { 0x00A6, "TLS_DH_anon_WITH_AES_128_GCM_SHA256", "ADH-AES128-GCM-SHA256" },
-    { 0xC018, "TLS_ECDH_anon_WITH_AES_128_CBC_SHA", "AECDH-AES128-SHA" },
-    { 0xC019, "TLS_ECDH_anon_WITH_AES_256_CBC_SHA", "AECDH-AES256-SHA" },
-    { 0x0046, "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA", "ADH-CAMELLIA128-SHA" },
-    { 0x0089, "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA", "ADH-CAMELLIA256-SHA" },
-    { 0xC060, "TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256", "ECDHE-ARIA128-GCM-SHA256" },
-    { 0xC061, "TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384", "ECDHE-ARIA256-GCM-SHA384" },
-    { 0xC05C, "TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256", "ECDHE-ECDSA-ARIA128-GCM-SHA256" },
-    { 0xC05D, "TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384", "ECDHE-ECDSA-ARIA256-GCM-SHA384" },
-    { 0xC052, "TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256", "DHE-RSA-ARIA128-GCM-SHA256" },
-    { 0xC053, "TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384", "DHE-RSA-ARIA256-GCM-SHA384" },
-    { 0xC076, "TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256", "ECDHE-RSA-CAMELLIA128-SHA256" },
-    { 0xC077, "TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384", "ECDHE-RSA-CAMELLIA256-SHA384" },
-    { 0xC072, "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256", "ECDHE-ECDSA-CAMELLIA128-SHA256" },
-    { 0xC073, "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384", "ECDHE-ECDSA-CAMELLIA256-SHA384" },
-    { 0x0088, "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA", "DHE-RSA-CAMELLIA256-SHA" },
-    { 0x0045, "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA", "DHE-RSA-CAMELLIA128-SHA" },
-    { 0xC09E, "TLS_DHE_RSA_WITH_AES_128_CCM", "DHE-RSA-AES128-CCM" },
-    { 0xC09F, "TLS_DHE_RSA_WITH_AES_256_CCM", "DHE-RSA-AES256-CCM" },
-    { 0xC0A2, "TLS_DHE_RSA_WITH_AES_128_CCM_8", "DHE-RSA-AES128-CCM8" },
-    { 0xC0A3, "TLS_DHE_RSA_WITH_AES_256_CCM_8", "DHE-RSA-AES256-CCM8" },
-    { 0xC0AD, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM", "ECDHE-ECDSA-AES256-CCM" },
-};
-
-const tls_suite_name *tls_legacy_suites(size_t *n)
-{
-    *n = sizeof extra_suites / sizeof extra_suites[0];
-    return extra_suites;
-}
-
-const tls_suite_name *tls_suite_by_id(uint16_t id)
-{
-    for (size_t i = 0; i < sizeof extra_suites / sizeof extra_suites[0]; i++)
-        if (extra_suites[i].id == id)
-            return &extra_suites[i];
-    return NULL;
-}
-
 typedef struct wbuf {
-    uint8_t b[2048];
+    uint8_t b[4096];
     size_t n;
     int overflow;
 } wbuf;
@@ -131,9 +55,9 @@ static void build(wbuf *w, const tls_hello_opts *o)
     static const uint16_t groups[] = { 0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101 };
     static const uint16_t sigalgs[] = { 0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806,
                                         0x0401, 0x0501, 0x0601, 0x0203, 0x0201 };
-    unsigned minor = o->version == TLS_V1_0 ? 1 : o->version == TLS_V1_1 ? 2 : 3;
+    unsigned minor = o->ssl3 ? 0 : o->version == TLS_V1_0 ? 1 : o->version == TLS_V1_1 ? 2 : 3;
     put8(w, 0x16);
-    put16(w, 0x0301); /* record version as most clients send it */
+    put16(w, o->ssl3 ? 0x0300 : 0x0301); /* record version as most clients send it */
     size_t rec = hole(w, 2);
     put8(w, 0x01);
     size_t hs = hole(w, 3);
@@ -242,12 +166,68 @@ static void parse_server_hello(const uint8_t *p, size_t n, tls_hello_result *r)
     }
 }
 
+/* Certificate: certificate_list<3> of ASN.1Cert<3>. */
+static void parse_certificates(const uint8_t *p, size_t n, tls_hello_result *r)
+{
+    if (n < 3 || r->n_certs)
+        return;
+    size_t end = 3 + (((size_t)p[0] << 16) | ((size_t)p[1] << 8) | p[2]), at = 3, used = 0;
+    if (end > n)
+        end = n;
+    while (at + 3 <= end && r->n_certs < 8) {
+        size_t len = ((size_t)p[at] << 16) | ((size_t)p[at + 1] << 8) | p[at + 2];
+        at += 3;
+        if (at + len > end || used + len > sizeof r->certs)
+            break;
+        memcpy(r->certs + used, p + at, len);
+        r->cert_off[r->n_certs] = used;
+        r->cert_len[r->n_certs++] = len;
+        used += len;
+        at += len;
+    }
+}
+
+/* ServerKeyExchange: the key exchange follows from the chosen suite's
+ * name (DHE or DH_anon: dh_p<2> first, after a PSK identity hint<2> for
+ * DHE_PSK; ECDHE or ECDH_anon: curve_type 3 and a named group). */
+static void parse_key_exchange(const uint8_t *p, size_t n, tls_hello_result *r)
+{
+    const tls_suite_name *s = tls_suite_by_id(r->suite);
+    if (!s)
+        return;
+    size_t at = 0;
+    if (strstr(s->iana, "_PSK_")) {
+        if (n < 2)
+            return;
+        at = 2 + (((size_t)p[0] << 8) | p[1]);
+    }
+    if (strstr(s->iana, "TLS_DHE_") || strstr(s->iana, "TLS_DH_anon_")) {
+        if (at + 2 > n)
+            return;
+        size_t plen = ((size_t)p[at] << 8) | p[at + 1];
+        at += 2;
+        if (at + plen > n)
+            return;
+        while (plen > 0 && p[at] == 0) { /* leading zero bytes do not count */
+            at++;
+            plen--;
+        }
+        int bits = (int)plen * 8;
+        for (uint8_t top = plen ? p[at] : 0; plen && !(top & 0x80); top = (uint8_t)(top << 1))
+            bits--;
+        r->dh_bits = bits;
+    } else if (strstr(s->iana, "TLS_ECDHE_") || strstr(s->iana, "TLS_ECDH_anon_")) {
+        if (at + 3 <= n && p[at] == 3)
+            r->ecdh_group = (p[at + 1] << 8) | p[at + 2];
+    }
+}
+
 int tls_hello_probe(int fd, const tls_hello_opts *o, int64_t deadline_ns,
                     tls_hello_result *r, mp_err *e)
 {
     memset(r, 0, sizeof *r);
     r->alert_code = -1;
-    if (o->version != TLS_V1_0 && o->version != TLS_V1_1 && o->version != TLS_V1_2)
+    if (!o->ssl3 && o->version != TLS_V1_0 && o->version != TLS_V1_1 && o->version != TLS_V1_2)
         return mp_fail(e, "a hand-built ClientHello offers TLS 1.0, 1.1 or 1.2 only");
     if (o->n_suites > TLS_HELLO_MAX_SUITES)
         return mp_fail(e, "at most %d cipher suites in one ClientHello", TLS_HELLO_MAX_SUITES);
@@ -272,23 +252,123 @@ int tls_hello_probe(int fd, const tls_hello_opts *o, int64_t deadline_ns,
             return 0;
         }
     }
-    uint8_t hdr[5];
-    if (read_full(fd, hdr, sizeof hdr, deadline_ns, r) != 0)
-        return 0;
-    size_t len = (size_t)((hdr[3] << 8) | hdr[4]);
-    if ((hdr[0] != 0x15 && hdr[0] != 0x16) || hdr[1] != 3 || len == 0 || len > 16384 + 2048) {
-        r->kind = TLS_HELLO_GARBAGE;
+    r->ecdh_group = -1;
+    r->kind = TLS_HELLO_CLOSED;
+    /* Handshake messages may span records and records may hold several:
+     * collect handshake bytes until ServerHelloDone (or the ServerHello
+     * alone without read_flight). */
+    static const size_t cap = 65536;
+    uint8_t *hs = malloc(cap);
+    if (!hs)
+        return mp_fail(e, "out of memory");
+    size_t have = 0, at = 0;
+    int seen_hello = 0;
+    for (;;) {
+        uint8_t hdr[5];
+        if (read_full(fd, hdr, sizeof hdr, deadline_ns, r) != 0)
+            break;
+        size_t len = (size_t)((hdr[3] << 8) | hdr[4]);
+        if ((hdr[0] != 0x15 && hdr[0] != 0x16) || hdr[1] != 3 || len == 0 || len > 16384 + 2048) {
+            if (!seen_hello)
+                r->kind = TLS_HELLO_GARBAGE;
+            break;
+        }
+        if (have + len > cap) {
+            break;
+        }
+        if (read_full(fd, hs + have, len, deadline_ns, r) != 0)
+            break;
+        if (hdr[0] == 0x15) {
+            if (!seen_hello) {
+                r->kind = len >= 2 ? TLS_HELLO_ALERT : TLS_HELLO_GARBAGE;
+                r->alert_code = len >= 2 ? hs[have + 1] : -1;
+            }
+            break;
+        }
+        have += len;
+        int done = 0;
+        while (at + 4 <= have) {
+            size_t mlen = ((size_t)hs[at + 1] << 16) | ((size_t)hs[at + 2] << 8) | hs[at + 3];
+            if (at + 4 + mlen > have)
+                break;
+            uint8_t type = hs[at];
+            if (type == 2 && !seen_hello) {
+                parse_server_hello(hs + at, 4 + mlen, r);
+                seen_hello = r->kind == TLS_HELLO_SERVER_HELLO;
+                if (!seen_hello)
+                    done = 1;
+            } else if (type == 11) {
+                parse_certificates(hs + at + 4, mlen, r);
+            } else if (type == 12 && seen_hello) {
+                parse_key_exchange(hs + at + 4, mlen, r);
+            } else if (type == 14) {
+                r->flight_complete = 1;
+                done = 1;
+            }
+            at += 4 + mlen;
+            if (seen_hello && !o->read_flight)
+                done = 1;
+            if (done)
+                break;
+        }
+        if (done)
+            break;
+    }
+    free(hs);
+    if (seen_hello)
+        r->kind = TLS_HELLO_SERVER_HELLO;
+    return 0;
+}
+
+int tls_sslv2_probe(int fd, int64_t deadline_ns, int *accepted, int *n_ciphers, tls_hello_kind *kind,
+                    mp_err *e)
+{
+    /* SSLv2 CLIENT-HELLO: 2-byte header, type 1, version 0x0002, the
+     * lengths of cipher specs, session id and challenge, then the specs
+     * (every SSLv2 cipher kind) and a 16-byte challenge. */
+    static const uint8_t specs[] = { 0x01, 0x00, 0x80, 0x02, 0x00, 0x80, 0x03, 0x00, 0x80, 0x04, 0x00, 0x80,
+                                     0x05, 0x00, 0x80, 0x06, 0x00, 0x40, 0x07, 0x00, 0xC0 };
+    uint8_t m[2 + 9 + sizeof specs + 16];
+    size_t body = sizeof m - 2;
+    m[0] = (uint8_t)(0x80 | (body >> 8));
+    m[1] = (uint8_t)(body & 0xff);
+    m[2] = 1;
+    m[3] = 0x00;
+    m[4] = 0x02;
+    m[5] = 0;
+    m[6] = sizeof specs;
+    m[7] = 0;
+    m[8] = 0;
+    m[9] = 0;
+    m[10] = 16;
+    memcpy(m + 11, specs, sizeof specs);
+    if (getrandom(m + 11 + sizeof specs, 16, 0) != 16)
+        memset(m + 11 + sizeof specs, 0x5a, 16);
+    *accepted = 0;
+    *n_ciphers = 0;
+    tls_hello_result r = { .kind = TLS_HELLO_CLOSED };
+    if (send(fd, m, sizeof m, MSG_NOSIGNAL) != (ssize_t)sizeof m)
+        return mp_fail(e, "sending the SSLv2 CLIENT-HELLO failed");
+    uint8_t hdr[2];
+    *kind = TLS_HELLO_CLOSED;
+    if (read_full(fd, hdr, sizeof hdr, deadline_ns, &r) != 0) {
+        *kind = r.kind;
         return 0;
     }
-    static const size_t cap = 16384 + 2048;
-    uint8_t body[16384 + 2048];
-    if (read_full(fd, body, len < cap ? len : cap, deadline_ns, r) != 0)
-        return 0;
-    if (hdr[0] == 0x15) {
-        r->kind = len >= 2 ? TLS_HELLO_ALERT : TLS_HELLO_GARBAGE;
-        r->alert_code = len >= 2 ? body[1] : -1;
+    if (!(hdr[0] & 0x80)) {
+        *kind = hdr[0] == 0x15 ? TLS_HELLO_ALERT : TLS_HELLO_GARBAGE;
         return 0;
     }
-    parse_server_hello(body, len, r);
+    size_t len = ((size_t)(hdr[0] & 0x7f) << 8) | hdr[1];
+    uint8_t b[16384];
+    if (len < 11 || len > sizeof b || read_full(fd, b, len, deadline_ns, &r) != 0 || b[0] != 4) {
+        *kind = len >= 1 && len <= sizeof b ? TLS_HELLO_GARBAGE : r.kind;
+        return 0;
+    }
+    /* SERVER-HELLO: type, session_id_hit, certificate_type, version(2),
+     * certificate_length(2), cipher_specs_length(2), connection_id_length(2). */
+    *kind = TLS_HELLO_SERVER_HELLO;
+    *accepted = 1;
+    *n_ciphers = (int)((((size_t)b[7] << 8) | b[8]) / 3);
     return 0;
 }

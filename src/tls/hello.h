@@ -14,10 +14,13 @@
 #include "tls/tls.h"
 #include "util/err.h"
 
-#define TLS_HELLO_MAX_SUITES 128
+#define TLS_HELLO_MAX_SUITES 512
 
 typedef struct tls_hello_opts {
     tls_version version;        /* TLS_V1_0, TLS_V1_1 or TLS_V1_2 */
+    int ssl3;                   /* offer SSL 3.0 instead (version ignored) */
+    int read_flight;            /* read the whole first flight: certificates,
+                                 * key exchange parameters */
     const uint16_t *suites;     /* offered in this order */
     size_t n_suites;
     int fallback_scsv;          /* append TLS_FALLBACK_SCSV (RFC 7507) */
@@ -41,7 +44,22 @@ typedef struct tls_hello_result {
     int alert_code;             /* for TLS_HELLO_ALERT */
     uint16_t extensions[32];    /* extension types in the ServerHello */
     int n_extensions;
+    /* With read_flight: the Certificate message (leaf first) and the
+     * ServerKeyExchange's parameters. */
+    uint8_t certs[24576];
+    size_t cert_off[8], cert_len[8];
+    int n_certs;
+    int dh_bits;                /* finite-field DH prime size, 0: none */
+    int ecdh_group;             /* named group of an ECDHE exchange, -1: none */
+    int flight_complete;        /* ServerHelloDone was read */
 } tls_hello_result;
+
+/* SSL 2.0: sends an SSLv2 CLIENT-HELLO offering every SSLv2 cipher kind and
+ * reads the answer. *accepted is 1 when the server answered SERVER-HELLO;
+ * *n_ciphers is then how many cipher kinds it listed. -1 only for a
+ * socket failure before anything was sent. */
+int tls_sslv2_probe(int fd, int64_t deadline_ns, int *accepted, int *n_ciphers, tls_hello_kind *kind,
+                    mp_err *e);
 
 /* Sends one ClientHello on a connected socket (the caller closes it) and
  * reads the first answer within the deadline. -1 only for bad options. */
@@ -55,11 +73,11 @@ typedef struct tls_suite_name {
     const char *openssl;        /* ECDHE-RSA-AES128-GCM-SHA256 */
 } tls_suite_name;
 
-/* The suites of old or weak classes that wolfSSL does not offer, probed
- * with tls_hello_probe. */
+/* The catalogue (src/tls/suites.c): every IANA-registered suite a TLS
+ * 1.0-1.2 server can negotiate, each once, probed with tls_hello_probe. */
 const tls_suite_name *tls_legacy_suites(size_t *n);
 
-/* A suite's names by id (legacy table first, then wolfSSL's), or NULL. */
+/* A suite's names by id from the catalogue, or NULL. */
 const tls_suite_name *tls_suite_by_id(uint16_t id);
 
 #endif

@@ -70,6 +70,7 @@ $(jq -r '.results[] | select(.verdict != "PASS") | "  \(.id): \(.observed)"' "$W
 }
 observed() { jq -r --arg id "$2" '.results[] | select(.id == $id) | .observed' "$WORK/$1.json"; }
 has_detail() { jq -e --arg id "$2" --arg d "$3" '.results[] | select(.id == $id) | .details | index($d)' "$WORK/$1.json" >/dev/null; }
+has_detail_prefix() { jq -e --arg id "$2" --arg d "$3" '[.results[] | select(.id == $id) | .details[] | select(startswith($d))] | length > 0' "$WORK/$1.json" >/dev/null; }
 has_control() { jq -e --arg id "$2" --arg c "$3" '.results[] | select(.id == $id) | .controls | index($c)' "$WORK/$1.json" >/dev/null; }
 
 # What mtlsprobe and sslscan find accepted: "TLSv1.2 IANA_NAME" lines, sorted.
@@ -117,7 +118,7 @@ if nginx_audit compliant; then
   echo "audit: one full audit of nginx took $AUDIT_MS ms ($(jq '.results | length' "$WORK/compliant.json") scenarios)"
   expect_findings compliant ""
   check "compliant: TLS 1.2 and 1.3 accepted" test "$(observed compliant audit/protocols)" = \
-    "accepted: TLSv1.2, TLSv1.3; refused: TLSv1.0, TLSv1.1"
+    "accepted: TLSv1.2, TLSv1.3; refused: SSLv2, SSLv3, TLSv1.0, TLSv1.1"
   check "compliant: the staple is found valid" grep -q "^valid OCSP response stapled" <<<"$(observed compliant audit/ocsp-stapling)"
   check "compliant: controls carry the profile's ids" has_control compliant audit/protocols mozilla:intermediate
   check "compliant: the CA names of the certificate request are listed" \
@@ -237,6 +238,44 @@ if wait_port "$PORT"; then
     <<<"$(observed reneg audit/renegotiation)"
 else
   fail "openssl s_server did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 8b. openssl s_server with two certificates (ECDSA P-256 and RSA-1024), a
+#     1024-bit DH group, every suite at @SECLEVEL=0 and its own order; it
+#     serves one connection at a time, so a probe that held a connection
+#     open while making another would stall the audit.
+openssl dhparam -out "$WORK/dh1024.pem" 1024 2>/dev/null || fail "openssl dhparam failed"
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
+  -dcert "$FX/server/weak-rsa1024.chain.pem" -dkey "$FX/server/weak-rsa1024.key.pem" \
+  -dhparam "$WORK/dh1024.pem" -cipher 'ALL:@SECLEVEL=0' -serverpref -www -quiet >"$WORK/s_server2.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit dual --profile pci-dss-4
+  echo "audit: one full audit of openssl s_server (dual certificates) took $AUDIT_MS ms"
+  expect_findings dual "$(printf 'audit/cert-chain SKIP\naudit/cert-key FAIL\naudit/cert-trust FAIL\naudit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/dh FAIL\naudit/ocsp-stapling SKIP\naudit/pin SKIP\naudit/protocols FAIL')"
+  check "dual: the RSA-1024 certificate is found" grep -q "leaf for RSA suites, with SNI RSA-1024" <<<"$(observed dual audit/cert-key)"
+  check "dual: the 1024-bit DH group is named" grep -q "TLSv1.2 DHE with a 1024-bit group" <<<"$(observed dual audit/dh)"
+  check "dual: a structured DH finding with its CVE" \
+    test "$(jq -r '.results[] | select(.id == "audit/dh") | .findings[0] | "\(.id) \(.cve[0]) \(.controls[0])"' "$WORK/dual.json")" = \
+    "dh/group-size CVE-2015-4000 pci-dss-4:4.2.1"
+  check "dual: SSLv3 and SSLv2 probed and refused" has_detail dual audit/protocols "SSLv3 refused (alert handshake_failure)"
+  check "dual: anonymous suites named" grep -q "anon suites accepted: TLS_DH_anon_" <<<"$(observed dual audit/cipher-suites)"
+  check "dual: the server order covers suites wolfSSL lacks" has_detail dual audit/cipher-order \
+    "TLSv1.2 preference 11 TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384"
+  check "dual: every accepted suite is in the details" \
+    test "$(jq '[.results[] | select(.id == "audit/cipher-suites") | .details[] | select(startswith("accepted "))] | length' "$WORK/dual.json")" -gt 96
+  # Under Mozilla intermediate the list of forbidden suites outgrows the
+  # verdict line: it is cut with a note, and kept whole in the details.
+  audit dual-moz --profile mozilla-intermediate --only audit/cipher-suites
+  check "dual: a cut verdict line says so" grep -q "more characters: see details\]$" <<<"$(observed dual-moz audit/cipher-suites)"
+  check "dual: the cut line is whole in the details" has_detail_prefix dual-moz audit/cipher-suites "observed (whole): "
+  check "dual: no probe stalls (client-auth under 5 s)" \
+    test "$(jq '.results[] | select(.id == "audit/client-auth") | .duration_ms < 5000' "$WORK/dual.json")" = true
+else
+  fail "openssl s_server (dual certificates) did not start"
 fi
 kill "$SPID" 2>/dev/null
 

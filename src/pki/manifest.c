@@ -158,6 +158,10 @@ void pki_manifest_free(pki_manifest *m)
                       x->serial, x->fingerprint, x->crl_der, x->crl_stale, x->crl_stale_der };
         for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
             free(s[k]);
+        if (x->identity) {
+            pki_identity_free(x->identity);
+            free(x->identity);
+        }
     }
     free(m->entries);
     free(m->dir);
@@ -172,4 +176,60 @@ const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *n
         if (strcmp(m->entries[i].name, name) == 0)
             return &m->entries[i];
     return NULL;
+}
+
+static int replace(char **field, const char *value)
+{
+    char *v = value ? strdup(value) : NULL;
+    if (value && !v)
+        return -1;
+    free(*field);
+    *field = v;
+    return 0;
+}
+
+int pki_manifest_set_identity(pki_manifest *m, const char *name, pki_identity *id, mp_err *e)
+{
+    pki_manifest_entry *x = (pki_manifest_entry *)pki_manifest_find(m, name);
+    if (!x || !x->chain || !x->role || (strcmp(x->role, "client") != 0 && strcmp(x->role, "server") != 0)) {
+        pki_identity_free(id);
+        free(id);
+        return mp_fail(e, "'%s' is not a client or server fixture in %s/manifest.json", name, m->dir);
+    }
+    if (x->identity) {
+        pki_identity_free(x->identity);
+        free(x->identity);
+    }
+    x->identity = id;
+    /* The issuer and revocation of a fixture say nothing about the user's
+     * certificate. */
+    if (replace(&x->cert, id->cert_path) || replace(&x->chain, id->cert_path) ||
+        replace(&x->key, id->key_path ? id->key_path : id->cert_path) ||
+        replace(&x->subject, id->subject) || replace(&x->fingerprint, id->fingerprint) ||
+        replace(&x->spki_sha256, id->spki_sha256) || replace(&x->serial, id->serial) ||
+        replace(&x->issuer, NULL))
+        return mp_fail(e, "out of memory");
+    x->revoked = 0;
+    return 0;
+}
+
+int pki_manifest_identity_spec(pki_manifest *m, const char *spec, const char *pass, mp_err *e)
+{
+    const char *eq = strchr(spec, '=');
+    char name[256];
+    if (!eq || eq == spec || !eq[1] || (size_t)(eq - spec) >= sizeof name)
+        return mp_fail(e, "--identity '%s': expected NAME=CERT[,KEY], e.g. client/valid=me.p12", spec);
+    memcpy(name, spec, (size_t)(eq - spec));
+    name[eq - spec] = '\0';
+    const pki_manifest_entry *x = pki_manifest_find(m, name);
+    if (!x || !x->chain || !x->role || (strcmp(x->role, "client") != 0 && strcmp(x->role, "server") != 0))
+        return mp_fail(e, "--identity: '%s' is not a client or server fixture in %s/manifest.json", name, m->dir);
+    pki_identity *id = calloc(1, sizeof *id);
+    if (!id)
+        return mp_fail(e, "out of memory");
+    if (pki_identity_load_spec(id, eq + 1, pass, e) != 0) {
+        free(id);
+        return mp_wrap(e, "--identity %s", name);
+    }
+    return pki_manifest_set_identity(m, name, id, e);
 }

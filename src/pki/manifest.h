@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "pki/identity.h"
 #include "util/err.h"
 
 typedef struct pki_manifest_entry {
@@ -29,6 +30,11 @@ typedef struct pki_manifest_entry {
     int revoked;
     int is_ca;
     int ocsp_signing;    /* EKU OCSPSigning */
+    /* The user's own certificate and key in place of the fixture's
+     * (run/serve --identity), owned by the manifest; cert, key and chain then
+     * name the user's files, and subject, fingerprint, spki_sha256 and
+     * serial describe the user's certificate. */
+    pki_identity *identity;
 } pki_manifest_entry;
 
 typedef struct pki_manifest {
@@ -48,5 +54,13 @@ int pki_manifest_parse(pki_manifest *m, const char *text, size_t len, const char
                        const char *file, mp_err *e);
 void pki_manifest_free(pki_manifest *m);
 const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *name);
+
+/* Replaces the client or server fixture name with the user's identity,
+ * which the manifest then owns (also when this fails). Its role, defect and
+ * expectation stay the fixture's: replacing client/valid makes the user's
+ * certificate the positive control. */
+int pki_manifest_set_identity(pki_manifest *m, const char *name, pki_identity *id, mp_err *e);
+/* The same from "NAME=CERT[,KEY]" (--identity); pass as pki_identity_load. */
+int pki_manifest_identity_spec(pki_manifest *m, const char *spec, const char *pass, mp_err *e);
 
 #endif

@@ -23,6 +23,10 @@ void cmd_join_argv(int argc, char **argv, char *out, size_t outlen);
  * process, so a verb can stop early and still write what it measured. */
 atomic_int *cmd_stop_on_signals(void);
 
+/* Prints "mtlsprobe: <verb>: <message>" on stderr. */
+void cmd_error(const char *verb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* --pass SRC (openssl's -passin forms, pki/secret.h) into out; on error
  * prints one line and returns -1. The caller wipes out after use. */
 int cmd_read_pass(const char *verb, const char *src, char *out, size_t n);
@@ -33,9 +37,5 @@ int cmd_read_pass(const char *verb, const char *src, char *out, size_t n);
 struct pki_manifest;
 int cmd_apply_identities(const char *verb, struct pki_manifest *m, const char *const *specs, size_t n,
                          const char *pass_src);
-
-/* Prints "mtlsprobe: <verb>: <message>" on stderr. */
-void cmd_error(const char *verb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "pki/der.h"
 #include "pki/fixtures.h"
+#include "pki/identity.h"
 #include "util/fs.h"
 
 static char *abs_in(const char *dir, const char *rel)

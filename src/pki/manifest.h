@@ -5,7 +5,6 @@
 
 #include <stddef.h>
 
-#include "pki/identity.h"
 #include "util/err.h"
 
 typedef struct pki_manifest_entry {
@@ -27,14 +26,14 @@ typedef struct pki_manifest_entry {
     char *crl_der;       /* CAs: their CRL as DER */
     char *crl_stale;     /* CAs: a CRL whose nextUpdate has passed (PEM, DER) */
     char *crl_stale_der;
+    /* The user's own certificate and key in place of the fixture's
+     * (run/serve --identity, pki/identity.h), owned by the manifest; cert,
+     * key and chain then name the user's files, and subject, fingerprint,
+     * spki_sha256 and serial describe the user's certificate. */
+    struct pki_identity *identity;
     int revoked;
     int is_ca;
     int ocsp_signing;    /* EKU OCSPSigning */
-    /* The user's own certificate and key in place of the fixture's
-     * (run/serve --identity), owned by the manifest; cert, key and chain then
-     * name the user's files, and subject, fingerprint, spki_sha256 and
-     * serial describe the user's certificate. */
-    pki_identity *identity;
 } pki_manifest_entry;
 
 typedef struct pki_manifest {
@@ -59,7 +58,7 @@ const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *n
  * which the manifest then owns (also when this fails). Its role, defect and
  * expectation stay the fixture's: replacing client/valid makes the user's
  * certificate the positive control. */
-int pki_manifest_set_identity(pki_manifest *m, const char *name, pki_identity *id, mp_err *e);
+int pki_manifest_set_identity(pki_manifest *m, const char *name, struct pki_identity *id, mp_err *e);
 /* The same from "NAME=CERT[,KEY]" (--identity); pass as pki_identity_load. */
 int pki_manifest_identity_spec(pki_manifest *m, const char *spec, const char *pass, mp_err *e);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pki/identity.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 

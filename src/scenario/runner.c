@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pki/identity.h"
 #include "script/script.h"
 #include "tls/audit.h"
 #include "util/fs.h"

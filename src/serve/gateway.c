@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "pki/identity.h"
 #include "pki/inspect.h"
 #include "serve/httpd.h"
 #include "tls/tls.h"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pki/identity.h"
 #include "util/timeutil.h"
 
 int srv_upstream_parse(const char *spec, srv_upstream *u, mp_err *e)

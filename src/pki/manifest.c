@@ -214,6 +214,36 @@ int pki_manifest_set_identity(pki_manifest *m, const char *name, pki_identity *i
     return 0;
 }
 
+/* A name the fixtures lack, client/NAME or server/NAME, becomes a new
+ * entry with no expectation (for --upstream-client-cert, say). Called
+ * before anything holds a pointer into m->entries. */
+static int add_entry(pki_manifest *m, const char *name, mp_err *e)
+{
+    const char *role = strncmp(name, "client/", 7) == 0 && name[7] ? "client"
+                       : strncmp(name, "server/", 7) == 0 && name[7] ? "server" : NULL;
+    if (!role)
+        return mp_fail(e, "--identity: '%s' is not a fixture in %s/manifest.json, nor a new "
+                          "client/NAME or server/NAME", name, m->dir);
+    pki_manifest_entry *grown = realloc(m->entries, (m->n + 2) * sizeof *grown);
+    if (!grown)
+        return mp_fail(e, "out of memory");
+    m->entries = grown;
+    pki_manifest_entry *x = &m->entries[m->n];
+    memset(x, 0, 2 * sizeof *x);
+    x->name = strdup(name);
+    x->role = strdup(role);
+    x->chain = strdup("");
+    if (!x->name || !x->role || !x->chain) {
+        free(x->name);
+        free(x->role);
+        free(x->chain);
+        memset(x, 0, sizeof *x);
+        return mp_fail(e, "out of memory");
+    }
+    m->n++;
+    return 0;
+}
+
 int pki_manifest_identity_spec(pki_manifest *m, const char *spec, const char *pass, mp_err *e)
 {
     const char *eq = strchr(spec, '=');
@@ -223,6 +253,9 @@ int pki_manifest_identity_spec(pki_manifest *m, const char *spec, const char *pa
     memcpy(name, spec, (size_t)(eq - spec));
     name[eq - spec] = '\0';
     const pki_manifest_entry *x = pki_manifest_find(m, name);
+    if (!x && add_entry(m, name, e) != 0)
+        return -1;
+    x = pki_manifest_find(m, name);
     if (!x || !x->chain || !x->role || (strcmp(x->role, "client") != 0 && strcmp(x->role, "server") != 0))
         return mp_fail(e, "--identity: '%s' is not a client or server fixture in %s/manifest.json", name, m->dir);
     pki_identity *id = calloc(1, sizeof *id);

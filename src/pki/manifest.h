@@ -59,7 +59,9 @@ const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *n
  * expectation stay the fixture's: replacing client/valid makes the user's
  * certificate the positive control. */
 int pki_manifest_set_identity(pki_manifest *m, const char *name, struct pki_identity *id, mp_err *e);
-/* The same from "NAME=CERT[,KEY]" (--identity); pass as pki_identity_load. */
+/* The same from "NAME=CERT[,KEY]" (--identity); pass as pki_identity_load.
+ * A client/NAME or server/NAME the manifest lacks is added, without an
+ * expectation. */
 int pki_manifest_identity_spec(pki_manifest *m, const char *spec, const char *pass, mp_err *e);
 
 #endif

@@ -122,6 +122,7 @@ int cmd_load(int argc, char **argv)
         { "client", required_argument, NULL, 'C' }, { "cert", required_argument, NULL, 'R' },
         { "key", required_argument, NULL, 'K' }, { "chain", required_argument, NULL, 'N' },
         { "ca", required_argument, NULL, 'A' }, { "no-verify", no_argument, NULL, 'k' },
+        { "pass", required_argument, NULL, 'p' + 256 },
         { "mode", required_argument, NULL, 'm' }, { "close", required_argument, NULL, 'x' },
         { "method", required_argument, NULL, 'M' }, { "path", required_argument, NULL, 'P' },
         { "header", required_argument, NULL, 'H' }, { "body", required_argument, NULL, 'B' },
@@ -133,7 +134,6 @@ int cmd_load(int argc, char **argv)
         { "groups", required_argument, NULL, 'g' }, { "sni", required_argument, NULL, 'S' },
         { "resume", required_argument, NULL, 'u' }, { "json", required_argument, NULL, 'J' },
         { "threshold", required_argument, NULL, 'h' + 256 }, { "quiet", no_argument, NULL, 'q' },
-        { "pass", required_argument, NULL, 'p' + 256 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *fixtures = NULL, *client = NULL, *cert = NULL, *key = NULL;

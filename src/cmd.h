@@ -28,4 +28,15 @@ atomic_int *cmd_stop_on_signals(void);
 void cmd_error(const char *verb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* --pass SRC (openssl's -passin forms, pki/secret.h) into out; on error
+ * prints one line and returns -1. The caller wipes out after use. */
+int cmd_read_pass(const char *verb, const char *src, char *out, size_t n);
+
+/* Reads --pass SRC once (NULL: no password) and replaces a fixture with each
+ * --identity NAME=CERT[,KEY] (cmd_identity.c). On error prints one line,
+ * naming the file but never the password or key, and returns -1. */
+struct pki_manifest;
+int cmd_apply_identities(const char *verb, struct pki_manifest *m, const char *const *specs, size_t n,
+                         const char *pass_src);
+
 #endif

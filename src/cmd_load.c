@@ -16,7 +16,9 @@
 #include "http/http.h"
 #include "load/load.h"
 #include "load/output.h"
+#include "pki/identity.h"
 #include "pki/manifest.h"
+#include "pki/secret.h"
 #include "results/results.h"
 #include "util/str.h"
 #include "util/timeutil.h"
@@ -24,7 +26,7 @@
 #define MAX_LIST 32
 
 static const char help_text[] =
-    "usage: mtlsprobe load --target https://HOST:PORT[/PATH] (--fixtures DIR | --cert F --key F) [options]\n"
+    "usage: mtlsprobe load --target https://HOST:PORT[/PATH] (--fixtures DIR | --cert F [--key F]) [options]\n"
     "\n"
     "Drives concurrent TLS handshakes with a client certificate, at a fixed concurrency\n"
     "(closed loop, -c) or a fixed rate (open loop, --rate), and records latency\n"
@@ -50,7 +52,13 @@ static const char help_text[] =
     "TLS:\n"
     "  -f, --fixtures DIR    fixtures (client certificate by name, trust for the gateway)\n"
     "      --client NAME     client fixture (default client/valid); none: no certificate\n"
-    "      --cert F --key F [--chain F]   or certificate and key files instead\n"
+    "      --cert F --key F [--chain F]   or certificate and key files instead: PEM (leaf\n"
+    "                        first, then intermediates) or DER, the key plain or encrypted\n"
+    "                        (PKCS#8, traditional PEM); --chain: a PEM chain, leaf first,\n"
+    "                        used in place of --cert\n"
+    "      --cert F.p12      or a PKCS#12 file (.p12/.pfx), which carries its key\n"
+    "      --pass SRC        password of the PKCS#12 file or encrypted key: env:VAR,\n"
+    "                        file:PATH, fd:N, pass:TEXT (as openssl -passin)\n"
     "      --ca FILE         trust anchors for the gateway (default: the fixtures' root)\n"
     "  -k, --no-verify       do not verify the gateway's certificate\n"
     "      --tls 1.2|1.3, --ciphers LIST, --sni NAME\n"
@@ -126,6 +134,7 @@ int cmd_load(int argc, char **argv)
         { "client", required_argument, NULL, 'C' }, { "cert", required_argument, NULL, 'R' },
         { "key", required_argument, NULL, 'K' }, { "chain", required_argument, NULL, 'N' },
         { "ca", required_argument, NULL, 'A' }, { "no-verify", no_argument, NULL, 'k' },
+        { "pass", required_argument, NULL, 'p' + 256 },
         { "mode", required_argument, NULL, 'm' }, { "close", required_argument, NULL, 'x' },
         { "method", required_argument, NULL, 'M' }, { "path", required_argument, NULL, 'P' },
         { "header", required_argument, NULL, 'H' }, { "body", required_argument, NULL, 'B' },
@@ -141,7 +150,7 @@ int cmd_load(int argc, char **argv)
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *fixtures = NULL, *client = NULL, *cert = NULL, *key = NULL;
-    const char *chain = NULL, *ca = NULL, *mode_s = "handshake", *method = "GET", *path = NULL;
+    const char *chain = NULL, *pass_src = NULL, *ca = NULL, *mode_s = "handshake", *method = "GET", *path = NULL;
     const char *body = "", *tls_s = NULL, *ciphers = NULL, *groups = NULL, *sni = NULL, *json = NULL;
     http_header headers[MAX_LIST];
     size_t n_headers = 0;
@@ -161,6 +170,7 @@ int cmd_load(int argc, char **argv)
         case 't': target = optarg; break;
         case 'f': fixtures = optarg; break;
         case 'C': client = optarg; break;
+        case 'p' + 256: pass_src = optarg; break;
         case 'R': cert = optarg; break;
         case 'K': key = optarg; break;
         case 'N': chain = optarg; break;
@@ -290,6 +300,8 @@ int cmd_load(int argc, char **argv)
     }
     pki_manifest m;
     int have_manifest = 0;
+    pki_identity ident;
+    memset(&ident, 0, sizeof ident);
     if (fixtures) {
         if (pki_manifest_load(&m, fixtures, &e) != 0) {
             cmd_error("load", "%s", e.msg);
@@ -297,18 +309,34 @@ int cmd_load(int argc, char **argv)
         }
         have_manifest = 1;
     }
-    if (cert || key) {
-        if (!cert || !key) {
-            cmd_error("load", "--cert and --key go together");
+    if (cert || key || chain) {
+        if (!cert) {
+            cmd_error("load", "--key and --chain go with --cert");
             goto out_m;
         }
-        if (access(cert, R_OK) != 0 || access(key, R_OK) != 0 || (chain && access(chain, R_OK) != 0)) {
-            cmd_error("load", "cannot read %s", access(cert, R_OK) ? cert : access(key, R_OK) ? key : chain);
+        if (access(cert, R_OK) != 0 || (key && access(key, R_OK) != 0) || (chain && access(chain, R_OK) != 0)) {
+            cmd_error("load", "cannot read %s", access(cert, R_OK) ? cert : key && access(key, R_OK) ? key : chain);
             goto out_m;
         }
-        cfg.tls.chain_file = chain ? chain : cert;
+        /* User files, unlike fixtures, must hold a key that matches
+         * (pki_identity_load checks); an encrypted key or PKCS#12 file is
+         * opened once, here, and handed to the workers in memory. */
+        char pass[PKI_PASS_MAX + 1];
+        if (pass_src && cmd_read_pass("load", pass_src, pass, sizeof pass) != 0)
+            goto out_m;
+        int lrc = pki_identity_load(&ident, chain ? chain : cert, key, pass_src ? pass : NULL, &e);
+        explicit_bzero(pass, sizeof pass);
+        if (lrc != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out_m;
+        }
+        cfg.tls.chain_file = ident.cert_path;
         cfg.tls.key_file = key;
-        cfg.tls.require_key_match = 1; /* fixtures may mismatch on purpose; user files may not */
+        cfg.tls.chain_pem = ident.chain_pem;
+        cfg.tls.chain_pem_len = ident.chain_pem_len;
+        cfg.tls.key_der = ident.key_der;
+        cfg.tls.key_der_len = ident.key_der_len;
+        cfg.tls.require_key_match = 1;
         client = cert;
     } else if (client && strcmp(client, "none") == 0) {
         /* server-auth only: no client certificate is offered */
@@ -480,6 +508,7 @@ int cmd_load(int argc, char **argv)
     load_result_free(&r);
     free(req);
 out_m:
+    pki_identity_free(&ident);
     if (have_manifest)
         pki_manifest_free(&m);
 out:

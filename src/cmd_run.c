@@ -55,6 +55,16 @@ static const char help_text[] =
     "      --control NAME      the fixture the gateway must accept: every refusal is\n"
     "                          judged against it, under the same conditions, and is\n"
     "                          INCONCLUSIVE when it is not served (default: client/valid)\n"
+    "      --identity NAME=CERT[,KEY]  use your own certificate and key in place of the\n"
+    "                          fixture NAME, or as a new client/NAME (repeatable); e.g.\n"
+    "                          client/valid=me.p12 makes your organization's client\n"
+    "                          certificate the control while the defective ones come\n"
+    "                          from the fixtures. CERT: PEM (leaf first, then\n"
+    "                          intermediates) or DER, or a PKCS#12 file (.p12/.pfx, no\n"
+    "                          KEY); KEY: PEM or DER, plain or encrypted (PKCS#8,\n"
+    "                          traditional PEM)\n"
+    "      --pass SRC          password of the PKCS#12 files and encrypted keys:\n"
+    "                          env:VAR, file:PATH, fd:N, pass:TEXT (as openssl -passin)\n"
     "      --suite NAME        built-in suite: client-auth, audit, bypass, upstream or\n"
     "                          all (default: client-auth; audit when --profile is given)\n"
     "      --mtls-host NAME    bypass: the host name that requires client certificates\n"
@@ -73,7 +83,9 @@ static const char help_text[] =
     "                          e.g. /upstream/ for /upstream/valid, /upstream/expired...\n"
     "                          (without it the upstream scenarios skip)\n"
     "      --upstream-client-cert NAME  upstream: the fixture the gateway presents to\n"
-    "                          upstreams that require one (default: client/valid)\n"
+    "                          upstreams that require one (default: client/valid); your\n"
+    "                          gateway's own: --identity client/gateway=CERT,KEY with\n"
+    "                          --upstream-client-cert client/gateway\n"
     "      --profile P         audit profile: mozilla-intermediate, mozilla-modern,\n"
     "                          nist-800-52r2, pci-dss-4, bsi-tr-02102-2, or FILE.lua\n"
     "                          (default for the audit: baseline)\n"
@@ -245,6 +257,8 @@ int cmd_run(int argc, char **argv)
         { "profile", required_argument, NULL, 'P' },
         { "pin", required_argument, NULL, 'N' },
         { "expiry-warn", required_argument, NULL, 'W' },
+        { "identity", required_argument, NULL, 1011 },
+        { "pass", required_argument, NULL, 1012 },
         { "mtls-host", required_argument, NULL, 1001 },
         { "public-host", required_argument, NULL, 1002 },
         { "echo", required_argument, NULL, 1003 },
@@ -270,8 +284,8 @@ int cmd_run(int argc, char **argv)
     const char *mtls_host = NULL, *public_host = NULL, *echo = NULL, *revocation = NULL;
     const char *ocsp_responder = NULL, *other_mtls_host = NULL, *other_client_cert = "client/untrusted";
     const char *upstream_prefix = NULL, *upstream_client_cert = "client/valid", *control = "client/valid";
-    const char *pins[MAX_LIST];
-    size_t n_pins = 0;
+    const char *pins[MAX_LIST], *identities[MAX_LIST], *pass_src = NULL;
+    size_t n_pins = 0, n_identities = 0;
     int64_t expiry_warn_ms = 30LL * 86400 * 1000;
     const char *only[MAX_LIST], *skip[MAX_LIST], *tags[MAX_LIST];
     size_t n_only = 0, n_skip = 0, n_tags = 0;
@@ -394,6 +408,14 @@ int cmd_run(int argc, char **argv)
             jobs = (int)v;
             break;
         }
+        case 1011:
+            if (n_identities == MAX_LIST) {
+                cmd_error("run", "--identity: too many");
+                goto out;
+            }
+            identities[n_identities++] = optarg;
+            break;
+        case 1012: pass_src = optarg; break;
         case 'J': json = optarg; break;
         case 'U': junit = optarg; break;
         case 'q': quiet = 1; break;
@@ -426,6 +448,10 @@ int cmd_run(int argc, char **argv)
     pki_manifest m;
     if (pki_manifest_load(&m, fixtures, &e) != 0) {
         cmd_error("run", "%s", e.msg);
+        goto out;
+    }
+    if (cmd_apply_identities("run", &m, identities, n_identities, pass_src) != 0) {
+        pki_manifest_free(&m);
         goto out;
     }
     scn_plan plan = { .jobs = jobs, .single = TLS_ANY };

@@ -30,6 +30,11 @@ static const char help_text[] =
     "  -f, --fixtures DIR   fixtures directory with manifest.json (required)\n"
     "  -l, --listen ADDR    address and port (default: 127.0.0.1:8443; [::1]:8443 for IPv6)\n"
     "      --cert NAME      server fixture to present (default: server/valid)\n"
+    "      --identity NAME=CERT[,KEY]  present your own certificate and key in place\n"
+    "                       of the server fixture NAME (repeatable; also for --upstream\n"
+    "                       fixtures): PEM or DER with a plain or encrypted key (PKCS#8,\n"
+    "                       traditional PEM), or a PKCS#12 file (.p12/.pfx, no KEY)\n"
+    "      --pass SRC       their password: env:VAR, file:PATH, fd:N, pass:TEXT\n"
     "      --timeout DUR    per connection, handshake to response, then per kept-alive\n"
     "                       request, idle time included (default: 10s)\n"
     "  -q, --quiet          no connection log\n"
@@ -69,6 +74,8 @@ int cmd_serve(int argc, char **argv)
         { "crl-stale", no_argument, NULL, 'S' },
         { "upstream", required_argument, NULL, 'U' },
         { "upstream-record", required_argument, NULL, 'W' },
+        { "identity", required_argument, NULL, 'I' },
+        { "pass", required_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
     const char *fixtures = NULL, *listen = "127.0.0.1:8443", *cert = "server/valid";
@@ -78,6 +85,8 @@ int cmd_serve(int argc, char **argv)
     srv_helpers_opts ho = { .ocsp_delay_ms = 30000, .timeout_ms = 10000 };
     srv_upstream ups[32];
     size_t n_ups = 0;
+    const char *identities[32], *pass_src = NULL;
+    size_t n_identities = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":f:l:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -112,6 +121,14 @@ int cmd_serve(int argc, char **argv)
             n_ups++;
             break;
         case 'W': ho.record_file = optarg; break;
+        case 'I':
+            if (n_identities == sizeof identities / sizeof identities[0]) {
+                cmd_error("serve", "at most %zu --identity", sizeof identities / sizeof identities[0]);
+                return MP_EXIT_USAGE;
+            }
+            identities[n_identities++] = optarg;
+            break;
+        case 'P': pass_src = optarg; break;
         case 'c': cert = optarg; break;
         case 'T':
             if (tm_parse_duration(optarg, &timeout_ms, &e) != 0 || timeout_ms <= 0) {
@@ -140,6 +157,10 @@ int cmd_serve(int argc, char **argv)
     pki_manifest m;
     if (pki_manifest_load(&m, fixtures, &e) != 0) {
         cmd_error("serve", "%s", e.msg);
+        return MP_EXIT_USAGE;
+    }
+    if (cmd_apply_identities("serve", &m, identities, n_identities, pass_src) != 0) {
+        pki_manifest_free(&m);
         return MP_EXIT_USAGE;
     }
     int helpers = ho.ocsp_listen || ho.crl_listen || n_ups;

@@ -63,12 +63,19 @@ atomic_int *cmd_stop_on_signals(void)
     return &stop_flag;
 }
 
+/* A password given as --pass pass:TEXT is recorded as pass:(hidden). */
 void cmd_join_argv(int argc, char **argv, char *out, size_t outlen)
 {
     size_t o = 0;
     out[0] = '\0';
-    for (int i = -1; i < argc && o + 2 < outlen; i++)
-        o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? " " : "", i < 0 ? "mtlsprobe" : argv[i]);
+    for (int i = -1; i < argc && o + 2 < outlen; i++) {
+        const char *a = i < 0 ? "mtlsprobe" : argv[i];
+        if (i > 0 && strcmp(argv[i - 1], "--pass") == 0 && strncmp(a, "pass:", 5) == 0)
+            a = "pass:(hidden)";
+        else if (strncmp(a, "--pass=pass:", 12) == 0)
+            a = "--pass=pass:(hidden)";
+        o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? " " : "", a);
+    }
 }
 
 static void print_version(void)

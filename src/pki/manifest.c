@@ -13,6 +13,7 @@
 
 #include "pki/der.h"
 #include "pki/fixtures.h"
+#include "pki/identity.h"
 #include "util/fs.h"
 
 static char *abs_in(const char *dir, const char *rel)
@@ -158,6 +159,10 @@ void pki_manifest_free(pki_manifest *m)
                       x->serial, x->fingerprint, x->crl_der, x->crl_stale, x->crl_stale_der };
         for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
             free(s[k]);
+        if (x->identity) {
+            pki_identity_free(x->identity);
+            free(x->identity);
+        }
     }
     free(m->entries);
     free(m->dir);
@@ -172,4 +177,93 @@ const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *n
         if (strcmp(m->entries[i].name, name) == 0)
             return &m->entries[i];
     return NULL;
+}
+
+static int replace(char **field, const char *value)
+{
+    char *v = value ? strdup(value) : NULL;
+    if (value && !v)
+        return -1;
+    free(*field);
+    *field = v;
+    return 0;
+}
+
+int pki_manifest_set_identity(pki_manifest *m, const char *name, pki_identity *id, mp_err *e)
+{
+    pki_manifest_entry *x = (pki_manifest_entry *)pki_manifest_find(m, name);
+    if (!x || !x->chain || !x->role || (strcmp(x->role, "client") != 0 && strcmp(x->role, "server") != 0)) {
+        pki_identity_free(id);
+        free(id);
+        return mp_fail(e, "'%s' is not a client or server fixture in %s/manifest.json", name, m->dir);
+    }
+    if (x->identity) {
+        pki_identity_free(x->identity);
+        free(x->identity);
+    }
+    x->identity = id;
+    /* The issuer and revocation of a fixture say nothing about the user's
+     * certificate. */
+    if (replace(&x->cert, id->cert_path) || replace(&x->chain, id->cert_path) ||
+        replace(&x->key, id->key_path ? id->key_path : id->cert_path) ||
+        replace(&x->subject, id->subject) || replace(&x->fingerprint, id->fingerprint) ||
+        replace(&x->spki_sha256, id->spki_sha256) || replace(&x->serial, id->serial) ||
+        replace(&x->issuer, NULL))
+        return mp_fail(e, "out of memory");
+    x->revoked = 0;
+    return 0;
+}
+
+/* A name the fixtures lack, client/NAME or server/NAME, becomes a new
+ * entry with no expectation (for --upstream-client-cert, say). Called
+ * before anything holds a pointer into m->entries. */
+static int add_entry(pki_manifest *m, const char *name, mp_err *e)
+{
+    const char *role = strncmp(name, "client/", 7) == 0 && name[7] ? "client"
+                       : strncmp(name, "server/", 7) == 0 && name[7] ? "server" : NULL;
+    if (!role)
+        return mp_fail(e, "--identity: '%s' is not a fixture in %s/manifest.json, nor a new "
+                          "client/NAME or server/NAME", name, m->dir);
+    pki_manifest_entry *grown = realloc(m->entries, (m->n + 2) * sizeof *grown);
+    if (!grown)
+        return mp_fail(e, "out of memory");
+    m->entries = grown;
+    pki_manifest_entry *x = &m->entries[m->n];
+    memset(x, 0, 2 * sizeof *x);
+    x->name = strdup(name);
+    x->role = strdup(role);
+    x->chain = strdup("");
+    if (!x->name || !x->role || !x->chain) {
+        free(x->name);
+        free(x->role);
+        free(x->chain);
+        memset(x, 0, sizeof *x);
+        return mp_fail(e, "out of memory");
+    }
+    m->n++;
+    return 0;
+}
+
+int pki_manifest_identity_spec(pki_manifest *m, const char *spec, const char *pass, mp_err *e)
+{
+    const char *eq = strchr(spec, '=');
+    char name[256];
+    if (!eq || eq == spec || !eq[1] || (size_t)(eq - spec) >= sizeof name)
+        return mp_fail(e, "--identity '%s': expected NAME=CERT[,KEY], e.g. client/valid=me.p12", spec);
+    memcpy(name, spec, (size_t)(eq - spec));
+    name[eq - spec] = '\0';
+    const pki_manifest_entry *x = pki_manifest_find(m, name);
+    if (!x && add_entry(m, name, e) != 0)
+        return -1;
+    x = pki_manifest_find(m, name);
+    if (!x || !x->chain || !x->role || (strcmp(x->role, "client") != 0 && strcmp(x->role, "server") != 0))
+        return mp_fail(e, "--identity: '%s' is not a client or server fixture in %s/manifest.json", name, m->dir);
+    pki_identity *id = calloc(1, sizeof *id);
+    if (!id)
+        return mp_fail(e, "out of memory");
+    if (pki_identity_load_spec(id, eq + 1, pass, e) != 0) {
+        free(id);
+        return mp_wrap(e, "--identity %s", name);
+    }
+    return pki_manifest_set_identity(m, name, id, e);
 }

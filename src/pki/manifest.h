@@ -26,6 +26,11 @@ typedef struct pki_manifest_entry {
     char *crl_der;       /* CAs: their CRL as DER */
     char *crl_stale;     /* CAs: a CRL whose nextUpdate has passed (PEM, DER) */
     char *crl_stale_der;
+    /* The user's own certificate and key in place of the fixture's
+     * (run/serve --identity, pki/identity.h), owned by the manifest; cert,
+     * key and chain then name the user's files, and subject, fingerprint,
+     * spki_sha256 and serial describe the user's certificate. */
+    struct pki_identity *identity;
     int revoked;
     int is_ca;
     int ocsp_signing;    /* EKU OCSPSigning */
@@ -48,5 +53,15 @@ int pki_manifest_parse(pki_manifest *m, const char *text, size_t len, const char
                        const char *file, mp_err *e);
 void pki_manifest_free(pki_manifest *m);
 const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *name);
+
+/* Replaces the client or server fixture name with the user's identity,
+ * which the manifest then owns (also when this fails). Its role, defect and
+ * expectation stay the fixture's: replacing client/valid makes the user's
+ * certificate the positive control. */
+int pki_manifest_set_identity(pki_manifest *m, const char *name, struct pki_identity *id, mp_err *e);
+/* The same from "NAME=CERT[,KEY]" (--identity); pass as pki_identity_load.
+ * A client/NAME or server/NAME the manifest lacks is added, without an
+ * expectation. */
+int pki_manifest_identity_spec(pki_manifest *m, const char *spec, const char *pass, mp_err *e);
 
 #endif

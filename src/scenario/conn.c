@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pki/identity.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -59,6 +60,12 @@ int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, WOLFSSL_SES
                            f->role ? f->role : "CA");
         to.chain_file = f->chain;
         to.key_file = f->key;
+        if (f->identity) { /* run --identity: the user's own, in memory */
+            to.chain_pem = f->identity->chain_pem;
+            to.chain_pem_len = f->identity->chain_pem_len;
+            to.key_der = f->identity->key_der;
+            to.key_der_len = f->identity->key_der_len;
+        }
         str_copy(c->fixture, sizeof c->fixture, s->cert);
     }
     to.ciphers = s->ciphers[0] ? s->ciphers : NULL;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pki/identity.h"
 #include "script/script.h"
 #include "tls/audit.h"
 #include "util/fs.h"
@@ -561,6 +562,12 @@ int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n,
         if (valid && valid->chain) {
             o.chain_file = valid->chain;
             o.key_file = valid->key;
+            if (valid->identity) {
+                o.chain_pem = valid->identity->chain_pem;
+                o.chain_pem_len = valid->identity->chain_pem_len;
+                o.key_der = valid->identity->key_der;
+                o.key_der_len = valid->identity->key_der_len;
+            }
         }
         tls_client cl;
         if (tls_client_init(&cl, &o, e) != 0)

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "pki/identity.h"
 #include "pki/inspect.h"
 #include "serve/httpd.h"
 #include "tls/tls.h"
@@ -82,6 +83,12 @@ int srv_gateway_run(const srv_gateway_opts *o, mp_err *e)
         .crl_files = crls, .n_crl_files = n_crls, .require_client_cert = 1,
         .verify_cb = policy_verify,
     };
+    if (srv->identity) { /* serve --identity: the user's own, in memory */
+        so.chain_pem = srv->identity->chain_pem;
+        so.chain_pem_len = srv->identity->chain_pem_len;
+        so.key_der = srv->identity->key_der;
+        so.key_der_len = srv->identity->key_der_len;
+    }
     if (tls_server_init(&server, &so, e) != 0)
         return -1;
     struct event_base *base = event_base_new();

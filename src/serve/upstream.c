@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pki/identity.h"
 #include "util/timeutil.h"
 
 int srv_upstream_parse(const char *spec, srv_upstream *u, mp_err *e)
@@ -46,6 +47,12 @@ int srv_upstream_init(srv_upstream *u, const pki_manifest *m, mp_err *e)
                           "self-signed, untrusted, pin-mismatch...)", u->fixture, m->dir);
     tls_server_opts so = { .chain_file = f->chain, .key_file = f->key, .ca_file = m->trust_bundle,
                            .require_client_cert = u->client_auth };
+    if (f->identity) { /* serve --identity: the user's own, in memory */
+        so.chain_pem = f->identity->chain_pem;
+        so.chain_pem_len = f->identity->chain_pem_len;
+        so.key_der = f->identity->key_der;
+        so.key_der_len = f->identity->key_der_len;
+    }
     if (tls_server_init(&u->tls, &so, e) != 0)
         return mp_wrap(e, "--upstream %s", u->name);
     u->have_tls = 1;

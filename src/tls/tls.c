@@ -262,6 +262,30 @@ static int parse_groups(const char *list, int *groups, int *n, mp_err *e)
     return *n ? 0 : mp_fail(e, "empty group list");
 }
 
+/* Loads a certificate chain and its key, from files or from memory. A key
+ * that does not match its certificate is loaded as it is: fixtures such as
+ * client/key-mismatch exist to send exactly that; callers check the match. */
+static int use_identity(WOLFSSL_CTX *ctx, const char *chain_file, const char *key_file,
+                        const uint8_t *chain_pem, size_t chain_pem_len, const uint8_t *key_der,
+                        size_t key_der_len, const char *role, mp_err *e)
+{
+    if (chain_pem) {
+        if (wolfSSL_CTX_use_certificate_chain_buffer(ctx, chain_pem, (long)chain_pem_len) != WOLFSSL_SUCCESS)
+            return mp_fail(e, "cannot load %s certificate chain %s", role,
+                           chain_file ? chain_file : "(in memory)");
+        if (!key_der || wolfSSL_CTX_use_PrivateKey_buffer(ctx, key_der, (long)key_der_len,
+                                                          WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS)
+            return mp_fail(e, "cannot load %s private key %s", role,
+                           key_file ? key_file : chain_file ? chain_file : "(in memory)");
+        return 0;
+    }
+    if (!chain_file || wolfSSL_CTX_use_certificate_chain_file(ctx, chain_file) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot load %s certificate chain %s", role, chain_file ? chain_file : "(none)");
+    if (!key_file || wolfSSL_CTX_use_PrivateKey_file(ctx, key_file, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot load %s private key %s", role, key_file ? key_file : "(none)");
+    return 0;
+}
+
 int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
 {
     WOLFSSL_METHOD *m;
@@ -290,20 +314,13 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
     } else {
         wolfSSL_CTX_set_verify(c->ctx, WOLFSSL_VERIFY_NONE, NULL);
     }
-    if (o->chain_file) {
-        if (wolfSSL_CTX_use_certificate_chain_file(c->ctx, o->chain_file) != WOLFSSL_SUCCESS) {
-            mp_fail(e, "cannot load client certificate chain %s", o->chain_file);
+    if (o->chain_file || o->chain_pem) {
+        if (use_identity(c->ctx, o->chain_file, o->key_file, o->chain_pem, o->chain_pem_len,
+                         o->key_der, o->key_der_len, "client", e) != 0)
             goto fail;
-        }
-        /* A key that does not match its certificate is loaded as it is:
-         * fixtures such as client/key-mismatch exist to send exactly that. */
-        if (!o->key_file ||
-            wolfSSL_CTX_use_PrivateKey_file(c->ctx, o->key_file, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
-            mp_fail(e, "cannot load client private key %s", o->key_file ? o->key_file : "(none)");
-            goto fail;
-        }
         if (o->require_key_match && wolfSSL_CTX_check_private_key(c->ctx) != WOLFSSL_SUCCESS) {
-            mp_fail(e, "private key %s does not match certificate %s", o->key_file, o->chain_file);
+            mp_fail(e, "private key %s does not match certificate %s",
+                    o->key_file ? o->key_file : "(in memory)", o->chain_file ? o->chain_file : "(in memory)");
             goto fail;
         }
     }
@@ -345,7 +362,7 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
         tls_sigcache_install(c->ctx);
     }
     use_own_io(c->ctx);
-    if (o->chain_file)
+    if (o->chain_file || o->chain_pem)
         wolfSSL_CTX_set_cert_cb(c->ctx, on_cert_request, NULL);
     else
         wolfSSL_CTX_set_client_cert_cb(c->ctx, on_cert_request_without_cert);
@@ -680,13 +697,12 @@ int tls_server_init(tls_server *s, const tls_server_opts *o, mp_err *e)
         return mp_fail(e, "cannot create a TLS server context");
     if (strict_server(s->ctx, e) != 0)
         goto fail;
-    if (wolfSSL_CTX_use_certificate_chain_file(s->ctx, o->chain_file) != WOLFSSL_SUCCESS) {
-        mp_fail(e, "cannot load the server certificate chain %s", o->chain_file);
+    if (use_identity(s->ctx, o->chain_file, o->key_file, o->chain_pem, o->chain_pem_len,
+                     o->key_der, o->key_der_len, "the server", e) != 0)
         goto fail;
-    }
-    if (wolfSSL_CTX_use_PrivateKey_file(s->ctx, o->key_file, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
-        wolfSSL_CTX_check_private_key(s->ctx) != WOLFSSL_SUCCESS) {
-        mp_fail(e, "cannot load the server key %s, or it does not match the certificate", o->key_file);
+    if (wolfSSL_CTX_check_private_key(s->ctx) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "the server key %s does not match the certificate",
+                o->key_file ? o->key_file : "(in memory)");
         goto fail;
     }
     if (o->require_client_cert) {

@@ -34,6 +34,14 @@ typedef struct tls_client_opts {
     int verify_peer;          /* 0: accept any server certificate */
     const char *chain_file;   /* client leaf + intermediates (PEM); NULL: none */
     const char *key_file;     /* its private key, which may deliberately not match */
+    /* Or the same in memory, for an identity the user gave as PKCS#12 or
+     * with an encrypted key (pki/identity.h): the decrypted key is never
+     * written to a file. Used when chain_pem is set; chain_file and key_file
+     * then only name the files in messages. */
+    const uint8_t *chain_pem; /* leaf + intermediates, PEM */
+    size_t chain_pem_len;
+    const uint8_t *key_der;   /* the private key, unencrypted DER */
+    size_t key_der_len;
     int require_key_match;    /* refuse a key that does not match (user-given files) */
     tls_version version;
     const char *ciphers;      /* wolfSSL/OpenSSL cipher list; NULL: defaults */
@@ -164,6 +172,10 @@ WOLFSSL_SESSION *tls_conn_session(tls_conn *c);
 typedef struct tls_server_opts {
     const char *chain_file;        /* the server's leaf + intermediates */
     const char *key_file;
+    const uint8_t *chain_pem;      /* or both in memory, as for the client */
+    size_t chain_pem_len;
+    const uint8_t *key_der;
+    size_t key_der_len;
     const char *ca_file;           /* trust anchors for client certificates */
     const char *const *crl_files;  /* PEM CRLs, each checked for the whole chain */
     size_t n_crl_files;

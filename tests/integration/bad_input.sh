@@ -86,11 +86,11 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # a PEM that is not a certificate, a key that does not match
-bad "cannot load client certificate chain" load --target "$T" --cert "$WORK/notcert.pem" --key "$FX/client/valid.key.pem" -k
+bad "is not a valid X.509 certificate" load --target "$T" --cert "$WORK/notcert.pem" --key "$FX/client/valid.key.pem" -k
 bad "cannot load trust anchors" run --target "$T" --fixtures "$FX" --ca "$WORK/notcert.pem"
 bad "cannot load trust anchors" load --target "$T" --fixtures "$FX" --ca "$WORK/notcert.pem"
-bad "cannot load client private key" load --target "$T" --cert "$FX/client/valid.cert.pem" --key "$WORK/text.txt" -k
-bad "does not match certificate" load --target "$T" --cert "$FX/client/valid.cert.pem" --key "$FX/client/expired.key.pem" -k
+bad "not a private key this tool reads" load --target "$T" --cert "$FX/client/valid.cert.pem" --key "$WORK/text.txt" -k
+bad "does not match the certificate" load --target "$T" --cert "$FX/client/valid.cert.pem" --key "$FX/client/expired.key.pem" -k
 bad "does not match the certificate" serve --fixtures "$WORK/mismatch" --listen "127.0.0.1:$PORT"
 bad "server" serve --fixtures "$WORK/notcertfx" --listen "127.0.0.1:$PORT"
 

@@ -27,6 +27,9 @@ run 0 run --help && check "run --help explains" grep -q "usage: mtlsprobe run --
 for opt in --target --fixtures --ca --no-verify --sni --connect-to --header --tls --timeout --only --skip --tags --expect-mtls --fail-on --waivers --jobs --json --junit --quiet --verbose; do
   check "run --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
+for opt in --identity --pass; do
+  check "run --help documents $opt" grep -q -- "$opt" "$WORK/out"
+done
 run 0 --version
 check "--version names wolfSSL 5.8+" grep -Eq "^wolfSSL 5\.(8|9|[1-9][0-9])" "$WORK/out"
 check "--version says the assembly speed-ups are on" grep -q "assembly speed-ups: on" "$WORK/out"
@@ -35,6 +38,9 @@ run 2 frobnicate && one_error_line "unknown verb 'frobnicate'"
 run 2 --frobnicate && one_error_line "unknown option '--frobnicate'"
 run 0 serve --help && check "serve --help explains" grep -q "usage: mtlsprobe serve --fixtures" "$WORK/out"
 for opt in --fixtures --listen --cert --timeout --quiet; do
+  check "serve --help documents $opt" grep -q -- "$opt" "$WORK/out"
+done
+for opt in --identity --pass; do
   check "serve --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
 run 2 report && one_error_line "give one or more result files"

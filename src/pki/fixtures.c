@@ -19,6 +19,7 @@
 
 #include "pki/cert.h"
 #include "pki/der.h"
+#include "pki/import.h"
 #include "pki/key.h"
 #include "results/results.h"
 #include "util/fs.h"
@@ -31,7 +32,9 @@ typedef struct made {
     size_t der_len;
     uint8_t skid[32];
     size_t skid_len;
-    uint8_t serial[16];
+    uint8_t serial[20];
+    size_t serial_len;
+    pki_import_cert *import; /* an imported CA: its certificate file */
     char pin[45];
     char fingerprint[65];
     char subject[4096];     /* as encoded, RFC 4514 */
@@ -99,6 +102,51 @@ static int collect_exts(const pki_fixture_def *d, pki_cert_params *p, der_buf bu
     return 0;
 }
 
+/* Pin, subject and fingerprint of a finished certificate. */
+static int describe(made *m, mp_err *e)
+{
+    der_cert_parts parts;
+    if (der_cert_split(m->der, m->der_len, &parts) != 0)
+        return mp_fail(e, "generated certificate does not parse");
+    if (pki_spki_pin(parts.spki.p, parts.spki.len, m->pin, e) != 0)
+        return -1;
+    if (der_name_string(parts.subject, m->subject, sizeof m->subject) != 0)
+        return mp_fail(e, "subject is too long to record (over %zu characters)", sizeof m->subject);
+    uint8_t fp[WC_SHA256_DIGEST_SIZE];
+    wc_Sha256Hash(m->der, (word32)m->der_len, fp);
+    der_hex(fp, sizeof fp, 0, m->fingerprint, sizeof m->fingerprint);
+    return 0;
+}
+
+/* An imported CA: its certificate and key come from the organization's
+ * files; nothing is generated, and the key stays in memory only. */
+static int import_one(const pki_fixture_def *d, made *m, mp_err *e)
+{
+    m->import = calloc(1, sizeof *m->import);
+    if (!m->import)
+        return mp_fail(e, "out of memory");
+    if (pki_import_cert_load(m->import, d->import_cert, e) != 0)
+        return -1;
+    if (pki_import_key_load(&m->key, m->import, d->import_key, d->import_pass, e) != 0)
+        return -1;
+    pki_import_cert *c = m->import;
+    m->der = malloc(c->len[0]);
+    if (!m->der)
+        return mp_fail(e, "out of memory");
+    memcpy(m->der, c->der[0], c->len[0]);
+    m->der_len = c->len[0];
+    memcpy(m->skid, c->info.skid, c->info.skid_len);
+    m->skid_len = c->info.skid_len;
+    der_cert_parts parts;
+    if (der_cert_split(m->der, m->der_len, &parts) != 0)
+        return mp_fail(e, "the issuer certificate does not parse");
+    if (parts.serial.len > sizeof m->serial)
+        return mp_fail(e, "the issuer certificate's serial is longer than 20 bytes");
+    memcpy(m->serial, parts.serial.p, parts.serial.len);
+    m->serial_len = parts.serial.len;
+    return describe(m, e);
+}
+
 static int make_one(const pki_spec *s, size_t i, made *all, const pki_gen_opts *o,
                     pki_gen_stats *st, mp_err *e)
 {
@@ -113,7 +161,12 @@ static int make_one(const pki_spec *s, size_t i, made *all, const pki_gen_opts *
     for (int k = 0; k < 3; k++)
         der_init(&bufs[k]);
 
-    if (wc_RNG_GenerateBlock(&rng, m->serial, sizeof m->serial) != 0) {
+    if (d->import_cert) {
+        rc = import_one(d, m, e);
+        goto out;
+    }
+    m->serial_len = 16;
+    if (wc_RNG_GenerateBlock(&rng, m->serial, m->serial_len) != 0) {
         mp_fail(e, "random generator failed");
         goto out;
     }
@@ -141,7 +194,7 @@ static int make_one(const pki_spec *s, size_t i, made *all, const pki_gen_opts *
     p.not_before = d->not_before;
     p.not_after = d->not_after;
     p.serial = m->serial;
-    p.serial_len = sizeof m->serial;
+    p.serial_len = m->serial_len;
     p.is_ca = d->is_ca;
     p.pathlen = d->pathlen;
     p.key_usage = d->key_usage;
@@ -158,21 +211,7 @@ static int make_one(const pki_spec *s, size_t i, made *all, const pki_gen_opts *
     if (pki_cert_make(&p, &rng, &m->der, &m->der_len, m->skid, &m->skid_len, e) != 0)
         goto out;
 
-    der_cert_parts parts;
-    if (der_cert_split(m->der, m->der_len, &parts) != 0) {
-        mp_fail(e, "generated certificate does not parse");
-        goto out;
-    }
-    if (pki_spki_pin(parts.spki.p, parts.spki.len, m->pin, e) != 0)
-        goto out;
-    if (der_name_string(parts.subject, m->subject, sizeof m->subject) != 0) {
-        mp_fail(e, "subject is too long to record (over %zu characters)", sizeof m->subject);
-        goto out;
-    }
-    uint8_t fp[WC_SHA256_DIGEST_SIZE];
-    wc_Sha256Hash(m->der, (word32)m->der_len, fp);
-    der_hex(fp, sizeof fp, 0, m->fingerprint, sizeof m->fingerprint);
-    rc = 0;
+    rc = describe(m, e);
 out:
     if (rc != 0)
         mp_wrap(e, "%s: fixture %s", d->where, d->name);
@@ -195,7 +234,7 @@ static int make_crl(const pki_spec *s, size_t i, made *all, const pki_gen_opts *
     size_t n = 0;
     for (size_t k = 0; k < s->n; k++) {
         if (s->defs[k].issuer == (int)i && s->defs[k].revoked) {
-            rev[n++] = (pki_revoked){ all[k].serial, sizeof all[k].serial,
+            rev[n++] = (pki_revoked){ all[k].serial, all[k].serial_len,
                                       s->defs[k].revoked_at, s->defs[k].revoke_reason };
         }
     }
@@ -323,6 +362,32 @@ static json_t *fixture_json(const pki_spec *s, size_t i, const made *all)
     json_object_set_new(f, "role", json_string(pki_role_name(d->role)));
     json_object_set_new(f, "cert", json_string((rel = relpath(d->name, ".cert.pem"))));
     free(rel);
+    if (m->import) {
+        /* The organization's CA: what identifies its certificate, and the
+         * CRL signed with its key; never where its key or password is. */
+        json_object_set_new(f, "imported", json_true());
+        json_object_set_new(f, "subject", json_string(m->subject));
+        json_object_set_new(f, "sha256_fingerprint", json_string(m->fingerprint));
+        json_object_set_new(f, "issuer", json_string(d->name));
+        json_object_set_new(f, "is_ca", json_true());
+        json_object_set_new(f, "trusted", json_boolean(d->trusted));
+        json_object_set_new(f, "crl", json_string((rel = relpath(d->name, ".crl.pem"))));
+        free(rel);
+        json_object_set_new(f, "crl_der", json_string((rel = relpath(d->name, ".crl.der"))));
+        free(rel);
+        json_object_set_new(f, "crl_next_update", iso_json(d->crl_next_update));
+        json_object_set_new(f, "crl_stale", json_string((rel = relpath(d->name, ".crl-stale.pem"))));
+        free(rel);
+        json_object_set_new(f, "crl_stale_der", json_string((rel = relpath(d->name, ".crl-stale.der"))));
+        free(rel);
+        json_t *defect = json_object();
+        json_object_set_new(defect, "tag", json_string("none"));
+        json_object_set_new(defect, "description", json_string(d->description));
+        json_object_set_new(f, "defect", defect);
+        json_object_set_new(f, "expect", json_string("accept"));
+        json_object_set_new(f, "severity", json_string("info"));
+        return f;
+    }
     json_object_set_new(f, "key", json_string((rel = relpath(d->name, ".key.pem"))));
     free(rel);
     if (d->role != PKI_ROLE_CA) {
@@ -350,7 +415,7 @@ static json_t *fixture_json(const pki_spec *s, size_t i, const made *all)
     for (size_t k = 0; k < d->sans.n; k++)
         json_array_append_new(sans, json_string(d->sans.v[k]));
     json_object_set_new(f, "sans", sans);
-    der_hex(m->serial, sizeof m->serial, 0, hex, sizeof hex);
+    der_hex(m->serial, m->serial_len, 0, hex, sizeof hex);
     json_object_set_new(f, "serial", json_string(hex));
     json_object_set_new(f, "not_before", iso_json(d->not_before));
     json_object_set_new(f, "not_after", iso_json(d->not_after));
@@ -398,10 +463,12 @@ static int write_all(const pki_spec *s, const made *all, const pki_gen_opts *o,
         free(rel);
         rel = NULL;
         pki_key *delivered = (pki_key *)(d->key_mismatch ? &m->other : &m->key);
-        ok = ok && pki_key_private_pem(delivered, &key_pem, &key_len, e) == 0;
-        ok = ok && write_in(dir, (rel = relpath(d->name, ".key.pem")), key_pem, key_len, 0600, e) == 0;
-        free(rel);
-        rel = NULL;
+        if (!m->import) { /* an imported CA's key is never written */
+            ok = ok && pki_key_private_pem(delivered, &key_pem, &key_len, e) == 0;
+            ok = ok && write_in(dir, (rel = relpath(d->name, ".key.pem")), key_pem, key_len, 0600, e) == 0;
+            free(rel);
+            rel = NULL;
+        }
         if (key_pem) {
             memset(key_pem, 0, key_len);
             free(key_pem);
@@ -411,6 +478,14 @@ static int write_all(const pki_spec *s, const made *all, const pki_gen_opts *o,
             ok = ob_add(&chain, cert.p, cert.len) == 0;
             for (int k = d->chain_leaf_only ? -1 : d->issuer; ok && k >= 0;
                  k = s->defs[k].issuer) {
+                if (all[k].import) {
+                    /* The organization's CA and its chain, without a root. */
+                    const pki_import_cert *c = all[k].import;
+                    size_t n = c->root_included ? c->n - 1 : c->n;
+                    for (size_t j = 0; ok && j < n; j++)
+                        ok = append_pem(&chain, c->der[j], c->len[j], CERT_TYPE, e) == 0;
+                    break;
+                }
                 if (s->defs[k].issuer < 0)
                     break;
                 ok = append_pem(&chain, all[k].der, all[k].der_len, CERT_TYPE, e) == 0;
@@ -441,8 +516,14 @@ static int write_all(const pki_spec *s, const made *all, const pki_gen_opts *o,
             rel = NULL;
             free(stale.p);
         }
-        if (ok && d->trusted)
+        if (ok && d->trusted && m->import) {
+            /* The organization's root, or its issuing CA when the file
+             * stops there. */
+            const pki_import_cert *c = m->import;
+            ok = append_pem(&trust, c->der[c->anchor], c->len[c->anchor], CERT_TYPE, e) == 0;
+        } else if (ok && d->trusted) {
             ok = ob_add(&trust, cert.p, cert.len) == 0;
+        }
         ok = ok && ob_add(&pins, "sha256/", 7) == 0 && ob_add(&pins, m->pin, strlen(m->pin)) == 0 &&
              ob_add(&pins, "  ", 2) == 0 && ob_add(&pins, d->name, strlen(d->name)) == 0 &&
              ob_add(&pins, "\n", 1) == 0;
@@ -473,6 +554,16 @@ static int write_all(const pki_spec *s, const made *all, const pki_gen_opts *o,
     json_object_set_new(root, "trust_bundle", json_string("trust-bundle.pem"));
     json_object_set_new(root, "crl_bundle", json_string("crl-bundle.pem"));
     json_object_set_new(root, "pins", json_string("pins.txt"));
+    json_object_set_new(root, "cert_days", json_integer(s->cert_days));
+    json_object_set_new(root, "crl_days", json_integer(s->crl_days));
+    json_t *omitted = json_array();
+    for (size_t k = 0; k < s->n_omitted; k++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "name", json_string(s->omitted[k].name));
+        json_object_set_new(x, "reason", json_string(s->omitted[k].reason));
+        json_array_append_new(omitted, x);
+    }
+    json_object_set_new(root, "omitted", omitted);
     json_object_set(root, "fixtures", list);
     char *mpath = fs_join(dir, "manifest.json");
     rc = mpath ? res_json_save(root, mpath, e) : mp_fail(e, "out of memory");
@@ -570,6 +661,10 @@ int pki_generate(const pki_spec *s, const pki_gen_opts *o, pki_gen_stats *st, mp
         free(all[i].der);
         free(all[i].crl);
         free(all[i].crl_stale);
+        if (all[i].import) {
+            pki_import_cert_free(all[i].import);
+            free(all[i].import);
+        }
     }
     free(all);
     st->fixtures = rc == 0 ? s->n : 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pki/import.h"
 #include "script/script.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
@@ -25,6 +26,7 @@ const char *pki_role_name(pki_role r)
 typedef struct load_ctx {
     pki_spec *spec;
     const pki_spec_opts *opts;
+    int cert_days, crl_days; /* current defaults, 0: built-in */
 } load_ctx;
 
 static char *xstrdup(lua_State *L, const char *s)
@@ -43,7 +45,8 @@ static void def_free(pki_fixture_def *d)
 {
     char *strs[] = { d->name, d->where, d->subject, d->key_usage, d->eku,
                      d->ocsp_url, d->crl_url, d->defect, d->description,
-                     d->expect, d->severity, d->verify_error };
+                     d->expect, d->severity, d->verify_error, d->import_cert,
+                     d->import_key, d->import_pass };
     for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
         free(strs[k]);
     strlist_free(&d->sans);
@@ -236,8 +239,50 @@ static const char *const known_fields[] = {
     "not_after", "ca", "pathlen", "key_usage", "eku", "hash", "name_constraints",
     "extensions", "ocsp_url", "crl_url", "revoked", "revoked_at", "chain",
     "trusted", "crl", "defect", "description", "expect", "severity",
-    "verify_error", NULL
+    "verify_error", "import", NULL
 };
+
+/* Fields that an imported CA takes from its certificate. */
+static const char *const not_with_import[] = {
+    "issuer", "subject", "sans", "key", "key_mismatch", "not_before", "not_after",
+    "ca", "pathlen", "key_usage", "eku", "hash", "name_constraints", "extensions",
+    "ocsp_url", "crl_url", "revoked", "revoked_at", "chain", NULL
+};
+
+/* ca{ import = { cert = ..., key = ..., pass = ... } }: the certificate is
+ * read now, so that a wrong path or a non-CA is an error at the spec's line;
+ * the key only when fixtures are generated. */
+static void read_import(lua_State *L, const char *what, pki_fixture_def *d)
+{
+    static const char *const known[] = { "cert", "key", "pass", NULL };
+    for (const char *const *f = not_with_import; *f; f++) {
+        if (scr_rawfield(L, 1, *f) != LUA_TNIL)
+            luaL_error(L, "%s: '%s' cannot be set on an imported CA (it comes from its "
+                          "certificate)", what, *f);
+        lua_pop(L, 1);
+    }
+    scr_check_known_fields(L, -1, "import", known);
+    const char *cert = scr_field_string(L, -1, what, "cert", NULL);
+    const char *key = scr_field_string(L, -1, what, "key", NULL);
+    const char *pass = scr_field_string(L, -1, what, "pass", NULL);
+    if (!cert || !key)
+        luaL_error(L, "%s: import needs cert and key (file names)", what);
+    d->import_cert = xstrdup(L, cert);
+    d->import_key = xstrdup(L, key);
+    d->import_pass = xstrdup(L, pass);
+    lua_pop(L, 1);
+    pki_import_cert c;
+    mp_err e;
+    if (pki_import_cert_load(&c, cert, &e) != 0)
+        luaL_error(L, "%s: %s", what, e.msg);
+    d->subject = strdup(c.subject);
+    d->not_before = c.not_before;
+    d->not_after = c.not_after;
+    d->pathlen = c.info.pathlen;
+    pki_import_cert_free(&c);
+    if (!d->subject)
+        luaL_error(L, "out of memory");
+}
 
 static int define(lua_State *L, pki_role role)
 {
@@ -293,6 +338,14 @@ static int define(lua_State *L, pki_role role)
     scr_where(L, 1, where, sizeof where);
     d->where = xstrdup(L, where);
 
+    int imported = 0;
+    if (scr_field_table(L, 1, what, "import")) {
+        if (role != PKI_ROLE_CA)
+            return luaL_error(L, "%s: only a ca{} can be imported", what);
+        read_import(L, what, d);
+        imported = 1;
+    }
+
     const char *issuer = scr_field_string(L, 1, what, "issuer", NULL);
     if (issuer) {
         int idx = pki_spec_find(s, issuer);
@@ -313,7 +366,8 @@ static int define(lua_State *L, pki_role role)
                  role_names[role]);
         subject = defsubj;
     }
-    d->subject = xstrdup(L, subject);
+    if (!imported)
+        d->subject = xstrdup(L, subject);
 
     if (scr_field_table(L, 1, what, "sans")) {
         read_strlist(L, what, "sans", &d->sans);
@@ -344,11 +398,18 @@ static int define(lua_State *L, pki_role role)
         return luaL_error(L, "%s: pathlen must be 0..255", what);
     if (pathlen >= 0 && !d->is_ca)
         return luaL_error(L, "%s: pathlen needs ca = true", what);
-    d->pathlen = (int)pathlen;
+    if (!imported)
+        d->pathlen = (int)pathlen;
 
     int64_t now = o->now;
-    d->not_before = read_time(L, 1, what, "not_before", now, d->is_ca ? "-1d" : "-1h");
-    d->not_after = read_time(L, 1, what, "not_after", now, d->is_ca ? "+3650d" : "+90d");
+    char after_def[32];
+    int days = d->is_ca ? (ctx->cert_days > 3650 ? ctx->cert_days : 3650)
+                        : (ctx->cert_days ? ctx->cert_days : 90);
+    snprintf(after_def, sizeof after_def, "+%dd", days);
+    if (!imported) {
+        d->not_before = read_time(L, 1, what, "not_before", now, d->is_ca ? "-1d" : "-1h");
+        d->not_after = read_time(L, 1, what, "not_after", now, after_def);
+    }
     if (d->not_after <= d->not_before)
         return luaL_error(L, "%s: not_after must be later than not_before", what);
 
@@ -411,19 +472,22 @@ static int define(lua_State *L, pki_role role)
         d->chain_leaf_only = 1;
     else if (strcmp(chain, "full") != 0)
         return luaL_error(L, "%s: chain must be \"full\" or \"leaf\"", what);
-    d->trusted = scr_field_bool(L, 1, what, "trusted", 0);
+    d->trusted = scr_field_bool(L, 1, what, "trusted", imported);
     if (d->trusted && !d->is_ca)
         return luaL_error(L, "%s: only a CA can be trusted", what);
 
+    int crl_days = ctx->crl_days ? ctx->crl_days : 30;
+    char crl_def[32];
+    snprintf(crl_def, sizeof crl_def, "+%dd", crl_days);
     d->crl_this_update = now - 3600;
-    d->crl_next_update = now + 30 * 86400;
+    d->crl_next_update = now + (int64_t)crl_days * 86400;
     if (scr_field_table(L, 1, what, "crl")) {
         static const char *const crl_known[] = { "this_update", "next_update", NULL };
         if (!d->is_ca)
             return luaL_error(L, "%s: only a CA has a crl", what);
         scr_check_known_fields(L, -1, "crl", crl_known);
         d->crl_this_update = read_time(L, -1, what, "this_update", now, "-1h");
-        d->crl_next_update = read_time(L, -1, what, "next_update", now, "+30d");
+        d->crl_next_update = read_time(L, -1, what, "next_update", now, crl_def);
         lua_pop(L, 1);
     }
 
@@ -452,6 +516,60 @@ static int define(lua_State *L, pki_role role)
     return 1;
 }
 
+/* omit { name = "...", reason = "..." }: a fixture this spec cannot express
+ * (say, under an imported CA whose pathlen forbids the sub-CA it needs);
+ * recorded in the manifest and reported, never replaced by something else. */
+static int l_omit(lua_State *L)
+{
+    load_ctx *ctx = lua_touserdata(L, lua_upvalueindex(1));
+    pki_spec *s = ctx->spec;
+    static const char *const known[] = { "name", "reason", NULL };
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    scr_check_known_fields(L, 1, "omit{}", known);
+    const char *name = scr_field_string(L, 1, "omit{}", "name", NULL);
+    const char *reason = scr_field_string(L, 1, "omit{}", "reason", NULL);
+    if (!name || !reason)
+        return luaL_error(L, "omit{}: needs name and reason");
+    if (pki_spec_find(s, name) >= 0)
+        return luaL_error(L, "omit{}: fixture '%s' is defined above", name);
+    pki_omitted *no = realloc(s->omitted, (s->n_omitted + 1) * sizeof *no);
+    if (!no)
+        return luaL_error(L, "out of memory");
+    s->omitted = no;
+    pki_omitted *x = &s->omitted[s->n_omitted];
+    x->name = strdup(name);
+    x->reason = strdup(reason);
+    s->n_omitted++;
+    if (!x->name || !x->reason)
+        return luaL_error(L, "out of memory");
+    return 0;
+}
+
+/* validity { cert_days = N, crl_days = N }: defaults for what follows;
+ * --cert-days and --crl-days, when given, win. */
+static int l_validity(lua_State *L)
+{
+    load_ctx *ctx = lua_touserdata(L, lua_upvalueindex(1));
+    static const char *const known[] = { "cert_days", "crl_days", NULL };
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    scr_check_known_fields(L, 1, "validity{}", known);
+    lua_Integer cd = scr_field_int(L, 1, "validity{}", "cert_days", 0);
+    lua_Integer rd = scr_field_int(L, 1, "validity{}", "crl_days", 0);
+    if (cd < 0 || cd > 36500 || rd < 0 || rd > 36500)
+        return luaL_error(L, "validity{}: days must be 1..36500");
+    if (cd && !ctx->opts->cert_days)
+        ctx->cert_days = (int)cd;
+    if (rd && !ctx->opts->crl_days)
+        ctx->crl_days = (int)rd;
+    lua_pushinteger(L, ctx->cert_days ? ctx->cert_days : 90);
+    lua_setglobal(L, "cert_days");
+    lua_pushinteger(L, ctx->crl_days ? ctx->crl_days : 30);
+    lua_setglobal(L, "crl_days");
+    return 0;
+}
+
 static int l_ca(lua_State *L) { return define(L, PKI_ROLE_CA); }
 static int l_server(lua_State *L) { return define(L, PKI_ROLE_SERVER); }
 static int l_client(lua_State *L) { return define(L, PKI_ROLE_CLIENT); }
@@ -461,6 +579,8 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
     memset(s, 0, sizeof *s);
     ctx->spec = s;
     ctx->opts = o;
+    ctx->cert_days = o->cert_days;
+    ctx->crl_days = o->crl_days;
     /* A spec only declares fixtures: far below these bounds, which turn an
      * endless loop or allocation into an error at the spec's file:line. */
     lua_State *L = scr_new_bounded(SPEC_MAX_BYTES, SPEC_MAX_INSTRUCTIONS, e);
@@ -468,6 +588,7 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
         return NULL;
     static const struct { const char *name; lua_CFunction fn; } fns[] = {
         { "ca", l_ca }, { "server", l_server }, { "client", l_client },
+        { "omit", l_omit }, { "validity", l_validity },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         lua_pushlightuserdata(L, ctx);
@@ -484,12 +605,50 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
     lua_setglobal(L, "key_type");
     lua_pushinteger(L, o->now);
     lua_setglobal(L, "now");
+    lua_pushinteger(L, o->cert_days ? o->cert_days : 90);
+    lua_setglobal(L, "cert_days");
+    lua_pushinteger(L, o->crl_days ? o->crl_days : 30);
+    lua_setglobal(L, "crl_days");
+    if (o->import_cert && o->import_key) {
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, o->import_cert);
+        lua_setfield(L, -2, "cert");
+        lua_pushstring(L, o->import_key);
+        lua_setfield(L, -2, "key");
+        if (o->import_pass) {
+            lua_pushstring(L, o->import_pass);
+            lua_setfield(L, -2, "pass");
+        }
+        lua_setglobal(L, "import");
+    }
+    if (o->import_info) {
+        const pki_import_cert *c = o->import_info;
+        lua_createtable(L, 0, 8);
+        lua_pushstring(L, c->subject);
+        lua_setfield(L, -2, "subject");
+        if (c->info.pathlen >= 0) {
+            lua_pushinteger(L, c->info.pathlen);
+            lua_setfield(L, -2, "pathlen");
+        }
+        lua_pushinteger(L, c->not_before);
+        lua_setfield(L, -2, "not_before");
+        lua_pushinteger(L, c->not_after);
+        lua_setfield(L, -2, "not_after");
+        lua_pushstring(L, c->info.key_alg);
+        lua_setfield(L, -2, "key_alg");
+        lua_pushboolean(L, c->root_included);
+        lua_setfield(L, -2, "root_included");
+        lua_setglobal(L, "import_ca");
+    }
     return L;
 }
 
-static int finish(pki_spec *s, lua_State *L, int rc, const char *name, mp_err *e)
+static int finish(pki_spec *s, load_ctx *ctx, lua_State *L, int rc, const char *name,
+                  mp_err *e)
 {
     scr_close(L);
+    s->cert_days = ctx->cert_days ? ctx->cert_days : 90;
+    s->crl_days = ctx->crl_days ? ctx->crl_days : 30;
     if (rc == 0 && s->n == 0)
         rc = mp_fail(e, "%s: defines no fixtures", name);
     if (rc == 0) {
@@ -514,7 +673,7 @@ int pki_spec_load_file(pki_spec *s, const char *path, const pki_spec_opts *o, mp
     lua_State *L = prepare(s, o, &ctx, e);
     if (!L)
         return -1;
-    return finish(s, L, scr_run_file(L, path, e), path, e);
+    return finish(s, &ctx, L, scr_run_file(L, path, e), path, e);
 }
 
 int pki_spec_load_text(pki_spec *s, const char *text, size_t len, const char *name,
@@ -524,7 +683,7 @@ int pki_spec_load_text(pki_spec *s, const char *text, size_t len, const char *na
     lua_State *L = prepare(s, o, &ctx, e);
     if (!L)
         return -1;
-    return finish(s, L, scr_run_buffer(L, text, len, name, e), name, e);
+    return finish(s, &ctx, L, scr_run_buffer(L, text, len, name, e), name, e);
 }
 
 void pki_spec_free(pki_spec *s)
@@ -534,6 +693,11 @@ void pki_spec_free(pki_spec *s)
     if (s->pending)
         def_free(&s->defs[s->n]);
     free(s->defs);
+    for (size_t i = 0; i < s->n_omitted; i++) {
+        free(s->omitted[i].name);
+        free(s->omitted[i].reason);
+    }
+    free(s->omitted);
     memset(s, 0, sizeof *s);
 }
 

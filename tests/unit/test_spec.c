@@ -19,7 +19,7 @@ extern const char mp_default_spec[];
 extern const size_t mp_default_spec_len;
 
 static const char *const hosts[] = { "localhost", "127.0.0.1", "::1" };
-static const pki_spec_opts opts = { PKI_KEY_EC_P256, hosts, 3, 1767225600 };
+static const pki_spec_opts opts = { .key_type = PKI_KEY_EC_P256, .hosts = hosts, .n_hosts = 3, .now = 1767225600 };
 
 static int load(pki_spec *s, const char *text, mp_err *e)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pki/import.h"
+#include "pki/spec_int.h"
 #include "script/script.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
@@ -23,13 +23,8 @@ const char *pki_role_name(pki_role r)
     return role_names[r];
 }
 
-typedef struct load_ctx {
-    pki_spec *spec;
-    const pki_spec_opts *opts;
-    int cert_days, crl_days; /* current defaults, 0: built-in */
-} load_ctx;
 
-static char *xstrdup(lua_State *L, const char *s)
+char *pki_spec_xstrdup(lua_State *L, const char *s)
 {
     if (!s)
         return NULL;
@@ -74,7 +69,7 @@ static void strlist_add(lua_State *L, pki_strlist *l, const char *s)
     if (!nv)
         luaL_error(L, "out of memory");
     l->v = nv;
-    l->v[l->n] = xstrdup(L, s);
+    l->v[l->n] = pki_spec_xstrdup(L, s);
     l->n++;
 }
 
@@ -106,7 +101,7 @@ static char *read_usage(lua_State *L, const char *what, const char *field,
     int t = scr_rawfield(L, 1, field);
     if (t == LUA_TNIL) {
         lua_pop(L, 1);
-        return xstrdup(L, def);
+        return pki_spec_xstrdup(L, def);
     }
     if (t == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
         lua_pop(L, 1);
@@ -197,7 +192,7 @@ static void read_extensions(lua_State *L, const char *what, pki_fixture_def *d)
         der_free(&check);
         if (bad)
             luaL_error(L, "%s: extensions[%d]: '%s' is not a dotted OID", what, i, oid);
-        x->oid = xstrdup(L, oid);
+        x->oid = pki_spec_xstrdup(L, oid);
         x->critical = scr_field_bool(L, -1, what, "critical", 0);
         d->n_exts++;
         size_t len = 0;
@@ -242,47 +237,6 @@ static const char *const known_fields[] = {
     "verify_error", "import", NULL
 };
 
-/* Fields that an imported CA takes from its certificate. */
-static const char *const not_with_import[] = {
-    "issuer", "subject", "sans", "key", "key_mismatch", "not_before", "not_after",
-    "ca", "pathlen", "key_usage", "eku", "hash", "name_constraints", "extensions",
-    "ocsp_url", "crl_url", "revoked", "revoked_at", "chain", NULL
-};
-
-/* ca{ import = { cert = ..., key = ..., pass = ... } }: the certificate is
- * read now, so that a wrong path or a non-CA is an error at the spec's line;
- * the key only when fixtures are generated. */
-static void read_import(lua_State *L, const char *what, pki_fixture_def *d)
-{
-    static const char *const known[] = { "cert", "key", "pass", NULL };
-    for (const char *const *f = not_with_import; *f; f++) {
-        if (scr_rawfield(L, 1, *f) != LUA_TNIL)
-            luaL_error(L, "%s: '%s' cannot be set on an imported CA (it comes from its "
-                          "certificate)", what, *f);
-        lua_pop(L, 1);
-    }
-    scr_check_known_fields(L, -1, "import", known);
-    const char *cert = scr_field_string(L, -1, what, "cert", NULL);
-    const char *key = scr_field_string(L, -1, what, "key", NULL);
-    const char *pass = scr_field_string(L, -1, what, "pass", NULL);
-    if (!cert || !key)
-        luaL_error(L, "%s: import needs cert and key (file names)", what);
-    d->import_cert = xstrdup(L, cert);
-    d->import_key = xstrdup(L, key);
-    d->import_pass = xstrdup(L, pass);
-    lua_pop(L, 1);
-    pki_import_cert c;
-    mp_err e;
-    if (pki_import_cert_load(&c, cert, &e) != 0)
-        luaL_error(L, "%s: %s", what, e.msg);
-    d->subject = strdup(c.subject);
-    d->not_before = c.not_before;
-    d->not_after = c.not_after;
-    d->pathlen = c.info.pathlen;
-    pki_import_cert_free(&c);
-    if (!d->subject)
-        luaL_error(L, "out of memory");
-}
 
 static int define(lua_State *L, pki_role role)
 {
@@ -333,16 +287,16 @@ static int define(lua_State *L, pki_role role)
     d->pathlen = -1;
     d->revoke_reason = -1;
     d->role = role;
-    d->name = xstrdup(L, name);
+    d->name = pki_spec_xstrdup(L, name);
     char where[300];
     scr_where(L, 1, where, sizeof where);
-    d->where = xstrdup(L, where);
+    d->where = pki_spec_xstrdup(L, where);
 
     int imported = 0;
     if (scr_field_table(L, 1, what, "import")) {
         if (role != PKI_ROLE_CA)
             return luaL_error(L, "%s: only a ca{} can be imported", what);
-        read_import(L, what, d);
+        pki_spec_read_import(L, what, d);
         imported = 1;
     }
 
@@ -367,7 +321,7 @@ static int define(lua_State *L, pki_role role)
         subject = defsubj;
     }
     if (!imported)
-        d->subject = xstrdup(L, subject);
+        d->subject = pki_spec_xstrdup(L, subject);
 
     if (scr_field_table(L, 1, what, "sans")) {
         read_strlist(L, what, "sans", &d->sans);
@@ -446,8 +400,8 @@ static int define(lua_State *L, pki_role role)
     }
     if (scr_field_table(L, 1, what, "extensions"))
         read_extensions(L, what, d);
-    d->ocsp_url = xstrdup(L, scr_field_string(L, 1, what, "ocsp_url", NULL));
-    d->crl_url = xstrdup(L, scr_field_string(L, 1, what, "crl_url", NULL));
+    d->ocsp_url = pki_spec_xstrdup(L, scr_field_string(L, 1, what, "ocsp_url", NULL));
+    d->crl_url = pki_spec_xstrdup(L, scr_field_string(L, 1, what, "crl_url", NULL));
 
     int t = scr_rawfield(L, 1, "revoked");
     if (t == LUA_TBOOLEAN) {
@@ -492,14 +446,14 @@ static int define(lua_State *L, pki_role role)
     }
 
     const char *defect = scr_field_string(L, 1, what, "defect", "none");
-    d->defect = xstrdup(L, defect);
+    d->defect = pki_spec_xstrdup(L, defect);
     int good = strcmp(defect, "none") == 0;
-    d->description = xstrdup(L, scr_field_string(L, 1, what, "description",
+    d->description = pki_spec_xstrdup(L, scr_field_string(L, 1, what, "description",
         good ? "A correctly issued certificate." : "A deliberately defective certificate."));
     const char *expect = scr_field_string(L, 1, what, "expect", good ? "accept" : "reject");
     if (strcmp(expect, "accept") != 0 && strcmp(expect, "reject") != 0 && strcmp(expect, "observe") != 0)
         return luaL_error(L, "%s: expect must be \"accept\", \"reject\" or \"observe\"", what);
-    d->expect = xstrdup(L, expect);
+    d->expect = pki_spec_xstrdup(L, expect);
     const char *sev = scr_field_string(L, 1, what, "severity", good ? "info" : "high");
     static const char *const sevs[] = { "critical", "high", "medium", "low", "info", NULL };
     int sev_ok = 0;
@@ -507,8 +461,8 @@ static int define(lua_State *L, pki_role role)
         sev_ok |= strcmp(*p, sev) == 0;
     if (!sev_ok)
         return luaL_error(L, "%s: severity must be critical, high, medium, low or info", what);
-    d->severity = xstrdup(L, sev);
-    d->verify_error = xstrdup(L, scr_field_string(L, 1, what, "verify_error", NULL));
+    d->severity = pki_spec_xstrdup(L, sev);
+    d->verify_error = pki_spec_xstrdup(L, scr_field_string(L, 1, what, "verify_error", NULL));
 
     s->n++;
     s->pending = 0;
@@ -516,59 +470,6 @@ static int define(lua_State *L, pki_role role)
     return 1;
 }
 
-/* omit { name = "...", reason = "..." }: a fixture this spec cannot express
- * (say, under an imported CA whose pathlen forbids the sub-CA it needs);
- * recorded in the manifest and reported, never replaced by something else. */
-static int l_omit(lua_State *L)
-{
-    load_ctx *ctx = lua_touserdata(L, lua_upvalueindex(1));
-    pki_spec *s = ctx->spec;
-    static const char *const known[] = { "name", "reason", NULL };
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 1);
-    scr_check_known_fields(L, 1, "omit{}", known);
-    const char *name = scr_field_string(L, 1, "omit{}", "name", NULL);
-    const char *reason = scr_field_string(L, 1, "omit{}", "reason", NULL);
-    if (!name || !reason)
-        return luaL_error(L, "omit{}: needs name and reason");
-    if (pki_spec_find(s, name) >= 0)
-        return luaL_error(L, "omit{}: fixture '%s' is defined above", name);
-    pki_omitted *no = realloc(s->omitted, (s->n_omitted + 1) * sizeof *no);
-    if (!no)
-        return luaL_error(L, "out of memory");
-    s->omitted = no;
-    pki_omitted *x = &s->omitted[s->n_omitted];
-    x->name = strdup(name);
-    x->reason = strdup(reason);
-    s->n_omitted++;
-    if (!x->name || !x->reason)
-        return luaL_error(L, "out of memory");
-    return 0;
-}
-
-/* validity { cert_days = N, crl_days = N }: defaults for what follows;
- * --cert-days and --crl-days, when given, win. */
-static int l_validity(lua_State *L)
-{
-    load_ctx *ctx = lua_touserdata(L, lua_upvalueindex(1));
-    static const char *const known[] = { "cert_days", "crl_days", NULL };
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 1);
-    scr_check_known_fields(L, 1, "validity{}", known);
-    lua_Integer cd = scr_field_int(L, 1, "validity{}", "cert_days", 0);
-    lua_Integer rd = scr_field_int(L, 1, "validity{}", "crl_days", 0);
-    if (cd < 0 || cd > 36500 || rd < 0 || rd > 36500)
-        return luaL_error(L, "validity{}: days must be 1..36500");
-    if (cd && !ctx->opts->cert_days)
-        ctx->cert_days = (int)cd;
-    if (rd && !ctx->opts->crl_days)
-        ctx->crl_days = (int)rd;
-    lua_pushinteger(L, ctx->cert_days ? ctx->cert_days : 90);
-    lua_setglobal(L, "cert_days");
-    lua_pushinteger(L, ctx->crl_days ? ctx->crl_days : 30);
-    lua_setglobal(L, "crl_days");
-    return 0;
-}
 
 static int l_ca(lua_State *L) { return define(L, PKI_ROLE_CA); }
 static int l_server(lua_State *L) { return define(L, PKI_ROLE_SERVER); }
@@ -588,7 +489,7 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
         return NULL;
     static const struct { const char *name; lua_CFunction fn; } fns[] = {
         { "ca", l_ca }, { "server", l_server }, { "client", l_client },
-        { "omit", l_omit }, { "validity", l_validity },
+        { "omit", pki_spec_l_omit }, { "validity", pki_spec_l_validity },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         lua_pushlightuserdata(L, ctx);
@@ -609,37 +510,7 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
     lua_setglobal(L, "cert_days");
     lua_pushinteger(L, o->crl_days ? o->crl_days : 30);
     lua_setglobal(L, "crl_days");
-    if (o->import_cert && o->import_key) {
-        lua_createtable(L, 0, 3);
-        lua_pushstring(L, o->import_cert);
-        lua_setfield(L, -2, "cert");
-        lua_pushstring(L, o->import_key);
-        lua_setfield(L, -2, "key");
-        if (o->import_pass) {
-            lua_pushstring(L, o->import_pass);
-            lua_setfield(L, -2, "pass");
-        }
-        lua_setglobal(L, "import");
-    }
-    if (o->import_info) {
-        const pki_import_cert *c = o->import_info;
-        lua_createtable(L, 0, 8);
-        lua_pushstring(L, c->subject);
-        lua_setfield(L, -2, "subject");
-        if (c->info.pathlen >= 0) {
-            lua_pushinteger(L, c->info.pathlen);
-            lua_setfield(L, -2, "pathlen");
-        }
-        lua_pushinteger(L, c->not_before);
-        lua_setfield(L, -2, "not_before");
-        lua_pushinteger(L, c->not_after);
-        lua_setfield(L, -2, "not_after");
-        lua_pushstring(L, c->info.key_alg);
-        lua_setfield(L, -2, "key_alg");
-        lua_pushboolean(L, c->root_included);
-        lua_setfield(L, -2, "root_included");
-        lua_setglobal(L, "import_ca");
-    }
+    pki_spec_push_import_globals(L, o);
     return L;
 }
 

@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* 0 everything judged and nothing failed; 1 a failure; 2 usage or setup;
  * 3 nothing failed, but something could not be judged or measured. */
@@ -23,6 +24,13 @@ void cmd_join_argv(int argc, char **argv, char *out, size_t outlen);
 /* Makes SIGINT and SIGTERM set the returned flag instead of ending the
  * process, so a verb can stop early and still write what it measured. */
 atomic_int *cmd_stop_on_signals(void);
+
+struct pki_manifest;
+struct res_run;
+/* Checks the control fixture and every CRL of the set for staleness at now;
+ * warns on stderr for each stale one and records it in run->stale. */
+void cmd_warn_stale_fixtures(const struct pki_manifest *m, const char *control, int64_t now,
+                             struct res_run *run);
 
 /* Prints "mtlsprobe: <verb>: <message>" on stderr. */
 void cmd_error(const char *verb, const char *fmt, ...)

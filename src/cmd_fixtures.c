@@ -1,4 +1,7 @@
-/* `mtlsprobe fixtures`: options, then pki_spec_load + pki_generate. */
+/* `mtlsprobe fixtures`: options, then pki_spec_load + pki_generate, or
+ * --check: the freshness of an existing set. The organization's CA given
+ * with --issuer-cert/--issuer-key reaches the spec as the global `import`;
+ * the spec decides what it issues and what it must leave out. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -8,7 +11,11 @@
 
 #include "cmd.h"
 #include "pki/fixtures.h"
+#include "pki/fresh.h"
+#include "pki/import.h"
+#include "pki/manifest.h"
 #include "pki/spec.h"
+#include "results/results.h"
 #include "util/timeutil.h"
 
 extern const char mp_default_spec[];
@@ -18,6 +25,7 @@ extern const size_t mp_default_spec_len;
 
 static const char help_text[] =
     "usage: mtlsprobe fixtures [options]\n"
+    "       mtlsprobe fixtures --check DIR [--within DUR]\n"
     "\n"
     "Generates a CA hierarchy and every good and bad certificate the scenarios need,\n"
     "from a Lua spec: certificates, private keys (mode 0600), chains, a CRL for every\n"
@@ -31,8 +39,23 @@ static const char help_text[] =
     "                       ec-p384, ec-p521, rsa-2048, rsa-3072, rsa-4096, ed25519\n"
     "      --host NAME      SAN of the server certificates, repeatable\n"
     "                       (default: localhost, 127.0.0.1, ::1)\n"
+    "      --issuer-cert FILE  the organization's issuing CA (PEM, optionally followed\n"
+    "                       by its chain up to the root): every fixture on the trusted\n"
+    "                       path is issued under it; the trust bundle is its root\n"
+    "      --issuer-key FILE   that CA's private key (PEM or DER, may be encrypted); it\n"
+    "                       is never written to the output, printed or recorded\n"
+    "      --pass SRC       password of --issuer-key: pass:TEXT, env:VAR, file:PATH,\n"
+    "                       fd:N or stdin (openssl's -passin forms)\n"
+    "      --cert-days N    lifetime of the good certificates in days (default 90;\n"
+    "                       CAs at least 3650)\n"
+    "      --crl-days N     days until the CRLs' nextUpdate (default 30)\n"
+    "      --check DIR      report what in the fixture set DIR has expired or expires\n"
+    "                       within --within (default 14d); exit 1 if anything does\n"
+    "      --within DUR     the window of --check, e.g. 30d, 12h\n"
     "      --seed N         reproducible output: the same seed gives the same keys and\n"
-    "                       serials (with --now, byte-identical files)\n"
+    "                       serials (with --now, byte-identical files). The keys are\n"
+    "                       predictable by anyone who knows N: for tests only, never\n"
+    "                       for a gateway reachable by others\n"
     "      --now TIME       anchor all validity periods at TIME, e.g.\n"
     "                       2026-01-01T00:00:00Z or @1767225600 (default: now)\n"
     "  -f, --force          replace an existing output directory\n"
@@ -41,7 +64,76 @@ static const char help_text[] =
     "  -h, --help           this text\n"
     "\n"
     "The output directory is written completely or not at all.\n"
-    "exit codes: 0 written, 2 bad option, bad spec or unwritable output\n";
+    "exit codes: 0 written (--check: nothing expired or expiring), 1 (--check only)\n"
+    "something expired or expires within the window, 2 bad option, bad spec,\n"
+    "unreadable issuer or wrong password, or unwritable output\n";
+
+static int parse_days(const char *opt, const char *v, int *out)
+{
+    char *end;
+    errno = 0;
+    long d = strtol(v, &end, 10);
+    if (errno || end == v || *end || d < 1 || d > 36500) {
+        cmd_error("fixtures", "%s '%s' is not a number of days from 1 to 36500", opt, v);
+        return -1;
+    }
+    *out = (int)d;
+    return 0;
+}
+
+void cmd_warn_stale_fixtures(const pki_manifest *m, const char *control, int64_t now,
+                             res_run *run)
+{
+    pki_fresh f;
+    mp_err e = { { 0 } };
+    if (pki_fresh_check(m, control, now, 0, &f, &e) != 0) {
+        fprintf(stderr, "mtlsprobe: run: warning: cannot check the fixtures' freshness: %s\n", e.msg);
+        return;
+    }
+    for (size_t i = 0; i < f.n; i++) {
+        char when[21];
+        tm_format_iso(f.v[i].when, when);
+        fprintf(stderr, "mtlsprobe: run: warning: stale fixture %s: %s %s; verdicts that rest on "
+                        "it may be wrong (regenerate the fixtures; see fixtures --check)\n",
+                f.v[i].name, f.v[i].what, when);
+        if (run->stale.n < RES_MAX_STALE)
+            snprintf(run->stale.item[run->stale.n++], sizeof run->stale.item[0], "%s: %s %s",
+                     f.v[i].name, f.v[i].what, when);
+    }
+    pki_fresh_free(&f);
+}
+
+/* --check: one line per problem, then a summary; exit 1 if any. */
+static int check_set(const char *dir, int64_t now, int64_t within_ms, int quiet)
+{
+    pki_manifest m;
+    pki_fresh f;
+    mp_err e = { { 0 } };
+    if (pki_manifest_load(&m, dir, &e) != 0) {
+        cmd_error("fixtures", "--check: %s", e.msg);
+        return MP_EXIT_USAGE;
+    }
+    if (pki_fresh_check(&m, NULL, now, within_ms / 1000, &f, &e) != 0) {
+        pki_manifest_free(&m);
+        cmd_error("fixtures", "--check: %s", e.msg);
+        return MP_EXIT_USAGE;
+    }
+    size_t stale = 0;
+    for (size_t i = 0; i < f.n; i++) {
+        char when[21];
+        tm_format_iso(f.v[i].when, when);
+        stale += f.v[i].stale;
+        printf("%-13s %-36s %s %s\n", f.v[i].stale ? "STALE" : "EXPIRES-SOON", f.v[i].name,
+               f.v[i].what, when);
+    }
+    if (!quiet)
+        printf("%zu fixtures checked in %s: %zu stale, %zu within %lld hours\n", f.checked, dir,
+               stale, f.n - stale, (long long)(within_ms / 3600000));
+    int rc = f.n ? MP_EXIT_FAIL : MP_EXIT_OK;
+    pki_fresh_free(&f);
+    pki_manifest_free(&m);
+    return rc;
+}
 
 int cmd_fixtures(int argc, char **argv)
 {
@@ -53,6 +145,13 @@ int cmd_fixtures(int argc, char **argv)
         { "host", required_argument, NULL, 'H' },
         { "seed", required_argument, NULL, 'S' },
         { "now", required_argument, NULL, 'N' },
+        { "issuer-cert", required_argument, NULL, 1001 },
+        { "issuer-key", required_argument, NULL, 1002 },
+        { "pass", required_argument, NULL, 1003 },
+        { "cert-days", required_argument, NULL, 1004 },
+        { "crl-days", required_argument, NULL, 1005 },
+        { "check", required_argument, NULL, 1006 },
+        { "within", required_argument, NULL, 1007 },
         { "force", no_argument, NULL, 'f' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
@@ -63,7 +162,10 @@ int cmd_fixtures(int argc, char **argv)
     const char *hosts[MAX_HOSTS];
     size_t n_hosts = 0;
     pki_key_type key_type = PKI_KEY_EC_P256;
-    int force = 0, verbose = 0, quiet = 0, seeded = 0;
+    int force = 0, verbose = 0, quiet = 0, seeded = 0, cert_days = 0, crl_days = 0;
+    const char *issuer_cert = NULL, *issuer_key = NULL, *pass = NULL, *check = NULL;
+    int64_t within_ms = 14LL * 86400 * 1000;
+    int within_set = 0;
     uint64_t seed = 0;
     int64_t now = tm_now();
     mp_err e = { { 0 } };
@@ -112,6 +214,25 @@ int cmd_fixtures(int argc, char **argv)
                 return MP_EXIT_USAGE;
             }
             break;
+        case 1001: issuer_cert = optarg; break;
+        case 1002: issuer_key = optarg; break;
+        case 1003: pass = optarg; break;
+        case 1004:
+            if (parse_days("--cert-days", optarg, &cert_days) != 0)
+                return MP_EXIT_USAGE;
+            break;
+        case 1005:
+            if (parse_days("--crl-days", optarg, &crl_days) != 0)
+                return MP_EXIT_USAGE;
+            break;
+        case 1006: check = optarg; break;
+        case 1007:
+            if (tm_parse_duration(optarg, &within_ms, &e) != 0 || within_ms < 0) {
+                cmd_error("fixtures", "--within: %s", within_ms < 0 ? "must not be negative" : e.msg);
+                return MP_EXIT_USAGE;
+            }
+            within_set = 1;
+            break;
         case 'f': force = 1; break;
         case 'v': verbose = 1; break;
         case 'q': quiet = 1; break;
@@ -130,8 +251,28 @@ int cmd_fixtures(int argc, char **argv)
                   argv[optind]);
         return MP_EXIT_USAGE;
     }
+    if (within_set && !check) {
+        cmd_error("fixtures", "--within goes with --check DIR");
+        return MP_EXIT_USAGE;
+    }
+    if (check)
+        return check_set(check, now, within_ms, quiet);
     if (!*out) {
         cmd_error("fixtures", "--out must not be empty");
+        return MP_EXIT_USAGE;
+    }
+    if (!issuer_cert != !issuer_key) {
+        cmd_error("fixtures", "--issuer-cert and --issuer-key go together");
+        return MP_EXIT_USAGE;
+    }
+    if (pass && !issuer_key) {
+        cmd_error("fixtures", "--pass is the password of --issuer-key, which is not given");
+        return MP_EXIT_USAGE;
+    }
+    pki_import_cert ic;
+    memset(&ic, 0, sizeof ic);
+    if (issuer_cert && pki_import_cert_load(&ic, issuer_cert, &e) != 0) {
+        cmd_error("fixtures", "%s", e.msg);
         return MP_EXIT_USAGE;
     }
     if (n_hosts == 0) {
@@ -140,14 +281,31 @@ int cmd_fixtures(int argc, char **argv)
         hosts[n_hosts++] = "::1";
     }
 
-    pki_spec_opts so = { key_type, hosts, n_hosts, now };
+    pki_spec_opts so = {
+        .key_type = key_type, .hosts = hosts, .n_hosts = n_hosts, .now = now,
+        .cert_days = cert_days, .crl_days = crl_days, .import_cert = issuer_cert,
+        .import_key = issuer_key, .import_pass = pass,
+        .import_info = issuer_cert ? &ic : NULL,
+    };
     pki_spec spec;
     int rc = spec_path ? pki_spec_load_file(&spec, spec_path, &so, &e)
                        : pki_spec_load_text(&spec, mp_default_spec, mp_default_spec_len,
                                             "fixtures/default.lua", &so, &e);
+    pki_import_cert_free(&ic);
     if (rc != 0) {
         cmd_error("fixtures", "%s", e.msg);
         return MP_EXIT_USAGE;
+    }
+    if (issuer_cert) {
+        int used = 0;
+        for (size_t i = 0; i < spec.n; i++)
+            used |= spec.defs[i].import_cert != NULL;
+        if (!used) {
+            pki_spec_free(&spec);
+            cmd_error("fixtures", "--issuer-cert is given but the spec imports no CA "
+                                  "(ca{ import = import } uses it)");
+            return MP_EXIT_USAGE;
+        }
     }
     pki_gen_opts go = {
         .out_dir = out, .force = force, .seeded = seeded, .seed = seed, .now = now,
@@ -157,11 +315,15 @@ int cmd_fixtures(int argc, char **argv)
     };
     pki_gen_stats st;
     rc = pki_generate(&spec, &go, &st, &e);
-    pki_spec_free(&spec);
     if (rc != 0) {
+        pki_spec_free(&spec);
         cmd_error("fixtures", "%s", e.msg);
         return MP_EXIT_USAGE;
     }
+    for (size_t i = 0; i < spec.n_omitted; i++)
+        fprintf(stderr, "mtlsprobe: fixtures: left out %s: %s\n", spec.omitted[i].name,
+                spec.omitted[i].reason);
+    pki_spec_free(&spec);
     if (!quiet)
         printf("wrote %zu fixtures to %s (manifest.json, trust-bundle.pem, crl-bundle.pem)\n",
                st.fixtures, out);

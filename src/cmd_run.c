@@ -544,6 +544,7 @@ int cmd_run(int argc, char **argv)
     res_run run;
     memset(&run, 0, sizeof run);
     run.started_ms = res_now_ms();
+    cmd_warn_stale_fixtures(&m, control, run.started_ms / 1000, &run);
     char reason[400] = "";
     scn_version_skip skipped[2];
     int n_skipped = 0;

@@ -27,6 +27,26 @@ static const uint8_t OID_SERVER_AUTH[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0
 static const uint8_t OID_CLIENT_AUTH[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02 };
 
 static const uint8_t OID_SAN[] = { 0x55, 0x1d, 0x11 };
+static const uint8_t OID_SKID[] = { 0x55, 0x1d, 0x0e };
+static const uint8_t OID_RSA[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
+static const uint8_t OID_EC[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
+static const uint8_t OID_ED25519[] = { 0x2b, 0x65, 0x70 };
+
+static const char *spki_alg(der_in spki)
+{
+    der_in seq, alg, oid;
+    uint8_t tag;
+    if (der_next(&spki, &tag, &seq, NULL) != 0 || der_next(&seq, &tag, &alg, NULL) != 0 ||
+        der_next(&alg, &tag, &oid, NULL) != 0 || tag != DER_OID)
+        return "other";
+    if (oid_is(oid, OID_RSA, sizeof OID_RSA))
+        return "rsa";
+    if (oid_is(oid, OID_EC, sizeof OID_EC))
+        return "ec";
+    if (oid_is(oid, OID_ED25519, sizeof OID_ED25519))
+        return "ed25519";
+    return "other";
+}
 
 /* The value (OCTET STRING contents) of the extension with this OID. */
 static int find_ext(const der_cert_parts *parts, const uint8_t *oid_want, size_t n, der_in *value)
@@ -60,8 +80,10 @@ int pki_inspect(const uint8_t *der, size_t len, pki_cert_info *out)
     uint8_t tag;
     int found;
     memset(out, 0, sizeof *out);
+    out->pathlen = -1;
     if (der_cert_split(der, len, &parts) != 0)
         return -1;
+    out->key_alg = spki_alg(parts.spki);
     out->sig_sha1 = oid_is(parts.sig_alg, OID_SHA1_RSA, sizeof OID_SHA1_RSA) ||
                     oid_is(parts.sig_alg, OID_SHA1_ECDSA, sizeof OID_SHA1_ECDSA);
     out->sig_md5 = oid_is(parts.sig_alg, OID_MD5_RSA, sizeof OID_MD5_RSA);
@@ -99,8 +121,20 @@ int pki_inspect(const uint8_t *der, size_t len, pki_cert_info *out)
         der_in b;
         if (der_next(&val, &tag, &inner, NULL) != 0 || tag != DER_SEQUENCE)
             return -1;
-        if (inner.len && der_next(&inner, &tag, &b, NULL) == 0 && tag == DER_BOOLEAN && b.len == 1)
+        if (inner.len && der_next(&inner, &tag, &b, NULL) == 0 && tag == DER_BOOLEAN && b.len == 1) {
             out->is_ca = b.p[0] != 0;
+            if (inner.len && der_next(&inner, &tag, &b, NULL) == 0 && tag == DER_INTEGER &&
+                b.len >= 1 && b.len <= 2 && !(b.p[0] & 0x80))
+                out->pathlen = b.len == 1 ? b.p[0] : b.p[0] * 256 + b.p[1];
+        }
+    }
+    if ((found = find_ext(&parts, OID_SKID, sizeof OID_SKID, &val)) < 0)
+        return -1;
+    if (found) {
+        if (der_next(&val, &tag, &inner, NULL) != 0 || tag != DER_OCTET_STRING)
+            return -1;
+        out->skid_len = inner.len < sizeof out->skid ? inner.len : sizeof out->skid;
+        memcpy(out->skid, inner.p, out->skid_len);
     }
     return 0;
 }

@@ -18,7 +18,11 @@ typedef struct pki_cert_info {
     int eku_server_auth;
     int eku_any;
     int is_ca;
+    int pathlen;           /* pathLenConstraint; -1 when absent */
     int self_issued;       /* issuer == subject */
+    uint8_t skid[32];      /* subjectKeyIdentifier, skid_len 0 when absent */
+    size_t skid_len;
+    const char *key_alg;   /* "rsa", "ec", "ed25519" or "other" */
 } pki_cert_info;
 
 int pki_inspect(const uint8_t *der, size_t len, pki_cert_info *out);

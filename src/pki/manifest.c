@@ -15,6 +15,7 @@
 #include "pki/fixtures.h"
 #include "pki/identity.h"
 #include "util/fs.h"
+#include "util/timeutil.h"
 
 static char *abs_in(const char *dir, const char *rel)
 {
@@ -29,6 +30,16 @@ static const char *str(json_t *o, const char *k)
 {
     json_t *v = json_object_get(o, k);
     return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int64_t iso_field(json_t *o, const char *k)
+{
+    const char *s = str(o, k);
+    int64_t t;
+    mp_err ignored;
+    if (!s || tm_parse_instant(s, &t, &ignored) != 0)
+        return 0;
+    return t;
 }
 
 static char *dup_or_null(const char *s)
@@ -107,7 +118,8 @@ int pki_manifest_parse(pki_manifest *m, const char *text, size_t len, const char
     json_t *f;
     json_array_foreach(list, i, f) {
         const char *name = str(f, "name"), *cert = str(f, "cert"), *key = str(f, "key");
-        if (!name || !cert || !key) {
+        int imported = json_is_true(json_object_get(f, "imported"));
+        if (!name || !cert || (!key && !imported)) {
             mp_fail(e, "%s: fixture %zu lacks name, cert or key", file, i);
             goto out;
         }
@@ -115,7 +127,11 @@ int pki_manifest_parse(pki_manifest *m, const char *text, size_t len, const char
         x->name = strdup(name);
         x->role = dup_or_null(str(f, "role"));
         x->cert = abs_in(m->dir, cert);
-        x->key = abs_in(m->dir, key);
+        x->key = key ? abs_in(m->dir, key) : NULL;
+        x->imported = imported;
+        x->not_before = iso_field(f, "not_before");
+        x->not_after = iso_field(f, "not_after");
+        x->crl_next_update = iso_field(f, "crl_next_update");
         x->chain = abs_in(m->dir, str(f, "chain"));
         x->crl = abs_in(m->dir, str(f, "crl"));
         x->expect = dup_or_null(str(f, "expect"));
@@ -137,7 +153,7 @@ int pki_manifest_parse(pki_manifest *m, const char *text, size_t len, const char
         json_array_foreach(eku, k, u)
             if (json_is_string(u) && strcmp(json_string_value(u), "OCSPSigning") == 0)
                 x->ocsp_signing = 1;
-        if (!x->name || !x->cert || !x->key) {
+        if (!x->name || !x->cert || (key && !x->key)) {
             mp_fail(e, "out of memory");
             goto out;
         }

@@ -4,6 +4,7 @@
 #define MP_PKI_MANIFEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -11,7 +12,7 @@ typedef struct pki_manifest_entry {
     char *name;
     char *role;
     char *cert;      /* absolute paths */
-    char *key;
+    char *key;       /* NULL for an imported CA: its key is not in the set */
     char *chain;     /* NULL for CAs */
     char *crl;       /* CAs: their CRL (PEM), else NULL */
     char *expect;
@@ -34,6 +35,12 @@ typedef struct pki_manifest_entry {
     int revoked;
     int is_ca;
     int ocsp_signing;    /* EKU OCSPSigning */
+    int imported;        /* the organization's CA (fixtures --issuer-cert) */
+    /* Seconds since the epoch; 0 when the manifest does not say (an
+     * imported CA's validity is read from its certificate instead). */
+    int64_t not_before;
+    int64_t not_after;
+    int64_t crl_next_update;
 } pki_manifest_entry;
 
 typedef struct pki_manifest {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pki/spec_int.h"
 #include "script/script.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
@@ -22,12 +23,8 @@ const char *pki_role_name(pki_role r)
     return role_names[r];
 }
 
-typedef struct load_ctx {
-    pki_spec *spec;
-    const pki_spec_opts *opts;
-} load_ctx;
 
-static char *xstrdup(lua_State *L, const char *s)
+char *pki_spec_xstrdup(lua_State *L, const char *s)
 {
     if (!s)
         return NULL;
@@ -43,7 +40,8 @@ static void def_free(pki_fixture_def *d)
 {
     char *strs[] = { d->name, d->where, d->subject, d->key_usage, d->eku,
                      d->ocsp_url, d->crl_url, d->defect, d->description,
-                     d->expect, d->severity, d->verify_error };
+                     d->expect, d->severity, d->verify_error, d->import_cert,
+                     d->import_key, d->import_pass };
     for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
         free(strs[k]);
     strlist_free(&d->sans);
@@ -71,7 +69,7 @@ static void strlist_add(lua_State *L, pki_strlist *l, const char *s)
     if (!nv)
         luaL_error(L, "out of memory");
     l->v = nv;
-    l->v[l->n] = xstrdup(L, s);
+    l->v[l->n] = pki_spec_xstrdup(L, s);
     l->n++;
 }
 
@@ -103,7 +101,7 @@ static char *read_usage(lua_State *L, const char *what, const char *field,
     int t = scr_rawfield(L, 1, field);
     if (t == LUA_TNIL) {
         lua_pop(L, 1);
-        return xstrdup(L, def);
+        return pki_spec_xstrdup(L, def);
     }
     if (t == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
         lua_pop(L, 1);
@@ -194,7 +192,7 @@ static void read_extensions(lua_State *L, const char *what, pki_fixture_def *d)
         der_free(&check);
         if (bad)
             luaL_error(L, "%s: extensions[%d]: '%s' is not a dotted OID", what, i, oid);
-        x->oid = xstrdup(L, oid);
+        x->oid = pki_spec_xstrdup(L, oid);
         x->critical = scr_field_bool(L, -1, what, "critical", 0);
         d->n_exts++;
         size_t len = 0;
@@ -236,8 +234,9 @@ static const char *const known_fields[] = {
     "not_after", "ca", "pathlen", "key_usage", "eku", "hash", "name_constraints",
     "extensions", "ocsp_url", "crl_url", "revoked", "revoked_at", "chain",
     "trusted", "crl", "defect", "description", "expect", "severity",
-    "verify_error", NULL
+    "verify_error", "import", NULL
 };
+
 
 static int define(lua_State *L, pki_role role)
 {
@@ -288,10 +287,18 @@ static int define(lua_State *L, pki_role role)
     d->pathlen = -1;
     d->revoke_reason = -1;
     d->role = role;
-    d->name = xstrdup(L, name);
+    d->name = pki_spec_xstrdup(L, name);
     char where[300];
     scr_where(L, 1, where, sizeof where);
-    d->where = xstrdup(L, where);
+    d->where = pki_spec_xstrdup(L, where);
+
+    int imported = 0;
+    if (scr_field_table(L, 1, what, "import")) {
+        if (role != PKI_ROLE_CA)
+            return luaL_error(L, "%s: only a ca{} can be imported", what);
+        pki_spec_read_import(L, what, d);
+        imported = 1;
+    }
 
     const char *issuer = scr_field_string(L, 1, what, "issuer", NULL);
     if (issuer) {
@@ -313,7 +320,8 @@ static int define(lua_State *L, pki_role role)
                  role_names[role]);
         subject = defsubj;
     }
-    d->subject = xstrdup(L, subject);
+    if (!imported)
+        d->subject = pki_spec_xstrdup(L, subject);
 
     if (scr_field_table(L, 1, what, "sans")) {
         read_strlist(L, what, "sans", &d->sans);
@@ -344,11 +352,18 @@ static int define(lua_State *L, pki_role role)
         return luaL_error(L, "%s: pathlen must be 0..255", what);
     if (pathlen >= 0 && !d->is_ca)
         return luaL_error(L, "%s: pathlen needs ca = true", what);
-    d->pathlen = (int)pathlen;
+    if (!imported)
+        d->pathlen = (int)pathlen;
 
     int64_t now = o->now;
-    d->not_before = read_time(L, 1, what, "not_before", now, d->is_ca ? "-1d" : "-1h");
-    d->not_after = read_time(L, 1, what, "not_after", now, d->is_ca ? "+3650d" : "+90d");
+    char after_def[32];
+    int days = d->is_ca ? (ctx->cert_days > 3650 ? ctx->cert_days : 3650)
+                        : (ctx->cert_days ? ctx->cert_days : 90);
+    snprintf(after_def, sizeof after_def, "+%dd", days);
+    if (!imported) {
+        d->not_before = read_time(L, 1, what, "not_before", now, d->is_ca ? "-1d" : "-1h");
+        d->not_after = read_time(L, 1, what, "not_after", now, after_def);
+    }
     if (d->not_after <= d->not_before)
         return luaL_error(L, "%s: not_after must be later than not_before", what);
 
@@ -385,8 +400,8 @@ static int define(lua_State *L, pki_role role)
     }
     if (scr_field_table(L, 1, what, "extensions"))
         read_extensions(L, what, d);
-    d->ocsp_url = xstrdup(L, scr_field_string(L, 1, what, "ocsp_url", NULL));
-    d->crl_url = xstrdup(L, scr_field_string(L, 1, what, "crl_url", NULL));
+    d->ocsp_url = pki_spec_xstrdup(L, scr_field_string(L, 1, what, "ocsp_url", NULL));
+    d->crl_url = pki_spec_xstrdup(L, scr_field_string(L, 1, what, "crl_url", NULL));
 
     int t = scr_rawfield(L, 1, "revoked");
     if (t == LUA_TBOOLEAN) {
@@ -411,31 +426,34 @@ static int define(lua_State *L, pki_role role)
         d->chain_leaf_only = 1;
     else if (strcmp(chain, "full") != 0)
         return luaL_error(L, "%s: chain must be \"full\" or \"leaf\"", what);
-    d->trusted = scr_field_bool(L, 1, what, "trusted", 0);
+    d->trusted = scr_field_bool(L, 1, what, "trusted", imported);
     if (d->trusted && !d->is_ca)
         return luaL_error(L, "%s: only a CA can be trusted", what);
 
+    int crl_days = ctx->crl_days ? ctx->crl_days : 30;
+    char crl_def[32];
+    snprintf(crl_def, sizeof crl_def, "+%dd", crl_days);
     d->crl_this_update = now - 3600;
-    d->crl_next_update = now + 30 * 86400;
+    d->crl_next_update = now + (int64_t)crl_days * 86400;
     if (scr_field_table(L, 1, what, "crl")) {
         static const char *const crl_known[] = { "this_update", "next_update", NULL };
         if (!d->is_ca)
             return luaL_error(L, "%s: only a CA has a crl", what);
         scr_check_known_fields(L, -1, "crl", crl_known);
         d->crl_this_update = read_time(L, -1, what, "this_update", now, "-1h");
-        d->crl_next_update = read_time(L, -1, what, "next_update", now, "+30d");
+        d->crl_next_update = read_time(L, -1, what, "next_update", now, crl_def);
         lua_pop(L, 1);
     }
 
     const char *defect = scr_field_string(L, 1, what, "defect", "none");
-    d->defect = xstrdup(L, defect);
+    d->defect = pki_spec_xstrdup(L, defect);
     int good = strcmp(defect, "none") == 0;
-    d->description = xstrdup(L, scr_field_string(L, 1, what, "description",
+    d->description = pki_spec_xstrdup(L, scr_field_string(L, 1, what, "description",
         good ? "A correctly issued certificate." : "A deliberately defective certificate."));
     const char *expect = scr_field_string(L, 1, what, "expect", good ? "accept" : "reject");
     if (strcmp(expect, "accept") != 0 && strcmp(expect, "reject") != 0 && strcmp(expect, "observe") != 0)
         return luaL_error(L, "%s: expect must be \"accept\", \"reject\" or \"observe\"", what);
-    d->expect = xstrdup(L, expect);
+    d->expect = pki_spec_xstrdup(L, expect);
     const char *sev = scr_field_string(L, 1, what, "severity", good ? "info" : "high");
     static const char *const sevs[] = { "critical", "high", "medium", "low", "info", NULL };
     int sev_ok = 0;
@@ -443,14 +461,15 @@ static int define(lua_State *L, pki_role role)
         sev_ok |= strcmp(*p, sev) == 0;
     if (!sev_ok)
         return luaL_error(L, "%s: severity must be critical, high, medium, low or info", what);
-    d->severity = xstrdup(L, sev);
-    d->verify_error = xstrdup(L, scr_field_string(L, 1, what, "verify_error", NULL));
+    d->severity = pki_spec_xstrdup(L, sev);
+    d->verify_error = pki_spec_xstrdup(L, scr_field_string(L, 1, what, "verify_error", NULL));
 
     s->n++;
     s->pending = 0;
     lua_pushstring(L, d->name);
     return 1;
 }
+
 
 static int l_ca(lua_State *L) { return define(L, PKI_ROLE_CA); }
 static int l_server(lua_State *L) { return define(L, PKI_ROLE_SERVER); }
@@ -461,6 +480,8 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
     memset(s, 0, sizeof *s);
     ctx->spec = s;
     ctx->opts = o;
+    ctx->cert_days = o->cert_days;
+    ctx->crl_days = o->crl_days;
     /* A spec only declares fixtures: far below these bounds, which turn an
      * endless loop or allocation into an error at the spec's file:line. */
     lua_State *L = scr_new_bounded(SPEC_MAX_BYTES, SPEC_MAX_INSTRUCTIONS, e);
@@ -468,6 +489,7 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
         return NULL;
     static const struct { const char *name; lua_CFunction fn; } fns[] = {
         { "ca", l_ca }, { "server", l_server }, { "client", l_client },
+        { "omit", pki_spec_l_omit }, { "validity", pki_spec_l_validity },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         lua_pushlightuserdata(L, ctx);
@@ -484,12 +506,20 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
     lua_setglobal(L, "key_type");
     lua_pushinteger(L, o->now);
     lua_setglobal(L, "now");
+    lua_pushinteger(L, o->cert_days ? o->cert_days : 90);
+    lua_setglobal(L, "cert_days");
+    lua_pushinteger(L, o->crl_days ? o->crl_days : 30);
+    lua_setglobal(L, "crl_days");
+    pki_spec_push_import_globals(L, o);
     return L;
 }
 
-static int finish(pki_spec *s, lua_State *L, int rc, const char *name, mp_err *e)
+static int finish(pki_spec *s, load_ctx *ctx, lua_State *L, int rc, const char *name,
+                  mp_err *e)
 {
     scr_close(L);
+    s->cert_days = ctx->cert_days ? ctx->cert_days : 90;
+    s->crl_days = ctx->crl_days ? ctx->crl_days : 30;
     if (rc == 0 && s->n == 0)
         rc = mp_fail(e, "%s: defines no fixtures", name);
     if (rc == 0) {
@@ -514,7 +544,7 @@ int pki_spec_load_file(pki_spec *s, const char *path, const pki_spec_opts *o, mp
     lua_State *L = prepare(s, o, &ctx, e);
     if (!L)
         return -1;
-    return finish(s, L, scr_run_file(L, path, e), path, e);
+    return finish(s, &ctx, L, scr_run_file(L, path, e), path, e);
 }
 
 int pki_spec_load_text(pki_spec *s, const char *text, size_t len, const char *name,
@@ -524,7 +554,7 @@ int pki_spec_load_text(pki_spec *s, const char *text, size_t len, const char *na
     lua_State *L = prepare(s, o, &ctx, e);
     if (!L)
         return -1;
-    return finish(s, L, scr_run_buffer(L, text, len, name, e), name, e);
+    return finish(s, &ctx, L, scr_run_buffer(L, text, len, name, e), name, e);
 }
 
 void pki_spec_free(pki_spec *s)
@@ -534,6 +564,11 @@ void pki_spec_free(pki_spec *s)
     if (s->pending)
         def_free(&s->defs[s->n]);
     free(s->defs);
+    for (size_t i = 0; i < s->n_omitted; i++) {
+        free(s->omitted[i].name);
+        free(s->omitted[i].reason);
+    }
+    free(s->omitted);
     memset(s, 0, sizeof *s);
 }
 

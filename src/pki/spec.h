@@ -62,20 +62,50 @@ typedef struct pki_fixture_def {
     char *expect;           /* "accept" | "reject" */
     char *severity;         /* critical, high, medium, low, info */
     char *verify_error;     /* e.g. X509_V_ERR_CERT_HAS_EXPIRED; NULL when it verifies */
+    /* An imported CA (ca{ import = {...} }): the organization's certificate
+     * file, key file and password source. Its certificate and key come from
+     * these files; subject and validity above are copied from it. */
+    char *import_cert;
+    char *import_key;
+    char *import_pass;
 } pki_fixture_def;
+
+/* A fixture the spec could not express (omit{}), with the reason. */
+typedef struct pki_omitted {
+    char *name;
+    char *reason;
+} pki_omitted;
 
 typedef struct pki_spec {
     pki_fixture_def *defs;
     size_t n;
     size_t cap;
     int pending; /* defs[n] is being filled by a ca{}/server{}/client{} call */
+    pki_omitted *omitted;
+    size_t n_omitted;
+    int cert_days;  /* as last set (option or validity{}), for the manifest */
+    int crl_days;
 } pki_spec;
+
+struct pki_import_cert;
 
 typedef struct pki_spec_opts {
     pki_key_type key_type;    /* default for fixtures that name none */
     const char *const *hosts; /* default SANs of server fixtures */
     size_t n_hosts;
     int64_t now;              /* anchor of every relative time */
+    /* Default lifetime of certificates (days; 0: the built-in 90 for leaves,
+     * 3650 for CAs) and of CRLs (0: 30). Set from the command line, they
+     * take precedence over the spec's validity{}. */
+    int cert_days;
+    int crl_days;
+    /* --issuer-cert/--issuer-key/--pass: offered to the spec as the global
+     * `import` (cert, key, pass) and what the certificate says as
+     * `import_ca`; NULL when not given. */
+    const char *import_cert;
+    const char *import_key;
+    const char *import_pass;
+    const struct pki_import_cert *import_info;
 } pki_spec_opts;
 
 /* Runs a spec from a file (path) or from memory (text, named `name`). */

@@ -241,6 +241,15 @@ int res_run_from_json(const json_t *root, res_run *r, mp_err *e)
         return -1;
     if (read_tls_versions(root, &r->tls_versions, e) != 0)
         return -1;
+    /* fixtures.stale: optional (older documents have none). */
+    json_t *st = json_object_get(json_object_get(root, "fixtures"), "stale");
+    size_t si;
+    json_t *sv;
+    json_array_foreach(st, si, sv) {
+        if (json_is_string(sv) && r->stale.n < RES_MAX_STALE)
+            snprintf(r->stale.item[r->stale.n++], sizeof r->stale.item[0], "%s",
+                     json_string_value(sv));
+    }
     double dur;
     if (res_jnum(root, "duration_ms", &dur, -1) == 0 && dur >= 0 && r->started_ms)
         r->finished_ms = r->started_ms + (int64_t)dur;

@@ -254,6 +254,10 @@ int res_run_write_json(const res_run *r, const char *path, mp_err *e)
     json_t *fx = json_object();
     json_object_set_new(fx, "dir", json_string(r->fixtures_dir));
     json_object_set_new(fx, "manifest_sha256", json_string(r->manifest_sha256));
+    json_t *stale = json_array();
+    for (int i = 0; i < r->stale.n; i++)
+        json_array_append_new(stale, json_string(r->stale.item[i]));
+    json_object_set_new(fx, "stale", stale);
     json_object_set_new(root, "fixtures", fx);
     json_object_set_new(root, "command_line", json_string(r->command_line));
     json_object_set_new(root, "started_at", iso_ms(r->started_ms));

@@ -108,12 +108,22 @@ typedef struct res_tls_versions {
     int n_skipped;
 } res_tls_versions;
 
+/* Fixtures found stale when the run started: the control certificate
+ * expired (or not yet valid), a CRL past its nextUpdate. Verdicts that rest
+ * on them may be wrong; written as fixtures.stale, empty when fresh. */
+#define RES_MAX_STALE 16
+typedef struct res_run_stale {
+    char item[RES_MAX_STALE][200];
+    int n;
+} res_run_stale;
+
 typedef struct res_run {
     char target[512];
     char sni[256];
     char connect_to[300];
     char fixtures_dir[512];
     char manifest_sha256[65];
+    res_run_stale stale;
     char tool_version[32];
     char wolfssl_version[32];
     char command_line[2048];

@@ -1,7 +1,9 @@
 /* OCSP responder on wolfSSL's responder API (wc_OcspResponder_*). The
  * responder is loaded once from the manifest: each CA with an RSA or EC key
- * becomes a signer (ca/intermediate through its delegated ca/ocsp-signer,
- * whose OCSPSigning EKU is checked first), and each certificate it issued
+ * becomes a signer (ca/intermediate, or the imported ca/org, through its
+ * delegated ca/ocsp-signer, whose OCSPSigning EKU is checked first; an
+ * imported CA without a delegate is skipped, since its key is never in the
+ * fixtures), and each certificate it issued
  * gets its status. A serial it does not know is answered "unknown" by the
  * library, which is also how --ocsp-mode unknown works: no statuses. */
 #define _DEFAULT_SOURCE
@@ -105,6 +107,8 @@ static int add_ca(srv_ocsp *o, const pki_manifest *m, const pki_manifest_entry *
     uint8_t *ca_der = NULL, *cert_der = NULL, *key_der = NULL;
     size_t ca_len = 0, cert_len = 0, key_len = 0;
     int rc = -1;
+    if (!signer->key)
+        return 1; /* an imported CA without a delegated signer: its key is not here */
     if (pem_file_der(ca->cert, 0, &ca_der, &ca_len, e) != 0 ||
         pem_file_der(signer->cert, 0, &cert_der, &cert_len, e) != 0 ||
         pem_file_der(signer->key, 1, &key_der, &key_len, e) != 0)

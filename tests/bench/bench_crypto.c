@@ -124,7 +124,7 @@ static int cmp_double(const void *a, const void *b)
 static void bench_fixtures(const char *key_type_name, pki_key_type kt)
 {
     static const char *const hosts[] = { "localhost", "127.0.0.1", "::1" };
-    pki_spec_opts so = { kt, hosts, 3, tm_now() };
+    pki_spec_opts so = { .key_type = kt, .hosts = hosts, .n_hosts = 3, .now = tm_now() };
     pki_spec spec;
     mp_err e;
     if (pki_spec_load_text(&spec, mp_default_spec, mp_default_spec_len, "default.lua", &so, &e)) {

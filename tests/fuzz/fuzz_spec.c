@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (!dangerous(text)) {
         static const char *const hosts[] = { "localhost", "127.0.0.1" };
-        pki_spec_opts o = { PKI_KEY_EC_P256, hosts, 2, 1767225600 };
+        pki_spec_opts o = { .key_type = PKI_KEY_EC_P256, .hosts = hosts, .n_hosts = 2, .now = 1767225600 };
         pki_spec s;
         mp_err e;
         if (pki_spec_load_text(&s, text, strlen(text), "fuzz.lua", &o, &e) == 0) {

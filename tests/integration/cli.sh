@@ -49,9 +49,11 @@ run 0 report merge --help && check "report merge --help explains" grep -q "usage
 
 # fixtures: help and the built-in spec
 run 0 fixtures --help
-for opt in --out --spec --print-spec --key-type --host --seed --now --force --verbose --quiet; do
+for opt in --out --spec --print-spec --key-type --host --seed --now --force --verbose --quiet \
+           --issuer-cert --issuer-key --pass --cert-days --crl-days --check --within; do
   check "fixtures --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
+check "fixtures --help says --seed keys are for tests only" grep -q "predictable by anyone who knows N: for tests only" "$WORK/out"
 run 0 fixtures --print-spec && check "--print-spec prints the default spec" grep -q 'name = "client/key-mismatch"' "$WORK/out"
 cp "$WORK/out" "$WORK/printed.lua"
 
@@ -121,6 +123,21 @@ run 2 fixtures --now 2026-02-31 --out "$WORK/x" && one_error_line "invalid time 
 run 2 fixtures --seed 18446744073709551615 --out "$WORK/x" && one_error_line "--seed"
 
 # bad input: every failure is one line, exit 2, and leaves no output behind
+run 2 fixtures --cert-days 0 --out "$WORK/x" && one_error_line "--cert-days '0'"
+run 2 fixtures --crl-days x --out "$WORK/x" && one_error_line "--crl-days 'x'"
+run 2 fixtures --within 3d --out "$WORK/x" && one_error_line "--within goes with --check"
+run 2 fixtures --check "$WORK/none" && one_error_line "no fixtures manifest"
+run 2 fixtures --issuer-cert "$WORK/none.pem" --out "$WORK/x" && one_error_line "go together"
+run 2 fixtures --issuer-cert "$WORK/none.pem" --issuer-key "$WORK/none.key" --out "$WORK/x" && one_error_line "issuer certificate $WORK/none.pem"
+echo 'ca { name = "ca/x", trusted = true }' > "$WORK/noimport.lua"
+run 2 fixtures --issuer-cert "$WORK/mine/ca/root.cert.pem" --issuer-key "$WORK/mine/ca/root.key.pem" --spec "$WORK/noimport.lua" --out "$WORK/x" && one_error_line "imports no CA"
+run 0 fixtures --check "$WORK/mine" --within 1d && check "--check: a fresh set, one summary line" grep -q "fixtures checked in" "$WORK/out"
+run 1 fixtures --check "$WORK/mine" --within 100d && check "--check --within 100d: the 90-day leaves expire" grep -q "^EXPIRES-SOON  *client/valid " "$WORK/out"
+run 0 fixtures --cert-days 400 --crl-days 200 --out "$WORK/days" -q
+FX=$WORK/days
+check "--cert-days 400: client/valid lives 400 days" test "$(mf client/valid lifetime_days)" = 400
+check "--crl-days 200: recorded" test "$(jq .crl_days "$FX/manifest.json")" = 200
+FX=$WORK/mine
 run 2 fixtures --bogus && one_error_line "unknown option '--bogus'"
 run 2 fixtures --out && one_error_line "needs a value"
 run 2 fixtures stray && one_error_line "unexpected argument 'stray'"

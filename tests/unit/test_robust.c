@@ -103,7 +103,7 @@ END_TEST
 static int spec_error(const char *text, const char *want)
 {
     static const char *const hosts[] = { "localhost" };
-    pki_spec_opts o = { PKI_KEY_EC_P256, hosts, 1, 1767225600 };
+    pki_spec_opts o = { .key_type = PKI_KEY_EC_P256, .hosts = hosts, .n_hosts = 1, .now = 1767225600 };
     pki_spec s;
     mp_err e = { { 0 } };
     int rc = pki_spec_load_text(&s, text, strlen(text), "t.lua", &o, &e);

@@ -19,7 +19,7 @@ extern const char mp_default_spec[];
 extern const size_t mp_default_spec_len;
 
 static const char *const hosts[] = { "localhost", "127.0.0.1", "::1" };
-static const pki_spec_opts opts = { PKI_KEY_EC_P256, hosts, 3, 1767225600 };
+static const pki_spec_opts opts = { .key_type = PKI_KEY_EC_P256, .hosts = hosts, .n_hosts = 3, .now = 1767225600 };
 
 static int load(pki_spec *s, const char *text, mp_err *e)
 {
@@ -290,6 +290,45 @@ static void teardown(void)
     wolfSSL_Cleanup();
 }
 
+START_TEST(validity_and_omit)
+{
+    pki_spec s;
+    mp_err e;
+    int rc = load(&s, "validity{cert_days=10, crl_days=3}\n"
+                      "ca{name='ca/r', trusted=true}\n"
+                      "client{name='client/c', issuer='ca/r'}\n"
+                      "omit{name='client/x', reason='cannot be expressed here'}\n"
+                      "assert(cert_days == 10 and crl_days == 3)\n", &e);
+    ck_assert_msg(rc == 0, "%s", e.msg);
+    ck_assert_int_eq(s.defs[1].not_after, 1767225600 + 10 * 86400);
+    ck_assert_int_eq(s.defs[0].not_after, 1767225600 + 3650 * 86400); /* CAs: at least 3650 */
+    ck_assert_int_eq(s.defs[0].crl_next_update, 1767225600 + 3 * 86400);
+    ck_assert_uint_eq(s.n_omitted, 1);
+    ck_assert_str_eq(s.omitted[0].name, "client/x");
+    ck_assert_int_eq(s.cert_days, 10);
+    pki_spec_free(&s);
+
+    /* The command line wins over validity{}. */
+    pki_spec_opts o = opts;
+    o.cert_days = 20;
+    const char *t = "validity{cert_days=10}\nca{name='ca/r', trusted=true}\n"
+                    "client{name='client/c', issuer='ca/r'}\n";
+    rc = pki_spec_load_text(&s, t, strlen(t), "t.lua", &o, &e);
+    ck_assert_msg(rc == 0, "%s", e.msg);
+    ck_assert_int_eq(s.defs[1].not_after, 1767225600 + 20 * 86400);
+    pki_spec_free(&s);
+
+    expect_error("omit{name='x'}", "needs name and reason");
+    expect_error("ca{name='ca/r', trusted=true}\nomit{name='ca/r', reason='r'}", "defined above");
+    expect_error("validity{cert_days=-1}", "days must be");
+    expect_error("ca{name='ca/o', import={cert='/nonexistent.pem', key='k'}}", "t.lua:1:");
+    expect_error("ca{name='ca/o', subject='CN=x', import={cert='c', key='k'}}",
+                 "'subject' cannot be set on an imported CA");
+    expect_error("client{name='client/o', import={cert='c', key='k'}}", "only a ca{} can be imported");
+    expect_error("ca{name='ca/o', import={cert='c'}}", "import needs cert and key");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("spec");
@@ -302,6 +341,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, globals_and_return_values);
     tcase_add_test(tc, default_spec_generates_everything);
     tcase_add_test(tc, unwritable_output_leaves_nothing);
+    tcase_add_test(tc, validity_and_omit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,6 +18,7 @@
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include "pki/der.h"
+#include "pki/inspect.h"
 #include "pki/key.h"
 #include "pki/secret.h"
 #include "util/fs.h"
@@ -252,6 +253,8 @@ static int describe_leaf(pki_identity *id, const cert_list *certs, mp_err *e)
         return mp_fail(e, "cannot hash the certificate");
     der_hex(fp, sizeof fp, 0, id->fingerprint, sizeof id->fingerprint);
     der_hex(parts.serial.p, parts.serial.len, 0, id->serial, sizeof id->serial);
+    if (pki_inspect_validity(certs->der[0], certs->len[0], &id->not_before, &id->not_after) != 0)
+        id->not_before = id->not_after = 0;
     return pki_spki_pin(parts.spki.p, parts.spki.len, id->spki_sha256, e);
 }
 

@@ -24,6 +24,8 @@ typedef struct pki_identity {
     char fingerprint[65];  /* hex SHA-256 of the certificate */
     char spki_sha256[45];  /* base64 SHA-256 of its SubjectPublicKeyInfo */
     char serial[130];      /* hex */
+    int64_t not_before;    /* its validity, seconds since the epoch (0: unknown) */
+    int64_t not_after;
 } pki_identity;
 
 /* Loads CERT[,KEY]. cert is a PKCS#12 file (then key must be NULL), or one

@@ -227,6 +227,10 @@ int pki_manifest_set_identity(pki_manifest *m, const char *name, pki_identity *i
         replace(&x->issuer, NULL))
         return mp_fail(e, "out of memory");
     x->revoked = 0;
+    /* Its own validity, so that run's stale check judges the user's
+     * certificate, not the fixture it replaces. */
+    x->not_before = id->not_before;
+    x->not_after = id->not_after;
     return 0;
 }
 

@@ -171,7 +171,16 @@ static int latency_threshold(const res_threshold *t, int *phase, double *limit_m
 static int threshold_marks(const res_load *l, int vertical, double label_at, rpt_buf *vars, rpt_buf *labels)
 {
     int n = 0;
-    rpt_put(labels, "# x y label colour (0x2e7d32 met, 0xc62828 breached, 0x757575 not measured)\n");
+    /* a label reads away from the nearer edge, so none runs off the chart:
+     * right of a line in the lower half of the (log) latency range, left of it above */
+    double lo = 0, hi = 0;
+    const hist *tot = &l->phases[RES_PH_TOTAL];
+    if (tot->total) {
+        lo = (double)tot->min / 1e6;
+        hi = (double)tot->max / 1e6;
+    }
+    rpt_put(labels, "# x y label colour right (colour 0x2e7d32 met, 0xc62828 breached, 0x757575 not measured; "
+                    "right 1: the label ends at the line)\n");
     for (size_t k = 0; k < l->n_thresholds; k++) {
         const res_threshold *t = &l->thresholds[k];
         int ph;
@@ -196,11 +205,12 @@ static int threshold_marks(const res_load *l, int vertical, double label_at, rpt
         snprintf(text, sizeof text, "%s %s (%s)", t->ok > 0 ? "\u2713" : t->ok == 0 ? "\u2717" : "?", t->expr,
                  t->ok < 0 ? "not measured" : t->observed);
         data_label(labels, text);
-        rpt_printf(labels, " %d\n", colour);
+        int right = vertical && lo > 0 && lim > sqrt(lo * hi);
+        rpt_printf(labels, " %d %d\n", colour, right);
         n++;
     }
     if (!n)
-        rpt_put(labels, "NaN NaN \"\" 0\n");
+        rpt_put(labels, "NaN NaN \"\" 0 0\n");
     return n;
 }
 

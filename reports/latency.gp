@@ -2,6 +2,8 @@
 # driver that sets the terminal, the output and `data` before loading this.
 # Columns: bin_low_ms bin_high_ms connect% handshake% ttfb% total%, one row
 # per logarithmic bin (20 per decade); NaN where a phase has no samples.
+# Thresholds: dashed lines (arrows set in `extra`) and labels from `marks`
+# (x y label colour right; right 1: the label ends at its line).
 reset
 set title 'Latency distribution by phase'
 set xlabel 'latency (ms, log scale)'
@@ -10,11 +12,25 @@ set logscale x
 set format x '%g'
 set yrange [0:*]
 set grid xtics ytics mxtics lc rgb '#dddddd'
-set key top right
+set key outside bottom center horizontal
 set border 3
 set xtics nomirror
 set ytics nomirror
+# `mtlsprobe report` may add settings of its own (threshold lines, whether the
+# last second is partial) in the file named by `extra`.
+marked = 0
+partial = 0
+if (exists("extra") && strlen(extra) > 0) { load extra }
+if (marked > 0) {
+plot data using (sqrt($1*$2)):3 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#1565c0' title 'connect', \
+     '' using (sqrt($1*$2)):4 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#2e7d32' title 'handshake', \
+     '' using (sqrt($1*$2)):5 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#ef6c00' title 'first byte', \
+     '' using (sqrt($1*$2)):6 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#6a1b9a' title 'total', \
+     marks using 1:($5 == 0 ? $2 : NaN):3:4 with labels left offset 0.5,0 tc rgb variable notitle, \
+     marks using 1:($5 == 1 ? $2 : NaN):3:4 with labels right offset -0.5,0 tc rgb variable notitle
+} else {
 plot data using (sqrt($1*$2)):3 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#1565c0' title 'connect', \
      '' using (sqrt($1*$2)):4 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#2e7d32' title 'handshake', \
      '' using (sqrt($1*$2)):5 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#ef6c00' title 'first byte', \
      '' using (sqrt($1*$2)):6 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#6a1b9a' title 'total'
+}

@@ -274,7 +274,8 @@ int cmd_report(int argc, char **argv)
         cmd_error("report", "%s", e.msg);
         goto done;
     }
-    if (rpt_find_regressions(&m, &e) != 0 || rpt_controls_evaluate(&m, &e) != 0 ||
+    if (rpt_find_regressions(&m, &e) != 0 || rpt_controls_evaluate(&m, &e) != 0 || rpt_judge(&m, &e) != 0 ||
+        rpt_hints_apply(&m, &e) != 0 ||
         fs_mkdirs(out, 0755, &e) != 0) {
         cmd_error("report", "%s", e.msg);
         goto done;

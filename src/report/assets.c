@@ -10,6 +10,7 @@
     extern const size_t sym##_len;
 ASSET(rpt_asset_style_css)
 ASSET(rpt_asset_controls_json)
+ASSET(rpt_asset_hints_json)
 ASSET(rpt_asset_latency_gp)
 ASSET(rpt_asset_percentiles_gp)
 ASSET(rpt_asset_timeline_gp)
@@ -20,6 +21,7 @@ ASSET(rpt_asset_verdicts_gp)
 static const rpt_asset assets[] = {
     { "style.css", rpt_asset_style_css, &rpt_asset_style_css_len },
     { "controls.json", rpt_asset_controls_json, &rpt_asset_controls_json_len },
+    { "hints.json", rpt_asset_hints_json, &rpt_asset_hints_json_len },
     { "latency.gp", rpt_asset_latency_gp, &rpt_asset_latency_gp_len },
     { "percentiles.gp", rpt_asset_percentiles_gp, &rpt_asset_percentiles_gp_len },
     { "timeline.gp", rpt_asset_timeline_gp, &rpt_asset_timeline_gp_len },

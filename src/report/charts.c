@@ -1,7 +1,10 @@
 /* Chart data and the gnuplot driver. gnuplot receives no text from result
  * files as code: scenario ids and labels travel only inside data files, and
- * every string in the driver scripts is a fixed file name this module chose.
- * The terminals are set to noenhanced so labels are drawn as written. */
+ * every string in the driver scripts is a fixed file name this module chose
+ * (threshold labels too travel in a data file; the driver gets only their
+ * numbers). The terminals are set to noenhanced so labels are drawn as
+ * written. Charts are drawn at the size the page shows them (LOAD_W wide,
+ * two abreast), so their text is as large on screen as it is here. */
 #include "report/charts.h"
 
 #include <math.h>
@@ -20,12 +23,17 @@ static const char *const scripts[] = { "latency.gp", "percentiles.gp", "timeline
 
 #define BINS_PER_DECADE 20
 
+/* The page is at most 1136 px wide inside its margins; load charts sit two
+ * abreast (style.css: .charts), each shown at its drawn width. */
+#define LOAD_W 560
+
 /* Bins cover the histogram's whole range: 1 ns (1e-6 ms) to 2^36 ns. */
 #define BIN_FIRST (-6 * BINS_PER_DECADE)
 #define BIN_COUNT (11 * BINS_PER_DECADE)
 
-static void latency_data(const res_load *l, rpt_buf *b)
+static double latency_data(const res_load *l, rpt_buf *b)
 {
+    double top = 0;
     static const int shown[] = { RES_PH_CONNECT, RES_PH_HANDSHAKE, RES_PH_TTFB, RES_PH_TOTAL };
     double pct[BIN_COUNT][4] = { { 0 } }; /* 7 KiB */
     int first = BIN_COUNT, last = -1;
@@ -48,6 +56,7 @@ static void latency_data(const res_load *l, rpt_buf *b)
         rpt_printf(b, "%.6g %.6g", pow(10, (double)(k + BIN_FIRST) / BINS_PER_DECADE),
                    pow(10, (double)(k + BIN_FIRST + 1) / BINS_PER_DECADE));
         for (int p = 0; p < 4; p++) {
+            top = pct[k][p] > top ? pct[k][p] : top;
             if (l->phases[shown[p]].total)
                 rpt_printf(b, " %.4f", pct[k][p]);
             else
@@ -55,7 +64,10 @@ static void latency_data(const res_load *l, rpt_buf *b)
         }
         rpt_put(b, "\n");
     }
+    return top;
 }
+
+static void data_label(rpt_buf *b, const char *s);
 
 static void spectrum_block(const hist *h, rpt_buf *b)
 {
@@ -89,19 +101,117 @@ static void spectrum_data(const res_load *l, rpt_buf *b)
     spectrum_block(&l->phases[RES_PH_TOTAL_UNCORRECTED], b);
 }
 
-static void series_data(const res_load *l, rpt_buf *b)
+/* Block 0: the full seconds; block 1: a partial last second, as a rate
+ * over its length (not a full second with fewer transactions: a cliff that
+ * never happened), drawn apart so it reads as partial. Returns 1 when
+ * block 0 has a point, plus 2 when block 1 has one; 0: nothing to draw. */
+static int series_data(const res_load *l, rpt_buf *b)
 {
-    /* a partial last second is plotted as a rate over its length, not as
-     * a full second with fewer transactions (a cliff that never happened) */
-    rpt_put(b, "# t ok_per_s p50_ms p99_ms errors_per_s\n");
+    rpt_put(b, "# t ok_per_s p50_ms p99_ms errors_per_s length_s; block 0 full seconds, block 1 the partial last\n");
+    const res_second *part = NULL;
+    int full = 0;
     for (size_t i = 0; i < l->n_series; i++) {
         const res_second *s = &l->series[i];
-        double len = s->length_s > 0 && s->length_s < 1 ? s->length_s : 1.0;
-        if (len < 0.2)
-            continue; /* too short to say anything about a rate */
-        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f\n", (double)s->t, (double)s->ok / len,
-                   (double)s->p50_ns / 1e6, (double)s->p99_ns / 1e6, (double)s->errors / len);
+        if (s->length_s > 0 && s->length_s < 1) {
+            part = s;
+            continue;
+        }
+        full = 1;
+        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f 1\n", (double)s->t, (double)s->ok, (double)s->p50_ns / 1e6,
+                   (double)s->p99_ns / 1e6, (double)s->errors);
     }
+    if (!full)
+        rpt_put(b, "NaN NaN NaN NaN NaN NaN\n");
+    rpt_put(b, "\n\n");
+    /* under 0.2 s a rate says little; the point is left out */
+    if (part && part->length_s >= 0.2) {
+        double len = part->length_s;
+        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f %.3f\n", (double)part->t - 1 + len, (double)part->ok / len,
+                   (double)part->p50_ns / 1e6, (double)part->p99_ns / 1e6, (double)part->errors / len, len);
+        return full | 2;
+    }
+    rpt_put(b, "NaN NaN NaN NaN NaN NaN\n");
+    return full;
+}
+
+/* A latency threshold of the load ("handshake.p99<50ms"): its phase, limit
+ * in ms and judgement; 0 when expr is not one (errors, rate). */
+static int latency_threshold(const res_threshold *t, int *phase, double *limit_ms)
+{
+    const char *op = strpbrk(t->expr, "<>");
+    const char *dot = strchr(t->expr, '.');
+    if (!op || !dot || dot > op)
+        return 0;
+    *phase = -1;
+    for (int p = 0; p < RES_PHASES; p++)
+        if ((size_t)(dot - t->expr) == strlen(res_phase_name(p)) &&
+            strncmp(t->expr, res_phase_name(p), (size_t)(dot - t->expr)) == 0)
+            *phase = p;
+    const char *v = op + 1 + (op[1] == '=');
+    char *end;
+    double x = strtod(v, &end);
+    if (*phase < 0 || end == v || x < 0)
+        return 0;
+    static const struct { const char *u; double ms; } units[] = {
+        { "ns", 1e-6 }, { "us", 1e-3 }, { "\u00b5s", 1e-3 }, { "ms", 1 }, { "s", 1000 }, { "", 1 },
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i].u) == 0) {
+            *limit_ms = x * units[i].ms;
+            return 1;
+        }
+    return 0;
+}
+
+/* Threshold lines: the driver gets numbers only (arrows at each limit,
+ * coloured by judgement); the labels go to data/NAME-thresholds.dat as
+ * "x y label colour" for `with labels`. For the histogram (vertical=1) the
+ * lines stand at x = limit; for the percentile chart they lie at y = limit
+ * and only thresholds on the total phases apply. Returns how many. */
+static int threshold_marks(const res_load *l, int vertical, double label_at, rpt_buf *vars, rpt_buf *labels)
+{
+    int n = 0;
+    /* a label reads away from the nearer edge, so none runs off the chart:
+     * right of a line in the lower half of the (log) latency range, left of it above */
+    double lo = 0, hi = 0;
+    const hist *tot = &l->phases[RES_PH_TOTAL];
+    if (tot->total) {
+        lo = (double)tot->min / 1e6;
+        hi = (double)tot->max / 1e6;
+    }
+    rpt_put(labels, "# x y label colour right (colour 0x2e7d32 met, 0xc62828 breached, 0x757575 not measured; "
+                    "right 1: the label ends at the line)\n");
+    for (size_t k = 0; k < l->n_thresholds; k++) {
+        const res_threshold *t = &l->thresholds[k];
+        int ph;
+        double lim;
+        if (!latency_threshold(t, &ph, &lim))
+            continue;
+        if (!vertical && ph != RES_PH_TOTAL && ph != RES_PH_TOTAL_UNCORRECTED)
+            continue;
+        const char *rgb = t->ok > 0 ? "#2e7d32" : t->ok == 0 ? "#c62828" : "#757575";
+        int colour = t->ok > 0 ? 0x2e7d32 : t->ok == 0 ? 0xc62828 : 0x757575;
+        if (vertical)
+            rpt_printf(vars, "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead lw 2 dt 2 lc rgb '%s' front\n",
+                       lim, lim, rgb);
+        else
+            rpt_printf(vars, "set arrow from graph 0, first %.6g to graph 1, first %.6g nohead lw 2 dt 2 lc rgb '%s' front\n",
+                       lim, lim, rgb);
+        if (vertical)
+            rpt_printf(labels, "%.6g %.6g ", lim, label_at * (1 - 0.09 * n));
+        else
+            rpt_printf(labels, "%.6g %.6g ", label_at, lim);
+        char text[256];
+        snprintf(text, sizeof text, "%s %s (%s)", t->ok > 0 ? "\u2713" : t->ok == 0 ? "\u2717" : "?", t->expr,
+                 t->ok < 0 ? "not measured" : t->observed);
+        data_label(labels, text);
+        int right = vertical && lo > 0 && lim > sqrt(lo * hi);
+        rpt_printf(labels, " %d %d\n", colour, right);
+        n++;
+    }
+    if (!n)
+        rpt_put(labels, "NaN NaN \"\" 0 0\n");
+    return n;
 }
 
 /* A label inside a gnuplot data file: quoted, so no quote inside. */
@@ -192,15 +302,31 @@ static size_t verdict_data(const rpt_model *m, rpt_buf *b, size_t *n_cols_out)
     return rows;
 }
 
-static int draw(const char *chartdir, const char *name, const char *script, int w, int h,
+static int draw(const char *chartdir, const char *name, const char *script, int w, int h, const char *extra,
                 const rpt_chart_opts *o, mp_err *e)
 {
+    /* extra: settings this module wrote (numbers and fixed names only), in
+     * gnuplot/extra-NAME.gp; the scripts load it after their own `reset` */
+    if (extra && extra[0]) {
+        char xf[160];
+        snprintf(xf, sizeof xf, "gnuplot/extra-%s.gp", name);
+        rpt_buf x;
+        rpt_buf_init(&x);
+        rpt_put(&x, extra);
+        int rc = rpt_buf_write(&x, chartdir, xf, e);
+        rpt_buf_free(&x);
+        if (rc != 0)
+            return -1;
+    }
     rpt_buf d;
     rpt_buf_init(&d);
     rpt_printf(&d,
                "# Generated by mtlsprobe report: draws %s.png and %s.svg from data/%s.dat.\n"
                "# Redraw from the charts directory with: gnuplot gnuplot/draw-%s.gp\n"
                "data = 'data/%s.dat'\n"
+               "marks = 'data/%s-thresholds.dat'\n"
+               "extra = '%s%s%s'\n"
+               "set encoding utf8\n"
                "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
                "  set terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,10' background '#ffffff'\n"
                "} else {\n"
@@ -209,11 +335,13 @@ static int draw(const char *chartdir, const char *name, const char *script, int 
                "set output '.tmp-%s.png'\n"
                "load 'gnuplot/%s'\n"
                "set output\n"
-               "set terminal svg size %d,%d noenhanced font 'DejaVu Sans,11' background '#ffffff'\n"
+               "set terminal svg size %d,%d noenhanced font 'DejaVu Sans,12' background '#ffffff'\n"
                "set output '.tmp-%s.svg'\n"
                "load 'gnuplot/%s'\n"
                "set output\n",
-               name, name, name, name, name, w, h, w, h, name, script, w, h, name, script);
+               name, name, name, name, name, name, extra && extra[0] ? "gnuplot/extra-" : "",
+               extra && extra[0] ? name : "", extra && extra[0] ? ".gp" : "", w, h, w, h, name, script, w, h,
+               name, script);
     char file[96];
     snprintf(file, sizeof file, "gnuplot/draw-%s.gp", name);
     int rc = rpt_buf_write(&d, chartdir, file, e);
@@ -257,15 +385,20 @@ static int add_chart(rpt_model *m, const char *name, const char *title, const ch
     return 0;
 }
 
+/* marks (or NULL): threshold labels, written as data/NAME-thresholds.dat;
+ * extra (or NULL): settings for gnuplot/extra-NAME.gp. */
 static int chart(rpt_model *m, const char *chartdir, const char *name, const char *script, rpt_buf *data,
-                 int w, int h, const char *title, const char *caption, int input, const rpt_chart_opts *o,
-                 mp_err *e)
+                 int w, int h, const char *title, const char *caption, int input, const rpt_buf *marks,
+                 const char *extra, const rpt_chart_opts *o, mp_err *e)
 {
-    char file[96];
+    char file[160];
     snprintf(file, sizeof file, "data/%s.dat", name);
     if (rpt_buf_write(data, chartdir, file, e) != 0)
         return -1;
-    int rc = draw(chartdir, name, script, w, h, o, e);
+    snprintf(file, sizeof file, "data/%s-thresholds.dat", name);
+    if (marks && rpt_buf_write(marks, chartdir, file, e) != 0)
+        return -1;
+    int rc = draw(chartdir, name, script, w, h, extra, o, e);
     if (rc != 0)
         return rc;
     if (add_chart(m, name, title, caption, input) != 0)
@@ -312,41 +445,74 @@ int rpt_charts_render(rpt_model *m, const char *outdir, const rpt_chart_opts *o,
         int any = 0;
         for (int p = 0; p < RES_PHASES; p++)
             any |= l->phases[p].total > 0;
+        rpt_buf marks, extra;
         if (any) {
             rpt_buf_init(&b);
-            latency_data(l, &b);
+            rpt_buf_init(&marks);
+            rpt_buf_init(&extra);
+            double top = latency_data(l, &b);
+            int n = threshold_marks(l, 1, top * 1.25, &extra, &marks);
+            rpt_printf(&extra, "marked = %d\n", n);
             snprintf(name, sizeof name, "%s-latency", in->label);
             snprintf(title, sizeof title, "%s: latency distribution by phase", in->label);
-            rc = chart(m, chartdir, name, "latency.gp", &b, 900, 420, title,
-                       "Share of samples per latency bin (20 bins per decade), per phase.", (int)i, o, e);
+            rc = chart(m, chartdir, name, "latency.gp", &b, LOAD_W, 360, title,
+                       n ? "Share of samples per latency bin (20 bins per decade), per phase; dashed lines: the "
+                           "latency thresholds (\u2713 met, \u2717 breached, ? not measured)."
+                         : "Share of samples per latency bin (20 bins per decade), per phase.",
+                       (int)i, &marks, extra.s, o, e);
             rpt_buf_free(&b);
+            rpt_buf_free(&marks);
+            rpt_buf_free(&extra);
             if (rc != 0)
                 goto out;
         }
         if (l->phases[RES_PH_TOTAL].total) {
             rpt_buf_init(&b);
+            rpt_buf_init(&marks);
+            rpt_buf_init(&extra);
             spectrum_data(l, &b);
+            int n = threshold_marks(l, 0, 1.15, &extra, &marks);
+            rpt_printf(&extra, "marked = %d\n", n);
             snprintf(name, sizeof name, "%s-percentiles", in->label);
             snprintf(title, sizeof title, "%s: latency by percentile", in->label);
-            rc = chart(m, chartdir, name, "percentiles.gp", &b, 900, 420, title,
-                       "Total latency at each percentile (log scale towards the tail); the corrected series "
-                       "counts from the intended start in open loop.", (int)i, o, e);
+            rc = chart(m, chartdir, name, "percentiles.gp", &b, LOAD_W, 360, title,
+                       n ? "Total latency at each percentile (log scale towards the tail); the corrected series "
+                           "counts from the intended start in open loop; dashed lines: thresholds on the total "
+                           "(\u2713 met, \u2717 breached, ? not measured)."
+                         : "Total latency at each percentile (log scale towards the tail); the corrected series "
+                           "counts from the intended start in open loop.",
+                       (int)i, &marks, extra.s, o, e);
             rpt_buf_free(&b);
+            rpt_buf_free(&marks);
+            rpt_buf_free(&extra);
             if (rc != 0)
                 goto out;
         }
-        if (l->n_series) {
-            rpt_buf_init(&b);
-            series_data(l, &b);
+        rpt_buf_init(&b);
+        int drawn = l->n_series ? series_data(l, &b) : 0;
+        if (!drawn)
+            rpt_buf_free(&b); /* no chart without data: a load shorter than a second has no series */
+        if (drawn) {
+            int partial = (drawn & 2) != 0;
+            char x[32];
+            snprintf(x, sizeof x, "partial = %d\n", partial);
             snprintf(name, sizeof name, "%s-timeline", in->label);
             snprintf(title, sizeof title, "%s: throughput and p99 over time", in->label);
-            rc = chart(m, chartdir, name, "timeline.gp", &b, 900, 380, title,
-                       "Successful handshakes (or requests) per second and that second's p99.", (int)i, o, e);
-            if (rc == 0) {
+            rc = chart(m, chartdir, name, "timeline.gp", &b, LOAD_W, 340, title,
+                       partial ? "Successful handshakes (or requests) per second and that second's p99; the hollow "
+                                 "points are the partial last second, as a rate over its length."
+                               : "Successful handshakes (or requests) per second and that second's p99.",
+                       (int)i, NULL, x, o, e);
+            uint64_t errs = 0;
+            for (size_t k = 0; k < l->n_series; k++)
+                errs += l->series[k].errors;
+            /* no chart without data: without errors there is nothing to draw */
+            if (rc == 0 && errs) {
                 snprintf(name, sizeof name, "%s-errors", in->label);
                 snprintf(title, sizeof title, "%s: errors over time", in->label);
-                rc = chart(m, chartdir, name, "errors.gp", &b, 900, 300, title,
-                           "Failed handshakes (or requests) per second, all classes.", (int)i, o, e);
+                rc = chart(m, chartdir, name, "errors.gp", &b, LOAD_W, 300, title,
+                           "Failed handshakes (or requests) per second, all classes; a partial last second "
+                           "as a rate over its length.", (int)i, NULL, x, o, e);
             }
             rpt_buf_free(&b);
             if (rc != 0)
@@ -359,9 +525,10 @@ int rpt_charts_render(rpt_model *m, const char *outdir, const rpt_chart_opts *o,
         rc = 0;
         if (rows && cols) {
             int h = 140 + 20 * (int)rows;
-            rc = chart(m, chartdir, "verdicts", "verdicts.gp", &b, 520 + 90 * (int)cols,
-                       h > 6000 ? 6000 : h, "Verdict matrix",
-                       "One row per scenario, one column per TLS version (and run); blank: not run.", -1, o, e);
+            int w = 560 + 90 * (int)cols;
+            rc = chart(m, chartdir, "verdicts", "verdicts.gp", &b, w > 1130 ? 1130 : w, h > 6000 ? 6000 : h,
+                       "Verdict matrix", "One row per scenario, one column per TLS version (and run); blank: not run.",
+                       -1, NULL, NULL, o, e);
         }
         rpt_buf_free(&b);
         if (rc != 0)

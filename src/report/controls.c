@@ -2,7 +2,9 @@
  * RFCs) are data in reports/controls.json, compiled in; scenarios cite them
  * by id. A control's status follows from the verdicts that evidence it: any
  * FAIL means not met, all PASS means met, PASS mixed with ERROR or SKIP is
- * partial, and no PASS at all is not evidenced. */
+ * partial, and no PASS at all is not evidenced. A PASS that only records
+ * what the gateway did (expected "recorded ...") is no evidence either way:
+ * it is counted apart and never makes a control met. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,10 +65,23 @@ static rpt_control *control_for(rpt_model *m, json_t *root, const char *cited, m
     return c;
 }
 
+static int status_rank(rpt_status s)
+{
+    switch (s) {
+    case RPT_NOT_MET: return 0;
+    case RPT_PARTIAL: return 1;
+    case RPT_NOT_EVIDENCED: return 2;
+    default: return 3;
+    }
+}
+
 static int cmp_controls(const void *a, const void *b)
 {
     const rpt_control *x = a, *y = b;
-    /* defined ones first, grouped by framework, in id order */
+    /* failing first; then defined ones, grouped by framework, in id order */
+    int r = status_rank(x->status) - status_rank(y->status);
+    if (r)
+        return r;
     if (x->defined != y->defined)
         return y->defined - x->defined;
     int d = strcmp(x->framework, y->framework);
@@ -91,7 +106,10 @@ int rpt_controls_evaluate(rpt_model *m, mp_err *e)
             }
             c->refs = r;
             r[c->n_refs++] = at;
-            c->counts[s->verdict]++;
+            if (rpt_is_recorded(s))
+                c->recorded++;
+            else
+                c->counts[s->verdict]++;
         }
     }
     for (size_t i = 0; i < m->n_controls; i++) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report/assets.h"
+#include "report/html_first.h"
 #include "report/render.h"
 #include "report/text.h"
 #include "tls/tls.h"
@@ -86,63 +87,6 @@ static void card(rpt_buf *b, size_t n, const char *label, int bad)
     rpt_put(b, "</div></div>");
 }
 
-static void meta_row(rpt_buf *b, const char *k, const char *v, int mono)
-{
-    rpt_put(b, "<tr><th>");
-    h(b, k);
-    rpt_put(b, mono ? "</th><td class=\"mono\">" : "</th><td>");
-    h(b, v && v[0] ? v : "-");
-    rpt_put(b, "</td></tr>\n");
-}
-
-static void metadata(rpt_buf *b, const rpt_model *m)
-{
-    rpt_put(b, "<section id=\"runs\"><h2>Runs</h2>\n");
-    for (size_t i = 0; i < m->n_inputs; i++) {
-        const rpt_input *in = &m->inputs[i];
-        char t0[40], t1[40];
-        const char *tool, *wolf, *sha, *cmd;
-        if (in->kind == RES_KIND_RUN) {
-            rpt_fmt_time(t0, sizeof t0, in->run.started_ms);
-            rpt_fmt_time(t1, sizeof t1, in->run.finished_ms);
-            tool = in->run.tool_version;
-            wolf = in->run.wolfssl_version;
-            sha = in->run.manifest_sha256;
-            cmd = in->run.command_line;
-        } else {
-            rpt_fmt_time(t0, sizeof t0, in->load->started_ms);
-            rpt_fmt_time(t1, sizeof t1, in->load->finished_ms);
-            tool = in->load->tool_version;
-            wolf = in->load->wolfssl_version;
-            sha = in->load->manifest_sha256;
-            cmd = in->load->command_line;
-        }
-        rpt_printf(b, "<h3 id=\"meta-%s\">", in->label);
-        h(b, in->label);
-        rpt_put(b, in->kind == RES_KIND_RUN ? ": conformance run" : ": load");
-        rpt_put(b, "</h3>\n<table class=\"meta\">\n");
-        meta_row(b, "target", rpt_input_target(in), 1);
-        meta_row(b, "result file", in->path, 1);
-        char ver[80];
-        snprintf(ver, sizeof ver, "mtlsprobe %s", tool[0] ? tool : "?");
-        meta_row(b, "tool", ver, 0);
-        meta_row(b, "wolfSSL", wolf, 0);
-        meta_row(b, "wolfSSL build flags", in->wolfssl_flags, 1);
-        meta_row(b, "fixture manifest SHA-256", sha, 1);
-        meta_row(b, "started", t0, 0);
-        meta_row(b, "finished", t1, 0);
-        meta_row(b, "command line", cmd, 1);
-        if (in->kind == RES_KIND_LOAD && in->load->n_merged) {
-            char w[64];
-            snprintf(w, sizeof w, "%zu workers merged (shards of %d)", in->load->n_merged,
-                     in->load->shard_count);
-            meta_row(b, "merged", w, 0);
-        }
-        rpt_put(b, "</table>\n");
-    }
-    rpt_put(b, "</section>\n");
-}
-
 static void regressions(rpt_buf *b, const rpt_model *m)
 {
     if (!m->n_baselines)
@@ -154,8 +98,17 @@ static void regressions(rpt_buf *b, const rpt_model *m)
         rpt_put(b, "</code>");
     }
     rpt_printf(b, "; a load regresses when its total p99 rises by more than %g%%.</p>\n", m->regress_pct);
+    size_t compared = 0;
+    for (size_t i = 0; i < m->n_inputs; i++)
+        compared += m->inputs[i].baseline_matches > 0;
+    if (compared < m->n_inputs)
+        rpt_printf(b, "<p class=\"note no-baseline\">%zu of %zu inputs had no matching baseline and were not "
+                      "compared (see the notes at the top).</p>\n", m->n_inputs - compared, m->n_inputs);
     if (!m->n_regs) {
-        rpt_put(b, "<div class=\"ok-box\">No regression.</div>\n</section>\n");
+        if (compared)
+            rpt_printf(b, "<div class=\"ok-box\">No regression in the %zu input%s a baseline matched.</div>\n",
+                       compared, compared == 1 ? "" : "s");
+        rpt_put(b, "</section>\n");
         return;
     }
     rpt_printf(b, "<div class=\"alert-box\"><strong>%zu regression%s</strong><ul>\n", m->n_regs,
@@ -250,56 +203,85 @@ static void conformance(rpt_buf *b, const rpt_model *m, const char *outdir)
     rpt_put(b, "</section>\n");
 }
 
+static void ref_item(rpt_buf *b, const rpt_model *m, const rpt_ref *ref)
+{
+    const rpt_input *in = &m->inputs[ref->input];
+    const res_scenario *s = &in->run.items[ref->item];
+    rpt_put(b, "<li>");
+    if (rpt_is_recorded(s))
+        badge(b, "recorded", "recorded");
+    else
+        badge(b, s->waived ? "FAIL waived" : res_verdict_name(s->verdict), rpt_verdict_label(s));
+    rpt_put(b, " <code>");
+    h(b, s->id);
+    rpt_put(b, "</code> ");
+    h(b, s->tls_version);
+    if (m->n_inputs > 1) {
+        rpt_put(b, " (");
+        h(b, in->label);
+        rpt_put(b, ")");
+    }
+    rpt_put(b, "</li>");
+}
+
 static void compliance(rpt_buf *b, const rpt_model *m)
 {
     if (!m->n_controls)
         return;
     rpt_put(b, "<section id=\"compliance\"><h2>Compliance</h2>\n<p class=\"note\">A control is <em>met</em> "
                "when every scenario that evidences it passed, <em>not met</em> when one failed, <em>partial</em> "
-               "when passes mix with inconclusive verdicts, errors or skips, and <em>not evidenced</em> without a pass. Passing "
-               "scenarios are evidence for an assessor, not a certification.</p>\n");
-    rpt_put(b, "<table id=\"controls\"><tr><th>status</th><th>control</th><th>requirement</th>"
-               "<th>evidenced by</th></tr>\n");
+               "when passes mix with inconclusive verdicts, errors or skips, and <em>not evidenced</em> without a "
+               "pass. Observations that only record what the gateway did are counted apart (<em>recorded</em>) "
+               "and evidence nothing. Failing controls first. Passing scenarios are evidence for an assessor, "
+               "not a certification.</p>\n");
+    rpt_put(b, "<table id=\"controls\"><tr><th>control</th><th>status</th><th class=\"num\">PASS</th>"
+               "<th class=\"num\">FAIL</th><th class=\"num\">INCONCL.</th><th class=\"num\">ERROR</th>"
+               "<th class=\"num\">SKIP</th><th class=\"num\">recorded</th><th>failing scenarios</th></tr>\n");
     for (size_t i = 0; i < m->n_controls; i++) {
         const rpt_control *c = &m->controls[i];
-        rpt_put(b, "<tr class=\"control\"><td>");
-        badge(b, rpt_status_class(c->status), rpt_status_name(c->status));
-        rpt_put(b, "</td><td><code>");
+        rpt_printf(b, "<tr class=\"control\" data-status=\"%s\"><td><code>", rpt_status_class(c->status));
         h(b, c->id);
-        rpt_put(b, "</code><br/>");
-        if (c->defined)
-            h(b, c->framework);
-        else
-            badge(b, "no-definition", "no definition");
-        rpt_put(b, "</td><td>");
+        rpt_put(b, "</code> ");
         if (c->defined) {
-            rpt_put(b, "<strong>");
-            h(b, c->title);
-            rpt_put(b, "</strong><br/>");
+            rpt_put(b, "<span class=\"ctl-title\" title=\"");
             h(b, c->text);
+            rpt_put(b, "\">");
+            h(b, c->framework);
+            rpt_put(b, ": ");
+            h(b, c->title);
+            rpt_put(b, "</span>");
         } else {
-            rpt_put(b, "<span class=\"note\">not defined in reports/controls.json</span>");
+            badge(b, "no-definition", "no definition");
         }
-        rpt_printf(b, "</td><td>%zu PASS, %zu FAIL, %zu INCONCLUSIVE, %zu ERROR, %zu SKIP<ul>",
-                   c->counts[RES_PASS], c->counts[RES_FAIL], c->counts[RES_INCONCLUSIVE], c->counts[RES_ERROR],
-                   c->counts[RES_SKIP]);
+        rpt_put(b, "</td><td>");
+        badge(b, rpt_status_class(c->status), rpt_status_name(c->status));
+        rpt_put(b, "</td>");
+        static const res_verdict cols[] = { RES_PASS, RES_FAIL, RES_INCONCLUSIVE, RES_ERROR, RES_SKIP };
+        for (int k = 0; k < 5; k++)
+            rpt_printf(b, "<td class=\"num%s\">%zu</td>", c->counts[cols[k]] && cols[k] != RES_PASS ? " hot" : "",
+                       c->counts[cols[k]]);
+        rpt_printf(b, "<td class=\"num\">%zu</td><td>", c->recorded);
+        size_t bad = 0;
         for (size_t r = 0; r < c->n_refs; r++) {
-            const rpt_input *in = &m->inputs[c->refs[r].input];
-            const res_scenario *s = &in->run.items[c->refs[r].item];
-            rpt_put(b, "<li>");
-            badge(b, s->waived ? "FAIL waived" : res_verdict_name(s->verdict), rpt_verdict_label(s));
-            rpt_put(b, " <code>");
-            h(b, s->id);
-            rpt_put(b, "</code> ");
-            h(b, s->tls_version);
-            if (m->n_inputs > 1) {
-                rpt_put(b, " (");
-                h(b, in->label);
-                rpt_put(b, ")");
-            }
-            rpt_put(b, "</li>");
+            const res_scenario *s = &m->inputs[c->refs[r].input].run.items[c->refs[r].item];
+            if (s->verdict == RES_PASS || s->verdict == RES_SKIP)
+                continue;
+            rpt_put(b, bad++ ? "" : "<ul class=\"refs\">");
+            ref_item(b, m, &c->refs[r]);
         }
-        rpt_put(b, "</ul></td></tr>\n");
+        if (bad)
+            rpt_put(b, "</ul>");
+        if (c->n_refs > bad) {
+            rpt_printf(b, "<details><summary>%zu other%s</summary><ul class=\"refs\">", c->n_refs - bad,
+                       bad ? "" : " (none failing)");
+            for (size_t r = 0; r < c->n_refs; r++) {
+                const res_scenario *s = &m->inputs[c->refs[r].input].run.items[c->refs[r].item];
+                if (s->verdict == RES_PASS || s->verdict == RES_SKIP)
+                    ref_item(b, m, &c->refs[r]);
+            }
+            rpt_put(b, "</ul></details>");
+        }
+        rpt_put(b, "</td></tr>\n");
     }
     rpt_put(b, "</table>\n");
     if (m->uncited[0]) {
@@ -325,7 +307,11 @@ static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
         const res_load *l = in->load;
         rpt_printf(b, "<h3 id=\"%s\">%s: ", in->label, in->label);
         h(b, l->target);
-        rpt_put(b, "</h3>\n<p>");
+        rpt_put(b, "</h3>\n");
+        if (l->n_merged && (int)l->n_merged < l->shard_count)
+            rpt_printf(b, "<div class=\"warn-box partial-merge\">Partial merge: %zu of %d shards. Totals, rates "
+                          "and the charts cover only the workers given.</div>\n", l->n_merged, l->shard_count);
+        rpt_put(b, "<p>");
         char cfg[1024];
         snprintf(cfg, sizeof cfg, "%s mode, %s, %d connections%s, client %s%s", l->mode, l->tls_version,
                  l->connections, l->rate > 0 ? " (open loop)" : " (closed loop)", l->client[0] ? l->client : "-",
@@ -437,11 +423,14 @@ int rpt_html_write(const rpt_model *m, const char *outdir, mp_err *e)
     rpt_fmt_time(when, sizeof when, m->generated_ms);
     rpt_printf(&b, "</h1>\n<p class=\"lead\">Generated %s by mtlsprobe %s from %zu result file%s.</p>\n", when,
                MTLSPROBE_VERSION, m->n_inputs, m->n_inputs == 1 ? "" : "s");
-    rpt_put(&b, "<nav><a href=\"#runs\">Runs</a>");
+    rpt_put(&b, "<nav>");
+    if (m->n_findings)
+        rpt_put(&b, "<a href=\"#findings\">Findings</a>");
     if (m->n_baselines)
         rpt_put(&b, "<a href=\"#regressions\">Regressions</a>");
     size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS];
-    size_t waived = rpt_count(m, byv, bys), total = 0, loads = 0;
+    size_t total = 0, loads = 0;
+    rpt_count(m, byv, bys);
     for (int v = 0; v < RES_N_VERDICTS; v++)
         total += byv[v];
     for (size_t i = 0; i < m->n_inputs; i++)
@@ -452,28 +441,13 @@ int rpt_html_write(const rpt_model *m, const char *outdir, mp_err *e)
         rpt_put(&b, "<a href=\"#compliance\">Compliance</a>");
     if (loads)
         rpt_put(&b, "<a href=\"#load\">Load</a>");
-    rpt_put(&b, "</nav>\n</header>\n<main>\n<div class=\"cards\" id=\"summary\">");
-    if (total) {
-        card(&b, total, "scenario verdicts", 0);
-        for (int v = 0; v < RES_N_VERDICTS; v++) {
-            /* a FAIL card counts only the FAILs no waiver covers; the waived beside it */
-            size_t n = v == RES_FAIL ? byv[v] - waived : byv[v];
-            card(&b, n, res_verdict_name((res_verdict)v),
-                 (v == RES_FAIL || v == RES_ERROR || v == RES_INCONCLUSIVE) && n);
-            if (v == RES_FAIL && waived)
-                card(&b, waived, "FAIL (waived)", 0);
-        }
-    }
-    if (loads)
-        card(&b, loads, loads == 1 ? "load result" : "load results", 0);
-    if (m->n_baselines)
-        card(&b, m->n_regs, "regressions", m->n_regs > 0);
-    rpt_put(&b, "</div>\n");
-    metadata(&b, m);
+    rpt_put(&b, "<a href=\"#runs\">Runs</a></nav>\n</header>\n<main>\n");
+    rpt_html_first_screen(&b, m);
     regressions(&b, m);
     conformance(&b, m, outdir);
     compliance(&b, m);
     load_section(&b, m, outdir);
+    rpt_html_metadata(&b, m);
     rpt_put(&b, "</main>\n<footer>mtlsprobe report. Charts drawn by gnuplot from the data files in "
                 "<code>charts/data/</code>; the Markdown version is <code>report.md</code>.</footer>\n"
                 "</body>\n</html>\n");

@@ -1,5 +1,6 @@
-/* report.md, for CI job summaries (GitHub, GitLab) and chat: the verdict
- * counts, regressions and failures come first; the full scenario list and
+/* report.md, for CI job summaries (GitHub, GitLab) and chat: the overall
+ * verdict, the FAILs by severity, the critical and high findings with a fix
+ * for the recognized gateway, notices, regressions and failures come first; the full scenario list and
  * the controls sit in collapsed <details> blocks so the summary stays short;
  * charts are linked as PNG files next to the report. */
 #include <stdio.h>
@@ -99,22 +100,36 @@ static void compliance(rpt_buf *b, const rpt_model *m)
 {
     if (!m->n_controls)
         return;
-    rpt_put(b, "\n## Compliance\n\n<details><summary>Controls evidenced by the scenarios</summary>\n\n"
-               "| status | control | requirement | evidence |\n| --- | --- | --- | --- |\n");
+    rpt_put(b, "\n## Compliance\n\nFailing controls first; *recorded* observations evidence nothing and never make a "
+               "control met.\n\n<details><summary>Controls evidenced by the scenarios</summary>\n\n"
+               "| control | status | PASS | FAIL | INCONCL. | ERROR | SKIP | recorded | failing scenarios |\n"
+               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
     for (size_t i = 0; i < m->n_controls; i++) {
         const rpt_control *c = &m->controls[i];
-        rpt_printf(b, "| **%s** | ", rpt_status_name(c->status));
+        rpt_put(b, "| ");
         md(b, c->id);
-        rpt_put(b, " | ");
         if (c->defined) {
+            rpt_put(b, " ");
             md(b, c->framework);
             rpt_put(b, ": ");
             md(b, c->title);
         } else {
-            rpt_put(b, "no definition");
+            rpt_put(b, " (no definition)");
         }
-        rpt_printf(b, " | %zu PASS, %zu FAIL, %zu INCONCLUSIVE, %zu ERROR, %zu SKIP |\n", c->counts[RES_PASS],
-                   c->counts[RES_FAIL], c->counts[RES_INCONCLUSIVE], c->counts[RES_ERROR], c->counts[RES_SKIP]);
+        rpt_printf(b, " | **%s** | %zu | %zu | %zu | %zu | %zu | %zu | ", rpt_status_name(c->status),
+                   c->counts[RES_PASS], c->counts[RES_FAIL], c->counts[RES_INCONCLUSIVE], c->counts[RES_ERROR],
+                   c->counts[RES_SKIP], c->recorded);
+        size_t bad = 0;
+        for (size_t r = 0; r < c->n_refs; r++) {
+            const rpt_input *in = &m->inputs[c->refs[r].input];
+            const res_scenario *s = &in->run.items[c->refs[r].item];
+            if (s->verdict == RES_PASS || s->verdict == RES_SKIP)
+                continue;
+            rpt_put(b, bad++ ? ", " : "");
+            md(b, s->id);
+            rpt_printf(b, " %s %s", s->tls_version, rpt_verdict_label(s));
+        }
+        rpt_put(b, bad ? " |\n" : "- |\n");
     }
     rpt_put(b, "\n</details>\n");
 }
@@ -128,6 +143,9 @@ static void loads(rpt_buf *b, const rpt_model *m)
         const res_load *l = in->load;
         rpt_printf(b, "\n## Load %s: ", in->label);
         md(b, l->target);
+        if (l->n_merged && (int)l->n_merged < l->shard_count)
+            rpt_printf(b, "\n\n> **Partial merge: %zu of %d shards.** Totals, rates and charts cover only the "
+                          "workers given.", l->n_merged, l->shard_count);
         rpt_printf(b, "\n\n%s mode, %s, %d connections; %llu handshakes, %llu ok, %llu errors, %.1f/s%s.\n\n",
                    l->mode, l->tls_version, l->connections, (unsigned long long)l->handshakes,
                    (unsigned long long)l->ok, (unsigned long long)l->errors, l->rate_per_s,
@@ -206,6 +224,9 @@ static void metadata(rpt_buf *b, const rpt_model *m)
         md(b, sha[0] ? sha : "-");
         rpt_printf(b, " | %s | %s |\n", t0, t1);
     }
+    int same_flags = 1;
+    for (size_t i = 1; i < m->n_inputs; i++)
+        same_flags &= strcmp(m->inputs[i].wolfssl_flags, m->inputs[0].wolfssl_flags) == 0;
     rpt_put(b, "\n<details><summary>Command lines and wolfSSL build flags</summary>\n\n");
     for (size_t i = 0; i < m->n_inputs; i++) {
         const rpt_input *in = &m->inputs[i];
@@ -214,11 +235,83 @@ static void metadata(rpt_buf *b, const rpt_model *m)
         md(b, in->path);
         rpt_put(b, "): ");
         md(b, run ? in->run.command_line : in->load->command_line);
-        rpt_put(b, "; wolfSSL flags: ");
-        md(b, in->wolfssl_flags[0] ? in->wolfssl_flags : "-");
+        if (!same_flags) {
+            rpt_put(b, "; wolfSSL flags: ");
+            md(b, in->wolfssl_flags[0] ? in->wolfssl_flags : "-");
+        }
+        rpt_put(b, "\n");
+    }
+    if (same_flags && m->n_inputs) {
+        rpt_put(b, "- wolfSSL flags (every input): ");
+        md(b, m->inputs[0].wolfssl_flags[0] ? m->inputs[0].wolfssl_flags : "-");
         rpt_put(b, "\n");
     }
     rpt_put(b, "\n</details>\n");
+}
+
+/* The answer first: verdict, FAILs by severity, notices, then the critical
+ * and high findings with their evidence and fix. */
+static void first_screen(rpt_buf *b, const rpt_model *m)
+{
+    rpt_printf(b, "\n## Verdict: %s\n\n", rpt_overall_name(m->overall));
+    md(b, m->overall_why);
+    rpt_put(b, ".\n");
+    size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS], total = 0;
+    rpt_count(m, byv, bys);
+    for (int v = 0; v < RES_N_VERDICTS; v++)
+        total += byv[v];
+    if (total) {
+        rpt_put(b, "\n| FAILs by severity | critical | high | medium | low | info |\n| --- | ---: | ---: | ---: | ---: | ---: |\n| |");
+        for (int s = 0; s < 5; s++)
+            rpt_printf(b, " %zu |", m->fails_by_sev[s]);
+        rpt_put(b, "\n");
+        for (size_t i = 0; i < m->n_inputs; i++) {
+            const rpt_input *in = &m->inputs[i];
+            if (in->kind != RES_KIND_RUN)
+                continue;
+            rpt_printf(b, "\n%s: ", in->label);
+            if (in->gateway[0]) {
+                rpt_put(b, "the gateway looks like **");
+                md(b, in->gateway_name);
+                rpt_put(b, "** (");
+                md(b, in->gateway_why);
+                rpt_put(b, ").\n");
+            } else {
+                rpt_put(b, "gateway not recognized, so no configuration hints.\n");
+            }
+        }
+    }
+    for (size_t i = 0; i < m->n_notices; i++) {
+        rpt_put(b, "\n> **Note:** ");
+        md(b, m->notices[i]);
+        rpt_put(b, ".\n");
+    }
+    if (!m->n_findings)
+        return;
+    rpt_printf(b, "\n### Critical and high findings (%zu)\n\n", m->n_findings);
+    for (size_t f = 0; f < m->n_findings; f++) {
+        const rpt_finding *fd = &m->findings[f];
+        const rpt_input *in = &m->inputs[fd->ref.input];
+        const res_scenario *s = &in->run.items[fd->ref.item];
+        rpt_printf(b, "%zu. **%s** `", f + 1, s->severity);
+        md(b, s->id);
+        rpt_put(b, "` ");
+        md(b, s->tls_version);
+        if (m->n_inputs > 1)
+            rpt_printf(b, " (%s)", in->label);
+        rpt_put(b, ": expected ");
+        md(b, s->expected);
+        rpt_put(b, "; observed ");
+        md(b, s->observed);
+        rpt_put(b, ".");
+        if (fd->hint[0]) {
+            rpt_put(b, "<br/>Fix (");
+            md(b, in->gateway_name);
+            rpt_put(b, "): ");
+            rpt_md_code(b, fd->hint);
+        }
+        rpt_put(b, "\n");
+    }
 }
 
 int rpt_markdown_write(const rpt_model *m, const char *outdir, mp_err *e)
@@ -238,10 +331,17 @@ int rpt_markdown_write(const rpt_model *m, const char *outdir, mp_err *e)
     if (waived)
         rpt_printf(&b, "%zu of the FAILs %s waived (`run --waivers`). ", waived, waived == 1 ? "is" : "are");
     rpt_put(&b, "The full report with inline charts is `index.html`.\n");
+    first_screen(&b, m);
     if (m->n_baselines) {
         rpt_printf(&b, "\n## Regressions\n\n");
-        if (!m->n_regs)
-            rpt_put(&b, "No regression against the baseline.\n");
+        size_t compared = 0;
+        for (size_t i = 0; i < m->n_inputs; i++)
+            compared += m->inputs[i].baseline_matches > 0;
+        if (!m->n_regs && compared)
+            rpt_printf(&b, "No regression in the %zu input%s a baseline matched.\n", compared, compared == 1 ? "" : "s");
+        for (size_t i = 0; i < m->n_inputs; i++)
+            if (!m->inputs[i].baseline_matches)
+                rpt_printf(&b, "- %s: no baseline matched, so it was not compared.\n", m->inputs[i].label);
         for (size_t i = 0; i < m->n_regs; i++) {
             rpt_put(&b, "- **REGRESSION** ");
             md(&b, m->regs[i].input);

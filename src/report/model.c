@@ -1,7 +1,7 @@
 /* The report model: reading inputs, ordering verdicts for people (failures
  * first), and comparing against baselines. Baseline matching is by scenario
- * id and TLS version for runs, and by target, mode and TLS version for loads,
- * so a baseline from last week's run of the same suite lines up even when
+ * id and TLS version for runs, and by target, mode, TLS version and
+ * concurrency or rate for loads, so a baseline from last week's run of the same suite lines up even when
  * the scenario list grew. */
 #include "report/model.h"
 
@@ -119,6 +119,7 @@ void rpt_model_free(rpt_model *m)
     free(m->baselines);
     free(m->regs);
     free(m->controls);
+    free(m->findings);
     memset(m, 0, sizeof *m);
 }
 
@@ -220,8 +221,10 @@ static const res_scenario *find_scenario(const res_run *r, const res_scenario *s
     return NULL;
 }
 
-static int run_regressions(rpt_model *m, const rpt_input *cur, const rpt_input *base, mp_err *e)
+static int run_regressions(rpt_model *m, rpt_input *cur, const rpt_input *base, mp_err *e)
 {
+    for (size_t i = 0; i < cur->run.n; i++)
+        cur->baseline_matches += find_scenario(&base->run, &cur->run.items[i]) != NULL;
     for (size_t i = 0; i < cur->run.n; i++) {
         const res_scenario *s = &cur->run.items[i];
         if (s->verdict != RES_FAIL && s->verdict != RES_ERROR && s->verdict != RES_INCONCLUSIVE)
@@ -243,12 +246,26 @@ static int run_regressions(rpt_model *m, const rpt_input *cur, const rpt_input *
     return 0;
 }
 
-static int load_regressions(rpt_model *m, const rpt_input *cur, const rpt_input *base, mp_err *e)
+/* Loads are comparable when they asked the same of the same gateway: a
+ * p99 at 32 connections says nothing about one at 8. */
+static int same_load(const res_load *c, const res_load *b)
 {
-    const res_load *c = cur->load, *b = base->load;
     if (strcmp(c->target, b->target) != 0 || strcmp(c->mode, b->mode) != 0 ||
         strcmp(c->tls_version, b->tls_version) != 0)
         return 0;
+    if ((c->rate > 0) != (b->rate > 0))
+        return 0;
+    if (c->rate > 0)
+        return c->rate == b->rate;
+    return c->connections == b->connections;
+}
+
+static int load_regressions(rpt_model *m, rpt_input *cur, const rpt_input *base, mp_err *e)
+{
+    const res_load *c = cur->load, *b = base->load;
+    if (!same_load(c, b))
+        return 0;
+    cur->baseline_matches++;
     const hist *hc = &c->phases[RES_PH_TOTAL], *hb = &b->phases[RES_PH_TOTAL];
     if (!hc->total || !hb->total)
         return 0;
@@ -266,7 +283,8 @@ int rpt_find_regressions(rpt_model *m, mp_err *e)
 {
     for (size_t i = 0; i < m->n_inputs; i++) {
         for (size_t k = 0; k < m->n_baselines; k++) {
-            const rpt_input *cur = &m->inputs[i], *base = &m->baselines[k];
+            rpt_input *cur = &m->inputs[i];
+            const rpt_input *base = &m->baselines[k];
             if (cur->kind != base->kind)
                 continue;
             int rc = cur->kind == RES_KIND_RUN ? run_regressions(m, cur, base, e)
@@ -274,6 +292,23 @@ int rpt_find_regressions(rpt_model *m, mp_err *e)
             if (rc != 0)
                 return -1;
         }
+    }
+    for (size_t i = 0; m->n_baselines && i < m->n_inputs; i++) {
+        const rpt_input *in = &m->inputs[i];
+        if (in->baseline_matches || m->n_notices == RPT_MAX_NOTICES)
+            continue;
+        if (in->kind == RES_KIND_RUN)
+            snprintf(m->notices[m->n_notices++], sizeof m->notices[0],
+                     "%s: no baseline matched (no run with the same scenarios and TLS versions): not compared",
+                     in->label);
+        else if (in->load->rate > 0)
+            snprintf(m->notices[m->n_notices++], sizeof m->notices[0],
+                     "%s: no baseline matched (target, %s mode, %s, rate %.1f/s): not compared", in->label,
+                     in->load->mode, in->load->tls_version, in->load->rate);
+        else
+            snprintf(m->notices[m->n_notices++], sizeof m->notices[0],
+                     "%s: no baseline matched (target, %s mode, %s, %d connections): not compared", in->label,
+                     in->load->mode, in->load->tls_version, in->load->connections);
     }
     return 0;
 }

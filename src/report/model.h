@@ -20,6 +20,9 @@ typedef struct rpt_input {
     char (*fingerprints)[400]; /* per run item: certificate fingerprints, or "" */
     res_load *load;            /* RES_KIND_LOAD */
     char wolfssl_flags[1024];
+    /* RES_KIND_RUN: the gateway recognized from the evidence (reports/hints.json), "" when none */
+    char gateway[16], gateway_name[48], gateway_why[300];
+    size_t baseline_matches;   /* scenarios or loads of a baseline this input was compared with */
 } rpt_input;
 
 typedef struct rpt_regression {
@@ -41,7 +44,8 @@ typedef struct rpt_control {
     char framework[80], title[200], text[600];
     int defined;               /* 0: cited by a scenario, absent from reports/controls.json */
     rpt_status status;
-    size_t counts[RES_N_VERDICTS];          /* by res_verdict */
+    size_t counts[RES_N_VERDICTS];          /* by res_verdict; a recorded observation is none of them */
+    size_t recorded;           /* PASSes that only record what the gateway did: no evidence either way */
     rpt_ref *refs;
     size_t n_refs;
 } rpt_control;
@@ -54,6 +58,20 @@ typedef struct rpt_chart {
 } rpt_chart;
 
 #define RPT_MAX_CHARTS 64
+
+/* The answer on the first screen. */
+typedef enum rpt_overall { RPT_OVERALL_PASS, RPT_OVERALL_FAIL, RPT_OVERALL_INCONCLUSIVE } rpt_overall;
+
+const char *rpt_overall_name(rpt_overall o);   /* "PASS", "FAIL", "INCONCLUSIVE" */
+
+/* A critical or high FAIL that no waiver covers, with the configuration
+ * that fixes it on the recognized gateway ("" when none is known). */
+typedef struct rpt_finding {
+    rpt_ref ref;
+    char hint[600];
+} rpt_finding;
+
+#define RPT_MAX_NOTICES 16
 
 typedef struct rpt_model {
     char title[256];
@@ -70,6 +88,13 @@ typedef struct rpt_model {
     char uncited[1024];        /* defined controls no scenario cited, comma-separated */
     rpt_chart charts[RPT_MAX_CHARTS];
     size_t n_charts;
+    rpt_overall overall;
+    char overall_why[800];     /* what decided it, one sentence */
+    size_t fails_by_sev[6];    /* FAILs no waiver covers, by severity rank */
+    rpt_finding *findings;     /* critical and high, most severe first */
+    size_t n_findings;
+    char notices[RPT_MAX_NOTICES][400]; /* partial merges, baselines that matched nothing */
+    size_t n_notices;
 } rpt_model;
 
 /* Reads one result file of either schema. */
@@ -79,7 +104,9 @@ void rpt_model_free(rpt_model *m);
 
 /* Fills m->regs from m->baselines: scenarios (same id and TLS version) that
  * FAIL or ERROR now but did not before, and load results whose total p99
- * rose by more than m->regress_pct over a baseline of the same target. */
+ * rose by more than m->regress_pct over a baseline of the same target, mode,
+ * TLS version and concurrency (closed loop) or rate (open loop). An input
+ * no baseline matched gets a notice instead of a silent "no regression". */
 int rpt_find_regressions(rpt_model *m, mp_err *e);
 
 /* Orders a run's items for reading: FAIL, ERROR, SKIP, PASS, then by
@@ -115,6 +142,21 @@ int rpt_controls_evaluate(rpt_model *m, mp_err *e);
  * certificate fingerprints, the reason, the positive control's answer, and
  * the waiver. */
 void rpt_evidence_text(const res_scenario *s, const char *fingerprints, char *out, size_t n);
+
+/* Decides m->overall and its reason, counts the FAILs by severity, lists
+ * the critical and high findings and the notices (partial merges). Call
+ * after rpt_find_regressions. FAIL: a FAIL no waiver covers, a breached
+ * threshold or a regression. INCONCLUSIVE: otherwise anything not judged or
+ * not measured (INCONCLUSIVE, ERROR, only SKIPs, interrupted, a threshold
+ * without samples, a load without a success, a merge missing shards). */
+int rpt_judge(rpt_model *m, mp_err *e);
+
+/* Recognizes each run's gateway and fills the findings' hints from
+ * reports/hints.json (compiled in). Call after rpt_judge. */
+int rpt_hints_apply(rpt_model *m, mp_err *e);
+
+/* A PASS that only records what the gateway did (expected "recorded ..."). */
+int rpt_is_recorded(const res_scenario *s);
 
 /* "https://gw:8443/" for a run, the config target for a load. */
 const char *rpt_input_target(const rpt_input *in);

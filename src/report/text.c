@@ -100,6 +100,29 @@ void rpt_html(rpt_buf *b, const char *s)
     }
 }
 
+void rpt_md_code(rpt_buf *b, const char *s)
+{
+    int code = 0;
+    while (*s) {
+        const char *tick = strchr(s, '`');
+        size_t n = tick ? (size_t)(tick - s) : strlen(s);
+        if (code) {
+            rpt_put(b, "`");
+            for (size_t i = 0; i < n; i++)
+                rpt_putn(b, s[i] == '|' ? "\\|" : &s[i], s[i] == '|' ? 2 : 1);
+            rpt_put(b, "`");
+        } else {
+            char part[700];
+            snprintf(part, sizeof part, "%.*s", (int)(n < sizeof part ? n : sizeof part - 1), s);
+            rpt_md(b, part);
+        }
+        if (!tick)
+            break;
+        code = !code;
+        s = tick + 1;
+    }
+}
+
 void rpt_md(rpt_buf *b, const char *s)
 {
     for (; *s; s++) {

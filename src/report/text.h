@@ -29,6 +29,9 @@ void rpt_html(rpt_buf *b, const char *s);
 /* A Markdown table cell: | escaped, HTML-significant characters escaped
  * (CI summaries render inline HTML), newlines as spaces. */
 void rpt_md(rpt_buf *b, const char *s);
+/* Text of our own (reports/hints.json) with `code` spans kept as code and
+ * the rest escaped as rpt_md does. */
+void rpt_md_code(rpt_buf *b, const char *s);
 
 /* Plain table cells, each escaped: <td>..</td> for HTML, " .. |" for a
  * Markdown row (the caller writes the row's opening "|"). */

@@ -113,6 +113,8 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
         { "evidence.tls.version", s->ev.tls_version, sizeof s->ev.tls_version },
         { "evidence.tls.cipher", s->ev.cipher, sizeof s->ev.cipher },
         { "evidence.tls.group", s->ev.group, sizeof s->ev.group },
+        { "evidence.tls.alpn", s->ev.alpn, sizeof s->ev.alpn },
+        { "evidence.http_server", s->ev.http_server, sizeof s->ev.http_server },
     };
     if (!json_is_object(o))
         return mp_fail(e, "results[%zu] is not an object", idx);

@@ -163,10 +163,12 @@ static json_t *evidence_json(const res_evidence *ev)
     }
     json_object_set_new(o, "verify_error", ev->verify_error[0] ? json_string(ev->verify_error) : json_null());
     json_object_set_new(o, "http_status", ev->http_status ? json_integer(ev->http_status) : json_null());
+    json_object_set_new(o, "http_server", ev->http_server[0] ? json_string(ev->http_server) : json_null());
     json_t *tls = json_object();
     json_object_set_new(tls, "version", ev->tls_version[0] ? json_string(ev->tls_version) : json_null());
     json_object_set_new(tls, "cipher", ev->cipher[0] ? json_string(ev->cipher) : json_null());
     json_object_set_new(tls, "group", ev->group[0] ? json_string(ev->group) : json_null());
+    json_object_set_new(tls, "alpn", ev->alpn[0] ? json_string(ev->alpn) : json_null());
     json_object_set_new(tls, "resumed", json_boolean(ev->resumed));
     json_object_set_new(tls, "certificate_requested", json_boolean(ev->cert_requested));
     json_object_set_new(o, "tls", tls);

@@ -28,7 +28,9 @@ typedef struct res_evidence {
     int alert_sent;          /* the alert was ours */
     char verify_error[160];  /* our failure to verify the server, if any */
     int http_status;         /* 0: none */
+    char http_server[80];    /* the response's Server header, "" when none */
     char tls_version[16];
+    char alpn[32];           /* the protocol ALPN settled on, "" when none */
     char cipher[64];
     char group[32];
     int resumed;

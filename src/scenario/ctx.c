@@ -115,6 +115,7 @@ static void fill_evidence(scn_conn *c, res_evidence *ev)
     snprintf(ev->tls_version, sizeof ev->tls_version, "%s", hs->version);
     snprintf(ev->cipher, sizeof ev->cipher, "%s", hs->cipher);
     snprintf(ev->group, sizeof ev->group, "%s", hs->group);
+    snprintf(ev->alpn, sizeof ev->alpn, "%s", hs->alpn);
     ev->resumed = hs->resumed;
     ev->cert_requested = hs->cert_requested;
     const tls_outcome *last = c->requested ? &c->after : hs;
@@ -127,6 +128,8 @@ static void fill_evidence(scn_conn *c, res_evidence *ev)
         snprintf(ev->verify_error, sizeof ev->verify_error, "%s", last->error_text);
     if (c->responded) {
         ev->http_status = c->resp.status;
+        const char *server = http_response_header(&c->resp, "Server");
+        snprintf(ev->http_server, sizeof ev->http_server, "%s", server ? server : "");
         ev->first_byte_ms = c->first_byte_ms;
     }
     /* Where the gateway ended the connection; an HTTP refusal is known only

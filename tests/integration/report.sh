@@ -19,7 +19,8 @@ N="https://localhost:$NGINX_PORT/"
 "$MTLSPROBE" run --target "$N" --connect-to "127.0.0.1:$NGINX_PORT" --fixtures "$FX" -j 4 -q \
   --json "$WORK/strict.json" >/dev/null 2>&1
 check "suite against nginx: result written" test -s "$WORK/strict.json"
-"$MTLSPROBE" load --target "$N" --fixtures "$FX" -q --threads 2 -c 4 -d 2s --json "$WORK/load.json" >/dev/null 2>&1
+"$MTLSPROBE" load --target "$N" --fixtures "$FX" -q --threads 2 -c 4 -d 2.5s --json "$WORK/load.json" \
+  --threshold 'handshake.p99<60s' --threshold 'total.p99<0.001ms' >/dev/null 2>&1
 check "load against nginx: result written" test -s "$WORK/load.json"
 # three workers, separate processes, one gateway
 for i in 0 1 2; do
@@ -124,11 +125,17 @@ check "index.html: run metadata (wolfSSL flags, manifest hash, command line)" ba
   'grep -q -- "--enable-all" "$1" && grep -q "$(jq -r .fixtures.manifest_sha256 "$2")" "$1" && grep -q "mtlsprobe run --target" "$1"' _ "$R/index.html" "$WORK/strict.json"
 check "index.html: compliance names PCI DSS 4.2.1" grep -q "pci-dss-4:4.2.1" "$R/index.html"
 check "index.html: PCI DSS 4.2.1 not met (nginx without required client certificates)" \
-  python3 -c 'import re,sys; t=open(sys.argv[1]).read(); r=re.search(r"<tr class=\"control\"><td><span class=\"badge ([a-z-]+)\">[^<]*</span></td><td><code>pci-dss-4:4.2.1", t); sys.exit(0 if r and r.group(1)=="not-met" else 1)' "$R/index.html"
+  python3 -c 'import re,sys; t=open(sys.argv[1]).read(); r=re.search(r"<tr class=\"control\" data-status=\"([a-z-]+)\"><td><code>pci-dss-4:4.2.1</code>", t); sys.exit(0 if r and r.group(1)=="not-met" else 1)' "$R/index.html"
 check "index.html: RFC 5280 path validation control defined" grep -q "6.1 Basic path validation" "$R/index.html"
 check "index.html: merged load shown as merged" grep -q "3 workers merged" "$R/index.html"
 check "index.html: load percentiles table" grep -q 'id="phases-load1"' "$R/index.html"
-for c in verdicts load1-latency load1-percentiles load1-timeline load1-errors load2-latency load2-percentiles; do
+charts="verdicts load1-latency load1-percentiles load1-timeline load2-latency load2-percentiles"
+if [ "$(jq .totals.errors "$WORK/load.json")" = 0 ]; then
+  check "no errors, no errors chart" test ! -e "$R/charts/load1-errors.svg"
+else
+  charts="$charts load1-errors"
+fi
+for c in $charts; do
   check "chart $c.png is a PNG" bash -c '[ "$(head -c 8 "$1" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a ]' _ "$R/charts/$c.png"
   check "chart $c.svg is well-formed SVG" bash -c 'xmllint --noout "$1" && grep -q "<svg" "$1"' _ "$R/charts/$c.svg"
   check "chart $c is inlined in index.html" grep -q "<figure id=\"chart-$c\"><svg" "$R/index.html"
@@ -142,6 +149,33 @@ nfail=$(jq -s '[.[].results[] | select(.verdict == "FAIL")] | length' "$WORK/str
 check "report.md: the counts" grep -q "^\*\*$pass PASS, $nfail FAIL, 0 INCONCLUSIVE, 0 ERROR, 0 SKIP.\*\*" <<<"$(grep -o '\*\*[0-9]* PASS.*SKIP\.\*\*' "$R/report.md")"
 check "report.md: failures listed with evidence" grep -q "^| \*\*FAIL\*\* | critical | client-auth/no-cert | TLSv1.2 | rejected | accepted: HTTP 200" "$R/report.md"
 check "report.md: no raw HTML from the title" grep -q "^# Gateway &amp; &lt;nginx&gt; report" "$R/report.md"
+# ---- the first screen, compliance, thresholds, partial seconds ---------------
+check "first screen: overall verdict FAIL" grep -q '<div class="verdict" id="overall" data-verdict="FAIL">FAIL</div>' "$R/index.html"
+check "first screen: before the conformance tables" bash -c '[ "$(grep -n "id=\"overall\"" "$1" | cut -d: -f1)" -lt "$(grep -n "id=\"conformance\"" "$1" | cut -d: -f1)" ]' _ "$R/index.html"
+check "first screen: critical FAILs counted" grep -q "id=\"sev-critical\"><div class=\"n\">$(jq -s '[.[].results[] | select(.verdict == "FAIL" and .severity == "critical")] | length' "$WORK/strict.json" "$WORK/optional.json")<" "$R/index.html"
+check "first screen: nginx recognized by its Server header" grep -q 'the gateway looks like <strong>nginx</strong> (Server header' "$R/index.html"
+check "first screen: the no-cert finding with its fix" bash -c 'sed -n "/<section id=\"findings\"/,/<\/section>/p" "$1" | grep -q "client-auth/no-cert" && grep -q "Fix (nginx):</strong> <code>ssl_verify_client on;</code>" "$1"' _ "$R/index.html"
+check "first screen: a breached threshold makes the verdict FAIL" grep -q "threshold total.p99&lt;0.001ms breached" "$R/index.html"
+check "run metadata after the load section" bash -c '[ "$(grep -n "<section id=\"runs\"" "$1" | cut -d: -f1)" -gt "$(grep -n "<section id=\"load\"" "$1" | cut -d: -f1)" ]' _ "$R/index.html"
+check "wolfSSL flags folded, once" test "$(grep -c '<details class="flags"><summary>wolfSSL build flags' "$R/index.html")" = 1
+check "compliance: failing controls first" bash -c 'grep -o "<tr class=\"control\" data-status=\"[a-z-]*\"" "$1" | head -1 | grep -q not-met' _ "$R/index.html"
+check "report.md: verdict first" bash -c 'sed -n 3,5p "$1" | grep -q "^## Verdict: FAIL"' _ "$R/report.md"
+check "report.md: finding with its fix" grep -q "Fix (nginx): \`ssl_verify_client on;\`" "$R/report.md"
+check "thresholds on the latency chart: met and breached" bash -c 'grep -q "handshake.p99<60s" "$1" && grep -q "\"✗ total.p99<0.001ms" "$1" && grep -q "\"✓ handshake.p99<60s" "$1"' _ "$R/charts/data/load1-latency-thresholds.dat"
+check "thresholds drawn as lines" grep -q "set arrow from 60000, graph 0" "$R/charts/gnuplot/extra-load1-latency.gp"
+part=$(jq '[.series[] | select(.length_s < 1 and .length_s >= 0.2)] | length' "$WORK/load.json")
+if [ "$part" = 1 ]; then
+  check "the partial last second is drawn apart" bash -c 'grep -q "^partial = 1" "$1" && [ "$(awk "/^\$/{b++} b==2 && /^[0-9]/" "$2" | wc -l)" = 1 ]' _ "$R/charts/gnuplot/extra-load1-timeline.gp" "$R/charts/data/load1-timeline.dat"
+fi
+# a partial merge, and a baseline of another concurrency
+"$MTLSPROBE" report "$WORK/partial.json" "$WORK/load.json" --baseline "$WORK/worker-0.json" --out "$WORK/part" --no-charts -q >/dev/null 2>&1
+check "partial merge: exit 0" test $? = 0
+check "partial merge: flagged on the page" grep -q "load1 is a partial merge: 2 of 3 shards" "$WORK/part/index.html"
+check "partial merge: flagged in the Markdown" grep -q "Partial merge: 2 of 3 shards" "$WORK/part/report.md"
+check "partial merge: named in the verdict's reason" grep -q 'load1 merges 2 of 3 shards' "$WORK/part/index.html"
+check "partial merge: never PASS" bash -c '! grep -q "id=\"overall\" data-verdict=\"PASS\"" "$1"' _ "$WORK/part/index.html"
+check "baseline of another concurrency: no match said" grep -q "load2: no baseline matched (target, handshake mode, any, 4 connections)" "$WORK/part/index.html"
+check "baseline of another concurrency: no 'no regression' claim" bash -c '! grep -q "No regression" "$1" "$2"' _ "$WORK/part/index.html" "$WORK/part/report.md"
 cp -r "$R" "$ARTIFACTS/report"
 
 # ---- headless Chromium -------------------------------------------------------
@@ -163,7 +197,46 @@ if command -v chromium >/dev/null 2>&1; then
   check "chromium: no console errors" bash -c '! grep -E "CONSOLE|Refused to|Uncaught" "$1"' _ "$WORK/chrome.log"
   check "chromium: DOM has the FAIL count" grep -q "id=\"count-FAIL\">$nfail<" "$WORK/dom.html"
   check "chromium: DOM has every verdict row" test "$(grep -o '<tr class="scenario"' "$WORK/dom.html" | wc -l)" = "$json_rows"
-  check "chromium: DOM has the inline charts" test "$(grep -o '<figure id="chart-' "$WORK/dom.html" | wc -l)" -ge 9
+  check "chromium: DOM has the inline charts" test "$(grep -o '<figure id="chart-' "$WORK/dom.html" | wc -l)" -ge 6
+  # what a reader sees: the page with a measuring script added (the page
+  # itself runs none), in a 1280 px window
+  sed -e 's|<meta http-equiv="Content-Security-Policy"[^>]*>||' -e 's|</body>|<script src="measure.js"></script></body>|' \
+    "$R/index.html" > "$R/measure.html"
+  cat > "$R/measure.js" <<'JS'
+var min = 1e9, empty = [], charts = 0;
+document.querySelectorAll('figure svg').forEach(function (svg) {
+  charts++;
+  if (!svg.querySelector('[id*="gnuplot_plot_"] path, [id*="gnuplot_plot_"] image, [id*="gnuplot_plot_"] rect, [id*="gnuplot_plot_"] polygon'))
+    empty.push(svg.parentNode.id);
+  svg.querySelectorAll('text').forEach(function (t) {
+    if (!t.textContent.trim()) return;
+    var m = t.getScreenCTM(), px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+    if (px < min) min = px;
+  });
+});
+var f = document.querySelector('li.finding');
+var p = document.createElement('pre');
+p.id = 'measure';
+p.textContent = JSON.stringify({ charts: charts, empty: empty, min_text_px: Math.round(min * 10) / 10,
+  verdict: document.getElementById('overall').textContent, critical: document.querySelector('#sev-critical .n').textContent,
+  first_finding: f ? f.querySelector('code').textContent : '', first_finding_top: f ? f.getBoundingClientRect().top : -1 });
+document.body.appendChild(p);
+JS
+  chrome --allow-file-access-from-files --window-size=1280,900 --dump-dom "file://$R/measure.html" >"$WORK/measure.html" 2>/dev/null
+  msr=$(sed -n 's|.*<pre id="measure">\(.*\)</pre>.*|\1|p' "$WORK/measure.html" | sed 's/&quot;/"/g')
+  echo "chromium measured: $msr"
+  check "chromium: the measuring script ran" test -n "$msr"
+  check "chromium: every chart has data" test "$(jq -r '.empty | length' <<<"$msr")" = 0
+  check "chromium: charts measured" test "$(jq -r .charts <<<"$msr")" -ge 6
+  jqe() { jq -e "$1" <<<"$msr" >/dev/null; }
+  check "chromium: chart text at least 11 px as rendered" jqe '.min_text_px >= 11' 
+  check "chromium: verdict FAIL on the first screen" test "$(jq -r .verdict <<<"$msr")" = FAIL
+  check "chromium: critical count on the first screen" test "$(jq -r .critical <<<"$msr")" = "$(jq -s '[.[].results[] | select(.verdict == "FAIL" and .severity == "critical")] | length' "$WORK/strict.json" "$WORK/optional.json")"
+  check "chromium: the top finding on the first screen (900 px)" jqe '.first_finding | startswith("client-auth/")' 
+  check "chromium: ... within the first 900 px" jqe '.first_finding_top > 0 and .first_finding_top < 900' 
+  rm -f "$R/measure.html" "$R/measure.js"
+  chrome --screenshot="$ARTIFACTS/first-screen.png" --window-size=1280,900 --hide-scrollbars \
+    "file://$R/index.html" >/dev/null 2>"$WORK/chrome-shot.log"
   chrome --screenshot="$ARTIFACTS/screenshot.png" --window-size=1280,2400 --hide-scrollbars \
     "file://$R/index.html" >/dev/null 2>"$WORK/chrome-shot.log"
   check "chromium: screenshot taken" bash -c '[ "$(head -c 8 "$1" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a ]' _ "$ARTIFACTS/screenshot.png"
@@ -176,13 +249,16 @@ fi
 # a result whose strings try to inject markup, with certificate fingerprints
 # and a control without a definition
 jq '.results[0].title = "<script>alert(1)</script> & \"q\"" | .results[0].evidence.client_cert_sha256 = "ab12cd34"
-    | .results[0].controls += ["acme:7.1", "nist-800-52r2:3.5"]' "$WORK/strict.json" > "$WORK/crafted.json"
+    | .results[0].controls += ["acme:7.1", "nist-800-52r2:3.5"]
+    | (.results | map(.verdict == "PASS") | rindex(true)) as $p | .results[$p].expected = "recorded"
+    | .results[$p].controls = ["acme:9.9"]' "$WORK/strict.json" > "$WORK/crafted.json"
 "$MTLSPROBE" report "$WORK/crafted.json" --out "$WORK/crafted" --no-charts -q
 check "crafted: markup from result files is escaped" bash -c 'grep -q "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;" "$1" && ! grep -q "<script>alert" "$1"' _ "$WORK/crafted/index.html"
 check "crafted: still well-formed" xmllint --noout "$WORK/crafted/index.html"
 check "crafted: certificate fingerprints shown as evidence" grep -q "client_cert_sha256: ab12cd34" "$WORK/crafted/index.html"
-check "crafted: an unknown control is listed without definition" grep -q "<code>acme:7.1</code><br/><span class=\"badge no-definition\">no definition</span>" "$WORK/crafted/index.html"
+check "crafted: an unknown control is listed without definition" grep -q "<code>acme:7.1</code> <span class=\"badge no-definition\">no definition</span>" "$WORK/crafted/index.html"
 check "crafted: NIST SP 800-52r2 3.5 has its title" grep -q "3.5 Client authentication" "$WORK/crafted/index.html"
+check "crafted: a control evidenced only by a recorded observation is not met" python3 -c 'import re,sys; t=open(sys.argv[1]).read(); r=re.search(r"<tr class=\"control\" data-status=\"([a-z-]+)\"><td><code>acme:9.9</code>", t); sys.exit(0 if r and r.group(1)=="not-evidenced" else 1)' "$WORK/crafted/index.html"
 check "crafted: the markdown escapes it too" bash -c '! grep -q "<script>" "$1"' _ "$WORK/crafted/report.md"
 # every control the built-in scenarios cite, and every id the audit suite
 # uses, has a definition

@@ -323,35 +323,65 @@ function M.accepted_suites(t, v)
   return out
 end
 
--- Every suite of the catalogue (the IANA registry, src/tls/suites.c), by
--- id, for one hand-built ClientHello.
+-- Many servers refuse a ClientHello listing more suites than they parse
+-- (wolfSSL reads at most 150, signalling values included): one offer
+-- holds at most this many.
+M.MAX_OFFER = 128
+
+-- Suites of the catalogue (the IANA registry, src/tls/suites.c), by id, for
+-- one hand-built ClientHello that any server should answer: the suites
+-- wolfSSL itself offers first (those servers commonly take), then the rest
+-- of the catalogue, at most M.MAX_OFFER.
 function M.all_suites(t)
-  local suites = {}
-  for _, s in ipairs(t:hello_suites()) do suites[#suites + 1] = s.id end
-  return suites
+  local known, first, rest = {}, {}, {}
+  for _, s in ipairs(t:cipher_suites("1.2")) do
+    if s.iana then known[s.iana] = true end
+  end
+  for _, s in ipairs(t:hello_suites()) do
+    if known[s.iana] then first[#first + 1] = s.id else rest[#rest + 1] = s.id end
+  end
+  for _, id in ipairs(rest) do
+    if #first >= M.MAX_OFFER then break end
+    first[#first + 1] = id
+  end
+  return first
 end
 
 -- The catalogue's suites a server accepts in version v ("ssl3", "1.0" ..
 -- "1.2") by hand-built ClientHello: the whole catalogue is offered, then
 -- again without each suite chosen, until the server refuses what is left;
--- one probe per accepted suite. skip(s) leaves suites out of the offer.
--- Returns { { id, iana, name }, ... } in the order found.
+-- one probe per accepted suite. A server that refuses the whole catalogue
+-- at once is offered it in windows of M.MAX_OFFER. skip(s) leaves suites
+-- out of the offer. Returns { { id, iana, name }, ... } in the order found.
 function M.hello_accepted(t, v, skip)
-  local left, out = {}, {}
+  local all, out = {}, {}
   for _, s in ipairs(t:hello_suites()) do
-    if not (skip and skip(s)) then left[#left + 1] = s end
+    if not (skip and skip(s)) then all[#all + 1] = s end
   end
-  while #left > 0 do
-    local ids = {}
-    for _, s in ipairs(left) do ids[#ids + 1] = s.id end
-    local r = t:hello { tls = v, suites = ids }
-    if r.result ~= "server_hello" then break end
-    local rest, found = {}, false
-    for _, s in ipairs(left) do
-      if s.id == r.suite_id then found = true; out[#out + 1] = s else rest[#rest + 1] = s end
+  -- Offers left until refused; true when the first offer was answered.
+  local function drain(left)
+    local first = true
+    while #left > 0 do
+      local ids = {}
+      for _, s in ipairs(left) do ids[#ids + 1] = s.id end
+      local r = t:hello { tls = v, suites = ids }
+      if r.result ~= "server_hello" then return not first end
+      first = false
+      local rest, found = {}, false
+      for _, s in ipairs(left) do
+        if s.id == r.suite_id then found = true; out[#out + 1] = s else rest[#rest + 1] = s end
+      end
+      if not found then break end -- a suite we did not offer: stop, do not loop
+      left = rest
     end
-    if not found then break end -- a suite we did not offer: stop, do not loop
-    left = rest
+    return true
+  end
+  if not drain(all) and #all > M.MAX_OFFER then
+    for i = 1, #all, M.MAX_OFFER do
+      local window = {}
+      for k = i, math.min(i + M.MAX_OFFER - 1, #all) do window[#window + 1] = all[k] end
+      drain(window)
+    end
   end
   return out
 end

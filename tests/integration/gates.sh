@@ -103,11 +103,12 @@ gate 3 waiver-covers-no-inconclusive "$SC/b_high.lua" "$WORK/inc" --waivers "$WO
 timeout 60 "$MTLSPROBE" report "$WORK/waived.json" --out "$WORK/report" --no-charts -q
 check "report: exit 0" test $? = 0
 check "report: FAIL (waived) badge" grep -q '<span class="badge FAIL waived">FAIL (waived)</span>' "$WORK/report/index.html"
-check "report: a waived card on the first screen" grep -q '<div class="l">FAIL (waived)</div>' "$WORK/report/index.html"
+check "report: the waived FAIL counted on the first screen" grep -q '<p class="totals" id="totals">[^<]* FAIL (1 waived)' "$WORK/report/index.html"
 check "report: the waiver beside the verdict" grep -qF "waived: legacy clients until Q3, expires 9999-12-31" "$WORK/report/index.html"
 check "report.md: FAIL (waived) row" grep -qF "| **FAIL (waived)** | high | gate/high |" "$WORK/report/report.md"
 timeout 60 "$MTLSPROBE" report "$WORK/inconclusive.json" --out "$WORK/report-inc" --no-charts -q
-check "report: INCONCLUSIVE card marked bad" grep -q '<div class="card bad"><div class="n">1</div><div class="l">INCONCLUSIVE</div>' "$WORK/report-inc/index.html"
+check "report: an INCONCLUSIVE run is INCONCLUSIVE on the first screen" grep -q 'id="overall" data-verdict="INCONCLUSIVE"' "$WORK/report-inc/index.html"
+check "report: the INCONCLUSIVE verdict counted on the first screen" grep -q '<p class="totals" id="totals">[^<]*1 INCONCLUSIVE' "$WORK/report-inc/index.html"
 check "report: INCONCLUSIVE row with its reason" grep -qF "reason: the gateway refused client/valid too" "$WORK/report-inc/index.html"
 
 # an expired waiver covers nothing: the FAIL fails again, and run says why

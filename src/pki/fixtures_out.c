@@ -95,6 +95,23 @@ static json_t *iso_json(int64_t t)
     return json_string(buf);
 }
 
+
+/* The CRL files of a CA, as manifest fields. */
+static void put_crl_fields(json_t *f, const pki_fixture_def *d)
+{
+    static const struct { const char *key, *suffix; } files[] = {
+        { "crl", ".crl.pem" }, { "crl_der", ".crl.der" },
+        { "crl_stale", ".crl-stale.pem" }, { "crl_stale_der", ".crl-stale.der" },
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *rel = relpath(d->name, files[i].suffix);
+        json_object_set_new(f, files[i].key, json_string(rel));
+        free(rel);
+        if (i == 1)
+            json_object_set_new(f, "crl_next_update", iso_json(d->crl_next_update));
+    }
+}
+
 static json_t *fixture_json(const pki_spec *s, size_t i, const made *all)
 {
     const pki_fixture_def *d = &s->defs[i];
@@ -115,15 +132,7 @@ static json_t *fixture_json(const pki_spec *s, size_t i, const made *all)
         json_object_set_new(f, "issuer", json_string(d->name));
         json_object_set_new(f, "is_ca", json_true());
         json_object_set_new(f, "trusted", json_boolean(d->trusted));
-        json_object_set_new(f, "crl", json_string((rel = relpath(d->name, ".crl.pem"))));
-        free(rel);
-        json_object_set_new(f, "crl_der", json_string((rel = relpath(d->name, ".crl.der"))));
-        free(rel);
-        json_object_set_new(f, "crl_next_update", iso_json(d->crl_next_update));
-        json_object_set_new(f, "crl_stale", json_string((rel = relpath(d->name, ".crl-stale.pem"))));
-        free(rel);
-        json_object_set_new(f, "crl_stale_der", json_string((rel = relpath(d->name, ".crl-stale.der"))));
-        free(rel);
+        put_crl_fields(f, d);
         json_t *defect = json_object();
         json_object_set_new(defect, "tag", json_string("none"));
         json_object_set_new(defect, "description", json_string(d->description));
@@ -139,15 +148,7 @@ static json_t *fixture_json(const pki_spec *s, size_t i, const made *all)
         free(rel);
     }
     if (pki_is_crl_issuer(d)) {
-        json_object_set_new(f, "crl", json_string((rel = relpath(d->name, ".crl.pem"))));
-        free(rel);
-        json_object_set_new(f, "crl_der", json_string((rel = relpath(d->name, ".crl.der"))));
-        free(rel);
-        json_object_set_new(f, "crl_next_update", iso_json(d->crl_next_update));
-        json_object_set_new(f, "crl_stale", json_string((rel = relpath(d->name, ".crl-stale.pem"))));
-        free(rel);
-        json_object_set_new(f, "crl_stale_der", json_string((rel = relpath(d->name, ".crl-stale.der"))));
-        free(rel);
+        put_crl_fields(f, d);
     }
     json_object_set_new(f, "subject", json_string(m->subject));
     json_object_set_new(f, "issuer", d->issuer >= 0 ? json_string(s->defs[d->issuer].name)

@@ -225,7 +225,10 @@ void scn_conn_observe(const scn_conn *c, vd_obs *o)
     }
     const tls_outcome *hs = &c->conn.out;
     o->cert_requested = hs->cert_requested || c->capture.cert_request_seen;
-    str_copy(o->version, sizeof o->version, hs->version);
+    /* wolfSSL names its own highest version before any ServerHello: only a
+     * version the server chose is evidence. */
+    if (hs->result == TLS_R_OK || hs->after_handshake || c->capture.server_hello_seen)
+        str_copy(o->version, sizeof o->version, hs->version);
     if (hs->result != TLS_R_OK && !hs->after_handshake) {
         char d[280];
         tls_outcome_describe(hs, d, sizeof d);

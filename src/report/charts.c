@@ -171,6 +171,7 @@ static int latency_threshold(const res_threshold *t, int *phase, double *limit_m
 static int threshold_marks(const res_load *l, int vertical, double label_at, rpt_buf *vars, rpt_buf *labels)
 {
     int n = 0;
+    double x0 = 0, y0 = 0; /* the first label's place */
     /* a label reads away from the nearer edge, so none runs off the chart:
      * right of a line in the lower half of the (log) latency range, left of it above */
     double lo = 0, hi = 0;
@@ -197,10 +198,12 @@ static int threshold_marks(const res_load *l, int vertical, double label_at, rpt
         else
             rpt_printf(vars, "set arrow from graph 0, first %.6g to graph 1, first %.6g nohead lw 2 dt 2 lc rgb '%s' front\n",
                        lim, lim, rgb);
-        if (vertical)
-            rpt_printf(labels, "%.6g %.6g ", lim, label_at * (1 - 0.09 * n));
-        else
-            rpt_printf(labels, "%.6g %.6g ", label_at, lim);
+        double x = vertical ? lim : label_at, y = vertical ? label_at * (1 - 0.09 * n) : lim;
+        if (!n) {
+            x0 = x;
+            y0 = y;
+        }
+        rpt_printf(labels, "%.6g %.6g ", x, y);
         char text[256];
         snprintf(text, sizeof text, "%s %s (%s)", t->ok > 0 ? "\u2713" : t->ok == 0 ? "\u2717" : "?", t->expr,
                  t->ok < 0 ? "not measured" : t->observed);
@@ -211,6 +214,9 @@ static int threshold_marks(const res_load *l, int vertical, double label_at, rpt
     }
     if (!n)
         rpt_put(labels, "NaN NaN \"\" 0 0\n");
+    else /* gnuplot 5.4 crashes on a `with labels` plot whose every point is
+          * filtered out: each alignment gets an empty label where one is */
+        rpt_printf(labels, "%.6g %.6g \"\" 0 0\n%.6g %.6g \"\" 0 1\n", x0, y0, x0, y0);
     return n;
 }
 

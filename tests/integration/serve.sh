@@ -127,10 +127,30 @@ done
 "$MTLSPROBE" load --target "https://localhost:$SERVE_PORT/" \
   --fixtures "$FX" --tls 1.3 --mode request -c 1 -n 20 --json "$WORK/rq.json" -q >/dev/null 2>&1
 check "TLS 1.3 requests: 20 answered" test "$(jq .totals.ok "$WORK/rq.json")" = 20
-check "TLS 1.3 requests: first byte p50 under 20 ms" \
-  jq -e '.phases.ttfb.p50_ms < 20' "$WORK/rq.json" >/dev/null
+# The latency itself is a figure, not an assertion (tests/bench prints it).
+echo "measured: serve TLS 1.3 first byte p50 $(jq .phases.ttfb.p50_ms "$WORK/rq.json") ms"
 kill "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null
+# ...which holds because every accepted connection gets TCP_NODELAY: seen in
+# the system calls, so the check does not depend on the machine's speed.
+NODELAY_PORT=$(free_port)
+strace -f -qq -e trace=setsockopt -o "$WORK/serve.strace" \
+  "$MTLSPROBE" serve --fixtures "$FX" --listen "127.0.0.1:$NODELAY_PORT" -q >/dev/null 2>&1 &
+STRACE_PID=$!
+cleanup_hooks+=("kill $STRACE_PID 2>/dev/null")
+if wait_port "$NODELAY_PORT"; then
+  "$MTLSPROBE" load --target "https://localhost:$NODELAY_PORT/" --fixtures "$FX" --mode request -c 1 -n 3 -q \
+    >/dev/null 2>&1
+  accepted=$(grep -c "TCP_NODELAY, \[1\]" "$WORK/serve.strace")
+  check "every accepted connection gets TCP_NODELAY (3 connections, $accepted setsockopt)" test "$accepted" -ge 3
+else
+  fail "serve under strace did not start"
+fi
+# stop serve itself; strace ends with its tracee
+kill $(pgrep -P "$STRACE_PID") 2>/dev/null
+timeout 10 tail --pid="$STRACE_PID" -f /dev/null
+kill "$STRACE_PID" 2>/dev/null
+wait "$STRACE_PID" 2>/dev/null
 
 # bad input
 bad() { # bad "fragment" args...

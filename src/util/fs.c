@@ -118,14 +118,15 @@ static char *resolve_links(const char *path, mp_err *e)
     return NULL;
 }
 
-/* Standard output or error when path names the same open file: /dev/stdout
- * of a process whose output is a socket cannot be opened by name. */
+/* Standard output or error when path names the same open file, as
+ * /dev/stdout does: written through the descriptor, so a socket (which
+ * cannot be opened by name) works and a file the shell opened for appending
+ * (>>) is appended to, not replaced. */
 static int std_fd_for(const struct stat *st)
 {
     for (int fd = 1; fd <= 2; fd++) {
         struct stat fs;
-        if (fstat(fd, &fs) == 0 && fs.st_dev == st->st_dev && fs.st_ino == st->st_ino &&
-            !S_ISREG(fs.st_mode) && !S_ISDIR(fs.st_mode))
+        if (fstat(fd, &fs) == 0 && fs.st_dev == st->st_dev && fs.st_ino == st->st_ino && !S_ISDIR(fs.st_mode))
             return fd;
     }
     return -1;
@@ -229,10 +230,14 @@ int fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
             return mp_fail(e, "cannot write to standard output: %s", strerror(errno));
         return 0;
     }
+    struct stat st;
+    /* /dev/stdout and /proc/self/fd/N are links to "pipe:[N]" or
+     * "socket:[N]", not to names: what they reach is written in place */
+    if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || std_fd_for(&st) >= 0) && !S_ISDIR(st.st_mode))
+        return write_in_place(path, path, &st, data, len, e);
     char *real = resolve_links(path, e);
     if (!real)
         return -1;
-    struct stat st;
     int rc;
     if (stat(real, &st) == 0 && S_ISDIR(st.st_mode))
         rc = mp_fail(e, "cannot write %s: it is a directory", path);
@@ -250,21 +255,23 @@ int fs_check_output(const char *path, int make_parents, mp_err *e)
         return 0;
     if (!*path)
         return mp_fail(e, "empty output file name");
+    struct stat st;
+    int rc = 0;
+    if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || std_fd_for(&st) >= 0) && !S_ISDIR(st.st_mode)) {
+        /* written in place; a FIFO's reader may come later: only the
+         * permission is asked */
+        if (std_fd_for(&st) < 0 && access(path, W_OK) != 0)
+            rc = mp_fail(e, "cannot write %s: %s", path, strerror(errno));
+        return rc;
+    }
     char *real = resolve_links(path, e);
     if (!real)
         return -1;
-    struct stat st;
-    int rc = 0;
     if (stat(real, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             rc = mp_fail(e, "cannot write %s: it is a directory", path);
-        else if (!S_ISREG(st.st_mode)) {
-            /* a FIFO's reader may come later: only the permission is asked */
-            if (access(real, W_OK) != 0)
-                rc = mp_fail(e, "cannot write %s: %s", path, strerror(errno));
-            free(real);
-            return rc;
-        }
+        else if (!S_ISREG(st.st_mode) && access(real, W_OK) != 0)
+            rc = mp_fail(e, "cannot write %s: %s", path, strerror(errno));
     }
     /* A regular file is replaced through a new file in its directory: that
      * directory must take one, whatever the file's own mode says. */

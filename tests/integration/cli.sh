@@ -129,7 +129,14 @@ check "no output from failed runs" test ! -e "$WORK/x"
 : > "$WORK/blocker"
 run 2 fixtures --out "$WORK/blocker/fx" && one_error_line "$WORK/blocker"
 mkdir -p "$WORK/ro"; chmod 555 "$WORK/ro"
-if [ "$(id -u)" != 0 ]; then
+if [ "$(id -u)" = 0 ]; then
+  # root writes anywhere: the unwritable directory is tried as nobody, for real
+  chmod 755 "$WORK"
+  err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MTLSPROBE" fixtures --out "$WORK/ro/fx" 2>&1 >/dev/null)
+  rc=$?
+  check "fixtures into an unwritable directory (as nobody): exit 2 (got $rc: $err)" test "$rc" = 2
+  check "  and the error names the cause" grep -q "Permission denied" <<<"$err"
+else
   run 2 fixtures --out "$WORK/ro/fx" && one_error_line "Permission denied"
 fi
 run 2 fixtures --out "$WORK/blocker" --force && one_error_line "not a directory"

@@ -24,7 +24,7 @@ for v in fixtures run load report serve; do
   check "--help mentions $v" grep -q "^  $v " "$WORK/out"
 done
 run 0 run --help && check "run --help explains" grep -q "usage: mtlsprobe run --target" "$WORK/out"
-for opt in --target --fixtures --ca --no-verify --sni --connect-to --header --tls --timeout --only --skip --tags --expect-mtls --fail-on --waivers --jobs --json --junit --quiet --verbose; do
+for opt in --target --fixtures --ca --no-verify --sni --connect-to --header --tls --timeout --only --skip --tags --expect-mtls --fail-on --waivers --jobs --json --junit --sarif --quiet --verbose; do
   check "run --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
 run 0 --version
@@ -39,6 +39,9 @@ for opt in --fixtures --listen --cert --timeout --quiet; do
 done
 run 2 report && one_error_line "give one or more result files"
 run 0 report --help && check "report --help explains" grep -q "usage: mtlsprobe report RESULTS.json" "$WORK/out"
+for opt in --out --title --baseline --regress --no-charts --summary --md-images --gnuplot --chart-timeout; do
+  check "report --help documents $opt" grep -q -- "$opt" "$WORK/out"
+done
 run 0 report merge --help && check "report merge --help explains" grep -q "usage: mtlsprobe report merge" "$WORK/out"
 
 # fixtures: help and the built-in spec

@@ -16,6 +16,10 @@ int cmd_check_outputs(const char *verb, const cmd_output *outs, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!outs[i].path)
             continue;
+        if (fs_is_stdio(outs[i].path) && outs[i].is_dir) {
+            cmd_error(verb, "%s names a directory; - (standard output) cannot be one", outs[i].option);
+            return MP_EXIT_USAGE;
+        }
         if (fs_is_stdio(outs[i].path)) {
             if (to_stdout) {
                 cmd_error(verb, "%s - and %s -: only one output can go to standard output", to_stdout,

@@ -79,6 +79,10 @@ check "  and one line says so" grep -q "standard input (-) can be read only once
 check "report - --summary -: exit 0" test $? = 0
 check "report --summary -: the Markdown on standard output" grep -q "^# mtlsprobe report" "$WORK/sum.md"
 check "report --summary -: the 'wrote' line on standard error" grep -q "^wrote " "$WORK/sum.err"
+"$MTLSPROBE" report "$WORK/o.json" --out - --no-charts >/dev/null 2>"$WORK/outdash.err"
+rc=$?
+check "report --out - (a directory): exit 2 (got $rc)" test "$rc" = 2
+check "  and no directory named -" test ! -e ./- -a ! -e "$WORK/-"
 
 # ---- symbolic links, FIFOs, sockets, devices, regular files ---------------
 echo old >"$WORK/target.json"

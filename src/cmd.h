@@ -32,6 +32,27 @@ struct res_run;
 void cmd_warn_stale_fixtures(const struct pki_manifest *m, const char *control, int64_t now,
                              struct res_run *run);
 
+/* An output file of a verb: the option that names it, for messages. */
+typedef struct cmd_output {
+    const char *option;  /* "--json" */
+    const char *path;    /* NULL: not asked for; "-": standard output */
+    int make_parents;    /* the verb creates missing directories */
+    int is_dir;          /* a directory the verb creates and fills */
+} cmd_output;
+
+/* Before any work: each output writable, at most one "-". Prints the error
+ * and returns MP_EXIT_USAGE, or returns MP_EXIT_OK. */
+int cmd_check_outputs(const char *verb, const cmd_output *outs, size_t n);
+
+/* At most one input file may be "-" (standard input). */
+int cmd_check_inputs(const char *verb, char *const *paths, size_t n);
+
+/* When one of outs is "-": the verb's text goes to standard error until
+ * cmd_stdout_restore(returned fd), after which "-" writes reach the real
+ * standard output. Returns -1 (nothing to restore) otherwise. */
+int cmd_stdout_reserve(const cmd_output *outs, size_t n);
+void cmd_stdout_restore(int saved);
+
 /* Prints "mtlsprobe: <verb>: <message>" on stderr. */
 void cmd_error(const char *verb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

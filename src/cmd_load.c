@@ -68,7 +68,9 @@ static const char help_text[] =
     "                        SecP384r1MLKEM1024 to measure post-quantum hybrid key exchange)\n"
     "      --resume RATIO    this fraction of handshakes resumes a session (0..1)\n"
     "output:\n"
-    "      --json FILE       results with histograms and a per-second series (docs/results.md)\n"
+    "      --json FILE       results with histograms and a per-second series (docs/results.md);\n"
+    "                        - is standard output (the summary then goes to standard\n"
+    "                        error); the path is checked before the load starts\n"
     "      --threshold EXPR  e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s (repeatable);\n"
     "                        a breach gives exit 1\n"
     "  -q, --quiet           no progress line\n"
@@ -282,6 +284,9 @@ int cmd_load(int argc, char **argv)
         cmd_error("load", "--target is required (try mtlsprobe load --help)");
         goto out;
     }
+    const cmd_output outs[] = { { "--json", json, 0, 0 } };
+    if (cmd_check_outputs("load", outs, 1) != MP_EXIT_OK)
+        goto out;
     load_config cfg;
     memset(&cfg, 0, sizeof cfg);
     net_url url;
@@ -417,7 +422,8 @@ int cmd_load(int argc, char **argv)
     if (!quiet && ps.tty)
         fprintf(stderr, "\n");
 
-    /* summary */
+    /* summary (on standard error when --json is -) */
+    int saved_stdout = cmd_stdout_reserve(outs, 1);
     int used_threads = threads < cfg.connections ? threads : cfg.connections;
     printf("%s %s, %s, %d connections%s, %d threads (%s%s)%s\n", mode_s, target,
            tls_s ? tls_version_name(cfg.tls.version) : "TLS 1.2/1.3", cfg.connections,
@@ -485,6 +491,7 @@ int cmd_load(int argc, char **argv)
         printf("  nothing measured: no handshake%s succeeded%s\n", cfg.mode == LOAD_HANDSHAKE ? "" : " or request",
                r.started || r.in_flight ? "" : " (none ended)");
     rc = breached ? MP_EXIT_FAIL : unjudged || !r.ok || r.interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
+    cmd_stdout_restore(saved_stdout);
     if (json) {
         char cmdline[2048];
         cmd_join_argv(argc, argv, cmdline, sizeof cmdline);

@@ -24,8 +24,9 @@ static const char help_text[] =
     "\n"
     "Turns result files of `run` (conformance) and `load` into one report:\n"
     "DIR/index.html (self-contained: inline CSS and SVG charts, no network fetches),\n"
-    "DIR/report.md (for CI job summaries; charts linked as PNG) and the charts in\n"
-    "DIR/charts/ as PNG and SVG, drawn by gnuplot from data files written there.\n"
+    "DIR/report.md (charts linked as PNG) and the charts in DIR/charts/ as PNG and\n"
+    "SVG, drawn by gnuplot from data files written there. A result file may be -\n"
+    "(standard input, once).\n"
     "\n"
     "options:\n"
     "  -o, --out DIR           output directory (required; created if needed)\n"
@@ -36,6 +37,12 @@ static const char help_text[] =
     "                          p99 rose, are regressions (exit 1)\n"
     "      --regress PCT       p99 rise that counts as a regression (default 10%%)\n"
     "      --no-charts         write the pages without charts (no gnuplot needed)\n"
+    "      --summary FILE      also write the Markdown to FILE for a CI job summary,\n"
+    "                          e.g. \"$GITHUB_STEP_SUMMARY\" or - (standard output)\n"
+    "      --md-images none|relative  charts in the Markdown: left out (none) or linked\n"
+    "                          as charts/NAME.png beside it (relative). Default:\n"
+    "                          relative for DIR/report.md, none for --summary, where\n"
+    "                          a relative link would show a broken image\n"
     "      --gnuplot PROGRAM   the gnuplot to run (default: gnuplot from PATH)\n"
     "      --chart-timeout DUR stop gnuplot after this long per chart (default 60s)\n"
     "  -q, --quiet             print nothing but errors and regressions\n"
@@ -61,7 +68,9 @@ static const char merge_help[] =
     "and repeated shard indexes are refused.\n"
     "\n"
     "options:\n"
-    "  -o, --out FILE   the merged document (required); `mtlsprobe report` reads it\n"
+    "  -o, --out FILE   the merged document (required; - is standard output, and the\n"
+    "                   summary line then goes to standard error); `mtlsprobe\n"
+    "                   report` reads it. A WORKER.json may be - (standard input)\n"
     "  -q, --quiet      no summary line\n"
     "  -h, --help       this text\n"
     "\n"
@@ -109,6 +118,10 @@ static int cmd_merge(int argc, char **argv)
         cmd_error("report merge", "at most %d files", RES_MAX_SHARDS);
         return MP_EXIT_USAGE;
     }
+    const cmd_output outs[] = { { "--out", out, 1, 0 } };
+    if (cmd_check_outputs("report merge", outs, 1) != MP_EXIT_OK ||
+        cmd_check_inputs("report merge", argv + optind, (size_t)n) != MP_EXIT_OK)
+        return MP_EXIT_USAGE;
     res_load **docs = calloc((size_t)n, sizeof *docs);
     res_load *merged = res_load_new();
     mp_err e = { { 0 } };
@@ -151,6 +164,7 @@ static int cmd_merge(int argc, char **argv)
         cmd_error("report merge", "%s", e.msg);
         goto done;
     }
+    int saved_stdout = cmd_stdout_reserve(outs, 1);
     if (!quiet) {
         const hist *t = &merged->phases[RES_PH_TOTAL];
         printf("merged %d worker%s (%zu of %d shards): %llu handshakes, %llu ok, %llu errors, %.1f/s; "
@@ -162,6 +176,7 @@ static int cmd_merge(int argc, char **argv)
             printf("note: %d of %d shards are missing; the totals cover only the files given\n",
                    merged->shard_count - (int)merged->n_merged, merged->shard_count);
     }
+    cmd_stdout_restore(saved_stdout);
     rc = MP_EXIT_OK;
 done:
     for (int i = 0; docs && i < n; i++)
@@ -207,8 +222,11 @@ int cmd_report(int argc, char **argv)
         { "baseline", required_argument, NULL, 'b' }, { "regress", required_argument, NULL, 'r' },
         { "no-charts", no_argument, NULL, 'N' }, { "gnuplot", required_argument, NULL, 'g' },
         { "chart-timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+        { "summary", required_argument, NULL, 'S' }, { "md-images", required_argument, NULL, 'I' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
+    const char *summary = NULL;
+    int md_images = -1; /* -1: the default of each Markdown output */
     const char *out = NULL, *title = "mtlsprobe report", *gnuplot = "gnuplot";
     char *baselines[MAX_INPUTS];
     size_t n_baselines = 0;
@@ -235,6 +253,14 @@ int cmd_report(int argc, char **argv)
             }
             break;
         case 'N': charts = 0; break;
+        case 'S': summary = optarg; break;
+        case 'I':
+            if (strcmp(optarg, "none") && strcmp(optarg, "relative")) {
+                cmd_error("report", "--md-images must be none or relative, not '%s'", optarg);
+                return MP_EXIT_USAGE;
+            }
+            md_images = strcmp(optarg, "relative") == 0;
+            break;
         case 'g': gnuplot = optarg; break;
         case 't':
             if (tm_parse_duration(optarg, &chart_timeout_ms, &e) != 0 || chart_timeout_ms <= 0) {
@@ -263,6 +289,16 @@ int cmd_report(int argc, char **argv)
         cmd_error("report", "at most %d result files", MAX_INPUTS);
         return MP_EXIT_USAGE;
     }
+    const cmd_output outs[] = { { "--out", out, 1, 1 }, { "--summary", summary, 0, 0 } };
+    if (cmd_check_outputs("report", outs, 2) != MP_EXIT_OK)
+        return MP_EXIT_USAGE;
+    char *inputs_all[2 * MAX_INPUTS];
+    for (size_t i = 0; i < n; i++)
+        inputs_all[i] = argv[optind + (int)i];
+    for (size_t i = 0; i < n_baselines; i++)
+        inputs_all[n + i] = baselines[i];
+    if (cmd_check_inputs("report", inputs_all, n + n_baselines) != MP_EXIT_OK)
+        return MP_EXIT_USAGE;
     rpt_model m;
     memset(&m, 0, sizeof m);
     str_copy(m.title, sizeof m.title, title);
@@ -293,10 +329,18 @@ int cmd_report(int argc, char **argv)
             goto done;
         }
     }
-    if (rpt_html_write(&m, out, &e) != 0 || rpt_markdown_write(&m, out, &e) != 0) {
+    char *md_path = fs_join(out, "report.md");
+    int w = !md_path ? mp_fail(&e, "out of memory") : rpt_html_write(&m, out, &e);
+    if (w == 0)
+        w = rpt_markdown_write(&m, md_path, md_images != 0, &e);
+    free(md_path);
+    if (w == 0 && summary)
+        w = rpt_markdown_write(&m, summary, md_images == 1, &e);
+    if (w != 0) {
         cmd_error("report", "%s", e.msg);
         goto done;
     }
+    int saved_stdout = cmd_stdout_reserve(outs, 2);
     for (size_t i = 0; i < m.n_regs; i++)
         printf("regression: %s: %s\n", m.regs[i].input, m.regs[i].what);
     if (!quiet) {
@@ -305,6 +349,7 @@ int cmd_report(int argc, char **argv)
                m.n_charts, m.n_charts == 1 ? "" : "s", out);
         free(index);
     }
+    cmd_stdout_restore(saved_stdout);
     rc = m.n_regs ? MP_EXIT_FAIL : MP_EXIT_OK;
 done:
     rpt_model_free(&m);

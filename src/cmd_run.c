@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "pki/manifest.h"
 #include "report/junit.h"
+#include "report/sarif.h"
 #include "results/waiver.h"
 #include "scenario/runner.h"
 #include "util/str.h"
@@ -50,6 +51,9 @@ static const char help_text[] =
     "      --only GLOB         run only scenarios whose id matches (repeatable)\n"
     "      --skip GLOB         skip scenarios whose id matches (repeatable)\n"
     "      --tags T1,T2        run only scenarios with one of these tags\n"
+    "                          (--only and --tags without --suite or SCENARIO pick\n"
+    "                          from every built-in suite; a GLOB or tag that matches\n"
+    "                          no scenario is a usage error, exit 2)\n"
     "      --expect-mtls yes|no  whether the target must require client certificates\n"
     "                          (default: yes)\n"
     "      --control NAME      the fixture the gateway must accept: every refusal is\n"
@@ -107,6 +111,13 @@ static const char help_text[] =
     "  -j, --jobs N            scenarios in parallel (default: 1)\n"
     "      --json FILE         write results as JSON (docs/results.md)\n"
     "      --junit FILE        write results as JUnit XML\n"
+    "      --sarif FILE        write FAIL, INCONCLUSIVE and ERROR verdicts as SARIF 2.1.0\n"
+    "                          (one rule per scenario) for code-scanning dashboards\n"
+    "                          FILE may be - (standard output; the table then goes to\n"
+    "                          standard error), a FIFO or a device; a symbolic link is\n"
+    "                          followed. Every output is checked before the run starts.\n"
+    "                          With GITHUB_ACTIONS=true, findings are also printed as\n"
+    "                          workflow annotations (::error title=...::...).\n"
     "  -q, --quiet             print only the summary line\n"
     "  -v, --verbose           print evidence for every scenario\n"
     "  -h, --help              this text\n"
@@ -274,13 +285,14 @@ int cmd_run(int argc, char **argv)
         { "jobs", required_argument, NULL, 'j' },
         { "json", required_argument, NULL, 'J' },
         { "junit", required_argument, NULL, 'U' },
+        { "sarif", required_argument, NULL, 1030 },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *fixtures = NULL, *ca = NULL, *sni = NULL, *connect_to = NULL;
-    const char *json = NULL, *junit = NULL, *tls = "both", *suite = NULL, *profile = NULL;
+    const char *json = NULL, *junit = NULL, *sarif = NULL, *tls = "both", *suite = NULL, *profile = NULL;
     const char *mtls_host = NULL, *public_host = NULL, *echo = NULL, *revocation = NULL;
     const char *ocsp_responder = NULL, *other_mtls_host = NULL, *other_client_cert = "client/untrusted";
     const char *upstream_prefix = NULL, *upstream_client_cert = "client/valid", *control = "client/valid";
@@ -418,6 +430,7 @@ int cmd_run(int argc, char **argv)
         case 1012: pass_src = optarg; break;
         case 'J': json = optarg; break;
         case 'U': junit = optarg; break;
+        case 1030: sarif = optarg; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h': fputs(help_text, stdout); rc = MP_EXIT_OK; goto out;
@@ -433,6 +446,9 @@ int cmd_run(int argc, char **argv)
         cmd_error("run", "--target and --fixtures are required (try mtlsprobe run --help)");
         goto out;
     }
+    const cmd_output outs[] = { { "--json", json, 0, 0 }, { "--junit", junit, 0, 0 }, { "--sarif", sarif, 0, 0 } };
+    if (cmd_check_outputs("run", outs, 3) != MP_EXIT_OK)
+        goto out;
     /* before any connection: a bad waiver file is a usage error */
     if (waivers_file && res_waivers_load(&waivers, waivers_file, &e) != 0) {
         cmd_error("run", "%s", e.msg);
@@ -516,6 +532,7 @@ int cmd_run(int argc, char **argv)
     cfg.other_client_cert = other_client_cert;
     cfg.upstream_prefix = upstream_prefix;
     cfg.upstream_client_cert = upstream_client_cert;
+    int suite_given = suite != NULL;
     if (!suite)
         suite = profile ? "audit" : "client-auth";
     if (scn_profile_resolve(&cfg, profile ? profile : "baseline", &e) != 0 ||
@@ -526,12 +543,19 @@ int cmd_run(int argc, char **argv)
     }
 
     scn_list list = { 0 };
+    scn_filter filter = { only, n_only, skip, n_skip, tags, n_tags };
     if (optind == argc) {
-        rc = scn_list_add_builtin(&list, suite, &e);
+        /* a selection by id or tag picks from every built-in suite */
+        int pool_all = !suite_given && (n_only || n_tags);
+        rc = scn_list_add_builtin(&list, pool_all ? "all" : suite, &e);
+        if (rc == 0)
+            rc = scn_select_check(&list, &filter, pool_all ? "the built-in suites" : suite, &e);
     } else {
         rc = 0;
         for (int i = optind; rc == 0 && i < argc; i++)
             rc = scn_list_add_path(&list, argv[i], &e);
+        if (rc == 0)
+            rc = scn_select_check(&list, &filter, "the scenarios given", &e);
     }
     if (rc != 0) {
         cmd_error("run", "%s", e.msg);
@@ -574,7 +598,6 @@ int cmd_run(int argc, char **argv)
         str_copy(tv->skipped[i].version, sizeof tv->skipped[i].version, tls_version_name(skipped[i].version));
         str_copy(tv->skipped[i].reason, sizeof tv->skipped[i].reason, skipped[i].reason);
     }
-    scn_filter filter = { only, n_only, skip, n_skip, tags, n_tags };
     /* SIGINT/SIGTERM: scenarios not yet started are skipped, and what was
      * measured is still printed and written. */
     atomic_int *stop = cmd_stop_on_signals();
@@ -604,20 +627,32 @@ int cmd_run(int argc, char **argv)
              cfg.target.host, cfg.target.port, cfg.target.path);
     const char *const targets[] = { target, canon };
     res_waivers_apply(&waivers, &run, targets, 2, tm_now());
+    int saved_stdout = cmd_stdout_reserve(outs, 3);
     if (!quiet)
         print_table(&run, verbose, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     rc = summarize(&run, &waivers, fail_on);
+    const char *gha = getenv("GITHUB_ACTIONS");
+    if (gha && strcmp(gha, "true") == 0) {
+        char *ann = rpt_github_annotations(&run, fail_on);
+        fputs(ann ? ann : "", stdout);
+        free(ann);
+    }
     for (size_t i = 0; i < run.n; i++) {
         if (run.items[i].input_error) { /* the scenarios ran; the input is wrong: a line each */
             cmd_error("run", "%s: %s", run.items[i].id, run.items[i].reason);
             rc = MP_EXIT_USAGE;
         }
     }
+    cmd_stdout_restore(saved_stdout);
     if (json && res_run_write_json(&run, json, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         rc = MP_EXIT_USAGE;
     }
     if (junit && rpt_junit_write(&run, junit, &e) != 0) {
+        cmd_error("run", "%s", e.msg);
+        rc = MP_EXIT_USAGE;
+    }
+    if (sarif && rpt_sarif_write(&run, sarif, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         rc = MP_EXIT_USAGE;
     }

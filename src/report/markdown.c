@@ -2,7 +2,9 @@
  * verdict, the FAILs by severity, the critical and high findings with a fix
  * for the recognized gateway, notices, regressions and failures come first; the full scenario list and
  * the controls sit in collapsed <details> blocks so the summary stays short;
- * charts are linked as PNG files next to the report. */
+ * charts are linked as PNG files next to the report, or left out
+ * (--md-images none) where the Markdown travels without them, as in a CI
+ * job summary, so it never shows a broken image. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +35,7 @@ static void scenario_rows(rpt_buf *b, const rpt_input *in, const size_t *order, 
     }
 }
 
-static void conformance(rpt_buf *b, const rpt_model *m)
+static void conformance(rpt_buf *b, const rpt_model *m, int images)
 {
     size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS];
     rpt_count(m, byv, bys);
@@ -64,7 +66,7 @@ static void conformance(rpt_buf *b, const rpt_model *m)
     for (int v = 0; v < RES_N_VERDICTS; v++)
         rpt_printf(b, " **%zu** |", byv[v]);
     rpt_printf(b, " **%zu** |\n", total);
-    for (size_t c = 0; c < m->n_charts; c++)
+    for (size_t c = 0; images && c < m->n_charts; c++)
         if (m->charts[c].input < 0)
             rpt_printf(b, "\n![%s](charts/%s.png)\n", m->charts[c].title, m->charts[c].name);
     for (size_t i = 0; i < m->n_inputs; i++) {
@@ -134,7 +136,7 @@ static void compliance(rpt_buf *b, const rpt_model *m)
     rpt_put(b, "\n</details>\n");
 }
 
-static void loads(rpt_buf *b, const rpt_model *m)
+static void loads(rpt_buf *b, const rpt_model *m, int images)
 {
     for (size_t i = 0; i < m->n_inputs; i++) {
         const rpt_input *in = &m->inputs[i];
@@ -197,7 +199,7 @@ static void loads(rpt_buf *b, const rpt_model *m)
             }
         }
         rpt_put(b, "\n");
-        for (size_t c = 0; c < m->n_charts; c++)
+        for (size_t c = 0; images && c < m->n_charts; c++)
             if (m->charts[c].input == (int)i)
                 rpt_printf(b, "![%s](charts/%s.png)\n", m->charts[c].title, m->charts[c].name);
     }
@@ -314,7 +316,7 @@ static void first_screen(rpt_buf *b, const rpt_model *m)
     }
 }
 
-int rpt_markdown_write(const rpt_model *m, const char *outdir, mp_err *e)
+int rpt_markdown_write(const rpt_model *m, const char *path, int images, mp_err *e)
 {
     rpt_buf b;
     rpt_buf_init(&b);
@@ -350,11 +352,12 @@ int rpt_markdown_write(const rpt_model *m, const char *outdir, mp_err *e)
             rpt_put(&b, "\n");
         }
     }
-    conformance(&b, m);
-    loads(&b, m);
+    conformance(&b, m, images);
+    loads(&b, m, images);
     compliance(&b, m);
     metadata(&b, m);
-    int rc = rpt_buf_write(&b, outdir, "report.md", e);
+    int rc = b.oom ? mp_fail(e, "out of memory writing %s", path)
+                   : fs_write_file(path, b.s ? b.s : "", b.len, 0644, e);
     rpt_buf_free(&b);
     return rc;
 }

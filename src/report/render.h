@@ -9,6 +9,8 @@
 #include "util/err.h"
 
 int rpt_html_write(const rpt_model *m, const char *outdir, mp_err *e);
-int rpt_markdown_write(const rpt_model *m, const char *outdir, mp_err *e);
+/* The Markdown to path ("-": standard output); images: link the charts as
+ * charts/NAME.png relative to path (1), or leave them out (0). */
+int rpt_markdown_write(const rpt_model *m, const char *path, int images, mp_err *e);
 
 #endif

@@ -415,6 +415,56 @@ static int selected(const meta *m, const scn_filter *f)
     return 1;
 }
 
+int scn_select_check(const scn_list *l, const scn_filter *f, const char *where, mp_err *e)
+{
+    if (!f->n_only && !f->n_skip && !f->n_tags)
+        return 0;
+    meta *metas = calloc(l->n ? l->n : 1, sizeof *metas);
+    if (!metas)
+        return mp_fail(e, "out of memory");
+    for (size_t i = 0; i < l->n; i++) {
+        mp_err le;
+        lua_State *L = scn_new_state(&le);
+        int ok = L && load_source(L, &l->v[i], &le) == 0 && read_meta(L, &l->v[i], &metas[i], &le) == 0;
+        if (L)
+            lua_close(L);
+        if (!ok) /* a broken file is still selectable by the id of its name */
+            id_from_name(l->v[i].name, metas[i].id, sizeof metas[i].id);
+    }
+    int rc = 0;
+    /* each pattern must match something: a typo selects nothing, and a
+     * gate that ran nothing must not look green */
+    for (size_t k = 0; rc == 0 && k < f->n_only + f->n_skip; k++) {
+        const char *glob = k < f->n_only ? f->only[k] : f->skip[k - f->n_only];
+        size_t i = 0;
+        while (i < l->n && fnmatch(glob, metas[i].id, 0) != 0)
+            i++;
+        if (i == l->n)
+            rc = mp_fail(e, "--%s '%s' matches no scenario in %s", k < f->n_only ? "only" : "skip", glob, where);
+    }
+    for (size_t k = 0; rc == 0 && k < f->n_tags; k++) {
+        size_t i = 0;
+        for (; i < l->n; i++) {
+            int t = 0;
+            while (t < metas[i].n_tags && strcmp(metas[i].tags[t], f->tags[k]) != 0)
+                t++;
+            if (t < metas[i].n_tags)
+                break;
+        }
+        if (i == l->n)
+            rc = mp_fail(e, "--tags '%s' matches no scenario in %s", f->tags[k], where);
+    }
+    if (rc == 0) {
+        size_t i = 0;
+        while (i < l->n && !selected(&metas[i], f))
+            i++;
+        if (i == l->n)
+            rc = mp_fail(e, "the selection (--only, --skip, --tags) leaves no scenario in %s", where);
+    }
+    free(metas);
+    return rc;
+}
+
 int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
                 const scn_config *cfg, res_run *run, mp_err *e)
 {

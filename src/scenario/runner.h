@@ -65,6 +65,11 @@ typedef struct scn_plan {
                               * SKIPped as interrupted; running ones finish */
 } scn_plan;
 
+/* Before any connection: every --only and --skip glob and every tag must
+ * match a scenario of l, and the selection must leave one; -1 naming the
+ * pattern otherwise. where names l in the message. */
+int scn_select_check(const scn_list *l, const scn_filter *f, const char *where, mp_err *e);
+
 /* Runs everything; results are appended to run->items in scenario order,
  * then TLS version. Per-scenario problems become ERROR verdicts; -1 only
  * for setup failures. */

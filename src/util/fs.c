@@ -1,5 +1,8 @@
-/* File helpers. Writes go to "<path>.tmp.<pid>" and are renamed into place,
- * so an interrupted run never leaves a half-written output file. */
+/* File helpers. Outputs never damage what they point at: "-" is standard
+ * output (and standard input for reads); a symbolic link is followed, so its
+ * target is replaced and the link kept; a character device, FIFO or socket
+ * is written in place; a regular file is written to "<path>.tmp.<pid>" and
+ * renamed over the target, so a reader sees the old file or the new one. */
 #define _XOPEN_SOURCE 700
 #include "util/fs.h"
 
@@ -7,23 +10,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-int fs_read_file(const char *path, char **data, size_t *len, mp_err *e)
+/* Reads everything from an open stream (a file or standard input). */
+static int read_stream(FILE *f, const char *path, char **data, size_t *len, mp_err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mp_fail(e, "cannot read %s: %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
-    if (!buf) {
-        fclose(f);
+    if (!buf)
         return mp_fail(e, "out of memory reading %s", path);
-    }
     for (;;) {
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
@@ -31,7 +33,6 @@ int fs_read_file(const char *path, char **data, size_t *len, mp_err *e)
             if (ferror(f)) {
                 int err = errno;
                 free(buf);
-                fclose(f);
                 return mp_fail(e, "cannot read %s: %s", path, strerror(err));
             }
             break;
@@ -39,13 +40,11 @@ int fs_read_file(const char *path, char **data, size_t *len, mp_err *e)
         char *nb = realloc(buf, cap * 2 + 1);
         if (!nb) {
             free(buf);
-            fclose(f);
             return mp_fail(e, "out of memory reading %s", path);
         }
         buf = nb;
         cap *= 2;
     }
-    fclose(f);
     buf[n] = '\0';
     *data = buf;
     if (len)
@@ -53,35 +52,154 @@ int fs_read_file(const char *path, char **data, size_t *len, mp_err *e)
     return 0;
 }
 
-int fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
-                  mp_err *e)
+int fs_read_file(const char *path, char **data, size_t *len, mp_err *e)
+{
+    if (fs_is_stdio(path))
+        return read_stream(stdin, "standard input", data, len, e);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mp_fail(e, "cannot read %s: %s", path, strerror(errno));
+    int rc = read_stream(f, path, data, len, e);
+    fclose(f);
+    return rc;
+}
+
+int fs_is_stdio(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
+
+/* The directory part of path ("." when there is none). */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+/* Follows a chain of symbolic links to the name the data must land on; a
+ * dangling link resolves to its missing target, which is then created. */
+static char *resolve_links(const char *path, mp_err *e)
+{
+    char *cur = strdup(path);
+    for (int hops = 0; cur; hops++) {
+        struct stat st;
+        if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+            return cur;
+        if (hops == 40) {
+            free(cur);
+            mp_fail(e, "cannot write %s: too many levels of symbolic links", path);
+            return NULL;
+        }
+        char target[PATH_MAX];
+        ssize_t n = readlink(cur, target, sizeof target - 1);
+        if (n < 0) {
+            int err = errno;
+            free(cur);
+            mp_fail(e, "cannot write %s: %s", path, strerror(err));
+            return NULL;
+        }
+        target[n] = '\0';
+        char *next;
+        if (target[0] == '/') {
+            next = strdup(target);
+        } else {
+            char *dir = dir_of(cur);
+            next = dir ? fs_join(dir, target) : NULL;
+            free(dir);
+        }
+        free(cur);
+        cur = next;
+    }
+    mp_fail(e, "out of memory writing %s", path);
+    return NULL;
+}
+
+/* Standard output or error when path names the same open file, as
+ * /dev/stdout does: written through the descriptor, so a socket (which
+ * cannot be opened by name) works and a file the shell opened for appending
+ * (>>) is appended to, not replaced. */
+static int std_fd_for(const struct stat *st)
+{
+    for (int fd = 1; fd <= 2; fd++) {
+        struct stat fs;
+        if (fstat(fd, &fs) == 0 && fs.st_dev == st->st_dev && fs.st_ino == st->st_ino && !S_ISDIR(fs.st_mode))
+            return fd;
+    }
+    return -1;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* A character device, FIFO or socket: written where it is, never replaced. */
+static int write_in_place(const char *path, const char *shown, const struct stat *st, const void *data,
+                          size_t len, mp_err *e)
+{
+    int fd = std_fd_for(st), own = 0;
+    if (fd < 0 && S_ISSOCK(st->st_mode)) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof sa.sun_path)
+            return mp_fail(e, "cannot write %s: socket path too long", shown);
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+            int err = errno;
+            close(fd);
+            return mp_fail(e, "cannot write %s: %s", shown, strerror(err));
+        }
+        own = 1;
+    } else if (fd < 0) {
+        fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        own = 1;
+    } else {
+        fflush(fd == 1 ? stdout : stderr);
+    }
+    if (fd < 0)
+        return mp_fail(e, "cannot write %s: %s", shown, strerror(errno));
+    int rc = write_all(fd, data, len);
+    int err = errno;
+    if (own && close(fd) != 0 && rc == 0) {
+        rc = -1;
+        err = errno;
+    }
+    return rc == 0 ? 0 : mp_fail(e, "cannot write %s: %s", shown, strerror(err));
+}
+
+/* A regular file: a temporary file beside it, then rename over it. */
+static int write_replace(const char *path, const char *shown, const void *data, size_t len, mode_t mode,
+                         mp_err *e)
 {
     size_t plen = strlen(path) + 32;
     char *tmp = malloc(plen);
     if (!tmp)
-        return mp_fail(e, "out of memory writing %s", path);
+        return mp_fail(e, "out of memory writing %s", shown);
     snprintf(tmp, plen, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
         int err = errno;
         free(tmp);
-        return mp_fail(e, "cannot write %s: %s", path, strerror(err));
+        return mp_fail(e, "cannot write %s: %s", shown, strerror(err));
     }
     /* open() honours the umask; keys must end up exactly 0600. */
-    if (fchmod(fd, mode) != 0)
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0)
         goto fail;
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
     if (fsync(fd) != 0 && errno != EINVAL)
         goto fail;
     if (close(fd) != 0) {
@@ -99,8 +217,145 @@ fail: {
             close(fd);
         unlink(tmp);
         free(tmp);
-        return mp_fail(e, "cannot write %s: %s", path, strerror(err));
+        return mp_fail(e, "cannot write %s: %s", shown, strerror(err));
     }
+}
+
+int fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
+                  mp_err *e)
+{
+    if (fs_is_stdio(path)) {
+        fflush(stdout);
+        if (write_all(STDOUT_FILENO, data, len) != 0)
+            return mp_fail(e, "cannot write to standard output: %s", strerror(errno));
+        return 0;
+    }
+    struct stat st;
+    /* /dev/stdout and /proc/self/fd/N are links to "pipe:[N]" or
+     * "socket:[N]", not to names: what they reach is written in place */
+    if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || std_fd_for(&st) >= 0) && !S_ISDIR(st.st_mode))
+        return write_in_place(path, path, &st, data, len, e);
+    char *real = resolve_links(path, e);
+    if (!real)
+        return -1;
+    int rc;
+    if (stat(real, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = mp_fail(e, "cannot write %s: it is a directory", path);
+    else if (stat(real, &st) == 0 && !S_ISREG(st.st_mode))
+        rc = write_in_place(real, path, &st, data, len, e);
+    else
+        rc = write_replace(real, path, data, len, mode, e);
+    free(real);
+    return rc;
+}
+
+int fs_check_output(const char *path, int make_parents, mp_err *e)
+{
+    if (fs_is_stdio(path))
+        return 0;
+    if (!*path)
+        return mp_fail(e, "empty output file name");
+    struct stat st;
+    int rc = 0;
+    if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || std_fd_for(&st) >= 0) && !S_ISDIR(st.st_mode)) {
+        /* written in place; a FIFO's reader may come later: only the
+         * permission is asked */
+        if (std_fd_for(&st) < 0 && access(path, W_OK) != 0)
+            rc = mp_fail(e, "cannot write %s: %s", path, strerror(errno));
+        return rc;
+    }
+    char *real = resolve_links(path, e);
+    if (!real)
+        return -1;
+    if (stat(real, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            rc = mp_fail(e, "cannot write %s: it is a directory", path);
+        else if (!S_ISREG(st.st_mode) && access(real, W_OK) != 0)
+            rc = mp_fail(e, "cannot write %s: %s", path, strerror(errno));
+    }
+    /* A regular file is replaced through a new file in its directory: that
+     * directory must take one, whatever the file's own mode says. */
+    char *dir = dir_of(real);
+    if (!dir) {
+        free(real);
+        return mp_fail(e, "out of memory");
+    }
+    if (rc == 0) {
+        if (make_parents)
+            rc = fs_check_output_dir(dir, e);
+        else if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+            rc = mp_fail(e, "cannot write %s: %s is not a directory", path, dir);
+    }
+    if (rc == 0) {
+        size_t plen = strlen(real) + 40;
+        char *probe = malloc(plen);
+        if (!probe) {
+            rc = mp_fail(e, "out of memory");
+        } else if (stat(dir, &st) == 0) {
+            snprintf(probe, plen, "%s.probe.%ld", real, (long)getpid());
+            int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd < 0)
+                rc = mp_fail(e, "cannot write %s: %s", path, strerror(errno));
+            else {
+                close(fd);
+                unlink(probe);
+            }
+        }
+        free(probe);
+    }
+    free(dir);
+    free(real);
+    return rc;
+}
+
+int fs_check_output_dir(const char *dir, mp_err *e)
+{
+    if (!*dir)
+        return mp_fail(e, "empty directory name");
+    /* the nearest existing ancestor must be a directory that takes entries */
+    char *p = strdup(dir);
+    if (!p)
+        return mp_fail(e, "out of memory");
+    struct stat st;
+    int rc = 0;
+    for (;;) {
+        if (stat(p, &st) == 0) {
+            if (!S_ISDIR(st.st_mode))
+                rc = mp_fail(e, "cannot create %s: %s is not a directory", dir, p);
+            else {
+                /* a probe directory: access() says yes to root on a read-only mount */
+                size_t plen = strlen(p) + 40;
+                char *probe = malloc(plen);
+                if (!probe)
+                    rc = mp_fail(e, "out of memory");
+                else {
+                    snprintf(probe, plen, "%s/.mtlsprobe-probe.%ld", p, (long)getpid());
+                    if (mkdir(probe, 0700) != 0)
+                        rc = mp_fail(e, "cannot write in %s: %s", p, strerror(errno));
+                    else
+                        rmdir(probe);
+                    free(probe);
+                }
+            }
+            break;
+        }
+        if (errno != ENOENT) {
+            rc = mp_fail(e, "cannot use %s: %s", p, strerror(errno));
+            break;
+        }
+        char *slash = strrchr(p, '/');
+        if (!slash) {
+            strcpy(p, ".");
+            continue;
+        }
+        if (slash == p) {
+            p[1] = '\0';
+            continue;
+        }
+        *slash = '\0';
+    }
+    free(p);
+    return rc;
 }
 
 int fs_mkdirs(const char *path, mode_t mode, mp_err *e)

@@ -24,7 +24,7 @@ for v in fixtures run load report serve; do
   check "--help mentions $v" grep -q "^  $v " "$WORK/out"
 done
 run 0 run --help && check "run --help explains" grep -q "usage: mtlsprobe run --target" "$WORK/out"
-for opt in --target --fixtures --ca --no-verify --sni --connect-to --header --tls --timeout --only --skip --tags --expect-mtls --fail-on --waivers --jobs --json --junit --quiet --verbose; do
+for opt in --target --fixtures --ca --no-verify --sni --connect-to --header --tls --timeout --only --skip --tags --expect-mtls --fail-on --waivers --jobs --json --junit --sarif --quiet --verbose; do
   check "run --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
 for opt in --identity --pass; do
@@ -45,6 +45,9 @@ for opt in --identity --pass; do
 done
 run 2 report && one_error_line "give one or more result files"
 run 0 report --help && check "report --help explains" grep -q "usage: mtlsprobe report RESULTS.json" "$WORK/out"
+for opt in --out --title --baseline --regress --no-charts --summary --md-images --gnuplot --chart-timeout; do
+  check "report --help documents $opt" grep -q -- "$opt" "$WORK/out"
+done
 run 0 report merge --help && check "report merge --help explains" grep -q "usage: mtlsprobe report merge" "$WORK/out"
 
 # fixtures: help and the built-in spec
@@ -152,7 +155,14 @@ check "no output from failed runs" test ! -e "$WORK/x"
 : > "$WORK/blocker"
 run 2 fixtures --out "$WORK/blocker/fx" && one_error_line "$WORK/blocker"
 mkdir -p "$WORK/ro"; chmod 555 "$WORK/ro"
-if [ "$(id -u)" != 0 ]; then
+if [ "$(id -u)" = 0 ]; then
+  # root writes anywhere: the unwritable directory is tried as nobody, for real
+  chmod 755 "$WORK"
+  err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MTLSPROBE" fixtures --out "$WORK/ro/fx" 2>&1 >/dev/null)
+  rc=$?
+  check "fixtures into an unwritable directory (as nobody): exit 2 (got $rc: $err)" test "$rc" = 2
+  check "  and the error names the cause" grep -q "Permission denied" <<<"$err"
+else
   run 2 fixtures --out "$WORK/ro/fx" && one_error_line "Permission denied"
 fi
 run 2 fixtures --out "$WORK/blocker" --force && one_error_line "not a directory"

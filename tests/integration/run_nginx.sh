@@ -97,7 +97,9 @@ check "no ssl_crl: the failure is critical for client/revoked" test "$(jq -r '.r
 run_suite filtered --only 'client-auth/valid*' --skip '*rsa'
 check "--only/--skip select client-auth/valid" test "$(jq -r '[.results[].id] | unique | join(",")' "$WORK/filtered.json")" = "client-auth/valid"
 run_suite tagged --tags nonexistent
-check "--tags with no match runs nothing" test "$(jq '.results | length' "$WORK/tagged.json")" = 0
+check "--tags with no match is a usage error (exit 2), not an empty green run" test "$(cat "$WORK/tagged.rc")" = 2
+check "--tags with no match: the error names the tag" grep -q "\-\-tags 'nonexistent' matches no scenario" "$WORK/tagged.out"
+check "--tags with no match: nothing written" test ! -e "$WORK/tagged.json"
 
 # a user scenario directory: one good, one with a runtime error, one with a
 # syntax error, one naming an unknown fixture; the good one still runs

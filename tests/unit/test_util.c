@@ -123,6 +123,61 @@ START_TEST(atomic_write_and_modes)
 }
 END_TEST
 
+START_TEST(outputs_never_damage_their_target)
+{
+    char dir[] = "/tmp/mp-test-XXXXXX";
+    mp_err e;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *target = fs_join(dir, "target.json"), *link = fs_join(dir, "link.json");
+    char *fifo = fs_join(dir, "fifo"), *nodir = fs_join(dir, "nodir/x.json");
+    char *dangling = fs_join(dir, "dangling"), *made = fs_join(dir, "made.json");
+    ck_assert_int_eq(symlink("target.json", link), 0);
+    ck_assert_int_eq(symlink("made.json", dangling), 0);
+    ck_assert_int_eq(fs_check_output(link, 0, &e), 0);
+    ck_assert_int_eq(fs_write_file(link, "new", 3, 0644, &e), 0);
+    struct stat st;
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode)); /* the link is kept... */
+    char *data;
+    ck_assert_int_eq(fs_read_file(target, &data, NULL, &e), 0);
+    ck_assert_str_eq(data, "new"); /* ...and its target written */
+    free(data);
+    ck_assert_int_eq(fs_write_file(dangling, "m", 1, 0644, &e), 0);
+    ck_assert_int_eq(lstat(dangling, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    ck_assert_int_eq(fs_exists(made), 1);
+    /* a character device is written in place */
+    ck_assert_int_eq(fs_check_output("/dev/null", 0, &e), 0);
+    ck_assert_int_eq(fs_write_file("/dev/null", "x", 1, 0644, &e), 0);
+    ck_assert_int_eq(stat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+    /* a FIFO passes the check without a reader, and stays a FIFO */
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert_int_eq(fs_check_output(fifo, 0, &e), 0);
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    /* checked before any work: a missing directory, a directory */
+    ck_assert_int_eq(fs_check_output(nodir, 0, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "not a directory"));
+    ck_assert_int_eq(fs_check_output(nodir, 1, &e), 0); /* would be created */
+    ck_assert_int_eq(fs_check_output(dir, 0, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "it is a directory"));
+    ck_assert_int_eq(fs_write_file(dir, "x", 1, 0644, &e), -1);
+    ck_assert_int_eq(fs_check_output_dir(nodir, &e), 0);
+    ck_assert_int_eq(fs_check_output_dir(target, &e), -1);
+    ck_assert_int_eq(fs_is_stdio("-"), 1);
+    ck_assert_int_eq(fs_is_stdio("./-"), 0);
+    ck_assert_int_eq(fs_check_output("-", 0, &e), 0);
+    ck_assert_int_eq(fs_remove_tree(dir, &e), 0);
+    free(target);
+    free(link);
+    free(fifo);
+    free(nodir);
+    free(dangling);
+    free(made);
+}
+END_TEST
+
 START_TEST(join)
 {
     char *s = fs_join("a/", "b");
@@ -142,6 +197,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, instants);
     tcase_add_test(tc, relative);
     tcase_add_test(tc, atomic_write_and_modes);
+    tcase_add_test(tc, outputs_never_damage_their_target);
     tcase_add_test(tc, join);
     suite_add_tcase(s, tc);
     return s;

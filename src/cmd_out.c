@@ -1,0 +1,78 @@
+/* The verbs' output and input files, checked before any work: every output
+ * path must be writable (exit 2 at once, not after a 60 s load), at most one
+ * output may be "-" (standard output), and at most one input "-" (standard
+ * input). While an output goes to standard output, the verb's own text goes
+ * to standard error, so the document on standard output stays parseable. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "util/fs.h"
+
+int cmd_check_outputs(const char *verb, const cmd_output *outs, size_t n)
+{
+    const char *to_stdout = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!outs[i].path)
+            continue;
+        if (fs_is_stdio(outs[i].path) && outs[i].is_dir) {
+            cmd_error(verb, "%s names a directory; - (standard output) cannot be one", outs[i].option);
+            return MP_EXIT_USAGE;
+        }
+        if (fs_is_stdio(outs[i].path)) {
+            if (to_stdout) {
+                cmd_error(verb, "%s - and %s -: only one output can go to standard output", to_stdout,
+                          outs[i].option);
+                return MP_EXIT_USAGE;
+            }
+            to_stdout = outs[i].option;
+            continue;
+        }
+        mp_err e = { { 0 } };
+        int r = outs[i].is_dir ? fs_check_output_dir(outs[i].path, &e)
+                               : fs_check_output(outs[i].path, outs[i].make_parents, &e);
+        if (r != 0) {
+            cmd_error(verb, "%s: %s", outs[i].option, e.msg);
+            return MP_EXIT_USAGE;
+        }
+    }
+    return MP_EXIT_OK;
+}
+
+int cmd_check_inputs(const char *verb, char *const *paths, size_t n)
+{
+    int stdin_seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!fs_is_stdio(paths[i]))
+            continue;
+        if (stdin_seen++) {
+            cmd_error(verb, "standard input (-) can be read only once");
+            return MP_EXIT_USAGE;
+        }
+    }
+    return MP_EXIT_OK;
+}
+
+int cmd_stdout_reserve(const cmd_output *outs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (outs[i].path && fs_is_stdio(outs[i].path)) {
+            fflush(stdout);
+            int saved = dup(STDOUT_FILENO);
+            if (saved >= 0)
+                dup2(STDERR_FILENO, STDOUT_FILENO);
+            return saved;
+        }
+    }
+    return -1;
+}
+
+void cmd_stdout_restore(int saved)
+{
+    if (saved < 0)
+        return;
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+}

@@ -12,6 +12,7 @@
 #include <wolfssl/version.h>
 
 #include "cmd.h"
+#include "results/results.h"
 
 static const char usage_text[] =
     "usage: mtlsprobe <verb> [options]\n"
@@ -80,7 +81,14 @@ void cmd_join_argv(int argc, char **argv, char *out, size_t outlen)
 
 static void print_version(void)
 {
-    printf("mtlsprobe %s\n", MTLSPROBE_VERSION);
+    /* The commit ties an audit report to the exact source it came from. */
+    size_t clen = strlen(res_build_commit);
+    int dirty = clen > 6 && strcmp(res_build_commit + clen - 6, "-dirty") == 0;
+    if (clen == 0)
+        printf("mtlsprobe %s (commit unknown)\n", MTLSPROBE_VERSION);
+    else
+        printf("mtlsprobe %s (commit %.*s%s)\n", MTLSPROBE_VERSION, (int)(dirty ? clen - 6 : clen), res_build_commit,
+               dirty ? ", dirty" : "");
     printf("wolfSSL %s (built against %s)\n", wolfSSL_lib_version(), LIBWOLFSSL_VERSION_STRING);
     const char *asm_parts[4];
     int n = 0;

@@ -41,6 +41,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
         return mp_fail(e, "out of memory writing %s", path);
     }
     str_copy(l->tool_version, sizeof l->tool_version, m->tool_version);
+    str_copy(l->tool_commit, sizeof l->tool_commit, res_build_commit);
     str_copy(l->wolfssl_version, sizeof l->wolfssl_version, m->wolfssl_version);
     str_copy(l->wolfssl_flags, sizeof l->wolfssl_flags, res_wolfssl_flags);
     str_copy(l->target, sizeof l->target, m->target);

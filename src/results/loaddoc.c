@@ -155,6 +155,7 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
     };
     if (res_jstrs(root, strs, sizeof strs / sizeof strs[0], e) != 0)
         return -1;
+    res_json_get_commit(root, l->tool_commit, sizeof l->tool_commit);
     struct { const char *path; double *dst; double def; } nums[] = {
         { "config.rate", &l->rate, 0 }, { "config.duration_s", &l->duration_s, -1 },
         { "config.warmup_s", &l->warmup_s, 0 }, { "config.resume_ratio", &l->resume_ratio, 0 },
@@ -355,6 +356,8 @@ json_t *res_load_to_json(const res_load *l)
 {
     json_t *root = res_json_document("mtlsprobe-load", RES_LOAD_SCHEMA_VERSION, l->tool_version,
                                      l->wolfssl_version);
+    /* The commit of the binary that measured, not of the one that merges. */
+    res_json_set_commit(json_object_get(root, "tool"), l->tool_commit);
     if (l->wolfssl_flags[0])
         json_object_set_new(json_object_get(root, "tool"), "wolfssl_flags", json_string(l->wolfssl_flags));
     json_t *cfg = json_object();

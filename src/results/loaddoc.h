@@ -62,7 +62,7 @@ typedef struct res_threshold {
 } res_threshold;
 
 typedef struct res_load {
-    char tool_version[32], wolfssl_version[32], wolfssl_flags[1024];
+    char tool_version[32], tool_commit[48], wolfssl_version[32], wolfssl_flags[1024];
     /* config */
     char target[512], mode[16], tls_version[16], client[512];
     int connections;

@@ -140,6 +140,7 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
     const res_load *f = in[0];
     /* the workers' identity and configuration */
     memcpy(out->tool_version, f->tool_version, sizeof out->tool_version);
+    memcpy(out->tool_commit, f->tool_commit, sizeof out->tool_commit);
     memcpy(out->wolfssl_version, f->wolfssl_version, sizeof out->wolfssl_version);
     memcpy(out->wolfssl_flags, f->wolfssl_flags, sizeof out->wolfssl_flags);
     memcpy(out->target, f->target, sizeof out->target);

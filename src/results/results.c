@@ -295,10 +295,30 @@ json_t *res_json_document(const char *schema, int version, const char *tool_vers
     json_t *tool = json_object();
     json_object_set_new(tool, "name", json_string("mtlsprobe"));
     json_object_set_new(tool, "version", json_string(tool_version));
+    res_json_set_commit(tool, res_build_commit);
     json_object_set_new(tool, "wolfssl", json_string(wolfssl_version));
     json_object_set_new(tool, "wolfssl_flags", json_string(res_wolfssl_flags));
     json_object_set_new(root, "tool", tool);
     return root;
+}
+
+void res_json_set_commit(json_t *tool, const char *commit)
+{
+    static const char suffix[] = "-dirty";
+    size_t n = strlen(commit), ns = sizeof suffix - 1;
+    int dirty = n > ns && strcmp(commit + n - ns, suffix) == 0;
+    if (dirty)
+        n -= ns;
+    json_object_set_new(tool, "commit", n ? json_stringn(commit, n) : json_null());
+    json_object_set_new(tool, "dirty", n ? json_boolean(dirty) : json_null());
+}
+
+void res_json_get_commit(const json_t *root, char *out, size_t outlen)
+{
+    const json_t *tool = json_object_get(root, "tool");
+    const char *id = json_string_value(json_object_get(tool, "commit"));
+    snprintf(out, outlen, "%s%s", id ? id : "",
+             id && json_is_true(json_object_get(tool, "dirty")) ? "-dirty" : "");
 }
 
 int res_json_save(const json_t *root, const char *path, mp_err *e)

@@ -165,7 +165,8 @@ res_gate res_run_gate(const res_run *r, int fail_on);
 int res_run_write_json(const res_run *r, const char *path, mp_err *e);
 
 /* The start every result document shares: {"schema": ..., "version": ...,
- * "tool": {"name", "version", "wolfssl", "wolfssl_flags"}}. */
+ * "tool": {"name", "version", "commit", "dirty", "wolfssl", "wolfssl_flags"}},
+ * with this binary's commit (res_build_commit). */
 json_t *res_json_document(const char *schema, int version, const char *tool_version,
                           const char *wolfssl_version);
 
@@ -176,6 +177,19 @@ int res_json_save(const json_t *root, const char *path, mp_err *e);
 /* How the wolfSSL in this binary was configured ("--enable-all ...; CFLAGS
  * ..."), fixed at build time; written as tool.wolfssl_flags. */
 extern const char res_wolfssl_flags[];
+
+/* The git commit this binary was built from, with "-dirty" appended when the
+ * tree had uncommitted changes; "" when built outside a git checkout. Fixed
+ * at build time (cmake/GitInfo.cmake). */
+extern const char res_build_commit[];
+
+/* Sets tool.commit (the id, or null when commit is "") and tool.dirty from a
+ * commit string in res_build_commit's form. */
+void res_json_set_commit(json_t *tool, const char *commit);
+
+/* The reverse: tool.commit and tool.dirty of a document as one string in
+ * res_build_commit's form ("" when absent). */
+void res_json_get_commit(const json_t *root, char *out, size_t outlen);
 
 typedef enum res_kind { RES_KIND_RUN, RES_KIND_LOAD } res_kind;
 

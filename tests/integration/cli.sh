@@ -33,6 +33,10 @@ done
 run 0 --version
 check "--version names wolfSSL 5.8+" grep -Eq "^wolfSSL 5\.(8|9|[1-9][0-9])" "$WORK/out"
 check "--version says the assembly speed-ups are on" grep -q "assembly speed-ups: on" "$WORK/out"
+check "--version names the commit" grep -Eq "^mtlsprobe [0-9.]+ \(commit ([0-9a-f]{40}(, dirty)?|unknown)\)$" "$WORK/out"
+if head=$(git -C "$SRC" rev-parse HEAD 2>/dev/null); then
+  check "--version names the checkout's HEAD" grep -q "(commit $head" "$WORK/out"
+fi
 run 2 && check "no verb: usage on stderr" grep -q "usage:" "$WORK/err"
 run 2 frobnicate && one_error_line "unknown verb 'frobnicate'"
 run 2 --frobnicate && one_error_line "unknown option '--frobnicate'"

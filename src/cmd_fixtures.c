@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "pki/fixtures.h"
 #include "pki/fresh.h"
 #include "pki/import.h"
@@ -23,50 +24,55 @@ extern const size_t mp_default_spec_len;
 
 #define MAX_HOSTS 64
 
-static const char help_text[] =
-    "usage: mtlsprobe fixtures [options]\n"
-    "       mtlsprobe fixtures --check DIR [--within DUR]\n"
-    "\n"
-    "Generates a CA hierarchy and every good and bad certificate the scenarios need,\n"
-    "from a Lua spec: certificates, private keys (mode 0600), chains, a CRL for every\n"
-    "CA plus a CRL bundle, SPKI SHA-256 pins and manifest.json. See docs/fixtures.md.\n"
-    "\n"
-    "options:\n"
-    "  -o, --out DIR        output directory (default: mtlsprobe-fixtures)\n"
-    "  -s, --spec FILE      fixture spec (default: the built-in fixtures/default.lua)\n"
-    "      --print-spec     print the built-in spec, to start your own from it\n"
-    "  -k, --key-type TYPE  key type of the good certificates: ec-p256 (default),\n"
-    "                       ec-p384, ec-p521, rsa-2048, rsa-3072, rsa-4096, ed25519\n"
-    "      --host NAME      SAN of the server certificates, repeatable\n"
-    "                       (default: localhost, 127.0.0.1, ::1)\n"
-    "      --issuer-cert FILE  the organization's issuing CA (PEM, optionally followed\n"
-    "                       by its chain up to the root): every fixture on the trusted\n"
-    "                       path is issued under it; the trust bundle is its root\n"
-    "      --issuer-key FILE   that CA's private key (PEM or DER, may be encrypted); it\n"
-    "                       is never written to the output, printed or recorded\n"
-    "      --pass SRC       password of --issuer-key: pass:TEXT, env:VAR, file:PATH,\n"
-    "                       fd:N or stdin (openssl's -passin forms)\n"
-    "      --cert-days N    lifetime of the good certificates in days (default 90;\n"
-    "                       CAs at least 3650)\n"
-    "      --crl-days N     days until the CRLs' nextUpdate (default 30)\n"
-    "      --check DIR      report what in the fixture set DIR has expired or expires\n"
-    "                       within --within (default 14d); exit 1 if anything does\n"
-    "      --within DUR     the window of --check, e.g. 30d, 12h\n"
-    "      --seed N         reproducible output: the same seed gives the same keys and\n"
-    "                       serials (with --now, byte-identical files). The keys are\n"
-    "                       predictable by anyone who knows N: for tests only, never\n"
-    "                       for a gateway reachable by others\n"
-    "      --now TIME       anchor all validity periods at TIME, e.g.\n"
-    "                       2026-01-01T00:00:00Z or @1767225600 (default: now)\n"
-    "  -f, --force          replace an existing output directory\n"
-    "  -v, --verbose        print timing and counts\n"
-    "  -q, --quiet          print nothing on success\n"
-    "  -h, --help           this text\n"
-    "\n"
-    "The output directory is written completely or not at all.\n"
-    "exit codes: 0 written (--check: nothing expired or expiring), 1 (--check only)\n"
-    "something expired or expires within the window, 2 bad option, bad spec,\n"
-    "unreadable issuer or wrong password, or unwritable output\n";
+static const cmd_opt fixtures_opts[] = {
+    { "out", 'o', 'o', "DIR", "output directory", NULL, "mtlsprobe-fixtures", CMD_COMPLETE_DIR, 0 },
+    { "spec", 's', 's', "FILE", "fixture spec", NULL, "the built-in fixtures/default.lua", CMD_COMPLETE_FILE, 0 },
+    { "print-spec", 'P', 0, NULL, "print the built-in spec, to start your own from it", NULL, NULL, 0, 0 },
+    { "key-type", 'k', 'k', "TYPE", "key type of the good certificates",
+      "ec-p256|ec-p384|ec-p521|rsa-2048|rsa-3072|rsa-4096|ed25519", "ec-p256", 0, 0 },
+    { "host", 'H', 0, "NAME", "SAN of the server certificates", NULL, "localhost, 127.0.0.1, ::1", 0,
+      CMD_OPT_REPEAT },
+    { "issuer-cert", 1001, 0, "FILE", "the organization's issuing CA (PEM, optionally followed by its chain up "
+      "to the root): every fixture on the trusted path is issued under it; the trust bundle is its root", NULL,
+      NULL, CMD_COMPLETE_FILE, 0 },
+    { "issuer-key", 1002, 0, "FILE", "that CA's private key (PEM or DER, may be encrypted); it is never "
+      "written to the output, printed or recorded", NULL, NULL, CMD_COMPLETE_FILE, 0 },
+    { "pass", 1003, 0, "SRC", "password of --issuer-key: pass:TEXT, env:VAR, file:PATH, fd:N or stdin "
+      "(openssl's -passin forms)", NULL, NULL, 0, 0 },
+    { "cert-days", 1004, 0, "N", "lifetime of the good certificates in days (CAs at least 3650)", NULL, "90", 0,
+      0 },
+    { "crl-days", 1005, 0, "N", "days until the CRLs' nextUpdate", NULL, "30", 0, 0 },
+    { "check", 1006, 0, "DIR", "report what in the fixture set DIR has expired or expires within --within; "
+      "exit 1 if anything does", NULL, NULL, CMD_COMPLETE_DIR, 0 },
+    { "within", 1007, 0, "DUR", "the window of --check, e.g. 30d, 12h", NULL, "14d", 0, 0 },
+    { "seed", 'S', 0, "N", "reproducible output: the same seed gives the same keys and serials (with --now, "
+      "byte-identical files). The keys are predictable by anyone who knows N: for tests only, never for a "
+      "gateway reachable by others", NULL, NULL, 0, 0 },
+    { "now", 'N', 0, "TIME", "anchor all validity periods at TIME, e.g. 2026-01-01T00:00:00Z or @1767225600",
+      NULL, "now", 0, 0 },
+    { "force", 'f', 'f', NULL, "replace an existing output directory", NULL, NULL, 0, 0 },
+    { "verbose", 'v', 'v', NULL, "print timing and counts", NULL, NULL, 0, 0 },
+    { "quiet", 'q', 'q', NULL, "print nothing on success", NULL, NULL, 0, 0 },
+    { "help", 'h', 'h', NULL, "this text", NULL, NULL, 0, 0 },
+};
+
+const cmd_verb cmd_fixtures_verb = {
+    .name = "fixtures",
+    .summary = "generate a CA hierarchy and every good and bad certificate",
+    .usage = "mtlsprobe fixtures [options]\nmtlsprobe fixtures --check DIR [--within DUR]",
+    .description =
+        "Generates a CA hierarchy and every good and bad certificate the scenarios need,\n"
+        "from a Lua spec: certificates, private keys (mode 0600), chains, a CRL for every\n"
+        "CA plus a CRL bundle, SPKI SHA-256 pins and manifest.json. See docs/fixtures.md.\n",
+    .opts = fixtures_opts,
+    .n_opts = sizeof fixtures_opts / sizeof fixtures_opts[0],
+    .notes = "The output directory is written completely or not at all.\n",
+    .exit_codes =
+        "  0  written (--check: nothing expired or expiring)\n"
+        "  1  (--check only) something expired or expires within the window\n"
+        "  2  bad option, bad spec, unreadable issuer or wrong password, or unwritable output\n",
+    .fn = cmd_fixtures,
+};
 
 static int parse_days(const char *opt, const char *v, int *out)
 {
@@ -137,27 +143,6 @@ static int check_set(const char *dir, int64_t now, int64_t within_ms, int quiet)
 
 int cmd_fixtures(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "out", required_argument, NULL, 'o' },
-        { "spec", required_argument, NULL, 's' },
-        { "print-spec", no_argument, NULL, 'P' },
-        { "key-type", required_argument, NULL, 'k' },
-        { "host", required_argument, NULL, 'H' },
-        { "seed", required_argument, NULL, 'S' },
-        { "now", required_argument, NULL, 'N' },
-        { "issuer-cert", required_argument, NULL, 1001 },
-        { "issuer-key", required_argument, NULL, 1002 },
-        { "pass", required_argument, NULL, 1003 },
-        { "cert-days", required_argument, NULL, 1004 },
-        { "crl-days", required_argument, NULL, 1005 },
-        { "check", required_argument, NULL, 1006 },
-        { "within", required_argument, NULL, 1007 },
-        { "force", no_argument, NULL, 'f' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *out = "mtlsprobe-fixtures", *spec_path = NULL;
     const char *hosts[MAX_HOSTS];
     size_t n_hosts = 0;
@@ -171,8 +156,13 @@ int cmd_fixtures(int argc, char **argv)
     mp_err e = { { 0 } };
     int c;
 
+    cmd_getopt g;
+    if (cmd_getopt_build(&cmd_fixtures_verb, &g) != 0) {
+        cmd_error("fixtures", "option table too long");
+        return MP_EXIT_USAGE;
+    }
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:s:k:fvqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 's': spec_path = optarg; break;
@@ -236,7 +226,7 @@ int cmd_fixtures(int argc, char **argv)
         case 'f': force = 1; break;
         case 'v': verbose = 1; break;
         case 'q': quiet = 1; break;
-        case 'h': fputs(help_text, stdout); return MP_EXIT_OK;
+        case 'h': cmd_help_print(&cmd_fixtures_verb, stdout); return MP_EXIT_OK;
         case ':':
             cmd_error("fixtures", "option '%s' needs a value", argv[optind - 1]);
             return MP_EXIT_USAGE;

@@ -13,6 +13,7 @@
 #include <wolfssl/ssl.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "http/http.h"
 #include "load/load.h"
 #include "load/output.h"
@@ -25,67 +26,82 @@
 
 #define MAX_LIST 32
 
-static const char help_text[] =
-    "usage: mtlsprobe load --target https://HOST:PORT[/PATH] (--fixtures DIR | --cert F [--key F]) [options]\n"
-    "\n"
-    "Drives concurrent TLS handshakes with a client certificate, at a fixed concurrency\n"
-    "(closed loop, -c) or a fixed rate (open loop, --rate), and records latency\n"
-    "histograms per phase: TCP connect, TLS handshake, time to first byte, total.\n"
-    "\n"
-    "what to drive:\n"
-    "      --mode M          handshake (connect, handshake, close; default), request (a new\n"
-    "                        connection per HTTP request), keepalive (connections reused)\n"
-    "      --close rst|fin   how handshake mode closes (default fin)\n"
-    "      --method M, --path P, -H 'K: V', --body S   the request (request/keepalive)\n"
-    "  -c, --connections N   concurrent connections (default 16; the cap in open loop)\n"
-    "      --rate R          new handshakes (or requests) per second on a fixed schedule;\n"
-    "                        latency counts from the intended start (coordinated omission)\n"
-    "  -d, --duration DUR    how long to measure (default 10s)\n"
-    "  -n, --count N         stop after N handshakes (or requests) instead\n"
-    "      --warmup DUR      run this long first, unmeasured (default 0)\n"
-    "      --threads N       worker threads (default: one per CPU this process may use,\n"
-    "                        after taskset/affinity and a cgroup CPU quota)\n"
-    "      --shard I/N       this process is worker I of N: takes 1/N of -c and --rate\n"
-    "      --timeout DUR     deadline of each step: connect, handshake, request write,\n"
-    "                        response read (default 5s); a peer that trickles bytes still\n"
-    "                        times out\n"
-    "TLS:\n"
-    "  -f, --fixtures DIR    fixtures (client certificate by name, trust for the gateway)\n"
-    "      --client NAME     client fixture (default client/valid); none: no certificate\n"
-    "      --cert F --key F [--chain F]   or certificate and key files instead: PEM (leaf\n"
-    "                        first, then intermediates) or DER, the key plain or encrypted\n"
-    "                        (PKCS#8, traditional PEM); --chain: a PEM chain, leaf first,\n"
-    "                        used in place of --cert\n"
-    "      --cert F.p12      or a PKCS#12 file (.p12/.pfx), which carries its key\n"
-    "      --pass SRC        password of the PKCS#12 file or encrypted key: env:VAR,\n"
-    "                        file:PATH, fd:N, pass:TEXT (as openssl -passin)\n"
-    "      --ca FILE         trust anchors for the gateway (default: the fixtures' root)\n"
-    "  -k, --no-verify       do not verify the gateway's certificate\n"
-    "      --tls 1.2|1.3, --ciphers LIST, --sni NAME\n"
-    "      --groups LIST     key-exchange groups, first one gets the key share\n"
-    "                        (default X25519:P-256:P-384:P-521; also X448, ffdhe2048,\n"
-    "                        ffdhe3072, ffdhe4096, and X25519MLKEM768, SecP256r1MLKEM768,\n"
-    "                        SecP384r1MLKEM1024 to measure post-quantum hybrid key exchange)\n"
-    "      --resume RATIO    this fraction of handshakes resumes a session (0..1)\n"
-    "output:\n"
-    "      --json FILE       results with histograms and a per-second series (docs/results.md);\n"
-    "                        - is standard output (the summary then goes to standard\n"
-    "                        error); the path is checked before the load starts\n"
-    "      --threshold EXPR  e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s (repeatable);\n"
-    "                        a breach gives exit 1\n"
-    "  -q, --quiet           no progress line\n"
-    "  -v, --verbose         print errors as they happen (at most 10 a second per thread)\n"
-    "  -h, --help            this text\n"
-    "\n"
-    "Ctrl-C stops the load, prints the partial summary and still writes the JSON.\n"
-    "\n"
-    "exit codes:\n"
-    "  0  measured, and every threshold met\n"
-    "  1  a threshold was breached\n"
-    "  2  usage or setup error\n"
-    "  3  no threshold breached, but the load could not be measured as asked: no\n"
-    "     handshake (or request) succeeded (an unreachable or refusing target), a\n"
-    "     latency threshold had no samples, or the load was interrupted\n";
+static const cmd_opt load_opts[] = {
+    { NULL, 0, 0, NULL, "what to drive", NULL, NULL, 0, 0 },
+    { "target", 't', 't', "URL", "the gateway, https://HOST:PORT[/PATH]", NULL, NULL, 0, CMD_OPT_REQUIRED },
+    { "mode", 'm', 0, NULL, "handshake (connect, handshake, close), request (a new connection per HTTP "
+      "request), keepalive (connections reused)", "handshake|request|keepalive", "handshake", 0, 0 },
+    { "close", 'x', 0, NULL, "how handshake mode closes", "rst|fin", "fin", 0, 0 },
+    { "method", 'M', 0, "M", "the request's method (request/keepalive)", NULL, "GET", 0, 0 },
+    { "path", 'P', 0, "P", "the request's path (request/keepalive)", NULL, "the target's path", 0, 0 },
+    { "header", 'H', 'H', "'K: V'", "a header of the request (request/keepalive)", NULL, NULL, 0,
+      CMD_OPT_REPEAT },
+    { "body", 'B', 0, "S", "the request's body (request/keepalive)", NULL, NULL, 0, 0 },
+    { "connections", 'c', 'c', "N", "concurrent connections (the cap in open loop)", NULL, "16", 0, 0 },
+    { "rate", 'r', 0, "R", "new handshakes (or requests) per second on a fixed schedule; latency counts from "
+      "the intended start (coordinated omission)", NULL, NULL, 0, 0 },
+    { "duration", 'd', 'd', "DUR", "how long to measure", NULL, "10s", 0, 0 },
+    { "count", 'n', 'n', "N", "stop after N handshakes (or requests) instead", NULL, NULL, 0, 0 },
+    { "warmup", 'w', 0, "DUR", "run this long first, unmeasured", NULL, "0", 0, 0 },
+    { "threads", 'T', 0, "N", "worker threads", NULL,
+      "one per CPU this process may use, after taskset/affinity and a cgroup CPU quota", 0, 0 },
+    { "shard", 's', 0, "I/N", "this process is worker I of N: takes 1/N of -c and --rate", NULL, NULL, 0, 0 },
+    { "timeout", 'O', 0, "DUR", "deadline of each step: connect, handshake, request write, response read; a "
+      "peer that trickles bytes still times out", NULL, "5s", 0, 0 },
+    { NULL, 0, 0, NULL, "TLS", NULL, NULL, 0, 0 },
+    { "fixtures", 'f', 'f', "DIR", "fixtures (client certificate by name, trust for the gateway)", NULL, NULL,
+      CMD_COMPLETE_DIR, 0 },
+    { "client", 'C', 0, "NAME", "client fixture; none: no certificate", NULL, "client/valid", 0, 0 },
+    { "cert", 'R', 0, "F", "or a certificate file instead of a fixture: PEM (leaf first, then intermediates) "
+      "or DER, with --key; or a PKCS#12 file (.p12/.pfx), which carries its key", NULL, NULL,
+      CMD_COMPLETE_FILE, 0 },
+    { "key", 'K', 0, "F", "the key of --cert: PEM or DER, plain or encrypted (PKCS#8, traditional PEM)", NULL,
+      NULL, CMD_COMPLETE_FILE, 0 },
+    { "chain", 'N', 0, "F", "a PEM chain, leaf first, used in place of --cert", NULL, NULL, CMD_COMPLETE_FILE,
+      0 },
+    { "pass", 'p' + 256, 0, "SRC", "password of the PKCS#12 file or encrypted key: env:VAR, file:PATH, fd:N, "
+      "pass:TEXT (as openssl -passin)", NULL, NULL, 0, 0 },
+    { "ca", 'A', 0, "FILE", "trust anchors for the gateway", NULL, "the fixtures' root", CMD_COMPLETE_FILE, 0 },
+    { "no-verify", 'k', 'k', NULL, "do not verify the gateway's certificate", NULL, NULL, 0, 0 },
+    { "tls", 'V', 0, NULL, "the only TLS version to offer", "1.2|1.3", "1.2 and 1.3", 0, 0 },
+    { "ciphers", 'i', 0, "LIST", "cipher suites to offer (wolfSSL names, colon-separated)", NULL, NULL, 0, 0 },
+    { "sni", 'S', 0, "NAME", "SNI to send", NULL, "the target host unless it is an IP", 0, 0 },
+    { "groups", 'g', 0, "LIST", "key-exchange groups, first one gets the key share; also X448, ffdhe2048, "
+      "ffdhe3072, ffdhe4096, and X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024 to measure "
+      "post-quantum hybrid key exchange", NULL, "X25519:P-256:P-384:P-521", 0, 0 },
+    { "resume", 'u', 0, "RATIO", "this fraction of handshakes resumes a session (0..1)", NULL, NULL, 0, 0 },
+    { NULL, 0, 0, NULL, "output", NULL, NULL, 0, 0 },
+    { "json", 'J', 0, "FILE", "results with histograms and a per-second series (docs/results.md); - is "
+      "standard output (the summary then goes to standard error); the path is checked before the load starts",
+      NULL, NULL, CMD_COMPLETE_FILE, 0 },
+    { "threshold", 'h' + 256, 0, "EXPR", "e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s; a breach gives "
+      "exit 1", NULL, NULL, 0, CMD_OPT_REPEAT },
+    { "quiet", 'q', 'q', NULL, "no progress line", NULL, NULL, 0, 0 },
+    { "verbose", 'v', 'v', NULL, "print errors as they happen (at most 10 a second per thread)", NULL, NULL, 0,
+      0 },
+    { "help", 'h', 'h', NULL, "this text", NULL, NULL, 0, 0 },
+};
+
+const cmd_verb cmd_load_verb = {
+    .name = "load",
+    .summary = "drive concurrent mTLS handshakes and record latency histograms",
+    .usage = "mtlsprobe load --target https://HOST:PORT[/PATH] (--fixtures DIR | --cert F [--key F]) [options]",
+    .description =
+        "Drives concurrent TLS handshakes with a client certificate, at a fixed concurrency\n"
+        "(closed loop, -c) or a fixed rate (open loop, --rate), and records latency\n"
+        "histograms per phase: TCP connect, TLS handshake, time to first byte, total.\n",
+    .opts = load_opts,
+    .n_opts = sizeof load_opts / sizeof load_opts[0],
+    .notes = "Ctrl-C stops the load, prints the partial summary and still writes the JSON.\n",
+    .exit_codes =
+        "  0  measured, and every threshold met\n"
+        "  1  a threshold was breached\n"
+        "  2  usage or setup error\n"
+        "  3  no threshold breached, but the load could not be measured as asked: no\n"
+        "     handshake (or request) succeeded (an unreachable or refusing target), a\n"
+        "     latency threshold had no samples, or the load was interrupted\n",
+    .fn = cmd_load,
+};
 
 typedef struct progress_state {
     int tty;
@@ -131,26 +147,6 @@ static int parse_count(const char *s, unsigned long long *out)
 
 int cmd_load(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "target", required_argument, NULL, 't' }, { "fixtures", required_argument, NULL, 'f' },
-        { "client", required_argument, NULL, 'C' }, { "cert", required_argument, NULL, 'R' },
-        { "key", required_argument, NULL, 'K' }, { "chain", required_argument, NULL, 'N' },
-        { "ca", required_argument, NULL, 'A' }, { "no-verify", no_argument, NULL, 'k' },
-        { "pass", required_argument, NULL, 'p' + 256 },
-        { "mode", required_argument, NULL, 'm' }, { "close", required_argument, NULL, 'x' },
-        { "method", required_argument, NULL, 'M' }, { "path", required_argument, NULL, 'P' },
-        { "header", required_argument, NULL, 'H' }, { "body", required_argument, NULL, 'B' },
-        { "connections", required_argument, NULL, 'c' }, { "rate", required_argument, NULL, 'r' },
-        { "duration", required_argument, NULL, 'd' }, { "count", required_argument, NULL, 'n' },
-        { "warmup", required_argument, NULL, 'w' }, { "threads", required_argument, NULL, 'T' },
-        { "shard", required_argument, NULL, 's' }, { "timeout", required_argument, NULL, 'O' },
-        { "tls", required_argument, NULL, 'V' }, { "ciphers", required_argument, NULL, 'i' },
-        { "groups", required_argument, NULL, 'g' }, { "sni", required_argument, NULL, 'S' },
-        { "resume", required_argument, NULL, 'u' }, { "json", required_argument, NULL, 'J' },
-        { "threshold", required_argument, NULL, 'h' + 256 }, { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-    };
     const char *target = NULL, *fixtures = NULL, *client = NULL, *cert = NULL, *key = NULL;
     const char *chain = NULL, *pass_src = NULL, *ca = NULL, *mode_s = "handshake", *method = "GET", *path = NULL;
     const char *body = "", *tls_s = NULL, *ciphers = NULL, *groups = NULL, *sni = NULL, *json = NULL;
@@ -166,8 +162,13 @@ int cmd_load(int argc, char **argv)
     int duration_set = 0;
     mp_err e = { { 0 } };
     char *end;
+    cmd_getopt g;
+    if (cmd_getopt_build(&cmd_load_verb, &g) != 0) {
+        cmd_error("load", "option table too long");
+        goto out;
+    }
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:f:kH:c:d:n:qvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case 't': target = optarg; break;
         case 'f': fixtures = optarg; break;
@@ -267,7 +268,7 @@ int cmd_load(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
-        case 'h': fputs(help_text, stdout); rc = MP_EXIT_OK; goto out;
+        case 'h': cmd_help_print(&cmd_load_verb, stdout); rc = MP_EXIT_OK; goto out;
         case ':':
             cmd_error("load", "option '%s' needs a value", argv[optind - 1]);
             goto out;

@@ -2,7 +2,9 @@
  * path must be writable (exit 2 at once, not after a 60 s load), at most one
  * output may be "-" (standard output), and at most one input "-" (standard
  * input). While an output goes to standard output, the verb's own text goes
- * to standard error, so the document on standard output stays parseable. */
+ * to standard error, so the document on standard output stays parseable.
+ * Also the verbs' one-line errors and their command line for result files. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -75,4 +77,29 @@ void cmd_stdout_restore(int saved)
     fflush(stdout);
     dup2(saved, STDOUT_FILENO);
     close(saved);
+}
+
+void cmd_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "mtlsprobe: %s%s", verb ? verb : "", verb ? ": " : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* A password given as --pass pass:TEXT is recorded as pass:(hidden). */
+void cmd_join_argv(int argc, char **argv, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = -1; i < argc && o + 2 < outlen; i++) {
+        const char *a = i < 0 ? "mtlsprobe" : argv[i];
+        if (i > 0 && strcmp(argv[i - 1], "--pass") == 0 && strncmp(a, "pass:", 5) == 0)
+            a = "pass:(hidden)";
+        else if (strncmp(a, "--pass=pass:", 12) == 0)
+            a = "--pass=pass:(hidden)";
+        o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? " " : "", a);
+    }
 }

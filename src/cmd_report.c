@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "report/charts.h"
 #include "report/model.h"
 #include "report/render.h"
@@ -18,65 +19,77 @@
 
 #define MAX_INPUTS 256
 
-static const char help_text[] =
-    "usage: mtlsprobe report RESULTS.json... --out DIR [options]\n"
-    "       mtlsprobe report merge WORKER.json... -o MERGED.json\n"
-    "\n"
-    "Turns result files of `run` (conformance) and `load` into one report:\n"
-    "DIR/index.html (self-contained: inline CSS and SVG charts, no network fetches),\n"
-    "DIR/report.md (charts linked as PNG) and the charts in DIR/charts/ as PNG and\n"
-    "SVG, drawn by gnuplot from data files written there. A result file may be -\n"
-    "(standard input, once).\n"
-    "\n"
-    "options:\n"
-    "  -o, --out DIR           output directory (required; created if needed)\n"
-    "      --title TEXT        the report's title (default: mtlsprobe report)\n"
-    "      --baseline FILE     an earlier result to compare with (repeatable): scenarios\n"
-    "                          that FAIL (not waived), are INCONCLUSIVE or ERROR now but\n"
-    "                          were not then, and loads of the same target whose total\n"
-    "                          p99 rose, are regressions (exit 1)\n"
-    "      --regress PCT       p99 rise that counts as a regression (default 10%%)\n"
-    "      --no-charts         write the pages without charts (no gnuplot needed)\n"
-    "      --summary FILE      also write the Markdown to FILE for a CI job summary,\n"
-    "                          e.g. \"$GITHUB_STEP_SUMMARY\" or - (standard output)\n"
-    "      --md-images none|relative  charts in the Markdown: left out (none) or linked\n"
-    "                          as charts/NAME.png beside it (relative). Default:\n"
-    "                          relative for DIR/report.md, none for --summary, where\n"
-    "                          a relative link would show a broken image\n"
-    "      --gnuplot PROGRAM   the gnuplot to run (default: gnuplot from PATH)\n"
-    "      --chart-timeout DUR stop gnuplot after this long per chart (default 60s)\n"
-    "  -q, --quiet             print nothing but errors and regressions\n"
-    "  -h, --help              this text; `mtlsprobe report merge --help` for merging\n"
-    "\n"
-    "exit codes:\n"
-    "  0  report written\n"
-    "  1  report written, and a regression against a baseline (a waived FAIL is none)\n"
-    "  2  usage error, an unreadable or foreign result file, or gnuplot missing or\n"
-    "     failing\n"
-    "The report judges nothing itself: a run's own verdicts, INCONCLUSIVE included,\n"
-    "decide `run`'s exit code, not this one.\n";
+static const cmd_opt report_opts[] = {
+    { "out", 'o', 'o', "DIR", "output directory (created if needed)", NULL, NULL, CMD_COMPLETE_DIR,
+      CMD_OPT_REQUIRED },
+    { "title", 'T', 0, "TEXT", "the report's title", NULL, "mtlsprobe report", 0, 0 },
+    { "baseline", 'b', 0, "FILE", "an earlier result to compare with: scenarios that FAIL (not waived), are "
+      "INCONCLUSIVE or ERROR now but were not then, and loads of the same target whose total p99 rose, are "
+      "regressions (exit 1)", NULL, NULL, CMD_COMPLETE_FILE, CMD_OPT_REPEAT },
+    { "regress", 'r', 0, "PCT", "p99 rise that counts as a regression", NULL, "10%", 0, 0 },
+    { "no-charts", 'N', 0, NULL, "write the pages without charts (no gnuplot needed)", NULL, NULL, 0, 0 },
+    { "summary", 'S', 0, "FILE", "also write the Markdown to FILE for a CI job summary, e.g. "
+      "\"$GITHUB_STEP_SUMMARY\" or - (standard output)", NULL, NULL, CMD_COMPLETE_FILE, 0 },
+    { "md-images", 'I', 0, NULL, "charts in the Markdown: left out (none) or linked as charts/NAME.png beside "
+      "it (relative)", "none|relative", "relative for DIR/report.md, none for --summary, where a relative link "
+      "would show a broken image", 0, 0 },
+    { "gnuplot", 'g', 0, "PROGRAM", "the gnuplot to run", NULL, "gnuplot from PATH", CMD_COMPLETE_FILE, 0 },
+    { "chart-timeout", 't', 0, "DUR", "stop gnuplot after this long per chart", NULL, "60s", 0, 0 },
+    { "quiet", 'q', 'q', NULL, "print nothing but errors and regressions", NULL, NULL, 0, 0 },
+    { "help", 'h', 'h', NULL, "this text; `mtlsprobe report merge --help` for merging", NULL, NULL, 0, 0 },
+};
 
-static const char merge_help[] =
-    "usage: mtlsprobe report merge WORKER.json... -o MERGED.json\n"
-    "\n"
-    "Combines the load results of several workers (`mtlsprobe load --shard I/N`, one\n"
-    "process or machine each) into one mtlsprobe-load document, exactly: histogram\n"
-    "buckets are added and every percentile is computed from the merged histogram;\n"
-    "totals, errors (by class, alert and HTTP status) and CPU are summed; the\n"
-    "per-second series is aligned on the wall clock and summed. Results of different\n"
-    "configurations (target, mode, TLS version, client, resume ratio, duration...)\n"
-    "and repeated shard indexes are refused.\n"
-    "\n"
-    "options:\n"
-    "  -o, --out FILE   the merged document (required; - is standard output, and the\n"
-    "                   summary line then goes to standard error); `mtlsprobe\n"
-    "                   report` reads it. A WORKER.json may be - (standard input)\n"
-    "  -q, --quiet      no summary line\n"
-    "  -h, --help       this text\n"
-    "\n"
-    "exit codes:\n"
-    "  0  merged\n"
-    "  2  usage error, or inputs that cannot be merged\n";
+const cmd_verb cmd_report_verb = {
+    .name = "report",
+    .summary = "turn result files into HTML, Markdown and charts",
+    .usage = "mtlsprobe report RESULTS.json... --out DIR [options]\n"
+             "mtlsprobe report merge WORKER.json... -o MERGED.json",
+    .description =
+        "Turns result files of `run` (conformance) and `load` into one report:\n"
+        "DIR/index.html (self-contained: inline CSS and SVG charts, no network fetches),\n"
+        "DIR/report.md (charts linked as PNG) and the charts in DIR/charts/ as PNG and\n"
+        "SVG, drawn by gnuplot from data files written there. A result file may be -\n"
+        "(standard input, once).\n",
+    .opts = report_opts,
+    .n_opts = sizeof report_opts / sizeof report_opts[0],
+    .exit_codes =
+        "  0  report written\n"
+        "  1  report written, and a regression against a baseline (a waived FAIL is none)\n"
+        "  2  usage error, an unreadable or foreign result file, or gnuplot missing or\n"
+        "     failing\n"
+        "The report judges nothing itself: a run's own verdicts, INCONCLUSIVE included,\n"
+        "decide `run`'s exit code, not this one.\n",
+    .operands = CMD_COMPLETE_FILE,
+    .fn = cmd_report,
+};
+
+static const cmd_opt merge_opts[] = {
+    { "out", 'o', 'o', "FILE", "the merged document; - is standard output, and the summary line then goes to "
+      "standard error; `mtlsprobe report` reads it", NULL, NULL, CMD_COMPLETE_FILE, CMD_OPT_REQUIRED },
+    { "quiet", 'q', 'q', NULL, "no summary line", NULL, NULL, 0, 0 },
+    { "help", 'h', 'h', NULL, "this text", NULL, NULL, 0, 0 },
+};
+
+static int cmd_merge(int argc, char **argv);
+
+const cmd_verb cmd_report_merge_verb = {
+    .name = "report merge",
+    .summary = "merge the load results of several workers into one",
+    .usage = "mtlsprobe report merge WORKER.json... -o MERGED.json",
+    .description =
+        "Combines the load results of several workers (`mtlsprobe load --shard I/N`, one\n"
+        "process or machine each) into one mtlsprobe-load document, exactly: histogram\n"
+        "buckets are added and every percentile is computed from the merged histogram;\n"
+        "totals, errors (by class, alert and HTTP status) and CPU are summed; the\n"
+        "per-second series is aligned on the wall clock and summed. Results of different\n"
+        "configurations (target, mode, TLS version, client, resume ratio, duration...)\n"
+        "and repeated shard indexes are refused. A WORKER.json may be - (standard input).\n",
+    .opts = merge_opts,
+    .n_opts = sizeof merge_opts / sizeof merge_opts[0],
+    .exit_codes = "  0  merged\n  2  usage error, or inputs that cannot be merged\n",
+    .operands = CMD_COMPLETE_FILE,
+    .fn = cmd_merge,
+};
 
 static int parse_pct(const char *s, double *out)
 {
@@ -90,19 +103,20 @@ static int parse_pct(const char *s, double *out)
 
 static int cmd_merge(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "out", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-    };
     const char *out = NULL;
     int quiet = 0, c;
     optind = 1;
+    cmd_getopt g;
+    if (cmd_getopt_build(&cmd_report_merge_verb, &g) != 0) {
+        cmd_error("report merge", "option table too long");
+        return MP_EXIT_USAGE;
+    }
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'q': quiet = 1; break;
-        case 'h': fputs(merge_help, stdout); return MP_EXIT_OK;
+        case 'h': cmd_help_print(&cmd_report_merge_verb, stdout); return MP_EXIT_OK;
         case ':': cmd_error("report merge", "option '%s' needs a value", argv[optind - 1]); return MP_EXIT_USAGE;
         default:
             cmd_error("report merge", "unknown option '%s' (try mtlsprobe report merge --help)", argv[optind - 1]);
@@ -217,14 +231,6 @@ int cmd_report(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "merge") == 0)
         return cmd_merge(argc - 1, argv + 1);
-    static const struct option opts[] = {
-        { "out", required_argument, NULL, 'o' }, { "title", required_argument, NULL, 'T' },
-        { "baseline", required_argument, NULL, 'b' }, { "regress", required_argument, NULL, 'r' },
-        { "no-charts", no_argument, NULL, 'N' }, { "gnuplot", required_argument, NULL, 'g' },
-        { "chart-timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
-        { "summary", required_argument, NULL, 'S' }, { "md-images", required_argument, NULL, 'I' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-    };
     const char *summary = NULL;
     int md_images = -1; /* -1: the default of each Markdown output */
     const char *out = NULL, *title = "mtlsprobe report", *gnuplot = "gnuplot";
@@ -234,8 +240,13 @@ int cmd_report(int argc, char **argv)
     int charts = 1, quiet = 0, c;
     int64_t chart_timeout_ms = 60000;
     mp_err e = { { 0 } };
+    cmd_getopt g;
+    if (cmd_getopt_build(&cmd_report_verb, &g) != 0) {
+        cmd_error("report", "option table too long");
+        return MP_EXIT_USAGE;
+    }
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'T': title = optarg; break;
@@ -269,7 +280,7 @@ int cmd_report(int argc, char **argv)
             }
             break;
         case 'q': quiet = 1; break;
-        case 'h': fputs(help_text, stdout); return MP_EXIT_OK;
+        case 'h': cmd_help_print(&cmd_report_verb, stdout); return MP_EXIT_OK;
         case ':': cmd_error("report", "option '%s' needs a value", argv[optind - 1]); return MP_EXIT_USAGE;
         default:
             cmd_error("report", "unknown option '%s' (try mtlsprobe report --help)", argv[optind - 1]);

@@ -14,6 +14,7 @@
 #include <wolfssl/ssl.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "pki/manifest.h"
 #include "report/junit.h"
 #include "report/sarif.h"
@@ -24,115 +25,109 @@
 
 #define MAX_LIST 64
 
-static const char help_text[] =
-    "usage: mtlsprobe run --target https://HOST:PORT[/PATH] --fixtures DIR [options] [SCENARIO...]\n"
-    "\n"
-    "Runs Lua scenarios against a gateway and prints one verdict per scenario (and\n"
-    "TLS version): PASS, FAIL, INCONCLUSIVE (the positive control was not served, so\n"
-    "nothing can be said), ERROR (the attempt itself failed) or SKIP, with what was\n"
-    "expected and observed.\n"
-    "Without SCENARIO arguments (files or directories) it runs a built-in suite:\n"
-    "client-auth (default), or audit, which checks the gateway's own TLS against a\n"
-    "compliance profile. See docs/scenarios.md.\n"
-    "\n"
-    "options:\n"
-    "  -t, --target URL        the gateway, https://HOST:PORT[/PATH] (required)\n"
-    "  -f, --fixtures DIR      fixtures directory with manifest.json (required)\n"
-    "      --ca FILE           trust anchors for the gateway's certificate\n"
-    "                          (default: the fixtures' trust bundle)\n"
-    "  -k, --no-verify         do not verify the gateway's certificate\n"
-    "      --sni NAME          SNI to send (default: the target host unless it is an IP)\n"
-    "      --connect-to H:P    connect here instead of the target's host and port\n"
-    "  -H, --header 'K: V'     add a header to every request (repeatable)\n"
-    "      --tls 1.2|1.3|both  TLS versions for client-auth scenarios (default: both,\n"
-    "                          each version the gateway speaks; one it does not is\n"
-    "                          named on stderr and in the JSON's tls_versions)\n"
-    "      --timeout DUR       limit for each network step (default: 5s)\n"
-    "      --only GLOB         run only scenarios whose id matches (repeatable)\n"
-    "      --skip GLOB         skip scenarios whose id matches (repeatable)\n"
-    "      --tags T1,T2        run only scenarios with one of these tags\n"
-    "                          (--only and --tags without --suite or SCENARIO pick\n"
-    "                          from every built-in suite; a GLOB or tag that matches\n"
-    "                          no scenario is a usage error, exit 2)\n"
-    "      --expect-mtls yes|no  whether the target must require client certificates\n"
-    "                          (default: yes)\n"
-    "      --control NAME      the fixture the gateway must accept: every refusal is\n"
-    "                          judged against it, under the same conditions, and is\n"
-    "                          INCONCLUSIVE when it is not served (default: client/valid)\n"
-    "      --identity NAME=CERT[,KEY]  use your own certificate and key in place of the\n"
-    "                          fixture NAME, or as a new client/NAME (repeatable); e.g.\n"
-    "                          client/valid=me.p12 makes your organization's client\n"
-    "                          certificate the control while the defective ones come\n"
-    "                          from the fixtures. CERT: PEM (leaf first, then\n"
-    "                          intermediates) or DER, or a PKCS#12 file (.p12/.pfx, no\n"
-    "                          KEY); KEY: PEM or DER, plain or encrypted (PKCS#8,\n"
-    "                          traditional PEM)\n"
-    "      --pass SRC          password of the PKCS#12 files and encrypted keys:\n"
-    "                          env:VAR, file:PATH, fd:N, pass:TEXT (as openssl -passin)\n"
-    "      --suite NAME        built-in suite: client-auth, audit, bypass, upstream or\n"
-    "                          all (default: client-auth; audit when --profile is given)\n"
-    "      --mtls-host NAME    bypass: the host name that requires client certificates\n"
-    "      --public-host NAME  bypass: a host name on the same gateway served without them\n"
-    "      --other-mtls-host NAME  bypass: an mTLS host name on the same gateway that\n"
-    "                          trusts another CA (cross-SNI resumption from it)\n"
-    "      --other-client-cert NAME  the fixture that host accepts (default:\n"
-    "                          client/untrusted, issued by ca/rogue-root)\n"
-    "      --echo PATH         bypass: a path the gateway proxies to an echo upstream\n"
-    "                          (mtlsprobe serve --upstream), to see what it forwards\n"
-    "      --revocation MODE   bypass: how revocation is set up now: ocsp, ocsp-down\n"
-    "                          (the responder is down), crl-stale (nextUpdate passed)\n"
-    "      --ocsp-responder URL  bypass: mtlsprobe serve --ocsp's URL, which revokes\n"
-    "                          client/revocable under an open connection\n"
-    "      --upstream-prefix P upstream: where the gateway routes to the echo upstreams,\n"
-    "                          e.g. /upstream/ for /upstream/valid, /upstream/expired...\n"
-    "                          (without it the upstream scenarios skip)\n"
-    "      --upstream-client-cert NAME  upstream: the fixture the gateway presents to\n"
-    "                          upstreams that require one (default: client/valid); your\n"
-    "                          gateway's own: --identity client/gateway=CERT,KEY with\n"
-    "                          --upstream-client-cert client/gateway\n"
-    "      --profile P         audit profile: mozilla-intermediate, mozilla-modern,\n"
-    "                          nist-800-52r2, pci-dss-4, bsi-tr-02102-2, or FILE.lua\n"
-    "                          (default for the audit: baseline)\n"
-    "      --pin sha256/BASE64 SPKI pin the gateway's chain must contain (repeatable;\n"
-    "                          audit/pin fails when no certificate matches)\n"
-    "      --expiry-warn DUR   audit: warn when the certificate expires within DUR\n"
-    "                          (default: 30d)\n"
-    "      --fail-on LEVEL     the lowest severity whose FAIL makes exit 1: critical,\n"
-    "                          high, medium, low or info (default: info, any FAIL);\n"
-    "                          FAILs below it are still shown as FAIL\n"
-    "      --waivers FILE      known findings, reported as FAIL (waived) instead of\n"
-    "                          failing until their expiry date (JSON, docs/results.md):\n"
-    "                          {\"waivers\": [{\"id\": \"client-auth/sha1\", \"tls_version\":\n"
-    "                          \"TLSv1.2\", \"target\": \"https://gw:8443/*\", \"reason\": \"...\",\n"
-    "                          \"expires\": \"2027-03-31\"}]}; id and target are globs,\n"
-    "                          tls_version and target optional. An expired waiver\n"
-    "                          covers nothing; one that covers no FAIL is reported\n"
-    "                          as stale\n"
-    "  -j, --jobs N            scenarios in parallel (default: 1)\n"
-    "      --json FILE         write results as JSON (docs/results.md)\n"
-    "      --junit FILE        write results as JUnit XML\n"
-    "      --sarif FILE        write FAIL, INCONCLUSIVE and ERROR verdicts as SARIF 2.1.0\n"
-    "                          (one rule per scenario) for code-scanning dashboards\n"
-    "                          FILE may be - (standard output; the table then goes to\n"
-    "                          standard error), a FIFO or a device; a symbolic link is\n"
-    "                          followed. Every output is checked before the run starts.\n"
-    "                          With GITHUB_ACTIONS=true, findings are also printed as\n"
-    "                          workflow annotations (::error title=...::...).\n"
-    "  -q, --quiet             print only the summary line\n"
-    "  -v, --verbose           print evidence for every scenario\n"
-    "  -h, --help              this text\n"
-    "\n"
-    "Ctrl-C (or SIGTERM) skips the scenarios not yet started, lets the running ones\n"
-    "finish, and still prints and writes the results, marked interrupted (exit 3\n"
-    "unless something failed).\n"
-    "\n"
-    "exit codes:\n"
-    "  0  nothing failed and everything was judged\n"
-    "  1  a FAIL at or above --fail-on that no waiver covers\n"
-    "  2  usage or setup error, including a bad --waivers file and a scenario that\n"
-    "     names a fixture the manifest lacks\n"
-    "  3  nothing failed, but something could not be judged: an INCONCLUSIVE or\n"
-    "     ERROR verdict (e.g. an unreachable target), or an interrupted run\n";
+static const cmd_opt run_opts[] = {
+    { "target", 't', 't', "URL", "the gateway, https://HOST:PORT[/PATH]", NULL, NULL, CMD_COMPLETE_NONE, CMD_OPT_REQUIRED },
+    { "fixtures", 'f', 'f', "DIR", "fixtures directory with manifest.json", NULL, NULL, CMD_COMPLETE_DIR, CMD_OPT_REQUIRED },
+    { "ca", 'C', 0, "FILE", "trust anchors for the gateway's certificate", NULL, "the fixtures' trust bundle", CMD_COMPLETE_FILE, 0 },
+    { "no-verify", 'k', 'k', NULL, "do not verify the gateway's certificate", NULL, NULL, 0, 0 },
+    { "sni", 'S', 0, "NAME", "SNI to send", NULL, "the target host unless it is an IP", 0, 0 },
+    { "connect-to", 'T', 0, "H:P", "connect here instead of the target's host and port", NULL, NULL, 0, 0 },
+    { "header", 'H', 'H', "'K: V'", "add a header to every request", NULL, NULL, 0, CMD_OPT_REPEAT },
+    { "tls", 'V', 0, NULL, "TLS versions for client-auth scenarios: both is each version the gateway speaks; "
+      "one it does not is named on stderr and in the JSON's tls_versions", "1.2|1.3|both", "both", 0, 0 },
+    { "timeout", 'O', 0, "DUR", "limit for each network step", NULL, "5s", 0, 0 },
+    { "only", 'o', 0, "GLOB", "run only scenarios whose id matches", NULL, NULL, 0, CMD_OPT_REPEAT },
+    { "skip", 's', 0, "GLOB", "skip scenarios whose id matches", NULL, NULL, 0, CMD_OPT_REPEAT },
+    { "tags", 'g', 0, "T1,T2", "run only scenarios with one of these tags (--only and --tags without --suite "
+      "or SCENARIO pick from every built-in suite; a GLOB or tag that matches no scenario is a usage error, "
+      "exit 2)", NULL, NULL, 0, 0 },
+    { "expect-mtls", 'm', 0, NULL, "whether the target must require client certificates", "yes|no", "yes", 0, 0 },
+    { "control", 1010, 0, "NAME", "the fixture the gateway must accept: every refusal is judged against it, "
+      "under the same conditions, and is INCONCLUSIVE when it is not served", NULL, "client/valid", 0, 0 },
+    { "identity", 1011, 0, "NAME=CERT[,KEY]", "use your own certificate and key in place of the fixture NAME, "
+      "or as a new client/NAME; e.g. client/valid=me.p12 makes your organization's client certificate the "
+      "control while the defective ones come from the fixtures. CERT: PEM (leaf first, then intermediates) or "
+      "DER, or a PKCS#12 file (.p12/.pfx, no KEY); KEY: PEM or DER, plain or encrypted (PKCS#8, traditional "
+      "PEM)", NULL, NULL, CMD_COMPLETE_FILE, CMD_OPT_REPEAT },
+    { "pass", 1012, 0, "SRC", "password of the PKCS#12 files and encrypted keys: env:VAR, file:PATH, fd:N, "
+      "pass:TEXT (as openssl -passin)", NULL, NULL, 0, 0 },
+    { "suite", 'A', 0, "NAME", "built-in suite", "client-auth|audit|bypass|upstream|all",
+      "client-auth; audit when --profile is given", 0, 0 },
+    { "mtls-host", 1001, 0, "NAME", "bypass: the host name that requires client certificates", NULL, NULL, 0, 0 },
+    { "public-host", 1002, 0, "NAME", "bypass: a host name on the same gateway served without them", NULL, NULL,
+      0, 0 },
+    { "other-mtls-host", 1008, 0, "NAME", "bypass: an mTLS host name on the same gateway that trusts another CA "
+      "(cross-SNI resumption from it)", NULL, NULL, 0, 0 },
+    { "other-client-cert", 1009, 0, "NAME", "the fixture that host accepts", NULL,
+      "client/untrusted, issued by ca/rogue-root", 0, 0 },
+    { "echo", 1003, 0, "PATH", "bypass: a path the gateway proxies to an echo upstream (mtlsprobe serve "
+      "--upstream), to see what it forwards", NULL, NULL, 0, 0 },
+    { "revocation", 1004, 0, NULL, "bypass: how revocation is set up now: ocsp, ocsp-down (the responder is "
+      "down), crl-stale (nextUpdate passed)", "ocsp|ocsp-down|crl-stale", NULL, 0, 0 },
+    { "ocsp-responder", 1007, 0, "URL", "bypass: mtlsprobe serve --ocsp's URL, which revokes client/revocable "
+      "under an open connection", NULL, NULL, 0, 0 },
+    { "upstream-prefix", 1005, 0, "P", "upstream: where the gateway routes to the echo upstreams, e.g. "
+      "/upstream/ for /upstream/valid, /upstream/expired... (without it the upstream scenarios skip)", NULL,
+      NULL, 0, 0 },
+    { "upstream-client-cert", 1006, 0, "NAME", "upstream: the fixture the gateway presents to upstreams that "
+      "require one; your gateway's own: --identity client/gateway=CERT,KEY with --upstream-client-cert "
+      "client/gateway", NULL, "client/valid", 0, 0 },
+    { "profile", 'P', 0, "P", "audit profile: one of the built-in ones or FILE.lua",
+      "mozilla-intermediate|mozilla-modern|nist-800-52r2|pci-dss-4|bsi-tr-02102-2", "baseline, for the audit",
+      CMD_COMPLETE_FILE, 0 },
+    { "pin", 'N', 0, "sha256/BASE64", "SPKI pin the gateway's chain must contain (audit/pin fails when no "
+      "certificate matches)", NULL, NULL, 0, CMD_OPT_REPEAT },
+    { "expiry-warn", 'W', 0, "DUR", "audit: warn when the certificate expires within DUR", NULL, "30d", 0, 0 },
+    { "fail-on", 1020, 0, "LEVEL", "the lowest severity whose FAIL makes exit 1; FAILs below it are still shown "
+      "as FAIL", "critical|high|medium|low|info", "info, any FAIL", 0, 0 },
+    { "waivers", 1021, 0, "FILE", "known findings, reported as FAIL (waived) instead of failing until their "
+      "expiry date (JSON, docs/results.md):\n{\"waivers\": [{\"id\": \"client-auth/sha1\", \"tls_version\": "
+      "\"TLSv1.2\", \"target\": \"https://gw:8443/*\", \"reason\": \"...\", \"expires\": \"2027-03-31\"}]};\n"
+      "id and target are globs, tls_version and target optional. An expired waiver covers nothing; one that "
+      "covers no FAIL is reported as stale", NULL, NULL, CMD_COMPLETE_FILE, 0 },
+    { "jobs", 'j', 'j', "N", "scenarios in parallel", NULL, "1", 0, 0 },
+    { "json", 'J', 0, "FILE", "write results as JSON (docs/results.md)", NULL, NULL, CMD_COMPLETE_FILE, 0 },
+    { "junit", 'U', 0, "FILE", "write results as JUnit XML", NULL, NULL, CMD_COMPLETE_FILE, 0 },
+    { "sarif", 1030, 0, "FILE", "write FAIL, INCONCLUSIVE and ERROR verdicts as SARIF 2.1.0 (one rule per "
+      "scenario) for code-scanning dashboards", NULL, NULL, CMD_COMPLETE_FILE, 0 },
+    { "quiet", 'q', 'q', NULL, "print only the summary line", NULL, NULL, 0, 0 },
+    { "verbose", 'v', 'v', NULL, "print evidence for every scenario", NULL, NULL, 0, 0 },
+    { "help", 'h', 'h', NULL, "this text", NULL, NULL, 0, 0 },
+};
+
+const cmd_verb cmd_run_verb = {
+    .name = "run",
+    .summary = "run Lua scenarios (the conformance suite) against a gateway",
+    .usage = "mtlsprobe run --target https://HOST:PORT[/PATH] --fixtures DIR [options] [SCENARIO...]",
+    .description =
+        "Runs Lua scenarios against a gateway and prints one verdict per scenario (and\n"
+        "TLS version): PASS, FAIL, INCONCLUSIVE (the positive control was not served, so\n"
+        "nothing can be said), ERROR (the attempt itself failed) or SKIP, with what was\n"
+        "expected and observed.\n"
+        "Without SCENARIO arguments (files or directories) it runs a built-in suite:\n"
+        "client-auth (default), or audit, which checks the gateway's own TLS against a\n"
+        "compliance profile. See docs/scenarios.md.\n",
+    .opts = run_opts,
+    .n_opts = sizeof run_opts / sizeof run_opts[0],
+    .notes =
+        "An output FILE may be - (standard output; the table then goes to standard\n"
+        "error), a FIFO or a device; a symbolic link is followed. Every output is\n"
+        "checked before the run starts. With GITHUB_ACTIONS=true, findings are also\n"
+        "printed as workflow annotations (::error title=...::...).\n"
+        "\n"
+        "Ctrl-C (or SIGTERM) skips the scenarios not yet started, lets the running ones\n"
+        "finish, and still prints and writes the results, marked interrupted (exit 3\n"
+        "unless something failed).\n",
+    .exit_codes =
+        "  0  nothing failed and everything was judged\n"
+        "  1  a FAIL at or above --fail-on that no waiver covers\n"
+        "  2  usage or setup error, including a bad --waivers file and a scenario that\n"
+        "     names a fixture the manifest lacks\n"
+        "  3  nothing failed, but something could not be judged: an INCONCLUSIVE or\n"
+        "     ERROR verdict (e.g. an unreachable target), or an interrupted run\n",
+    .operands = CMD_COMPLETE_FILE,
+    .fn = cmd_run,
+};
 
 static int is_ip(const char *h)
 {
@@ -250,47 +245,6 @@ static int summarize(const res_run *run, const res_waivers *waivers, int fail_on
 
 int cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "target", required_argument, NULL, 't' },
-        { "fixtures", required_argument, NULL, 'f' },
-        { "ca", required_argument, NULL, 'C' },
-        { "no-verify", no_argument, NULL, 'k' },
-        { "sni", required_argument, NULL, 'S' },
-        { "connect-to", required_argument, NULL, 'T' },
-        { "header", required_argument, NULL, 'H' },
-        { "tls", required_argument, NULL, 'V' },
-        { "timeout", required_argument, NULL, 'O' },
-        { "only", required_argument, NULL, 'o' },
-        { "skip", required_argument, NULL, 's' },
-        { "tags", required_argument, NULL, 'g' },
-        { "expect-mtls", required_argument, NULL, 'm' },
-        { "suite", required_argument, NULL, 'A' },
-        { "profile", required_argument, NULL, 'P' },
-        { "pin", required_argument, NULL, 'N' },
-        { "expiry-warn", required_argument, NULL, 'W' },
-        { "identity", required_argument, NULL, 1011 },
-        { "pass", required_argument, NULL, 1012 },
-        { "mtls-host", required_argument, NULL, 1001 },
-        { "public-host", required_argument, NULL, 1002 },
-        { "echo", required_argument, NULL, 1003 },
-        { "revocation", required_argument, NULL, 1004 },
-        { "upstream-prefix", required_argument, NULL, 1005 },
-        { "upstream-client-cert", required_argument, NULL, 1006 },
-        { "ocsp-responder", required_argument, NULL, 1007 },
-        { "other-mtls-host", required_argument, NULL, 1008 },
-        { "other-client-cert", required_argument, NULL, 1009 },
-        { "control", required_argument, NULL, 1010 },
-        { "fail-on", required_argument, NULL, 1020 },
-        { "waivers", required_argument, NULL, 1021 },
-        { "jobs", required_argument, NULL, 'j' },
-        { "json", required_argument, NULL, 'J' },
-        { "junit", required_argument, NULL, 'U' },
-        { "sarif", required_argument, NULL, 1030 },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *target = NULL, *fixtures = NULL, *ca = NULL, *sni = NULL, *connect_to = NULL;
     const char *json = NULL, *junit = NULL, *sarif = NULL, *tls = "both", *suite = NULL, *profile = NULL;
     const char *mtls_host = NULL, *public_host = NULL, *echo = NULL, *revocation = NULL;
@@ -311,8 +265,13 @@ int cmd_run(int argc, char **argv)
     const char *waivers_file = NULL;
     res_waivers waivers = { NULL, 0 };
 
+    cmd_getopt g;
+    if (cmd_getopt_build(&cmd_run_verb, &g) != 0) {
+        cmd_error("run", "option table too long");
+        goto out;
+    }
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:f:kH:j:qvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case 't': target = optarg; break;
         case 'f': fixtures = optarg; break;
@@ -433,7 +392,7 @@ int cmd_run(int argc, char **argv)
         case 1030: sarif = optarg; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
-        case 'h': fputs(help_text, stdout); rc = MP_EXIT_OK; goto out;
+        case 'h': cmd_help_print(&cmd_run_verb, stdout); rc = MP_EXIT_OK; goto out;
         case ':':
             cmd_error("run", "option '%s' needs a value", argv[optind - 1]);
             goto out;

@@ -7,78 +7,65 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "pki/manifest.h"
 #include "serve/gateway.h"
 #include "serve/helpers.h"
 #include "util/timeutil.h"
 
-static const char help_text[] =
-    "usage: mtlsprobe serve --fixtures DIR [options]\n"
-    "\n"
-    "Runs a strict reference mTLS gateway: TLS 1.2 and 1.3, AEAD suites with forward\n"
-    "secrecy only (TLS 1.3 suites; ECDHE with AES-GCM or ChaCha20-Poly1305), groups\n"
-    "X25519, P-256, P-384, client-initiated renegotiation refused, TCP_NODELAY;\n"
-    "client certificates required and verified against the fixtures' trust bundle\n"
-    "and every CA's CRL, no SHA-1, keyUsage must allow signing, RSA keys of 2048 bits\n"
-    "or more. Answers every request with the verified client subject; logs one line\n"
-    "per request or refused connection. `mtlsprobe run` against it passes every\n"
-    "scenario, and every suite under the mozilla-intermediate and pci-dss-4 profiles.\n"
-    "The helpers below share its HTTP/1.1 server and TLS defaults. Stops on SIGINT or\n"
-    "SIGTERM.\n"
-    "\n"
-    "options:\n"
-    "  -f, --fixtures DIR   fixtures directory with manifest.json (required)\n"
-    "  -l, --listen ADDR    address and port (default: 127.0.0.1:8443; [::1]:8443 for IPv6)\n"
-    "      --cert NAME      server fixture to present (default: server/valid)\n"
-    "      --identity NAME=CERT[,KEY]  present your own certificate and key in place\n"
-    "                       of the server fixture NAME (repeatable; also for --upstream\n"
-    "                       fixtures): PEM or DER with a plain or encrypted key (PKCS#8,\n"
-    "                       traditional PEM), or a PKCS#12 file (.p12/.pfx, no KEY)\n"
-    "      --pass SRC       their password: env:VAR, file:PATH, fd:N, pass:TEXT\n"
-    "      --timeout DUR    per connection, handshake to response, then per kept-alive\n"
-    "                       request, idle time included (default: 10s)\n"
-    "  -q, --quiet          no connection log\n"
-    "\n"
-    "helper servers (without --listen, only the helpers run):\n"
-    "      --ocsp ADDR      OCSP responder over HTTP (POST and GET) for the fixture CAs;\n"
-    "                       ca/intermediate's (or an imported ca/org's) answers signed\n"
-    "                       by ca/ocsp-signer\n"
-    "      --ocsp-mode M    normal (default), down (reset every connection), unknown\n"
-    "                       (every certificate unknown), slow (answer after --ocsp-delay)\n"
-    "      --ocsp-delay DUR delay of --ocsp-mode slow (default: 30s, at most 300s)\n"
-    "      --crl-http ADDR  CRLs over HTTP: GET /<ca>.crl (DER), /<ca>.crl.pem (PEM),\n"
-    "                       e.g. /ca/intermediate.crl\n"
-    "      --crl-stale      serve CRLs whose nextUpdate has passed\n"
-    "      --upstream ADDR=FIXTURE[,client-auth]\n"
-    "                       HTTPS echo upstream presenting server/FIXTURE (valid, expired,\n"
-    "                       wrong-san, self-signed, untrusted, pin-mismatch...); client-auth\n"
-    "                       requires a client certificate; answers with JSON of what arrived\n"
-    "                       (repeatable)\n"
-    "      --upstream-record FILE  append each echoed request to FILE (JSON lines)\n"
-    "  -h, --help           this text\n"
-    "\n"
-    "exit codes: 0 stopped cleanly, 2 usage or setup error (e.g. the port is taken)\n";
+static const cmd_opt serve_opts[] = {
+    { "fixtures", 'f', 'f', "DIR", "fixtures directory with manifest.json", NULL, NULL, CMD_COMPLETE_DIR,
+      CMD_OPT_REQUIRED },
+    { "listen", 'l', 'l', "ADDR", "address and port ([::1]:8443 for IPv6)", NULL, "127.0.0.1:8443", 0, 0 },
+    { "cert", 'c', 0, "NAME", "server fixture to present", NULL, "server/valid", 0, 0 },
+    { "identity", 'I', 0, "NAME=CERT[,KEY]", "present your own certificate and key in place of the server "
+      "fixture NAME (also for --upstream fixtures): PEM or DER with a plain or encrypted key (PKCS#8, "
+      "traditional PEM), or a PKCS#12 file (.p12/.pfx, no KEY)", NULL, NULL, CMD_COMPLETE_FILE,
+      CMD_OPT_REPEAT },
+    { "pass", 'P', 0, "SRC", "their password: env:VAR, file:PATH, fd:N, pass:TEXT", NULL, NULL, 0, 0 },
+    { "timeout", 'T', 0, "DUR", "per connection, handshake to response, then per kept-alive request, idle time "
+      "included", NULL, "10s", 0, 0 },
+    { "quiet", 'q', 'q', NULL, "no connection log", NULL, NULL, 0, 0 },
+    { NULL, 0, 0, NULL, "helper servers (without --listen, only the helpers run)", NULL, NULL, 0, 0 },
+    { "ocsp", 'O', 0, "ADDR", "OCSP responder over HTTP (POST and GET) for the fixture CAs; ca/intermediate's "
+      "(or an imported ca/org's) answers signed by ca/ocsp-signer", NULL, NULL, 0, 0 },
+    { "ocsp-mode", 'M', 0, NULL, "normal, down (reset every connection), unknown (every certificate unknown), "
+      "slow (answer after --ocsp-delay)", "normal|down|unknown|slow", "normal", 0, 0 },
+    { "ocsp-delay", 'D', 0, "DUR", "delay of --ocsp-mode slow (at most 300s)", NULL, "30s", 0, 0 },
+    { "crl-http", 'R', 0, "ADDR", "CRLs over HTTP: GET /<ca>.crl (DER), /<ca>.crl.pem (PEM), e.g. "
+      "/ca/intermediate.crl", NULL, NULL, 0, 0 },
+    { "crl-stale", 'S', 0, NULL, "serve CRLs whose nextUpdate has passed", NULL, NULL, 0, 0 },
+    { "upstream", 'U', 0, "ADDR=FIXTURE[,client-auth]", "HTTPS echo upstream presenting server/FIXTURE (valid, "
+      "expired, wrong-san, self-signed, untrusted, pin-mismatch...); client-auth requires a client certificate; "
+      "answers with JSON of what arrived", NULL, NULL, 0, CMD_OPT_REPEAT },
+    { "upstream-record", 'W', 0, "FILE", "append each echoed request to FILE (JSON lines)", NULL, NULL,
+      CMD_COMPLETE_FILE, 0 },
+    { "help", 'h', 'h', NULL, "this text", NULL, NULL, 0, 0 },
+};
+
+const cmd_verb cmd_serve_verb = {
+    .name = "serve",
+    .summary = "a reference mTLS gateway and helper servers",
+    .usage = "mtlsprobe serve --fixtures DIR [options]",
+    .description =
+        "Runs a strict reference mTLS gateway: TLS 1.2 and 1.3, AEAD suites with forward\n"
+        "secrecy only (TLS 1.3 suites; ECDHE with AES-GCM or ChaCha20-Poly1305), groups\n"
+        "X25519, P-256, P-384, client-initiated renegotiation refused, TCP_NODELAY;\n"
+        "client certificates required and verified against the fixtures' trust bundle\n"
+        "and every CA's CRL, no SHA-1, keyUsage must allow signing, RSA keys of 2048 bits\n"
+        "or more. Answers every request with the verified client subject; logs one line\n"
+        "per request or refused connection. `mtlsprobe run` against it passes every\n"
+        "scenario, and every suite under the mozilla-intermediate and pci-dss-4 profiles.\n"
+        "The helpers below share its HTTP/1.1 server and TLS defaults. Stops on SIGINT or\n"
+        "SIGTERM.\n",
+    .opts = serve_opts,
+    .n_opts = sizeof serve_opts / sizeof serve_opts[0],
+    .exit_codes = "  0  stopped cleanly\n  2  usage or setup error (e.g. the port is taken)\n",
+    .fn = cmd_serve,
+};
 
 int cmd_serve(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "fixtures", required_argument, NULL, 'f' },
-        { "listen", required_argument, NULL, 'l' },
-        { "cert", required_argument, NULL, 'c' },
-        { "timeout", required_argument, NULL, 'T' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { "ocsp", required_argument, NULL, 'O' },
-        { "ocsp-mode", required_argument, NULL, 'M' },
-        { "ocsp-delay", required_argument, NULL, 'D' },
-        { "crl-http", required_argument, NULL, 'R' },
-        { "crl-stale", no_argument, NULL, 'S' },
-        { "upstream", required_argument, NULL, 'U' },
-        { "upstream-record", required_argument, NULL, 'W' },
-        { "identity", required_argument, NULL, 'I' },
-        { "pass", required_argument, NULL, 'P' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *fixtures = NULL, *listen = "127.0.0.1:8443", *cert = "server/valid";
     int64_t timeout_ms = 10000;
     int quiet = 0, c, listen_given = 0;
@@ -88,8 +75,13 @@ int cmd_serve(int argc, char **argv)
     size_t n_ups = 0;
     const char *identities[32], *pass_src = NULL;
     size_t n_identities = 0;
+    cmd_getopt g;
+    if (cmd_getopt_build(&cmd_serve_verb, &g) != 0) {
+        cmd_error("serve", "option table too long");
+        return MP_EXIT_USAGE;
+    }
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:l:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fixtures = optarg; break;
         case 'l': listen = optarg; listen_given = 1; break;
@@ -138,7 +130,7 @@ int cmd_serve(int argc, char **argv)
             }
             break;
         case 'q': quiet = 1; break;
-        case 'h': fputs(help_text, stdout); return MP_EXIT_OK;
+        case 'h': cmd_help_print(&cmd_serve_verb, stdout); return MP_EXIT_OK;
         case ':':
             cmd_error("serve", "option '%s' needs a value", argv[optind - 1]);
             return MP_EXIT_USAGE;

@@ -1,5 +1,6 @@
-/* mtlsprobe: verb dispatch, --help and --version. Everything else lives in
- * the verbs (cmd_*.c) and the components they call. */
+/* mtlsprobe: verb dispatch, --help, `help VERB` and --version. The verbs and
+ * their option tables are registered in cmd_verbs.c; everything else lives
+ * in the verbs (cmd_*.c) and the components they call. */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,37 +13,8 @@
 #include <wolfssl/version.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "results/results.h"
-
-static const char usage_text[] =
-    "usage: mtlsprobe <verb> [options]\n"
-    "\n"
-    "Tests how an API gateway enforces mutual TLS and how fast it shakes hands.\n"
-    "\n"
-    "verbs:\n"
-    "  fixtures   generate a CA hierarchy and every good and bad certificate\n"
-    "  run        run Lua scenarios (the conformance suite) against a gateway\n"
-    "  load       drive concurrent mTLS handshakes and record latency histograms\n"
-    "  report     turn result files into HTML, Markdown and charts\n"
-    "  serve      a reference mTLS gateway and helper servers\n"
-    "\n"
-    "options:\n"
-    "  -h, --help      this text; `mtlsprobe <verb> --help` explains a verb\n"
-    "  -V, --version   versions of mtlsprobe, wolfSSL (and its assembly speed-ups), Lua\n"
-    "\n"
-    "exit codes: 0 success, 1 a check or threshold failed, 2 usage, input or setup error,\n"
-    "3 nothing failed but something could not be judged or measured (run, load)\n"
-    "docs: README.md, docs/fixtures.md, docs/scenarios.md, docs/results.md\n";
-
-void cmd_error(const char *verb, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "mtlsprobe: %s%s", verb ? verb : "", verb ? ": " : "");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
 
 /* The one flag a signal handler sets; verbs read it through
  * cmd_stop_on_signals. */
@@ -62,21 +34,6 @@ atomic_int *cmd_stop_on_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     return &stop_flag;
-}
-
-/* A password given as --pass pass:TEXT is recorded as pass:(hidden). */
-void cmd_join_argv(int argc, char **argv, char *out, size_t outlen)
-{
-    size_t o = 0;
-    out[0] = '\0';
-    for (int i = -1; i < argc && o + 2 < outlen; i++) {
-        const char *a = i < 0 ? "mtlsprobe" : argv[i];
-        if (i > 0 && strcmp(argv[i - 1], "--pass") == 0 && strncmp(a, "pass:", 5) == 0)
-            a = "pass:(hidden)";
-        else if (strncmp(a, "--pass=pass:", 12) == 0)
-            a = "--pass=pass:(hidden)";
-        o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? " " : "", a);
-    }
 }
 
 static void print_version(void)
@@ -116,44 +73,71 @@ static void print_version(void)
     printf("%s, jansson %s\n", LUA_RELEASE, JANSSON_VERSION);
 }
 
-typedef struct verb {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-} verb;
+/* "fixtures, run, load, report, serve" for the unknown-verb message. */
+static void verb_names(char *out, size_t n)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (const cmd_verb *const *w = cmd_top_verb.verbs; *w && o < n; w++)
+        o += (size_t)snprintf(out + o, n - o, "%s%s", o ? ", " : "", (*w)->name);
+}
+
+static int unknown_verb(const char *v)
+{
+    char names[128];
+    verb_names(names, sizeof names);
+    cmd_error(NULL, "unknown verb '%s' (verbs: %s)", v, names);
+    return MP_EXIT_USAGE;
+}
+
+/* `mtlsprobe help [VERB [SUBVERB]]` */
+static int help_verb(int argc, char **argv)
+{
+    if (argc == 0) {
+        cmd_help_print(&cmd_top_verb, stdout);
+        return MP_EXIT_OK;
+    }
+    int used = 0;
+    const cmd_verb *v = cmd_verb_lookup(argc, argv, &used);
+    if (!v || used != argc)
+        return unknown_verb(v ? argv[used] : argv[0]);
+    cmd_help_print(v, stdout);
+    return MP_EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
-    static const verb verbs[] = {
-        { "fixtures", cmd_fixtures },
-        { "run", cmd_run },
-        { "load", cmd_load },
-        { "report", cmd_report },
-        { "serve", cmd_serve },
-    };
     if (argc < 2) {
-        fputs(usage_text, stderr);
+        cmd_help_print(&cmd_top_verb, stderr);
         return MP_EXIT_USAGE;
     }
     const char *v = argv[1];
-    if (strcmp(v, "-h") == 0 || strcmp(v, "--help") == 0 || strcmp(v, "help") == 0) {
-        fputs(usage_text, stdout);
-        return MP_EXIT_OK;
-    }
-    if (strcmp(v, "-V") == 0 || strcmp(v, "--version") == 0 || strcmp(v, "version") == 0) {
+    if (strcmp(v, "help") == 0)
+        return help_verb(argc - 2, argv + 2);
+    if (strcmp(v, "version") == 0) {
         print_version();
         return MP_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-        if (strcmp(v, verbs[i].name) == 0) {
+    if (v[0] == '-') {
+        const cmd_opt *o = strchr(v, '=') ? NULL : cmd_opt_find(&cmd_top_verb, v);
+        if (o && o->id == 'h') {
+            cmd_help_print(&cmd_top_verb, stdout);
+            return MP_EXIT_OK;
+        }
+        if (o && o->id == 'V') {
+            print_version();
+            return MP_EXIT_OK;
+        }
+        cmd_error(NULL, "unknown option '%s' (try mtlsprobe --help)", v);
+        return MP_EXIT_USAGE;
+    }
+    for (const cmd_verb *const *w = cmd_top_verb.verbs; *w; w++) {
+        if (strcmp(v, (*w)->name) == 0) {
             wolfSSL_Init();
-            int rc = verbs[i].fn(argc - 1, argv + 1);
+            int rc = (*w)->fn(argc - 1, argv + 1);
             wolfSSL_Cleanup();
             return rc;
         }
     }
-    if (v[0] == '-')
-        cmd_error(NULL, "unknown option '%s' (try mtlsprobe --help)", v);
-    else
-        cmd_error(NULL, "unknown verb '%s' (verbs: fixtures, run, load, report, serve)", v);
-    return MP_EXIT_USAGE;
+    return unknown_verb(v);
 }

@@ -53,6 +53,10 @@ for opt in --out --title --baseline --regress --no-charts --summary --md-images 
   check "report --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
 run 0 report merge --help && check "report merge --help explains" grep -q "usage: mtlsprobe report merge" "$WORK/out"
+run 0 help load && check "help load is load's help" grep -q "usage: mtlsprobe load --target" "$WORK/out"
+run 0 help report merge && check "help report merge is merge's help" grep -q "usage: mtlsprobe report merge" "$WORK/out"
+run 2 help frobnicate && one_error_line "unknown verb 'frobnicate'"
+run 2 help report frobnicate && one_error_line "unknown verb 'frobnicate'"
 
 # fixtures: help and the built-in spec
 run 0 fixtures --help
@@ -60,7 +64,9 @@ for opt in --out --spec --print-spec --key-type --host --seed --now --force --ve
            --issuer-cert --issuer-key --pass --cert-days --crl-days --check --within; do
   check "fixtures --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
-check "fixtures --help says --seed keys are for tests only" grep -q "predictable by anyone who knows N: for tests only" "$WORK/out"
+# the help is wrapped from the option table: words, not line breaks, are checked
+check "fixtures --help says --seed keys are for tests only" grep -q "predictable by anyone who knows N: for tests only" \
+  <<<"$(tr -s ' \n' '  ' <"$WORK/out")"
 run 0 fixtures --print-spec && check "--print-spec prints the default spec" grep -q 'name = "client/key-mismatch"' "$WORK/out"
 cp "$WORK/out" "$WORK/printed.lua"
 

@@ -65,6 +65,7 @@ if [ "$mode" = chroot ]; then
   # `apt-get install ./mtlsprobe_*.deb` inside the new tree: its Depends come
   # from the release's own archive (this machine's apt sources).
   mmdebstrap --variant=apt \
+    --include=man-db \
     --customize-hook="copy-in '$deb' /tmp" \
     --customize-hook="chroot \"\$1\" sh -c 'cd /tmp && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$(basename "$deb")'" \
     "$codename" "$root" >"$work/mmdebstrap.log" 2>&1 \
@@ -72,6 +73,17 @@ if [ "$mode" = chroot ]; then
   echo "deb.sh: installed into a fresh $codename tree made by mmdebstrap"
   [ -x "$root/usr/bin/mtlsprobe" ] || die "the package installed no /usr/bin/mtlsprobe"
   [ -f "$root/usr/share/doc/mtlsprobe/LICENSE" ] || die "the package installed no LICENSE"
+  # the man pages and completion generated from the option tables
+  for page in mtlsprobe mtlsprobe-fixtures mtlsprobe-run mtlsprobe-load mtlsprobe-report mtlsprobe-report-merge \
+              mtlsprobe-serve; do
+    ls "$root"/usr/share/man/man1/"$page".1* >/dev/null 2>&1 || die "the package installed no $page(1)"
+  done
+  [ -f "$root/usr/share/bash-completion/completions/mtlsprobe" ] || die "the package installed no bash completion"
+  [ -f "$root/usr/share/zsh/vendor-completions/_mtlsprobe" ] || die "the package installed no zsh completion"
+  man_out=$(chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/tmp MANWIDTH=80 man mtlsprobe-run 2>&1) \
+    || die "man mtlsprobe-run failed in the chroot: $(head -c 300 <<<"$man_out")"
+  grep -q -- "--suite" <<<"$man_out" || die "man mtlsprobe-run does not document --suite"
+  echo "deb.sh: man mtlsprobe-run works in the chroot"
   mount -t proc proc "$root/proc" || die "cannot mount /proc in the chroot"
   cp "$src/tests/package/smoke.sh" "$root/tmp/smoke.sh"
   chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/tmp bash /tmp/smoke.sh mtlsprobe "$port" \

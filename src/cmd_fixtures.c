@@ -70,7 +70,8 @@ const cmd_verb cmd_fixtures_verb = {
     .exit_codes =
         "  0  written (--check: nothing expired or expiring)\n"
         "  1  (--check only) something expired or expires within the window\n"
-        "  2  bad option, bad spec, unreadable issuer or wrong password, or unwritable output\n",
+        "  2  bad option, bad spec, unreadable issuer or wrong password, or unwritable\n"
+        "     output\n",
     .fn = cmd_fixtures,
 };
 

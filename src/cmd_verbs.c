@@ -26,7 +26,8 @@ const cmd_verb cmd_top_verb = {
     .description = "Tests how an API gateway enforces mutual TLS and how fast it shakes hands.\n",
     .opts = top_opts,
     .n_opts = sizeof top_opts / sizeof top_opts[0],
-    .notes = "docs: README.md, docs/fixtures.md, docs/scenarios.md, docs/results.md, docs/ci.md\n",
+    .notes = "docs: README.md, docs/fixtures.md, docs/scenarios.md, docs/results.md,\n"
+             "docs/ci.md; man mtlsprobe-VERB\n",
     .exit_codes =
         "  0  success\n"
         "  1  a check or threshold failed\n"

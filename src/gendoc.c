@@ -369,9 +369,11 @@ static void zsh_verb(FILE *f, const cmd_verb *v)
         int has_arg = o->arg || o->values;
         fputs(" \\\n        ", f);
         const char *rep = o->flags & CMD_OPT_REPEAT ? "*" : "";
-        if (o->letter)
-            fprintf(f, "'%s(-%c --%s)'{%s-%c%s,%s--%s%s}'", *rep ? "" : "", o->letter, o->name, rep, o->letter,
-                    has_arg ? "+" : "", rep, o->name, has_arg ? "=" : "");
+        if (o->letter && *rep) /* repeatable: no exclusion of itself */
+            fprintf(f, "'*'{-%c%s,--%s%s}'", o->letter, has_arg ? "+" : "", o->name, has_arg ? "=" : "");
+        else if (o->letter)
+            fprintf(f, "'(-%c --%s)'{-%c%s,--%s%s}'", o->letter, o->name, o->letter, has_arg ? "+" : "", o->name,
+                    has_arg ? "=" : "");
         else
             fprintf(f, "'%s--%s%s", rep, o->name, has_arg ? "=" : "");
         fputc('[', f);

@@ -59,11 +59,14 @@ return audit.scenario {
     for _, cl in ipairs(f.rule.forbid or {}) do
       local hits = by_class[cl]
       f:check(hits == nil, cl .. " suites accepted: " .. table.concat(hits or {}, ", "),
-              "no " .. cl .. " suite")
+              "no " .. cl .. " suite",
+              { id = "cipher_suites/" .. cl, items = hits,
+                cve = (cl == "rc4" and { "CVE-2013-2566" }) or (cl == "3des" and { "CVE-2016-2183" }) or nil })
     end
     if f.rule.allow then
       f:check(#outside == 0, #outside .. " suites outside the profile's list accepted: "
-              .. table.concat(outside, ", "), "only the profile's suites")
+              .. table.concat(outside, ", "), "only the profile's suites",
+              { id = "cipher_suites/outside-allow", items = outside })
     end
     local counts = {}
     for _, v in ipairs({ "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3" }) do

@@ -26,7 +26,7 @@ return audit.scenario {
     end
     local max = c.max_early_data
     if (f.rule.expect or "any") == "refused" then
-      f:check(max == 0, "early data accepted (tickets allow " .. max .. " bytes)", "no early data")
+      f:check(max == 0, "early data accepted (tickets allow " .. max .. " bytes)", "no early data", { id = "early_data/accepted" })
     end
     f:finish(max > 0 and ("early data accepted: up to " .. max .. " bytes") or "early data refused (max_early_data 0)", c)
   end,

@@ -26,7 +26,7 @@ return audit.scenario {
         f:check(not ok, name .. " accepted", name .. " refused",
                 { id = "protocols/" .. name:lower(), items = { name } })
       elseif rule == "accepted" then
-        f:check(ok, name .. " refused", name .. " accepted")
+        f:check(ok, name .. " refused", name .. " accepted", { id = "protocols/" .. name:lower() .. "-missing", items = { name } })
       end
       c:close()
     end
@@ -50,7 +50,7 @@ return audit.scenario {
         f:check(not ssl[name], name .. " accepted", name .. " refused",
                 { id = "protocols/" .. name:lower(), severity = "critical", items = { name } })
       elseif rule == "accepted" then
-        f:check(ssl[name], name .. " refused", name .. " accepted")
+        f:check(ssl[name], name .. " refused", name .. " accepted", { id = "protocols/" .. name:lower() .. "-missing", items = { name } })
       end
     end
     if #accepted == 0 then

@@ -21,13 +21,15 @@ return audit.scenario {
     t:detail("secure renegotiation " .. (secure and "supported" or "not supported"))
     t:detail("client-initiated renegotiation: " .. how)
     if (f.rule.secure or "any") == "required" then
-      f:check(secure, "no renegotiation_info in the ServerHello", "secure renegotiation (RFC 5746)")
+      f:check(secure, "no renegotiation_info in the ServerHello", "secure renegotiation (RFC 5746)",
+              { id = "renegotiation/insecure", cve = { "CVE-2009-3555" } })
     end
     if (f.rule.client_initiated or "any") == "refused" then
       if secure and result == "error" then
         f:open("client-initiated renegotiation could not be tried: " .. how)
       else
-        f:check(result ~= "completed", "client-initiated renegotiation " .. how, "client-initiated renegotiation refused")
+        f:check(result ~= "completed", "client-initiated renegotiation " .. how, "client-initiated renegotiation refused",
+                { id = "renegotiation/client-initiated", cwe = { "CWE-400" } })
       end
     end
     f:finish("secure renegotiation " .. (secure and "supported" or "not supported")

@@ -117,33 +117,89 @@ static const char *suite_iana(uint16_t id, const char **openssl)
 
 static void push_hello(lua_State *L, const tls_hello_result *rp);
 
-/* t:hello{ tls, suites, fallback_scsv, deflate, sni, flight } -> what the
- * server answered a hand-built ClientHello; with flight = true also its
- * certificates (certs, leaf first), dh_bits and ecdh_group. */
+static const struct { const char *name; uint16_t id; } hello_groups[] = {
+    { "P-256", 0x0017 }, { "P-384", 0x0018 }, { "P-521", 0x0019 }, { "X25519", 0x001d }, { "X448", 0x001e },
+    { "ffdhe2048", 0x0100 }, { "ffdhe3072", 0x0101 }, { "ffdhe4096", 0x0102 }, { "ffdhe6144", 0x0103 },
+    { "ffdhe8192", 0x0104 },
+};
+
+static const char *group_name(int id)
+{
+    for (size_t i = 0; i < sizeof hello_groups / sizeof hello_groups[0]; i++)
+        if (hello_groups[i].id == id)
+            return hello_groups[i].name;
+    return NULL;
+}
+
+/* The groups = { "ffdhe2048", ... } of t:hello{}, into ids; the number. */
+static int hello_group_ids(lua_State *L, uint16_t *ids, int max)
+{
+    if (!scr_field_table(L, 2, "t:hello{}", "groups"))
+        return 0;
+    int n = (int)lua_rawlen(L, -1);
+    if (n > max)
+        return luaL_error(L, "t:hello{}: at most %d groups", max);
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        const char *name = luaL_checkstring(L, -1);
+        size_t k = 0;
+        while (k < sizeof hello_groups / sizeof hello_groups[0] && strcmp(hello_groups[k].name, name) != 0)
+            k++;
+        if (k == sizeof hello_groups / sizeof hello_groups[0])
+            return luaL_error(L, "t:hello{}: unknown group '%s'", name);
+        ids[i - 1] = hello_groups[k].id;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
+/* t:hello{ tls, suites, fallback_scsv, deflate, sni, flight, heartbeat,
+ * after, groups } -> what the server answered a hand-built ClientHello;
+ * with flight = true also its certificates (certs, leaf first), dh_bits
+ * and ecdh_group; with after = "heartbeat" | "ccs" the answer to that
+ * record (after = { result, type, length, alert }); with tls = "1.3" the
+ * HelloRetryRequest's group (hrr, group). */
 static int l_hello(lua_State *L)
 {
     scn_ctx *ctx = scn_check_ctx(L, 1);
     const scn_config *cfg = ctx->cfg;
     luaL_checktype(L, 2, LUA_TTABLE);
-    static const char *const known[] = { "tls", "suites", "fallback_scsv", "deflate", "sni", "flight", NULL };
+    static const char *const known[] = { "tls", "suites", "fallback_scsv", "deflate", "sni", "flight",
+                                         "heartbeat", "after", "groups", NULL };
     scr_check_known_fields(L, 2, "t:hello{}", known);
     tls_hello_opts o = { .version = TLS_V1_2 };
     const char *v = scr_field_string(L, 2, "t:hello{}", "tls", "1.2");
     if (strcmp(v, "ssl3") == 0) {
         o.ssl3 = 1;
         o.version = TLS_V1_0;
-    } else if (tls_version_parse(v, &o.version) != 0 || o.version == TLS_ANY || o.version == TLS_V1_3) {
-        return luaL_error(L, "t:hello{}: tls must be \"ssl3\", \"1.0\", \"1.1\" or \"1.2\"");
+    } else if (tls_version_parse(v, &o.version) != 0 || o.version == TLS_ANY) {
+        return luaL_error(L, "t:hello{}: tls must be \"ssl3\", \"1.0\", \"1.1\", \"1.2\" or \"1.3\"");
     }
+    o.heartbeat = scr_field_bool(L, 2, "t:hello{}", "heartbeat", 0);
+    const char *after = scr_field_string(L, 2, "t:hello{}", "after", "");
+    if (strcmp(after, "heartbeat") == 0)
+        o.after = TLS_HELLO_AFTER_HEARTBEAT;
+    else if (strcmp(after, "ccs") == 0)
+        o.after = TLS_HELLO_AFTER_CCS;
+    else if (*after)
+        return luaL_error(L, "t:hello{}: after must be \"heartbeat\" or \"ccs\"");
+    uint16_t groups[64];
+    o.n_groups = (size_t)hello_group_ids(L, groups, 64);
+    o.groups = groups;
     o.read_flight = scr_field_bool(L, 2, "t:hello{}", "flight", 0);
     o.fallback_scsv = scr_field_bool(L, 2, "t:hello{}", "fallback_scsv", 0);
     o.offer_deflate = scr_field_bool(L, 2, "t:hello{}", "deflate", 0);
     o.sni = scr_field_string(L, 2, "t:hello{}", "sni", cfg->sni[0] ? cfg->sni : NULL);
     uint16_t suites[TLS_HELLO_MAX_SUITES];
-    if (!scr_field_table(L, 2, "t:hello{}", "suites"))
-        return luaL_error(L, "t:hello{}: suites = { \"NAME\" or id, ... } is required");
-    int n = (int)lua_rawlen(L, -1);
-    if (n < 1 || n > TLS_HELLO_MAX_SUITES)
+    int n = 0;
+    if (!scr_field_table(L, 2, "t:hello{}", "suites")) {
+        if (o.version != TLS_V1_3)
+            return luaL_error(L, "t:hello{}: suites = { \"NAME\" or id, ... } is required");
+        lua_newtable(L); /* TLS 1.3: its five suites */
+    }
+    n = (int)lua_rawlen(L, -1);
+    if ((n < 1 && o.version != TLS_V1_3) || n > TLS_HELLO_MAX_SUITES)
         return luaL_error(L, "t:hello{}: offer 1 to %d suites", TLS_HELLO_MAX_SUITES);
     for (int i = 1; i <= n; i++) {
         lua_rawgeti(L, -1, i);
@@ -196,8 +252,28 @@ static void push_hello(lua_State *L, const tls_hello_result *r)
         set_str(L, "suite", iana ? iana : hex);
         set_str(L, "suite_name", openssl ? openssl : hex);
         set_int(L, "suite_id", r->suite);
-        set_str(L, "version", r->version == 0x0303 ? "TLSv1.2" : r->version == 0x0302 ? "TLSv1.1"
-                              : r->version == 0x0301 ? "TLSv1.0" : r->version == 0x0300 ? "SSLv3" : "other");
+        set_str(L, "version", r->version == 0x0304 ? "TLSv1.3" : r->version == 0x0303 ? "TLSv1.2"
+                              : r->version == 0x0302 ? "TLSv1.1" : r->version == 0x0301 ? "TLSv1.0"
+                              : r->version == 0x0300 ? "SSLv3" : "other");
+        set_bool(L, "hrr", r->hrr);
+        if (r->selected_group >= 0) {
+            const char *g = group_name(r->selected_group);
+            char hexg[16];
+            snprintf(hexg, sizeof hexg, "0x%04X", (unsigned)r->selected_group & 0xffffu);
+            set_str(L, "group", g ? g : hexg);
+        }
+        if (r->after_sent) {
+            static const char *const akinds[] = { "answered", "alert", "closed", "timeout", "other" };
+            lua_createtable(L, 0, 4);
+            set_str(L, "result", akinds[r->after_kind]);
+            set_int(L, "type", r->after_type);
+            set_int(L, "length", (lua_Integer)r->after_len);
+            if (r->after_alert >= 0) {
+                set_str(L, "alert", tls_alert_name(r->after_alert));
+                set_int(L, "alert_code", r->after_alert);
+            }
+            lua_setfield(L, -2, "after");
+        }
         if (r->dh_bits)
             set_int(L, "dh_bits", r->dh_bits);
         if (r->ecdh_group >= 0)
@@ -259,19 +335,38 @@ static int l_sslv2(lua_State *L)
 static int l_verify_chain(lua_State *L)
 {
     scn_ctx *ctx = scn_check_ctx(L, 1);
-    scn_conn *c = scn_check_conn(L, 2);
     int check_time = lua_toboolean(L, 3);
-    if (c->n_chain == 0) {
+    const uint8_t *der[8];
+    size_t len[8];
+    int n = 0;
+    if (lua_istable(L, 2)) { /* a chain as read by t:hello{flight = true}: { { der = ... }, ... } */
+        int m = (int)lua_rawlen(L, 2);
+        for (int i = 1; i <= m && n < 8; i++) {
+            lua_rawgeti(L, 2, i);
+            if (lua_istable(L, -1)) {
+                if (lua_getfield(L, -1, "der") == LUA_TSTRING) {
+                    /* stays alive after the pops: the chain table holds it */
+                    der[n] = (const uint8_t *)lua_tolstring(L, -1, &len[n]);
+                    n++;
+                }
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+    } else {
+        scn_conn *c = scn_check_conn(L, 2);
+        for (int i = 0; i < c->n_chain; i++) {
+            der[n] = c->chain[i];
+            len[n++] = c->chain_len[i];
+        }
+    }
+    if (n == 0) {
         lua_pushboolean(L, 0);
         lua_pushstring(L, "the server sent no certificate");
         return 2;
     }
     char err[300] = "";
-    const uint8_t *der[8];
-    for (int i = 0; i < c->n_chain; i++)
-        der[i] = c->chain[i];
-    int rc = tls_verify_chain(der, c->chain_len, c->n_chain, ctx->cfg->ca_file, check_time,
-                              err, sizeof err);
+    int rc = tls_verify_chain(der, len, n, ctx->cfg->ca_file, check_time, err, sizeof err);
     if (rc < 0)
         return luaL_error(L, "t:verify_chain: %s", err);
     lua_pushboolean(L, rc == 1);
@@ -561,6 +656,14 @@ static const luaL_Reg audit_conn_methods[] = { { "renegotiate", l_renegotiate },
 const scn_extension scn_audit_extension = { audit_t_methods, audit_conn_methods, audit_ctx_index,
                                             audit_conn_index };
 
+static void push_revocation_uri(const char *kind, const char *uri, void *arg)
+{
+    lua_State *L = arg;
+    lua_getfield(L, -1, kind);
+    append_str(L, uri);
+    lua_pop(L, 1);
+}
+
 void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
 {
     int64_t nb, na;
@@ -583,6 +686,19 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
         lua_setfield(L, -2, "eku");
         set_bool(L, "has_eku", info.has_eku);
     }
+    int must_staple = 0, scts = 0;
+    lua_newtable(L); /* revocation = { crl = {...}, ocsp = {...}, ca_issuers = {...}, must_staple, scts } */
+    lua_newtable(L);
+    lua_setfield(L, -2, "crl");
+    lua_newtable(L);
+    lua_setfield(L, -2, "ocsp");
+    lua_newtable(L);
+    lua_setfield(L, -2, "ca_issuers");
+    if (pki_inspect_revocation(der, len, push_revocation_uri, L, &must_staple, &scts) == 0) {
+        set_bool(L, "must_staple", must_staple);
+        set_bool(L, "scts", scts);
+    }
+    lua_setfield(L, -2, "revocation");
     WOLFSSL_X509 *x = wolfSSL_X509_d2i(NULL, der, (int)len);
     if (!x)
         return;

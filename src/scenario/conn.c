@@ -70,6 +70,7 @@ int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, WOLFSSL_SES
     }
     to.ciphers = s->ciphers[0] ? s->ciphers : NULL;
     to.groups = s->groups[0] ? s->groups : NULL;
+    to.sigalgs = s->sigalgs[0] ? s->sigalgs : NULL;
     to.ocsp_stapling = s->ocsp;
     to.no_ticket = s->no_ticket;
     to.secure_renegotiation = s->renegotiation;
@@ -306,8 +307,8 @@ static char *control_key(const scn_conn *c, const char *fixture, const char *req
 {
     const scn_conn_spec *s = &c->spec;
     char head[6144];
-    int n = snprintf(head, sizeof head, "%s|v%d|verify%d|sni%d:%s|alpn:%s|ciphers:%s|groups:%s|%d%d%d%d|%s:%d|",
-                     fixture, (int)s->version, s->verify, s->sni_set, s->sni, s->alpn, s->ciphers, s->groups,
+    int n = snprintf(head, sizeof head, "%s|v%d|verify%d|sni%d:%s|alpn:%s|ciphers:%s|groups:%s|sigalgs:%s|%d%d%d%d|%s:%d|",
+                     fixture, (int)s->version, s->verify, s->sni_set, s->sni, s->alpn, s->ciphers, s->groups, s->sigalgs,
                      s->ocsp, s->no_ticket, s->renegotiation, s->post_handshake_auth, s->host, s->port);
     if (n < 0)
         return NULL;

@@ -22,6 +22,7 @@ typedef struct scn_conn_spec {
     int verify;
     char ciphers[4096];
     char groups[128];
+    char sigalgs[256];
     int ocsp, no_ticket, renegotiation, post_handshake_auth;
     int sni_set;              /* 0: no SNI */
     char sni[256];

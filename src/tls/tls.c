@@ -328,6 +328,10 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
         mp_fail(e, "no cipher suite in '%s' is known to this wolfSSL", o->ciphers);
         goto fail;
     }
+    if (o->sigalgs && wolfSSL_CTX_set1_sigalgs_list(c->ctx, o->sigalgs) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "cannot offer signature algorithms '%s'", o->sigalgs);
+        goto fail;
+    }
     if (o->groups) {
         int groups[16], n;
         if (parse_groups(o->groups, groups, &n, e) != 0)

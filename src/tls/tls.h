@@ -46,6 +46,10 @@ typedef struct tls_client_opts {
     tls_version version;
     const char *ciphers;      /* wolfSSL/OpenSSL cipher list; NULL: defaults */
     const char *groups;       /* "X25519:P-256:..."; NULL: defaults */
+    const char *sigalgs;      /* "ED25519", "RSA+SHA256:RSA-PSS+SHA256", ... (the
+                               * signature_algorithms offered, so a server with
+                               * several certificates shows the one for them);
+                               * NULL: defaults */
     /* Audit probes (tls/audit.c); zero keeps the ordinary client. */
     int no_ticket;            /* do not offer the TLS 1.2 session_ticket extension */
     int ocsp_stapling;        /* ask for a stapled OCSP response (status_request) */

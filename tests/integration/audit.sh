@@ -32,7 +32,7 @@ staple server/pin-mismatch "$WORK/other.ocsp.der" || fail "openssl ocsp could no
 MOZ_CIPHERS="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 # CBC suites, a NULL-encryption suite (wolfSSL offers it) and a CAMELLIA one
 # (wolfSSL does not: found by the hand-built ClientHello).
-WEAK_CIPHERS="ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CAMELLIA128-SHA256:ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0"
+WEAK_CIPHERS="ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES128-SHA:DHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CAMELLIA128-SHA256:ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0"
 
 # nginx_audit NAME [--set KEY=VALUE]...: nginx/audit.conf.in, compliant
 # unless the options say otherwise; sets PORT.
@@ -41,7 +41,7 @@ nginx_audit() {
   start_gateway nginx audit.conf.in "$FX" --set SERVER=server/valid \
     --set "PROTOCOLS=TLSv1.2 TLSv1.3" --set "CIPHERS=$MOZ_CIPHERS" --set PREFER=off \
     --set VERIFY=on --set "CURVES=X25519:prime256v1:secp384r1" \
-    --set "EXTRA=ssl_stapling on; ssl_stapling_file $WORK/valid.ocsp.der;" "$@" ||
+    --set "EXTRA=ssl_stapling on; ssl_stapling_file $WORK/valid.ocsp.der; add_header Strict-Transport-Security max-age=63072000 always;" "$@" ||
     { fail "$name: nginx did not start"; return 1; }
   PORT=$GW_PORT
 }
@@ -143,13 +143,30 @@ if nginx_audit compliant; then
 fi
 
 # 2. Not compliant: TLS 1.0 and 1.1 on (OpenSSL 3 needs @SECLEVEL=0), CBC
-#    suites, client certificates optional, no staple, server cipher order.
+#    suites, client certificates optional, no staple, server cipher order,
+#    no HSTS, an RSA-1024 certificate beside the ECDSA one and a 1024-bit
+#    DH group.
+openssl dhparam -out "$WORK/dh1024.pem" 1024 2>/dev/null || fail "openssl dhparam failed"
 if nginx_audit weak --set "PROTOCOLS=TLSv1 TLSv1.1 TLSv1.2 TLSv1.3" --set "CIPHERS=$WEAK_CIPHERS" \
-     --set VERIFY=optional --set EXTRA= --set PREFER=on; then
+     --set VERIFY=optional --set PREFER=on \
+     --set "EXTRA=ssl_certificate $FX/server/weak-rsa1024.chain.pem; ssl_certificate_key $FX/server/weak-rsa1024.key.pem; ssl_dhparam $WORK/dh1024.pem;"; then
   audit weak --profile mozilla-intermediate
-  expect_findings weak "$(printf 'audit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/pin SKIP\naudit/protocols FAIL')"
+  expect_findings weak "$(printf 'audit/cert-key FAIL\naudit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/dh FAIL\naudit/http FAIL\naudit/pin SKIP\naudit/protocols FAIL\naudit/vulnerabilities FAIL')"
+  check "weak: the RSA-1024 certificate is judged" grep -q "certificate for TLS 1.2 RSA suites, with SNI: leaf RSA-1024" \
+    <<<"$(observed weak audit/cert-key)"
+  check "weak: the RSA-1024 certificate's chain is checked too" has_detail_prefix weak audit/cert-chain \
+    "certificate for TLS 1.2 RSA suites, with SNI: sent 1: CN=localhost"
+  check "weak: the 1024-bit DH group is named" grep -q "TLSv1.2 DHE with a 1024-bit group" <<<"$(observed weak audit/dh)"
+  check "weak: no HSTS is the HTTP finding" grep -q "no Strict-Transport-Security header" <<<"$(observed weak audit/http)"
+  check "weak: LOGJAM, BEAST and LUCKY13 named, each with its CVE" test \
+    "$(jq -r '[.results[] | select(.id == "audit/vulnerabilities") | .findings[] | "\(.id)=\(.cve[0])"] | join(" ")' "$WORK/weak.json")" = \
+    "vulnerabilities/logjam=CVE-2015-4000 vulnerabilities/beast=CVE-2011-3389 vulnerabilities/lucky13=CVE-2013-0169"
+  check "weak: Heartbleed probed" has_detail_prefix weak audit/vulnerabilities "HEARTBLEED (CVE-2014-0160): not vulnerable: no heartbeat extension"
+  check "weak: CCS injection probed" has_detail weak audit/vulnerabilities \
+    "CCS INJECTION (CVE-2014-0224): not vulnerable: an early ChangeCipherSpec was refused (alert unexpected_message)"
   check "weak: TLS 1.0 named" grep -q "TLSv1.0 accepted" <<<"$(observed weak audit/protocols)"
-  check "weak: CBC named" grep -q "cbc suites accepted: TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" <<<"$(observed weak audit/cipher-suites)"
+  check "weak: CBC named" grep -q "cbc suites accepted: .*TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" \
+    <<<"$(jq -r '.results[] | select(.id == "audit/cipher-suites") | .details[]' "$WORK/weak.json")"
   check "weak: NULL named" grep -q "null suites accepted: TLS_ECDHE_ECDSA_WITH_NULL_SHA" <<<"$(observed weak audit/cipher-suites)"
   check "weak: a suite wolfSSL lacks, by ClientHello" \
     has_detail weak audit/cipher-suites "accepted TLSv1.2 TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256 (ECDHE-ECDSA-CAMELLIA128-SHA256) [cbc]"
@@ -245,7 +262,6 @@ kill "$SPID" 2>/dev/null
 #     1024-bit DH group, every suite at @SECLEVEL=0 and its own order; it
 #     serves one connection at a time, so a probe that held a connection
 #     open while making another would stall the audit.
-openssl dhparam -out "$WORK/dh1024.pem" 1024 2>/dev/null || fail "openssl dhparam failed"
 PORT=$(free_port)
 openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
   -dcert "$FX/server/weak-rsa1024.chain.pem" -dkey "$FX/server/weak-rsa1024.key.pem" \
@@ -255,8 +271,11 @@ cleanup_hooks+=("kill $SPID 2>/dev/null")
 if wait_port "$PORT"; then
   audit dual --profile pci-dss-4
   echo "audit: one full audit of openssl s_server (dual certificates) took $AUDIT_MS ms"
-  expect_findings dual "$(printf 'audit/cert-chain SKIP\naudit/cert-key FAIL\naudit/cert-trust FAIL\naudit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/dh FAIL\naudit/ocsp-stapling SKIP\naudit/pin SKIP\naudit/protocols FAIL')"
-  check "dual: the RSA-1024 certificate is found" grep -q "leaf for RSA suites, with SNI RSA-1024" <<<"$(observed dual audit/cert-key)"
+  expect_findings dual "$(printf 'audit/cert-chain SKIP\naudit/cert-key FAIL\naudit/cert-trust FAIL\naudit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/dh FAIL\naudit/ocsp-stapling SKIP\naudit/pin SKIP\naudit/protocols FAIL\naudit/vulnerabilities FAIL')"
+  check "dual: the RSA-1024 certificate is found" grep -q "certificate for TLS 1.2 RSA suites, with SNI: leaf RSA-1024" <<<"$(observed dual audit/cert-key)"
+  check "dual: the RSA-1024 chain is verified too" grep -q "certificate for TLS 1.2 RSA suites, with SNI: chain does not verify" \
+    <<<"$(observed dual audit/cert-trust)"
+  check "dual: TLS 1.3 ffdhe groups are judged" has_detail dual audit/dh "TLSv1.3 ffdhe2048: accepted (HelloRetryRequest)"
   check "dual: the 1024-bit DH group is named" grep -q "TLSv1.2 DHE with a 1024-bit group" <<<"$(observed dual audit/dh)"
   check "dual: a structured DH finding with its CVE" \
     test "$(jq -r '.results[] | select(.id == "audit/dh") | .findings[0] | "\(.id) \(.cve[0]) \(.controls[0])"' "$WORK/dual.json")" = \
@@ -276,6 +295,91 @@ if wait_port "$PORT"; then
     test "$(jq '.results[] | select(.id == "audit/client-auth") | .duration_ms < 5000' "$WORK/dual.json")" = true
 else
   fail "openssl s_server (dual certificates) did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 8c. GnuTLS's gnutls-serv with RC4 and 3DES on and RFC 5746 off. It binds
+#     every address (it has no option for one); only loopback talks to it.
+#     The server also completes a client-initiated renegotiation from a
+#     client without RFC 5746 (gnutls-cli shows it below): mtlsprobe's client
+#     (wolfSSL) cannot renegotiate without RFC 5746, so the audit names the
+#     missing renegotiation_info and does not claim the insecure
+#     renegotiation itself.
+if command -v gnutls-serv >/dev/null; then
+  PORT=$(free_port)
+  gnutls-serv --port "$PORT" --x509certfile "$FX/server/valid.chain.pem" --x509keyfile "$FX/server/valid.key.pem" \
+    --priority 'NORMAL:+ARCFOUR-128:+3DES-CBC:%DISABLE_SAFE_RENEGOTIATION' --http >"$WORK/gnutls.out" 2>&1 &
+  GPID=$!
+  cleanup_hooks+=("kill $GPID 2>/dev/null")
+  if wait_port "$PORT"; then
+    audit gnutls --profile pci-dss-4
+    echo "audit: one full audit of gnutls-serv took $AUDIT_MS ms"
+    expect_findings gnutls "$(printf 'audit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/pin SKIP\naudit/protocols FAIL\naudit/renegotiation FAIL\naudit/vulnerabilities FAIL')"
+    check "gnutls: RC4 and 3DES named" grep -q "3des suites accepted: TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA; rc4 suites accepted: TLS_ECDHE_ECDSA_WITH_RC4_128_SHA" \
+      <<<"$(observed gnutls audit/cipher-suites)"
+    check "gnutls: no RFC 5746 is the renegotiation finding, with its CVE" test \
+      "$(jq -r '.results[] | select(.id == "audit/renegotiation") | .findings[0] | "\(.id) \(.cve[0])"' "$WORK/gnutls.json")" = \
+      "renegotiation/insecure CVE-2009-3555"
+    check "gnutls: SWEET32 and RC4 named" test \
+      "$(jq -r '[.results[] | select(.id == "audit/vulnerabilities") | .findings[] | .id] | join(" ")' "$WORK/gnutls.json")" = \
+      "vulnerabilities/sweet32 vulnerabilities/beast vulnerabilities/lucky13 vulnerabilities/rc4"
+    check "gnutls: SSLv3 refused (GnuTLS is built without it)" has_detail gnutls audit/protocols "SSLv3 refused (alert protocol_version)"
+    if command -v gnutls-cli >/dev/null; then
+      check "gnutls: a client without RFC 5746 renegotiates (gnutls-cli)" grep -q "ReHandshake was completed" \
+        <<<"$(timeout 10 gnutls-cli --priority 'NORMAL:%DISABLE_SAFE_RENEGOTIATION' --insecure --rehandshake \
+                -p "$PORT" localhost </dev/null 2>&1)"
+    fi
+  else
+    fail "gnutls-serv did not start"
+  fi
+  kill "$GPID" 2>/dev/null
+else
+  fail "gnutls-serv is not installed (scripts/setup installs gnutls-bin)"
+fi
+
+# 8d. A TLS 1.3-only server that requires a client certificate from the
+#     fixtures' root: the CA names of its (encrypted) CertificateRequest
+#     are read, and its certificate is found by TLS 1.3 handshakes.
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.cert.pem" -key "$FX/server/valid.key.pem" \
+  -cert_chain "$FX/ca/intermediate.cert.pem" -tls1_3 -Verify 2 -CAfile "$FX/ca/root.cert.pem" \
+  -www -quiet >"$WORK/s_server13.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit tls13 --only 'audit/client-auth' --only 'audit/cert-key' --only 'audit/dh'
+  check "tls13: the CA name of a TLS 1.3 CertificateRequest" has_detail tls13 audit/client-auth \
+    "CA name listed: CN=mtlsprobe Test Root CA, O=mtlsprobe fixtures"
+  check "tls13: the certificate is found by TLS 1.3 handshakes" has_detail_prefix tls13 audit/cert-key "leaf EC-256"
+  check "tls13: ffdhe groups probed" has_detail tls13 audit/dh "TLSv1.3 ffdhe4096: accepted (HelloRetryRequest)"
+else
+  fail "openssl s_server (TLS 1.3 only) did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 8e. POODLE and DROWN need a server with SSL 3.0 or 2.0, which no Debian
+#     package provides (OpenSSL and GnuTLS are built without them): the
+#     verdicts are checked by running audit/vulnerabilities with its
+#     ClientHello probes answered as such a server would
+#     (tests/integration/scenarios/legacy-server.lua.in).
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
+  -www -quiet >"$WORK/s_server-legacy.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  awk -v f="$(dirname "$0")/../../scenarios/audit/vulnerabilities.lua" \
+    '/^@VULNERABILITIES@$/ { while ((getline line < f) > 0) print line; next } { print }' \
+    "$(dirname "$0")/scenarios/legacy-server.lua.in" > "$WORK/legacy-server.lua"
+  "$MTLSPROBE" run --target "https://localhost:$PORT/" --connect-to "127.0.0.1:$PORT" --fixtures "$FX" \
+    --profile pci-dss-4 --json "$WORK/legacy.json" -q "$WORK/legacy-server.lua" >"$WORK/legacy.out" 2>&1
+  check "legacy: POODLE and DROWN named with their CVEs" test \
+    "$(jq -r '[.results[0].findings[] | select(.id == "vulnerabilities/poodle" or .id == "vulnerabilities/drown") | "\(.id)=\(.cve[0])"] | join(" ")' "$WORK/legacy.json")" = \
+    "vulnerabilities/poodle=CVE-2014-3566 vulnerabilities/drown=CVE-2016-0800"
+  check "legacy: FREAK, LOGJAM (export), SWEET32 and RC4 too" test \
+    "$(jq '[.results[0].findings[] | .id] | length' "$WORK/legacy.json")" = 8
+else
+  fail "openssl s_server (legacy scenario) did not start"
 fi
 kill "$SPID" 2>/dev/null
 

@@ -563,7 +563,13 @@ static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
 {
     const tls_capture *cap = &c->capture;
     WOLFSSL *ssl = c->conn.ssl;
-    if (strcmp(key, "cipher_iana") == 0) {
+    if (strcmp(key, "early_data") == 0) {
+        /* { sent = bytes, status = "accepted" | "rejected" | "not sent" } */
+        lua_createtable(L, 0, 2);
+        set_int(L, "sent", c->conn.out.early_data_sent);
+        set_str(L, "status", c->conn.out.early_data_status == 2 ? "accepted"
+                             : c->conn.out.early_data_status == 1 ? "rejected" : "not sent");
+    } else if (strcmp(key, "cipher_iana") == 0) {
         const char *iana = c->conn.out.cipher[0] ? tls_cipher_iana(c->conn.out.cipher) : NULL;
         if (iana)
             lua_pushstring(L, iana);

@@ -80,6 +80,8 @@ int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, WOLFSSL_SES
     co.alpn = s->alpn[0] ? s->alpn : NULL;
     co.capture = &c->capture;
     co.resume = resume;
+    co.early_data = s->early_data[0] ? s->early_data : NULL;
+    co.early_data_len = strlen(s->early_data);
     if (tls_client_init(&c->client, &to, e) != 0)
         return -1;
     c->have_tls = 1;

@@ -24,6 +24,7 @@ typedef struct scn_conn_spec {
     char groups[128];
     char sigalgs[256];
     int ocsp, no_ticket, renegotiation, post_handshake_auth;
+    char early_data[1024];     /* sent as TLS 1.3 0-RTT data with the resumed session */
     int sni_set;              /* 0: no SNI */
     char sni[256];
     char alpn[64];

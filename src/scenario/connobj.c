@@ -117,7 +117,7 @@ int scn_l_connect(lua_State *L)
     lua_settop(L, 2);
     static const char *const known[] = { "cert", "tls", "sni", "alpn", "ciphers", "groups", "sigalgs",
                                          "session", "connect_to", "verify", "ocsp", "ticket",
-                                         "renegotiation", "post_handshake_auth", NULL };
+                                         "renegotiation", "post_handshake_auth", "early_data", NULL };
     scr_check_known_fields(L, 2, "t:connect{}", known);
 
     scn_conn_spec s;
@@ -140,6 +140,7 @@ int scn_l_connect(lua_State *L)
     copy_opt(L, "ciphers", s.ciphers, sizeof s.ciphers, NULL);
     copy_opt(L, "groups", s.groups, sizeof s.groups, NULL);
     copy_opt(L, "sigalgs", s.sigalgs, sizeof s.sigalgs, NULL);
+    copy_opt(L, "early_data", s.early_data, sizeof s.early_data, NULL);
     copy_opt(L, "alpn", s.alpn, sizeof s.alpn, NULL);
     s.ocsp = scr_field_bool(L, 2, "t:connect{}", "ocsp", 0);
     s.no_ticket = !scr_field_bool(L, 2, "t:connect{}", "ticket", 1);

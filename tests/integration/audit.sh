@@ -220,14 +220,49 @@ if nginx_audit expiry --set EXTRA=; then
   stop_gateway
 fi
 
-# 6. TLS 1.3 early data on: BSI TR-02102-2 and NIST ask for it off.
+# 6. TLS 1.3 early data on: BSI TR-02102-2 and NIST ask for it off. A
+#    request is sent as 0-RTT data on a resumed connection; nginx takes it.
 if nginx_audit early-data --set "EXTRA=ssl_early_data on;"; then
   audit early-data --profile bsi-tr-02102-2 --only audit/early-data
   expect_findings early-data "audit/early-data FAIL"
-  check "early-data: the ticket's allowance is named" grep -q "early data accepted (tickets allow 16384 bytes)" \
+  check "early-data: 0-RTT data sent and accepted" grep -q "request sent as 0-RTT data was accepted (tickets allow 16384 bytes)" \
     <<<"$(observed early-data audit/early-data)"
+  check "early-data: nginx answered the 0-RTT request" has_detail early-data audit/early-data "answer on the 0-RTT connection: HTTP 200"
   stop_gateway
 fi
+
+# 6b. openssl s_server advertising early data in its tickets
+#     (-max_early_data) without reading it: sent, rejected, no finding
+#     (judging from the ticket alone would say accepted). Then one that
+#     reads it (-early_data, which s_server cannot combine with -www): the
+#     server prints the request it received as early data.
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
+  -max_early_data 16384 -www -quiet >"$WORK/s_server-ed.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit ed-rejected --profile nist-800-52r2 --only audit/early-data
+  expect_findings ed-rejected ""
+  check "ed-rejected: advertised but rejected when sent" grep -q "early data advertised (tickets allow 16384 bytes) but rejected when sent" \
+    <<<"$(observed ed-rejected audit/early-data)"
+else
+  fail "openssl s_server (early data advertised) did not start"
+fi
+kill "$SPID" 2>/dev/null
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
+  -early_data -quiet >"$WORK/s_server-ed2.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit ed-read --profile nist-800-52r2 --only audit/early-data --timeout 2s
+  expect_findings ed-read "audit/early-data FAIL"
+  check "ed-read: the server read the 0-RTT request" grep -q "^GET / HTTP/1.1" "$WORK/s_server-ed2.out"
+else
+  fail "openssl s_server (early data read) did not start"
+fi
+kill "$SPID" 2>/dev/null
 
 # 7. HAProxy, compliant with Mozilla intermediate, and checked by sslscan.
 cat "$FX/trust-bundle.pem" "$FX/ca/intermediate.cert.pem" > "$WORK/client-cas.pem"

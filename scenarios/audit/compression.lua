@@ -13,8 +13,7 @@ return audit.scenario {
     if audit.no_tls(t, ctl) then return end
     local v = versions["1.2"] and "1.2" or versions["1.1"] and "1.1" or versions["1.0"] and "1.0"
     if not v then return t:skip("no TLS 1.2 or older accepted; TLS 1.3 has no compression") end
-    local suites = audit.all_suites(t)
-    local r = t:hello { tls = v, suites = suites, deflate = true }
+    local r = audit.hello_all(t, { tls = v, deflate = true })
     if r.result ~= "server_hello" then
       local what = "a TLSv" .. v .. " ClientHello offering deflate was answered: " .. r.result
                    .. (r.alert and (" " .. r.alert.name) or "")

@@ -24,7 +24,7 @@ return audit.scenario {
     local seen = {}
     for _, v in ipairs({ "1.0", "1.1", "1.2" }) do
       if versions[v] then
-        local r = t:hello { tls = v, suites = dhe, flight = true }
+        local r = audit.hello_all(t, { tls = v, suites = dhe, flight = true })
         if r.result == "server_hello" and r.dh_bits then
           t:detail(string.format("TLSv%s %s: DH group of %d bits", v, r.suite, r.dh_bits))
           seen[#seen + 1] = string.format("TLSv%s %d bits", v, r.dh_bits)

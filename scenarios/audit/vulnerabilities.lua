@@ -52,7 +52,7 @@ return audit.scenario {
     -- Which versions answer at all (the control), by the whole catalogue.
     local versions, any = {}, false
     for _, v in ipairs({ "ssl3", "1.0", "1.1", "1.2" }) do
-      local r = t:hello { tls = v, suites = ids(function() return true end) }
+      local r = audit.hello_all(t, { tls = v })
       local want = v == "ssl3" and "SSLv3" or ("TLSv" .. v)
       versions[v] = r.result == "server_hello" and r.version == want
       any = any or r.result == "server_hello"
@@ -83,7 +83,7 @@ return audit.scenario {
       if not versions[v] then return nil end
       local list = ids(CLASS[class])
       if #list == 0 then return nil end
-      local r = t:hello { tls = v, suites = list }
+      local r = audit.hello_all(t, { tls = v, suites = list })
       return r.result == "server_hello" and r.suite or nil
     end
     local function vname(v) return v == "ssl3" and "SSLv3" or ("TLSv" .. v) end
@@ -99,8 +99,7 @@ return audit.scenario {
     -- Heartbleed: the extension echoed, and a heartbeat answered with more
     -- than was sent.
     if top then
-      local r = t:hello { tls = top, suites = ids(function() return true end), flight = true,
-                          heartbeat = true, after = "heartbeat" }
+      local r = audit.hello_all(t, { tls = top, flight = true, heartbeat = true, after = "heartbeat" })
       local ext = r.extensions and audit.contains(r.extensions, 15)
       if r.result ~= "server_hello" then
         f:open("Heartbleed: the probe's ClientHello got " .. tostring(r.result))
@@ -116,7 +115,7 @@ return audit.scenario {
       end
       -- CCS injection: a ChangeCipherSpec before the key exchange must be
       -- refused (unexpected_message) or end the connection.
-      local c = t:hello { tls = top, suites = ids(function() return true end), flight = true, after = "ccs" }
+      local c = audit.hello_all(t, { tls = top, flight = true, after = "ccs" })
       if c.result ~= "server_hello" or not c.after then
         f:open("CCS injection: the probe's handshake did not reach ServerHelloDone (" .. tostring(c.result) .. ")")
       elseif c.after.result == "alert" or c.after.result == "closed" then
@@ -148,7 +147,7 @@ return audit.scenario {
     local lv, ls = over("dh_export", { "1.2", "1.1", "1.0", "ssl3" })
     local dh_bits, dh_suite
     if top and not lv then
-      local r = t:hello { tls = top, suites = ids(CLASS.dhe), flight = true }
+      local r = audit.hello_all(t, { tls = top, suites = ids(CLASS.dhe), flight = true })
       if r.result == "server_hello" then dh_bits, dh_suite = r.dh_bits, r.suite end
     end
     if lv then
@@ -176,7 +175,7 @@ return audit.scenario {
           rv and { rs } or nil)
     -- CRIME: TLS compression (deflate) chosen.
     if top then
-      local r = t:hello { tls = top, suites = ids(function() return true end), deflate = true }
+      local r = audit.hello_all(t, { tls = top, deflate = true })
       if r.result == "server_hello" then
         judge("crime", r.compression ~= 0, r.compression ~= 0 and "the server chose deflate compression"
               or "the server chose no compression when deflate was offered")

@@ -339,7 +339,7 @@ function M.served(t, c)
   local tls12 = false
   for _, kind in ipairs({ "RSA", "ECDSA", "DSS" }) do
     for _, sni in ipairs({ true, false }) do
-      local r = t:hello { tls = "1.2", suites = M.suites_for(t, kind), flight = true, sni = not sni and "" or nil }
+      local r = M.hello_all(t, { tls = "1.2", suites = M.suites_for(t, kind), flight = true, sni = not sni and "" or nil })
       if r.result == "server_hello" then tls12 = true end
       add(r.result == "server_hello" and r.certs or nil,
           "TLS 1.2 " .. kind .. " suites, " .. (sni and "with SNI" or "without SNI"))
@@ -423,6 +423,30 @@ function M.all_suites(t)
   local suites = {}
   for _, s in ipairs(t:hello_suites()) do suites[#suites + 1] = s.id end
   return suites
+end
+
+-- A hand-built ClientHello (opts as t:hello) offering opts.suites, by
+-- default the whole catalogue. Some servers refuse a list that long as malformed
+-- (wolfSSL: decode_error past 150 suites); the catalogue is then offered
+-- in slices of 100, most common suites first, and the first ServerHello
+-- is the answer (else the first slice's).
+function M.hello_all(t, opts)
+  local all = opts.suites or M.all_suites(t)
+  local o = {}
+  for k, v in pairs(opts) do o[k] = v end
+  o.suites = all
+  local r = t:hello(o)
+  if not (r.result == "alert" and r.alert and (r.alert.code == 50 or r.alert.code == 47)) then return r end
+  local first
+  for i = 1, #all, 100 do
+    local slice = {}
+    for j = i, math.min(i + 99, #all) do slice[#slice + 1] = all[j] end
+    o.suites = slice
+    local s = t:hello(o)
+    if s.result == "server_hello" then return s end
+    first = first or s
+  end
+  return first
 end
 
 -- The catalogue's suites a server accepts in version v ("ssl3", "1.0" ..

@@ -8,12 +8,17 @@
 -- suite" from a server that accepted none says nothing (INCONCLUSIVE).
 local audit = require "audit"
 
--- The catalogue's suites that wolfSSL did not already try in version v,
--- by hand-built ClientHello.
+-- The catalogue's suites that wolfSSL's handshakes did not already find
+-- accepted in version v, by hand-built ClientHello. A suite wolfSSL offers
+-- but whose handshake failed is asked again: the failure may be the
+-- client's (wolfSSL refuses anonymous suites without a certificate to
+-- check, for one), and only the server's choice counts.
 local function probe_hello(t, v, out)
-  local tried = {}
-  for _, s in ipairs(t:cipher_suites(v)) do tried[s.iana] = true end
-  for _, s in ipairs(audit.hello_accepted(t, v, function(s) return tried[s.iana] end)) do
+  local found = {}
+  for _, s in ipairs(out) do
+    if s.v == "TLSv" .. v then found[s.iana] = true end
+  end
+  for _, s in ipairs(audit.hello_accepted(t, v, function(s) return found[s.iana] end)) do
     out[#out + 1] = { v = "TLSv" .. v, iana = s.iana, name = s.name, hello = true }
   end
 end

@@ -326,6 +326,7 @@ if wait_port "$PORT"; then
   audit dual-moz --profile mozilla-intermediate --only audit/cipher-suites
   check "dual: a cut verdict line says so" grep -q "more characters: see details\]$" <<<"$(observed dual-moz audit/cipher-suites)"
   check "dual: the cut line is whole in the details" has_detail_prefix dual-moz audit/cipher-suites "observed (whole): "
+  cross_check dual
   check "dual: no probe stalls (client-auth under 5 s)" \
     test "$(jq '.results[] | select(.id == "audit/client-auth") | .duration_ms < 5000' "$WORK/dual.json")" = true
 else
@@ -359,6 +360,14 @@ if command -v gnutls-serv >/dev/null; then
       "$(jq -r '[.results[] | select(.id == "audit/vulnerabilities") | .findings[] | .id] | join(" ")' "$WORK/gnutls.json")" = \
       "vulnerabilities/sweet32 vulnerabilities/beast vulnerabilities/lucky13 vulnerabilities/rc4"
     check "gnutls: SSLv3 refused (GnuTLS is built without it)" has_detail gnutls audit/protocols "SSLv3 refused (alert protocol_version)"
+    # sslscan disagrees here: its OpenSSL refuses a server without RFC 5746
+    # ("unsafe legacy renegotiation disabled"), so it lists only the suites
+    # it asks by its own ClientHello. openssl s_client with
+    # -legacy_server_connect shows mtlsprobe is right.
+    check "gnutls: an AEAD suite sslscan misses, confirmed by s_client" grep -q "Cipher is ECDHE-ECDSA-AES128-GCM-SHA256" \
+      <<<"$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -legacy_server_connect \
+              -cipher ECDHE-ECDSA-AES128-GCM-SHA256 2>&1)"
+    check "gnutls: mtlsprobe lists that suite" grep -qx "TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" <<<"$(ours gnutls)"
     if command -v gnutls-cli >/dev/null; then
       check "gnutls: a client without RFC 5746 renegotiates (gnutls-cli)" grep -q "ReHandshake was completed" \
         <<<"$(timeout 10 gnutls-cli --priority 'NORMAL:%DISABLE_SAFE_RENEGOTIATION' --insecure --rehandshake \

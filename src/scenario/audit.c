@@ -19,6 +19,7 @@
 #include "pki/inspect.h"
 #include "script/script.h"
 #include "tls/hello.h"
+#include "tls/reneg.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -328,6 +329,40 @@ static int l_sslv2(lua_State *L)
     set_str(L, "result", kinds[kind]);
     if (accepted)
         set_int(L, "ciphers", n);
+    return 1;
+}
+
+/* t:insecure_renegotiation() -> { result = "completed" | "refused" |
+ * "timeout" | "not tried" | "unreachable", alert, server_ri, why }: a
+ * client without RFC 5746 renegotiates (tls/reneg.h). */
+static int l_insecure_renegotiation(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const scn_config *cfg = ctx->cfg;
+    lua_newtable(L);
+    mp_err e;
+    net_addr addr;
+    int fd;
+    int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
+    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
+        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+        set_str(L, "result", "unreachable");
+        set_str(L, "why", e.msg);
+        return 1;
+    }
+    tls_reneg_result r;
+    int rc = tls_reneg_probe(fd, cfg->sni[0] ? cfg->sni : NULL, deadline, &r, &e);
+    net_close_rst(fd);
+    if (rc != 0)
+        return luaL_error(L, "t:insecure_renegotiation: %s", e.msg);
+    static const char *const kinds[] = { "completed", "refused", "timeout", "not tried" };
+    set_str(L, "result", kinds[r.kind]);
+    set_str(L, "why", r.why);
+    set_bool(L, "server_ri", r.server_ri);
+    if (r.alert_code >= 0) {
+        set_str(L, "alert", tls_alert_name(r.alert_code));
+        set_int(L, "alert_code", r.alert_code);
+    }
     return 1;
 }
 
@@ -655,7 +690,8 @@ static void sig_hash(const char *alg, char *out, size_t n)
 static const luaL_Reg audit_t_methods[] = {
     { "cipher_suites", l_cipher_suites }, { "hello_suites", l_hello_suites },
     { "hello", l_hello }, { "sslv2", l_sslv2 }, { "verify_chain", l_verify_chain }, { "detail", l_detail },
-    { "finding", l_finding }, { "control", l_control }, { NULL, NULL },
+    { "finding", l_finding }, { "control", l_control }, { "insecure_renegotiation", l_insecure_renegotiation },
+    { NULL, NULL },
 };
 static const luaL_Reg audit_conn_methods[] = { { "renegotiate", l_renegotiate }, { NULL, NULL } };
 

@@ -288,6 +288,8 @@ if wait_port "$PORT"; then
   expect_findings reneg "audit/renegotiation FAIL"
   check "reneg: completed is the finding" grep -q "client-initiated renegotiation completed by the server" \
     <<<"$(observed reneg audit/renegotiation)"
+  check "reneg: a client without RFC 5746 is refused (the alert decrypted)" has_detail reneg audit/renegotiation \
+    "client-initiated renegotiation without RFC 5746: refused with alert no_renegotiation (the server answered with an alert)"
 else
   fail "openssl s_server did not start"
 fi
@@ -336,11 +338,9 @@ kill "$SPID" 2>/dev/null
 
 # 8c. GnuTLS's gnutls-serv with RC4 and 3DES on and RFC 5746 off. It binds
 #     every address (it has no option for one); only loopback talks to it.
-#     The server also completes a client-initiated renegotiation from a
-#     client without RFC 5746 (gnutls-cli shows it below): mtlsprobe's client
-#     (wolfSSL) cannot renegotiate without RFC 5746, so the audit names the
-#     missing renegotiation_info and does not claim the insecure
-#     renegotiation itself.
+#     The server completes a client-initiated renegotiation from a client
+#     without RFC 5746: mtlsprobe's hand-built handshake does it, and
+#     gnutls-cli, asked the same, agrees.
 if command -v gnutls-serv >/dev/null; then
   PORT=$(free_port)
   gnutls-serv --port "$PORT" --x509certfile "$FX/server/valid.chain.pem" --x509keyfile "$FX/server/valid.key.pem" \
@@ -353,9 +353,11 @@ if command -v gnutls-serv >/dev/null; then
     expect_findings gnutls "$(printf 'audit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/pin SKIP\naudit/protocols FAIL\naudit/renegotiation FAIL\naudit/vulnerabilities FAIL')"
     check "gnutls: RC4 and 3DES named" grep -q "3des suites accepted: TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA; rc4 suites accepted: TLS_ECDHE_ECDSA_WITH_RC4_128_SHA" \
       <<<"$(observed gnutls audit/cipher-suites)"
-    check "gnutls: no RFC 5746 is the renegotiation finding, with its CVE" test \
-      "$(jq -r '.results[] | select(.id == "audit/renegotiation") | .findings[0] | "\(.id) \(.cve[0])"' "$WORK/gnutls.json")" = \
-      "renegotiation/insecure CVE-2009-3555"
+    check "gnutls: insecure renegotiation accepted, no RFC 5746, client-initiated: the findings, with the CVE" test \
+      "$(jq -r '[.results[] | select(.id == "audit/renegotiation") | .findings[] | "\(.id)=\(.cve[0] // "-")"] | join(" ")' "$WORK/gnutls.json")" = \
+      "renegotiation/insecure-accepted=CVE-2009-3555 renegotiation/insecure=CVE-2009-3555 renegotiation/client-initiated=-"
+    check "gnutls: the renegotiation without RFC 5746 completed" has_detail gnutls audit/renegotiation \
+      "client-initiated renegotiation without RFC 5746: completed by the server"
     check "gnutls: SWEET32 and RC4 named" test \
       "$(jq -r '[.results[] | select(.id == "audit/vulnerabilities") | .findings[] | .id] | join(" ")' "$WORK/gnutls.json")" = \
       "vulnerabilities/sweet32 vulnerabilities/beast vulnerabilities/lucky13 vulnerabilities/rc4"

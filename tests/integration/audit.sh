@@ -295,6 +295,24 @@ else
 fi
 kill "$SPID" 2>/dev/null
 
+# 8a. The same with -legacy_renegotiation: OpenSSL then lets a client
+#     without RFC 5746 renegotiate too, and the hand-built handshake does.
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
+  -www -quiet -client_renegotiation -legacy_renegotiation >"$WORK/s_server-legacy-reneg.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit legacy-reneg --only audit/renegotiation
+  expect_findings legacy-reneg "audit/renegotiation FAIL"
+  check "legacy-reneg: a client without RFC 5746 renegotiated" grep -q \
+    "a client without RFC 5746 renegotiated (insecure renegotiation completed by the server)" \
+    <<<"$(observed legacy-reneg audit/renegotiation)"
+else
+  fail "openssl s_server (legacy renegotiation) did not start"
+fi
+kill "$SPID" 2>/dev/null
+
 # 8b. openssl s_server with two certificates (ECDSA P-256 and RSA-1024), a
 #     1024-bit DH group, every suite at @SECLEVEL=0 and its own order; it
 #     serves one connection at a time, so a probe that held a connection

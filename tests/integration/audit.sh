@@ -447,6 +447,38 @@ else
 fi
 kill "$SPID" 2>/dev/null
 
+# 8f. openssl s_server with a leaf that names its CRL, OCSP responder and
+#     issuer and promises stapling (must-staple), stapling a response that
+#     says it is revoked.
+openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/rv.key" 2>/dev/null &&
+  openssl req -new -key "$WORK/rv.key" -subj "/CN=localhost" -out "$WORK/rv.csr" 2>/dev/null &&
+  printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\ncrlDistributionPoints=URI:http://crl.example.test/int.crl\nauthorityInfoAccess=OCSP;URI:http://ocsp.example.test/,caIssuers;URI:http://ca.example.test/int.crt\ntlsfeature=status_request\n' \
+    >"$WORK/rv.ext" &&
+  openssl x509 -req -in "$WORK/rv.csr" -CA "$FX/ca/intermediate.cert.pem" -CAkey "$FX/ca/intermediate.key.pem" \
+    -CAcreateserial -days 30 -extfile "$WORK/rv.ext" -out "$WORK/rv.crt" 2>/dev/null || fail "openssl could not make the must-staple leaf"
+mkdir -p "$WORK/ocsp-revoked"
+printf 'R\t%s\t%s\t%s\tunknown\t/CN=localhost\n' "$(date -u -d '+1 year' +%y%m%d%H%M%SZ)" "$(date -u -d '-1 day' +%y%m%d%H%M%SZ)" \
+  "$(openssl x509 -in "$WORK/rv.crt" -noout -serial | cut -d= -f2)" > "$WORK/ocsp-revoked/index.txt"
+openssl ocsp -issuer "$FX/ca/intermediate.cert.pem" -cert "$WORK/rv.crt" -no_nonce -reqout "$WORK/ocsp-revoked/req.der" >/dev/null 2>&1 &&
+  openssl ocsp -index "$WORK/ocsp-revoked/index.txt" -rsigner "$FX/ca/ocsp-signer.cert.pem" -rkey "$FX/ca/ocsp-signer.key.pem" \
+    -CA "$FX/ca/intermediate.cert.pem" -reqin "$WORK/ocsp-revoked/req.der" -respout "$WORK/revoked.ocsp.der" -ndays 7 >/dev/null 2>&1 ||
+  fail "openssl ocsp could not make a revoked staple"
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$WORK/rv.crt" -key "$WORK/rv.key" -cert_chain "$FX/ca/intermediate.cert.pem" \
+  -status_file "$WORK/revoked.ocsp.der" -www -quiet >"$WORK/s_server-revoked.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit revoked --only audit/cert-revocation --only audit/ocsp-stapling
+  expect_findings revoked "audit/ocsp-stapling FAIL"
+  check "revoked: the staple says revoked" grep -q "not valid for the leaf: OCSP Cert revoked" <<<"$(observed revoked audit/ocsp-stapling)"
+  check "revoked: CRL, OCSP, issuer URLs and must-staple read" has_detail revoked audit/cert-revocation \
+    "leaf CN=localhost: CRL http://crl.example.test/int.crl; OCSP http://ocsp.example.test/; CA issuers http://ca.example.test/int.crt; must-staple yes; SCTs no"
+else
+  fail "openssl s_server (revoked staple) did not start"
+fi
+kill "$SPID" 2>/dev/null
+
 # 9. Peers that are not TLS servers: every audit check rests on a completed
 #    handshake (or a ServerHello), so none may pass: "TLS 1.0 refused" from
 #    a server that refuses everything is no evidence. A TCP peer that reads

@@ -15,6 +15,8 @@ return audit.scenario {
     local versions, ctl = audit.versions(t)
     if audit.no_tls(t, ctl) then return end
     if not versions["1.2"] then return t:skip("TLS 1.2 is not accepted; TLS 1.3 has no renegotiation") end
+    -- A client without RFC 5746 (neither the extension nor its SCSV).
+    local ins = t:insecure_renegotiation()
     local c = audit.connect(t, { tls = "1.2", renegotiation = true })
     if not c.handshake_ok then return audit.not_established(t, c, "the TLS 1.2 handshake") end
     local secure = c.secure_renegotiation
@@ -23,8 +25,6 @@ return audit.scenario {
     c:close() -- a server that serves one connection at a time must see the next probe
     t:detail("secure renegotiation " .. (secure and "supported" or "not supported"))
     t:detail("client-initiated renegotiation: " .. how)
-    -- A client without RFC 5746 (neither the extension nor its SCSV).
-    local ins = t:insecure_renegotiation()
     local ins_how = ins.result == "completed" and "completed by the server"
                     or ins.result == "refused" and ("refused" .. (ins.alert and (" with alert " .. ins.alert) or "")
                                                    .. " (" .. ins.why .. ")")

@@ -741,6 +741,11 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
         set_bool(L, "scts", scts);
     }
     lua_setfield(L, -2, "revocation");
+    /* wolfSSL gives no EVP key for Ed25519: the SPKI's OID says it. */
+    if (inspected && info.key_alg && strcmp(info.key_alg, "ed25519") == 0) {
+        set_str(L, "key_type", "Ed25519");
+        set_int(L, "key_bits", 256);
+    }
     WOLFSSL_X509 *x = wolfSSL_X509_d2i(NULL, der, (int)len);
     if (!x)
         return;

@@ -70,7 +70,6 @@ int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, WOLFSSL_SES
     }
     to.ciphers = s->ciphers[0] ? s->ciphers : NULL;
     to.groups = s->groups[0] ? s->groups : NULL;
-    to.sigalgs = s->sigalgs[0] ? s->sigalgs : NULL;
     to.ocsp_stapling = s->ocsp;
     to.no_ticket = s->no_ticket;
     to.secure_renegotiation = s->renegotiation;
@@ -80,6 +79,7 @@ int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, WOLFSSL_SES
     co.alpn = s->alpn[0] ? s->alpn : NULL;
     co.capture = &c->capture;
     co.resume = resume;
+    co.sigalgs = s->sigalgs[0] ? s->sigalgs : NULL;
     co.early_data = s->early_data[0] ? s->early_data : NULL;
     co.early_data_len = strlen(s->early_data);
     if (tls_client_init(&c->client, &to, e) != 0)

@@ -328,10 +328,6 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
         mp_fail(e, "no cipher suite in '%s' is known to this wolfSSL", o->ciphers);
         goto fail;
     }
-    if (o->sigalgs && wolfSSL_CTX_set1_sigalgs_list(c->ctx, o->sigalgs) != WOLFSSL_SUCCESS) {
-        mp_fail(e, "cannot offer signature algorithms '%s'", o->sigalgs);
-        goto fail;
-    }
     if (o->groups) {
         int groups[16], n;
         if (parse_groups(o->groups, groups, &n, e) != 0)
@@ -476,6 +472,8 @@ static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)
                             WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS)
             return mp_fail(e, "cannot set ALPN '%s'", o->alpn);
     }
+    if (o && o->sigalgs && wolfSSL_set1_sigalgs_list(c->ssl, o->sigalgs) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot offer signature algorithms '%s'", o->sigalgs);
     if (o && o->resume) {
         if (wolfSSL_set_session(c->ssl, o->resume) != WOLFSSL_SUCCESS)
             return mp_fail(e, "cannot use the saved session");

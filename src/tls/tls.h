@@ -46,10 +46,6 @@ typedef struct tls_client_opts {
     tls_version version;
     const char *ciphers;      /* wolfSSL/OpenSSL cipher list; NULL: defaults */
     const char *groups;       /* "X25519:P-256:..."; NULL: defaults */
-    const char *sigalgs;      /* "ED25519", "RSA+SHA256:RSA-PSS+SHA256", ... (the
-                               * signature_algorithms offered, so a server with
-                               * several certificates shows the one for them);
-                               * NULL: defaults */
     /* Audit probes (tls/audit.c); zero keeps the ordinary client. */
     int no_ticket;            /* do not offer the TLS 1.2 session_ticket extension */
     int ocsp_stapling;        /* ask for a stapled OCSP response (status_request) */
@@ -144,6 +140,11 @@ typedef struct tls_conn_opts {
      * The outcome says whether the server accepted it. */
     const void *early_data;
     size_t early_data_len;
+    /* The signature_algorithms offered ("ED25519", "ECDSA+SHA256:RSA-PSS+SHA256"),
+     * so a server with several certificates shows the one for them; NULL:
+     * defaults. Set on the connection: on the context, wolfSSL would make
+     * an empty cipher suite list of it. */
+    const char *sigalgs;
 } tls_conn_opts;
 
 /* Binds a connected, non-blocking socket; the conn owns fd afterwards. */

@@ -479,6 +479,34 @@ else
 fi
 kill "$SPID" 2>/dev/null
 
+# 8g. openssl s_server with an ECDSA certificate and an Ed25519 one that
+#     expires in 20 days: the Ed25519 certificate is found by a handshake
+#     offering only Ed25519 signatures, and every certificate check runs on
+#     it (here the expiry warning fires on it alone).
+openssl genpkey -algorithm ed25519 -out "$WORK/ed.key" 2>/dev/null &&
+  openssl req -new -key "$WORK/ed.key" -subj "/CN=localhost/O=ed25519" -out "$WORK/ed.csr" 2>/dev/null &&
+  printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$WORK/ed.ext" &&
+  openssl x509 -req -in "$WORK/ed.csr" -CA "$FX/ca/intermediate.cert.pem" -CAkey "$FX/ca/intermediate.key.pem" \
+    -CAcreateserial -days 20 -extfile "$WORK/ed.ext" -out "$WORK/ed.crt" 2>/dev/null || fail "openssl could not make an Ed25519 leaf"
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.cert.pem" -key "$FX/server/valid.key.pem" \
+  -cert_chain "$FX/ca/intermediate.cert.pem" -dcert "$WORK/ed.crt" -dkey "$WORK/ed.key" \
+  -dcert_chain "$FX/ca/intermediate.cert.pem" -www -quiet >"$WORK/s_server-ed25519.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit ed25519 --only 'audit/cert-*'
+  expect_findings ed25519 "audit/cert-validity FAIL"
+  check "ed25519: the Ed25519 certificate is served and judged" has_detail ed25519 audit/cert-key \
+    "certificate for Ed25519 signatures only, with SNI: leaf Ed25519-256 (O=ed25519,CN=localhost)"
+  check "ed25519: its expiry is the finding" grep -q "^certificate for Ed25519 signatures only, with SNI: expires .* in 20 days" \
+    <<<"$(observed ed25519 audit/cert-validity)"
+  check "ed25519: its chain verifies too" grep -q "2 certificates served, each verified" <<<"$(observed ed25519 audit/cert-trust)"
+else
+  fail "openssl s_server (Ed25519) did not start"
+fi
+kill "$SPID" 2>/dev/null
+
 # 9. Peers that are not TLS servers: every audit check rests on a completed
 #    handshake (or a ServerHello), so none may pass: "TLS 1.0 refused" from
 #    a server that refuses everything is no evidence. A TCP peer that reads

@@ -80,11 +80,11 @@ ours() {
 }
 declare -A IANA
 while read -r std _ ossl _; do IANA[$ossl]=$std; done < <(openssl ciphers -stdname 'ALL:COMPLEMENTOFALL:@SECLEVEL=0')
-theirs() { # sslscan, with the good client certificate, on loopback only
-  local xml
+theirs() { # sslscan, with the good client certificate (unless SSLSCAN_NO_CERT=1), on loopback only
+  local xml cert=(--certs="$FX/client/valid.chain.pem" --pk="$FX/client/valid.key.pem")
+  [ "${SSLSCAN_NO_CERT:-0}" = 1 ] && cert=()
   xml=$(sslscan --no-colour --no-heartbleed --no-compression --no-fallback --no-renegotiation \
-          --no-groups --no-check-certificate --sni-name=localhost \
-          --certs="$FX/client/valid.chain.pem" --pk="$FX/client/valid.key.pem" \
+          --no-groups --no-check-certificate --sni-name=localhost "${cert[@]}" \
           --xml=- "127.0.0.1:$PORT" 2>/dev/null)
   sed -n 's/.*<cipher status="[a-z]*" sslversion="\([^"]*\)".* cipher="\([^"]*\)".*/\1 \2/p' <<<"$xml" |
     while read -r v name; do
@@ -177,6 +177,30 @@ if nginx_audit weak --set "PROTOCOLS=TLSv1 TLSv1.1 TLSv1.2 TLSv1.3" --set "CIPHE
   audit weak-nist --profile nist-800-52r2
   check "weak-nist: no staple is a finding" grep -q "no OCSP response stapled" <<<"$(observed weak-nist audit/ocsp-stapling)"
   stop_gateway
+fi
+
+# 2b. Apache httpd, weak the same way: TLS 1.0 and 1.1, CBC and DHE suites,
+#     ECDSA and RSA-1024 certificates side by side, a 1024-bit DH group,
+#     optional client certificates, the full version banner, no HSTS.
+#     sslscan is asked without a client certificate (the gateway does not
+#     require one): with one, it loses every TLS 1.0-1.2 suite against
+#     Apache, while openssl s_client, like mtlsprobe, gets them.
+chmod 644 "$WORK/dh1024.pem"
+if start_gateway apache2 audit-weak.conf.in "$FX" --set "DHPARAM=$WORK/dh1024.pem"; then
+  PORT=$GW_PORT
+  audit apache-weak --profile mozilla-intermediate
+  echo "audit: one full audit of Apache httpd (weak) took $AUDIT_MS ms"
+  expect_findings apache-weak "$(printf 'audit/cert-key FAIL\naudit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/dh FAIL\naudit/groups FAIL\naudit/http FAIL\naudit/pin SKIP\naudit/protocols FAIL\naudit/vulnerabilities FAIL')"
+  check "apache-weak: the RSA-1024 certificate is judged" grep -q "certificate for TLS 1.2 RSA suites, with SNI: leaf RSA-1024" \
+    <<<"$(observed apache-weak audit/cert-key)"
+  check "apache-weak: the 1024-bit DH group is named" grep -q "TLSv1.2 DHE with a 1024-bit group" <<<"$(observed apache-weak audit/dh)"
+  check "apache-weak: the banner's version is seen" has_detail_prefix apache-weak audit/http "Server: Apache/2"
+  SSLSCAN_NO_CERT=1 cross_check apache-weak
+  check "apache-weak: s_client gets a TLS 1.0 CBC suite" grep -q "Cipher is ECDHE-ECDSA-AES128-SHA" \
+    <<<"$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1 -cipher 'ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0' 2>&1)"
+  stop_gateway
+else
+  fail "apache2 (weak) did not start"
 fi
 
 # 3. A staple for another certificate: present but not valid for the leaf.

@@ -11,7 +11,7 @@ return audit.scenario {
     if not c.handshake_ok then return audit.not_established(t, c, "the handshake offering h2,http/1.1") end
     local alpn = c.alpn ~= "" and c.alpn or "none"
     if (f.rule.expect or "any") == "offered" then
-      f:check(alpn == "h2", "ALPN " .. alpn .. " selected", "h2 selected")
+      f:check(alpn == "h2", "ALPN " .. alpn .. " selected", "h2 selected", { id = "alpn_h2/not-selected", items = { alpn } })
     end
     f:finish("ALPN " .. alpn .. " selected from h2,http/1.1", c)
   end,

@@ -10,15 +10,19 @@ return audit.scenario {
   rule = "cert_eku",
   leaf = true,
   run = function(t, f, c, leaf)
+    audit.each_served(t, c, function(chain, l, label)
+      local eku = l.eku or {}
+      local items = { tostring(l.subject) }
+      if l.has_eku then
+        local ok = audit.contains(eku, "serverAuth") or audit.contains(eku, "anyExtendedKeyUsage")
+        f:check(ok, label .. "EKU " .. (#eku > 0 and table.concat(eku, ", ") or "without a known purpose"),
+                "EKU serverAuth", { id = "cert_eku/no-server-auth", items = items })
+      else
+        f:check(f.rule.allow_absent == true, label .. "no extendedKeyUsage extension", "EKU serverAuth",
+                { id = "cert_eku/absent", items = items })
+      end
+    end)
     local eku = leaf.eku or {}
-    local ok
-    if leaf.has_eku then
-      ok = audit.contains(eku, "serverAuth") or audit.contains(eku, "anyExtendedKeyUsage")
-      f:check(ok, "EKU " .. (#eku > 0 and table.concat(eku, ", ") or "without a known purpose"),
-              "EKU serverAuth")
-    else
-      f:check(f.rule.allow_absent == true, "no extendedKeyUsage extension", "EKU serverAuth")
-    end
     f:finish(leaf.has_eku and ("EKU " .. table.concat(eku, ", ")) or "no EKU extension (any purpose)", c)
   end,
 }

@@ -20,15 +20,20 @@ return audit.scenario {
   leaf = true,
   run = function(t, f, c, leaf)
     local host = t.target.sni ~= "" and t.target.sni or t.target.host
-    local hit
-    for _, san in ipairs(leaf.sans) do
-      local kind, value = san:match("^(%a+):(.*)$")
-      if (kind == "DNS" and matches(value, host)) or (kind == "IP" and value == host) then
-        hit = san
+    local first
+    audit.each_served(t, c, function(chain, l, label)
+      local hit
+      for _, san in ipairs(l.sans) do
+        local kind, value = san:match("^(%a+):(.*)$")
+        if (kind == "DNS" and matches(value, host)) or (kind == "IP" and value == host) then
+          hit = san
+        end
       end
-    end
-    f:check(hit ~= nil, "no SAN for " .. host .. " (SANs: "
-            .. (#leaf.sans > 0 and table.concat(leaf.sans, ", ") or "none") .. ")", "a SAN for " .. host)
-    f:finish("SAN " .. tostring(hit) .. " names " .. host, c)
+      if label == "" then first = hit end
+      f:check(hit ~= nil, label .. "no SAN for " .. host .. " (SANs: "
+              .. (#l.sans > 0 and table.concat(l.sans, ", ") or "none") .. ")", "a SAN for " .. host,
+              { id = "cert_hostname/mismatch", items = { tostring(l.subject) } })
+    end)
+    f:finish("SAN " .. tostring(first) .. " names " .. host, c)
   end,
 }

@@ -9,10 +9,13 @@ return audit.scenario {
   rule = "cert_lifespan",
   leaf = true,
   run = function(t, f, c, leaf)
-    local days = (leaf.not_after_unix - leaf.not_before_unix) / 86400
     local max = f.rule.max_days or 398
-    f:check(days <= max, string.format("lifespan %.0f days (%s to %s)", days, leaf.not_before,
-            leaf.not_after), string.format("at most %d days", max))
-    f:finish(string.format("lifespan %.0f days", days), c)
+    audit.each_served(t, c, function(chain, l, label)
+      local days = (l.not_after_unix - l.not_before_unix) / 86400
+      f:check(days <= max, string.format("%slifespan %.0f days (%s to %s)", label, days, l.not_before,
+              l.not_after), string.format("at most %d days", max),
+              { id = "cert_lifespan/too-long", items = { tostring(l.subject) } })
+    end)
+    f:finish(string.format("lifespan %.0f days", (leaf.not_after_unix - leaf.not_before_unix) / 86400), c)
   end,
 }

@@ -9,11 +9,14 @@ return audit.scenario {
   leaf = true,
   run = function(t, f, c, leaf)
     local forbid = f.rule.forbid or { "sha1", "md5" }
-    for i, cert in ipairs(c.peer_chain) do
-      local what = (i == 1 and "leaf" or ("certificate " .. i)) .. " signed with " .. tostring(cert.sig_alg)
-      t:detail(what)
-      f:check(not audit.contains(forbid, cert.sig_hash), what, "no " .. table.concat(forbid, " or ") .. " signature")
-    end
+    audit.each_served(t, c, function(chain, l, label)
+      for i, cert in ipairs(chain) do
+        local what = label .. (i == 1 and "leaf" or ("certificate " .. i)) .. " signed with " .. tostring(cert.sig_alg)
+        t:detail(what)
+        f:check(not audit.contains(forbid, cert.sig_hash), what, "no " .. table.concat(forbid, " or ") .. " signature",
+                { id = "cert_signature/" .. tostring(cert.sig_hash), items = { tostring(cert.subject) } })
+      end
+    end)
     f:finish("leaf signed with " .. tostring(leaf.sig_alg), c)
   end,
 }

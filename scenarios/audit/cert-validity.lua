@@ -9,16 +9,20 @@ return audit.scenario {
   leaf = true,
   run = function(t, f, c, leaf)
     local now = t.now
-    local days_left = (leaf.not_after_unix - now) / 86400
     local warn = t.expiry_warn_days
-    f:check(leaf.not_before_unix <= now, "not yet valid: valid from " .. leaf.not_before,
-            "valid now")
-    f:check(leaf.not_after_unix >= now, string.format("expired %s (%.0f days ago)",
-            leaf.not_after, -days_left), "not expired")
-    if leaf.not_after_unix >= now then
-      f:check(days_left >= warn, string.format("expires %s, in %.0f days (within %g days)",
-              leaf.not_after, days_left, warn), string.format("at least %g days left", warn))
-    end
-    f:finish(string.format("valid until %s, %.0f days left", leaf.not_after, days_left), c)
+    audit.each_served(t, c, function(chain, l, label)
+      local days_left = (l.not_after_unix - now) / 86400
+      local items = { tostring(l.subject) }
+      f:check(l.not_before_unix <= now, label .. "not yet valid: valid from " .. l.not_before,
+              "valid now", { id = "cert_validity/not-yet-valid", items = items })
+      f:check(l.not_after_unix >= now, string.format("%sexpired %s (%.0f days ago)", label,
+              l.not_after, -days_left), "not expired", { id = "cert_validity/expired", items = items })
+      if l.not_after_unix >= now then
+        f:check(days_left >= warn, string.format("%sexpires %s, in %.0f days (within %g days)", label,
+                l.not_after, days_left, warn), string.format("at least %g days left", warn),
+                { id = "cert_validity/expires-soon", items = items })
+      end
+    end)
+    f:finish(string.format("valid until %s, %.0f days left", leaf.not_after, (leaf.not_after_unix - now) / 86400), c)
   end,
 }

@@ -87,7 +87,7 @@ return audit.scenario {
         end
         local seen = string.format("TLSv%s %s order (%s chosen from the forward offer, %s from the reversed)",
                                    v, order, a, b)
-        if want ~= "any" then f:check(order == want, seen, want .. " order") end
+        if want ~= "any" then f:check(order == want, seen, want .. " order", { id = "cipher_order/" .. want }) end
         summary[#summary + 1] = seen
       end
       ::next::

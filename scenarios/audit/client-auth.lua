@@ -62,7 +62,7 @@ return audit.scenario {
     end
     local want = t.expect_mtls and (f.rule.expect or "required") or "any"
     if want ~= "any" then
-      f:check(mode == want, "mode " .. mode .. " (" .. how .. ")", "mode " .. want)
+      f:check(mode == want, "mode " .. mode .. " (" .. how .. ")", "mode " .. want, { id = "client_auth/mode", items = { mode } })
     end
     local summary = "mode " .. mode
     if req then

@@ -13,8 +13,7 @@ return audit.scenario {
     if audit.no_tls(t, ctl) then return end
     local v = versions["1.2"] and "1.2" or versions["1.1"] and "1.1" or versions["1.0"] and "1.0"
     if not v then return t:skip("no TLS 1.2 or older accepted; TLS 1.3 has no compression") end
-    local suites = audit.all_suites(t)
-    local r = t:hello { tls = v, suites = suites, deflate = true }
+    local r = audit.hello_all(t, { tls = v, deflate = true })
     if r.result ~= "server_hello" then
       local what = "a TLSv" .. v .. " ClientHello offering deflate was answered: " .. r.result
                    .. (r.alert and (" " .. r.alert.name) or "")
@@ -23,7 +22,8 @@ return audit.scenario {
     end
     local on = r.compression ~= 0
     if (f.rule.expect or "off") == "off" then
-      f:check(not on, "compression method " .. r.compression .. " chosen", "null compression")
+      f:check(not on, "compression method " .. r.compression .. " chosen", "null compression",
+              { id = "compression/on", cve = { "CVE-2012-4929" }, items = { tostring(r.compression) } })
     end
     f:finish("null compression chosen from {deflate, null} (TLSv" .. v .. ")")
   end,

@@ -1,8 +1,12 @@
--- TLS 1.3 early data (0-RTT, replayable): accepted when the server's
--- session tickets allow it (max_early_data_size above zero). Control: the
--- TLS 1.3 handshake completed and the request was answered (tickets come
--- after the handshake); "no ticket" on a connection that failed says
--- nothing (INCONCLUSIVE).
+-- TLS 1.3 early data (0-RTT, replayable): when the server's session
+-- tickets allow it (max_early_data_size above zero), a request is sent as
+-- early data on a connection resuming that ticket, and the server's answer
+-- decides: accepted (its EncryptedExtensions acknowledge early data, so it
+-- hands the request to the application before the handshake ends) or
+-- rejected (advertised but not read: no finding). Control: the TLS 1.3
+-- handshake completed and the request was answered (tickets come after the
+-- handshake); the resuming handshake completed. "No ticket" on a
+-- connection that failed says nothing (INCONCLUSIVE).
 local audit = require "audit"
 return audit.scenario {
   name = "early-data",
@@ -25,9 +29,40 @@ return audit.scenario {
       return f:finish("no session ticket", c)
     end
     local max = c.max_early_data
-    if (f.rule.expect or "any") == "refused" then
-      f:check(max == 0, "early data accepted (tickets allow " .. max .. " bytes)", "no early data")
+    if max == 0 then
+      if (f.rule.expect or "any") == "refused" then f:check(true, "", "no early data") end
+      return f:finish("early data refused (max_early_data 0)", c)
     end
-    f:finish(max > 0 and ("early data accepted: up to " .. max .. " bytes") or "early data refused (max_early_data 0)", c)
+    local session = c:session()
+    c:close()
+    if not session then
+      f:open("the ticket allows " .. max .. " bytes of early data, but no session could be kept to resume")
+      return f:finish("", c)
+    end
+    local req = "GET " .. (t.target.path or "/") .. " HTTP/1.1\r\nHost: " .. tostring(t.target.authority)
+                .. "\r\nConnection: close\r\n\r\n"
+    local x = audit.connect(t, { tls = "1.3", session = session, early_data = req })
+    local ed = x.early_data
+    t:detail(string.format("tickets allow %d bytes of early data; sent %d bytes of 0-RTT data: %s%s", max, ed.sent,
+                           ed.status, x.resumed and " (resumed)" or " (not resumed)"))
+    if not x.handshake_ok then
+      f:open("the resuming handshake with early data did not complete (" .. tostring(x.error) .. ")")
+      return f:finish("", x)
+    end
+    if ed.sent == 0 then
+      f:open("the ticket allows early data, but none could be sent on the resumed connection")
+      return f:finish("", x)
+    end
+    local accepted = ed.status == "accepted"
+    if accepted then
+      local r = x:request()
+      t:detail("answer on the 0-RTT connection: " .. (r and ("HTTP " .. r.status) or "none"))
+    end
+    if (f.rule.expect or "any") == "refused" then
+      f:check(not accepted, string.format("early data accepted: a %d-byte request sent as 0-RTT data was accepted "
+              .. "(tickets allow %d bytes)", ed.sent, max), "no early data", { id = "early_data/accepted" })
+    end
+    f:finish(accepted and ("early data accepted: the 0-RTT request was taken (tickets allow " .. max .. " bytes)")
+             or ("early data advertised (tickets allow " .. max .. " bytes) but rejected when sent"), x)
   end,
 }

@@ -24,14 +24,13 @@ return audit.scenario {
     if not v then
       return t:skip("the server accepts no version below its highest, so no fallback is possible")
     end
-    local suites = audit.all_suites(t)
-    local r = t:hello { tls = v, suites = suites, fallback_scsv = true }
+    local r = audit.hello_all(t, { tls = v, fallback_scsv = true })
     local honoured = r.result == "alert" and r.alert.code == 86
     if r.result == "timeout" or r.result == "unreachable" then
       return t:error("TLSv" .. v .. " ClientHello with TLS_FALLBACK_SCSV: " .. r.result)
     end
     if not honoured and r.result ~= "server_hello" then
-      local r0 = t:hello { tls = v, suites = suites }
+      local r0 = audit.hello_all(t, { tls = v })
       t:detail("control: the same ClientHello without TLS_FALLBACK_SCSV answered " .. r0.result
                .. (r0.alert and (" " .. r0.alert.name) or ""))
       if r0.result ~= "server_hello" then

@@ -68,7 +68,7 @@ return audit.scenario {
         if seen[g] and not audit.contains(f.rule.allow, g) then bad[#bad + 1] = g end
       end
       f:check(#bad == 0, "groups outside the profile accepted: " .. table.concat(bad, ", "),
-              "only " .. table.concat(f.rule.allow, ", "))
+              "only " .. table.concat(f.rule.allow, ", "), { id = "groups/outside-allow", items = bad })
     end
     f:finish(table.concat(summary, "; "))
   end,

@@ -23,7 +23,7 @@ return audit.scenario {
     local o = c.ocsp
     local want = f.rule.expect or "any"
     if want == "required" then
-      f:check(o.stapled, "no OCSP response stapled", "a stapled OCSP response")
+      f:check(o.stapled, "no OCSP response stapled", "a stapled OCSP response", { id = "ocsp_stapling/missing" })
     end
     if o.stapled then
       f:check(o.valid, "stapled OCSP response (" .. o.length .. " bytes) not valid for the leaf: "

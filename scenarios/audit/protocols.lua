@@ -26,7 +26,7 @@ return audit.scenario {
         f:check(not ok, name .. " accepted", name .. " refused",
                 { id = "protocols/" .. name:lower(), items = { name } })
       elseif rule == "accepted" then
-        f:check(ok, name .. " refused", name .. " accepted")
+        f:check(ok, name .. " refused", name .. " accepted", { id = "protocols/" .. name:lower() .. "-missing", items = { name } })
       end
       c:close()
     end
@@ -37,7 +37,7 @@ return audit.scenario {
     ssl.SSLv2 = r2.result == "server_hello"
     t:detail("SSLv2 " .. (ssl.SSLv2 and ("accepted (" .. tostring(r2.ciphers) .. " cipher kinds listed)")
                           or ("refused (" .. r2.result .. ")")))
-    local r3 = t:hello { tls = "ssl3", suites = audit.all_suites(t) }
+    local r3 = audit.hello_all(t, { tls = "ssl3" })
     ssl.SSLv3 = r3.result == "server_hello" and r3.version == "SSLv3"
     t:detail("SSLv3 " .. (ssl.SSLv3 and ("accepted (" .. tostring(r3.suite) .. " chosen)")
                           or ("refused (" .. (r3.result == "server_hello" and ("answered " .. r3.version)
@@ -50,7 +50,7 @@ return audit.scenario {
         f:check(not ssl[name], name .. " accepted", name .. " refused",
                 { id = "protocols/" .. name:lower(), severity = "critical", items = { name } })
       elseif rule == "accepted" then
-        f:check(ssl[name], name .. " refused", name .. " accepted")
+        f:check(ssl[name], name .. " refused", name .. " accepted", { id = "protocols/" .. name:lower() .. "-missing", items = { name } })
       end
     end
     if #accepted == 0 then

@@ -27,5 +27,7 @@ return {
     compression = { expect = "off" },
     fallback_scsv = { expect = "honoured" },
     alpn_h2 = { expect = "any" },
+    vulnerabilities = {},
+    http = { cookies = "secure" },
   },
 }

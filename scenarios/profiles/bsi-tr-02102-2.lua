@@ -31,5 +31,7 @@ return {
     compression = { controls = { B .. "3.4" }, expect = "off" },
     fallback_scsv = { controls = { B .. "3.4" }, expect = "honoured" },
     alpn_h2 = { expect = "any" },
+    vulnerabilities = { controls = { B .. "3.4" } },
+    http = {},
   },
 }

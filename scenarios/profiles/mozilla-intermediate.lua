@@ -40,5 +40,7 @@ return {
     compression = { controls = { M }, expect = "off" },
     fallback_scsv = { controls = { M }, expect = "honoured" },
     alpn_h2 = { expect = "any" },
+    vulnerabilities = { controls = { M } },
+    http = { controls = { M }, hsts_min_age = 63072000, cookies = "secure" },
   },
 }

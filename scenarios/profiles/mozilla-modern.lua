@@ -32,5 +32,7 @@ return {
     compression = { controls = { M }, expect = "off" },
     fallback_scsv = { expect = "any" },
     alpn_h2 = { expect = "any" },
+    vulnerabilities = { controls = { M } },
+    http = { controls = { M }, hsts_min_age = 63072000, cookies = "secure" },
   },
 }

@@ -32,5 +32,7 @@ return {
     compression = { controls = { N .. "3.4" }, expect = "off" },
     fallback_scsv = { controls = { N .. "3.4" }, expect = "honoured" },
     alpn_h2 = { expect = "any" },
+    vulnerabilities = { controls = { N .. "3.3.1" } },
+    http = {},
   },
 }

@@ -29,5 +29,7 @@ return {
     compression = { controls = { P }, expect = "off" },
     fallback_scsv = { controls = { P }, expect = "honoured" },
     alpn_h2 = { expect = "any" },
+    vulnerabilities = { controls = { P } },
+    http = { controls = { P }, cookies = "secure" },
   },
 }

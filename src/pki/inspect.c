@@ -170,6 +170,81 @@ int pki_inspect_sans(const uint8_t *der, size_t len,
     return 0;
 }
 
+static const uint8_t OID_CRL_DP[] = { 0x55, 0x1d, 0x1f };
+static const uint8_t OID_AIA[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01 };
+static const uint8_t OID_AD_OCSP[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01 };
+static const uint8_t OID_AD_CA_ISSUERS[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02 };
+static const uint8_t OID_TLS_FEATURE[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x18 };
+static const uint8_t OID_SCT_LIST[] = { 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02 };
+
+/* Every uniformResourceIdentifier GeneralName ([6] IMPLICIT) under v,
+ * descending into constructed elements (the CRL distribution points'
+ * nesting differs between issuers; the URIs are what matters). */
+static int each_uri(der_in v, int depth, const char *kind,
+                    void (*fn)(const char *kind, const char *uri, void *arg), void *arg)
+{
+    uint8_t tag;
+    der_in in;
+    while (v.len) {
+        if (der_next(&v, &tag, &in, NULL) != 0)
+            return -1;
+        if (tag == 0x86 && in.len < 512) {
+            char buf[520];
+            snprintf(buf, sizeof buf, "%.*s", (int)in.len, (const char *)in.p);
+            fn(kind, buf, arg);
+        } else if ((tag & 0x20) && depth < 8 && each_uri(in, depth + 1, kind, fn, arg) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int pki_inspect_revocation(const uint8_t *der, size_t len, void (*fn)(const char *kind, const char *uri, void *arg),
+                           void *arg, int *must_staple, int *scts)
+{
+    der_cert_parts parts;
+    der_in val, seq, ad, oid, name;
+    uint8_t tag;
+    *must_staple = 0;
+    *scts = 0;
+    if (der_cert_split(der, len, &parts) != 0)
+        return -1;
+    int found = find_ext(&parts, OID_CRL_DP, sizeof OID_CRL_DP, &val);
+    if (found < 0 || (found && each_uri(val, 0, "crl", fn, arg) != 0))
+        return -1;
+    found = find_ext(&parts, OID_AIA, sizeof OID_AIA, &val);
+    if (found < 0)
+        return -1;
+    if (found) {
+        if (der_next(&val, &tag, &seq, NULL) != 0 || tag != DER_SEQUENCE)
+            return -1;
+        while (seq.len) {
+            if (der_next(&seq, &tag, &ad, NULL) != 0 || tag != DER_SEQUENCE ||
+                der_next(&ad, &tag, &oid, NULL) != 0 || tag != DER_OID)
+                return -1;
+            const char *kind = oid_is(oid, OID_AD_OCSP, sizeof OID_AD_OCSP) ? "ocsp"
+                               : oid_is(oid, OID_AD_CA_ISSUERS, sizeof OID_AD_CA_ISSUERS) ? "ca_issuers" : NULL;
+            name = ad;
+            if (kind && each_uri(name, 0, kind, fn, arg) != 0)
+                return -1;
+        }
+    }
+    found = find_ext(&parts, OID_TLS_FEATURE, sizeof OID_TLS_FEATURE, &val);
+    if (found < 0)
+        return -1;
+    if (found && der_next(&val, &tag, &seq, NULL) == 0 && tag == DER_SEQUENCE) {
+        der_in n;
+        while (seq.len && der_next(&seq, &tag, &n, NULL) == 0)
+            if (tag == DER_INTEGER && n.len == 1 && n.p[0] == 5)
+                *must_staple = 1;
+    }
+    found = find_ext(&parts, OID_SCT_LIST, sizeof OID_SCT_LIST, &val);
+    if (found < 0)
+        return -1;
+    *scts = found;
+    return 0;
+}
+
 static int parse_time(der_in t, uint8_t tag, int64_t *out)
 {
     char s[16];

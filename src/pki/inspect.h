@@ -32,6 +32,14 @@ int pki_inspect(const uint8_t *der, size_t len, pki_cert_info *out);
 int pki_inspect_sans(const uint8_t *der, size_t len,
                      void (*fn)(const char *san, void *arg), void *arg);
 
+/* Where a relying party learns of revocation, and the stapling promise:
+ * fn("crl", uri) for each CRL distribution point URI, fn("ocsp", uri) and
+ * fn("ca_issuers", uri) for each authorityInfoAccess entry; *must_staple
+ * is 1 when the TLS feature extension (RFC 7633) lists status_request,
+ * *scts 1 when embedded SCTs (RFC 6962) are present. -1 if malformed. */
+int pki_inspect_revocation(const uint8_t *der, size_t len, void (*fn)(const char *kind, const char *uri, void *arg),
+                           void *arg, int *must_staple, int *scts);
+
 /* notBefore and notAfter in seconds since the epoch. */
 int pki_inspect_validity(const uint8_t *der, size_t len, int64_t *not_before,
                          int64_t *not_after);

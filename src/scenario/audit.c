@@ -1,6 +1,6 @@
 /* The audit's part of the `t` API (docs/scenarios.md, "Audit API"): the
- * candidate cipher suites, hand-built ClientHello probes, chain
- * verification, the profile, details and controls on the result, and the
+ * candidate cipher suites, chain verification (the hand-built probes are
+ * in probe.c), the profile, details and controls on the result, and the
  * connection fields that describe the server's own TLS. The checks
  * themselves are Lua (scenarios/audit/, scenarios/lib/audit.lua): C only
  * says what the server did, Lua judges it against the profile. */
@@ -86,192 +86,42 @@ static int l_hello_suites(lua_State *L)
     return 1;
 }
 
-static int suite_id(const char *name, uint16_t *id)
-{
-    size_t n;
-    const tls_suite_name *s = tls_legacy_suites(&n);
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(s[i].openssl, name) == 0 || strcmp(s[i].iana, name) == 0) {
-            *id = s[i].id;
-            return 0;
-        }
-    }
-    byte b0, b1;
-    int flags = 0;
-    if (wolfSSL_get_cipher_suite_from_name(name, &b0, &b1, &flags) != 0)
-        return -1;
-    *id = (uint16_t)((b0 << 8) | b1);
-    return 0;
-}
-
-static const char *suite_iana(uint16_t id, const char **openssl)
-{
-    const tls_suite_name *s = tls_suite_by_id(id);
-    if (s) {
-        *openssl = s->openssl;
-        return s->iana;
-    }
-    *openssl = wolfSSL_get_cipher_name_from_suite((byte)(id >> 8), (byte)id);
-    return wolfSSL_get_cipher_name_iana_from_suite((byte)(id >> 8), (byte)id);
-}
-
-static void push_hello(lua_State *L, const tls_hello_result *rp);
-
-/* t:hello{ tls, suites, fallback_scsv, deflate, sni, flight } -> what the
- * server answered a hand-built ClientHello; with flight = true also its
- * certificates (certs, leaf first), dh_bits and ecdh_group. */
-static int l_hello(lua_State *L)
-{
-    scn_ctx *ctx = scn_check_ctx(L, 1);
-    const scn_config *cfg = ctx->cfg;
-    luaL_checktype(L, 2, LUA_TTABLE);
-    static const char *const known[] = { "tls", "suites", "fallback_scsv", "deflate", "sni", "flight", NULL };
-    scr_check_known_fields(L, 2, "t:hello{}", known);
-    tls_hello_opts o = { .version = TLS_V1_2 };
-    const char *v = scr_field_string(L, 2, "t:hello{}", "tls", "1.2");
-    if (strcmp(v, "ssl3") == 0) {
-        o.ssl3 = 1;
-        o.version = TLS_V1_0;
-    } else if (tls_version_parse(v, &o.version) != 0 || o.version == TLS_ANY || o.version == TLS_V1_3) {
-        return luaL_error(L, "t:hello{}: tls must be \"ssl3\", \"1.0\", \"1.1\" or \"1.2\"");
-    }
-    o.read_flight = scr_field_bool(L, 2, "t:hello{}", "flight", 0);
-    o.fallback_scsv = scr_field_bool(L, 2, "t:hello{}", "fallback_scsv", 0);
-    o.offer_deflate = scr_field_bool(L, 2, "t:hello{}", "deflate", 0);
-    o.sni = scr_field_string(L, 2, "t:hello{}", "sni", cfg->sni[0] ? cfg->sni : NULL);
-    uint16_t suites[TLS_HELLO_MAX_SUITES];
-    if (!scr_field_table(L, 2, "t:hello{}", "suites"))
-        return luaL_error(L, "t:hello{}: suites = { \"NAME\" or id, ... } is required");
-    int n = (int)lua_rawlen(L, -1);
-    if (n < 1 || n > TLS_HELLO_MAX_SUITES)
-        return luaL_error(L, "t:hello{}: offer 1 to %d suites", TLS_HELLO_MAX_SUITES);
-    for (int i = 1; i <= n; i++) {
-        lua_rawgeti(L, -1, i);
-        if (lua_type(L, -1) == LUA_TNUMBER) {
-            suites[i - 1] = (uint16_t)lua_tointeger(L, -1);
-        } else if (suite_id(luaL_checkstring(L, -1), &suites[i - 1]) != 0) {
-            return luaL_error(L, "t:hello{}: unknown cipher suite '%s'", lua_tostring(L, -1));
-        }
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    o.suites = suites;
-    o.n_suites = (size_t)n;
-
-    lua_newtable(L);
-    mp_err e;
-    net_addr addr;
-    int fd;
-    int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
-    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
-        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
-        set_str(L, "result", "unreachable");
-        set_str(L, "error", e.msg);
-        return 1;
-    }
-    tls_hello_result *rp = malloc(sizeof *rp);
-    if (!rp) {
-        net_close_rst(fd);
-        return luaL_error(L, "t:hello{}: out of memory");
-    }
-    int rc = tls_hello_probe(fd, &o, deadline, rp, &e);
-    net_close_rst(fd);
-    if (rc != 0) {
-        free(rp);
-        return luaL_error(L, "t:hello{}: %s", e.msg);
-    }
-    push_hello(L, rp);
-    free(rp);
-    return 1;
-}
-
-static void push_hello(lua_State *L, const tls_hello_result *r)
-{
-    static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
-    set_str(L, "result", kinds[r->kind]);
-    if (r->kind == TLS_HELLO_SERVER_HELLO) {
-        const char *openssl = NULL, *iana = suite_iana(r->suite, &openssl);
-        char hex[8];
-        snprintf(hex, sizeof hex, "0x%04X", r->suite);
-        set_str(L, "suite", iana ? iana : hex);
-        set_str(L, "suite_name", openssl ? openssl : hex);
-        set_int(L, "suite_id", r->suite);
-        set_str(L, "version", r->version == 0x0303 ? "TLSv1.2" : r->version == 0x0302 ? "TLSv1.1"
-                              : r->version == 0x0301 ? "TLSv1.0" : r->version == 0x0300 ? "SSLv3" : "other");
-        if (r->dh_bits)
-            set_int(L, "dh_bits", r->dh_bits);
-        if (r->ecdh_group >= 0)
-            set_int(L, "ecdh_group", r->ecdh_group);
-        set_bool(L, "flight_complete", r->flight_complete);
-        lua_createtable(L, r->n_certs, 0);
-        for (int i = 0; i < r->n_certs; i++)
-            if (scn_push_cert(L, r->certs + r->cert_off[i], r->cert_len[i]) == 0)
-                lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-        lua_setfield(L, -2, "certs");
-        set_int(L, "compression", r->compression);
-        lua_createtable(L, r->n_extensions, 0);
-        for (int i = 0; i < r->n_extensions; i++) {
-            lua_pushinteger(L, r->extensions[i]);
-            lua_rawseti(L, -2, i + 1);
-        }
-        lua_setfield(L, -2, "extensions");
-    } else if (r->kind == TLS_HELLO_ALERT) {
-        lua_createtable(L, 0, 2);
-        set_str(L, "name", tls_alert_name(r->alert_code));
-        set_int(L, "code", r->alert_code);
-        lua_setfield(L, -2, "alert");
-    }
-}
-
-/* t:sslv2() -> { result = "server_hello" | "alert" | "closed" | ..., ciphers = N } */
-static int l_sslv2(lua_State *L)
-{
-    scn_ctx *ctx = scn_check_ctx(L, 1);
-    const scn_config *cfg = ctx->cfg;
-    lua_newtable(L);
-    mp_err e;
-    net_addr addr;
-    int fd;
-    int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
-    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
-        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
-        set_str(L, "result", "unreachable");
-        set_str(L, "error", e.msg);
-        return 1;
-    }
-    int accepted = 0, n = 0;
-    tls_hello_kind kind = TLS_HELLO_CLOSED;
-    int rc = tls_sslv2_probe(fd, deadline, &accepted, &n, &kind, &e);
-    net_close_rst(fd);
-    if (rc != 0) {
-        set_str(L, "result", "closed");
-        set_str(L, "error", e.msg);
-        return 1;
-    }
-    static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
-    set_str(L, "result", kinds[kind]);
-    if (accepted)
-        set_int(L, "ciphers", n);
-    return 1;
-}
-
 /* t:verify_chain(c [, check_time]) -> true | false, reason */
 static int l_verify_chain(lua_State *L)
 {
     scn_ctx *ctx = scn_check_ctx(L, 1);
-    scn_conn *c = scn_check_conn(L, 2);
     int check_time = lua_toboolean(L, 3);
-    if (c->n_chain == 0) {
+    const uint8_t *der[8];
+    size_t len[8];
+    int n = 0;
+    if (lua_istable(L, 2)) { /* a chain as read by t:hello{flight = true}: { { der = ... }, ... } */
+        int m = (int)lua_rawlen(L, 2);
+        for (int i = 1; i <= m && n < 8; i++) {
+            lua_rawgeti(L, 2, i);
+            if (lua_istable(L, -1)) {
+                if (lua_getfield(L, -1, "der") == LUA_TSTRING) {
+                    /* stays alive after the pops: the chain table holds it */
+                    der[n] = (const uint8_t *)lua_tolstring(L, -1, &len[n]);
+                    n++;
+                }
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+    } else {
+        scn_conn *c = scn_check_conn(L, 2);
+        for (int i = 0; i < c->n_chain; i++) {
+            der[n] = c->chain[i];
+            len[n++] = c->chain_len[i];
+        }
+    }
+    if (n == 0) {
         lua_pushboolean(L, 0);
         lua_pushstring(L, "the server sent no certificate");
         return 2;
     }
     char err[300] = "";
-    const uint8_t *der[8];
-    for (int i = 0; i < c->n_chain; i++)
-        der[i] = c->chain[i];
-    int rc = tls_verify_chain(der, c->chain_len, c->n_chain, ctx->cfg->ca_file, check_time,
-                              err, sizeof err);
+    int rc = tls_verify_chain(der, len, n, ctx->cfg->ca_file, check_time, err, sizeof err);
     if (rc < 0)
         return luaL_error(L, "t:verify_chain: %s", err);
     lua_pushboolean(L, rc == 1);
@@ -468,7 +318,13 @@ static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
 {
     const tls_capture *cap = &c->capture;
     WOLFSSL *ssl = c->conn.ssl;
-    if (strcmp(key, "cipher_iana") == 0) {
+    if (strcmp(key, "early_data") == 0) {
+        /* { sent = bytes, status = "accepted" | "rejected" | "not sent" } */
+        lua_createtable(L, 0, 2);
+        set_int(L, "sent", c->conn.out.early_data_sent);
+        set_str(L, "status", c->conn.out.early_data_status == 2 ? "accepted"
+                             : c->conn.out.early_data_status == 1 ? "rejected" : "not sent");
+    } else if (strcmp(key, "cipher_iana") == 0) {
         const char *iana = c->conn.out.cipher[0] ? tls_cipher_iana(c->conn.out.cipher) : NULL;
         if (iana)
             lua_pushstring(L, iana);
@@ -481,7 +337,7 @@ static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
         }
         lua_createtable(L, 0, 6);
         set_int(L, "compression", cap->compression);
-        const char *openssl = NULL, *iana = suite_iana(cap->suite, &openssl);
+        const char *openssl = NULL, *iana = scn_suite_iana(cap->suite, &openssl);
         if (iana)
             set_str(L, "suite", iana);
         set_bool(L, "renegotiation_info", has_ext(cap, 0xff01));
@@ -553,13 +409,22 @@ static void sig_hash(const char *alg, char *out, size_t n)
 
 static const luaL_Reg audit_t_methods[] = {
     { "cipher_suites", l_cipher_suites }, { "hello_suites", l_hello_suites },
-    { "hello", l_hello }, { "sslv2", l_sslv2 }, { "verify_chain", l_verify_chain }, { "detail", l_detail },
-    { "finding", l_finding }, { "control", l_control }, { NULL, NULL },
+    { "hello", scn_l_hello }, { "sslv2", scn_l_sslv2 }, { "verify_chain", l_verify_chain }, { "detail", l_detail },
+    { "finding", l_finding }, { "control", l_control }, { "insecure_renegotiation", scn_l_insecure_renegotiation },
+    { NULL, NULL },
 };
 static const luaL_Reg audit_conn_methods[] = { { "renegotiate", l_renegotiate }, { NULL, NULL } };
 
 const scn_extension scn_audit_extension = { audit_t_methods, audit_conn_methods, audit_ctx_index,
                                             audit_conn_index };
+
+static void push_revocation_uri(const char *kind, const char *uri, void *arg)
+{
+    lua_State *L = arg;
+    lua_getfield(L, -1, kind);
+    append_str(L, uri);
+    lua_pop(L, 1);
+}
 
 void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
 {
@@ -582,6 +447,24 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
             append_str(L, "anyExtendedKeyUsage");
         lua_setfield(L, -2, "eku");
         set_bool(L, "has_eku", info.has_eku);
+    }
+    int must_staple = 0, scts = 0;
+    lua_newtable(L); /* revocation = { crl = {...}, ocsp = {...}, ca_issuers = {...}, must_staple, scts } */
+    lua_newtable(L);
+    lua_setfield(L, -2, "crl");
+    lua_newtable(L);
+    lua_setfield(L, -2, "ocsp");
+    lua_newtable(L);
+    lua_setfield(L, -2, "ca_issuers");
+    if (pki_inspect_revocation(der, len, push_revocation_uri, L, &must_staple, &scts) == 0) {
+        set_bool(L, "must_staple", must_staple);
+        set_bool(L, "scts", scts);
+    }
+    lua_setfield(L, -2, "revocation");
+    /* wolfSSL gives no EVP key for Ed25519: the SPKI's OID says it. */
+    if (inspected && info.key_alg && strcmp(info.key_alg, "ed25519") == 0) {
+        set_str(L, "key_type", "Ed25519");
+        set_int(L, "key_bits", 256);
     }
     WOLFSSL_X509 *x = wolfSSL_X509_d2i(NULL, der, (int)len);
     if (!x)

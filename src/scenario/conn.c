@@ -79,6 +79,9 @@ int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, WOLFSSL_SES
     co.alpn = s->alpn[0] ? s->alpn : NULL;
     co.capture = &c->capture;
     co.resume = resume;
+    co.sigalgs = s->sigalgs[0] ? s->sigalgs : NULL;
+    co.early_data = s->early_data[0] ? s->early_data : NULL;
+    co.early_data_len = strlen(s->early_data);
     if (tls_client_init(&c->client, &to, e) != 0)
         return -1;
     c->have_tls = 1;
@@ -309,8 +312,8 @@ static char *control_key(const scn_conn *c, const char *fixture, const char *req
 {
     const scn_conn_spec *s = &c->spec;
     char head[6144];
-    int n = snprintf(head, sizeof head, "%s|v%d|verify%d|sni%d:%s|alpn:%s|ciphers:%s|groups:%s|%d%d%d%d|%s:%d|",
-                     fixture, (int)s->version, s->verify, s->sni_set, s->sni, s->alpn, s->ciphers, s->groups,
+    int n = snprintf(head, sizeof head, "%s|v%d|verify%d|sni%d:%s|alpn:%s|ciphers:%s|groups:%s|sigalgs:%s|%d%d%d%d|%s:%d|",
+                     fixture, (int)s->version, s->verify, s->sni_set, s->sni, s->alpn, s->ciphers, s->groups, s->sigalgs,
                      s->ocsp, s->no_ticket, s->renegotiation, s->post_handshake_auth, s->host, s->port);
     if (n < 0)
         return NULL;

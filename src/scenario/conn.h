@@ -22,7 +22,9 @@ typedef struct scn_conn_spec {
     int verify;
     char ciphers[4096];
     char groups[128];
+    char sigalgs[256];
     int ocsp, no_ticket, renegotiation, post_handshake_auth;
+    char early_data[1024];     /* sent as TLS 1.3 0-RTT data with the resumed session */
     int sni_set;              /* 0: no SNI */
     char sni[256];
     char alpn[64];
@@ -116,7 +118,16 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len);
  * pushed) when the DER does not parse. */
 int scn_push_cert(lua_State *L, const uint8_t *der, size_t len);
 
-/* Pushes { status, headers (names lower case), body }. */
+/* The audit's hand-built probes, t:hello, t:sslv2 and
+ * t:insecure_renegotiation (probe.c). */
+int scn_l_hello(lua_State *L);
+int scn_l_sslv2(lua_State *L);
+int scn_l_insecure_renegotiation(lua_State *L);
+/* A suite's IANA name (and OpenSSL name in *openssl) by id, from the
+ * catalogue or wolfSSL; NULL when neither knows it (probe.c). */
+const char *scn_suite_iana(uint16_t id, const char **openssl);
+
+/* Pushes { status, headers (names lower case), header_list, body }. */
 void scn_push_response(lua_State *L, const http_response *r);
 
 #endif

@@ -74,6 +74,8 @@ int scn_push_cert(lua_State *L, const uint8_t *der, size_t len)
     der_hex(fp, sizeof fp, 0, hex, sizeof hex);
     lua_pushstring(L, hex);
     lua_setfield(L, -2, "sha256");
+    lua_pushlstring(L, (const char *)der, len);
+    lua_setfield(L, -2, "der");
     lua_newtable(L);
     pki_inspect_sans(der, len, push_san, L);
     lua_setfield(L, -2, "sans");
@@ -113,9 +115,9 @@ int scn_l_connect(lua_State *L)
         lua_newtable(L);
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
-    static const char *const known[] = { "cert", "tls", "sni", "alpn", "ciphers", "groups",
+    static const char *const known[] = { "cert", "tls", "sni", "alpn", "ciphers", "groups", "sigalgs",
                                          "session", "connect_to", "verify", "ocsp", "ticket",
-                                         "renegotiation", "post_handshake_auth", NULL };
+                                         "renegotiation", "post_handshake_auth", "early_data", NULL };
     scr_check_known_fields(L, 2, "t:connect{}", known);
 
     scn_conn_spec s;
@@ -137,6 +139,8 @@ int scn_l_connect(lua_State *L)
     }
     copy_opt(L, "ciphers", s.ciphers, sizeof s.ciphers, NULL);
     copy_opt(L, "groups", s.groups, sizeof s.groups, NULL);
+    copy_opt(L, "sigalgs", s.sigalgs, sizeof s.sigalgs, NULL);
+    copy_opt(L, "early_data", s.early_data, sizeof s.early_data, NULL);
     copy_opt(L, "alpn", s.alpn, sizeof s.alpn, NULL);
     s.ocsp = scr_field_bool(L, 2, "t:connect{}", "ocsp", 0);
     s.no_ticket = !scr_field_bool(L, 2, "t:connect{}", "ticket", 1);
@@ -227,6 +231,19 @@ void scn_push_response(lua_State *L, const http_response *r)
         lua_setfield(L, -2, lower);
     }
     lua_setfield(L, -2, "headers");
+    /* Every header in order, repeats kept (Set-Cookie): { { name, value } }. */
+    lua_createtable(L, (int)r->n_headers, 0);
+    for (size_t i = 0; i < r->n_headers; i++) {
+        if (!r->headers[i].name)
+            continue;
+        lua_createtable(L, 2, 0);
+        lua_pushstring(L, r->headers[i].name);
+        lua_rawseti(L, -2, 1);
+        lua_pushstring(L, r->headers[i].value ? r->headers[i].value : "");
+        lua_rawseti(L, -2, 2);
+        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    }
+    lua_setfield(L, -2, "header_list");
     lua_pushlstring(L, r->body ? r->body : "", r->body_len);
     lua_setfield(L, -2, "body");
 }

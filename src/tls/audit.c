@@ -157,6 +157,45 @@ void tls_audit_capture(tls_conn *c, tls_capture *cap)
     wolfSSL_set_msg_callback_arg(c->ssl, cap);
 }
 
+/* Whether p starts a "/ATTR=" component of a one-line name. */
+static int component_start(const char *p)
+{
+    if (*p != '/')
+        return 0;
+    p++;
+    const char *q = p;
+    while ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '.')
+        q++;
+    return q > p && *q == '=';
+}
+
+/* A name wolfSSL parsed from a TLS 1.3 certificate_authorities extension,
+ * as "CN=..., O=..." (last RDN first, as der_name_string writes it).
+ * wolfSSL keeps such a name only as its one-line form ("/C=DE/O=x/CN=y"):
+ * its DER and attribute entries are empty, so the string is rebuilt from
+ * the one-line form. -1 when it is empty. */
+static int name_entries_string(WOLFSSL_X509_NAME *name, char *out, size_t outlen)
+{
+    char line[1024];
+    out[0] = '\0';
+    if (!wolfSSL_X509_NAME_oneline(name, line, (int)sizeof line) || !component_start(line))
+        return -1;
+    const char *starts[32];
+    int n = 0;
+    for (const char *p = line; *p && n < 32; p++)
+        if (component_start(p))
+            starts[n++] = p + 1;
+    size_t o = 0;
+    for (int i = n - 1; i >= 0; i--) {
+        const char *end = i + 1 < n ? starts[i + 1] - 1 : starts[i] + strlen(starts[i]);
+        int w = snprintf(out + o, outlen - o, "%s%.*s", o ? ", " : "", (int)(end - starts[i]), starts[i]);
+        if (w < 0 || (size_t)w >= outlen - o)
+            break;
+        o += (size_t)w;
+    }
+    return o ? 0 : -1;
+}
+
 void tls_audit_finish(tls_conn *c)
 {
     tls_capture *cap = c->capture;
@@ -170,14 +209,10 @@ void tls_audit_finish(tls_conn *c)
     cap->cert_request_seen = 1;
     cap->ca_names_known = 1;
     int n = names ? wolfSSL_sk_X509_NAME_num(names) : 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && cap->n_ca_names < TLS_CAPTURE_MAX_CA_NAMES; i++) {
         WOLFSSL_X509_NAME *name = wolfSSL_sk_X509_NAME_value(names, i);
-        unsigned char *der = NULL;
-        int len = name ? wolfSSL_i2d_X509_NAME(name, &der) : 0;
-        if (len > 0 && der)
-            add_ca_name(cap, der, (size_t)len);
-        if (der)
-            XFREE(der, NULL, DYNAMIC_TYPE_OPENSSL);
+        if (name && name_entries_string(name, cap->ca_names[cap->n_ca_names], sizeof cap->ca_names[0]) == 0)
+            cap->n_ca_names++;
     }
 }
 

@@ -55,6 +55,8 @@ static void build(wbuf *w, const tls_hello_opts *o)
     static const uint16_t groups[] = { 0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101 };
     static const uint16_t sigalgs[] = { 0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806,
                                         0x0401, 0x0501, 0x0601, 0x0203, 0x0201 };
+    static const uint16_t suites13[] = { 0x1301, 0x1302, 0x1303, 0x1304, 0x1305 };
+    int v13 = o->version == TLS_V1_3 && !o->ssl3;
     unsigned minor = o->ssl3 ? 0 : o->version == TLS_V1_0 ? 1 : o->version == TLS_V1_1 ? 2 : 3;
     put8(w, 0x16);
     put16(w, o->ssl3 ? 0x0300 : 0x0301); /* record version as most clients send it */
@@ -71,6 +73,8 @@ static void build(wbuf *w, const tls_hello_opts *o)
     size_t cs = hole(w, 2);
     for (size_t i = 0; i < o->n_suites; i++)
         put16(w, o->suites[i]);
+    for (size_t i = 0; v13 && !o->n_suites && i < sizeof suites13 / sizeof suites13[0]; i++)
+        put16(w, suites13[i]);
     put16(w, 0x00ff); /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
     if (o->fallback_scsv)
         put16(w, 0x5600);
@@ -93,11 +97,31 @@ static void build(wbuf *w, const tls_hello_opts *o)
         put16(w, (unsigned)len);
         put(w, o->sni, len);
     }
+    const uint16_t *gl = v13 && o->n_groups ? o->groups : groups;
+    size_t ng = v13 && o->n_groups ? o->n_groups : sizeof groups / sizeof groups[0];
     put16(w, 0x000a);
-    put16(w, (unsigned)(2 + sizeof groups));
-    put16(w, (unsigned)sizeof groups);
-    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
-        put16(w, groups[i]);
+    put16(w, (unsigned)(2 + 2 * ng));
+    put16(w, (unsigned)(2 * ng));
+    for (size_t i = 0; i < ng; i++)
+        put16(w, gl[i]);
+    if (o->heartbeat) {
+        put16(w, 0x000f); /* heartbeat: peer_allowed_to_send */
+        put16(w, 1);
+        put8(w, 1);
+    }
+    if (v13) {
+        put16(w, 0x002b); /* supported_versions: TLS 1.3 only */
+        put16(w, 3);
+        put8(w, 2);
+        put16(w, 0x0304);
+        put16(w, 0x0033); /* key_share: none, so the server must name its group */
+        put16(w, 2);
+        put16(w, 0);
+        put16(w, 0x002d); /* psk_key_exchange_modes: psk_dhe_ke */
+        put16(w, 2);
+        put8(w, 1);
+        put8(w, 1);
+    }
     put16(w, 0x000b); /* ec_point_formats: uncompressed */
     put16(w, 2);
     put8(w, 1);
@@ -112,6 +136,28 @@ static void build(wbuf *w, const tls_hello_opts *o)
     patch(w, ext, 2);
     patch(w, hs, 3);
     patch(w, rec, 2);
+}
+
+static int send_all(int fd, const uint8_t *p, size_t len, int64_t deadline_ns, tls_hello_result *r)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = send(fd, p + off, len - off, MSG_NOSIGNAL);
+        if (n > 0) {
+            off += (size_t)n;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (net_wait(fd, POLLOUT, deadline_ns) <= 0) {
+                r->kind = TLS_HELLO_TIMEOUT;
+                return -1;
+            }
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            r->kind = TLS_HELLO_CLOSED;
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* Reads exactly n bytes, or fails at EOF, error or the deadline. */
@@ -144,8 +190,12 @@ static void parse_server_hello(const uint8_t *p, size_t n, tls_hello_result *r)
     r->kind = TLS_HELLO_GARBAGE;
     if (n < 4 + 2 + 32 + 1 || p[0] != 0x02)
         return;
+    static const uint8_t hrr_random[32] = {
+        0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+        0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C };
     size_t at = 4;
     r->version = (p[at] << 8) | p[at + 1];
+    r->hrr = memcmp(p + at + 2, hrr_random, 32) == 0;
     at += 2 + 32;
     size_t sid = p[at++];
     if (at + sid + 3 > n)
@@ -161,8 +211,14 @@ static void parse_server_hello(const uint8_t *p, size_t n, tls_hello_result *r)
     at += 2;
     size_t end = at + ext_len < n ? at + ext_len : n;
     while (at + 4 <= end && r->n_extensions < (int)(sizeof r->extensions / sizeof r->extensions[0])) {
-        r->extensions[r->n_extensions++] = (uint16_t)((p[at] << 8) | p[at + 1]);
-        at += 4 + (size_t)((p[at + 2] << 8) | p[at + 3]);
+        uint16_t type = (uint16_t)((p[at] << 8) | p[at + 1]);
+        size_t len = (size_t)((p[at + 2] << 8) | p[at + 3]);
+        r->extensions[r->n_extensions++] = type;
+        if (type == 43 && len == 2 && at + 6 <= end) /* supported_versions */
+            r->version = (p[at + 4] << 8) | p[at + 5];
+        if (type == 51 && len >= 2 && at + 6 <= end) /* key_share: the group */
+            r->selected_group = (p[at + 4] << 8) | p[at + 5];
+        at += 4 + len;
     }
 }
 
@@ -222,36 +278,74 @@ static void parse_key_exchange(const uint8_t *p, size_t n, tls_hello_result *r)
     }
 }
 
+/* The known-bug probes: one record sent after the server's first flight,
+ * and the first record of the answer. A heartbeat_request whose
+ * payload_length (16384) exceeds what it carries (1 byte) is answered
+ * with memory by a Heartbleed server and dropped or refused by others; a
+ * ChangeCipherSpec before any key exchange is refused with
+ * unexpected_message by a server without the CCS injection bug. */
+static void after_flight(int fd, const tls_hello_opts *o, int64_t deadline_ns, tls_hello_result *r)
+{
+    uint8_t rec[8];
+    size_t n;
+    uint16_t ver = (uint16_t)r->version;
+    if (o->after == TLS_HELLO_AFTER_HEARTBEAT) {
+        const uint8_t hb[] = { 0x18, (uint8_t)(ver >> 8), (uint8_t)ver, 0x00, 0x03, 0x01, 0x40, 0x00 };
+        memcpy(rec, hb, sizeof hb);
+        n = sizeof hb;
+    } else {
+        const uint8_t ccs[] = { 0x14, (uint8_t)(ver >> 8), (uint8_t)ver, 0x00, 0x01, 0x01 };
+        memcpy(rec, ccs, sizeof ccs);
+        n = sizeof ccs;
+    }
+    r->after_sent = 1;
+    r->after_kind = TLS_HELLO_CLOSED;
+    r->after_alert = -1;
+    tls_hello_result tmp = { .kind = TLS_HELLO_CLOSED };
+    if (send_all(fd, rec, n, deadline_ns, &tmp) != 0) {
+        r->after_kind = tmp.kind;
+        return;
+    }
+    uint8_t hdr[5];
+    if (read_full(fd, hdr, sizeof hdr, deadline_ns, &tmp) != 0) {
+        r->after_kind = tmp.kind;
+        return;
+    }
+    r->after_kind = TLS_HELLO_GARBAGE;
+    r->after_type = hdr[0];
+    r->after_len = (size_t)((hdr[3] << 8) | hdr[4]);
+    uint8_t body[2];
+    if (hdr[0] == 0x15 && r->after_len >= 2 && read_full(fd, body, 2, deadline_ns, &tmp) == 0) {
+        r->after_kind = TLS_HELLO_ALERT;
+        r->after_alert = body[1];
+    } else if (hdr[0] == 0x18) {
+        r->after_kind = TLS_HELLO_SERVER_HELLO; /* an answer of the probed kind */
+    }
+}
+
 int tls_hello_probe(int fd, const tls_hello_opts *o, int64_t deadline_ns,
                     tls_hello_result *r, mp_err *e)
 {
     memset(r, 0, sizeof *r);
     r->alert_code = -1;
-    if (!o->ssl3 && o->version != TLS_V1_0 && o->version != TLS_V1_1 && o->version != TLS_V1_2)
-        return mp_fail(e, "a hand-built ClientHello offers TLS 1.0, 1.1 or 1.2 only");
+    r->selected_group = -1;
+    if (!o->ssl3 && o->version != TLS_V1_0 && o->version != TLS_V1_1 && o->version != TLS_V1_2 &&
+        o->version != TLS_V1_3)
+        return mp_fail(e, "a hand-built ClientHello offers SSL 3.0 or TLS 1.0 to 1.3 only");
+    if (o->version == TLS_V1_3 && o->after != TLS_HELLO_AFTER_NONE)
+        return mp_fail(e, "the after-flight probes are TLS 1.0-1.2 only");
+    if (o->after != TLS_HELLO_AFTER_NONE && !o->read_flight)
+        return mp_fail(e, "an after-flight probe needs the whole first flight read");
+    if (o->n_groups > 64)
+        return mp_fail(e, "at most 64 groups in one ClientHello");
     if (o->n_suites > TLS_HELLO_MAX_SUITES)
         return mp_fail(e, "at most %d cipher suites in one ClientHello", TLS_HELLO_MAX_SUITES);
     wbuf w = { .n = 0 };
     build(&w, o);
     if (w.overflow)
         return mp_fail(e, "the ClientHello does not fit (server name too long?)");
-    size_t off = 0;
-    while (off < w.n) {
-        ssize_t n = send(fd, w.b + off, w.n - off, MSG_NOSIGNAL);
-        if (n > 0) {
-            off += (size_t)n;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (net_wait(fd, POLLOUT, deadline_ns) <= 0) {
-                r->kind = TLS_HELLO_TIMEOUT;
-                return 0;
-            }
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else {
-            r->kind = TLS_HELLO_CLOSED;
-            return 0;
-        }
-    }
+    if (send_all(fd, w.b, w.n, deadline_ns, r) != 0)
+        return 0;
     r->ecdh_group = -1;
     r->kind = TLS_HELLO_CLOSED;
     /* Handshake messages may span records and records may hold several:
@@ -317,6 +411,8 @@ int tls_hello_probe(int fd, const tls_hello_opts *o, int64_t deadline_ns,
     free(hs);
     if (seen_hello)
         r->kind = TLS_HELLO_SERVER_HELLO;
+    if (seen_hello && r->flight_complete && o->after != TLS_HELLO_AFTER_NONE)
+        after_flight(fd, o, deadline_ns, r);
     return 0;
 }
 

@@ -16,8 +16,23 @@
 
 #define TLS_HELLO_MAX_SUITES 512
 
+/* What to send once the server's first flight (through ServerHelloDone) has
+ * been read, for the probes of known server bugs; the first record of the
+ * answer is reported in tls_hello_result.after_*. */
+typedef enum tls_hello_after {
+    TLS_HELLO_AFTER_NONE,
+    TLS_HELLO_AFTER_HEARTBEAT,  /* a heartbeat_request claiming 16384 bytes of
+                                 * payload and carrying 1 (Heartbleed) */
+    TLS_HELLO_AFTER_CCS         /* a ChangeCipherSpec before any key exchange
+                                 * (CCS injection) */
+} tls_hello_after;
+
 typedef struct tls_hello_opts {
-    tls_version version;        /* TLS_V1_0, TLS_V1_1 or TLS_V1_2 */
+    tls_version version;        /* TLS_V1_0, TLS_V1_1, TLS_V1_2, or TLS_V1_3:
+                                 * then a TLS 1.3 ClientHello offering `groups`
+                                 * with an empty key_share, so a server that
+                                 * takes one of them answers with a
+                                 * HelloRetryRequest naming it */
     int ssl3;                   /* offer SSL 3.0 instead (version ignored) */
     int read_flight;            /* read the whole first flight: certificates,
                                  * key exchange parameters */
@@ -26,6 +41,10 @@ typedef struct tls_hello_opts {
     int fallback_scsv;          /* append TLS_FALLBACK_SCSV (RFC 7507) */
     int offer_deflate;          /* compression methods {deflate, null} */
     const char *sni;            /* NULL: no server_name */
+    int heartbeat;              /* offer the heartbeat extension (RFC 6520) */
+    tls_hello_after after;      /* needs read_flight */
+    const uint16_t *groups;     /* TLS 1.3: the supported_groups offered */
+    size_t n_groups;
 } tls_hello_opts;
 
 typedef enum tls_hello_kind {
@@ -52,6 +71,16 @@ typedef struct tls_hello_result {
     int dh_bits;                /* finite-field DH prime size, 0: none */
     int ecdh_group;             /* named group of an ECDHE exchange, -1: none */
     int flight_complete;        /* ServerHelloDone was read */
+    int hrr;                    /* TLS 1.3: a HelloRetryRequest */
+    int selected_group;         /* its key_share group, -1: none */
+    /* The answer to opts.after: the first record's content type (21 alert,
+     * 24 heartbeat, ...), its length and, for an alert, its code; kind
+     * TLS_HELLO_TIMEOUT or TLS_HELLO_CLOSED when no record came. */
+    int after_sent;             /* the record was sent */
+    tls_hello_kind after_kind;
+    int after_type;
+    size_t after_len;
+    int after_alert;
 } tls_hello_result;
 
 /* SSL 2.0: sends an SSLv2 CLIENT-HELLO offering every SSLv2 cipher kind and

@@ -472,6 +472,8 @@ static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)
                             WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS)
             return mp_fail(e, "cannot set ALPN '%s'", o->alpn);
     }
+    if (o && o->sigalgs && wolfSSL_set1_sigalgs_list(c->ssl, o->sigalgs) != WOLFSSL_SUCCESS)
+        return mp_fail(e, "cannot offer signature algorithms '%s'", o->sigalgs);
     if (o && o->resume) {
         if (wolfSSL_set_session(c->ssl, o->resume) != WOLFSSL_SUCCESS)
             return mp_fail(e, "cannot use the saved session");
@@ -479,6 +481,12 @@ static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)
     }
     if (o && o->capture)
         tls_audit_capture(c, o->capture);
+    c->early_data = NULL;
+    c->early_data_len = 0;
+    if (o && o->early_data && o->early_data_len && o->resume) {
+        c->early_data = o->early_data;
+        c->early_data_len = o->early_data_len;
+    }
     c->started_ns = tm_mono_ns(); /* the handshake clock starts after the options */
     return 0;
 }
@@ -562,9 +570,37 @@ static tls_step step_result(tls_conn *c, int rc)
     return TLS_STEP_FAILED;
 }
 
+/* 0-RTT: wolfSSL_write_early_data sends the ClientHello and the data,
+ * driving the handshake as far as it must; the rest is wolfSSL_connect.
+ * Data the session cannot carry (no early data allowed) is dropped, and
+ * the handshake goes on without it. */
+static int early_data_step(tls_conn *c, tls_step *s)
+{
+    int sent = 0;
+    int rc = wolfSSL_write_early_data(c->ssl, c->early_data, (int)c->early_data_len, &sent);
+    if (rc > 0 || sent > 0) {
+        c->out.early_data_sent = sent > 0 ? sent : rc;
+        c->early_data = NULL;
+        return 0;
+    }
+    int err = wolfSSL_get_error(c->ssl, rc);
+    if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE) {
+        *s = err == WOLFSSL_ERROR_WANT_READ ? TLS_STEP_WANT_READ : TLS_STEP_WANT_WRITE;
+        return 1;
+    }
+    c->early_data = NULL;
+    return 0;
+}
+
 tls_step tls_conn_handshake_step(tls_conn *c)
 {
-    return step_result(c, wolfSSL_connect(c->ssl));
+    tls_step s;
+    if (c->early_data && early_data_step(c, &s))
+        return s;
+    s = step_result(c, wolfSSL_connect(c->ssl));
+    if (s == TLS_STEP_DONE && c->out.early_data_sent)
+        c->out.early_data_status = wolfSSL_get_early_data_status(c->ssl);
+    return s;
 }
 
 static void set_timeout(tls_conn *c, const char *what)

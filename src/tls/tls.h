@@ -99,6 +99,11 @@ typedef struct tls_outcome {
     int after_handshake;   /* the failure came after a completed handshake (how a
                             * TLS 1.3 server refuses a client certificate) */
     int64_t handshake_ns;  /* ClientHello to handshake done */
+    /* TLS 1.3 0-RTT, when tls_conn_opts.early_data was set: bytes sent as
+     * early data (0: none could be, e.g. the session allows none), and
+     * the server's answer: 2 accepted, 1 rejected, 0 not sent. */
+    int early_data_sent;
+    int early_data_status;
 } tls_outcome;
 
 /* Describes an outcome in one line: "alert bad_certificate (42) received". */
@@ -121,6 +126,8 @@ typedef struct tls_conn {
                       * replaces the wolfSSL object, which cannot forget it */
     tls_outcome out;
     struct tls_capture *capture; /* audit: what the server's messages said */
+    const void *early_data;  /* still to send as 0-RTT data (tls_conn_opts.early_data) */
+    size_t early_data_len;
 } tls_conn;
 
 typedef struct tls_conn_opts {
@@ -128,6 +135,16 @@ typedef struct tls_conn_opts {
     const char *alpn;         /* "h2,http/1.1"; NULL: none */
     WOLFSSL_SESSION *resume;  /* a saved session to resume, or NULL */
     struct tls_capture *capture; /* non-NULL: record the server's handshake (tls/audit.h) */
+    /* Sent as TLS 1.3 early data with the resumed session (resume must be
+     * set and allow it); the caller keeps it alive through the handshake.
+     * The outcome says whether the server accepted it. */
+    const void *early_data;
+    size_t early_data_len;
+    /* The signature_algorithms offered ("ED25519", "ECDSA+SHA256:RSA-PSS+SHA256"),
+     * so a server with several certificates shows the one for them; NULL:
+     * defaults. Set on the connection: on the context, wolfSSL would make
+     * an empty cipher suite list of it. */
+    const char *sigalgs;
 } tls_conn_opts;
 
 /* Binds a connected, non-blocking socket; the conn owns fd afterwards. */

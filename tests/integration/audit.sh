@@ -32,7 +32,7 @@ staple server/pin-mismatch "$WORK/other.ocsp.der" || fail "openssl ocsp could no
 MOZ_CIPHERS="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 # CBC suites, a NULL-encryption suite (wolfSSL offers it) and a CAMELLIA one
 # (wolfSSL does not: found by the hand-built ClientHello).
-WEAK_CIPHERS="ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CAMELLIA128-SHA256:ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0"
+WEAK_CIPHERS="ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES128-SHA:DHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CAMELLIA128-SHA256:ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0"
 
 # nginx_audit NAME [--set KEY=VALUE]...: nginx/audit.conf.in, compliant
 # unless the options say otherwise; sets PORT.
@@ -41,7 +41,7 @@ nginx_audit() {
   start_gateway nginx audit.conf.in "$FX" --set SERVER=server/valid \
     --set "PROTOCOLS=TLSv1.2 TLSv1.3" --set "CIPHERS=$MOZ_CIPHERS" --set PREFER=off \
     --set VERIFY=on --set "CURVES=X25519:prime256v1:secp384r1" \
-    --set "EXTRA=ssl_stapling on; ssl_stapling_file $WORK/valid.ocsp.der;" "$@" ||
+    --set "EXTRA=ssl_stapling on; ssl_stapling_file $WORK/valid.ocsp.der; add_header Strict-Transport-Security max-age=63072000 always;" "$@" ||
     { fail "$name: nginx did not start"; return 1; }
   PORT=$GW_PORT
 }
@@ -80,11 +80,11 @@ ours() {
 }
 declare -A IANA
 while read -r std _ ossl _; do IANA[$ossl]=$std; done < <(openssl ciphers -stdname 'ALL:COMPLEMENTOFALL:@SECLEVEL=0')
-theirs() { # sslscan, with the good client certificate, on loopback only
-  local xml
+theirs() { # sslscan, with the good client certificate (unless SSLSCAN_NO_CERT=1), on loopback only
+  local xml cert=(--certs="$FX/client/valid.chain.pem" --pk="$FX/client/valid.key.pem")
+  [ "${SSLSCAN_NO_CERT:-0}" = 1 ] && cert=()
   xml=$(sslscan --no-colour --no-heartbleed --no-compression --no-fallback --no-renegotiation \
-          --no-groups --no-check-certificate --sni-name=localhost \
-          --certs="$FX/client/valid.chain.pem" --pk="$FX/client/valid.key.pem" \
+          --no-groups --no-check-certificate --sni-name=localhost "${cert[@]}" \
           --xml=- "127.0.0.1:$PORT" 2>/dev/null)
   sed -n 's/.*<cipher status="[a-z]*" sslversion="\([^"]*\)".* cipher="\([^"]*\)".*/\1 \2/p' <<<"$xml" |
     while read -r v name; do
@@ -143,13 +143,30 @@ if nginx_audit compliant; then
 fi
 
 # 2. Not compliant: TLS 1.0 and 1.1 on (OpenSSL 3 needs @SECLEVEL=0), CBC
-#    suites, client certificates optional, no staple, server cipher order.
+#    suites, client certificates optional, no staple, server cipher order,
+#    no HSTS, an RSA-1024 certificate beside the ECDSA one and a 1024-bit
+#    DH group.
+openssl dhparam -out "$WORK/dh1024.pem" 1024 2>/dev/null || fail "openssl dhparam failed"
 if nginx_audit weak --set "PROTOCOLS=TLSv1 TLSv1.1 TLSv1.2 TLSv1.3" --set "CIPHERS=$WEAK_CIPHERS" \
-     --set VERIFY=optional --set EXTRA= --set PREFER=on; then
+     --set VERIFY=optional --set PREFER=on \
+     --set "EXTRA=ssl_certificate $FX/server/weak-rsa1024.chain.pem; ssl_certificate_key $FX/server/weak-rsa1024.key.pem; ssl_dhparam $WORK/dh1024.pem;"; then
   audit weak --profile mozilla-intermediate
-  expect_findings weak "$(printf 'audit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/pin SKIP\naudit/protocols FAIL')"
+  expect_findings weak "$(printf 'audit/cert-key FAIL\naudit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/dh FAIL\naudit/http FAIL\naudit/pin SKIP\naudit/protocols FAIL\naudit/vulnerabilities FAIL')"
+  check "weak: the RSA-1024 certificate is judged" grep -q "certificate for TLS 1.2 RSA suites, with SNI: leaf RSA-1024" \
+    <<<"$(observed weak audit/cert-key)"
+  check "weak: the RSA-1024 certificate's chain is checked too" has_detail_prefix weak audit/cert-chain \
+    "certificate for TLS 1.2 RSA suites, with SNI: sent 1: CN=localhost"
+  check "weak: the 1024-bit DH group is named" grep -q "TLSv1.2 DHE with a 1024-bit group" <<<"$(observed weak audit/dh)"
+  check "weak: no HSTS is the HTTP finding" grep -q "no Strict-Transport-Security header" <<<"$(observed weak audit/http)"
+  check "weak: LOGJAM, BEAST and LUCKY13 named, each with its CVE" test \
+    "$(jq -r '[.results[] | select(.id == "audit/vulnerabilities") | .findings[] | "\(.id)=\(.cve[0])"] | join(" ")' "$WORK/weak.json")" = \
+    "vulnerabilities/logjam=CVE-2015-4000 vulnerabilities/beast=CVE-2011-3389 vulnerabilities/lucky13=CVE-2013-0169"
+  check "weak: Heartbleed probed" has_detail_prefix weak audit/vulnerabilities "HEARTBLEED (CVE-2014-0160): not vulnerable: no heartbeat extension"
+  check "weak: CCS injection probed" has_detail weak audit/vulnerabilities \
+    "CCS INJECTION (CVE-2014-0224): not vulnerable: an early ChangeCipherSpec was refused (alert unexpected_message)"
   check "weak: TLS 1.0 named" grep -q "TLSv1.0 accepted" <<<"$(observed weak audit/protocols)"
-  check "weak: CBC named" grep -q "cbc suites accepted: TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" <<<"$(observed weak audit/cipher-suites)"
+  check "weak: CBC named" grep -q "cbc suites accepted: .*TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" \
+    <<<"$(jq -r '.results[] | select(.id == "audit/cipher-suites") | .details[]' "$WORK/weak.json")"
   check "weak: NULL named" grep -q "null suites accepted: TLS_ECDHE_ECDSA_WITH_NULL_SHA" <<<"$(observed weak audit/cipher-suites)"
   check "weak: a suite wolfSSL lacks, by ClientHello" \
     has_detail weak audit/cipher-suites "accepted TLSv1.2 TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256 (ECDHE-ECDSA-CAMELLIA128-SHA256) [cbc]"
@@ -160,6 +177,30 @@ if nginx_audit weak --set "PROTOCOLS=TLSv1 TLSv1.1 TLSv1.2 TLSv1.3" --set "CIPHE
   audit weak-nist --profile nist-800-52r2
   check "weak-nist: no staple is a finding" grep -q "no OCSP response stapled" <<<"$(observed weak-nist audit/ocsp-stapling)"
   stop_gateway
+fi
+
+# 2b. Apache httpd, weak the same way: TLS 1.0 and 1.1, CBC and DHE suites,
+#     ECDSA and RSA-1024 certificates side by side, a 1024-bit DH group,
+#     optional client certificates, the full version banner, no HSTS.
+#     sslscan is asked without a client certificate (the gateway does not
+#     require one): with one, it loses every TLS 1.0-1.2 suite against
+#     Apache, while openssl s_client, like mtlsprobe, gets them.
+chmod 644 "$WORK/dh1024.pem"
+if start_gateway apache2 audit-weak.conf.in "$FX" --set "DHPARAM=$WORK/dh1024.pem"; then
+  PORT=$GW_PORT
+  audit apache-weak --profile mozilla-intermediate
+  echo "audit: one full audit of Apache httpd (weak) took $AUDIT_MS ms"
+  expect_findings apache-weak "$(printf 'audit/cert-key FAIL\naudit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/dh FAIL\naudit/groups FAIL\naudit/http FAIL\naudit/pin SKIP\naudit/protocols FAIL\naudit/vulnerabilities FAIL')"
+  check "apache-weak: the RSA-1024 certificate is judged" grep -q "certificate for TLS 1.2 RSA suites, with SNI: leaf RSA-1024" \
+    <<<"$(observed apache-weak audit/cert-key)"
+  check "apache-weak: the 1024-bit DH group is named" grep -q "TLSv1.2 DHE with a 1024-bit group" <<<"$(observed apache-weak audit/dh)"
+  check "apache-weak: the banner's version is seen" has_detail_prefix apache-weak audit/http "Server: Apache/2"
+  SSLSCAN_NO_CERT=1 cross_check apache-weak
+  check "apache-weak: s_client gets a TLS 1.0 CBC suite" grep -q "Cipher is ECDHE-ECDSA-AES128-SHA" \
+    <<<"$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1 -cipher 'ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0' 2>&1)"
+  stop_gateway
+else
+  fail "apache2 (weak) did not start"
 fi
 
 # 3. A staple for another certificate: present but not valid for the leaf.
@@ -203,14 +244,49 @@ if nginx_audit expiry --set EXTRA=; then
   stop_gateway
 fi
 
-# 6. TLS 1.3 early data on: BSI TR-02102-2 and NIST ask for it off.
+# 6. TLS 1.3 early data on: BSI TR-02102-2 and NIST ask for it off. A
+#    request is sent as 0-RTT data on a resumed connection; nginx takes it.
 if nginx_audit early-data --set "EXTRA=ssl_early_data on;"; then
   audit early-data --profile bsi-tr-02102-2 --only audit/early-data
   expect_findings early-data "audit/early-data FAIL"
-  check "early-data: the ticket's allowance is named" grep -q "early data accepted (tickets allow 16384 bytes)" \
+  check "early-data: 0-RTT data sent and accepted" grep -q "request sent as 0-RTT data was accepted (tickets allow 16384 bytes)" \
     <<<"$(observed early-data audit/early-data)"
+  check "early-data: nginx answered the 0-RTT request" has_detail early-data audit/early-data "answer on the 0-RTT connection: HTTP 200"
   stop_gateway
 fi
+
+# 6b. openssl s_server advertising early data in its tickets
+#     (-max_early_data) without reading it: sent, rejected, no finding
+#     (judging from the ticket alone would say accepted). Then one that
+#     reads it (-early_data, which s_server cannot combine with -www): the
+#     server prints the request it received as early data.
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
+  -max_early_data 16384 -www -quiet >"$WORK/s_server-ed.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit ed-rejected --profile nist-800-52r2 --only audit/early-data
+  expect_findings ed-rejected ""
+  check "ed-rejected: advertised but rejected when sent" grep -q "early data advertised (tickets allow 16384 bytes) but rejected when sent" \
+    <<<"$(observed ed-rejected audit/early-data)"
+else
+  fail "openssl s_server (early data advertised) did not start"
+fi
+kill "$SPID" 2>/dev/null
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
+  -early_data -quiet >"$WORK/s_server-ed2.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit ed-read --profile nist-800-52r2 --only audit/early-data --timeout 2s
+  expect_findings ed-read "audit/early-data FAIL"
+  check "ed-read: the server read the 0-RTT request" grep -q "^GET / HTTP/1.1" "$WORK/s_server-ed2.out"
+else
+  fail "openssl s_server (early data read) did not start"
+fi
+kill "$SPID" 2>/dev/null
 
 # 7. HAProxy, compliant with Mozilla intermediate, and checked by sslscan.
 cat "$FX/trust-bundle.pem" "$FX/ca/intermediate.cert.pem" > "$WORK/client-cas.pem"
@@ -236,8 +312,28 @@ if wait_port "$PORT"; then
   expect_findings reneg "audit/renegotiation FAIL"
   check "reneg: completed is the finding" grep -q "client-initiated renegotiation completed by the server" \
     <<<"$(observed reneg audit/renegotiation)"
+  check "reneg: a client without RFC 5746 is refused (the alert decrypted)" has_detail reneg audit/renegotiation \
+    "client-initiated renegotiation without RFC 5746: refused with alert no_renegotiation (the server answered with an alert)"
 else
   fail "openssl s_server did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 8a. The same with -legacy_renegotiation: OpenSSL then lets a client
+#     without RFC 5746 renegotiate too, and the hand-built handshake does.
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
+  -www -quiet -client_renegotiation -legacy_renegotiation >"$WORK/s_server-legacy-reneg.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit legacy-reneg --only audit/renegotiation
+  expect_findings legacy-reneg "audit/renegotiation FAIL"
+  check "legacy-reneg: a client without RFC 5746 renegotiated" grep -q \
+    "a client without RFC 5746 renegotiated (insecure renegotiation completed by the server)" \
+    <<<"$(observed legacy-reneg audit/renegotiation)"
+else
+  fail "openssl s_server (legacy renegotiation) did not start"
 fi
 kill "$SPID" 2>/dev/null
 
@@ -245,7 +341,6 @@ kill "$SPID" 2>/dev/null
 #     1024-bit DH group, every suite at @SECLEVEL=0 and its own order; it
 #     serves one connection at a time, so a probe that held a connection
 #     open while making another would stall the audit.
-openssl dhparam -out "$WORK/dh1024.pem" 1024 2>/dev/null || fail "openssl dhparam failed"
 PORT=$(free_port)
 openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
   -dcert "$FX/server/weak-rsa1024.chain.pem" -dkey "$FX/server/weak-rsa1024.key.pem" \
@@ -255,8 +350,11 @@ cleanup_hooks+=("kill $SPID 2>/dev/null")
 if wait_port "$PORT"; then
   audit dual --profile pci-dss-4
   echo "audit: one full audit of openssl s_server (dual certificates) took $AUDIT_MS ms"
-  expect_findings dual "$(printf 'audit/cert-chain SKIP\naudit/cert-key FAIL\naudit/cert-trust FAIL\naudit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/dh FAIL\naudit/ocsp-stapling SKIP\naudit/pin SKIP\naudit/protocols FAIL')"
-  check "dual: the RSA-1024 certificate is found" grep -q "leaf for RSA suites, with SNI RSA-1024" <<<"$(observed dual audit/cert-key)"
+  expect_findings dual "$(printf 'audit/cert-chain SKIP\naudit/cert-key FAIL\naudit/cert-trust FAIL\naudit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/dh FAIL\naudit/ocsp-stapling SKIP\naudit/pin SKIP\naudit/protocols FAIL\naudit/vulnerabilities FAIL')"
+  check "dual: the RSA-1024 certificate is found" grep -q "certificate for TLS 1.2 RSA suites, with SNI: leaf RSA-1024" <<<"$(observed dual audit/cert-key)"
+  check "dual: the RSA-1024 chain is verified too" grep -q "certificate for TLS 1.2 RSA suites, with SNI: chain does not verify" \
+    <<<"$(observed dual audit/cert-trust)"
+  check "dual: TLS 1.3 ffdhe groups are judged" has_detail dual audit/dh "TLSv1.3 ffdhe2048: accepted (HelloRetryRequest)"
   check "dual: the 1024-bit DH group is named" grep -q "TLSv1.2 DHE with a 1024-bit group" <<<"$(observed dual audit/dh)"
   check "dual: a structured DH finding with its CVE" \
     test "$(jq -r '.results[] | select(.id == "audit/dh") | .findings[0] | "\(.id) \(.cve[0]) \(.controls[0])"' "$WORK/dual.json")" = \
@@ -272,10 +370,164 @@ if wait_port "$PORT"; then
   audit dual-moz --profile mozilla-intermediate --only audit/cipher-suites
   check "dual: a cut verdict line says so" grep -q "more characters: see details\]$" <<<"$(observed dual-moz audit/cipher-suites)"
   check "dual: the cut line is whole in the details" has_detail_prefix dual-moz audit/cipher-suites "observed (whole): "
+  cross_check dual
   check "dual: no probe stalls (client-auth under 5 s)" \
     test "$(jq '.results[] | select(.id == "audit/client-auth") | .duration_ms < 5000' "$WORK/dual.json")" = true
 else
   fail "openssl s_server (dual certificates) did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 8c. GnuTLS's gnutls-serv with RC4 and 3DES on and RFC 5746 off. It binds
+#     every address (it has no option for one); only loopback talks to it.
+#     The server completes a client-initiated renegotiation from a client
+#     without RFC 5746: mtlsprobe's hand-built handshake does it, and
+#     gnutls-cli, asked the same, agrees.
+if command -v gnutls-serv >/dev/null; then
+  PORT=$(free_port)
+  gnutls-serv --port "$PORT" --x509certfile "$FX/server/valid.chain.pem" --x509keyfile "$FX/server/valid.key.pem" \
+    --priority 'NORMAL:+ARCFOUR-128:+3DES-CBC:%DISABLE_SAFE_RENEGOTIATION' --http >"$WORK/gnutls.out" 2>&1 &
+  GPID=$!
+  cleanup_hooks+=("kill $GPID 2>/dev/null")
+  if wait_port "$PORT"; then
+    audit gnutls --profile pci-dss-4
+    echo "audit: one full audit of gnutls-serv took $AUDIT_MS ms"
+    expect_findings gnutls "$(printf 'audit/cipher-suites FAIL\naudit/client-auth FAIL\naudit/pin SKIP\naudit/protocols FAIL\naudit/renegotiation FAIL\naudit/vulnerabilities FAIL')"
+    check "gnutls: RC4 and 3DES named" grep -q "3des suites accepted: TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA; rc4 suites accepted: TLS_ECDHE_ECDSA_WITH_RC4_128_SHA" \
+      <<<"$(observed gnutls audit/cipher-suites)"
+    check "gnutls: insecure renegotiation accepted, no RFC 5746, client-initiated: the findings, with the CVE" test \
+      "$(jq -r '[.results[] | select(.id == "audit/renegotiation") | .findings[] | "\(.id)=\(.cve[0] // "-")"] | join(" ")' "$WORK/gnutls.json")" = \
+      "renegotiation/insecure-accepted=CVE-2009-3555 renegotiation/insecure=CVE-2009-3555 renegotiation/client-initiated=-"
+    check "gnutls: the renegotiation without RFC 5746 completed" has_detail gnutls audit/renegotiation \
+      "client-initiated renegotiation without RFC 5746: completed by the server"
+    check "gnutls: SWEET32 and RC4 named" test \
+      "$(jq -r '[.results[] | select(.id == "audit/vulnerabilities") | .findings[] | .id] | join(" ")' "$WORK/gnutls.json")" = \
+      "vulnerabilities/sweet32 vulnerabilities/beast vulnerabilities/lucky13 vulnerabilities/rc4"
+    check "gnutls: SSLv3 refused (GnuTLS is built without it)" has_detail gnutls audit/protocols "SSLv3 refused (alert protocol_version)"
+    # sslscan disagrees here: its OpenSSL refuses a server without RFC 5746
+    # ("unsafe legacy renegotiation disabled"), so it lists only the suites
+    # it asks by its own ClientHello. openssl s_client with
+    # -legacy_server_connect shows mtlsprobe is right.
+    check "gnutls: an AEAD suite sslscan misses, confirmed by s_client" grep -q "Cipher is ECDHE-ECDSA-AES128-GCM-SHA256" \
+      <<<"$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -legacy_server_connect \
+              -cipher ECDHE-ECDSA-AES128-GCM-SHA256 2>&1)"
+    check "gnutls: mtlsprobe lists that suite" grep -qx "TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" <<<"$(ours gnutls)"
+    if command -v gnutls-cli >/dev/null; then
+      check "gnutls: a client without RFC 5746 renegotiates (gnutls-cli)" grep -q "ReHandshake was completed" \
+        <<<"$(timeout 10 gnutls-cli --priority 'NORMAL:%DISABLE_SAFE_RENEGOTIATION' --insecure --rehandshake \
+                -p "$PORT" localhost </dev/null 2>&1)"
+    fi
+  else
+    fail "gnutls-serv did not start"
+  fi
+  kill "$GPID" 2>/dev/null
+else
+  fail "gnutls-serv is not installed (scripts/setup installs gnutls-bin)"
+fi
+
+# 8d. A TLS 1.3-only server that requires a client certificate from the
+#     fixtures' root: the CA names of its (encrypted) CertificateRequest
+#     are read, and its certificate is found by TLS 1.3 handshakes.
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.cert.pem" -key "$FX/server/valid.key.pem" \
+  -cert_chain "$FX/ca/intermediate.cert.pem" -tls1_3 -Verify 2 -CAfile "$FX/ca/root.cert.pem" \
+  -www -quiet >"$WORK/s_server13.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit tls13 --only 'audit/client-auth' --only 'audit/cert-key' --only 'audit/dh'
+  check "tls13: the CA name of a TLS 1.3 CertificateRequest" has_detail tls13 audit/client-auth \
+    "CA name listed: CN=mtlsprobe Test Root CA, O=mtlsprobe fixtures"
+  check "tls13: the certificate is found by TLS 1.3 handshakes" has_detail_prefix tls13 audit/cert-key "leaf EC-256"
+  check "tls13: ffdhe groups probed" has_detail tls13 audit/dh "TLSv1.3 ffdhe4096: accepted (HelloRetryRequest)"
+else
+  fail "openssl s_server (TLS 1.3 only) did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 8e. POODLE and DROWN need a server with SSL 3.0 or 2.0, which no Debian
+#     package provides (OpenSSL and GnuTLS are built without them): the
+#     verdicts are checked by running audit/vulnerabilities with its
+#     ClientHello probes answered as such a server would
+#     (tests/integration/scenarios/legacy-server.lua.in).
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.chain.pem" -key "$FX/server/valid.key.pem" \
+  -www -quiet >"$WORK/s_server-legacy.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  awk -v f="$(dirname "$0")/../../scenarios/audit/vulnerabilities.lua" \
+    '/^@VULNERABILITIES@$/ { while ((getline line < f) > 0) print line; next } { print }' \
+    "$(dirname "$0")/scenarios/legacy-server.lua.in" > "$WORK/legacy-server.lua"
+  "$MTLSPROBE" run --target "https://localhost:$PORT/" --connect-to "127.0.0.1:$PORT" --fixtures "$FX" \
+    --profile pci-dss-4 --json "$WORK/legacy.json" -q "$WORK/legacy-server.lua" >"$WORK/legacy.out" 2>&1
+  check "legacy: POODLE and DROWN named with their CVEs" test \
+    "$(jq -r '[.results[0].findings[] | select(.id == "vulnerabilities/poodle" or .id == "vulnerabilities/drown") | "\(.id)=\(.cve[0])"] | join(" ")' "$WORK/legacy.json")" = \
+    "vulnerabilities/poodle=CVE-2014-3566 vulnerabilities/drown=CVE-2016-0800"
+  check "legacy: FREAK, LOGJAM (export), SWEET32 and RC4 too" test \
+    "$(jq '[.results[0].findings[] | .id] | length' "$WORK/legacy.json")" = 8
+else
+  fail "openssl s_server (legacy scenario) did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 8f. openssl s_server with a leaf that names its CRL, OCSP responder and
+#     issuer and promises stapling (must-staple), stapling a response that
+#     says it is revoked.
+openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/rv.key" 2>/dev/null &&
+  openssl req -new -key "$WORK/rv.key" -subj "/CN=localhost" -out "$WORK/rv.csr" 2>/dev/null &&
+  printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\ncrlDistributionPoints=URI:http://crl.example.test/int.crl\nauthorityInfoAccess=OCSP;URI:http://ocsp.example.test/,caIssuers;URI:http://ca.example.test/int.crt\ntlsfeature=status_request\n' \
+    >"$WORK/rv.ext" &&
+  openssl x509 -req -in "$WORK/rv.csr" -CA "$FX/ca/intermediate.cert.pem" -CAkey "$FX/ca/intermediate.key.pem" \
+    -CAcreateserial -days 30 -extfile "$WORK/rv.ext" -out "$WORK/rv.crt" 2>/dev/null || fail "openssl could not make the must-staple leaf"
+mkdir -p "$WORK/ocsp-revoked"
+printf 'R\t%s\t%s\t%s\tunknown\t/CN=localhost\n' "$(date -u -d '+1 year' +%y%m%d%H%M%SZ)" "$(date -u -d '-1 day' +%y%m%d%H%M%SZ)" \
+  "$(openssl x509 -in "$WORK/rv.crt" -noout -serial | cut -d= -f2)" > "$WORK/ocsp-revoked/index.txt"
+openssl ocsp -issuer "$FX/ca/intermediate.cert.pem" -cert "$WORK/rv.crt" -no_nonce -reqout "$WORK/ocsp-revoked/req.der" >/dev/null 2>&1 &&
+  openssl ocsp -index "$WORK/ocsp-revoked/index.txt" -rsigner "$FX/ca/ocsp-signer.cert.pem" -rkey "$FX/ca/ocsp-signer.key.pem" \
+    -CA "$FX/ca/intermediate.cert.pem" -reqin "$WORK/ocsp-revoked/req.der" -respout "$WORK/revoked.ocsp.der" -ndays 7 >/dev/null 2>&1 ||
+  fail "openssl ocsp could not make a revoked staple"
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$WORK/rv.crt" -key "$WORK/rv.key" -cert_chain "$FX/ca/intermediate.cert.pem" \
+  -status_file "$WORK/revoked.ocsp.der" -www -quiet >"$WORK/s_server-revoked.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit revoked --only audit/cert-revocation --only audit/ocsp-stapling
+  expect_findings revoked "audit/ocsp-stapling FAIL"
+  check "revoked: the staple says revoked" grep -q "not valid for the leaf: OCSP Cert revoked" <<<"$(observed revoked audit/ocsp-stapling)"
+  check "revoked: CRL, OCSP, issuer URLs and must-staple read" has_detail revoked audit/cert-revocation \
+    "leaf CN=localhost: CRL http://crl.example.test/int.crl; OCSP http://ocsp.example.test/; CA issuers http://ca.example.test/int.crt; must-staple yes; SCTs no"
+else
+  fail "openssl s_server (revoked staple) did not start"
+fi
+kill "$SPID" 2>/dev/null
+
+# 8g. openssl s_server with an ECDSA certificate and an Ed25519 one that
+#     expires in 20 days: the Ed25519 certificate is found by a handshake
+#     offering only Ed25519 signatures, and every certificate check runs on
+#     it (here the expiry warning fires on it alone).
+openssl genpkey -algorithm ed25519 -out "$WORK/ed.key" 2>/dev/null &&
+  openssl req -new -key "$WORK/ed.key" -subj "/CN=localhost/O=ed25519" -out "$WORK/ed.csr" 2>/dev/null &&
+  printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$WORK/ed.ext" &&
+  openssl x509 -req -in "$WORK/ed.csr" -CA "$FX/ca/intermediate.cert.pem" -CAkey "$FX/ca/intermediate.key.pem" \
+    -CAcreateserial -days 20 -extfile "$WORK/ed.ext" -out "$WORK/ed.crt" 2>/dev/null || fail "openssl could not make an Ed25519 leaf"
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$FX/server/valid.cert.pem" -key "$FX/server/valid.key.pem" \
+  -cert_chain "$FX/ca/intermediate.cert.pem" -dcert "$WORK/ed.crt" -dkey "$WORK/ed.key" \
+  -dcert_chain "$FX/ca/intermediate.cert.pem" -www -quiet >"$WORK/s_server-ed25519.out" 2>&1 &
+SPID=$!
+cleanup_hooks+=("kill $SPID 2>/dev/null")
+if wait_port "$PORT"; then
+  audit ed25519 --only 'audit/cert-*'
+  expect_findings ed25519 "audit/cert-validity FAIL"
+  check "ed25519: the Ed25519 certificate is served and judged" has_detail ed25519 audit/cert-key \
+    "certificate for Ed25519 signatures only, with SNI: leaf Ed25519-256 (O=ed25519,CN=localhost)"
+  check "ed25519: its expiry is the finding" grep -q "^certificate for Ed25519 signatures only, with SNI: expires .* in 20 days" \
+    <<<"$(observed ed25519 audit/cert-validity)"
+  check "ed25519: its chain verifies too" grep -q "2 certificates served, each verified" <<<"$(observed ed25519 audit/cert-trust)"
+else
+  fail "openssl s_server (Ed25519) did not start"
 fi
 kill "$SPID" 2>/dev/null
 

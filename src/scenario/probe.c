@@ -1,0 +1,316 @@
+/* The audit's hand-built probes in the `t` API (docs/scenarios.md, "Audit
+ * API"): t:hello (SSL 3.0 to TLS 1.3 ClientHellos, the first flight, the
+ * Heartbleed and CCS injection records, TLS 1.3 groups), t:sslv2 and
+ * t:insecure_renegotiation. Each opens its own connection to the target
+ * and closes it with a reset before returning: a probe never holds a
+ * connection while another is made. What the server answered is returned
+ * as data; the audit scenarios judge it. */
+#define _DEFAULT_SOURCE
+#include "scenario/conn.h"
+
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "script/script.h"
+#include "tls/hello.h"
+#include "tls/reneg.h"
+#include "util/timeutil.h"
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_bool(lua_State *L, const char *k, int v)
+{
+    lua_pushboolean(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static int suite_id(const char *name, uint16_t *id)
+{
+    size_t n;
+    const tls_suite_name *s = tls_legacy_suites(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s[i].openssl, name) == 0 || strcmp(s[i].iana, name) == 0) {
+            *id = s[i].id;
+            return 0;
+        }
+    }
+    byte b0, b1;
+    int flags = 0;
+    if (wolfSSL_get_cipher_suite_from_name(name, &b0, &b1, &flags) != 0)
+        return -1;
+    *id = (uint16_t)((b0 << 8) | b1);
+    return 0;
+}
+
+const char *scn_suite_iana(uint16_t id, const char **openssl)
+{
+    const tls_suite_name *s = tls_suite_by_id(id);
+    if (s) {
+        *openssl = s->openssl;
+        return s->iana;
+    }
+    *openssl = wolfSSL_get_cipher_name_from_suite((byte)(id >> 8), (byte)id);
+    return wolfSSL_get_cipher_name_iana_from_suite((byte)(id >> 8), (byte)id);
+}
+
+static void push_hello(lua_State *L, const tls_hello_result *rp);
+
+static const struct { const char *name; uint16_t id; } hello_groups[] = {
+    { "P-256", 0x0017 }, { "P-384", 0x0018 }, { "P-521", 0x0019 }, { "X25519", 0x001d }, { "X448", 0x001e },
+    { "ffdhe2048", 0x0100 }, { "ffdhe3072", 0x0101 }, { "ffdhe4096", 0x0102 }, { "ffdhe6144", 0x0103 },
+    { "ffdhe8192", 0x0104 },
+};
+
+static const char *group_name(int id)
+{
+    for (size_t i = 0; i < sizeof hello_groups / sizeof hello_groups[0]; i++)
+        if (hello_groups[i].id == id)
+            return hello_groups[i].name;
+    return NULL;
+}
+
+/* The groups = { "ffdhe2048", ... } of t:hello{}, into ids; the number. */
+static int hello_group_ids(lua_State *L, uint16_t *ids, int max)
+{
+    if (!scr_field_table(L, 2, "t:hello{}", "groups"))
+        return 0;
+    int n = (int)lua_rawlen(L, -1);
+    if (n > max)
+        return luaL_error(L, "t:hello{}: at most %d groups", max);
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        const char *name = luaL_checkstring(L, -1);
+        size_t k = 0;
+        while (k < sizeof hello_groups / sizeof hello_groups[0] && strcmp(hello_groups[k].name, name) != 0)
+            k++;
+        if (k == sizeof hello_groups / sizeof hello_groups[0])
+            return luaL_error(L, "t:hello{}: unknown group '%s'", name);
+        ids[i - 1] = hello_groups[k].id;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
+/* t:hello{ tls, suites, fallback_scsv, deflate, sni, flight, heartbeat,
+ * after, groups } -> what the server answered a hand-built ClientHello;
+ * with flight = true also its certificates (certs, leaf first), dh_bits
+ * and ecdh_group; with after = "heartbeat" | "ccs" the answer to that
+ * record (after = { result, type, length, alert }); with tls = "1.3" the
+ * HelloRetryRequest's group (hrr, group). */
+int scn_l_hello(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const scn_config *cfg = ctx->cfg;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const known[] = { "tls", "suites", "fallback_scsv", "deflate", "sni", "flight",
+                                         "heartbeat", "after", "groups", NULL };
+    scr_check_known_fields(L, 2, "t:hello{}", known);
+    tls_hello_opts o = { .version = TLS_V1_2 };
+    const char *v = scr_field_string(L, 2, "t:hello{}", "tls", "1.2");
+    if (strcmp(v, "ssl3") == 0) {
+        o.ssl3 = 1;
+        o.version = TLS_V1_0;
+    } else if (tls_version_parse(v, &o.version) != 0 || o.version == TLS_ANY) {
+        return luaL_error(L, "t:hello{}: tls must be \"ssl3\", \"1.0\", \"1.1\", \"1.2\" or \"1.3\"");
+    }
+    o.heartbeat = scr_field_bool(L, 2, "t:hello{}", "heartbeat", 0);
+    const char *after = scr_field_string(L, 2, "t:hello{}", "after", "");
+    if (strcmp(after, "heartbeat") == 0)
+        o.after = TLS_HELLO_AFTER_HEARTBEAT;
+    else if (strcmp(after, "ccs") == 0)
+        o.after = TLS_HELLO_AFTER_CCS;
+    else if (*after)
+        return luaL_error(L, "t:hello{}: after must be \"heartbeat\" or \"ccs\"");
+    uint16_t groups[64];
+    o.n_groups = (size_t)hello_group_ids(L, groups, 64);
+    o.groups = groups;
+    o.read_flight = scr_field_bool(L, 2, "t:hello{}", "flight", 0);
+    o.fallback_scsv = scr_field_bool(L, 2, "t:hello{}", "fallback_scsv", 0);
+    o.offer_deflate = scr_field_bool(L, 2, "t:hello{}", "deflate", 0);
+    o.sni = scr_field_string(L, 2, "t:hello{}", "sni", cfg->sni[0] ? cfg->sni : NULL);
+    uint16_t suites[TLS_HELLO_MAX_SUITES];
+    int n = 0;
+    if (!scr_field_table(L, 2, "t:hello{}", "suites")) {
+        if (o.version != TLS_V1_3)
+            return luaL_error(L, "t:hello{}: suites = { \"NAME\" or id, ... } is required");
+        lua_newtable(L); /* TLS 1.3: its five suites */
+    }
+    n = (int)lua_rawlen(L, -1);
+    if ((n < 1 && o.version != TLS_V1_3) || n > TLS_HELLO_MAX_SUITES)
+        return luaL_error(L, "t:hello{}: offer 1 to %d suites", TLS_HELLO_MAX_SUITES);
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        if (lua_type(L, -1) == LUA_TNUMBER) {
+            suites[i - 1] = (uint16_t)lua_tointeger(L, -1);
+        } else if (suite_id(luaL_checkstring(L, -1), &suites[i - 1]) != 0) {
+            return luaL_error(L, "t:hello{}: unknown cipher suite '%s'", lua_tostring(L, -1));
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    o.suites = suites;
+    o.n_suites = (size_t)n;
+
+    lua_newtable(L);
+    mp_err e;
+    net_addr addr;
+    int fd;
+    int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
+    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
+        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+        set_str(L, "result", "unreachable");
+        set_str(L, "error", e.msg);
+        return 1;
+    }
+    tls_hello_result *rp = malloc(sizeof *rp);
+    if (!rp) {
+        net_close_rst(fd);
+        return luaL_error(L, "t:hello{}: out of memory");
+    }
+    int rc = tls_hello_probe(fd, &o, deadline, rp, &e);
+    net_close_rst(fd);
+    if (rc != 0) {
+        free(rp);
+        return luaL_error(L, "t:hello{}: %s", e.msg);
+    }
+    push_hello(L, rp);
+    free(rp);
+    return 1;
+}
+
+static void push_hello(lua_State *L, const tls_hello_result *r)
+{
+    static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
+    set_str(L, "result", kinds[r->kind]);
+    if (r->kind == TLS_HELLO_SERVER_HELLO) {
+        const char *openssl = NULL, *iana = scn_suite_iana(r->suite, &openssl);
+        char hex[8];
+        snprintf(hex, sizeof hex, "0x%04X", r->suite);
+        set_str(L, "suite", iana ? iana : hex);
+        set_str(L, "suite_name", openssl ? openssl : hex);
+        set_int(L, "suite_id", r->suite);
+        set_str(L, "version", r->version == 0x0304 ? "TLSv1.3" : r->version == 0x0303 ? "TLSv1.2"
+                              : r->version == 0x0302 ? "TLSv1.1" : r->version == 0x0301 ? "TLSv1.0"
+                              : r->version == 0x0300 ? "SSLv3" : "other");
+        set_bool(L, "hrr", r->hrr);
+        if (r->selected_group >= 0) {
+            const char *g = group_name(r->selected_group);
+            char hexg[16];
+            snprintf(hexg, sizeof hexg, "0x%04X", (unsigned)r->selected_group & 0xffffu);
+            set_str(L, "group", g ? g : hexg);
+        }
+        if (r->after_sent) {
+            static const char *const akinds[] = { "answered", "alert", "closed", "timeout", "other" };
+            lua_createtable(L, 0, 4);
+            set_str(L, "result", akinds[r->after_kind]);
+            set_int(L, "type", r->after_type);
+            set_int(L, "length", (lua_Integer)r->after_len);
+            if (r->after_alert >= 0) {
+                set_str(L, "alert", tls_alert_name(r->after_alert));
+                set_int(L, "alert_code", r->after_alert);
+            }
+            lua_setfield(L, -2, "after");
+        }
+        if (r->dh_bits)
+            set_int(L, "dh_bits", r->dh_bits);
+        if (r->ecdh_group >= 0)
+            set_int(L, "ecdh_group", r->ecdh_group);
+        set_bool(L, "flight_complete", r->flight_complete);
+        lua_createtable(L, r->n_certs, 0);
+        for (int i = 0; i < r->n_certs; i++)
+            if (scn_push_cert(L, r->certs + r->cert_off[i], r->cert_len[i]) == 0)
+                lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        lua_setfield(L, -2, "certs");
+        set_int(L, "compression", r->compression);
+        lua_createtable(L, r->n_extensions, 0);
+        for (int i = 0; i < r->n_extensions; i++) {
+            lua_pushinteger(L, r->extensions[i]);
+            lua_rawseti(L, -2, i + 1);
+        }
+        lua_setfield(L, -2, "extensions");
+    } else if (r->kind == TLS_HELLO_ALERT) {
+        lua_createtable(L, 0, 2);
+        set_str(L, "name", tls_alert_name(r->alert_code));
+        set_int(L, "code", r->alert_code);
+        lua_setfield(L, -2, "alert");
+    }
+}
+
+/* t:sslv2() -> { result = "server_hello" | "alert" | "closed" | ..., ciphers = N } */
+int scn_l_sslv2(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const scn_config *cfg = ctx->cfg;
+    lua_newtable(L);
+    mp_err e;
+    net_addr addr;
+    int fd;
+    int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
+    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
+        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+        set_str(L, "result", "unreachable");
+        set_str(L, "error", e.msg);
+        return 1;
+    }
+    int accepted = 0, n = 0;
+    tls_hello_kind kind = TLS_HELLO_CLOSED;
+    int rc = tls_sslv2_probe(fd, deadline, &accepted, &n, &kind, &e);
+    net_close_rst(fd);
+    if (rc != 0) {
+        set_str(L, "result", "closed");
+        set_str(L, "error", e.msg);
+        return 1;
+    }
+    static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
+    set_str(L, "result", kinds[kind]);
+    if (accepted)
+        set_int(L, "ciphers", n);
+    return 1;
+}
+
+/* t:insecure_renegotiation() -> { result = "completed" | "refused" |
+ * "timeout" | "not tried" | "unreachable", alert, server_ri, why }: a
+ * client without RFC 5746 renegotiates (tls/reneg.h). */
+int scn_l_insecure_renegotiation(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const scn_config *cfg = ctx->cfg;
+    lua_newtable(L);
+    mp_err e;
+    net_addr addr;
+    int fd;
+    int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
+    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
+        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+        set_str(L, "result", "unreachable");
+        set_str(L, "why", e.msg);
+        return 1;
+    }
+    tls_reneg_result r;
+    int rc = tls_reneg_probe(fd, cfg->sni[0] ? cfg->sni : NULL, deadline, &r, &e);
+    net_close_rst(fd);
+    if (rc != 0)
+        return luaL_error(L, "t:insecure_renegotiation: %s", e.msg);
+    static const char *const kinds[] = { "completed", "refused", "timeout", "not tried" };
+    set_str(L, "result", kinds[r.kind]);
+    set_str(L, "why", r.why);
+    set_bool(L, "server_ri", r.server_ri);
+    if (r.alert_code >= 0) {
+        set_str(L, "alert", tls_alert_name(r.alert_code));
+        set_int(L, "alert_code", r.alert_code);
+    }
+    return 1;
+}

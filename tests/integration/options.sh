@@ -56,6 +56,11 @@ while IFS=$'\t' read -r verb long letter values arg; do
   fi
 done <"$TSV"
 check "the list has every verb's options ($n)" test "$n" -gt 60
+# the built-in profiles the table names are the ones scenarios/profiles holds
+# (baseline, the audit's default, besides)
+want=$(cd "$SRC/scenarios/profiles" && ls *.lua | sed 's/\.lua$//' | grep -vx baseline | sort | tr '\n' ' ')
+got=$(awk -F'\t' '$1 == "run" && $2 == "--profile" {print $4}' "$TSV" | tr '|' '\n' | sort | tr '\n' ' ')
+check "run --profile names every built-in profile (table: $got; scenarios/profiles: $want)" test "$got" = "$want"
 ok "$n options checked against --help, the docs and the tests"
 
 # help VERB is VERB --help

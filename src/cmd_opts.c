@@ -2,7 +2,7 @@
  * decision: the help is printed from the table, never written by hand, so
  * an option cannot be parsed without being documented; a row's help is
  * one paragraph that is wrapped here, so the same text also fills the man
- * pages (tools/gendoc.c). */
+ * pages (src/gendoc.c). */
 #include <string.h>
 
 #include "cmd_opts.h"

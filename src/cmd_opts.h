@@ -1,6 +1,6 @@
 /* Option tables: each verb's options are defined once, in a cmd_opt table,
  * from which getopt_long's arguments, `--help`, the man pages and the shell
- * completions are all made (the last two by tools/gendoc at build time). */
+ * completions are all made (the last two by src/gendoc.c at build time). */
 #ifndef MP_CMD_OPTS_H
 #define MP_CMD_OPTS_H
 

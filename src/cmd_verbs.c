@@ -1,5 +1,5 @@
 /* The registry of verbs, and mtlsprobe's own options: what main.c
- * dispatches on, what `mtlsprobe --help` lists, and what tools/gendoc.c
+ * dispatches on, what `mtlsprobe --help` lists, and what src/gendoc.c
  * turns into man pages and shell completion. A verb exists once it is
  * here; the man page list in CMakeLists.txt must name its page too
  * (gendoc refuses to run otherwise). */

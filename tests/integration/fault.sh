@@ -144,7 +144,7 @@ for i in $(seq 1 60); do
   timeout 30 "$FAULTPEER" client silent "$LOWFD_PORT" >/dev/null 2>&1 &
   pids+=($!)
 done
-for i in $(seq 1 150); do grep -q "out of file descriptors" "$WORK/lowfd.log" && break; sleep 0.2; done
+for i in $(seq 1 $((150 * TIME_SCALE))); do grep -q "out of file descriptors" "$WORK/lowfd.log" && break; sleep 0.2; done
 check "serve says when it runs out of descriptors" grep -q "out of file descriptors" "$WORK/lowfd.log"
 SERVE_PORT=$LOWFD_PORT
 check "serve answers a good client once timeouts free descriptors" \

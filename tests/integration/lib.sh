@@ -41,10 +41,14 @@ free_port() {
   return 1
 }
 
-# Waits until 127.0.0.1:PORT accepts connections (up to ~10 s).
+# Sanitizers slow everything down several times: waits for things to
+# happen scale with MTLSPROBE_TIME_SCALE (set by tests/CMakeLists.txt).
+TIME_SCALE=${MTLSPROBE_TIME_SCALE:-1}
+
+# Waits until 127.0.0.1:PORT accepts connections (up to ~10 s, scaled).
 wait_port() {
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 $((100 * TIME_SCALE))); do
     if (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; then return 0; fi
     sleep 0.1
   done

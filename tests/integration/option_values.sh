@@ -37,7 +37,7 @@ T="https://localhost:$PORT/"
 
 load_ok() { # NAME ARGS...: exit 0 and every transaction ok
   local name=$1; shift
-  timeout 60 "$MTLSPROBE" load --target "$T" --threads 1 -c 1 -q --json "$WORK/$name.json" "$@" \
+  timeout $((60 * TIME_SCALE)) "$MTLSPROBE" load --target "$T" --threads 1 -c 1 -q --json "$WORK/$name.json" "$@" \
     >"$WORK/$name.out" 2>&1
   local rc=$?
   check "load $*: exit 0 (got $rc: $(tail -n 2 "$WORK/$name.out" | tr '\n' ' '))" test "$rc" = 0
@@ -54,7 +54,7 @@ load_ok chain --ca "$FX/trust-bundle.pem" --cert "$FX/client/valid.cert.pem" --k
 
 run_rc() { # NAME ARGS...: sets RC
   local name=$1; shift
-  timeout 120 "$MTLSPROBE" run --target "$T" --fixtures "$FX" --json "$WORK/$name.json" "$@" >"$WORK/$name.out" 2>&1
+  timeout $((120 * TIME_SCALE)) "$MTLSPROBE" run --target "$T" --fixtures "$FX" --json "$WORK/$name.json" "$@" >"$WORK/$name.out" 2>&1
   RC=$?
 }
 run_rc both --tls both --expect-mtls yes --control client/valid --jobs 2 --only 'client-auth/expired*'

@@ -138,6 +138,8 @@ int cmd_load(int argc, char **argv)
         { "resume", required_argument, NULL, 'u' }, { "json", required_argument, NULL, 'J' },
         { "threshold", required_argument, NULL, 'h' + 256 }, { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
+        { "clients", required_argument, NULL, 'h' + 257 }, { "client-dir", required_argument, NULL, 'h' + 258 },
+        { "source", required_argument, NULL, 'h' + 259 }, { "stages", required_argument, NULL, 'h' + 260 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *fixtures = NULL, *client = NULL, *cert = NULL, *key = NULL;
@@ -153,6 +155,12 @@ int cmd_load(int argc, char **argv)
     int64_t duration_ms = 10000, warmup_ms = 0, timeout_ms = 5000;
     unsigned long long count = 0, ull;
     int duration_set = 0;
+    unsigned long long n_clients = 0;
+    const char *client_dir = NULL, *source = NULL, *stages = NULL;
+    pki_fleet fleet;
+    memset(&fleet, 0, sizeof fleet);
+    net_addr *sources = NULL;
+    int n_sources = 0;
     mp_err e = { { 0 } };
     char *end;
     opterr = 0;
@@ -253,6 +261,15 @@ int cmd_load(int argc, char **argv)
             }
             n_thresholds++;
             break;
+        case 'h' + 257:
+            if (parse_count(optarg, &n_clients) != 0 || n_clients < 1 || n_clients > 1000000) {
+                cmd_error("load", "--clients must be 1..1000000");
+                goto out;
+            }
+            break;
+        case 'h' + 258: client_dir = optarg; break;
+        case 'h' + 259: source = optarg; break;
+        case 'h' + 260: stages = optarg; break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h': fputs(help_text, stdout); rc = MP_EXIT_OK; goto out;
@@ -274,6 +291,25 @@ int cmd_load(int argc, char **argv)
     }
     load_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    int stages_open = 0;
+    if (stages) {
+        if (load_stages_parse(stages, cfg.stages, &cfg.n_stages, &stages_open, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out;
+        }
+        if (duration_set || count || rate > 0 || warmup_ms > 0) {
+            cmd_error("load", "--stages sets the rate or connections over time: drop -d, -n, --rate and --warmup");
+            goto out;
+        }
+    }
+    if (n_clients && client_dir) {
+        cmd_error("load", "--clients and --client-dir exclude each other");
+        goto out;
+    }
+    if (source && net_source_range_parse(source, &sources, &n_sources, &e) != 0) {
+        cmd_error("load", "%s", e.msg);
+        goto out;
+    }
     net_url url;
     if (net_url_parse(target, &url, &e) != 0) {
         cmd_error("load", "%s", e.msg);
@@ -325,6 +361,30 @@ int cmd_load(int argc, char **argv)
         cmd_error("load", "give --fixtures (with --client NAME) or --cert and --key");
         goto out_m;
     }
+    if (n_clients) {
+        const pki_manifest_entry *leaf = have_manifest && !cert ? pki_manifest_find(&m, client) : NULL;
+        const pki_manifest_entry *issuer = leaf && leaf->issuer ? pki_manifest_find(&m, leaf->issuer) : NULL;
+        if (!issuer || !issuer->key) {
+            cmd_error("load", "--clients issues certificates under the client fixture's issuer: give --fixtures");
+            goto out_m;
+        }
+        if (pki_fleet_issue(&fleet, issuer->cert, issuer->key, (size_t)n_clients, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out_m;
+        }
+        if (!quiet)
+            fprintf(stderr, "load: issued %zu client identities under %s in %.2f s\n", fleet.n, issuer->name,
+                    fleet.seconds);
+        cfg.fleet = &fleet;
+    } else if (client_dir) {
+        if (pki_fleet_read_dir(&fleet, client_dir, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out_m;
+        }
+        cfg.fleet = &fleet;
+    }
+    cfg.sources = sources;
+    cfg.n_sources = n_sources;
     cfg.tls.verify_peer = verify;
     cfg.tls.memo_signatures = 1; /* each worker owns its client (load/worker.c) */
     cfg.tls.ca_file = ca ? ca : have_manifest ? m.trust_bundle : NULL;
@@ -356,6 +416,19 @@ int cmd_load(int argc, char **argv)
     cfg.request = req;
     cfg.request_len = req_len;
     cfg.close_rst = close_rst;
+    if (cfg.n_stages) {
+        duration_ms = load_stages_total_ns(cfg.stages, cfg.n_stages) / 1000000LL;
+        double top = 0;
+        for (int k = 0; k < cfg.n_stages; k++) {
+            top = cfg.stages[k].target > top ? cfg.stages[k].target : top;
+            cfg.stages[k].target /= shard_n; /* each shard drives its share */
+        }
+        if (stages_open) {
+            rate = top > 0 ? top : 1;
+        } else {
+            connections = (int)(top + 0.5) > 0 ? (int)(top + 0.5) : 1;
+        }
+    }
     cfg.connections = connections / shard_n + (shard_i < connections % shard_n);
     if (cfg.connections < 1)
         cfg.connections = 1;
@@ -432,6 +505,22 @@ int cmd_load(int argc, char **argv)
         printf("  resumption: %llu of %llu attempts resumed (%.1f%% of new connections)\n",
                (unsigned long long)r.resumed, (unsigned long long)r.resume_attempts,
                r.handshake.total ? 100.0 * (double)r.resumed / (double)r.handshake.total : 0);
+    if (cfg.fleet)
+        printf("  identities: %llu distinct of %zu in the fleet (%s)\n", (unsigned long long)r.identities_used,
+               fleet.n, n_clients ? "issued for this run" : client_dir);
+    if (n_sources)
+        printf("  source addresses: %d (%s)\n", n_sources, source);
+    for (int k = 0; k < r.n_stages; k++) {
+        const load_stage_result *sr = &r.stage_r[k];
+        printf("  stage %d (%.0f s to %g%s): %llu ok, %llu errors, %.1f/s", k + 1,
+               (double)cfg.stages[k].duration_ns / 1e9, cfg.stages[k].target * shard_n, stages_open ? "/s" : " connections",
+               (unsigned long long)sr->ok, (unsigned long long)sr->errors, sr->wall_s > 0 ? (double)sr->ok / sr->wall_s : 0);
+        if (sr->handshake.total)
+            printf(", handshake p99 %.3f ms", (double)hist_percentile(&sr->handshake, 99) / 1e6);
+        if (sr->total.total)
+            printf(", total p99 %.3f ms", (double)hist_percentile(&sr->total, 99) / 1e6);
+        printf("\n");
+    }
     double us = load_cpu_us(&r);
     printf("  client CPU: %.0f us per handshake (user %.2f s, system %.2f s); busiest worker %.0f%% busy\n",
            us, r.cpu_user_s, r.cpu_sys_s, r.worker_busy_max * 100);
@@ -471,6 +560,9 @@ int cmd_load(int argc, char **argv)
             .manifest_sha256 = have_manifest ? m.sha256 : NULL, .shard_count = shard_n, .command_line = cmdline,
             .tool_version = MTLSPROBE_VERSION, .wolfssl_version = wolfSSL_lib_version(),
             .started_ms = started_ms, .finished_ms = finished_ms,
+            .fleet_size = fleet.n, .fleet_origin = n_clients ? "issued" : client_dir,
+            .sources = source, .n_sources = n_sources,
+            .stages = cfg.stages, .n_stages = cfg.n_stages, .stages_open = stages_open,
         };
         if (load_write_json(&r, &lm, json, &e) != 0) {
             cmd_error("load", "%s", e.msg);
@@ -480,9 +572,11 @@ int cmd_load(int argc, char **argv)
     load_result_free(&r);
     free(req);
 out_m:
+    pki_fleet_free(&fleet);
     if (have_manifest)
         pki_manifest_free(&m);
 out:
+    free(sources);
     for (size_t i = 0; i < n_headers; i++) {
         free(headers[i].name);
         free(headers[i].value);

@@ -77,6 +77,15 @@ static void count_second(worker *w, int ok, int64_t total_ns)
     }
 }
 
+/* Stages: the result of the stage the transaction was meant to start in. */
+static load_stage_result *stage_of(worker *w, int64_t intended)
+{
+    if (!w->stage_r)
+        return NULL;
+    int i = load_stages_index(w->c->stages, w->c->n_stages, intended - w->sh->warm_end);
+    return i < w->c->n_stages ? &w->stage_r[i] : NULL;
+}
+
 static void close_conn(slot *s, int rst)
 {
     if (s->have_tls) {
@@ -152,6 +161,9 @@ static void fail_text(slot *s, load_error cls, int alert, int status, const char
     if (measured(w, s->intended)) {
         w->r.errors++;
         w->r.by_class[cls]++;
+        load_stage_result *sr = stage_of(w, s->intended);
+        if (sr)
+            sr->errors++;
         if (alert >= 0 && alert < 256)
             w->r.alerts[alert]++;
         if (status > 0 && status < 1000)
@@ -203,6 +215,18 @@ static void succeed(slot *s, int64_t end)
         hist_record(&w->r.total, end - s->intended);
         hist_record(&w->r.total_uncorrected, end - s->start);
         count_second(w, 1, end - s->intended);
+        load_stage_result *sr = stage_of(w, s->intended);
+        if (sr) {
+            sr->ok++;
+            if (s->new_conn) {
+                hist_record(&sr->connect, s->connected - s->start);
+                hist_record(&sr->handshake, s->hs_done - s->connected);
+            }
+            if (s->first_byte)
+                hist_record(&sr->ttfb, s->first_byte - s->req_sent);
+            hist_record(&sr->total, end - s->intended);
+            hist_record(&sr->total_uncorrected, end - s->start);
+        }
     }
     atomic_fetch_add_explicit(&w->live_ok, 1, memory_order_relaxed);
 }
@@ -223,6 +247,7 @@ static void keep_session(slot *s)
     if (s->session)
         wolfSSL_SESSION_free(s->session);
     s->session = sess;
+    s->session_ident = s->ident; /* a resumption presents the same identity */
 }
 
 static void start_request(slot *s)
@@ -375,6 +400,10 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
         worker *w = s->w;
         tls_conn_opts co = { .sni = w->c->sni[0] ? w->c->sni : NULL,
                              .resume = s->resuming ? s->session : NULL };
+        if (w->c->fleet) {
+            co.identity = &w->c->fleet->members[s->ident];
+            co.identity_pem = w->c->fleet->pem;
+        }
         mp_err e;
         int fdc = s->fd;
         s->fd = -1;
@@ -414,6 +443,15 @@ static void launch(slot *s, int64_t intended)
         uint64_t k = w->resume_k++;
         s->resuming = (uint64_t)((double)(k + 1) * r) > (uint64_t)((double)k * r);
     }
+    if (w->c->fleet) {
+        if (s->resuming) {
+            s->ident = s->session_ident;
+        } else {
+            s->ident = (int)(w->fleet_k % w->c->fleet->n);
+            w->fleet_k += (uint64_t)w->c->threads;
+            w->fleet_conns++;
+        }
+    }
     s->state = S_CONNECT;
     int fd = socket(w->c->addr.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -424,6 +462,18 @@ static void launch(slot *s, int64_t intended)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     s->fd = fd;
+    if (w->c->n_sources > 0) {
+        /* the port is chosen at connect time, per destination: each source
+         * address has a whole ephemeral range of its own */
+        const net_addr *src = &w->c->sources[w->src_k % (uint64_t)w->c->n_sources];
+        w->src_k += (uint64_t)w->c->threads;
+        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+        if (bind(fd, (const struct sockaddr *)&src->ss, src->len) != 0) {
+            note_error(w, LE_CONNECT_OTHER, "cannot bind the source address", 0);
+            fail(s, LE_CONNECT_OTHER, -1, 0);
+            return;
+        }
+    }
     if (connect(fd, (const struct sockaddr *)&w->c->addr.ss, w->c->addr.len) == 0 || errno == EINPROGRESS) {
         begin_step(s);
         arm_step(s, EV_WRITE);
@@ -461,12 +511,27 @@ static void next_for_slot(slot *s)
         }
         return; /* an open keep-alive connection waits for the schedule */
     }
-    if (claim(w)) {
+    if (s->index < w->stage_conns && claim(w)) {
         launch(s, now_ns());
         return;
     }
     if (keepalive_open)
         close_conn(s, 0);
+}
+
+/* Stages, closed loop: how many of this worker's slots run now; idle ones
+ * under the target start, busy ones over it stop after their transaction. */
+static void stage_conns_update(worker *w, int64_t now)
+{
+    if (!w->c->n_stages || w->interval_ns > 0)
+        return;
+    double total = load_stages_target(w->c->stages, w->c->n_stages, now - w->sh->warm_end);
+    int max = w->c->connections;
+    int n = (int)(total * (double)w->n_slots / (double)(max > 0 ? max : 1) + 0.5);
+    w->stage_conns = n > w->n_slots ? w->n_slots : n;
+    for (int i = 0; i < w->stage_conns && !w->stopping; i++)
+        if (w->slots[i].state == S_IDLE && claim(w))
+            launch(&w->slots[i], now);
 }
 
 /* Round-robin from where the last search stopped, so an open-loop
@@ -506,7 +571,17 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
             w->r.errors++;
             w->r.by_class[LE_BACKLOG]++;
         }
-        w->next_due += (int64_t)w->interval_ns;
+        if (w->c->n_stages) {
+            w->arrival_k += w->c->threads;
+            int64_t t = load_stages_arrival(w->c->stages, w->c->n_stages, w->arrival_k);
+            if (t < 0) {
+                w->stopping = 1;
+                break;
+            }
+            w->next_due = w->sh->warm_end + t;
+        } else {
+            w->next_due += (int64_t)w->interval_ns;
+        }
     }
     if (!w->stopping) {
         int64_t wait = w->next_due - now_ns();
@@ -537,6 +612,7 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
         w->stopping = 1;
     if (w->c->count && atomic_load(&w->sh->remaining) <= 0)
         w->stopping = 1;
+    stage_conns_update(w, now);
     int drained = w->active == 0 && w->pend_n == 0;
     int overdue = w->sh->end && now >= w->sh->end + w->c->timeout_ns;
     if (w->stopping && (drained || interrupted || overdue)) {
@@ -588,7 +664,26 @@ int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp
     w->sec_err = calloc((size_t)w->max_secs, sizeof *w->sec_err);
     if (!w->base || !w->slots || !w->sec_hist || !w->sec_ok || !w->sec_err)
         return mp_fail(e, "out of memory for %d connections", n_slots);
+    w->stage_conns = n_slots;
+    w->fleet_k = (uint64_t)id;
+    w->src_k = (uint64_t)id;
+    if (w->c->n_stages) {
+        w->stage_r = calloc((size_t)w->c->n_stages, sizeof *w->stage_r);
+        if (!w->stage_r)
+            return mp_fail(e, "out of memory for stages");
+        for (int k = 0; k < w->c->n_stages; k++) {
+            load_stage_result *sr = &w->stage_r[k];
+            hist_init(&sr->connect);
+            hist_init(&sr->handshake);
+            hist_init(&sr->ttfb);
+            hist_init(&sr->total);
+            hist_init(&sr->total_uncorrected);
+        }
+        if (rate <= 0)
+            w->stage_conns = 0;
+    }
     for (int i = 0; i < n_slots; i++) {
+        w->slots[i].index = i;
         w->slots[i].w = w;
         w->slots[i].fd = -1;
         w->slots[i].ev = event_new(w->base, -1, 0, slot_cb, &w->slots[i]);
@@ -616,8 +711,17 @@ void *worker_main(void *arg)
     if (w->interval_ns > 0) {
         /* spread workers' schedules so they do not fire in lockstep */
         w->next_due = w->sh->t0 + (int64_t)(w->interval_ns * w->id / (double)w->c->threads);
+        if (w->c->n_stages) {
+            w->arrival_k = w->id + 1;
+            int64_t t = load_stages_arrival(w->c->stages, w->c->n_stages, w->arrival_k);
+            w->next_due = w->sh->warm_end + (t < 0 ? 0 : t);
+            if (t < 0)
+                w->stopping = 1;
+        }
         struct timeval tv = { 0, 0 };
         evtimer_add(w->tick, &tv);
+    } else if (w->c->n_stages) {
+        stage_conns_update(w, now_ns());
     } else {
         for (int i = 0; i < w->n_slots; i++)
             if (claim(w))
@@ -651,6 +755,7 @@ void worker_free(worker *w)
     if (w->poll)
         event_free(w->poll);
     free(w->pending);
+    free(w->stage_r);
     free(w->sec_hist);
     free(w->sec_ok);
     free(w->sec_err);

@@ -24,6 +24,9 @@ typedef struct slot {
     int64_t intended, start, connected, hs_done, req_sent, first_byte;
     int64_t deadline;        /* of the current step: a peer that drips bytes still times out */
     int resuming;
+    int index;               /* in the worker's slots: closed-loop stages use the first ones */
+    int ident;               /* fleet member of the current connection (and its session) */
+    int session_ident;
     int new_conn;            /* this transaction opened the connection */
     WOLFSSL_SESSION *session;
     http_scan scan;
@@ -52,6 +55,12 @@ struct worker {
     int64_t *pending;        /* open loop: intended starts waiting for a slot */
     int pend_head, pend_n, pend_cap;
     uint64_t resume_k;
+    uint64_t fleet_k;        /* next fleet member: id, id + threads, ... */
+    uint64_t fleet_conns;    /* connections that presented a fleet member */
+    uint64_t src_k;          /* next source address */
+    double arrival_k;        /* stages, open loop: this worker's next arrival number */
+    int stage_conns;         /* stages, closed loop: slots that may run now */
+    load_stage_result *stage_r;
     load_result r;
     uint32_t (*sec_hist)[COARSE];
     uint64_t *sec_ok, *sec_err;

@@ -455,6 +455,16 @@ static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)
                             WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) != WOLFSSL_SUCCESS)
             return mp_fail(e, "cannot set ALPN '%s'", o->alpn);
     }
+    if (o && o->identity) {
+        int fmt = o->identity_pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1;
+        int rc = o->identity_pem
+                     ? wolfSSL_use_certificate_chain_buffer(c->ssl, o->identity->cert, (long)o->identity->cert_len)
+                     : wolfSSL_use_certificate_buffer(c->ssl, o->identity->cert, (long)o->identity->cert_len, fmt);
+        if (rc != WOLFSSL_SUCCESS ||
+            wolfSSL_use_PrivateKey_buffer(c->ssl, o->identity->key, (long)o->identity->key_len, fmt) !=
+                WOLFSSL_SUCCESS)
+            return mp_fail(e, "cannot present the fleet identity");
+    }
     if (o && o->resume) {
         if (wolfSSL_set_session(c->ssl, o->resume) != WOLFSSL_SUCCESS)
             return mp_fail(e, "cannot use the saved session");

@@ -15,6 +15,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
+#include "pki/fleet.h"
 #include "util/err.h"
 
 typedef enum tls_version {
@@ -120,6 +121,12 @@ typedef struct tls_conn_opts {
     const char *alpn;         /* "h2,http/1.1"; NULL: none */
     WOLFSSL_SESSION *resume;  /* a saved session to resume, or NULL */
     struct tls_capture *capture; /* non-NULL: record the server's handshake (tls/audit.h) */
+    /* A fleet member to present instead of the client context's identity
+     * (load --clients): DER leaf and key, the intermediates coming from the
+     * context's chain; or, with identity_pem, a PEM chain and PEM key.
+     * wolfSSL copies them into the connection; the caller keeps them. */
+    const pki_fleet_member *identity;
+    int identity_pem;
 } tls_conn_opts;
 
 /* Binds a connected, non-blocking socket; the conn owns fd afterwards. */

@@ -13,6 +13,7 @@
 #include <wolfssl/ssl.h>
 
 #include "cmd.h"
+#include "http/h2session.h"
 #include "http/http.h"
 #include "load/load.h"
 #include "load/output.h"
@@ -139,6 +140,7 @@ int cmd_load(int argc, char **argv)
         { "threshold", required_argument, NULL, 'h' + 256 }, { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "clients", required_argument, NULL, 'h' + 257 }, { "client-dir", required_argument, NULL, 'h' + 258 },
+        { "http2", no_argument, NULL, 'h' + 261 }, { "streams", required_argument, NULL, 'h' + 262 },
         { "source", required_argument, NULL, 'h' + 259 }, { "stages", required_argument, NULL, 'h' + 260 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
@@ -155,7 +157,9 @@ int cmd_load(int argc, char **argv)
     int64_t duration_ms = 10000, warmup_ms = 0, timeout_ms = 5000;
     unsigned long long count = 0, ull;
     int duration_set = 0;
-    unsigned long long n_clients = 0;
+    unsigned long long n_clients = 0, streams = 0;
+    int http2 = 0;
+    http_h2c_request *h2req = NULL;
     const char *client_dir = NULL, *source = NULL, *stages = NULL;
     pki_fleet fleet;
     memset(&fleet, 0, sizeof fleet);
@@ -270,6 +274,13 @@ int cmd_load(int argc, char **argv)
         case 'h' + 258: client_dir = optarg; break;
         case 'h' + 259: source = optarg; break;
         case 'h' + 260: stages = optarg; break;
+        case 'h' + 261: http2 = 1; break;
+        case 'h' + 262:
+            if (parse_count(optarg, &streams) != 0 || streams < 1 || streams > 1000) {
+                cmd_error("load", "--streams must be 1..1000");
+                goto out;
+            }
+            break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h': fputs(help_text, stdout); rc = MP_EXIT_OK; goto out;
@@ -415,6 +426,33 @@ int cmd_load(int argc, char **argv)
     }
     cfg.request = req;
     cfg.request_len = req_len;
+    if ((http2 || streams) && cfg.mode == LOAD_HANDSHAKE) {
+        cmd_error("load", "--http2 and --streams need --mode request or keepalive");
+        free(req);
+        goto out_m;
+    }
+    if (streams && !http2) {
+        cmd_error("load", "--streams counts HTTP/2 streams: add --http2");
+        free(req);
+        goto out_m;
+    }
+    if (streams > 1 && cfg.mode != LOAD_KEEPALIVE) {
+        cmd_error("load", "--streams above 1 needs --mode keepalive (request mode is one request per connection)");
+        free(req);
+        goto out_m;
+    }
+    if (http2) {
+        http_h2_request hq = { .method = method, .scheme = "https", .authority = url.authority,
+                               .path = path ? path : url.path, .headers = headers, .n_headers = n_headers };
+        if (!(h2req = http_h2c_request_new(&hq, body, strlen(body), &e))) {
+            cmd_error("load", "%s", e.msg);
+            free(req);
+            goto out_m;
+        }
+        cfg.http2 = 1;
+        cfg.streams = streams ? (int)streams : 1;
+        cfg.h2req = h2req;
+    }
     cfg.close_rst = close_rst;
     if (cfg.n_stages) {
         duration_ms = load_stages_total_ns(cfg.stages, cfg.n_stages) / 1000000LL;
@@ -464,6 +502,8 @@ int cmd_load(int argc, char **argv)
 
     /* summary */
     int used_threads = threads < cfg.connections ? threads : cfg.connections;
+    if (http2)
+        printf("HTTP/2, %d concurrent stream%s per connection\n", cfg.streams, cfg.streams == 1 ? "" : "s");
     printf("%s %s, %s, %d connections%s, %d threads (%s%s)%s\n", mode_s, target,
            tls_s ? tls_version_name(cfg.tls.version) : "TLS 1.2/1.3", cfg.connections,
            rate > 0 ? " (open loop)" : "", used_threads, threads_why,
@@ -561,7 +601,7 @@ int cmd_load(int argc, char **argv)
             .tool_version = MTLSPROBE_VERSION, .wolfssl_version = wolfSSL_lib_version(),
             .started_ms = started_ms, .finished_ms = finished_ms,
             .fleet_size = fleet.n, .fleet_origin = n_clients ? "issued" : client_dir,
-            .sources = source, .n_sources = n_sources,
+            .sources = source, .n_sources = n_sources, .http2_streams = cfg.http2 ? cfg.streams : 0,
             .stages = cfg.stages, .n_stages = cfg.n_stages, .stages_open = stages_open,
         };
         if (load_write_json(&r, &lm, json, &e) != 0) {
@@ -572,6 +612,7 @@ int cmd_load(int argc, char **argv)
     load_result_free(&r);
     free(req);
 out_m:
+    http_h2c_request_free(h2req);
     pki_fleet_free(&fleet);
     if (have_manifest)
         pki_manifest_free(&m);

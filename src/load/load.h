@@ -75,6 +75,9 @@ typedef struct load_config {
     int64_t timeout_ns;        /* a deadline per step: connect, handshake, write, read */
     int verbose;               /* print errors as they happen (at most 10 a second per worker) */
     atomic_int *stop;          /* set (e.g. by SIGINT) to end early */
+    int http2;                 /* ALPN h2; requests as HTTP/2 streams */
+    int streams;               /* --http2 keepalive: concurrent streams per connection */
+    const struct http_h2c_request *h2req;
     const pki_fleet *fleet;    /* NULL: every connection presents tls's identity */
     const net_addr *sources;   /* local addresses to bind, used in turn; NULL: the kernel's choice */
     int n_sources;

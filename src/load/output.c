@@ -63,6 +63,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     str_copy(l->fleet_origin, sizeof l->fleet_origin, m->fleet_origin ? m->fleet_origin : "");
     str_copy(l->sources, sizeof l->sources, m->sources ? m->sources : "");
     l->n_sources = m->n_sources;
+    l->http2_streams = m->http2_streams;
     if (m->n_stages) {
         str_copy(l->stages_kind, sizeof l->stages_kind, m->stages_open ? "rate" : "connections");
         for (int k = 0; k < m->n_stages && k < r->n_stages && k < RES_MAX_STAGES; k++) {

@@ -33,6 +33,7 @@ typedef struct load_meta {
     const char *fleet_origin;     /* "issued" or the --client-dir */
     const char *sources;          /* --source as given; NULL: none */
     int n_sources;
+    int http2_streams;            /* 0: HTTP/1.1 */
     const load_stage *stages;     /* this process's share of --stages */
     int n_stages, stages_open;
 } load_meta;

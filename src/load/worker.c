@@ -14,27 +14,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/h2session.h"
 #include "util/timeutil.h"
 
-enum { S_IDLE, S_CONNECT, S_HANDSHAKE, S_TICKET, S_WRITE, S_READ };
 
 #define TICKET_WAIT_NS (200 * 1000000LL)
 
-static void slot_cb(evutil_socket_t fd, short what, void *arg);
+
 static void launch(slot *s, int64_t intended);
-static void next_for_slot(slot *s);
+
 
 static int64_t now_ns(void)
 {
     return tm_mono_ns();
 }
 
-static void arm(slot *s, short what, int64_t timeout_ns)
+void worker_arm(slot *s, short what, int64_t timeout_ns)
 {
     struct timeval tv = { (time_t)(timeout_ns / 1000000000LL),
                           (suseconds_t)((timeout_ns % 1000000000LL) / 1000) };
     event_del(s->ev);
-    event_assign(s->ev, s->w->base, s->fd, what, slot_cb, s);
+    event_assign(s->ev, s->w->base, s->fd, what, worker_slot_cb, s);
     event_add(s->ev, &tv);
 }
 
@@ -49,10 +49,10 @@ static void begin_step(slot *s)
 static void arm_step(slot *s, short what)
 {
     int64_t left = s->deadline - now_ns();
-    arm(s, what, left > 0 ? left : 0);
+    worker_arm(s, what, left > 0 ? left : 0);
 }
 
-static int measured(const worker *w, int64_t t)
+int worker_measured(const worker *w, int64_t t)
 {
     return t >= w->sh->warm_end;
 }
@@ -86,7 +86,7 @@ static load_stage_result *stage_of(worker *w, int64_t intended)
     return i < w->c->n_stages ? &w->stage_r[i] : NULL;
 }
 
-static void close_conn(slot *s, int rst)
+void worker_close_conn(slot *s, int rst)
 {
     if (s->have_tls) {
         tls_conn_close_keep(&s->tls, rst); /* the wolfSSL object stays for the next one */
@@ -154,14 +154,13 @@ static void fail(slot *s, load_error cls, int alert, int status)
     fail_text(s, cls, alert, status, text);
 }
 
-static void fail_text(slot *s, load_error cls, int alert, int status, const char *text)
+void worker_count_error(worker *w, int64_t intended, load_error cls, int alert, int status, const char *text)
 {
-    worker *w = s->w;
-    note_error(w, cls, text, measured(w, s->intended));
-    if (measured(w, s->intended)) {
+    note_error(w, cls, text, worker_measured(w, intended));
+    if (worker_measured(w, intended)) {
         w->r.errors++;
         w->r.by_class[cls]++;
-        load_stage_result *sr = stage_of(w, s->intended);
+        load_stage_result *sr = stage_of(w, intended);
         if (sr)
             sr->errors++;
         if (alert >= 0 && alert < 256)
@@ -171,13 +170,23 @@ static void fail_text(slot *s, load_error cls, int alert, int status, const char
         count_second(w, 0, 0);
     }
     atomic_fetch_add_explicit(&w->live_err, 1, memory_order_relaxed);
-    close_conn(s, 1);
+}
+
+static void fail_text(slot *s, load_error cls, int alert, int status, const char *text)
+{
+    if (s->state == S_H2) {
+        /* every stream on the connection ends with it */
+        worker_h2_fail(s, cls, alert, text);
+        return;
+    }
+    worker_count_error(s->w, s->intended, cls, alert, status, text);
+    worker_close_conn(s, 1);
     if (s->ssl_ready) {
         /* a wolfSSL object that failed is not reused: start clean */
         tls_conn_close(&s->tls, 1);
         s->ssl_ready = 0;
     }
-    next_for_slot(s);
+    worker_next_for_slot(s);
 }
 
 static void fail_tls(slot *s)
@@ -197,10 +206,10 @@ static void fail_tls(slot *s)
 }
 
 /* A transaction ended well: record its phases. */
-static void succeed(slot *s, int64_t end)
+void worker_succeed(slot *s, int64_t end)
 {
     worker *w = s->w;
-    if (measured(w, s->intended)) {
+    if (worker_measured(w, s->intended)) {
         w->r.ok++;
         if (s->new_conn) {
             hist_record(&w->r.connect, s->connected - s->start);
@@ -275,14 +284,18 @@ static void handshake_done(slot *s)
             step(s); /* the ticket may have come with the server's Finished */
             return;
         }
-        succeed(s, s->hs_done);
+        worker_succeed(s, s->hs_done);
         keep_session(s);
-        close_conn(s, w->c->close_rst);
-        next_for_slot(s);
+        worker_close_conn(s, w->c->close_rst);
+        worker_next_for_slot(s);
+        return;
+    }
+    if (w->c->http2) {
+        worker_h2_start(s);
         return;
     }
     start_request(s);
-    slot_cb(s->fd, EV_WRITE, s);
+    worker_slot_cb(s->fd, EV_WRITE, s);
 }
 
 static void step(slot *s)
@@ -304,14 +317,14 @@ static void step(slot *s)
             if (n == 0) { fail(s, LE_CLOSED, -1, 0); return; }
             WOLFSSL_SESSION *cur = wolfSSL_get_session(s->tls.ssl);
             if (n == TLS_IO_WANT_READ && !(cur && wolfSSL_SESSION_has_ticket(cur))) {
-                arm(s, EV_READ, TICKET_WAIT_NS);
+                worker_arm(s, EV_READ, TICKET_WAIT_NS);
                 return;
             }
             s->hs_done = now_ns();
-            succeed(s, s->hs_done);
+            worker_succeed(s, s->hs_done);
             keep_session(s);
-            close_conn(s, w->c->close_rst);
-            next_for_slot(s);
+            worker_close_conn(s, w->c->close_rst);
+            worker_next_for_slot(s);
             return;
         }
         case S_WRITE: {
@@ -353,26 +366,29 @@ static void step(slot *s)
                 fail(s, LE_HTTP_STATUS, -1, status);
                 return;
             }
-            succeed(s, end);
+            worker_succeed(s, end);
             keep_session(s);
             if (w->c->mode == LOAD_KEEPALIVE && !s->scan.until_close && !s->scan.conn_close &&
                 !w->stopping) {
                 /* the next request reuses the connection */
                 s->new_conn = 0;
-                next_for_slot(s);
+                worker_next_for_slot(s);
                 return;
             }
-            close_conn(s, 0);
-            next_for_slot(s);
+            worker_close_conn(s, 0);
+            worker_next_for_slot(s);
             return;
         }
+        case S_H2:
+            worker_h2_pump(s);
+            return;
         default:
             return;
         }
     }
 }
 
-static void slot_cb(evutil_socket_t fd, short what, void *arg)
+void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     slot *s = arg;
@@ -380,9 +396,15 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
         if (s->state == S_CONNECT) { fail(s, LE_CONNECT_TIMEOUT, -1, 0); return; }
         if (s->state == S_TICKET) { /* no ticket and no alert: the server accepted */
             s->hs_done = now_ns();
-            succeed(s, s->hs_done);
-            close_conn(s, s->w->c->close_rst);
-            next_for_slot(s);
+            worker_succeed(s, s->hs_done);
+            worker_close_conn(s, s->w->c->close_rst);
+            worker_next_for_slot(s);
+            return;
+        }
+        if (s->state == S_H2) {
+            char text[96];
+            snprintf(text, sizeof text, "HTTP/2 stream not done within %.1f s", (double)s->w->c->timeout_ns / 1e9);
+            worker_h2_fail(s, LE_TIMEOUT, -1, text);
             return;
         }
         fail(s, LE_TIMEOUT, -1, 0);
@@ -399,7 +421,8 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
         s->connected = now_ns();
         worker *w = s->w;
         tls_conn_opts co = { .sni = w->c->sni[0] ? w->c->sni : NULL,
-                             .resume = s->resuming ? s->session : NULL };
+                             .resume = s->resuming ? s->session : NULL,
+                             .alpn = w->c->http2 ? "h2" : NULL };
         if (w->c->fleet) {
             co.identity = &w->c->fleet->members[s->ident];
             co.identity_pem = w->c->fleet->pem;
@@ -482,7 +505,7 @@ static void launch(slot *s, int64_t intended)
     fail(s, errno == ECONNREFUSED ? LE_CONNECT_REFUSED : LE_CONNECT_OTHER, -1, 0);
 }
 
-static int claim(worker *w)
+int worker_claim(worker *w)
 {
     if (w->stopping)
         return 0;
@@ -494,7 +517,7 @@ static int claim(worker *w)
 }
 
 /* A slot finished a transaction (or its connection): decide what it does next. */
-static void next_for_slot(slot *s)
+void worker_next_for_slot(slot *s)
 {
     worker *w = s->w;
     int keepalive_open = s->have_tls && w->c->mode == LOAD_KEEPALIVE;
@@ -511,12 +534,12 @@ static void next_for_slot(slot *s)
         }
         return; /* an open keep-alive connection waits for the schedule */
     }
-    if (s->index < w->stage_conns && claim(w)) {
+    if (s->index < w->stage_conns && worker_claim(w)) {
         launch(s, now_ns());
         return;
     }
     if (keepalive_open)
-        close_conn(s, 0);
+        worker_close_conn(s, 0);
 }
 
 /* Stages, closed loop: how many of this worker's slots run now; idle ones
@@ -530,7 +553,7 @@ static void stage_conns_update(worker *w, int64_t now)
     int n = (int)(total * (double)w->n_slots / (double)(max > 0 ? max : 1) + 0.5);
     w->stage_conns = n > w->n_slots ? w->n_slots : n;
     for (int i = 0; i < w->stage_conns && !w->stopping; i++)
-        if (w->slots[i].state == S_IDLE && claim(w))
+        if (w->slots[i].state == S_IDLE && worker_claim(w))
             launch(&w->slots[i], now);
 }
 
@@ -557,17 +580,19 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     worker *w = arg;
     int64_t now = now_ns();
     while (w->next_due <= now && !w->stopping) {
-        if (!claim(w)) {
+        if (!worker_claim(w)) {
             w->stopping = 1;
             break;
         }
-        slot *s = free_slot(w);
-        if (s) {
+        slot *s = NULL;
+        if (w->c->http2 && worker_h2_offer(w, w->next_due))
+            ; /* a stream on an open connection */
+        else if ((s = free_slot(w))) {
             launch(s, w->next_due);
         } else if (w->pend_n < w->pend_cap) {
             w->pending[(w->pend_head + w->pend_n) % w->pend_cap] = w->next_due;
             w->pend_n++;
-        } else if (measured(w, w->next_due)) {
+        } else if (worker_measured(w, w->next_due)) {
             w->r.errors++;
             w->r.by_class[LE_BACKLOG]++;
         }
@@ -622,17 +647,22 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
          * answering must not look like one that had nothing to do. */
         for (int i = 0; i < w->n_slots; i++) {
             const slot *s = &w->slots[i];
-            if (s->state != S_IDLE && measured(w, s->intended))
+            if (s->state == S_H2) {
+                w->r.in_flight += (uint64_t)worker_h2_in_flight(s, now, &w->r.in_flight_sum_age_ns,
+                                                                &w->r.in_flight_max_age_ns);
+                continue;
+            }
+            if (s->state != S_IDLE && worker_measured(w, s->intended))
                 in_flight(w, now - s->intended);
         }
         for (int k = 0; k < w->pend_n; k++) {
             int64_t when = w->pending[(w->pend_head + k) % w->pend_cap];
-            if (measured(w, when))
+            if (worker_measured(w, when))
                 in_flight(w, now - when);
         }
         for (int i = 0; i < w->n_slots; i++) {
             event_del(w->slots[i].ev);
-            close_conn(&w->slots[i], 1);
+            worker_close_conn(&w->slots[i], 1);
         }
         event_base_loopbreak(w->base);
         return;
@@ -685,8 +715,14 @@ int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp
     for (int i = 0; i < n_slots; i++) {
         w->slots[i].index = i;
         w->slots[i].w = w;
+        if (w->c->http2) {
+            int ns = w->c->mode == LOAD_KEEPALIVE ? w->c->streams : 1;
+            w->slots[i].streams = calloc((size_t)(ns > 0 ? ns : 1), sizeof *w->slots[i].streams);
+            if (!w->slots[i].streams)
+                return mp_fail(e, "out of memory for HTTP/2 streams");
+        }
         w->slots[i].fd = -1;
-        w->slots[i].ev = event_new(w->base, -1, 0, slot_cb, &w->slots[i]);
+        w->slots[i].ev = event_new(w->base, -1, 0, worker_slot_cb, &w->slots[i]);
         if (!w->slots[i].ev)
             return mp_fail(e, "out of memory for events");
     }
@@ -724,7 +760,7 @@ void *worker_main(void *arg)
         stage_conns_update(w, now_ns());
     } else {
         for (int i = 0; i < w->n_slots; i++)
-            if (claim(w))
+            if (worker_claim(w))
                 launch(&w->slots[i], now_ns());
     }
     struct timeval tv = { 0, 50000 };
@@ -741,13 +777,15 @@ void worker_free(worker *w)
 {
     for (int i = 0; w->slots && i < w->n_slots; i++) {
         slot *s = &w->slots[i];
-        close_conn(s, 1);
+        worker_close_conn(s, 1);
         if (s->ssl_ready)
             tls_conn_close(&s->tls, 1);
         if (s->ev)
             event_free(s->ev);
         if (s->session)
             wolfSSL_SESSION_free(s->session);
+        http_h2c_free(s->h2);
+        free(s->streams);
     }
     free(w->slots);
     if (w->tick)

@@ -12,8 +12,20 @@
 #define COARSE (HIST_COUNTS / 4) /* per-second histograms: ~3% resolution */
 
 typedef struct worker worker;
+typedef struct slot slot;
 
-typedef struct slot {
+enum { S_IDLE, S_CONNECT, S_HANDSHAKE, S_TICKET, S_WRITE, S_READ, S_H2 };
+
+/* One HTTP/2 stream: a transaction of its own on a shared connection. */
+typedef struct h2_stream {
+    slot *s;
+    int used;
+    int new_conn;            /* the first stream of its connection: carries connect and handshake */
+    int status;
+    int64_t intended, start, sent, first_byte;
+} h2_stream;
+
+struct slot {
     worker *w;
     int state;
     int fd;
@@ -32,7 +44,10 @@ typedef struct slot {
     http_scan scan;
     size_t req_off;
     char buf[4096];          /* responses are scanned as they stream: no need to hold one */
-} slot;
+    struct http_h2c *h2;     /* --http2: the connection's session */
+    h2_stream *streams;      /* --http2: c->streams of them, allocated once */
+    int h2_cursor;
+};
 
 typedef struct load_shared {
     const load_config *c;
@@ -71,6 +86,25 @@ struct worker {
     int verbose_n;
     char err[256];
 };
+
+/* Shared by worker.c and h2drive.c (internal to src/load). */
+int worker_measured(const worker *w, int64_t t);
+int worker_claim(worker *w);
+void worker_arm(slot *s, short what, int64_t timeout_ns);
+void worker_close_conn(slot *s, int rst);
+void worker_next_for_slot(slot *s);
+void worker_succeed(slot *s, int64_t end);
+void worker_count_error(worker *w, int64_t intended, load_error cls, int alert, int status, const char *text);
+void worker_slot_cb(evutil_socket_t fd, short what, void *arg);
+
+/* HTTP/2 (h2drive.c): after the handshake, start the session and the first
+ * streams; move bytes; end every stream of a failed connection; give an
+ * open-loop arrival to a connection with room for another stream. */
+void worker_h2_start(slot *s);
+void worker_h2_pump(slot *s);
+void worker_h2_fail(slot *s, load_error cls, int alert, const char *text);
+int worker_h2_offer(worker *w, int64_t intended);
+int worker_h2_in_flight(const slot *s, int64_t now, int64_t *sum_age, int64_t *max_age);
 
 int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp_err *e);
 void *worker_main(void *arg);

@@ -281,6 +281,13 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
             return mp_fail(e, "config.clients is not {fleet, origin}, or totals.identities is missing");
         snprintf(l->fleet_origin, sizeof l->fleet_origin, "%s", json_string_value(o));
     }
+    json_t *h2 = res_jget(root, "config.http2");
+    if (h2 && json_is_object(h2)) {
+        json_t *ns = json_object_get(h2, "streams");
+        if (!json_is_integer(ns) || json_integer_value(ns) < 1)
+            return mp_fail(e, "config.http2 is not {streams}");
+        l->http2_streams = (int)json_integer_value(ns);
+    }
     json_t *src = res_jget(root, "config.source");
     if (src && json_is_object(src)) {
         json_t *rg = json_object_get(src, "range"), *na = json_object_get(src, "addresses");
@@ -421,6 +428,7 @@ json_t *res_load_to_json(const res_load *l)
     if (l->fleet_size)
         json_object_set_new(cfg, "clients", json_pack("{s:I,s:s}", "fleet", (json_int_t)l->fleet_size,
                                                       "origin", l->fleet_origin));
+    json_object_set_new(cfg, "http2", l->http2_streams ? json_pack("{s:i}", "streams", l->http2_streams) : json_null());
     if (l->n_sources)
         json_object_set_new(cfg, "source", json_pack("{s:s,s:i}", "range", l->sources, "addresses", l->n_sources));
     if (l->n_stages) {

@@ -95,6 +95,7 @@ typedef struct res_load {
     char fleet_origin[512];   /* "issued" or the --client-dir */
     char sources[128];        /* --source as given */
     int n_sources;
+    int http2_streams;        /* --http2: concurrent streams per connection; 0: HTTP/1.1 */
     char stages_kind[16];     /* "rate" or "connections" */
     res_stage stages[RES_MAX_STAGES];
     size_t n_stages;

@@ -154,6 +154,7 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
     memcpy(out->sources, f->sources, sizeof out->sources);
     memcpy(out->stages_kind, f->stages_kind, sizeof out->stages_kind);
     out->n_sources = f->n_sources;
+    out->http2_streams = f->http2_streams;
     out->n_stages = f->n_stages;
     for (size_t k = 0; k < f->n_stages; k++) {
         /* counts add up; percentiles of separate workers do not */

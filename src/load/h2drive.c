@@ -192,7 +192,7 @@ void worker_h2_pump(slot *s)
             http_h2c_consumed(s->h2, (size_t)n);
             continue;
         }
-        int n = tls_conn_read_nb(&s->tls, s->buf, sizeof s->buf);
+        int n = tls_conn_read_nb(&s->tls, s->w->buf, sizeof s->w->buf);
         if (n == TLS_IO_WANT_READ || n == TLS_IO_WANT_WRITE)
             break;
         if (n == 0) {
@@ -207,7 +207,7 @@ void worker_h2_pump(slot *s)
                            s->tls.out.alert_code, text);
             return;
         }
-        if (http_h2c_feed(s->h2, (const uint8_t *)s->buf, (size_t)n) != 0) {
+        if (http_h2c_feed(s->h2, (const uint8_t *)s->w->buf, (size_t)n) != 0) {
             worker_h2_fail(s, LE_HTTP_MALFORMED, -1, "HTTP/2 protocol error from the peer");
             return;
         }

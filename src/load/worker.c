@@ -312,7 +312,7 @@ static void step(slot *s)
             return;
         }
         case S_TICKET: {
-            int n = tls_conn_read_nb(&s->tls, s->buf, sizeof s->buf);
+            int n = tls_conn_read_nb(&s->tls, s->w->buf, sizeof s->w->buf);
             if (n == TLS_IO_FAILED) { fail_tls(s); return; }
             if (n == 0) { fail(s, LE_CLOSED, -1, 0); return; }
             WOLFSSL_SESSION *cur = wolfSSL_get_session(s->tls.ssl);
@@ -340,14 +340,14 @@ static void step(slot *s)
             break;
         }
         case S_READ: {
-            int n = tls_conn_read_nb(&s->tls, s->buf, sizeof s->buf);
+            int n = tls_conn_read_nb(&s->tls, s->w->buf, sizeof s->w->buf);
             if (n == TLS_IO_WANT_READ) { arm_step(s, EV_READ); return; }
             if (n == TLS_IO_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
             if (!s->first_byte && n > 0)
                 s->first_byte = now_ns();
             int rc;
             if (n > 0)
-                rc = http_scan_feed(&s->scan, s->buf, (size_t)n);
+                rc = http_scan_feed(&s->scan, s->w->buf, (size_t)n);
             else if (n == 0 && s->scan.in_body && s->scan.until_close)
                 rc = 1;
             else if (n == 0) {

@@ -189,6 +189,20 @@ static void fail_text(slot *s, load_error cls, int alert, int status, const char
     worker_next_for_slot(s);
 }
 
+/* A refused connection, or another socket error named by errno (e.g. "Cannot
+ * assign requested address" when one source address has no ports left). */
+static void connect_failed(slot *s, int err)
+{
+    if (err == ECONNREFUSED) {
+        fail(s, LE_CONNECT_REFUSED, -1, 0);
+        return;
+    }
+    char text[160];
+    snprintf(text, sizeof text, "connect: %s%s", strerror(err),
+             err == EADDRNOTAVAIL ? " (no ephemeral port left: --source spreads connections over more addresses)" : "");
+    fail_text(s, LE_CONNECT_OTHER, -1, 0, text);
+}
+
 static void fail_tls(slot *s)
 {
     const tls_outcome *o = &s->tls.out;
@@ -415,7 +429,7 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
         socklen_t el = sizeof err;
         getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
         if (err) {
-            fail(s, err == ECONNREFUSED ? LE_CONNECT_REFUSED : LE_CONNECT_OTHER, -1, 0);
+            connect_failed(s, err);
             return;
         }
         s->connected = now_ns();
@@ -479,7 +493,7 @@ static void launch(slot *s, int64_t intended)
     int fd = socket(w->c->addr.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         s->fd = -1;
-        fail(s, LE_CONNECT_OTHER, -1, 0);
+        connect_failed(s, errno);
         return;
     }
     int one = 1;
@@ -492,8 +506,9 @@ static void launch(slot *s, int64_t intended)
         w->src_k += (uint64_t)w->c->threads;
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
         if (bind(fd, (const struct sockaddr *)&src->ss, src->len) != 0) {
-            note_error(w, LE_CONNECT_OTHER, "cannot bind the source address", 0);
-            fail(s, LE_CONNECT_OTHER, -1, 0);
+            char text[160];
+            snprintf(text, sizeof text, "cannot bind the source address %s: %s", src->text, strerror(errno));
+            fail_text(s, LE_CONNECT_OTHER, -1, 0, text);
             return;
         }
     }
@@ -502,7 +517,7 @@ static void launch(slot *s, int64_t intended)
         arm_step(s, EV_WRITE);
         return;
     }
-    fail(s, errno == ECONNREFUSED ? LE_CONNECT_REFUSED : LE_CONNECT_OTHER, -1, 0);
+    connect_failed(s, errno);
 }
 
 int worker_claim(worker *w)

@@ -93,6 +93,10 @@ check "--source: 40 ok" test "$(j .totals.ok src)" = 40
 check "--source: nginx saw 4 source addresses" \
   test "$(awk '{print $1}' "$LOG" | sort -u | tr '\n' ' ')" = "127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 "
 check "--source: recorded in the JSON" test "$(j .config.source.addresses src)" = 4
+# an address this machine does not have: bind fails, said so, nothing sent
+load --target "$N" --source 10.99.99.99 -n 3 -c 1 >"$WORK/badsrc.out" 2>&1
+check "--source not local: exit 3" test $? = 3
+check "--source not local: the reason" grep -q "cannot bind the source address 10.99.99.99" "$WORK/badsrc.out"
 
 # --stages, open loop: each full second near its stage's mean target (within
 # 5% plus 5 for the few transactions a second boundary moves); stages in the
@@ -159,6 +163,11 @@ check "serve --http2: the reason is given" grep -q "the server did not choose HT
 load --target "https://localhost:$SPORT/" --mode keepalive --clients 30 -n 60 -c 3 --json "$WORK/sf.json" >/dev/null 2>&1
 check "serve --clients 30 keepalive: 60 ok over 3 identities" \
   test "$(j '"\(.totals.ok),\(.totals.identities)"' sf)" = "60,3"
+
+"$MTLSPROBE" load --help >"$WORK/help.out"
+for opt in --clients --client-dir --http2 --streams --stages --source stageN; do
+  check "load --help documents $opt" grep -q -- "$opt" "$WORK/help.out"
+done
 
 # usage errors
 for bad in "--streams 4 --mode keepalive" "--http2" "--clients 0" "--source 127.0.0.9-127.0.0.2" \

@@ -42,6 +42,8 @@ static void on_closed(void *arg, void *stream_data, int ok)
         s->first_byte = st->first_byte;
         s->new_conn = st->new_conn;
         worker_succeed(s, end);
+        if (st->new_conn)
+            worker_keep_session(s); /* by now a TLS 1.3 ticket has come */
     } else if (ok) {
         char text[64];
         snprintf(text, sizeof text, "HTTP status %d", st->status);

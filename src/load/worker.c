@@ -254,7 +254,7 @@ void worker_succeed(slot *s, int64_t end)
     atomic_fetch_add_explicit(&w->live_ok, 1, memory_order_relaxed);
 }
 
-static void keep_session(slot *s)
+void worker_keep_session(slot *s)
 {
     if (s->w->c->resume_ratio <= 0 || !s->have_tls)
         return;
@@ -299,7 +299,7 @@ static void handshake_done(slot *s)
             return;
         }
         worker_succeed(s, s->hs_done);
-        keep_session(s);
+        worker_keep_session(s);
         worker_close_conn(s, w->c->close_rst);
         worker_next_for_slot(s);
         return;
@@ -336,7 +336,7 @@ static void step(slot *s)
             }
             s->hs_done = now_ns();
             worker_succeed(s, s->hs_done);
-            keep_session(s);
+            worker_keep_session(s);
             worker_close_conn(s, w->c->close_rst);
             worker_next_for_slot(s);
             return;
@@ -381,7 +381,7 @@ static void step(slot *s)
                 return;
             }
             worker_succeed(s, end);
-            keep_session(s);
+            worker_keep_session(s);
             if (w->c->mode == LOAD_KEEPALIVE && !s->scan.until_close && !s->scan.conn_close &&
                 !w->stopping) {
                 /* the next request reuses the connection */

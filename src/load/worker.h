@@ -97,6 +97,7 @@ void worker_arm(slot *s, short what, int64_t timeout_ns);
 void worker_close_conn(slot *s, int rst);
 void worker_next_for_slot(slot *s);
 void worker_succeed(slot *s, int64_t end);
+void worker_keep_session(slot *s); /* --resume: remember the session for a later connection */
 void worker_count_error(worker *w, int64_t intended, load_error cls, int alert, int status, const char *text);
 void worker_slot_cb(evutil_socket_t fd, short what, void *arg);
 

@@ -81,6 +81,17 @@ log_lines "$LOG" 'HTTP/2.0' 40
 check "--http2 request mode: 40 connections for 40 requests" \
   test "$(j '"\(.totals.ok),\(.phases.handshake.count)"' h2r)" = "40,40"
 check "--http2 request mode: nginx logged 40 HTTP/2.0 requests" test "$(grep -c 'HTTP/2.0' "$LOG")" = 40
+# resumption over HTTP/2, as nginx counts it
+for tls in 1.3 1.2; do
+  : >"$LOG"
+  load --target "$N" --mode request --http2 --resume 0.5 --tls "$tls" -n 200 -c 4 --json "$WORK/h2res.json" >/dev/null 2>&1
+  log_lines "$LOG" 'HTTP/2.0' 200
+  check "--http2 --resume 0.5 TLS $tls: 200 ok" test "$(j .totals.ok h2res)" = 200
+  check "--http2 --resume 0.5 TLS $tls: our resumed count is nginx's" \
+    test "$(j .totals.resumed h2res)" = "$(grep -c ' r HTTP/2.0' "$LOG")"
+  check "--http2 --resume 0.5 TLS $tls: about half resumed" \
+    awk -v x="$(j .totals.resumed h2res)" 'BEGIN { exit !(x >= 96 && x <= 104) }'
+done
 load --target "$N" --mode keepalive --http2 --streams 4 -c 2 --rate 200 -d 2s --json "$WORK/h2o.json" >/dev/null 2>&1
 check "--http2 open loop: no errors, some ok" \
   awk -v o="$(j .totals.ok h2o)" -v e="$(j .totals.errors h2o)" 'BEGIN { exit !(o > 0 && e == 0) }'

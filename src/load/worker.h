@@ -100,6 +100,9 @@ void worker_succeed(slot *s, int64_t end);
 void worker_keep_session(slot *s); /* --resume: remember the session for a later connection */
 void worker_count_error(worker *w, int64_t intended, load_error cls, int alert, int status, const char *text);
 void worker_slot_cb(evutil_socket_t fd, short what, void *arg);
+/* Starts one transaction: a new connection, or the next request on an open
+ * keep-alive connection (worker.c). */
+void worker_launch(slot *s, int64_t intended);
 
 /* HTTP/2 (h2drive.c): after the handshake, start the session and the first
  * streams; move bytes; end every stream of a failed connection; give an

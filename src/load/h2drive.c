@@ -42,8 +42,10 @@ static void on_closed(void *arg, void *stream_data, int ok)
         s->first_byte = st->first_byte;
         s->new_conn = st->new_conn;
         worker_succeed(s, end);
-        if (st->new_conn)
+        if (st->new_conn) {
             worker_keep_session(s); /* by now a TLS 1.3 ticket has come */
+            worker_share_session(s);
+        }
     } else if (ok) {
         char text[64];
         snprintf(text, sizeof text, "HTTP status %d", st->status);

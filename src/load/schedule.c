@@ -303,6 +303,7 @@ void worker_free(worker *w)
         free(s->streams);
     }
     free(w->slots);
+    tls_shared_session_free(&w->shared);
     if (w->tick)
         event_free(w->tick);
     if (w->poll)

@@ -256,6 +256,12 @@ void worker_succeed(slot *s, int64_t end)
     atomic_fetch_add_explicit(&w->live_ok, 1, memory_order_relaxed);
 }
 
+void worker_share_session(slot *s)
+{
+    if (s->w->c->mode == LOAD_KEEPALIVE && s->w->c->resume_ratio <= 0 && s->have_tls)
+        tls_conn_share_session(&s->tls, &s->w->shared);
+}
+
 void worker_keep_session(slot *s)
 {
     if (s->w->c->resume_ratio <= 0 || !s->have_tls)
@@ -384,6 +390,8 @@ static void step(slot *s)
             }
             worker_succeed(s, end);
             worker_keep_session(s);
+            if (s->new_conn)
+                worker_share_session(s);
             if (w->c->mode == LOAD_KEEPALIVE && !s->scan.until_close && !s->scan.conn_close &&
                 !w->stopping) {
                 /* the next request reuses the connection */

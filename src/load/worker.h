@@ -88,6 +88,7 @@ struct worker {
      * one buffer per worker serves all its connections: 16 KiB here instead
      * of 4 KiB in each of 10,000 slots. */
     char buf[16384];
+    tls_shared_session shared; /* keep-alive without --resume: one session for all connections */
 };
 
 /* Shared by worker.c and h2drive.c (internal to src/load). */
@@ -98,6 +99,9 @@ void worker_close_conn(slot *s, int rst);
 void worker_next_for_slot(slot *s);
 void worker_succeed(slot *s, int64_t end);
 void worker_keep_session(slot *s); /* --resume: remember the session for a later connection */
+/* Keep-alive without --resume: the connection gives up its own session
+ * object for the worker's shared one (tls_conn_share_session). */
+void worker_share_session(slot *s);
 void worker_count_error(worker *w, int64_t intended, load_error cls, int alert, int status, const char *text);
 void worker_slot_cb(evutil_socket_t fd, short what, void *arg);
 /* Starts one transaction: a new connection, or the next request on an open

@@ -135,6 +135,23 @@ check "--stages: a mix of rates and counts is refused" \
   bash -c '"$1" load --fixtures "$2" --target "$3" --stages 1s:5,1s:5/s -q; test $? = 2' _ "$MTLSPROBE" "$FX" "$N"
 stop_nginx
 
+# Kept-alive connections give up their session objects for a shared one
+# (memory); nginx closes each after 1000 requests, and the reconnections must
+# be full handshakes again, never a resumption of the shared session
+start_nginx mtls.conf.in "$FX"
+for tls in 1.3 1.2; do
+  : >"$NGINX_RUN/access.log"
+  load --target "https://localhost:$NGINX_PORT/" --mode keepalive -c 2 -n 5000 --tls "$tls" \
+    --json "$WORK/ka-$tls.json" >/dev/null 2>&1
+  log_lines "$NGINX_RUN/access.log" ' 200$' 5000
+  check "keepalive TLS $tls: 5000 ok, no errors" test "$(j '"\(.totals.ok),\(.totals.errors)"' "ka-$tls")" = "5000,0"
+  check "keepalive TLS $tls: reconnected after nginx's 1000 requests" test "$(j .phases.handshake.count "ka-$tls")" -ge 5
+  check "keepalive TLS $tls: no reconnection resumed a session" \
+    test "$(grep -c ' r 200$' "$NGINX_RUN/access.log")" = 0
+done
+check "keepalive: nginx saw no alert from the client" bash -c '! grep -q "alert" "$1"' _ "$NGINX_RUN/error.log"
+stop_nginx
+
 # HAProxy: --resume R in TLS 1.3 and 1.2, our count equal to HAProxy's
 # ssl_fc_is_resumed; and HTTP/2 streams
 start_gateway haproxy fleet.cfg.in "$FX" || exit 1

@@ -43,7 +43,7 @@ static int ensure_fds(int connections, mp_err *e)
     }
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
         return mp_fail(e, "%d connections need %llu file descriptors, but the hard limit is %llu "
-                          "(raise it, e.g. ulimit -Hn, or use fewer connections)",
+                          "(raise it, e.g. ulimit -Hn with the privilege to, or split the connections over processes with --shard I/N)",
                        connections, (unsigned long long)need, (unsigned long long)rl.rlim_max);
     rl.rlim_cur = need;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0)

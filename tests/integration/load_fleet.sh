@@ -192,6 +192,14 @@ load --target "https://localhost:$SPORT/" --mode keepalive --clients 30 -n 60 -c
 check "serve --clients 30 keepalive: 60 ok over 3 identities" \
   test "$(j '"\(.totals.ok),\(.totals.identities)"' sf)" = "60,3"
 
+# more connections than the descriptor hard limit allows: said so, before any traffic
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt 50064 ] && ! (ulimit -Hn 50064) 2>/dev/null; then
+  "$MTLSPROBE" load --fixtures "$FX" --target "https://localhost:$SPORT/" -q -c 50000 -d 1s >"$WORK/fd.out" 2>&1
+  check "-c 50000 over the hard limit: exit 2" test $? = 2
+  check "-c 50000 over the hard limit: the limit is named" grep -q "50000 connections need 50064 file descriptors, but the hard limit is $hard" "$WORK/fd.out"
+fi
+
 "$MTLSPROBE" load --help >"$WORK/help.out"
 for opt in --clients --client-dir --http2 --streams --stages --source stageN; do
   check "load --help documents $opt" grep -q -- "$opt" "$WORK/help.out"

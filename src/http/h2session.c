@@ -6,6 +6,8 @@
 #include "http/h2session.h"
 
 #include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +22,103 @@ struct http_h2c_request {
     char *block;
 };
 
+/* Size classes 2^4 .. 2^20; a block carries its class in a 16-byte header
+ * (keeping the payload aligned). Larger blocks go straight to malloc. */
+#define POOL_MIN 4
+#define POOL_MAX 20
+typedef union pool_hdr {
+    struct { int cls; size_t size; union pool_hdr *next; } h;
+    max_align_t align;
+} pool_hdr;
+
+struct http_h2c_pool {
+    pool_hdr *free[POOL_MAX + 1];
+    nghttp2_session_callbacks *cb; /* made once, for every session of the pool */
+};
+
+http_h2c_pool *http_h2c_pool_new(void)
+{
+    return calloc(1, sizeof(http_h2c_pool));
+}
+
+void http_h2c_pool_free(http_h2c_pool *p)
+{
+    if (!p)
+        return;
+    if (p->cb)
+        nghttp2_session_callbacks_del(p->cb);
+    for (int c = POOL_MIN; c <= POOL_MAX; c++)
+        while (p->free[c]) {
+            pool_hdr *b = p->free[c];
+            p->free[c] = b->h.next;
+            free(b);
+        }
+    free(p);
+}
+
+static void *pool_malloc(size_t size, void *arg)
+{
+    http_h2c_pool *p = arg;
+    int c = POOL_MIN;
+    while (c <= POOL_MAX && ((size_t)1 << c) < size)
+        c++;
+    pool_hdr *b;
+    if (c <= POOL_MAX && p->free[c]) {
+        b = p->free[c];
+        p->free[c] = b->h.next;
+    } else {
+        b = malloc(sizeof *b + (c <= POOL_MAX ? (size_t)1 << c : size));
+        if (!b)
+            return NULL;
+    }
+    b->h.cls = c;
+    b->h.size = size;
+    return b + 1;
+}
+
+static void pool_free(void *ptr, void *arg)
+{
+    if (!ptr)
+        return;
+    http_h2c_pool *p = arg;
+    pool_hdr *b = (pool_hdr *)ptr - 1;
+    if (b->h.cls > POOL_MAX) {
+        free(b);
+        return;
+    }
+    b->h.next = p->free[b->h.cls];
+    p->free[b->h.cls] = b;
+}
+
+static void *pool_calloc(size_t n, size_t size, void *arg)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    void *ptr = pool_malloc(n * size, arg);
+    if (ptr)
+        memset(ptr, 0, n * size);
+    return ptr;
+}
+
+static void *pool_realloc(void *ptr, size_t size, void *arg)
+{
+    if (!ptr)
+        return pool_malloc(size, arg);
+    pool_hdr *b = (pool_hdr *)ptr - 1;
+    if (b->h.cls <= POOL_MAX && size <= ((size_t)1 << b->h.cls))
+        return ptr;
+    void *n = pool_malloc(size, arg);
+    if (!n)
+        return NULL;
+    size_t old = b->h.size;
+    memcpy(n, ptr, old < size ? old : size);
+    pool_free(ptr, arg);
+    return n;
+}
+
 struct http_h2c {
     nghttp2_session *s;
+    http_h2c_pool *pool;
     http_h2c_events ev;
     const uint8_t *out;
     size_t out_len;
@@ -139,21 +236,32 @@ static ssize_t read_body(nghttp2_session *s, int32_t stream, uint8_t *buf, size_
     return (ssize_t)n;
 }
 
-http_h2c *http_h2c_new(const http_h2c_events *ev, mp_err *e)
+http_h2c *http_h2c_new(const http_h2c_events *ev, http_h2c_pool *pool, mp_err *e)
 {
-    http_h2c *c = calloc(1, sizeof *c);
-    nghttp2_session_callbacks *cb = NULL;
-    if (!c || nghttp2_session_callbacks_new(&cb) != 0) {
-        free(c);
+    http_h2c *c = pool ? pool_calloc(1, sizeof *c, pool) : calloc(1, sizeof *c);
+    if (!c) {
         mp_fail(e, "out of memory");
         return NULL;
     }
+    c->pool = pool;
     c->ev = *ev;
-    nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_close);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame);
-    int rc = nghttp2_session_client_new(&c->s, cb, c);
-    nghttp2_session_callbacks_del(cb);
+    nghttp2_session_callbacks *cb = pool ? pool->cb : NULL;
+    if (!cb) {
+        if (nghttp2_session_callbacks_new(&cb) != 0) {
+            http_h2c_free(c);
+            mp_fail(e, "out of memory");
+            return NULL;
+        }
+        nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
+        nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_close);
+        nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame);
+        if (pool)
+            pool->cb = cb;
+    }
+    nghttp2_mem mem = { pool, pool_malloc, pool_free, pool_calloc, pool_realloc };
+    int rc = nghttp2_session_client_new3(&c->s, cb, c, NULL, pool ? &mem : NULL);
+    if (!pool)
+        nghttp2_session_callbacks_del(cb);
     nghttp2_settings_entry set[] = { { NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
                                      { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20 } };
     if (rc != 0 || nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, set, 2) != 0) {
@@ -170,7 +278,10 @@ void http_h2c_free(http_h2c *c)
         return;
     if (c->s)
         nghttp2_session_del(c->s);
-    free(c);
+    if (c->pool)
+        pool_free(c, c->pool);
+    else
+        free(c);
 }
 
 int http_h2c_submit(http_h2c *c, const http_h2c_request *r, void *stream_data)

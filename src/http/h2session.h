@@ -26,8 +26,16 @@ typedef struct http_h2c_request http_h2c_request;
 http_h2c_request *http_h2c_request_new(const http_h2_request *q, const char *body, size_t body_len, mp_err *e);
 void http_h2c_request_free(http_h2c_request *r);
 
-/* The client preface and SETTINGS are queued for sending at once. */
-http_h2c *http_h2c_new(const http_h2c_events *ev, mp_err *e);
+/* Memory for sessions, owned by one thread: blocks freed by a session go
+ * to free lists by size class and serve the next session, so after warm-up
+ * a new connection's session allocates nothing. */
+typedef struct http_h2c_pool http_h2c_pool;
+http_h2c_pool *http_h2c_pool_new(void);
+void http_h2c_pool_free(http_h2c_pool *p);
+
+/* The client preface and SETTINGS are queued for sending at once. pool may
+ * be NULL (the C library's allocator). */
+http_h2c *http_h2c_new(const http_h2c_events *ev, http_h2c_pool *pool, mp_err *e);
 void http_h2c_free(http_h2c *c);
 
 /* Starts a stream; stream_data comes back in the events. 0, or -1 when the

@@ -151,7 +151,7 @@ void worker_h2_start(slot *s)
     http_h2c_events ev = { on_headers, on_closed, s };
     mp_err e;
     http_h2c_free(s->h2);
-    s->h2 = http_h2c_new(&ev, &e);
+    s->h2 = http_h2c_new(&ev, w->h2pool, &e);
     if (!s->h2 || add_stream(s, s->intended, s->start, 1) != 0) {
         worker_count_error(w, s->intended, LE_HTTP_MALFORMED, -1, 0, "cannot start an HTTP/2 stream");
         http_h2c_free(s->h2);

@@ -230,6 +230,8 @@ int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp
     for (int i = 0; i < n_slots; i++) {
         w->slots[i].index = i;
         w->slots[i].w = w;
+        if (w->c->http2 && !w->h2pool && !(w->h2pool = http_h2c_pool_new()))
+            return mp_fail(e, "out of memory for HTTP/2");
         if (w->c->http2) {
             int ns = w->c->mode == LOAD_KEEPALIVE ? w->c->streams : 1;
             w->slots[i].streams = calloc((size_t)(ns > 0 ? ns : 1), sizeof *w->slots[i].streams);
@@ -304,6 +306,7 @@ void worker_free(worker *w)
     }
     free(w->slots);
     tls_shared_session_free(&w->shared);
+    http_h2c_pool_free(w->h2pool);
     if (w->tick)
         event_free(w->tick);
     if (w->poll)

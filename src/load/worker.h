@@ -88,6 +88,7 @@ struct worker {
      * one buffer per worker serves all its connections: 16 KiB here instead
      * of 4 KiB in each of 10,000 slots. */
     char buf[16384];
+    struct http_h2c_pool *h2pool; /* --http2: sessions' memory, reused */
     tls_shared_session shared; /* keep-alive without --resume: one session for all connections */
 };
 

@@ -84,8 +84,10 @@ static load_stage_result *stage_of(worker *w, int64_t intended)
 {
     if (!w->stage_r)
         return NULL;
+    /* the schedule's last arrival falls on the stages' very end: it is the
+     * last stage's */
     int i = load_stages_index(w->c->stages, w->c->n_stages, intended - w->sh->warm_end);
-    return i < w->c->n_stages ? &w->stage_r[i] : NULL;
+    return &w->stage_r[i < w->c->n_stages ? i : w->c->n_stages - 1];
 }
 
 void worker_close_conn(slot *s, int rst)

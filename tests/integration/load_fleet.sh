@@ -120,6 +120,7 @@ check "--stages: kind rate" test "$(j .stages.kind st)" = rate
 check "--stages: every second says its stage" test "$(j '[.series[:7][].stage] | map(tostring) | join(",")' st)" = "1,1,2,2,2,3,3"
 check "--stages: the series follows the ramp" jq -e '
   [.series[] | select(.length_s == 1) | ((.ok - .target) | fabs) <= (.target * 0.05 + 5)] | all' "$WORK/st.json"
+check "--stages: every transaction belongs to a stage" test "$(j '[.stages.list[].ok] | add' st)" = "$(j .totals.ok st)"
 check "--stages: stage 2 ran at 100/s" awk -v x="$(j '.stages.list[1].rate_per_s' st)" 'BEGIN { exit !(x >= 90 && x <= 110) }'
 check "--stages: per-stage thresholds judged" \
   test "$(j '[.thresholds[] | "\(.expr)=\(.ok)"] | join(",")' st)" = "stage2.errors<1%=true,stage3.handshake.p99<60s=true"

@@ -13,6 +13,8 @@
 #include <wolfssl/ssl.h>
 
 #include "cmd.h"
+#include "cmd_load.h"
+#include "http/h2session.h"
 #include "http/http.h"
 #include "load/load.h"
 #include "load/output.h"
@@ -37,15 +39,26 @@ static const char help_text[] =
     "                        connection per HTTP request), keepalive (connections reused)\n"
     "      --close rst|fin   how handshake mode closes (default fin)\n"
     "      --method M, --path P, -H 'K: V', --body S   the request (request/keepalive)\n"
+    "      --http2           HTTP/2 (ALPN h2) instead of HTTP/1.1 (request/keepalive); each\n"
+    "                        stream is a transaction with its own time to first byte\n"
+    "      --streams S       --http2 keepalive: S concurrent streams per connection (default 1)\n"
     "  -c, --connections N   concurrent connections (default 16; the cap in open loop)\n"
     "      --rate R          new handshakes (or requests) per second on a fixed schedule;\n"
     "                        latency counts from the intended start (coordinated omission)\n"
     "  -d, --duration DUR    how long to measure (default 10s)\n"
+    "      --stages LIST     ramp instead of a fixed load, k6-style, each stage from the last\n"
+    "                        target to its own, linearly: 10s:100/s,30s:800/s,10s:0/s (open\n"
+    "                        loop, new transactions per second; -c caps the connections) or\n"
+    "                        10s:100,30s:1000 (closed loop, connections); replaces -d and\n"
+    "                        --rate; a threshold may name a stage: stage2.handshake.p99<50ms\n"
     "  -n, --count N         stop after N handshakes (or requests) instead\n"
     "      --warmup DUR      run this long first, unmeasured (default 0)\n"
     "      --threads N       worker threads (default: one per CPU this process may use,\n"
     "                        after taskset/affinity and a cgroup CPU quota)\n"
     "      --shard I/N       this process is worker I of N: takes 1/N of -c and --rate\n"
+    "      --source A[-B]    local source addresses, used in turn (e.g. 127.0.0.2-127.0.0.9):\n"
+    "                        each has its own ephemeral ports, so one process can hold more\n"
+    "                        connections to one gateway port than one address allows\n"
     "      --timeout DUR     deadline of each step: connect, handshake, request write,\n"
     "                        response read (default 5s); a peer that trickles bytes still\n"
     "                        times out\n"
@@ -59,6 +72,11 @@ static const char help_text[] =
     "      --cert F.p12      or a PKCS#12 file (.p12/.pfx), which carries its key\n"
     "      --pass SRC        password of the PKCS#12 file or encrypted key: env:VAR,\n"
     "                        file:PATH, fd:N, pass:TEXT (as openssl -passin)\n"
+    "      --clients N       a fleet: N client identities (P-256), issued before the run under\n"
+    "                        the issuer of the --client fixture; connections take them in\n"
+    "                        turn (a resumption presents its session's identity)\n"
+    "      --client-dir DIR  a fleet read from DIR: every NAME.cert.pem (or NAME.crt, which may\n"
+    "                        hold the chain) that has a NAME.key.pem (or NAME.key)\n"
     "      --ca FILE         trust anchors for the gateway (default: the fixtures' root)\n"
     "  -k, --no-verify       do not verify the gateway's certificate\n"
     "      --tls 1.2|1.3, --ciphers LIST, --sni NAME\n"
@@ -72,7 +90,7 @@ static const char help_text[] =
     "                        - is standard output (the summary then goes to standard\n"
     "                        error); the path is checked before the load starts\n"
     "      --threshold EXPR  e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s (repeatable);\n"
-    "                        a breach gives exit 1\n"
+    "                        stageN.EXPR judges stage N alone; a breach gives exit 1\n"
     "  -q, --quiet           no progress line\n"
     "  -v, --verbose         print errors as they happen (at most 10 a second per thread)\n"
     "  -h, --help            this text\n"
@@ -112,16 +130,6 @@ static void progress(const load_live *l, void *arg)
     fflush(stderr);
 }
 
-static void print_phase(const char *name, const hist *h)
-{
-    if (!h->total)
-        return;
-    printf("  %-19s %9.3f %9.3f %9.3f %9.3f %9.3f %10llu\n", name,
-           (double)hist_percentile(h, 50) / 1e6, (double)hist_percentile(h, 90) / 1e6,
-           (double)hist_percentile(h, 99) / 1e6, (double)hist_percentile(h, 99.9) / 1e6,
-           (double)h->max / 1e6, (unsigned long long)h->total);
-}
-
 static int parse_count(const char *s, unsigned long long *out)
 {
     char *end;
@@ -149,6 +157,9 @@ int cmd_load(int argc, char **argv)
         { "resume", required_argument, NULL, 'u' }, { "json", required_argument, NULL, 'J' },
         { "threshold", required_argument, NULL, 'h' + 256 }, { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
+        { "clients", required_argument, NULL, 'h' + 257 }, { "client-dir", required_argument, NULL, 'h' + 258 },
+        { "http2", no_argument, NULL, 'h' + 261 }, { "streams", required_argument, NULL, 'h' + 262 },
+        { "source", required_argument, NULL, 'h' + 259 }, { "stages", required_argument, NULL, 'h' + 260 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *fixtures = NULL, *client = NULL, *cert = NULL, *key = NULL;
@@ -164,6 +175,14 @@ int cmd_load(int argc, char **argv)
     int64_t duration_ms = 10000, warmup_ms = 0, timeout_ms = 5000;
     unsigned long long count = 0, ull;
     int duration_set = 0;
+    unsigned long long n_clients = 0, streams = 0;
+    int http2 = 0;
+    http_h2c_request *h2req = NULL;
+    const char *client_dir = NULL, *source = NULL, *stages = NULL;
+    pki_fleet fleet;
+    memset(&fleet, 0, sizeof fleet);
+    net_addr *sources = NULL;
+    int n_sources = 0;
     mp_err e = { { 0 } };
     char *end;
     opterr = 0;
@@ -265,6 +284,22 @@ int cmd_load(int argc, char **argv)
             }
             n_thresholds++;
             break;
+        case 'h' + 257:
+            if (parse_count(optarg, &n_clients) != 0 || n_clients < 1 || n_clients > 1000000) {
+                cmd_error("load", "--clients must be 1..1000000");
+                goto out;
+            }
+            break;
+        case 'h' + 258: client_dir = optarg; break;
+        case 'h' + 259: source = optarg; break;
+        case 'h' + 260: stages = optarg; break;
+        case 'h' + 261: http2 = 1; break;
+        case 'h' + 262:
+            if (parse_count(optarg, &streams) != 0 || streams < 1 || streams > 1000) {
+                cmd_error("load", "--streams must be 1..1000");
+                goto out;
+            }
+            break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h': fputs(help_text, stdout); rc = MP_EXIT_OK; goto out;
@@ -289,6 +324,25 @@ int cmd_load(int argc, char **argv)
         goto out;
     load_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    int stages_open = 0;
+    if (stages) {
+        if (load_stages_parse(stages, cfg.stages, &cfg.n_stages, &stages_open, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out;
+        }
+        if (duration_set || count || rate > 0 || warmup_ms > 0) {
+            cmd_error("load", "--stages sets the rate or connections over time: drop -d, -n, --rate and --warmup");
+            goto out;
+        }
+    }
+    if (n_clients && client_dir) {
+        cmd_error("load", "--clients and --client-dir exclude each other");
+        goto out;
+    }
+    if (source && net_source_range_parse(source, &sources, &n_sources, &e) != 0) {
+        cmd_error("load", "%s", e.msg);
+        goto out;
+    }
     net_url url;
     if (net_url_parse(target, &url, &e) != 0) {
         cmd_error("load", "%s", e.msg);
@@ -358,6 +412,30 @@ int cmd_load(int argc, char **argv)
         cmd_error("load", "give --fixtures (with --client NAME) or --cert and --key");
         goto out_m;
     }
+    if (n_clients) {
+        const pki_manifest_entry *leaf = have_manifest && !cert ? pki_manifest_find(&m, client) : NULL;
+        const pki_manifest_entry *issuer = leaf && leaf->issuer ? pki_manifest_find(&m, leaf->issuer) : NULL;
+        if (!issuer || !issuer->key) {
+            cmd_error("load", "--clients issues certificates under the client fixture's issuer: give --fixtures");
+            goto out_m;
+        }
+        if (pki_fleet_issue(&fleet, issuer->cert, issuer->key, (size_t)n_clients, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out_m;
+        }
+        if (!quiet)
+            fprintf(stderr, "load: issued %zu client identities under %s in %.2f s\n", fleet.n, issuer->name,
+                    fleet.seconds);
+        cfg.fleet = &fleet;
+    } else if (client_dir) {
+        if (pki_fleet_read_dir(&fleet, client_dir, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out_m;
+        }
+        cfg.fleet = &fleet;
+    }
+    cfg.sources = sources;
+    cfg.n_sources = n_sources;
     cfg.tls.verify_peer = verify;
     cfg.tls.memo_signatures = 1; /* each worker owns its client (load/worker.c) */
     cfg.tls.ca_file = ca ? ca : have_manifest ? m.trust_bundle : NULL;
@@ -388,7 +466,47 @@ int cmd_load(int argc, char **argv)
     }
     cfg.request = req;
     cfg.request_len = req_len;
+    if ((http2 || streams) && cfg.mode == LOAD_HANDSHAKE) {
+        cmd_error("load", "--http2 and --streams need --mode request or keepalive");
+        free(req);
+        goto out_m;
+    }
+    if (streams && !http2) {
+        cmd_error("load", "--streams counts HTTP/2 streams: add --http2");
+        free(req);
+        goto out_m;
+    }
+    if (streams > 1 && cfg.mode != LOAD_KEEPALIVE) {
+        cmd_error("load", "--streams above 1 needs --mode keepalive (request mode is one request per connection)");
+        free(req);
+        goto out_m;
+    }
+    if (http2) {
+        http_h2_request hq = { .method = method, .scheme = "https", .authority = url.authority,
+                               .path = path ? path : url.path, .headers = headers, .n_headers = n_headers };
+        if (!(h2req = http_h2c_request_new(&hq, body, strlen(body), &e))) {
+            cmd_error("load", "%s", e.msg);
+            free(req);
+            goto out_m;
+        }
+        cfg.http2 = 1;
+        cfg.streams = streams ? (int)streams : 1;
+        cfg.h2req = h2req;
+    }
     cfg.close_rst = close_rst;
+    if (cfg.n_stages) {
+        duration_ms = load_stages_total_ns(cfg.stages, cfg.n_stages) / 1000000LL;
+        double top = 0;
+        for (int k = 0; k < cfg.n_stages; k++) {
+            top = cfg.stages[k].target > top ? cfg.stages[k].target : top;
+            cfg.stages[k].target /= shard_n; /* each shard drives its share */
+        }
+        if (stages_open) {
+            rate = top > 0 ? top : 1;
+        } else {
+            connections = (int)(top + 0.5) > 0 ? (int)(top + 0.5) : 1;
+        }
+    }
     cfg.connections = connections / shard_n + (shard_i < connections % shard_n);
     if (cfg.connections < 1)
         cfg.connections = 1;
@@ -424,56 +542,13 @@ int cmd_load(int argc, char **argv)
 
     /* summary (on standard error when --json is -) */
     int saved_stdout = cmd_stdout_reserve(outs, 1);
-    int used_threads = threads < cfg.connections ? threads : cfg.connections;
-    printf("%s %s, %s, %d connections%s, %d threads (%s%s)%s\n", mode_s, target,
-           tls_s ? tls_version_name(cfg.tls.version) : "TLS 1.2/1.3", cfg.connections,
-           rate > 0 ? " (open loop)" : "", used_threads, threads_why,
-           used_threads < threads ? ", one per connection" : "", r.interrupted ? ", interrupted" : "");
-    printf("%llu ok, %llu errors (%.3f%%) in %.2f s: %.1f/s\n", (unsigned long long)r.ok,
-           (unsigned long long)r.errors,
-           r.started ? 100.0 * (double)r.errors / (double)r.started : 0, r.wall_s, load_rate(&r));
-    printf("  %-19s %9s %9s %9s %9s %9s %10s\n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "count");
-    print_phase("connect", &r.connect);
-    print_phase("handshake", &r.handshake);
-    print_phase("first byte", &r.ttfb);
-    print_phase("total", &r.total);
-    if (rate > 0)
-        print_phase("total (uncorrected)", &r.total_uncorrected);
-    for (int k = 0; k < LE_COUNT; k++) {
-        if (!r.by_class[k])
-            continue;
-        printf("  errors: %s: %llu", load_error_name((load_error)k), (unsigned long long)r.by_class[k]);
-        if (k == LE_ALERT) {
-            for (int a = 0; a < 256; a++)
-                if (r.alerts[a])
-                    printf(" [%s (%d): %llu]", tls_alert_name(a), a, (unsigned long long)r.alerts[a]);
-        }
-        if (k == LE_HTTP_STATUS) {
-            for (int s = 0; s < 1000; s++)
-                if (r.statuses[s])
-                    printf(" [%d: %llu]", s, (unsigned long long)r.statuses[s]);
-        }
-        printf("\n");
-    }
-    if (r.in_flight)
-        printf("  in flight at the end: %llu (never finished; oldest %.3f s, mean age %.3f s)\n",
-               (unsigned long long)r.in_flight, (double)r.in_flight_max_age_ns / 1e9,
-               (double)r.in_flight_sum_age_ns / 1e9 / (double)r.in_flight);
-    for (int k = 0; k < r.n_samples; k++)
-        printf("  error detail: %s: %s (%llu)\n", load_error_name(r.samples[k].cls), r.samples[k].text,
-               (unsigned long long)r.samples[k].count);
-    if (resume > 0)
-        printf("  resumption: %llu of %llu attempts resumed (%.1f%% of new connections)\n",
-               (unsigned long long)r.resumed, (unsigned long long)r.resume_attempts,
-               r.handshake.total ? 100.0 * (double)r.resumed / (double)r.handshake.total : 0);
-    double us = load_cpu_us(&r);
-    printf("  client CPU: %.0f us per handshake (user %.2f s, system %.2f s); busiest worker %.0f%% busy\n",
-           us, r.cpu_user_s, r.cpu_sys_s, r.worker_busy_max * 100);
-    printf("  peak memory: %.1f MiB\n", (double)r.peak_rss_kib / 1024.0);
-    if (r.worker_busy_max >= 0.9)
-        printf("  limit: the load generator was saturated; the gateway may sustain more (add threads or machines)\n");
-    else if (r.started)
-        printf("  limit: the gateway, not the load generator (busiest worker %.0f%% busy)\n", r.worker_busy_max * 100);
+    cmd_load_view view = {
+        .mode = mode_s, .target = target, .tls = tls_s ? tls_version_name(cfg.tls.version) : "TLS 1.2/1.3",
+        .threads = threads, .threads_why = threads_why, .open_loop = rate > 0, .resume = resume > 0,
+        .fleet_n = fleet.n, .fleet_origin = n_clients ? "issued for this run" : client_dir,
+        .source = source, .n_sources = n_sources, .shard_n = shard_n, .stages_open = stages_open,
+    };
+    cmd_load_summary(&cfg, &r, &view);
     /* 1 on a breach; else 3 when nothing (or not all that was asked) was
      * measured, so a gate is never green over a load that did not happen */
     int breached = 0, unjudged = 0;
@@ -506,6 +581,9 @@ int cmd_load(int argc, char **argv)
             .manifest_sha256 = have_manifest ? m.sha256 : NULL, .shard_count = shard_n, .command_line = cmdline,
             .tool_version = MTLSPROBE_VERSION, .wolfssl_version = wolfSSL_lib_version(),
             .started_ms = started_ms, .finished_ms = finished_ms,
+            .fleet_size = fleet.n, .fleet_origin = n_clients ? "issued" : client_dir,
+            .sources = source, .n_sources = n_sources, .http2_streams = cfg.http2 ? cfg.streams : 0,
+            .stages = cfg.stages, .n_stages = cfg.n_stages, .stages_open = stages_open,
         };
         if (load_write_json(&r, &lm, json, &e) != 0) {
             cmd_error("load", "%s", e.msg);
@@ -516,9 +594,12 @@ int cmd_load(int argc, char **argv)
     free(req);
 out_m:
     pki_identity_free(&ident);
+    http_h2c_request_free(h2req);
+    pki_fleet_free(&fleet);
     if (have_manifest)
         pki_manifest_free(&m);
 out:
+    free(sources);
     for (size_t i = 0; i < n_headers; i++) {
         free(headers[i].name);
         free(headers[i].value);

@@ -13,7 +13,9 @@
 #include <wolfssl/ssl.h>
 
 #include "cmd.h"
+#include "cmd_load.h"
 #include "cmd_opts.h"
+#include "http/h2session.h"
 #include "http/http.h"
 #include "load/load.h"
 #include "load/output.h"
@@ -37,15 +39,25 @@ static const cmd_opt load_opts[] = {
     { "header", 'H', 'H', "'K: V'", "a header of the request (request/keepalive)", NULL, NULL, 0,
       CMD_OPT_REPEAT },
     { "body", 'B', 0, "S", "the request's body (request/keepalive)", NULL, NULL, 0, 0 },
+    { "http2", 'h' + 261, 0, NULL, "HTTP/2 (ALPN h2) instead of HTTP/1.1 (request/keepalive); each stream is a "
+      "transaction with its own time to first byte", NULL, NULL, 0, 0 },
+    { "streams", 'h' + 262, 0, "S", "--http2 keepalive: S concurrent streams per connection", NULL, "1", 0, 0 },
     { "connections", 'c', 'c', "N", "concurrent connections (the cap in open loop)", NULL, "16", 0, 0 },
     { "rate", 'r', 0, "R", "new handshakes (or requests) per second on a fixed schedule; latency counts from "
       "the intended start (coordinated omission)", NULL, NULL, 0, 0 },
     { "duration", 'd', 'd', "DUR", "how long to measure", NULL, "10s", 0, 0 },
+    { "stages", 'h' + 260, 0, "LIST", "ramp instead of a fixed load, k6-style, each stage from the last target "
+      "to its own, linearly: 10s:100/s,30s:800/s,10s:0/s (open loop, new transactions per second; -c caps the "
+      "connections) or 10s:100,30s:1000 (closed loop, connections); replaces -d and --rate; a threshold may name "
+      "a stage: stage2.handshake.p99<50ms", NULL, NULL, 0, 0 },
     { "count", 'n', 'n', "N", "stop after N handshakes (or requests) instead", NULL, NULL, 0, 0 },
     { "warmup", 'w', 0, "DUR", "run this long first, unmeasured", NULL, "0", 0, 0 },
     { "threads", 'T', 0, "N", "worker threads", NULL,
       "one per CPU this process may use, after taskset/affinity and a cgroup CPU quota", 0, 0 },
     { "shard", 's', 0, "I/N", "this process is worker I of N: takes 1/N of -c and --rate", NULL, NULL, 0, 0 },
+    { "source", 'h' + 259, 0, "A[-B]", "local source addresses, used in turn (e.g. 127.0.0.2-127.0.0.9): each "
+      "has its own ephemeral ports, so one process can hold more connections to one gateway port than one "
+      "address allows", NULL, NULL, 0, 0 },
     { "timeout", 'O', 0, "DUR", "deadline of each step: connect, handshake, request write, response read; a "
       "peer that trickles bytes still times out", NULL, "5s", 0, 0 },
     { NULL, 0, 0, NULL, "TLS", NULL, NULL, 0, 0 },
@@ -61,6 +73,11 @@ static const cmd_opt load_opts[] = {
       0 },
     { "pass", 'p' + 256, 0, "SRC", "password of the PKCS#12 file or encrypted key: env:VAR, file:PATH, fd:N, "
       "pass:TEXT (as openssl -passin)", NULL, NULL, 0, 0 },
+    { "clients", 'h' + 257, 0, "N", "a fleet: N client identities (P-256), issued before the run under the "
+      "issuer of the --client fixture; connections take them in turn (a resumption presents its session's "
+      "identity)", NULL, NULL, 0, 0 },
+    { "client-dir", 'h' + 258, 0, "DIR", "a fleet read from DIR: every NAME.cert.pem (or NAME.crt, which may "
+      "hold the chain) that has a NAME.key.pem (or NAME.key)", NULL, NULL, CMD_COMPLETE_DIR, 0 },
     { "ca", 'A', 0, "FILE", "trust anchors for the gateway", NULL, "the fixtures' root", CMD_COMPLETE_FILE, 0 },
     { "no-verify", 'k', 'k', NULL, "do not verify the gateway's certificate", NULL, NULL, 0, 0 },
     { "tls", 'V', 0, NULL, "the only TLS version to offer", "1.2|1.3", "1.2 and 1.3", 0, 0 },
@@ -74,8 +91,8 @@ static const cmd_opt load_opts[] = {
     { "json", 'J', 0, "FILE", "results with histograms and a per-second series (docs/results.md); - is "
       "standard output (the summary then goes to standard error); the path is checked before the load starts",
       NULL, NULL, CMD_COMPLETE_FILE, 0 },
-    { "threshold", 'h' + 256, 0, "EXPR", "e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s; a breach gives "
-      "exit 1", NULL, NULL, 0, CMD_OPT_REPEAT },
+    { "threshold", 'h' + 256, 0, "EXPR", "e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s; stageN.EXPR "
+      "judges stage N alone; a breach gives exit 1", NULL, NULL, 0, CMD_OPT_REPEAT },
     { "quiet", 'q', 'q', NULL, "no progress line", NULL, NULL, 0, 0 },
     { "verbose", 'v', 'v', NULL, "print errors as they happen (at most 10 a second per thread)", NULL, NULL, 0,
       0 },
@@ -128,16 +145,6 @@ static void progress(const load_live *l, void *arg)
     fflush(stderr);
 }
 
-static void print_phase(const char *name, const hist *h)
-{
-    if (!h->total)
-        return;
-    printf("  %-19s %9.3f %9.3f %9.3f %9.3f %9.3f %10llu\n", name,
-           (double)hist_percentile(h, 50) / 1e6, (double)hist_percentile(h, 90) / 1e6,
-           (double)hist_percentile(h, 99) / 1e6, (double)hist_percentile(h, 99.9) / 1e6,
-           (double)h->max / 1e6, (unsigned long long)h->total);
-}
-
 static int parse_count(const char *s, unsigned long long *out)
 {
     char *end;
@@ -160,6 +167,14 @@ int cmd_load(int argc, char **argv)
     int64_t duration_ms = 10000, warmup_ms = 0, timeout_ms = 5000;
     unsigned long long count = 0, ull;
     int duration_set = 0;
+    unsigned long long n_clients = 0, streams = 0;
+    int http2 = 0;
+    http_h2c_request *h2req = NULL;
+    const char *client_dir = NULL, *source = NULL, *stages = NULL;
+    pki_fleet fleet;
+    memset(&fleet, 0, sizeof fleet);
+    net_addr *sources = NULL;
+    int n_sources = 0;
     mp_err e = { { 0 } };
     char *end;
     cmd_getopt g;
@@ -266,6 +281,22 @@ int cmd_load(int argc, char **argv)
             }
             n_thresholds++;
             break;
+        case 'h' + 257:
+            if (parse_count(optarg, &n_clients) != 0 || n_clients < 1 || n_clients > 1000000) {
+                cmd_error("load", "--clients must be 1..1000000");
+                goto out;
+            }
+            break;
+        case 'h' + 258: client_dir = optarg; break;
+        case 'h' + 259: source = optarg; break;
+        case 'h' + 260: stages = optarg; break;
+        case 'h' + 261: http2 = 1; break;
+        case 'h' + 262:
+            if (parse_count(optarg, &streams) != 0 || streams < 1 || streams > 1000) {
+                cmd_error("load", "--streams must be 1..1000");
+                goto out;
+            }
+            break;
         case 'q': quiet = 1; break;
         case 'v': verbose = 1; break;
         case 'h': cmd_help_print(&cmd_load_verb, stdout); rc = MP_EXIT_OK; goto out;
@@ -290,6 +321,25 @@ int cmd_load(int argc, char **argv)
         goto out;
     load_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    int stages_open = 0;
+    if (stages) {
+        if (load_stages_parse(stages, cfg.stages, &cfg.n_stages, &stages_open, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out;
+        }
+        if (duration_set || count || rate > 0 || warmup_ms > 0) {
+            cmd_error("load", "--stages sets the rate or connections over time: drop -d, -n, --rate and --warmup");
+            goto out;
+        }
+    }
+    if (n_clients && client_dir) {
+        cmd_error("load", "--clients and --client-dir exclude each other");
+        goto out;
+    }
+    if (source && net_source_range_parse(source, &sources, &n_sources, &e) != 0) {
+        cmd_error("load", "%s", e.msg);
+        goto out;
+    }
     net_url url;
     if (net_url_parse(target, &url, &e) != 0) {
         cmd_error("load", "%s", e.msg);
@@ -359,6 +409,30 @@ int cmd_load(int argc, char **argv)
         cmd_error("load", "give --fixtures (with --client NAME) or --cert and --key");
         goto out_m;
     }
+    if (n_clients) {
+        const pki_manifest_entry *leaf = have_manifest && !cert ? pki_manifest_find(&m, client) : NULL;
+        const pki_manifest_entry *issuer = leaf && leaf->issuer ? pki_manifest_find(&m, leaf->issuer) : NULL;
+        if (!issuer || !issuer->key) {
+            cmd_error("load", "--clients issues certificates under the client fixture's issuer: give --fixtures");
+            goto out_m;
+        }
+        if (pki_fleet_issue(&fleet, issuer->cert, issuer->key, (size_t)n_clients, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out_m;
+        }
+        if (!quiet)
+            fprintf(stderr, "load: issued %zu client identities under %s in %.2f s\n", fleet.n, issuer->name,
+                    fleet.seconds);
+        cfg.fleet = &fleet;
+    } else if (client_dir) {
+        if (pki_fleet_read_dir(&fleet, client_dir, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            goto out_m;
+        }
+        cfg.fleet = &fleet;
+    }
+    cfg.sources = sources;
+    cfg.n_sources = n_sources;
     cfg.tls.verify_peer = verify;
     cfg.tls.memo_signatures = 1; /* each worker owns its client (load/worker.c) */
     cfg.tls.ca_file = ca ? ca : have_manifest ? m.trust_bundle : NULL;
@@ -389,7 +463,47 @@ int cmd_load(int argc, char **argv)
     }
     cfg.request = req;
     cfg.request_len = req_len;
+    if ((http2 || streams) && cfg.mode == LOAD_HANDSHAKE) {
+        cmd_error("load", "--http2 and --streams need --mode request or keepalive");
+        free(req);
+        goto out_m;
+    }
+    if (streams && !http2) {
+        cmd_error("load", "--streams counts HTTP/2 streams: add --http2");
+        free(req);
+        goto out_m;
+    }
+    if (streams > 1 && cfg.mode != LOAD_KEEPALIVE) {
+        cmd_error("load", "--streams above 1 needs --mode keepalive (request mode is one request per connection)");
+        free(req);
+        goto out_m;
+    }
+    if (http2) {
+        http_h2_request hq = { .method = method, .scheme = "https", .authority = url.authority,
+                               .path = path ? path : url.path, .headers = headers, .n_headers = n_headers };
+        if (!(h2req = http_h2c_request_new(&hq, body, strlen(body), &e))) {
+            cmd_error("load", "%s", e.msg);
+            free(req);
+            goto out_m;
+        }
+        cfg.http2 = 1;
+        cfg.streams = streams ? (int)streams : 1;
+        cfg.h2req = h2req;
+    }
     cfg.close_rst = close_rst;
+    if (cfg.n_stages) {
+        duration_ms = load_stages_total_ns(cfg.stages, cfg.n_stages) / 1000000LL;
+        double top = 0;
+        for (int k = 0; k < cfg.n_stages; k++) {
+            top = cfg.stages[k].target > top ? cfg.stages[k].target : top;
+            cfg.stages[k].target /= shard_n; /* each shard drives its share */
+        }
+        if (stages_open) {
+            rate = top > 0 ? top : 1;
+        } else {
+            connections = (int)(top + 0.5) > 0 ? (int)(top + 0.5) : 1;
+        }
+    }
     cfg.connections = connections / shard_n + (shard_i < connections % shard_n);
     if (cfg.connections < 1)
         cfg.connections = 1;
@@ -425,56 +539,13 @@ int cmd_load(int argc, char **argv)
 
     /* summary (on standard error when --json is -) */
     int saved_stdout = cmd_stdout_reserve(outs, 1);
-    int used_threads = threads < cfg.connections ? threads : cfg.connections;
-    printf("%s %s, %s, %d connections%s, %d threads (%s%s)%s\n", mode_s, target,
-           tls_s ? tls_version_name(cfg.tls.version) : "TLS 1.2/1.3", cfg.connections,
-           rate > 0 ? " (open loop)" : "", used_threads, threads_why,
-           used_threads < threads ? ", one per connection" : "", r.interrupted ? ", interrupted" : "");
-    printf("%llu ok, %llu errors (%.3f%%) in %.2f s: %.1f/s\n", (unsigned long long)r.ok,
-           (unsigned long long)r.errors,
-           r.started ? 100.0 * (double)r.errors / (double)r.started : 0, r.wall_s, load_rate(&r));
-    printf("  %-19s %9s %9s %9s %9s %9s %10s\n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "count");
-    print_phase("connect", &r.connect);
-    print_phase("handshake", &r.handshake);
-    print_phase("first byte", &r.ttfb);
-    print_phase("total", &r.total);
-    if (rate > 0)
-        print_phase("total (uncorrected)", &r.total_uncorrected);
-    for (int k = 0; k < LE_COUNT; k++) {
-        if (!r.by_class[k])
-            continue;
-        printf("  errors: %s: %llu", load_error_name((load_error)k), (unsigned long long)r.by_class[k]);
-        if (k == LE_ALERT) {
-            for (int a = 0; a < 256; a++)
-                if (r.alerts[a])
-                    printf(" [%s (%d): %llu]", tls_alert_name(a), a, (unsigned long long)r.alerts[a]);
-        }
-        if (k == LE_HTTP_STATUS) {
-            for (int s = 0; s < 1000; s++)
-                if (r.statuses[s])
-                    printf(" [%d: %llu]", s, (unsigned long long)r.statuses[s]);
-        }
-        printf("\n");
-    }
-    if (r.in_flight)
-        printf("  in flight at the end: %llu (never finished; oldest %.3f s, mean age %.3f s)\n",
-               (unsigned long long)r.in_flight, (double)r.in_flight_max_age_ns / 1e9,
-               (double)r.in_flight_sum_age_ns / 1e9 / (double)r.in_flight);
-    for (int k = 0; k < r.n_samples; k++)
-        printf("  error detail: %s: %s (%llu)\n", load_error_name(r.samples[k].cls), r.samples[k].text,
-               (unsigned long long)r.samples[k].count);
-    if (resume > 0)
-        printf("  resumption: %llu of %llu attempts resumed (%.1f%% of new connections)\n",
-               (unsigned long long)r.resumed, (unsigned long long)r.resume_attempts,
-               r.handshake.total ? 100.0 * (double)r.resumed / (double)r.handshake.total : 0);
-    double us = load_cpu_us(&r);
-    printf("  client CPU: %.0f us per handshake (user %.2f s, system %.2f s); busiest worker %.0f%% busy\n",
-           us, r.cpu_user_s, r.cpu_sys_s, r.worker_busy_max * 100);
-    printf("  peak memory: %.1f MiB\n", (double)r.peak_rss_kib / 1024.0);
-    if (r.worker_busy_max >= 0.9)
-        printf("  limit: the load generator was saturated; the gateway may sustain more (add threads or machines)\n");
-    else if (r.started)
-        printf("  limit: the gateway, not the load generator (busiest worker %.0f%% busy)\n", r.worker_busy_max * 100);
+    cmd_load_view view = {
+        .mode = mode_s, .target = target, .tls = tls_s ? tls_version_name(cfg.tls.version) : "TLS 1.2/1.3",
+        .threads = threads, .threads_why = threads_why, .open_loop = rate > 0, .resume = resume > 0,
+        .fleet_n = fleet.n, .fleet_origin = n_clients ? "issued for this run" : client_dir,
+        .source = source, .n_sources = n_sources, .shard_n = shard_n, .stages_open = stages_open,
+    };
+    cmd_load_summary(&cfg, &r, &view);
     /* 1 on a breach; else 3 when nothing (or not all that was asked) was
      * measured, so a gate is never green over a load that did not happen */
     int breached = 0, unjudged = 0;
@@ -507,6 +578,9 @@ int cmd_load(int argc, char **argv)
             .manifest_sha256 = have_manifest ? m.sha256 : NULL, .shard_count = shard_n, .command_line = cmdline,
             .tool_version = MTLSPROBE_VERSION, .wolfssl_version = wolfSSL_lib_version(),
             .started_ms = started_ms, .finished_ms = finished_ms,
+            .fleet_size = fleet.n, .fleet_origin = n_clients ? "issued" : client_dir,
+            .sources = source, .n_sources = n_sources, .http2_streams = cfg.http2 ? cfg.streams : 0,
+            .stages = cfg.stages, .n_stages = cfg.n_stages, .stages_open = stages_open,
         };
         if (load_write_json(&r, &lm, json, &e) != 0) {
             cmd_error("load", "%s", e.msg);
@@ -517,9 +591,12 @@ int cmd_load(int argc, char **argv)
     free(req);
 out_m:
     pki_identity_free(&ident);
+    http_h2c_request_free(h2req);
+    pki_fleet_free(&fleet);
     if (have_manifest)
         pki_manifest_free(&m);
 out:
+    free(sources);
     for (size_t i = 0; i < n_headers; i++) {
         free(headers[i].name);
         free(headers[i].value);

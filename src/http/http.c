@@ -248,6 +248,7 @@ const char *http_response_header(const http_response *r, const char *name)
 void http_scan_init(http_scan *s)
 {
     s->head_len = 0;
+    s->head_total = 0;
     s->in_body = 0;
     s->status = 0;
     s->until_close = 0;
@@ -271,38 +272,41 @@ static int line_has(const char *p, const char *word)
     return 0;
 }
 
-static int scan_headers(http_scan *s)
+/* One header line (CR and LF removed); the first is the status line. */
+static int scan_line(http_scan *s, const char *p)
 {
-    /* status line: HTTP/1.x NNN */
-    if (s->head_len < 12 || strncmp(s->head, "HTTP/1.", 7) != 0 || s->head[8] != ' ')
-        return -1;
-    const char *c = s->head + 9; /* three digits, then a space or the line end */
-    if (!isdigit((unsigned char)c[0]) || !isdigit((unsigned char)c[1]) ||
-        !isdigit((unsigned char)c[2]) || (c[3] != ' ' && c[3] != '\r'))
-        return -1;
-    s->status = atoi(c);
-    if (s->status < 100 || s->status > 599)
-        return -1;
-    s->left = -1;
-    const char *p = strstr(s->head, "\r\n");
-    while (p && p[2] != '\r') {
-        p += 2;
-        if (strncasecmp(p, "Content-Length:", 15) == 0)
-            s->left = strtoll(p + 15, NULL, 10);
-        else if (strncasecmp(p, "Connection:", 11) == 0 && line_has(p, "close"))
-            s->conn_close = 1;
-        else if (strncasecmp(p, "Transfer-Encoding:", 18) == 0 && strstr(p, "chunked") &&
-                 strstr(p, "chunked") < strstr(p, "\r\n"))
-            s->chunked = 1;
-        p = strstr(p, "\r\n");
+    if (!s->status) {
+        /* status line: HTTP/1.x NNN */
+        if (strlen(p) < 12 || strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ')
+            return -1;
+        const char *c = p + 9; /* three digits, then a space or the line end */
+        if (!isdigit((unsigned char)c[0]) || !isdigit((unsigned char)c[1]) ||
+            !isdigit((unsigned char)c[2]) || (c[3] != ' ' && c[3] != '\0'))
+            return -1;
+        s->status = atoi(c);
+        if (s->status < 100 || s->status > 599)
+            return -1;
+        s->left = -1;
+        return 0;
     }
+    if (strncasecmp(p, "Content-Length:", 15) == 0)
+        s->left = strtoll(p + 15, NULL, 10);
+    else if (strncasecmp(p, "Connection:", 11) == 0 && line_has(p, "close"))
+        s->conn_close = 1;
+    else if (strncasecmp(p, "Transfer-Encoding:", 18) == 0 && line_has(p, "chunked"))
+        s->chunked = 1;
+    return 0;
+}
+
+/* The blank line: how the body is delimited. */
+static void scan_head_done(http_scan *s)
+{
     if (s->status < 200 || s->status == 204 || s->status == 304)
         s->left = 0;
     if (s->chunked)
         s->left = 0;
     else if (s->left < 0)
         s->until_close = 1;
-    return 0;
 }
 
 static int scan_chunked(http_scan *s, const char *d, size_t n)
@@ -348,25 +352,29 @@ int http_scan_feed(http_scan *s, const char *data, size_t len)
 {
     if (s->complete)
         return 1;
-    if (!s->in_body) {
-        size_t room = sizeof s->head - 1 - s->head_len;
-        size_t take = len < room ? len : room;
-        memcpy(s->head + s->head_len, data, take);
-        s->head_len += take;
-        s->head[s->head_len] = '\0';
-        char *end = strstr(s->head, "\r\n\r\n");
-        if (!end) {
-            return s->head_len >= sizeof s->head - 1 ? -1 : 0;
-        }
-        size_t head_bytes = (size_t)(end + 4 - s->head);
-        if (scan_headers(s) != 0)
+    while (!s->in_body) {
+        if (len == 0)
+            return 0;
+        char c = *data++;
+        len--;
+        if (++s->head_total > HTTP_SCAN_HEAD)
             return -1;
-        s->in_body = 1;
-        /* what arrived beyond the headers belongs to the body */
-        size_t consumed_before = s->head_len - take;
-        size_t body_off = head_bytes - consumed_before;
-        data += body_off;
-        len -= body_off;
+        if (c != '\n') {
+            if (s->head_len < sizeof s->head - 1)
+                s->head[s->head_len++] = c; /* the rest of a long line is not needed */
+            continue;
+        }
+        if (s->head_len && s->head[s->head_len - 1] == '\r')
+            s->head_len--;
+        s->head[s->head_len] = '\0';
+        int blank = s->head_len == 0;
+        s->head_len = 0;
+        if (blank && s->status) {
+            scan_head_done(s);
+            s->in_body = 1; /* what follows belongs to the body */
+        } else if (scan_line(s, s->head) != 0) {
+            return -1;
+        }
     }
     if (s->chunked)
         return scan_chunked(s, data, len);

@@ -59,12 +59,16 @@ void http_response_free(http_response *r);
 
 /* A response scanner for the load hot path: no allocation, keeps only the
  * status and how the body is delimited (Content-Length, chunked, or close).
- * Headers may take at most HTTP_SCAN_HEAD bytes. */
+ * Headers may take at most HTTP_SCAN_HEAD bytes; they are read line by line,
+ * so a scanner holds one line (the first HTTP_SCAN_LINE bytes of it: the
+ * header names it looks for and their values fit), not the whole head. */
 #define HTTP_SCAN_HEAD 8192
+#define HTTP_SCAN_LINE 256
 
 typedef struct http_scan {
-    char head[HTTP_SCAN_HEAD];
+    char head[HTTP_SCAN_LINE]; /* the header line being read */
     size_t head_len;
+    size_t head_total;    /* head bytes so far */
     int in_body;
     int status;
     int until_close;      /* no length: the body ends when the peer closes */

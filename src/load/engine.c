@@ -35,9 +35,15 @@ static int ensure_fds(int connections, mp_err *e)
     rlim_t need = (rlim_t)connections + 64;
     if (rl.rlim_cur >= need)
         return 0;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+        /* a privileged process may raise the hard limit itself */
+        struct rlimit up = { need, need };
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            return 0;
+    }
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
         return mp_fail(e, "%d connections need %llu file descriptors, but the hard limit is %llu "
-                          "(raise it, e.g. ulimit -Hn, or use fewer connections)",
+                          "(raise it, e.g. ulimit -Hn with the privilege to, or split the connections over processes with --shard I/N)",
                        connections, (unsigned long long)need, (unsigned long long)rl.rlim_max);
     rl.rlim_cur = need;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -189,6 +195,36 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
         r->peak_rss_kib = ru1.ru_maxrss;
         /* merge */
         int max_secs = 0;
+        if (c->n_stages) {
+            r->stage_r = calloc((size_t)c->n_stages, sizeof *r->stage_r);
+            r->n_stages = r->stage_r ? c->n_stages : 0;
+            for (int k = 0; k < r->n_stages; k++) {
+                load_stage_result *sr = &r->stage_r[k];
+                hist_init(&sr->connect);
+                hist_init(&sr->handshake);
+                hist_init(&sr->ttfb);
+                hist_init(&sr->total);
+                hist_init(&sr->total_uncorrected);
+                sr->wall_s = (double)c->stages[k].duration_ns / 1e9;
+                for (int t = 0; t < threads; t++) {
+                    const load_stage_result *ws_r = &ws[t].stage_r[k];
+                    hist_merge(&sr->connect, &ws_r->connect);
+                    hist_merge(&sr->handshake, &ws_r->handshake);
+                    hist_merge(&sr->ttfb, &ws_r->ttfb);
+                    hist_merge(&sr->total, &ws_r->total);
+                    hist_merge(&sr->total_uncorrected, &ws_r->total_uncorrected);
+                    sr->ok += ws_r->ok;
+                    sr->errors += ws_r->errors;
+                }
+            }
+        }
+        if (c->fleet) {
+            /* worker t presents members t, t + threads, ...: distinct until it wraps */
+            for (int t = 0; t < threads; t++) {
+                uint64_t own = c->fleet->n > (size_t)t ? (c->fleet->n - (size_t)t + (size_t)threads - 1) / (size_t)threads : 0;
+                r->identities_used += ws[t].fleet_conns < own ? ws[t].fleet_conns : own;
+            }
+        }
         for (int t = 0; t < threads; t++) {
             worker *w = &ws[t];
             hist_merge(&r->connect, &w->r.connect);
@@ -233,6 +269,13 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
                 }
             }
             ls->length_s = s == used - 1 && r->wall_s < used ? r->wall_s - (double)s : 1.0;
+            if (c->n_stages) {
+                int64_t at = (int64_t)s * 1000000000LL;
+                ls->stage = load_stages_index(c->stages, c->n_stages, at) + 1;
+                if (ls->stage > c->n_stages)
+                    ls->stage = c->n_stages;
+                ls->target = load_stages_target(c->stages, c->n_stages, at + (int64_t)(ls->length_s * 5e8));
+            }
             uint64_t n = sum_second(ws, threads, s, counts);
             ls->p50_ns = coarse_percentile(counts, n, 50);
             ls->p99_ns = coarse_percentile(counts, n, 99);
@@ -252,6 +295,8 @@ void load_result_free(load_result *r)
 {
     free(r->seconds);
     r->seconds = NULL;
+    free(r->stage_r);
+    r->stage_r = NULL;
 }
 
 /* A cgroup quota as CPUs ("150000 100000" in cpu.max is 1.5); 0 for none. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "net/net.h"
+#include "pki/fleet.h"
 #include "results/hist.h"
 #include "tls/tls.h"
 #include "util/err.h"
@@ -35,6 +36,27 @@ typedef struct load_error_sample {
     uint64_t count;
 } load_error_sample;
 
+/* One stage of --stages: ramp linearly from the previous stage's target
+ * (0 before the first) to this one's over its duration. The target is new
+ * transactions per second (open loop) or concurrent connections. */
+#define LOAD_MAX_STAGES 16
+typedef struct load_stage {
+    int64_t duration_ns;
+    double target;
+} load_stage;
+
+/* "10s:100/s,30s:800/s,10s:0/s" (open loop) or "10s:50,30s:200" (closed
+ * loop); every stage must be of the same kind. */
+int load_stages_parse(const char *spec, load_stage *out, int *n, int *open_loop, mp_err *e);
+/* The target at t ns after the stages began (the last target afterwards). */
+double load_stages_target(const load_stage *s, int n, int64_t t);
+/* 0-based stage at t; n when past the end. */
+int load_stages_index(const load_stage *s, int n, int64_t t);
+/* When the open-loop schedule reaches k arrivals (ns after the start);
+ * -1 when it never does before the stages end. */
+int64_t load_stages_arrival(const load_stage *s, int n, double k);
+int64_t load_stages_total_ns(const load_stage *s, int n);
+
 typedef struct load_config {
     net_addr addr;
     char sni[256];             /* "" for none */
@@ -53,15 +75,33 @@ typedef struct load_config {
     int64_t timeout_ns;        /* a deadline per step: connect, handshake, write, read */
     int verbose;               /* print errors as they happen (at most 10 a second per worker) */
     atomic_int *stop;          /* set (e.g. by SIGINT) to end early */
+    int http2;                 /* ALPN h2; requests as HTTP/2 streams */
+    int streams;               /* --http2 keepalive: concurrent streams per connection */
+    const struct http_h2c_request *h2req;
+    const pki_fleet *fleet;    /* NULL: every connection presents tls's identity */
+    const net_addr *sources;   /* local addresses to bind, used in turn; NULL: the kernel's choice */
+    int n_sources;
+    load_stage stages[LOAD_MAX_STAGES];
+    int n_stages;              /* 0: no stages; else duration_ns is their sum and, in open
+                                * loop, rate their highest target */
 } load_config;
 
 #define LOAD_MAX_SECONDS 3600
 
 typedef struct load_second {
     uint64_t ok, errors;
+    int stage;                 /* 1-based stage this second began in; 0 without stages */
+    double target;             /* the stage target at the second's middle */
     double length_s;           /* 1, or less for the last, partial second */
     int64_t p50_ns, p99_ns;    /* of the total phase, corrected */
 } load_second;
+
+/* What each stage measured (transactions by their intended start). */
+typedef struct load_stage_result {
+    hist connect, handshake, ttfb, total, total_uncorrected;
+    uint64_t ok, errors;
+    double wall_s;
+} load_stage_result;
 
 typedef struct load_result {
     hist connect, handshake, ttfb, total, total_uncorrected;
@@ -81,6 +121,9 @@ typedef struct load_result {
     double worker_busy_max;    /* 0..1: the busiest worker's CPU share */
     long peak_rss_kib;         /* the process's peak resident memory */
     int interrupted;
+    uint64_t identities_used;  /* distinct fleet identities presented; 0 without a fleet */
+    load_stage_result *stage_r; /* n_stages entries, malloc'd; NULL without stages */
+    int n_stages;
 } load_result;
 
 /* Live numbers for the progress line, read while the run goes. */

@@ -59,6 +59,28 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     l->resume_ratio = m->resume_ratio;
     l->threads = m->threads;
     str_copy(l->threads_reason, sizeof l->threads_reason, m->threads_reason ? m->threads_reason : "");
+    l->fleet_size = m->fleet_size;
+    l->identities_used = r->identities_used;
+    str_copy(l->fleet_origin, sizeof l->fleet_origin, m->fleet_origin ? m->fleet_origin : "");
+    str_copy(l->sources, sizeof l->sources, m->sources ? m->sources : "");
+    l->n_sources = m->n_sources;
+    l->http2_streams = m->http2_streams;
+    if (m->n_stages) {
+        str_copy(l->stages_kind, sizeof l->stages_kind, m->stages_open ? "rate" : "connections");
+        for (int k = 0; k < m->n_stages && k < r->n_stages && k < RES_MAX_STAGES; k++) {
+            const load_stage_result *sr = &r->stage_r[k];
+            res_stage *g = &l->stages[l->n_stages++];
+            g->duration_s = (double)m->stages[k].duration_ns / 1e9;
+            g->target = m->stages[k].target;
+            g->ok = sr->ok;
+            g->errors = sr->errors;
+            g->rate_per_s = sr->wall_s > 0 ? (double)sr->ok / sr->wall_s : 0;
+            g->handshake_p50_ms = sr->handshake.total ? (double)hist_percentile(&sr->handshake, 50) / 1e6 : -1;
+            g->handshake_p99_ms = sr->handshake.total ? (double)hist_percentile(&sr->handshake, 99) / 1e6 : -1;
+            g->total_p50_ms = sr->total.total ? (double)hist_percentile(&sr->total, 50) / 1e6 : -1;
+            g->total_p99_ms = sr->total.total ? (double)hist_percentile(&sr->total, 99) / 1e6 : -1;
+        }
+    }
     l->in_flight = r->in_flight;
     l->in_flight_max_age_ms = (double)r->in_flight_max_age_ns / 1e6;
     l->in_flight_sum_age_ms = (double)r->in_flight_sum_age_ns / 1e6;
@@ -106,6 +128,8 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
         d->errors = r->seconds[s].errors;
         d->p50_ns = r->seconds[s].p50_ns;
         d->p99_ns = r->seconds[s].p99_ns;
+        d->stage = r->seconds[s].stage;
+        d->target = r->seconds[s].target;
     }
     l->n_series = (size_t)(r->n_seconds > 0 ? r->n_seconds : 0);
     l->cpu_user_s = r->cpu_user_s;
@@ -142,6 +166,14 @@ int load_threshold_parse(const char *s, load_threshold *t, mp_err *e)
 {
     memset(t, 0, sizeof *t);
     snprintf(t->text, sizeof t->text, "%s", s);
+    if (strncmp(s, "stage", 5) == 0 && s[5] >= '1' && s[5] <= '9') {
+        char *end;
+        long st = strtol(s + 5, &end, 10);
+        if (*end != '.' || st < 1 || st > LOAD_MAX_STAGES)
+            return mp_fail(e, "threshold '%s': expected stageN.METRIC, N from 1 to %d", s, LOAD_MAX_STAGES);
+        t->stage = (int)st;
+        s = end + 1;
+    }
     const char *op = strpbrk(s, "<>");
     if (!op || op == s)
         return mp_fail(e, "threshold '%s': expected METRIC<VALUE, e.g. handshake.p99<50ms, "
@@ -208,6 +240,35 @@ static int compare(double got, int op, double want)
 
 int load_threshold_check(const load_threshold *t, const load_result *r, char *observed, size_t n)
 {
+    if (t->stage) {
+        if (t->stage > r->n_stages) {
+            snprintf(observed, n, "no stage %d", t->stage);
+            return -1;
+        }
+        /* a view of the whole-run result narrowed to the stage */
+        static const load_result zero;
+        load_result *v = malloc(sizeof *v);
+        if (!v) {
+            snprintf(observed, n, "out of memory");
+            return -1;
+        }
+        *v = zero;
+        const load_stage_result *sr = &r->stage_r[t->stage - 1];
+        v->connect = sr->connect;
+        v->handshake = sr->handshake;
+        v->ttfb = sr->ttfb;
+        v->total = sr->total;
+        v->total_uncorrected = sr->total_uncorrected;
+        v->ok = sr->ok;
+        v->errors = sr->errors;
+        v->started = sr->ok + sr->errors;
+        v->wall_s = sr->wall_s;
+        load_threshold t2 = *t;
+        t2.stage = 0;
+        int rc = load_threshold_check(&t2, v, observed, n);
+        free(v);
+        return rc;
+    }
     double got;
     if (t->metric == M_ERRORS) {
         if (t->percent) {

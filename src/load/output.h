@@ -29,6 +29,13 @@ typedef struct load_meta {
     const char *command_line;
     const char *tool_version, *wolfssl_version;
     long long started_ms, finished_ms;
+    size_t fleet_size;            /* 0: one identity */
+    const char *fleet_origin;     /* "issued" or the --client-dir */
+    const char *sources;          /* --source as given; NULL: none */
+    int n_sources;
+    int http2_streams;            /* 0: HTTP/1.1 */
+    const load_stage *stages;     /* this process's share of --stages */
+    int n_stages, stages_open;
 } load_meta;
 
 typedef struct load_threshold {
@@ -38,6 +45,7 @@ typedef struct load_threshold {
     int op;       /* 0 <, 1 <=, 2 >, 3 >= */
     double value; /* ns for latencies, ratio (0..1) or count for errors, per second for rate */
     int percent;
+    int stage;    /* 1-based: judged over that stage alone ("stage2.handshake.p99<50ms"); 0: whole run */
 } load_threshold;
 
 /* Writes the JSON; each threshold of m is judged against r and stored

@@ -1,6 +1,9 @@
 /* The load worker's state machine. Each slot runs one transaction at a time:
  * connect, TLS handshake, (a ticket wait when resuming TLS 1.3 in handshake
- * mode), request, response. All buffers live in the slot, allocated once. */
+ * mode), request, response; with --http2 the connection's streams take over
+ * after the handshake (h2drive.c). Slots are allocated once; every read goes
+ * to the worker's one buffer and is consumed at once. What starts next is
+ * schedule.c's business. */
 #define _DEFAULT_SOURCE
 #include "load/worker.h"
 
@@ -14,27 +17,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/h2session.h"
 #include "util/timeutil.h"
 
-enum { S_IDLE, S_CONNECT, S_HANDSHAKE, S_TICKET, S_WRITE, S_READ };
 
 #define TICKET_WAIT_NS (200 * 1000000LL)
 
-static void slot_cb(evutil_socket_t fd, short what, void *arg);
-static void launch(slot *s, int64_t intended);
-static void next_for_slot(slot *s);
+
+
 
 static int64_t now_ns(void)
 {
     return tm_mono_ns();
 }
 
-static void arm(slot *s, short what, int64_t timeout_ns)
+void worker_arm(slot *s, short what, int64_t timeout_ns)
 {
     struct timeval tv = { (time_t)(timeout_ns / 1000000000LL),
                           (suseconds_t)((timeout_ns % 1000000000LL) / 1000) };
     event_del(s->ev);
-    event_assign(s->ev, s->w->base, s->fd, what, slot_cb, s);
+    event_assign(s->ev, s->w->base, s->fd, what, worker_slot_cb, s);
     event_add(s->ev, &tv);
 }
 
@@ -49,10 +51,10 @@ static void begin_step(slot *s)
 static void arm_step(slot *s, short what)
 {
     int64_t left = s->deadline - now_ns();
-    arm(s, what, left > 0 ? left : 0);
+    worker_arm(s, what, left > 0 ? left : 0);
 }
 
-static int measured(const worker *w, int64_t t)
+int worker_measured(const worker *w, int64_t t)
 {
     return t >= w->sh->warm_end;
 }
@@ -77,7 +79,18 @@ static void count_second(worker *w, int ok, int64_t total_ns)
     }
 }
 
-static void close_conn(slot *s, int rst)
+/* Stages: the result of the stage the transaction was meant to start in. */
+static load_stage_result *stage_of(worker *w, int64_t intended)
+{
+    if (!w->stage_r)
+        return NULL;
+    /* the schedule's last arrival falls on the stages' very end: it is the
+     * last stage's */
+    int i = load_stages_index(w->c->stages, w->c->n_stages, intended - w->sh->warm_end);
+    return &w->stage_r[i < w->c->n_stages ? i : w->c->n_stages - 1];
+}
+
+void worker_close_conn(slot *s, int rst)
 {
     if (s->have_tls) {
         tls_conn_close_keep(&s->tls, rst); /* the wolfSSL object stays for the next one */
@@ -145,13 +158,15 @@ static void fail(slot *s, load_error cls, int alert, int status)
     fail_text(s, cls, alert, status, text);
 }
 
-static void fail_text(slot *s, load_error cls, int alert, int status, const char *text)
+void worker_count_error(worker *w, int64_t intended, load_error cls, int alert, int status, const char *text)
 {
-    worker *w = s->w;
-    note_error(w, cls, text, measured(w, s->intended));
-    if (measured(w, s->intended)) {
+    note_error(w, cls, text, worker_measured(w, intended));
+    if (worker_measured(w, intended)) {
         w->r.errors++;
         w->r.by_class[cls]++;
+        load_stage_result *sr = stage_of(w, intended);
+        if (sr)
+            sr->errors++;
         if (alert >= 0 && alert < 256)
             w->r.alerts[alert]++;
         if (status > 0 && status < 1000)
@@ -159,13 +174,37 @@ static void fail_text(slot *s, load_error cls, int alert, int status, const char
         count_second(w, 0, 0);
     }
     atomic_fetch_add_explicit(&w->live_err, 1, memory_order_relaxed);
-    close_conn(s, 1);
+}
+
+static void fail_text(slot *s, load_error cls, int alert, int status, const char *text)
+{
+    if (s->state == S_H2) {
+        /* every stream on the connection ends with it */
+        worker_h2_fail(s, cls, alert, text);
+        return;
+    }
+    worker_count_error(s->w, s->intended, cls, alert, status, text);
+    worker_close_conn(s, 1);
     if (s->ssl_ready) {
         /* a wolfSSL object that failed is not reused: start clean */
         tls_conn_close(&s->tls, 1);
         s->ssl_ready = 0;
     }
-    next_for_slot(s);
+    worker_next_for_slot(s);
+}
+
+/* A refused connection, or another socket error named by errno (e.g. "Cannot
+ * assign requested address" when one source address has no ports left). */
+static void connect_failed(slot *s, int err)
+{
+    if (err == ECONNREFUSED) {
+        fail(s, LE_CONNECT_REFUSED, -1, 0);
+        return;
+    }
+    char text[160];
+    snprintf(text, sizeof text, "connect: %s%s", strerror(err),
+             err == EADDRNOTAVAIL ? " (no ephemeral port left: --source spreads connections over more addresses)" : "");
+    fail_text(s, LE_CONNECT_OTHER, -1, 0, text);
 }
 
 static void fail_tls(slot *s)
@@ -185,10 +224,10 @@ static void fail_tls(slot *s)
 }
 
 /* A transaction ended well: record its phases. */
-static void succeed(slot *s, int64_t end)
+void worker_succeed(slot *s, int64_t end)
 {
     worker *w = s->w;
-    if (measured(w, s->intended)) {
+    if (worker_measured(w, s->intended)) {
         w->r.ok++;
         if (s->new_conn) {
             hist_record(&w->r.connect, s->connected - s->start);
@@ -203,11 +242,29 @@ static void succeed(slot *s, int64_t end)
         hist_record(&w->r.total, end - s->intended);
         hist_record(&w->r.total_uncorrected, end - s->start);
         count_second(w, 1, end - s->intended);
+        load_stage_result *sr = stage_of(w, s->intended);
+        if (sr) {
+            sr->ok++;
+            if (s->new_conn) {
+                hist_record(&sr->connect, s->connected - s->start);
+                hist_record(&sr->handshake, s->hs_done - s->connected);
+            }
+            if (s->first_byte)
+                hist_record(&sr->ttfb, s->first_byte - s->req_sent);
+            hist_record(&sr->total, end - s->intended);
+            hist_record(&sr->total_uncorrected, end - s->start);
+        }
     }
     atomic_fetch_add_explicit(&w->live_ok, 1, memory_order_relaxed);
 }
 
-static void keep_session(slot *s)
+void worker_share_session(slot *s)
+{
+    if (s->w->c->mode == LOAD_KEEPALIVE && s->w->c->resume_ratio <= 0 && s->have_tls)
+        tls_conn_share_session(&s->tls, &s->w->shared);
+}
+
+void worker_keep_session(slot *s)
 {
     if (s->w->c->resume_ratio <= 0 || !s->have_tls)
         return;
@@ -223,6 +280,7 @@ static void keep_session(slot *s)
     if (s->session)
         wolfSSL_SESSION_free(s->session);
     s->session = sess;
+    s->session_ident = s->ident; /* a resumption presents the same identity */
 }
 
 static void start_request(slot *s)
@@ -250,14 +308,18 @@ static void handshake_done(slot *s)
             step(s); /* the ticket may have come with the server's Finished */
             return;
         }
-        succeed(s, s->hs_done);
-        keep_session(s);
-        close_conn(s, w->c->close_rst);
-        next_for_slot(s);
+        worker_succeed(s, s->hs_done);
+        worker_keep_session(s);
+        worker_close_conn(s, w->c->close_rst);
+        worker_next_for_slot(s);
+        return;
+    }
+    if (w->c->http2) {
+        worker_h2_start(s);
         return;
     }
     start_request(s);
-    slot_cb(s->fd, EV_WRITE, s);
+    worker_slot_cb(s->fd, EV_WRITE, s);
 }
 
 static void step(slot *s)
@@ -274,19 +336,19 @@ static void step(slot *s)
             return;
         }
         case S_TICKET: {
-            int n = tls_conn_read_nb(&s->tls, s->buf, sizeof s->buf);
+            int n = tls_conn_read_nb(&s->tls, s->w->buf, sizeof s->w->buf);
             if (n == TLS_IO_FAILED) { fail_tls(s); return; }
             if (n == 0) { fail(s, LE_CLOSED, -1, 0); return; }
             WOLFSSL_SESSION *cur = wolfSSL_get_session(s->tls.ssl);
             if (n == TLS_IO_WANT_READ && !(cur && wolfSSL_SESSION_has_ticket(cur))) {
-                arm(s, EV_READ, TICKET_WAIT_NS);
+                worker_arm(s, EV_READ, TICKET_WAIT_NS);
                 return;
             }
             s->hs_done = now_ns();
-            succeed(s, s->hs_done);
-            keep_session(s);
-            close_conn(s, w->c->close_rst);
-            next_for_slot(s);
+            worker_succeed(s, s->hs_done);
+            worker_keep_session(s);
+            worker_close_conn(s, w->c->close_rst);
+            worker_next_for_slot(s);
             return;
         }
         case S_WRITE: {
@@ -302,14 +364,14 @@ static void step(slot *s)
             break;
         }
         case S_READ: {
-            int n = tls_conn_read_nb(&s->tls, s->buf, sizeof s->buf);
+            int n = tls_conn_read_nb(&s->tls, s->w->buf, sizeof s->w->buf);
             if (n == TLS_IO_WANT_READ) { arm_step(s, EV_READ); return; }
             if (n == TLS_IO_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
             if (!s->first_byte && n > 0)
                 s->first_byte = now_ns();
             int rc;
             if (n > 0)
-                rc = http_scan_feed(&s->scan, s->buf, (size_t)n);
+                rc = http_scan_feed(&s->scan, s->w->buf, (size_t)n);
             else if (n == 0 && s->scan.in_body && s->scan.until_close)
                 rc = 1;
             else if (n == 0) {
@@ -328,26 +390,31 @@ static void step(slot *s)
                 fail(s, LE_HTTP_STATUS, -1, status);
                 return;
             }
-            succeed(s, end);
-            keep_session(s);
+            worker_succeed(s, end);
+            worker_keep_session(s);
+            if (s->new_conn)
+                worker_share_session(s);
             if (w->c->mode == LOAD_KEEPALIVE && !s->scan.until_close && !s->scan.conn_close &&
                 !w->stopping) {
                 /* the next request reuses the connection */
                 s->new_conn = 0;
-                next_for_slot(s);
+                worker_next_for_slot(s);
                 return;
             }
-            close_conn(s, 0);
-            next_for_slot(s);
+            worker_close_conn(s, 0);
+            worker_next_for_slot(s);
             return;
         }
+        case S_H2:
+            worker_h2_pump(s);
+            return;
         default:
             return;
         }
     }
 }
 
-static void slot_cb(evutil_socket_t fd, short what, void *arg)
+void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     slot *s = arg;
@@ -355,9 +422,15 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
         if (s->state == S_CONNECT) { fail(s, LE_CONNECT_TIMEOUT, -1, 0); return; }
         if (s->state == S_TICKET) { /* no ticket and no alert: the server accepted */
             s->hs_done = now_ns();
-            succeed(s, s->hs_done);
-            close_conn(s, s->w->c->close_rst);
-            next_for_slot(s);
+            worker_succeed(s, s->hs_done);
+            worker_close_conn(s, s->w->c->close_rst);
+            worker_next_for_slot(s);
+            return;
+        }
+        if (s->state == S_H2) {
+            char text[96];
+            snprintf(text, sizeof text, "HTTP/2 stream not done within %.1f s", (double)s->w->c->timeout_ns / 1e9);
+            worker_h2_fail(s, LE_TIMEOUT, -1, text);
             return;
         }
         fail(s, LE_TIMEOUT, -1, 0);
@@ -368,13 +441,18 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
         socklen_t el = sizeof err;
         getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
         if (err) {
-            fail(s, err == ECONNREFUSED ? LE_CONNECT_REFUSED : LE_CONNECT_OTHER, -1, 0);
+            connect_failed(s, err);
             return;
         }
         s->connected = now_ns();
         worker *w = s->w;
         tls_conn_opts co = { .sni = w->c->sni[0] ? w->c->sni : NULL,
-                             .resume = s->resuming ? s->session : NULL };
+                             .resume = s->resuming ? s->session : NULL,
+                             .alpn = w->c->http2 ? "h2" : NULL };
+        if (w->c->fleet) {
+            co.identity = &w->c->fleet->members[s->ident];
+            co.identity_pem = w->c->fleet->pem;
+        }
         mp_err e;
         int fdc = s->fd;
         s->fd = -1;
@@ -395,7 +473,7 @@ static void slot_cb(evutil_socket_t fd, short what, void *arg)
 
 /* Starts one transaction: a new connection, or the next request on an open
  * keep-alive connection. */
-static void launch(slot *s, int64_t intended)
+void worker_launch(slot *s, int64_t intended)
 {
     worker *w = s->w;
     w->active++; /* undone once, when the slot goes idle (next_for_slot) */
@@ -414,247 +492,42 @@ static void launch(slot *s, int64_t intended)
         uint64_t k = w->resume_k++;
         s->resuming = (uint64_t)((double)(k + 1) * r) > (uint64_t)((double)k * r);
     }
+    if (w->c->fleet) {
+        if (s->resuming) {
+            s->ident = s->session_ident;
+        } else {
+            s->ident = (int)(w->fleet_k % w->c->fleet->n);
+            w->fleet_k += (uint64_t)w->c->threads;
+            w->fleet_conns++;
+        }
+    }
     s->state = S_CONNECT;
     int fd = socket(w->c->addr.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         s->fd = -1;
-        fail(s, LE_CONNECT_OTHER, -1, 0);
+        connect_failed(s, errno);
         return;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     s->fd = fd;
+    if (w->c->n_sources > 0) {
+        /* the port is chosen at connect time, per destination: each source
+         * address has a whole ephemeral range of its own */
+        const net_addr *src = &w->c->sources[w->src_k % (uint64_t)w->c->n_sources];
+        w->src_k += (uint64_t)w->c->threads;
+        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+        if (bind(fd, (const struct sockaddr *)&src->ss, src->len) != 0) {
+            char text[160];
+            snprintf(text, sizeof text, "cannot bind the source address %s: %s", src->text, strerror(errno));
+            fail_text(s, LE_CONNECT_OTHER, -1, 0, text);
+            return;
+        }
+    }
     if (connect(fd, (const struct sockaddr *)&w->c->addr.ss, w->c->addr.len) == 0 || errno == EINPROGRESS) {
         begin_step(s);
         arm_step(s, EV_WRITE);
         return;
     }
-    fail(s, errno == ECONNREFUSED ? LE_CONNECT_REFUSED : LE_CONNECT_OTHER, -1, 0);
-}
-
-static int claim(worker *w)
-{
-    if (w->stopping)
-        return 0;
-    if (w->c->count) {
-        if (atomic_fetch_sub(&w->sh->remaining, 1) <= 0)
-            return 0;
-    }
-    return 1;
-}
-
-/* A slot finished a transaction (or its connection): decide what it does next. */
-static void next_for_slot(slot *s)
-{
-    worker *w = s->w;
-    int keepalive_open = s->have_tls && w->c->mode == LOAD_KEEPALIVE;
-    if (s->state != S_IDLE)
-        w->active--;
-    s->state = S_IDLE;
-    event_del(s->ev);
-    if (w->interval_ns > 0) {
-        if (w->pend_n > 0) {
-            int64_t when = w->pending[w->pend_head];
-            w->pend_head = (w->pend_head + 1) % w->pend_cap;
-            w->pend_n--;
-            launch(s, when);
-        }
-        return; /* an open keep-alive connection waits for the schedule */
-    }
-    if (claim(w)) {
-        launch(s, now_ns());
-        return;
-    }
-    if (keepalive_open)
-        close_conn(s, 0);
-}
-
-/* Round-robin from where the last search stopped, so an open-loop
- * keep-alive run spreads its requests over every connection (and opens
- * them all) instead of reusing the first few. */
-static slot *free_slot(worker *w)
-{
-    for (int k = 0; k < w->n_slots; k++) {
-        int i = (w->cursor + k) % w->n_slots;
-        if (w->slots[i].state == S_IDLE) {
-            w->cursor = (i + 1) % w->n_slots;
-            return &w->slots[i];
-        }
-    }
-    return NULL;
-}
-
-/* Open loop: start what is due, each at its intended time. */
-static void tick_cb(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    worker *w = arg;
-    int64_t now = now_ns();
-    while (w->next_due <= now && !w->stopping) {
-        if (!claim(w)) {
-            w->stopping = 1;
-            break;
-        }
-        slot *s = free_slot(w);
-        if (s) {
-            launch(s, w->next_due);
-        } else if (w->pend_n < w->pend_cap) {
-            w->pending[(w->pend_head + w->pend_n) % w->pend_cap] = w->next_due;
-            w->pend_n++;
-        } else if (measured(w, w->next_due)) {
-            w->r.errors++;
-            w->r.by_class[LE_BACKLOG]++;
-        }
-        w->next_due += (int64_t)w->interval_ns;
-    }
-    if (!w->stopping) {
-        int64_t wait = w->next_due - now_ns();
-        if (wait < 0)
-            wait = 0;
-        struct timeval tv = { (time_t)(wait / 1000000000LL), (suseconds_t)((wait % 1000000000LL) / 1000) };
-        evtimer_add(w->tick, &tv);
-    }
-}
-
-static void in_flight(worker *w, int64_t age)
-{
-    w->r.in_flight++;
-    w->r.in_flight_sum_age_ns += age;
-    if (age > w->r.in_flight_max_age_ns)
-        w->r.in_flight_max_age_ns = age;
-}
-
-/* Every 50 ms: the end of the run, Ctrl-C, and the exit when drained. */
-static void poll_cb(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    worker *w = arg;
-    int64_t now = now_ns();
-    int interrupted = w->c->stop && atomic_load(w->c->stop);
-    if ((w->sh->end && now >= w->sh->end) || interrupted)
-        w->stopping = 1;
-    if (w->c->count && atomic_load(&w->sh->remaining) <= 0)
-        w->stopping = 1;
-    int drained = w->active == 0 && w->pend_n == 0;
-    int overdue = w->sh->end && now >= w->sh->end + w->c->timeout_ns;
-    if (w->stopping && (drained || interrupted || overdue)) {
-        if (interrupted)
-            w->r.interrupted = 1;
-        /* What has not ended is reported, not dropped: a gateway that stops
-         * answering must not look like one that had nothing to do. */
-        for (int i = 0; i < w->n_slots; i++) {
-            const slot *s = &w->slots[i];
-            if (s->state != S_IDLE && measured(w, s->intended))
-                in_flight(w, now - s->intended);
-        }
-        for (int k = 0; k < w->pend_n; k++) {
-            int64_t when = w->pending[(w->pend_head + k) % w->pend_cap];
-            if (measured(w, when))
-                in_flight(w, now - when);
-        }
-        for (int i = 0; i < w->n_slots; i++) {
-            event_del(w->slots[i].ev);
-            close_conn(&w->slots[i], 1);
-        }
-        event_base_loopbreak(w->base);
-        return;
-    }
-    struct timeval tv = { 0, 50000 };
-    evtimer_add(w->poll, &tv);
-}
-
-int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp_err *e)
-{
-    memset(w, 0, sizeof *w);
-    w->id = id;
-    w->sh = sh;
-    w->c = sh->c;
-    w->n_slots = n_slots;
-    hist_init(&w->r.connect);
-    hist_init(&w->r.handshake);
-    hist_init(&w->r.ttfb);
-    hist_init(&w->r.total);
-    hist_init(&w->r.total_uncorrected);
-    if (tls_client_init(&w->client, &w->c->tls, e) != 0)
-        return -1;
-    w->base = event_base_new();
-    w->slots = calloc((size_t)n_slots, sizeof *w->slots);
-    int64_t span = w->c->duration_ns ? (w->c->duration_ns / 1000000000LL) + 2 : LOAD_MAX_SECONDS;
-    w->max_secs = (int)(span > LOAD_MAX_SECONDS ? LOAD_MAX_SECONDS : span);
-    w->sec_hist = calloc((size_t)w->max_secs, sizeof *w->sec_hist);
-    w->sec_ok = calloc((size_t)w->max_secs, sizeof *w->sec_ok);
-    w->sec_err = calloc((size_t)w->max_secs, sizeof *w->sec_err);
-    if (!w->base || !w->slots || !w->sec_hist || !w->sec_ok || !w->sec_err)
-        return mp_fail(e, "out of memory for %d connections", n_slots);
-    for (int i = 0; i < n_slots; i++) {
-        w->slots[i].w = w;
-        w->slots[i].fd = -1;
-        w->slots[i].ev = event_new(w->base, -1, 0, slot_cb, &w->slots[i]);
-        if (!w->slots[i].ev)
-            return mp_fail(e, "out of memory for events");
-    }
-    if (rate > 0) {
-        w->interval_ns = 1e9 / rate;
-        w->pend_cap = (int)(rate * 10) + n_slots + 16; /* ten seconds of backlog */
-        w->pending = calloc((size_t)w->pend_cap, sizeof *w->pending);
-        w->tick = evtimer_new(w->base, tick_cb, w);
-        if (!w->pending || !w->tick)
-            return mp_fail(e, "out of memory for the schedule");
-    }
-    w->poll = evtimer_new(w->base, poll_cb, w);
-    return w->poll ? 0 : mp_fail(e, "out of memory");
-}
-
-void *worker_main(void *arg)
-{
-    worker *w = arg;
-    struct timespec c0, c1;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-    int64_t t0 = now_ns();
-    if (w->interval_ns > 0) {
-        /* spread workers' schedules so they do not fire in lockstep */
-        w->next_due = w->sh->t0 + (int64_t)(w->interval_ns * w->id / (double)w->c->threads);
-        struct timeval tv = { 0, 0 };
-        evtimer_add(w->tick, &tv);
-    } else {
-        for (int i = 0; i < w->n_slots; i++)
-            if (claim(w))
-                launch(&w->slots[i], now_ns());
-    }
-    struct timeval tv = { 0, 50000 };
-    evtimer_add(w->poll, &tv);
-    event_base_dispatch(w->base);
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
-    double wall = (double)(now_ns() - t0) / 1e9;
-    w->busy = wall > 0 ? cpu / wall : 0;
-    return NULL;
-}
-
-void worker_free(worker *w)
-{
-    for (int i = 0; w->slots && i < w->n_slots; i++) {
-        slot *s = &w->slots[i];
-        close_conn(s, 1);
-        if (s->ssl_ready)
-            tls_conn_close(&s->tls, 1);
-        if (s->ev)
-            event_free(s->ev);
-        if (s->session)
-            wolfSSL_SESSION_free(s->session);
-    }
-    free(w->slots);
-    if (w->tick)
-        event_free(w->tick);
-    if (w->poll)
-        event_free(w->poll);
-    free(w->pending);
-    free(w->sec_hist);
-    free(w->sec_ok);
-    free(w->sec_err);
-    if (w->base)
-        event_base_free(w->base);
-    tls_client_free(&w->client);
+    connect_failed(s, errno);
 }

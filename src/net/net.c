@@ -221,3 +221,46 @@ void net_close_rst(int fd)
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
     close(fd);
 }
+
+int net_source_range_parse(const char *s, net_addr **out, int *n, mp_err *e)
+{
+    char a[64], b[64];
+    const char *dash = strchr(s, '-');
+    size_t al = dash ? (size_t)(dash - s) : strlen(s);
+    if (al == 0 || al >= sizeof a || (dash && strlen(dash + 1) >= sizeof b))
+        return mp_fail(e, "--source '%s': expected ADDR or ADDR-ADDR", s);
+    memcpy(a, s, al);
+    a[al] = '\0';
+    snprintf(b, sizeof b, "%s", dash ? dash + 1 : a);
+    struct in_addr lo, hi;
+    struct in6_addr v6;
+    if (!dash && inet_pton(AF_INET6, a, &v6) == 1) {
+        *out = calloc(1, sizeof **out);
+        if (!*out)
+            return mp_fail(e, "out of memory");
+        struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&(*out)->ss;
+        sa->sin6_family = AF_INET6;
+        sa->sin6_addr = v6;
+        (*out)->len = sizeof *sa;
+        addr_text(*out);
+        *n = 1;
+        return 0;
+    }
+    if (inet_pton(AF_INET, a, &lo) != 1 || inet_pton(AF_INET, b, &hi) != 1)
+        return mp_fail(e, "--source '%s': expected IPv4 ADDR[-ADDR] or one IPv6 address", s);
+    uint32_t l = ntohl(lo.s_addr), h = ntohl(hi.s_addr);
+    if (h < l || h - l >= 65536)
+        return mp_fail(e, "--source '%s': the range must go up and hold at most 65536 addresses", s);
+    *n = (int)(h - l + 1);
+    *out = calloc((size_t)*n, sizeof **out);
+    if (!*out)
+        return mp_fail(e, "out of memory");
+    for (int i = 0; i < *n; i++) {
+        struct sockaddr_in *sa = (struct sockaddr_in *)&(*out)[i].ss;
+        sa->sin_family = AF_INET;
+        sa->sin_addr.s_addr = htonl(l + (uint32_t)i);
+        (*out)[i].len = sizeof *sa;
+        addr_text(&(*out)[i]);
+    }
+    return 0;
+}

@@ -32,6 +32,10 @@ typedef struct net_addr {
 /* Resolves host:port (numeric hosts without a lookup). */
 int net_resolve(const char *host, int port, net_addr *out, mp_err *e);
 
+/* Local source addresses: "127.0.0.2-127.0.0.9" (IPv4, inclusive), one
+ * IPv4 address, or one IPv6 address (port 0). *out is malloc'd. */
+int net_source_range_parse(const char *s, net_addr **out, int *n, mp_err *e);
+
 typedef enum net_status {
     NET_OK = 0,
     NET_REFUSED,

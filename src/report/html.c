@@ -377,6 +377,35 @@ static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
         if (l->in_flight)
             rpt_printf(b, "<p class=\"note\">In flight at the end (never finished): %llu, the oldest %.3f s.</p>\n",
                        (unsigned long long)l->in_flight, l->in_flight_max_age_ms / 1000);
+        if (l->fleet_size)
+            rpt_printf(b, "<p class=\"note\">Client identities used: %llu of a fleet of %llu.</p>\n",
+                       (unsigned long long)l->identities_used, (unsigned long long)l->fleet_size);
+        if (l->http2_streams)
+            rpt_printf(b, "<p class=\"note\">HTTP/2, %d concurrent streams per connection.</p>\n", l->http2_streams);
+        if (l->n_sources) {
+            rpt_printf(b, "<p class=\"note\">Source addresses: %d (", l->n_sources);
+            h(b, l->sources);
+            rpt_put(b, ").</p>\n");
+        }
+        if (l->n_stages) {
+            rpt_printf(b, "<table class=\"stages\"><tr><th>stage</th><th class=\"num\">duration (s)</th>"
+                          "<th class=\"num\">target (%s)</th><th class=\"num\">ok</th><th class=\"num\">errors</th>"
+                          "<th class=\"num\">per second</th><th class=\"num\">handshake p99 (ms)</th>"
+                          "<th class=\"num\">total p99 (ms)</th></tr>\n",
+                       strcmp(l->stages_kind, "rate") == 0 ? "per second" : "connections");
+            for (size_t k = 0; k < l->n_stages; k++) {
+                const res_stage *g = &l->stages[k];
+                rpt_printf(b, "<tr><td>%zu</td><td class=\"num\">%.1f</td><td class=\"num\">%g</td>"
+                              "<td class=\"num\">%llu</td><td class=\"num\">%llu</td><td class=\"num\">%.1f</td>",
+                           k + 1, g->duration_s, g->target, (unsigned long long)g->ok, (unsigned long long)g->errors,
+                           g->rate_per_s);
+                if (g->handshake_p99_ms >= 0) rpt_printf(b, "<td class=\"num\">%.3f</td>", g->handshake_p99_ms);
+                else rpt_put(b, "<td class=\"num\">-</td>");
+                if (g->total_p99_ms >= 0) rpt_printf(b, "<td class=\"num\">%.3f</td></tr>\n", g->total_p99_ms);
+                else rpt_put(b, "<td class=\"num\">-</td></tr>\n");
+            }
+            rpt_put(b, "</table>\n");
+        }
         if (l->n_thresholds) {
             rpt_put(b, "<table class=\"thresholds\"><tr><th>threshold</th><th class=\"num\">observed</th>"
                        "<th></th></tr>\n");

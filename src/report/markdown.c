@@ -188,6 +188,27 @@ static void loads(rpt_buf *b, const rpt_model *m, int images)
         if (l->in_flight)
             rpt_printf(b, "\nIn flight at the end (never finished): %llu, the oldest %.3f s.\n",
                        (unsigned long long)l->in_flight, l->in_flight_max_age_ms / 1000);
+        if (l->fleet_size)
+            rpt_printf(b, "\nClient identities used: %llu of a fleet of %llu.\n",
+                       (unsigned long long)l->identities_used, (unsigned long long)l->fleet_size);
+        if (l->http2_streams)
+            rpt_printf(b, "\nHTTP/2, %d concurrent streams per connection.\n", l->http2_streams);
+        if (l->n_sources)
+            rpt_printf(b, "\nSource addresses: %d (%s).\n", l->n_sources, l->sources);
+        if (l->n_stages) {
+            rpt_printf(b, "\n| stage | duration (s) | target (%s) | ok | errors | per second | handshake p99 (ms) | total p99 (ms) |\n"
+                          "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+                       strcmp(l->stages_kind, "rate") == 0 ? "per second" : "connections");
+            for (size_t k = 0; k < l->n_stages; k++) {
+                const res_stage *g = &l->stages[k];
+                rpt_printf(b, "| %zu | %.1f | %g | %llu | %llu | %.1f | ", k + 1, g->duration_s, g->target,
+                           (unsigned long long)g->ok, (unsigned long long)g->errors, g->rate_per_s);
+                if (g->handshake_p99_ms >= 0) rpt_printf(b, "%.3f | ", g->handshake_p99_ms);
+                else rpt_put(b, "- | ");
+                if (g->total_p99_ms >= 0) rpt_printf(b, "%.3f |\n", g->total_p99_ms);
+                else rpt_put(b, "- |\n");
+            }
+        }
         if (l->n_thresholds) {
             rpt_put(b, "\n| threshold | observed | |\n| --- | ---: | --- |\n");
             for (size_t k = 0; k < l->n_thresholds; k++) {

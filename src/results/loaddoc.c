@@ -268,7 +268,57 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
             return mp_fail(e, "series[%zu].length_s is not in (0, 1]", i);
         d->p50_ns = (int64_t)(p50 * 1e6 + 0.5);
         d->p99_ns = (int64_t)(p99 * 1e6 + 0.5);
+        uint64_t stage = 0;
+        if (res_juint(s, "stage", &stage, 0) != 0 || stage > RES_MAX_STAGES || res_jnum(s, "target", &d->target, 0) != 0)
+            return mp_fail(e, "series[%zu].stage or .target is not a number", i);
+        d->stage = (int)stage;
         l->n_series++;
+    }
+    json_t *fl = res_jget(root, "config.clients");
+    if (fl && json_is_object(fl)) {
+        json_t *o = json_object_get(fl, "origin");
+        if (res_juint(fl, "fleet", &l->fleet_size, 0) != 0 || !json_is_string(o) ||
+            res_juint(root, "totals.identities", &l->identities_used, 0) != 0)
+            return mp_fail(e, "config.clients is not {fleet, origin}, or totals.identities is missing");
+        snprintf(l->fleet_origin, sizeof l->fleet_origin, "%s", json_string_value(o));
+    }
+    json_t *h2 = res_jget(root, "config.http2");
+    if (h2 && json_is_object(h2)) {
+        json_t *ns = json_object_get(h2, "streams");
+        if (!json_is_integer(ns) || json_integer_value(ns) < 1)
+            return mp_fail(e, "config.http2 is not {streams}");
+        l->http2_streams = (int)json_integer_value(ns);
+    }
+    json_t *src = res_jget(root, "config.source");
+    if (src && json_is_object(src)) {
+        json_t *rg = json_object_get(src, "range"), *na = json_object_get(src, "addresses");
+        if (!json_is_string(rg) || !json_is_integer(na))
+            return mp_fail(e, "config.source is not {range, addresses}");
+        snprintf(l->sources, sizeof l->sources, "%s", json_string_value(rg));
+        l->n_sources = (int)json_integer_value(na);
+    }
+    json_t *stg = res_jget(root, "stages");
+    if (stg && json_is_object(stg)) {
+        json_t *kind = json_object_get(stg, "kind"), *list = json_object_get(stg, "list");
+        if (!json_is_string(kind) || !json_is_array(list) || json_array_size(list) > RES_MAX_STAGES)
+            return mp_fail(e, "stages is not {kind, list} with at most %d stages", RES_MAX_STAGES);
+        snprintf(l->stages_kind, sizeof l->stages_kind, "%s", json_string_value(kind));
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v) {
+            res_stage *g = &l->stages[i];
+            const char *pk[] = { "handshake_p50_ms", "handshake_p99_ms", "total_p50_ms", "total_p99_ms" };
+            double *pv[] = { &g->handshake_p50_ms, &g->handshake_p99_ms, &g->total_p50_ms, &g->total_p99_ms };
+            if (res_jnum(v, "duration_s", &g->duration_s, 0) != 0 || res_jnum(v, "target", &g->target, 0) != 0 ||
+                res_juint(v, "ok", &g->ok, 0) != 0 || res_juint(v, "errors", &g->errors, 0) != 0 ||
+                res_jnum(v, "rate_per_s", &g->rate_per_s, 0) != 0)
+                return mp_fail(e, "stages.list[%zu] is not {duration_s, target, ok, errors, rate_per_s, ...}", i);
+            for (int k = 0; k < 4; k++) {
+                json_t *x = json_object_get(v, pk[k]);
+                *pv[k] = json_is_number(x) ? json_number_value(x) : -1;
+            }
+            l->n_stages = i + 1;
+        }
     }
     json_t *shards = res_jget(root, "merge.shards");
     if (shards) {
@@ -378,6 +428,26 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(shard, "index", l->shard_index >= 0 ? json_integer(l->shard_index) : json_null());
     json_object_set_new(shard, "count", json_integer(l->shard_count));
     json_object_set_new(cfg, "shard", shard);
+    if (l->fleet_size)
+        json_object_set_new(cfg, "clients", json_pack("{s:I,s:s}", "fleet", (json_int_t)l->fleet_size,
+                                                      "origin", l->fleet_origin));
+    json_object_set_new(cfg, "http2", l->http2_streams ? json_pack("{s:i}", "streams", l->http2_streams) : json_null());
+    if (l->n_sources)
+        json_object_set_new(cfg, "source", json_pack("{s:s,s:i}", "range", l->sources, "addresses", l->n_sources));
+    if (l->n_stages) {
+        json_t *st = json_array();
+        for (size_t i = 0; i < l->n_stages; i++) {
+            const res_stage *g = &l->stages[i];
+            json_array_append_new(st, json_pack("{s:f,s:f,s:I,s:I,s:f,s:o,s:o,s:o,s:o}", "duration_s", g->duration_s,
+                                                "target", g->target, "ok", (json_int_t)g->ok, "errors",
+                                                (json_int_t)g->errors, "rate_per_s", g->rate_per_s,
+                                                "handshake_p50_ms", g->handshake_p50_ms >= 0 ? json_real(g->handshake_p50_ms) : json_null(),
+                                                "handshake_p99_ms", g->handshake_p99_ms >= 0 ? json_real(g->handshake_p99_ms) : json_null(),
+                                                "total_p50_ms", g->total_p50_ms >= 0 ? json_real(g->total_p50_ms) : json_null(),
+                                                "total_p99_ms", g->total_p99_ms >= 0 ? json_real(g->total_p99_ms) : json_null()));
+        }
+        json_object_set_new(root, "stages", json_pack("{s:s,s:o}", "kind", l->stages_kind, "list", st));
+    }
     json_object_set_new(root, "config", cfg);
     if (l->manifest_sha256[0] || l->fixtures_dir[0])
         json_object_set_new(root, "fixtures", json_pack("{s:o,s:o}", "dir", str_or_null(l->fixtures_dir),
@@ -405,6 +475,8 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(tot, "resume_attempts", json_integer((json_int_t)l->resume_attempts));
     json_object_set_new(tot, "resumed", json_integer((json_int_t)l->resumed));
     json_object_set_new(tot, "in_flight", json_integer((json_int_t)l->in_flight));
+    if (l->fleet_size)
+        json_object_set_new(tot, "identities", json_integer((json_int_t)l->identities_used));
     json_object_set_new(tot, "in_flight_max_age_ms", json_real(l->in_flight_max_age_ms));
     json_object_set_new(tot, "in_flight_mean_age_ms",
                         json_real(l->in_flight ? l->in_flight_sum_age_ms / (double)l->in_flight : 0));
@@ -442,6 +514,10 @@ json_t *res_load_to_json(const res_load *l)
         json_object_set_new(o, "errors", json_integer((json_int_t)d->errors));
         json_object_set_new(o, "p50_ms", ms((double)d->p50_ns));
         json_object_set_new(o, "p99_ms", ms((double)d->p99_ns));
+        if (d->stage > 0) {
+            json_object_set_new(o, "stage", json_integer(d->stage));
+            json_object_set_new(o, "target", json_real((double)(int64_t)(d->target * 1000 + 0.5) / 1000));
+        }
         json_array_append_new(series, o);
     }
     json_object_set_new(root, "series", series);

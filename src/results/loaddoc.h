@@ -43,7 +43,18 @@ typedef struct res_second {
     double length_s;          /* 1, or less for the last, partial second (0: read as 1) */
     uint64_t ok, errors;
     int64_t p50_ns, p99_ns;   /* of the total phase */
+    int stage;                /* 1-based stage (--stages); 0 without stages */
+    double target;            /* the stage target (rate per second or connections) */
 } res_second;
+
+/* One stage of --stages and what it measured (by intended start). */
+#define RES_MAX_STAGES 16
+typedef struct res_stage {
+    double duration_s, target;
+    uint64_t ok, errors;
+    double rate_per_s;
+    double handshake_p50_ms, handshake_p99_ms, total_p50_ms, total_p99_ms; /* < 0: unknown (null) */
+} res_stage;
 
 /* The first distinct error messages of a run, with their counts. */
 #define RES_MAX_MESSAGES 16
@@ -79,6 +90,15 @@ typedef struct res_load {
     char command_line[2048];
     int64_t started_ms, finished_ms;
     int interrupted;
+    /* fleets, sources, stages ("" / 0 when not used) */
+    uint64_t fleet_size, identities_used;
+    char fleet_origin[512];   /* "issued" or the --client-dir */
+    char sources[128];        /* --source as given */
+    int n_sources;
+    int http2_streams;        /* --http2: concurrent streams per connection; 0: HTTP/1.1 */
+    char stages_kind[16];     /* "rate" or "connections" */
+    res_stage stages[RES_MAX_STAGES];
+    size_t n_stages;
     /* totals */
     uint64_t handshakes, ok, errors, resume_attempts, resumed;
     double measured_s, rate_per_s;

@@ -92,6 +92,8 @@ static int merge_series(const res_load *const *in, size_t n, res_load *out, mp_e
             d->errors += src->errors;
             d->p50_ns = src->p50_ns > d->p50_ns ? src->p50_ns : d->p50_ns;
             d->p99_ns = src->p99_ns > d->p99_ns ? src->p99_ns : d->p99_ns;
+            d->stage = src->stage > d->stage ? src->stage : d->stage;
+            d->target += src->target; /* each worker drove its share */
         }
     }
     return 0;
@@ -149,6 +151,18 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
     memcpy(out->client, f->client, sizeof out->client);
     memcpy(out->fixtures_dir, f->fixtures_dir, sizeof out->fixtures_dir);
     memcpy(out->manifest_sha256, f->manifest_sha256, sizeof out->manifest_sha256);
+    memcpy(out->fleet_origin, f->fleet_origin, sizeof out->fleet_origin);
+    memcpy(out->sources, f->sources, sizeof out->sources);
+    memcpy(out->stages_kind, f->stages_kind, sizeof out->stages_kind);
+    out->n_sources = f->n_sources;
+    out->http2_streams = f->http2_streams;
+    out->n_stages = f->n_stages;
+    for (size_t k = 0; k < f->n_stages; k++) {
+        /* counts add up; percentiles of separate workers do not */
+        out->stages[k].duration_s = f->stages[k].duration_s;
+        out->stages[k].handshake_p50_ms = out->stages[k].handshake_p99_ms = -1;
+        out->stages[k].total_p50_ms = out->stages[k].total_p99_ms = -1;
+    }
     out->duration_s = f->duration_s;
     out->warmup_s = f->warmup_s;
     out->resume_ratio = f->resume_ratio;
@@ -166,6 +180,14 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
         out->finished_ms = l->finished_ms > out->finished_ms ? l->finished_ms : out->finished_ms;
         out->interrupted |= l->interrupted;
         out->handshakes += l->handshakes;
+        out->fleet_size += l->fleet_size;
+        out->identities_used += l->identities_used;
+        for (size_t k = 0; k < out->n_stages && k < l->n_stages; k++) {
+            out->stages[k].target += l->stages[k].target;
+            out->stages[k].ok += l->stages[k].ok;
+            out->stages[k].errors += l->stages[k].errors;
+            out->stages[k].rate_per_s += l->stages[k].rate_per_s;
+        }
         out->ok += l->ok;
         out->errors += l->errors;
         out->resume_attempts += l->resume_attempts;

@@ -422,8 +422,9 @@ int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, 
      * PSK was negotiated survives it, and the next full handshake on the
      * object then takes the server's CertificateRequest for a protocol
      * violation and sends unexpected_message (wolfSSL 5.9: SANITY_MSG_E).
-     * Once a session has been offered in TLS 1.3, the object is replaced. */
-    if (c->psk_offered && wolfSSL_GetVersion(c->ssl) == WOLFSSL_TLSV1_3) {
+     * Once a session has been offered in TLS 1.3, the object is replaced;
+     * so is one whose session was shared (tls_conn_share_session). */
+    if ((c->psk_offered && wolfSSL_GetVersion(c->ssl) == WOLFSSL_TLSV1_3) || c->session_shared) {
         unsigned char *rbuf = c->rbuf;
         c->rbuf = NULL;
         wolfSSL_free(c->ssl);
@@ -474,6 +475,16 @@ static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)
     }
     if (o && o->sigalgs && wolfSSL_set1_sigalgs_list(c->ssl, o->sigalgs) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot offer signature algorithms '%s'", o->sigalgs);
+    if (o && o->identity) {
+        int fmt = o->identity_pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1;
+        int rc = o->identity_pem
+                     ? wolfSSL_use_certificate_chain_buffer(c->ssl, o->identity->cert, (long)o->identity->cert_len)
+                     : wolfSSL_use_certificate_buffer(c->ssl, o->identity->cert, (long)o->identity->cert_len, fmt);
+        if (rc != WOLFSSL_SUCCESS ||
+            wolfSSL_use_PrivateKey_buffer(c->ssl, o->identity->key, (long)o->identity->key_len, fmt) !=
+                WOLFSSL_SUCCESS)
+            return mp_fail(e, "cannot present the fleet identity");
+    }
     if (o && o->resume) {
         if (wolfSSL_set_session(c->ssl, o->resume) != WOLFSSL_SUCCESS)
             return mp_fail(e, "cannot use the saved session");
@@ -879,6 +890,33 @@ void tls_conn_shutdown_write(tls_conn *c)
 WOLFSSL_SESSION *tls_conn_session(tls_conn *c)
 {
     return c->ssl ? wolfSSL_get1_session(c->ssl) : NULL;
+}
+
+int tls_conn_share_session(tls_conn *c, tls_shared_session *sh)
+{
+    if (!c->ssl || c->session_shared || c->out.result != TLS_R_OK)
+        return 0;
+    if (!sh->session) {
+        sh->session = wolfSSL_get1_session(c->ssl);
+        snprintf(sh->version, sizeof sh->version, "%s", c->out.version);
+        snprintf(sh->cipher, sizeof sh->cipher, "%s", c->out.cipher);
+        return 0; /* this connection's own session is now the shared one */
+    }
+    if (strcmp(sh->version, c->out.version) != 0 || strcmp(sh->cipher, c->out.cipher) != 0)
+        return 0;
+    /* A session not in wolfSSL's cache is taken by reference: the
+     * connection's own is freed (wolfSSL 5.9, ssl_sess.c SetSession). */
+    if (wolfSSL_set_session(c->ssl, sh->session) != WOLFSSL_SUCCESS)
+        return 0;
+    c->session_shared = 1;
+    return 1;
+}
+
+void tls_shared_session_free(tls_shared_session *sh)
+{
+    if (sh->session)
+        wolfSSL_SESSION_free(sh->session);
+    sh->session = NULL;
 }
 
 void tls_conn_close_keep(tls_conn *c, int rst)

@@ -15,6 +15,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
+#include "pki/fleet.h"
 #include "util/err.h"
 
 typedef enum tls_version {
@@ -124,6 +125,7 @@ typedef struct tls_conn {
                       * block", which leaves wolfSSL able to read what came before it */
     int psk_offered; /* a session was offered: after TLS 1.3, tls_conn_reuse
                       * replaces the wolfSSL object, which cannot forget it */
+    int session_shared; /* tls_conn_share_session: tls_conn_reuse replaces the object */
     tls_outcome out;
     struct tls_capture *capture; /* audit: what the server's messages said */
     const void *early_data;  /* still to send as 0-RTT data (tls_conn_opts.early_data) */
@@ -145,6 +147,12 @@ typedef struct tls_conn_opts {
      * defaults. Set on the connection: on the context, wolfSSL would make
      * an empty cipher suite list of it. */
     const char *sigalgs;
+    /* A fleet member to present instead of the client context's identity
+     * (load --clients): DER leaf and key, the intermediates coming from the
+     * context's chain; or, with identity_pem, a PEM chain and PEM key.
+     * wolfSSL copies them into the connection; the caller keeps them. */
+    const pki_fleet_member *identity;
+    int identity_pem;
 } tls_conn_opts;
 
 /* Binds a connected, non-blocking socket; the conn owns fd afterwards. */
@@ -179,6 +187,22 @@ ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, int64_t deadline_ns);
 
 /* The session to resume later (caller frees with wolfSSL_SESSION_free). */
 WOLFSSL_SESSION *tls_conn_session(tls_conn *c);
+
+/* Memory for many kept-alive connections (load). Once a connection's
+ * handshake is done and its session will never be resumed, the session
+ * object it holds is dead weight: 39 KiB in this wolfSSL build (two static
+ * certificate-chain buffers), more than the rest of the connection. A
+ * shared session (one per thread: the first connection's) replaces it,
+ * reference-counted. Only a session of the same TLS version and cipher is
+ * shared, since wolfSSL copies those fields into the connection; and the
+ * connection's wolfSSL object is not reused for another handshake (its
+ * "resuming" flag is set). Returns 1 when shared, 0 when not. */
+typedef struct tls_shared_session {
+    WOLFSSL_SESSION *session;
+    char version[16], cipher[64];
+} tls_shared_session;
+int tls_conn_share_session(tls_conn *c, tls_shared_session *sh);
+void tls_shared_session_free(tls_shared_session *sh);
 
 /* ---- server side -------------------------------------------------------- */
 

@@ -104,8 +104,8 @@ for f in "${client_faults[@]}"; do
   check "client $mode: faultpeer finished (exit $rc)" test "$rc" != 124
   # serve may log a moment after the client is gone: wait for the line
   check "serve logs the $mode client: '$logged'" \
-    bash -c 'for i in $(seq 1 100); do tail -n +$(($2 + 1)) "$1" | grep -qE -- "$3" && exit 0; sleep 0.1; done; exit 1' \
-    _ "$WORK/serve.log" "$before" "$logged"
+    bash -c 'for i in $(seq 1 $4); do tail -n +$(($2 + 1)) "$1" | grep -qE -- "$3" && exit 0; sleep 0.1; done; exit 1' \
+    _ "$WORK/serve.log" "$before" "$logged" $((300 * TIME_SCALE))
   check "serve still up after $mode clients" kill -0 "$SERVE_PID"
   check "serve answers a good client after $mode clients" \
     test "$(good_client)" = "verified client: CN=valid,OU=client,O=mtlsprobe fixtures"

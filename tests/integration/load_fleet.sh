@@ -193,8 +193,11 @@ load --target "https://localhost:$SPORT/" --mode request --http2 -n 4 -c 1 --jso
 check "serve --http2: exit 3 (nothing measured)" test $? = 3
 check "serve --http2: the reason is given" grep -q "the server did not choose HTTP/2" "$WORK/sh2.out"
 load --target "https://localhost:$SPORT/" --mode keepalive --clients 30 -n 60 -c 3 --json "$WORK/sf.json" >/dev/null 2>&1
-check "serve --clients 30 keepalive: 60 ok over 3 identities" \
-  test "$(j '"\(.totals.ok),\(.totals.identities)"' sf)" = "60,3"
+# one identity per connection; a connection serve closes is replaced by one
+# with the next identity, so at least 3 (more when the machine is slow)
+check "serve --clients 30 keepalive: 60 ok" test "$(j .totals.ok sf)" = 60
+check "serve --clients 30 keepalive: an identity per connection (at least 3)" \
+  test "$(j .totals.identities sf)" -ge 3
 
 # more connections than the descriptor hard limit allows: said so, before any traffic
 hard=$(ulimit -Hn)

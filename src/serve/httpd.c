@@ -375,7 +375,11 @@ static void step(hconn *c)
             if (n == TLS_IO_WANT_READ) { arm_io(c, EV_READ); return; }
             if (n == TLS_IO_WANT_WRITE) { arm_io(c, EV_WRITE); return; }
             if (n <= 0) {
-                refuse(c, "failed writing the answer", 1);
+                /* the answer decided is still what the log says, e.g. a 431
+                 * a client that goes on sending never reads */
+                char line[sizeof c->what + 40];
+                snprintf(line, sizeof line, "%s%sfailed writing the answer", c->what, c->what[0] ? "; " : "");
+                refuse(c, line, 1);
                 return;
             }
             c->out_off += (size_t)n;

@@ -13,6 +13,7 @@ return audit.scenario {
     audit.each_served(t, c, function(chain, l, label)
       local days_left = (l.not_after_unix - now) / 86400
       local items = { tostring(l.subject) }
+      t:detail(label .. "valid from " .. tostring(l.not_before) .. " until " .. tostring(l.not_after))
       f:check(l.not_before_unix <= now, label .. "not yet valid: valid from " .. l.not_before,
               "valid now", { id = "cert_validity/not-yet-valid", items = items })
       f:check(l.not_after_unix >= now, string.format("%sexpired %s (%.0f days ago)", label,

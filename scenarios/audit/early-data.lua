@@ -3,7 +3,9 @@
 -- early data on a connection resuming that ticket, and the server's answer
 -- decides: accepted (its EncryptedExtensions acknowledge early data, so it
 -- hands the request to the application before the handshake ends) or
--- rejected (advertised but not read: no finding). Control: the TLS 1.3
+-- rejected (advertised but not read: no finding). Accepted early data is
+-- then replayed (the same ticket, the same request) to see whether the
+-- server takes it a second time. Control: the TLS 1.3
 -- handshake completed and the request was answered (tickets come after the
 -- handshake); the resuming handshake completed. "No ticket" on a
 -- connection that failed says nothing (INCONCLUSIVE).
@@ -54,15 +56,34 @@ return audit.scenario {
       return f:finish("", x)
     end
     local accepted = ed.status == "accepted"
+    local replayed = false
     if accepted then
       local r = x:request()
       t:detail("answer on the 0-RTT connection: " .. (r and ("HTTP " .. r.status) or "none"))
+      x:close()
+      -- Replay: the same ticket and the same 0-RTT request (a GET of the
+      -- audited path, which the server has just served) once more, as an
+      -- attacker who recorded the first flight would send it. A server
+      -- with anti-replay protection (single-use tickets, RFC 8446, 8)
+      -- rejects the early data this time or refuses the ticket.
+      local y = audit.connect(t, { tls = "1.3", session = session, early_data = req })
+      local yd = y.early_data
+      replayed = y.handshake_ok and yd.sent > 0 and yd.status == "accepted"
+      t:detail(string.format("replay of the same %d-byte 0-RTT request on the same ticket: %s", ed.sent,
+               not y.handshake_ok and ("the handshake did not complete (" .. tostring(y.error) .. ")")
+               or (yd.status .. (y.resumed and " (resumed)" or " (not resumed)"))))
+      y:close()
+    end
+    if (f.rule.replay or "any") == "refused" and accepted then
+      f:check(not replayed, "early data replayed: the same 0-RTT request on the same ticket was accepted twice",
+              "replayed early data rejected", { id = "early_data/replay", severity = "medium", cwe = { "CWE-294" } })
     end
     if (f.rule.expect or "any") == "refused" then
       f:check(not accepted, string.format("early data accepted: a %d-byte request sent as 0-RTT data was accepted "
               .. "(tickets allow %d bytes)", ed.sent, max), "no early data", { id = "early_data/accepted" })
     end
-    f:finish(accepted and ("early data accepted: the 0-RTT request was taken (tickets allow " .. max .. " bytes)")
+    f:finish(accepted and ("early data accepted: the 0-RTT request was taken (tickets allow " .. max .. " bytes); "
+                           .. (replayed and "its replay was taken too" or "its replay was not"))
              or ("early data advertised (tickets allow " .. max .. " bytes) but rejected when sent"), x)
   end,
 }

@@ -36,22 +36,44 @@ return audit.scenario {
       cert_curve = ({ [256] = "P-256", [384] = "P-384", [521] = "P-521" })[leaf.key_bits]
     end
     local seen, summary = {}, {}
+    -- One handshake offering `offer`; the group chosen, or nil and the
+    -- reason it was not offered.
+    local function try(v, offer, ciphers)
+      local ok, c = pcall(audit.connect, t, { tls = v, groups = offer, ciphers = ciphers })
+      if not ok then return nil, false, tostring(c) end
+      local accepted = audit.accepted(c)
+      local chosen = NAMES[c.group or ""] or c.group
+      local done = c.handshake_ok
+      c:close()
+      return accepted, done, chosen
+    end
     local function probe(v, groups, ciphers)
       local got = {}
       for _, g in ipairs(groups) do
-        local offer = g
-        if v == "1.2" and cert_curve and cert_curve ~= g then offer = g .. ":" .. cert_curve end
-        local ok, c = pcall(audit.connect, t, { tls = v, groups = offer, ciphers = ciphers })
-        if ok then
-          local chosen = NAMES[c.group or ""] or c.group
-          if audit.accepted(c) and (v ~= "1.2" or not c.handshake_ok or chosen == g) then
-            got[#got + 1] = g
-            seen[g] = true
-            t:detail("accepted TLSv" .. v .. " " .. g)
+        -- The group alone first; in TLS 1.2 an ECDSA certificate on another
+        -- curve then fails, and the group is offered again beside the
+        -- certificate's curve, counting only if it is the one chosen (a
+        -- server that orders groups itself may take the certificate's
+        -- curve although it has the other: the details say so).
+        local accepted, done, chosen = try(v, g, ciphers)
+        local verdict
+        if accepted == nil then
+          t:detail("not offered TLSv" .. v .. " " .. g .. ": " .. chosen)
+        elseif accepted and (v ~= "1.2" or not done or chosen == g) then
+          verdict = true
+        elseif v == "1.2" and cert_curve and cert_curve ~= g then
+          accepted, done, chosen = try(v, g .. ":" .. cert_curve, ciphers)
+          if accepted and (not done or chosen == g) then
+            verdict = true
+          elseif accepted and chosen == cert_curve then
+            t:detail("not seen TLSv1.2 " .. g .. ": refused alone (the ECDSA certificate needs its curve), and "
+                     .. cert_curve .. " chosen when offered beside it")
           end
-          c:close()
-        else
-          t:detail("not offered TLSv" .. v .. " " .. g .. ": " .. tostring(c))
+        end
+        if verdict then
+          got[#got + 1] = g
+          seen[g] = true
+          t:detail("accepted TLSv" .. v .. " " .. g)
         end
       end
       if #got == 0 then

@@ -6,9 +6,11 @@
 -- others follow from what the server accepts, asked by hand-built
 -- ClientHellos offering only the suites of one class per version (POODLE,
 -- DROWN, SWEET32, FREAK, LOGJAM, BEAST, LUCKY13, RC4, CRIME). Ticketbleed
--- and ROBOT are not tried (they need a session ticket to be echoed with a
--- short session id, and thousands of RSA ClientKeyExchange oracles); the
--- details say so and what was seen of their preconditions.
+-- is probed by resuming a TLS 1.2 session ticket with a 1-byte session id
+-- (the bug echoes 32 bytes); ROBOT by its first step only, five
+-- ClientKeyExchange messages (well formed and malformed PKCS#1 v1.5)
+-- compared by the server's answer, the details saying what was and was not
+-- tried.
 -- Control: some version was answered with a ServerHello.
 local audit = require "audit"
 
@@ -20,6 +22,7 @@ local CVE = {
 }
 local SEVERITY = {
   heartbleed = "critical", ccs_injection = "high", poodle = "high", drown = "high", sweet32 = "medium",
+  ticketbleed = "high", robot = "high",
   freak = "high", logjam = "high", beast = "low", lucky13 = "low", rc4 = "high", crime = "high",
 }
 
@@ -38,7 +41,7 @@ local CLASS = {
 return audit.scenario {
   name = "vulnerabilities",
   title = "Known TLS vulnerabilities: none of the named ones applies",
-  description = "Heartbleed and CCS injection by probes; POODLE, DROWN, SWEET32, FREAK, LOGJAM, BEAST, "
+  description = "Heartbleed, CCS injection, Ticketbleed and ROBOT (its first step) by probes; POODLE, DROWN, SWEET32, FREAK, LOGJAM, BEAST, "
                 .. "LUCKY13, RC4 and CRIME from what the server accepts.",
   severity = "high",
   rule = "vulnerabilities",
@@ -185,13 +188,56 @@ return audit.scenario {
     else
       judge("crime", false, "TLS 1.3 only (no compression)")
     end
-    -- Not tried, with what was seen of their preconditions.
-    local rsa = top and accepts(top, "rsa_kx")
-    t:detail("ROBOT (" .. CVE.robot .. "): not tested (needs many RSA ClientKeyExchange oracle queries); "
-             .. (rsa and ("RSA key exchange accepted (" .. rsa .. "): the precondition holds")
-                 or "no RSA key exchange suite accepted: does not apply"))
-    t:detail("Ticketbleed (" .. CVE.ticketbleed .. "): not tested (needs a session ticket echoed with a "
-             .. "1-byte session id)")
+    -- Ticketbleed: a TLS 1.2 ticket offered back with a 1-byte session id;
+    -- the bug echoes 32 bytes, the 31 after ours from the server's memory.
+    if versions["1.2"] then
+      local tb = t:ticketbleed()
+      if tb.result == "no ticket" then
+        t:detail("Ticketbleed (" .. CVE.ticketbleed .. "): not tested: no session ticket to offer (" .. tb.why .. ")")
+      elseif tb.result ~= "probed" then
+        t:detail("Ticketbleed (" .. CVE.ticketbleed .. "): not tested: " .. tostring(tb.why))
+      elseif tb.hello ~= "server_hello" then
+        t:detail("Ticketbleed (" .. CVE.ticketbleed .. "): not tested: the ClientHello offering the "
+                 .. tb.ticket_length .. "-byte ticket got " .. tb.hello)
+      elseif not tb.resumed then
+        t:detail(string.format("Ticketbleed (%s): not tested: the %d-byte ticket did not resume the session "
+                 .. "(a full handshake, session id of %d bytes)", CVE.ticketbleed, tb.ticket_length, tb.echoed_length))
+      else
+        local leaked = tb.echoed_length > 1 and tb.echoed:sub(1, 2) == tb.sent
+        judge("ticketbleed", leaked, string.format("a %d-byte ticket resumed the session with the 1-byte session id "
+              .. "%s, and the ServerHello echoed %d byte%s (%s)%s", tb.ticket_length, tb.sent, tb.echoed_length,
+              tb.echoed_length == 1 and "" or "s", tb.echoed,
+              leaked and ": the bytes after ours are the server's memory" or ""))
+      end
+    else
+      t:detail("Ticketbleed (" .. CVE.ticketbleed .. "): not applicable (no TLS 1.2 session tickets)")
+    end
+    -- ROBOT: the first step of the paper's test, five ClientKeyExchange
+    -- messages (correct and malformed PKCS#1 v1.5) compared by the answer.
+    local robot_tried = "tried: the RSA key exchange suites offered alone, then 5 connections each sending a "
+      .. "ClientKeyExchange (PKCS#1 v1.5: correct; first bytes 41 17; 00 separator misplaced; no 00 separator; "
+      .. "premaster version 02 02), a ChangeCipherSpec and an unverifiable Finished, the first answer of each "
+      .. "compared; not tried: the same without ChangeCipherSpec and Finished, repeated queries against noise, "
+      .. "timing differences, and the thousands of adaptive queries that exploit an oracle"
+    if top then
+      local rb = t:robot { tls = top }
+      if rb.result == "no rsa" then
+        judge("robot", false, "RSA key exchange not possible: " .. rb.why)
+      elseif rb.result ~= "probed" then
+        f:open("ROBOT: the probe could not run: " .. tostring(rb.why))
+      else
+        local answers = {}
+        for _, a in ipairs(rb.answers) do answers[#answers + 1] = a.variant .. ": " .. a.answer end
+        local seen = string.format("%s with a %d-bit RSA key; %s", rb.suite, rb.bits, table.concat(answers, "; "))
+        judge("robot", rb.distinct > 1, rb.distinct > 1
+              and ("an oracle: the 5 ClientKeyExchange variants got " .. rb.distinct .. " different answers (" .. seen .. ")")
+              or ("the 5 ClientKeyExchange variants got the same answer (" .. seen .. ")"), rb.distinct > 1
+              and { rb.suite } or nil)
+      end
+      t:detail("ROBOT (" .. CVE.robot .. "): " .. robot_tried)
+    else
+      judge("robot", false, "TLS 1.3 only (no RSA key exchange)")
+    end
     f:finish(#found > 0 and ("vulnerable: " .. table.concat(found, ", "))
              or ("none of " .. #clear .. " named vulnerabilities applies"))
   end,

@@ -34,7 +34,7 @@ M.RULES = {
   ocsp_stapling = "expect = \"required\" | \"any\" (a staple that is sent must be valid)",
   client_auth = "expect = \"required\" | \"optional\" | \"none\" | \"any\" (--expect-mtls no means any)",
   renegotiation = "secure = \"required\" | \"any\", client_initiated = \"refused\" | \"any\"",
-  early_data = "expect = \"refused\" | \"any\"",
+  early_data = "expect = \"refused\" | \"any\", replay = \"refused\" | \"any\"",
   resumption = "tickets = \"allowed\" | \"refused\" | \"any\", ids = \"allowed\" | \"refused\" | \"any\"",
   compression = "expect = \"off\" | \"any\"",
   fallback_scsv = "expect = \"honoured\" | \"any\"",
@@ -42,7 +42,8 @@ M.RULES = {
   vulnerabilities = "(no parameters: each named vulnerability found is a finding with its CVE)",
   cert_revocation = "expect = \"required\" | \"any\" (each leaf names a CRL distribution point or an OCSP URL)",
   http = "hsts_min_age = N, headers = { \"x-content-type-options\", ... }, banner = \"hidden\" | \"any\", "
-         .. "compression = \"off\" | \"any\", cookies = \"secure\" | \"any\"",
+         .. "compression = \"off\" | \"any\", breach = \"refused\" | \"any\", "
+         .. "cookies = \"secure\" | \"any\" | { \"Secure\", \"HttpOnly\", \"SameSite\" }",
 }
 
 -- The weakness each rule guards against (MITRE CWE), for findings.
@@ -71,13 +72,14 @@ local PARAMS = {
   ocsp_stapling = { expect = "string" },
   client_auth = { expect = "string" },
   renegotiation = { secure = "string", client_initiated = "string" },
-  early_data = { expect = "string" },
+  early_data = { expect = "string", replay = "string" },
   resumption = { tickets = "string", ids = "string" },
   compression = { expect = "string" },
   fallback_scsv = { expect = "string" },
   alpn_h2 = { expect = "string" },
   cert_revocation = { expect = "string" },
-  http = { hsts_min_age = "number", headers = "table", banner = "string", compression = "string", cookies = "string" },
+  http = { hsts_min_age = "number", headers = "table", banner = "string", compression = "string", breach = "string",
+           cookies = "string or table" },
 }
 
 -- Returns nil when the profile is well formed, else one line saying why.
@@ -108,7 +110,7 @@ function M.check_profile(p)
       if not want then
         return "rule " .. name .. ": unknown parameter '" .. tostring(field) .. "' (" .. M.RULES[name] .. ")"
       end
-      if type(value) ~= want then
+      if type(value) ~= want and not (want == "string or table" and (type(value) == "string" or type(value) == "table")) then
         return "rule " .. name .. ": " .. field .. " must be a " .. want
       end
     end

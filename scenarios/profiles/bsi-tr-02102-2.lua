@@ -26,7 +26,7 @@ return {
     ocsp_stapling = { controls = { B .. "3.4" }, expect = "any" },
     client_auth = { controls = { B .. "3.4" }, expect = "required" },
     renegotiation = { controls = { B .. "3.4" }, secure = "required", client_initiated = "refused" },
-    early_data = { controls = { B .. "3.4" }, expect = "refused" },
+    early_data = { controls = { B .. "3.4" }, expect = "refused", replay = "refused" },
     resumption = {},
     compression = { controls = { B .. "3.4" }, expect = "off" },
     fallback_scsv = { controls = { B .. "3.4" }, expect = "honoured" },

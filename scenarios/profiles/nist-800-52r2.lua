@@ -27,7 +27,7 @@ return {
     ocsp_stapling = { controls = { N .. "3.4" }, expect = "required" },
     client_auth = { controls = { N .. "3.5", N .. "4.2" }, expect = "required" },
     renegotiation = { controls = { N .. "3.4" }, secure = "required", client_initiated = "refused" },
-    early_data = { controls = { N .. "3.4" }, expect = "refused" },
+    early_data = { controls = { N .. "3.4" }, expect = "refused", replay = "refused" },
     resumption = {},
     compression = { controls = { N .. "3.4" }, expect = "off" },
     fallback_scsv = { controls = { N .. "3.4" }, expect = "honoured" },

@@ -411,7 +411,8 @@ static const luaL_Reg audit_t_methods[] = {
     { "cipher_suites", l_cipher_suites }, { "hello_suites", l_hello_suites },
     { "hello", scn_l_hello }, { "sslv2", scn_l_sslv2 }, { "verify_chain", l_verify_chain }, { "detail", l_detail },
     { "finding", l_finding }, { "control", l_control }, { "insecure_renegotiation", scn_l_insecure_renegotiation },
-    { NULL, NULL },
+    { "secure_renegotiation", scn_l_secure_renegotiation }, { "ticketbleed", scn_l_ticketbleed },
+    { "robot", scn_l_robot }, { NULL, NULL },
 };
 static const luaL_Reg audit_conn_methods[] = { { "renegotiate", l_renegotiate }, { NULL, NULL } };
 

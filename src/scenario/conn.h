@@ -118,11 +118,14 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len);
  * pushed) when the DER does not parse. */
 int scn_push_cert(lua_State *L, const uint8_t *der, size_t len);
 
-/* The audit's hand-built probes, t:hello, t:sslv2 and
- * t:insecure_renegotiation (probe.c). */
+/* The audit's hand-built probes, t:hello, t:sslv2, t:insecure_renegotiation,
+ * t:secure_renegotiation, t:ticketbleed and t:robot (probe.c). */
 int scn_l_hello(lua_State *L);
 int scn_l_sslv2(lua_State *L);
 int scn_l_insecure_renegotiation(lua_State *L);
+int scn_l_secure_renegotiation(lua_State *L);
+int scn_l_ticketbleed(lua_State *L);
+int scn_l_robot(lua_State *L);
 /* A suite's IANA name (and OpenSSL name in *openssl) by id, from the
  * catalogue or wolfSSL; NULL when neither knows it (probe.c). */
 const char *scn_suite_iana(uint16_t id, const char **openssl);

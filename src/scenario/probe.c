@@ -1,7 +1,8 @@
 /* The audit's hand-built probes in the `t` API (docs/scenarios.md, "Audit
  * API"): t:hello (SSL 3.0 to TLS 1.3 ClientHellos, the first flight, the
- * Heartbleed and CCS injection records, TLS 1.3 groups), t:sslv2 and
- * t:insecure_renegotiation. Each opens its own connection to the target
+ * Heartbleed and CCS injection records, TLS 1.3 groups), t:sslv2,
+ * t:insecure_renegotiation and t:secure_renegotiation, t:ticketbleed and
+ * t:robot. Each opens its own connection to the target
  * and closes it with a reset before returning: a probe never holds a
  * connection while another is made. What the server answered is returned
  * as data; the audit scenarios judge it. */
@@ -16,6 +17,7 @@
 #include "script/script.h"
 #include "tls/hello.h"
 #include "tls/reneg.h"
+#include "tls/robot.h"
 #include "util/timeutil.h"
 
 static void set_str(lua_State *L, const char *k, const char *v)
@@ -281,29 +283,34 @@ int scn_l_sslv2(lua_State *L)
     return 1;
 }
 
-/* t:insecure_renegotiation() -> { result = "completed" | "refused" |
- * "timeout" | "not tried" | "unreachable", alert, server_ri, why }: a
- * client without RFC 5746 renegotiates (tls/reneg.h). */
-int scn_l_insecure_renegotiation(lua_State *L)
+/* Opens a connection to the target; 0, or pushes nothing and fills e. */
+static int probe_connect(const scn_config *cfg, int64_t deadline, int *fd, mp_err *e)
+{
+    net_addr addr;
+    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, e) != 0 ||
+        net_connect(&addr, deadline, fd, e) != NET_OK)
+        return -1;
+    return 0;
+}
+
+static int renegotiation(lua_State *L, int rfc5746, const char *fn)
 {
     scn_ctx *ctx = scn_check_ctx(L, 1);
     const scn_config *cfg = ctx->cfg;
     lua_newtable(L);
     mp_err e;
-    net_addr addr;
     int fd;
     int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
-    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
-        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+    if (probe_connect(cfg, deadline, &fd, &e) != 0) {
         set_str(L, "result", "unreachable");
         set_str(L, "why", e.msg);
         return 1;
     }
     tls_reneg_result r;
-    int rc = tls_reneg_probe(fd, cfg->sni[0] ? cfg->sni : NULL, deadline, &r, &e);
+    int rc = tls_reneg_probe(fd, cfg->sni[0] ? cfg->sni : NULL, rfc5746, deadline, &r, &e);
     net_close_rst(fd);
     if (rc != 0)
-        return luaL_error(L, "t:insecure_renegotiation: %s", e.msg);
+        return luaL_error(L, "%s: %s", fn, e.msg);
     static const char *const kinds[] = { "completed", "refused", "timeout", "not tried" };
     set_str(L, "result", kinds[r.kind]);
     set_str(L, "why", r.why);
@@ -312,5 +319,187 @@ int scn_l_insecure_renegotiation(lua_State *L)
         set_str(L, "alert", tls_alert_name(r.alert_code));
         set_int(L, "alert_code", r.alert_code);
     }
+    return 1;
+}
+
+/* t:insecure_renegotiation() -> { result = "completed" | "refused" |
+ * "timeout" | "not tried" | "unreachable", alert, server_ri, why }: a
+ * client without RFC 5746 renegotiates (tls/reneg.h). */
+int scn_l_insecure_renegotiation(lua_State *L)
+{
+    return renegotiation(L, 0, "t:insecure_renegotiation");
+}
+
+/* t:secure_renegotiation() -> the same table: a client with RFC 5746
+ * sends a second ClientHello; "completed" means the server answered it
+ * with a handshake record (the second handshake is not finished). */
+int scn_l_secure_renegotiation(lua_State *L)
+{
+    return renegotiation(L, 1, "t:secure_renegotiation");
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* t:ticketbleed() -> { result = "probed" | "no ticket" | "unreachable",
+ * why, ticket_length, sent (hex of the 1-byte session id), resumed,
+ * echoed (hex of the ServerHello's session id), echoed_length }: a TLS 1.2
+ * session ticket is fetched by a full handshake (tls/reneg.h), then offered
+ * on a new connection with a 1-byte session id; a server with the
+ * Ticketbleed bug (CVE-2016-9244) echoes 32 bytes, the 31 after ours
+ * being its memory. */
+int scn_l_ticketbleed(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const scn_config *cfg = ctx->cfg;
+    lua_newtable(L);
+    mp_err e;
+    int fd;
+    int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
+    const char *sni = cfg->sni[0] ? cfg->sni : NULL;
+    if (probe_connect(cfg, deadline, &fd, &e) != 0) {
+        set_str(L, "result", "unreachable");
+        set_str(L, "why", e.msg);
+        return 1;
+    }
+    uint8_t ticket[2048];
+    size_t tl = 0;
+    char why[200] = "";
+    int rc = tls_ticket_fetch(fd, sni, deadline, ticket, sizeof ticket, &tl, why, sizeof why, &e);
+    net_close_rst(fd);
+    if (rc != 0)
+        return luaL_error(L, "t:ticketbleed: %s", e.msg);
+    set_str(L, "why", why);
+    set_int(L, "ticket_length", (lua_Integer)tl);
+    if (tl == 0) {
+        set_str(L, "result", "no ticket");
+        return 1;
+    }
+    deadline = tm_mono_ns() + cfg->timeout_ns;
+    if (probe_connect(cfg, deadline, &fd, &e) != 0) {
+        set_str(L, "result", "unreachable");
+        set_str(L, "why", e.msg);
+        return 1;
+    }
+    static const uint16_t suites[] = { 0xc02b, 0xc02f };
+    static const uint8_t sid[1] = { 0x5a };
+    tls_hello_opts o = { .version = TLS_V1_2, .read_flight = 1, .suites = suites, .n_suites = 2, .sni = sni,
+                         .ticket = ticket, .ticket_len = tl, .session_id = sid, .session_id_len = sizeof sid };
+    tls_hello_result *r = malloc(sizeof *r);
+    if (!r) {
+        net_close_rst(fd);
+        return luaL_error(L, "t:ticketbleed: out of memory");
+    }
+    rc = tls_hello_probe(fd, &o, deadline, r, &e);
+    net_close_rst(fd);
+    if (rc != 0) {
+        free(r);
+        return luaL_error(L, "t:ticketbleed: %s", e.msg);
+    }
+    static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
+    char buf[2 * 32 + 1];
+    set_str(L, "result", "probed");
+    set_str(L, "hello", kinds[r->kind]);
+    hex(sid, sizeof sid, buf);
+    set_str(L, "sent", buf);
+    set_bool(L, "resumed", r->resumed);
+    if (r->kind == TLS_HELLO_SERVER_HELLO) {
+        hex(r->session_id, (size_t)r->session_id_len, buf);
+        set_str(L, "echoed", buf);
+        set_int(L, "echoed_length", r->session_id_len);
+    }
+    free(r);
+    return 1;
+}
+
+/* t:robot{ tls } -> { result = "probed" | "no rsa" | "unreachable", why,
+ * suite, bits, answers = { { variant, answer, alert, closed }, ... },
+ * distinct (how many different answers) }: the first step of a ROBOT test
+ * (tls/robot.h), five connections offering the catalogue's RSA key
+ * exchange suites. */
+int scn_l_robot(lua_State *L)
+{
+    scn_ctx *ctx = scn_check_ctx(L, 1);
+    const scn_config *cfg = ctx->cfg;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const known[] = { "tls", NULL };
+    scr_check_known_fields(L, 2, "t:robot{}", known);
+    const char *v = scr_field_string(L, 2, "t:robot{}", "tls", "1.2");
+    tls_hello_opts o = { .version = strcmp(v, "1.0") == 0 ? TLS_V1_0 : strcmp(v, "1.1") == 0 ? TLS_V1_1 : TLS_V1_2,
+                         .sni = cfg->sni[0] ? cfg->sni : NULL };
+    uint16_t suites[64];
+    size_t n = 0, all;
+    const tls_suite_name *cat = tls_legacy_suites(&all);
+    for (size_t i = 0; i < all && n < sizeof suites / sizeof suites[0]; i++)
+        if (strncmp(cat[i].iana, "TLS_RSA_WITH_", 13) == 0 && !strstr(cat[i].iana, "_NULL_"))
+            suites[n++] = cat[i].id;
+    o.suites = suites;
+    o.n_suites = n;
+    lua_newtable(L);
+    lua_newtable(L); /* answers */
+    static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
+    char seen[TLS_ROBOT_VARIANTS][96];
+    int distinct = 0;
+    tls_robot_result r = { 0 };
+    for (int k = 0; k < TLS_ROBOT_VARIANTS; k++) {
+        mp_err e;
+        int fd;
+        int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
+        if (probe_connect(cfg, deadline, &fd, &e) != 0) {
+            lua_pop(L, 1);
+            set_str(L, "result", "unreachable");
+            set_str(L, "why", e.msg);
+            return 1;
+        }
+        int rc = tls_robot_probe(fd, &o, (tls_robot_variant)k, deadline, &r, &e);
+        net_close_rst(fd);
+        if (rc != 0)
+            return luaL_error(L, "t:robot{}: %s", e.msg);
+        if (r.hello != TLS_HELLO_SERVER_HELLO || !r.modulus_bits || !r.sent) {
+            lua_pop(L, 1);
+            set_str(L, "result", "no rsa");
+            char why[160];
+            if (r.hello == TLS_HELLO_ALERT)
+                snprintf(why, sizeof why, "the RSA key exchange offer was refused with alert %s",
+                         tls_alert_name(r.hello_alert));
+            else if (r.hello != TLS_HELLO_SERVER_HELLO)
+                snprintf(why, sizeof why, "the RSA key exchange offer got %s", kinds[r.hello]);
+            else if (!r.modulus_bits)
+                snprintf(why, sizeof why, "the server's certificate has no RSA key");
+            else
+                snprintf(why, sizeof why, "the ClientKeyExchange could not be sent");
+            set_str(L, "why", why);
+            return 1;
+        }
+        char answer[96];
+        if (r.answer == TLS_HELLO_ALERT)
+            snprintf(answer, sizeof answer, "alert %s (%d)%s", tls_alert_name(r.alert), r.alert,
+                     r.closed_after ? ", then closed" : ", connection left open");
+        else
+            snprintf(answer, sizeof answer, "%s", r.answer == TLS_HELLO_GARBAGE ? "a record that is no alert"
+                                                  : kinds[r.answer]);
+        int j = 0;
+        while (j < distinct && strcmp(seen[j], answer) != 0)
+            j++;
+        if (j == distinct)
+            snprintf(seen[distinct++], sizeof seen[0], "%s", answer);
+        lua_newtable(L);
+        set_str(L, "variant", tls_robot_variant_name((tls_robot_variant)k));
+        set_str(L, "answer", answer);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "answers");
+    const char *openssl = NULL, *iana = scn_suite_iana(r.suite, &openssl);
+    set_str(L, "result", "probed");
+    set_str(L, "suite", iana ? iana : "?");
+    set_int(L, "bits", r.modulus_bits);
+    set_int(L, "distinct", distinct);
     return 1;
 }

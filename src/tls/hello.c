@@ -16,7 +16,7 @@
 #include "net/net.h"
 
 typedef struct wbuf {
-    uint8_t b[4096];
+    uint8_t b[6144];
     size_t n;
     int overflow;
 } wbuf;
@@ -69,7 +69,9 @@ static void build(wbuf *w, const tls_hello_opts *o)
     if (getrandom(random, sizeof random, 0) != (ssize_t)sizeof random)
         memset(random, 0x5a, sizeof random);
     put(w, random, sizeof random);
-    put8(w, 0); /* no session id */
+    put8(w, (unsigned)o->session_id_len);
+    if (o->session_id_len)
+        put(w, o->session_id, o->session_id_len);
     size_t cs = hole(w, 2);
     for (size_t i = 0; i < o->n_suites; i++)
         put16(w, o->suites[i]);
@@ -104,6 +106,11 @@ static void build(wbuf *w, const tls_hello_opts *o)
     put16(w, (unsigned)(2 * ng));
     for (size_t i = 0; i < ng; i++)
         put16(w, gl[i]);
+    if (o->ticket) {
+        put16(w, 0x0023);
+        put16(w, (unsigned)o->ticket_len);
+        put(w, o->ticket, o->ticket_len);
+    }
     if (o->heartbeat) {
         put16(w, 0x000f); /* heartbeat: peer_allowed_to_send */
         put16(w, 1);
@@ -198,8 +205,10 @@ static void parse_server_hello(const uint8_t *p, size_t n, tls_hello_result *r)
     r->hrr = memcmp(p + at + 2, hrr_random, 32) == 0;
     at += 2 + 32;
     size_t sid = p[at++];
-    if (at + sid + 3 > n)
+    if (sid > 32 || at + sid + 3 > n)
         return;
+    memcpy(r->session_id, p + at, sid);
+    r->session_id_len = (int)sid;
     at += sid;
     r->suite = (uint16_t)((p[at] << 8) | p[at + 1]);
     r->compression = p[at + 2];
@@ -338,6 +347,10 @@ int tls_hello_probe(int fd, const tls_hello_opts *o, int64_t deadline_ns,
         return mp_fail(e, "an after-flight probe needs the whole first flight read");
     if (o->n_groups > 64)
         return mp_fail(e, "at most 64 groups in one ClientHello");
+    if (o->session_id_len > 32 || (o->session_id_len && !o->session_id))
+        return mp_fail(e, "a session id has 0 to 32 bytes");
+    if (o->ticket_len > 2048)
+        return mp_fail(e, "a session ticket of at most 2048 bytes");
     if (o->n_suites > TLS_HELLO_MAX_SUITES)
         return mp_fail(e, "at most %d cipher suites in one ClientHello", TLS_HELLO_MAX_SUITES);
     wbuf w = { .n = 0 };
@@ -362,6 +375,10 @@ int tls_hello_probe(int fd, const tls_hello_opts *o, int64_t deadline_ns,
         if (read_full(fd, hdr, sizeof hdr, deadline_ns, r) != 0)
             break;
         size_t len = (size_t)((hdr[3] << 8) | hdr[4]);
+        if (hdr[0] == 0x14 && seen_hello && hdr[1] == 3 && len == 1) {
+            r->resumed = 1; /* the server's ChangeCipherSpec: no first flight follows */
+            break;
+        }
         if ((hdr[0] != 0x15 && hdr[0] != 0x16) || hdr[1] != 3 || len == 0 || len > 16384 + 2048) {
             if (!seen_hello)
                 r->kind = TLS_HELLO_GARBAGE;

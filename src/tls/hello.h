@@ -45,6 +45,11 @@ typedef struct tls_hello_opts {
     tls_hello_after after;      /* needs read_flight */
     const uint16_t *groups;     /* TLS 1.3: the supported_groups offered */
     size_t n_groups;
+    const uint8_t *ticket;      /* a session ticket to resume (session_ticket
+                                 * extension, RFC 5077), NULL: none */
+    size_t ticket_len;
+    const uint8_t *session_id;  /* sent as the ClientHello's session id */
+    size_t session_id_len;      /* 0..32 */
 } tls_hello_opts;
 
 typedef enum tls_hello_kind {
@@ -58,6 +63,11 @@ typedef enum tls_hello_kind {
 typedef struct tls_hello_result {
     tls_hello_kind kind;
     int version;                /* ServerHello version, e.g. 0x0303 */
+    uint8_t session_id[32];     /* the ServerHello's session id */
+    int session_id_len;
+    int resumed;                /* with read_flight: a ChangeCipherSpec came
+                                 * after the ServerHello (an abbreviated
+                                 * handshake) */
     uint16_t suite;             /* the chosen suite */
     int compression;            /* 0 null, 1 deflate */
     int alert_code;             /* for TLS_HELLO_ALERT */

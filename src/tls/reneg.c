@@ -1,7 +1,8 @@
-/* The insecure-renegotiation probe (see reneg.h). The one decision: the
- * probe completes a real TLS 1.2 handshake, because a server answers a
- * renegotiation only on an established connection, but it needs to read
- * nothing encrypted except the answer's record type: in TLS 1.2 the record
+/* The renegotiation probes and the ticket fetch (see reneg.h). The one
+ * decision: the probe completes a real TLS 1.2 handshake, because a server
+ * answers a renegotiation (or issues a ticket) only on an established
+ * connection, but it needs to read nothing encrypted except the answer's
+ * record type: in TLS 1.2 the record
  * header stays in clear, so a handshake record after the second
  * ClientHello is the server going along, an alert its refusal (decrypted
  * only to name it). One suite family (ECDHE with X25519, AES-128-GCM,
@@ -34,6 +35,10 @@ typedef struct probe {
     uint8_t client_random[32], server_random[32];
     uint8_t server_pub[32];
     int have_pub, cert_requested, done;
+    int rfc5746, want_ticket;       /* offer renegotiation_info, session_ticket */
+    uint8_t verify_data[12];        /* our Finished, for a secure renegotiation */
+    uint8_t ticket[4096];           /* the NewSessionTicket's ticket */
+    size_t ticket_len;
     uint16_t suite;
     uint8_t ckey[16], skey[16], civ[4], siv[4];
     uint64_t cseq, sseq;
@@ -128,8 +133,11 @@ static void put16(uint8_t *b, size_t v)
     b[1] = (uint8_t)v;
 }
 
-/* A ClientHello without renegotiation_info and without its SCSV. */
-static size_t client_hello(uint8_t *m, const uint8_t random[32], const char *sni)
+/* A ClientHello without renegotiation_info and without its SCSV, unless
+ * the probe speaks RFC 5746 (then the extension, carrying `ri` on a
+ * renegotiation, 12 bytes). */
+static size_t client_hello(const probe *p, uint8_t *m, const uint8_t random[32], const char *sni,
+                           const uint8_t *ri)
 {
     static const uint8_t fixed_ext[] = {
         /* groups: X25519 for the key exchange; P-256 and P-384 listed too,
@@ -169,6 +177,19 @@ static size_t client_hello(uint8_t *m, const uint8_t random[32], const char *sni
     }
     memcpy(m + n, fixed_ext, sizeof fixed_ext);
     n += sizeof fixed_ext;
+    if (p->rfc5746) {
+        put16(m + n, 0xff01);
+        put16(m + n + 2, ri ? 13 : 1);
+        m[n + 4] = ri ? 12 : 0;
+        if (ri)
+            memcpy(m + n + 5, ri, 12);
+        n += ri ? 17 : 5;
+    }
+    if (p->want_ticket) {
+        put16(m + n, 0x0023); /* session_ticket, empty: asks for one */
+        put16(m + n + 2, 0);
+        n += 4;
+    }
     put16(m + ext, n - ext - 2);
     m[1] = 0;
     put16(m + 2, n - 4);
@@ -194,11 +215,10 @@ static void seq_bytes(uint64_t s, uint8_t out[8])
         out[i] = (uint8_t)s;
 }
 
-static int send_sealed(probe *p, uint8_t type, const uint8_t *b, size_t n)
+/* Seals one record into rec (5 + 8 + n + 16 bytes); its length. */
+static size_t seal(probe *p, uint8_t type, const uint8_t *b, size_t n, uint8_t *rec)
 {
-    uint8_t rec[5 + 8 + 1024 + 16], nonce[12], aad[13];
-    if (n > 1024)
-        return -1;
+    uint8_t nonce[12], aad[13];
     memcpy(nonce, p->civ, 4);
     seq_bytes(p->cseq, nonce + 4);
     seq_bytes(p->cseq, aad);
@@ -208,19 +228,28 @@ static int send_sealed(probe *p, uint8_t type, const uint8_t *b, size_t n)
     put16(aad + 11, n);
     Aes aes;
     if (wc_AesInit(&aes, NULL, INVALID_DEVID) != 0)
-        return -1;
+        return 0;
     int rc = wc_AesGcmSetKey(&aes, p->ckey, 16) == 0 &&
              wc_AesGcmEncrypt(&aes, rec + 13, b, (word32)n, nonce, 12, rec + 13 + n, 16, aad, 13) == 0;
     wc_AesFree(&aes);
     if (!rc)
-        return -1;
+        return 0;
     rec[0] = type;
     rec[1] = 3;
     rec[2] = 3;
     put16(rec + 3, 8 + n + 16);
     memcpy(rec + 5, nonce + 4, 8);
     p->cseq++;
-    return send_all(p, rec, 5 + 8 + n + 16);
+    return 5 + 8 + n + 16;
+}
+
+static int send_sealed(probe *p, uint8_t type, const uint8_t *b, size_t n)
+{
+    uint8_t rec[5 + 8 + 1024 + 16];
+    if (n > 1024)
+        return -1;
+    size_t len = seal(p, type, b, n, rec);
+    return len ? send_all(p, rec, len) : -1;
 }
 
 /* An encrypted alert from the server: its description, or -1. */
@@ -293,7 +322,7 @@ static int handshake(probe *p, const char *sni, WC_RNG *rng, tls_reneg_result *r
     size_t len;
     if (wc_RNG_GenerateBlock(rng, p->client_random, 32) != 0)
         return -1;
-    size_t chl = client_hello(ch, p->client_random, sni);
+    size_t chl = client_hello(p, ch, p->client_random, sni, NULL);
     wc_Sha256Update(&p->transcript, ch, (word32)chl);
     if (send_plain(p, 22, ch, chl) != 0)
         return not_tried(r, "sending the ClientHello failed"), 1;
@@ -303,7 +332,8 @@ static int handshake(probe *p, const char *sni, WC_RNG *rng, tls_reneg_result *r
             return not_tried(r, rc == -2 ? "no answer to the ClientHello" : "the server closed after the ClientHello"), 1;
         if (type == 21) {
             r->alert_code = len >= 2 ? rec[1] : -1;
-            return not_tried(r, "the server refused the ClientHello (X25519 with AES-128-GCM, no RFC 5746)"), 1;
+            return not_tried(r, p->rfc5746 ? "the server refused the ClientHello (X25519 with AES-128-GCM)"
+                                            : "the server refused the ClientHello (X25519 with AES-128-GCM, no RFC 5746)"), 1;
         }
         if (type != 22 || p->hs_len + len > sizeof p->hs)
             return not_tried(r, "the server's first flight could not be read"), 1;
@@ -362,6 +392,7 @@ static int handshake(probe *p, const char *sni, WC_RNG *rng, tls_reneg_result *r
     fin[3] = 12;
     if (prf(master, 48, "client finished", hash, 32, NULL, 0, fin + 4, 12) != 0)
         return -1;
+    memcpy(p->verify_data, fin + 4, 12);
     static const uint8_t ccs[] = { 1 };
     if (send_plain(p, 22, flight, fl) != 0 || send_plain(p, 20, ccs, 1) != 0 || send_sealed(p, 22, fin, 16) != 0)
         return not_tried(r, "sending the client's flight failed"), 1;
@@ -378,6 +409,14 @@ static int handshake(probe *p, const char *sni, WC_RNG *rng, tls_reneg_result *r
         }
         if (type == 20) {
             seen_ccs = 1;
+        } else if (type == 22 && !seen_ccs && len >= 10 && rec[0] == 4) {
+            /* NewSessionTicket: lifetime<4>, ticket<2> (in clear, before
+             * the server's ChangeCipherSpec) */
+            size_t tl = ((size_t)rec[8] << 8) | rec[9];
+            if (10 + tl <= len && tl <= sizeof p->ticket) {
+                memcpy(p->ticket, rec + 10, tl);
+                p->ticket_len = tl;
+            }
         } else if (type == 22 && seen_ccs) {
             p->sseq = 1;
             return 0;
@@ -385,58 +424,124 @@ static int handshake(probe *p, const char *sni, WC_RNG *rng, tls_reneg_result *r
     }
 }
 
-int tls_reneg_probe(int fd, const char *sni, int64_t deadline_ns, tls_reneg_result *r, mp_err *e)
+/* The answer to the second ClientHello: its first record. */
+static void renegotiate(probe *p, const char *sni, const uint8_t random[32], tls_reneg_result *r)
+{
+    uint8_t ch[512], out[2 * (5 + 8 + 512 + 16)], rec[16384 + 2048], type;
+    size_t len;
+    size_t chl = client_hello(p, ch, random, sni, p->rfc5746 ? p->verify_data : NULL);
+    /* A close_notify follows the ClientHello in the same write: a server
+     * that refuses with a warning and reads on (OpenSSL) finds the end of
+     * the connection waiting instead of stalling on an empty socket
+     * (s_server -www sleeps a second on every read that would block). Its
+     * answer to the ClientHello is written before it reads further. */
+    static const uint8_t close_notify[] = { 1, 0 };
+    size_t n = seal(p, 22, ch, chl, out);
+    size_t m = n ? seal(p, 21, close_notify, 2, out + n) : 0;
+    if (!n || !m || send_all(p, out, n + m) != 0) {
+        r->kind = TLS_RENEG_REFUSED;
+        snprintf(r->why, sizeof r->why, "the connection closed when the second ClientHello was sent");
+        return;
+    }
+    int got = read_record(p, &type, rec, sizeof rec, &len);
+    if (got == -2) {
+        r->kind = TLS_RENEG_TIMEOUT;
+        snprintf(r->why, sizeof r->why, "no answer to the second ClientHello");
+    } else if (got != 0) {
+        r->kind = TLS_RENEG_REFUSED;
+        snprintf(r->why, sizeof r->why, "the server closed the connection");
+    } else if (type == 22) {
+        r->kind = TLS_RENEG_ACCEPTED;
+        snprintf(r->why, sizeof r->why, "the server answered the second ClientHello with a handshake");
+    } else if (type == 21) {
+        r->kind = TLS_RENEG_REFUSED;
+        r->alert_code = open_alert(p, rec, len);
+        snprintf(r->why, sizeof r->why, "the server answered with an alert");
+    } else {
+        r->kind = TLS_RENEG_REFUSED;
+        snprintf(r->why, sizeof r->why, "the server answered with a record of type %u", type);
+    }
+}
+
+static probe *probe_new(int fd, int64_t deadline_ns, WC_RNG *rng, mp_err *e)
+{
+    probe *p = calloc(1, sizeof *p);
+    if (!p) {
+        mp_fail(e, "out of memory");
+        return NULL;
+    }
+    p->fd = fd;
+    p->deadline = deadline_ns;
+    if (wc_InitRng(rng) != 0) {
+        free(p);
+        mp_fail(e, "no random numbers");
+        return NULL;
+    }
+    wc_InitSha256(&p->transcript);
+    return p;
+}
+
+static void probe_free(probe *p, WC_RNG *rng)
+{
+    wc_Sha256Free(&p->transcript);
+    wc_FreeRng(rng);
+    free(p);
+}
+
+int tls_reneg_probe(int fd, const char *sni, int rfc5746, int64_t deadline_ns, tls_reneg_result *r, mp_err *e)
 {
     memset(r, 0, sizeof *r);
     r->alert_code = -1;
-    probe *p = calloc(1, sizeof *p);
-    if (!p)
-        return mp_fail(e, "out of memory");
-    p->fd = fd;
-    p->deadline = deadline_ns;
     WC_RNG rng;
-    if (wc_InitRng(&rng) != 0) {
-        free(p);
-        return mp_fail(e, "no random numbers");
-    }
-    wc_InitSha256(&p->transcript);
+    probe *p = probe_new(fd, deadline_ns, &rng, e);
+    if (!p)
+        return -1;
+    p->rfc5746 = rfc5746;
     int rc = handshake(p, sni, &rng, r);
-    if (rc == 0) {
-        uint8_t ch[512], random[32], rec[16384 + 2048], type;
-        size_t len;
-        if (wc_RNG_GenerateBlock(&rng, random, 32) != 0) {
+    if (rc == 0 && rfc5746 && !r->server_ri) {
+        not_tried(r, "the server does not support secure renegotiation (no renegotiation_info in its ServerHello)");
+    } else if (rc == 0) {
+        uint8_t random[32];
+        if (wc_RNG_GenerateBlock(&rng, random, 32) != 0)
             rc = -1;
-        } else {
-            size_t chl = client_hello(ch, random, sni);
-            if (send_sealed(p, 22, ch, chl) != 0) {
-                r->kind = TLS_RENEG_REFUSED;
-                snprintf(r->why, sizeof r->why, "the connection closed when the second ClientHello was sent");
-            } else {
-                int got = read_record(p, &type, rec, sizeof rec, &len);
-                if (got == -2) {
-                    r->kind = TLS_RENEG_TIMEOUT;
-                    snprintf(r->why, sizeof r->why, "no answer to the second ClientHello");
-                } else if (got != 0) {
-                    r->kind = TLS_RENEG_REFUSED;
-                    snprintf(r->why, sizeof r->why, "the server closed the connection");
-                } else if (type == 22) {
-                    r->kind = TLS_RENEG_ACCEPTED;
-                    snprintf(r->why, sizeof r->why, "the server answered the second ClientHello with a handshake");
-                } else if (type == 21) {
-                    r->kind = TLS_RENEG_REFUSED;
-                    r->alert_code = open_alert(p, rec, len);
-                    snprintf(r->why, sizeof r->why, "the server answered with an alert");
-                } else {
-                    r->kind = TLS_RENEG_REFUSED;
-                    snprintf(r->why, sizeof r->why, "the server answered with a record of type %u", type);
-                }
-            }
-        }
+        else
+            renegotiate(p, sni, random, r);
     }
-    wc_Sha256Free(&p->transcript);
-    wc_FreeRng(&rng);
-    free(p);
+    probe_free(p, &rng);
     if (rc < 0)
         return mp_fail(e, "the renegotiation probe's cryptography failed");
+    return 0;
+}
+
+int tls_ticket_fetch(int fd, const char *sni, int64_t deadline_ns, uint8_t *ticket, size_t cap, size_t *len,
+                     char *why, size_t why_len, mp_err *e)
+{
+    *len = 0;
+    tls_reneg_result r;
+    memset(&r, 0, sizeof r);
+    WC_RNG rng;
+    probe *p = probe_new(fd, deadline_ns, &rng, e);
+    if (!p)
+        return -1;
+    p->rfc5746 = 1;
+    p->want_ticket = 1;
+    int rc = handshake(p, sni, &rng, &r);
+    if (rc == 0) {
+        static const uint8_t close_notify[] = { 1, 0 };
+        (void)send_sealed(p, 21, close_notify, 2);
+        if (p->ticket_len == 0 || p->ticket_len > cap) {
+            snprintf(why, why_len, "%s", p->ticket_len ? "the ticket is too long" : "no NewSessionTicket in the "
+                     "server's last flight");
+        } else {
+            memcpy(ticket, p->ticket, p->ticket_len);
+            *len = p->ticket_len;
+            snprintf(why, why_len, "a %zu-byte ticket", p->ticket_len);
+        }
+    } else if (rc > 0) {
+        snprintf(why, why_len, "%s", r.why);
+    }
+    probe_free(p, &rng);
+    if (rc < 0)
+        return mp_fail(e, "the ticket handshake's cryptography failed");
     return 0;
 }

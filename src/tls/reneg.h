@@ -1,9 +1,10 @@
-/* A client without RFC 5746 that renegotiates: a hand-built TLS 1.2
- * handshake (ECDHE X25519, AES-128-GCM) that offers neither the
- * renegotiation_info extension nor its SCSV, completes, and then sends a
- * second ClientHello under the new keys. wolfSSL, the one TLS client of the
- * project, refuses to renegotiate without RFC 5746, so this is the only way
- * to ask whether a server accepts the renegotiation CVE-2009-3555 abuses. */
+/* A hand-built TLS 1.2 client (ECDHE X25519, AES-128-GCM) that completes
+ * a handshake for what wolfSSL, the one TLS client of the project, cannot
+ * ask: a renegotiation by a client without RFC 5746 (neither the
+ * renegotiation_info extension nor its SCSV: the renegotiation
+ * CVE-2009-3555 abuses), a secure renegotiation judged by the server's
+ * first answer alone (no second handshake is completed), and the raw bytes
+ * of a session ticket (for the Ticketbleed probe). */
 #ifndef MP_TLS_RENEG_H
 #define MP_TLS_RENEG_H
 
@@ -25,8 +26,16 @@ typedef struct tls_reneg_result {
     char why[160];
 } tls_reneg_result;
 
-/* Runs the probe on a connected socket (the caller closes it). -1 only
- * when it cannot run at all (no randomness, no memory). */
-int tls_reneg_probe(int fd, const char *sni, int64_t deadline_ns, tls_reneg_result *r, mp_err *e);
+/* Runs the probe on a connected socket (the caller closes it): without
+ * RFC 5746, or (rfc5746) with it, the second ClientHello carrying the
+ * client's verify_data. -1 only when it cannot run at all (no randomness,
+ * no memory). */
+int tls_reneg_probe(int fd, const char *sni, int rfc5746, int64_t deadline_ns, tls_reneg_result *r, mp_err *e);
+
+/* A full handshake offering the session_ticket extension; the ticket of
+ * the server's NewSessionTicket into ticket (*len 0: none, why says why).
+ * -1 only when it cannot run at all. */
+int tls_ticket_fetch(int fd, const char *sni, int64_t deadline_ns, uint8_t *ticket, size_t cap, size_t *len,
+                     char *why, size_t why_len, mp_err *e);
 
 #endif

@@ -19,34 +19,12 @@
 
 #include "pki/cert.h"
 #include "pki/key.h"
+#include "pki/secret.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
 
 #define LEAF_MAX 1024 /* a P-256 leaf under a P-256 or RSA-4096 CA fits easily */
 #define KEY_MAX 160   /* SEC1 P-256 private key: 121 bytes */
-
-static int read_der(const char *path, int key, uint8_t **der, size_t *len, mp_err *e)
-{
-    char *pem = NULL;
-    size_t plen = 0;
-    if (fs_read_file(path, &pem, &plen, e) != 0)
-        return -1;
-    *der = malloc(plen + 1);
-    if (!*der) {
-        free(pem);
-        return mp_fail(e, "out of memory");
-    }
-    int n = key ? wc_KeyPemToDer((const unsigned char *)pem, (int)plen, *der, (int)plen, NULL)
-                : wc_CertPemToDer((const unsigned char *)pem, (int)plen, *der, (int)plen, CERT_TYPE);
-    free(pem);
-    if (n <= 0) {
-        free(*der);
-        *der = NULL;
-        return mp_fail(e, "%s: not a PEM %s", path, key ? "private key" : "certificate");
-    }
-    *len = (size_t)n;
-    return 0;
-}
 
 /* The CA's private key from DER: EC (P-256, P-384, P-521) or RSA. */
 static int ca_key_decode(pki_key *k, const uint8_t *der, size_t len, const char *path, mp_err *e)
@@ -87,7 +65,8 @@ int pki_fleet_issue(pki_fleet *f, const char *ca_cert, const char *ca_key, size_
     memset(&k, 0, sizeof k);
     WC_RNG rng;
     int rc = -1, have_rng = 0;
-    if (read_der(ca_cert, 0, &ca_der, &ca_len, e) != 0 || read_der(ca_key, 1, &key_der, &key_len, e) != 0 ||
+    if (pki_pem_file_der(ca_cert, 0, &ca_der, &ca_len, e) != 0 ||
+        pki_pem_file_der(ca_key, 1, &key_der, &key_len, e) != 0 ||
         ca_key_decode(&ca, key_der, key_len, ca_key, e) != 0)
         goto out;
     if (pki_rng_init(&rng, NULL, 0, e) != 0)

@@ -301,3 +301,26 @@ int pki_key_spki_der(pki_key *k, uint8_t *out, size_t cap, mp_err *e)
         return mp_fail(e, "cannot encode the public key: %s", wc_GetErrorString(n));
     return n;
 }
+
+int pki_pem_file_der(const char *path, int key, uint8_t **der, size_t *len, mp_err *e)
+{
+    char *pem = NULL;
+    size_t plen = 0;
+    if (fs_read_file(path, &pem, &plen, e) != 0)
+        return -1;
+    *der = malloc(plen + 1);
+    if (!*der) {
+        free(pem);
+        return mp_fail(e, "out of memory");
+    }
+    int n = key ? wc_KeyPemToDer((const unsigned char *)pem, (int)plen, *der, (int)plen, NULL)
+                : wc_CertPemToDer((const unsigned char *)pem, (int)plen, *der, (int)plen, CERT_TYPE);
+    free(pem);
+    if (n <= 0) {
+        free(*der);
+        *der = NULL;
+        return mp_fail(e, "%s: not a PEM %s (error %d)", path, key ? "private key" : "certificate", n);
+    }
+    *len = (size_t)n;
+    return 0;
+}

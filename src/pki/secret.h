@@ -12,6 +12,10 @@
 #include "pki/key.h"
 #include "util/err.h"
 
+/* The first certificate (key = 0) or the unencrypted private key (key = 1)
+ * of a PEM file, as DER in *der (malloc'd; *len bytes). */
+int pki_pem_file_der(const char *path, int key, uint8_t **der, size_t *len, mp_err *e);
+
 /* Longest password accepted, without the terminating NUL. */
 #define PKI_PASS_MAX 1023
 

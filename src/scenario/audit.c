@@ -22,23 +22,6 @@
 #include "util/str.h"
 #include "util/timeutil.h"
 
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    lua_pushstring(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void set_int(lua_State *L, const char *k, lua_Integer v)
-{
-    lua_pushinteger(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void set_bool(lua_State *L, const char *k, int v)
-{
-    lua_pushboolean(L, v);
-    lua_setfield(L, -2, k);
-}
 
 static void append_str(lua_State *L, const char *v)
 {
@@ -52,8 +35,8 @@ static void push_suite(const char *name, const char *iana, void *arg)
 {
     lua_State *L = arg;
     lua_createtable(L, 0, 2);
-    set_str(L, "name", name);
-    set_str(L, "iana", iana);
+    scr_set_str(L, "name", name);
+    scr_set_str(L, "iana", iana);
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
 }
 
@@ -78,9 +61,9 @@ static int l_hello_suites(lua_State *L)
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         lua_createtable(L, 0, 3);
-        set_int(L, "id", s[i].id);
-        set_str(L, "name", s[i].openssl);
-        set_str(L, "iana", s[i].iana);
+        scr_set_int(L, "id", s[i].id);
+        scr_set_str(L, "name", s[i].openssl);
+        scr_set_str(L, "iana", s[i].iana);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
@@ -302,14 +285,14 @@ static void push_ocsp(lua_State *L, const scn_conn *c)
 {
     const tls_capture *cap = &c->capture;
     lua_createtable(L, 0, 4);
-    set_bool(L, "stapled", cap->ocsp_received);
+    scr_set_bool(L, "stapled", cap->ocsp_received);
     if (cap->ocsp_received) {
-        set_int(L, "length", (lua_Integer)cap->ocsp_len);
-        set_bool(L, "valid", cap->ocsp_error == 0);
+        scr_set_int(L, "length", (lua_Integer)cap->ocsp_len);
+        scr_set_bool(L, "valid", cap->ocsp_error == 0);
         if (cap->ocsp_error) {
             char buf[WOLFSSL_MAX_ERROR_SZ];
             wolfSSL_ERR_error_string_n((unsigned long)cap->ocsp_error, buf, sizeof buf);
-            set_str(L, "error", buf);
+            scr_set_str(L, "error", buf);
         }
     }
 }
@@ -321,8 +304,8 @@ static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
     if (strcmp(key, "early_data") == 0) {
         /* { sent = bytes, status = "accepted" | "rejected" | "not sent" } */
         lua_createtable(L, 0, 2);
-        set_int(L, "sent", c->conn.out.early_data_sent);
-        set_str(L, "status", c->conn.out.early_data_status == 2 ? "accepted"
+        scr_set_int(L, "sent", c->conn.out.early_data_sent);
+        scr_set_str(L, "status", c->conn.out.early_data_status == 2 ? "accepted"
                              : c->conn.out.early_data_status == 1 ? "rejected" : "not sent");
     } else if (strcmp(key, "cipher_iana") == 0) {
         const char *iana = c->conn.out.cipher[0] ? tls_cipher_iana(c->conn.out.cipher) : NULL;
@@ -336,13 +319,13 @@ static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
             return 1;
         }
         lua_createtable(L, 0, 6);
-        set_int(L, "compression", cap->compression);
+        scr_set_int(L, "compression", cap->compression);
         const char *openssl = NULL, *iana = scn_suite_iana(cap->suite, &openssl);
         if (iana)
-            set_str(L, "suite", iana);
-        set_bool(L, "renegotiation_info", has_ext(cap, 0xff01));
-        set_bool(L, "session_ticket", has_ext(cap, 0x0023));
-        set_bool(L, "status_request", has_ext(cap, 0x0005));
+            scr_set_str(L, "suite", iana);
+        scr_set_bool(L, "renegotiation_info", has_ext(cap, 0xff01));
+        scr_set_bool(L, "session_ticket", has_ext(cap, 0x0023));
+        scr_set_bool(L, "status_request", has_ext(cap, 0x0005));
         lua_createtable(L, cap->n_extensions, 0);
         for (int i = 0; i < cap->n_extensions; i++) {
             lua_pushinteger(L, cap->extensions[i]);
@@ -431,14 +414,14 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
 {
     int64_t nb, na;
     if (pki_inspect_validity(der, len, &nb, &na) == 0) {
-        set_int(L, "not_before_unix", nb);
-        set_int(L, "not_after_unix", na);
+        scr_set_int(L, "not_before_unix", nb);
+        scr_set_int(L, "not_after_unix", na);
     }
     pki_cert_info info;
     int inspected = pki_inspect(der, len, &info) == 0;
     if (inspected) {
-        set_bool(L, "is_ca", info.is_ca);
-        set_bool(L, "self_issued", info.self_issued);
+        scr_set_bool(L, "is_ca", info.is_ca);
+        scr_set_bool(L, "self_issued", info.self_issued);
         lua_newtable(L);
         if (info.eku_server_auth)
             append_str(L, "serverAuth");
@@ -447,7 +430,7 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
         if (info.eku_any)
             append_str(L, "anyExtendedKeyUsage");
         lua_setfield(L, -2, "eku");
-        set_bool(L, "has_eku", info.has_eku);
+        scr_set_bool(L, "has_eku", info.has_eku);
     }
     int must_staple = 0, scts = 0;
     lua_newtable(L); /* revocation = { crl = {...}, ocsp = {...}, ca_issuers = {...}, must_staple, scts } */
@@ -458,34 +441,34 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
     lua_newtable(L);
     lua_setfield(L, -2, "ca_issuers");
     if (pki_inspect_revocation(der, len, push_revocation_uri, L, &must_staple, &scts) == 0) {
-        set_bool(L, "must_staple", must_staple);
-        set_bool(L, "scts", scts);
+        scr_set_bool(L, "must_staple", must_staple);
+        scr_set_bool(L, "scts", scts);
     }
     lua_setfield(L, -2, "revocation");
     /* wolfSSL gives no EVP key for Ed25519: the SPKI's OID says it. */
     if (inspected && info.key_alg && strcmp(info.key_alg, "ed25519") == 0) {
-        set_str(L, "key_type", "Ed25519");
-        set_int(L, "key_bits", 256);
+        scr_set_str(L, "key_type", "Ed25519");
+        scr_set_int(L, "key_bits", 256);
     }
     WOLFSSL_X509 *x = wolfSSL_X509_d2i(NULL, der, (int)len);
     if (!x)
         return;
     WOLFSSL_EVP_PKEY *k = wolfSSL_X509_get_pubkey(x);
     if (k) {
-        set_str(L, "key_type", key_type_name(wolfSSL_EVP_PKEY_id(k)));
-        set_int(L, "key_bits", wolfSSL_EVP_PKEY_bits(k));
+        scr_set_str(L, "key_type", key_type_name(wolfSSL_EVP_PKEY_id(k)));
+        scr_set_int(L, "key_bits", wolfSSL_EVP_PKEY_bits(k));
         wolfSSL_EVP_PKEY_free(k);
     }
     int nid = wolfSSL_X509_get_signature_nid(x);
     const char *alg = nid ? wolfSSL_OBJ_nid2ln(nid) : NULL;
     if (alg) {
         char h[16];
-        set_str(L, "sig_alg", alg);
+        scr_set_str(L, "sig_alg", alg);
         sig_hash(alg, h, sizeof h);
         /* wolfSSL names ECDSA with SHA-1 "shaWithECDSA": the OID decides. */
         if (inspected && (info.sig_sha1 || info.sig_md5))
             str_copy(h, sizeof h, info.sig_sha1 ? "sha1" : "md5");
-        set_str(L, "sig_hash", h);
+        scr_set_str(L, "sig_hash", h);
     }
     wolfSSL_X509_free(x);
 }

@@ -20,23 +20,6 @@
 #include "tls/robot.h"
 #include "util/timeutil.h"
 
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    lua_pushstring(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void set_int(lua_State *L, const char *k, lua_Integer v)
-{
-    lua_pushinteger(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void set_bool(lua_State *L, const char *k, int v)
-{
-    lua_pushboolean(L, v);
-    lua_setfield(L, -2, k);
-}
 
 static int suite_id(const char *name, uint16_t *id)
 {
@@ -173,8 +156,8 @@ int scn_l_hello(lua_State *L)
     int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
     if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
         net_connect(&addr, deadline, &fd, &e) != NET_OK) {
-        set_str(L, "result", "unreachable");
-        set_str(L, "error", e.msg);
+        scr_set_str(L, "result", "unreachable");
+        scr_set_str(L, "error", e.msg);
         return 1;
     }
     tls_hello_result *rp = malloc(sizeof *rp);
@@ -196,47 +179,47 @@ int scn_l_hello(lua_State *L)
 static void push_hello(lua_State *L, const tls_hello_result *r)
 {
     static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
-    set_str(L, "result", kinds[r->kind]);
+    scr_set_str(L, "result", kinds[r->kind]);
     if (r->kind == TLS_HELLO_SERVER_HELLO) {
         const char *openssl = NULL, *iana = scn_suite_iana(r->suite, &openssl);
         char hex[8];
         snprintf(hex, sizeof hex, "0x%04X", r->suite);
-        set_str(L, "suite", iana ? iana : hex);
-        set_str(L, "suite_name", openssl ? openssl : hex);
-        set_int(L, "suite_id", r->suite);
-        set_str(L, "version", r->version == 0x0304 ? "TLSv1.3" : r->version == 0x0303 ? "TLSv1.2"
+        scr_set_str(L, "suite", iana ? iana : hex);
+        scr_set_str(L, "suite_name", openssl ? openssl : hex);
+        scr_set_int(L, "suite_id", r->suite);
+        scr_set_str(L, "version", r->version == 0x0304 ? "TLSv1.3" : r->version == 0x0303 ? "TLSv1.2"
                               : r->version == 0x0302 ? "TLSv1.1" : r->version == 0x0301 ? "TLSv1.0"
                               : r->version == 0x0300 ? "SSLv3" : "other");
-        set_bool(L, "hrr", r->hrr);
+        scr_set_bool(L, "hrr", r->hrr);
         if (r->selected_group >= 0) {
             const char *g = group_name(r->selected_group);
             char hexg[16];
             snprintf(hexg, sizeof hexg, "0x%04X", (unsigned)r->selected_group & 0xffffu);
-            set_str(L, "group", g ? g : hexg);
+            scr_set_str(L, "group", g ? g : hexg);
         }
         if (r->after_sent) {
             static const char *const akinds[] = { "answered", "alert", "closed", "timeout", "other" };
             lua_createtable(L, 0, 4);
-            set_str(L, "result", akinds[r->after_kind]);
-            set_int(L, "type", r->after_type);
-            set_int(L, "length", (lua_Integer)r->after_len);
+            scr_set_str(L, "result", akinds[r->after_kind]);
+            scr_set_int(L, "type", r->after_type);
+            scr_set_int(L, "length", (lua_Integer)r->after_len);
             if (r->after_alert >= 0) {
-                set_str(L, "alert", tls_alert_name(r->after_alert));
-                set_int(L, "alert_code", r->after_alert);
+                scr_set_str(L, "alert", tls_alert_name(r->after_alert));
+                scr_set_int(L, "alert_code", r->after_alert);
             }
             lua_setfield(L, -2, "after");
         }
         if (r->dh_bits)
-            set_int(L, "dh_bits", r->dh_bits);
+            scr_set_int(L, "dh_bits", r->dh_bits);
         if (r->ecdh_group >= 0)
-            set_int(L, "ecdh_group", r->ecdh_group);
-        set_bool(L, "flight_complete", r->flight_complete);
+            scr_set_int(L, "ecdh_group", r->ecdh_group);
+        scr_set_bool(L, "flight_complete", r->flight_complete);
         lua_createtable(L, r->n_certs, 0);
         for (int i = 0; i < r->n_certs; i++)
             if (scn_push_cert(L, r->certs + r->cert_off[i], r->cert_len[i]) == 0)
                 lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
         lua_setfield(L, -2, "certs");
-        set_int(L, "compression", r->compression);
+        scr_set_int(L, "compression", r->compression);
         lua_createtable(L, r->n_extensions, 0);
         for (int i = 0; i < r->n_extensions; i++) {
             lua_pushinteger(L, r->extensions[i]);
@@ -245,8 +228,8 @@ static void push_hello(lua_State *L, const tls_hello_result *r)
         lua_setfield(L, -2, "extensions");
     } else if (r->kind == TLS_HELLO_ALERT) {
         lua_createtable(L, 0, 2);
-        set_str(L, "name", tls_alert_name(r->alert_code));
-        set_int(L, "code", r->alert_code);
+        scr_set_str(L, "name", tls_alert_name(r->alert_code));
+        scr_set_int(L, "code", r->alert_code);
         lua_setfield(L, -2, "alert");
     }
 }
@@ -263,8 +246,8 @@ int scn_l_sslv2(lua_State *L)
     int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
     if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
         net_connect(&addr, deadline, &fd, &e) != NET_OK) {
-        set_str(L, "result", "unreachable");
-        set_str(L, "error", e.msg);
+        scr_set_str(L, "result", "unreachable");
+        scr_set_str(L, "error", e.msg);
         return 1;
     }
     int accepted = 0, n = 0;
@@ -272,14 +255,14 @@ int scn_l_sslv2(lua_State *L)
     int rc = tls_sslv2_probe(fd, deadline, &accepted, &n, &kind, &e);
     net_close_rst(fd);
     if (rc != 0) {
-        set_str(L, "result", "closed");
-        set_str(L, "error", e.msg);
+        scr_set_str(L, "result", "closed");
+        scr_set_str(L, "error", e.msg);
         return 1;
     }
     static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
-    set_str(L, "result", kinds[kind]);
+    scr_set_str(L, "result", kinds[kind]);
     if (accepted)
-        set_int(L, "ciphers", n);
+        scr_set_int(L, "ciphers", n);
     return 1;
 }
 
@@ -302,8 +285,8 @@ static int renegotiation(lua_State *L, int rfc5746, const char *fn)
     int fd;
     int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
     if (probe_connect(cfg, deadline, &fd, &e) != 0) {
-        set_str(L, "result", "unreachable");
-        set_str(L, "why", e.msg);
+        scr_set_str(L, "result", "unreachable");
+        scr_set_str(L, "why", e.msg);
         return 1;
     }
     tls_reneg_result r;
@@ -312,12 +295,12 @@ static int renegotiation(lua_State *L, int rfc5746, const char *fn)
     if (rc != 0)
         return luaL_error(L, "%s: %s", fn, e.msg);
     static const char *const kinds[] = { "completed", "refused", "timeout", "not tried" };
-    set_str(L, "result", kinds[r.kind]);
-    set_str(L, "why", r.why);
-    set_bool(L, "server_ri", r.server_ri);
+    scr_set_str(L, "result", kinds[r.kind]);
+    scr_set_str(L, "why", r.why);
+    scr_set_bool(L, "server_ri", r.server_ri);
     if (r.alert_code >= 0) {
-        set_str(L, "alert", tls_alert_name(r.alert_code));
-        set_int(L, "alert_code", r.alert_code);
+        scr_set_str(L, "alert", tls_alert_name(r.alert_code));
+        scr_set_int(L, "alert_code", r.alert_code);
     }
     return 1;
 }
@@ -365,8 +348,8 @@ int scn_l_ticketbleed(lua_State *L)
     int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
     const char *sni = cfg->sni[0] ? cfg->sni : NULL;
     if (probe_connect(cfg, deadline, &fd, &e) != 0) {
-        set_str(L, "result", "unreachable");
-        set_str(L, "why", e.msg);
+        scr_set_str(L, "result", "unreachable");
+        scr_set_str(L, "why", e.msg);
         return 1;
     }
     uint8_t ticket[2048];
@@ -376,16 +359,16 @@ int scn_l_ticketbleed(lua_State *L)
     net_close_rst(fd);
     if (rc != 0)
         return luaL_error(L, "t:ticketbleed: %s", e.msg);
-    set_str(L, "why", why);
-    set_int(L, "ticket_length", (lua_Integer)tl);
+    scr_set_str(L, "why", why);
+    scr_set_int(L, "ticket_length", (lua_Integer)tl);
     if (tl == 0) {
-        set_str(L, "result", "no ticket");
+        scr_set_str(L, "result", "no ticket");
         return 1;
     }
     deadline = tm_mono_ns() + cfg->timeout_ns;
     if (probe_connect(cfg, deadline, &fd, &e) != 0) {
-        set_str(L, "result", "unreachable");
-        set_str(L, "why", e.msg);
+        scr_set_str(L, "result", "unreachable");
+        scr_set_str(L, "why", e.msg);
         return 1;
     }
     static const uint16_t suites[] = { 0xc02b, 0xc02f };
@@ -405,15 +388,15 @@ int scn_l_ticketbleed(lua_State *L)
     }
     static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
     char buf[2 * 32 + 1];
-    set_str(L, "result", "probed");
-    set_str(L, "hello", kinds[r->kind]);
+    scr_set_str(L, "result", "probed");
+    scr_set_str(L, "hello", kinds[r->kind]);
     hex(sid, sizeof sid, buf);
-    set_str(L, "sent", buf);
-    set_bool(L, "resumed", r->resumed);
+    scr_set_str(L, "sent", buf);
+    scr_set_bool(L, "resumed", r->resumed);
     if (r->kind == TLS_HELLO_SERVER_HELLO) {
         hex(r->session_id, (size_t)r->session_id_len, buf);
-        set_str(L, "echoed", buf);
-        set_int(L, "echoed_length", r->session_id_len);
+        scr_set_str(L, "echoed", buf);
+        scr_set_int(L, "echoed_length", r->session_id_len);
     }
     free(r);
     return 1;
@@ -454,8 +437,8 @@ int scn_l_robot(lua_State *L)
         int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
         if (probe_connect(cfg, deadline, &fd, &e) != 0) {
             lua_pop(L, 1);
-            set_str(L, "result", "unreachable");
-            set_str(L, "why", e.msg);
+            scr_set_str(L, "result", "unreachable");
+            scr_set_str(L, "why", e.msg);
             return 1;
         }
         int rc = tls_robot_probe(fd, &o, (tls_robot_variant)k, deadline, &r, &e);
@@ -464,7 +447,7 @@ int scn_l_robot(lua_State *L)
             return luaL_error(L, "t:robot{}: %s", e.msg);
         if (r.hello != TLS_HELLO_SERVER_HELLO || !r.modulus_bits || !r.sent) {
             lua_pop(L, 1);
-            set_str(L, "result", "no rsa");
+            scr_set_str(L, "result", "no rsa");
             char why[160];
             if (r.hello == TLS_HELLO_ALERT)
                 snprintf(why, sizeof why, "the RSA key exchange offer was refused with alert %s",
@@ -475,7 +458,7 @@ int scn_l_robot(lua_State *L)
                 snprintf(why, sizeof why, "the server's certificate has no RSA key");
             else
                 snprintf(why, sizeof why, "the ClientKeyExchange could not be sent");
-            set_str(L, "why", why);
+            scr_set_str(L, "why", why);
             return 1;
         }
         char answer[96];
@@ -491,15 +474,15 @@ int scn_l_robot(lua_State *L)
         if (j == distinct)
             snprintf(seen[distinct++], sizeof seen[0], "%s", answer);
         lua_newtable(L);
-        set_str(L, "variant", tls_robot_variant_name((tls_robot_variant)k));
-        set_str(L, "answer", answer);
+        scr_set_str(L, "variant", tls_robot_variant_name((tls_robot_variant)k));
+        scr_set_str(L, "answer", answer);
         lua_rawseti(L, -2, k + 1);
     }
     lua_setfield(L, -2, "answers");
     const char *openssl = NULL, *iana = scn_suite_iana(r.suite, &openssl);
-    set_str(L, "result", "probed");
-    set_str(L, "suite", iana ? iana : "?");
-    set_int(L, "bits", r.modulus_bits);
-    set_int(L, "distinct", distinct);
+    scr_set_str(L, "result", "probed");
+    scr_set_str(L, "suite", iana ? iana : "?");
+    scr_set_int(L, "bits", r.modulus_bits);
+    scr_set_int(L, "distinct", distinct);
     return 1;
 }

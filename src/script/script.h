@@ -50,6 +50,12 @@ lua_Integer scr_field_int(lua_State *L, int idx, const char *what,
  * (returns 0), raises an error for any other type. */
 int scr_field_table(lua_State *L, int idx, const char *what, const char *field);
 
+/* Sets field k of the table on the stack top to a string, integer or
+ * boolean: for C functions that return tables of facts. */
+void scr_set_str(lua_State *L, const char *k, const char *v);
+void scr_set_int(lua_State *L, const char *k, lua_Integer v);
+void scr_set_bool(lua_State *L, const char *k, int v);
+
 /* The caller's "file:line" (level 1 = the Lua code calling a C function). */
 void scr_where(lua_State *L, int level, char *out, size_t outlen);
 

@@ -22,6 +22,7 @@
 #include <wolfssl/wolfcrypt/coding.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+#include "pki/secret.h"
 #include "util/fs.h"
 
 #define MAX_RESPONSE 8192
@@ -48,30 +49,6 @@ int srv_ocsp_mode_parse(const char *s, srv_ocsp_mode *m)
             return 0;
         }
     return -1;
-}
-
-/* A PEM file's first certificate or key as DER. */
-static int pem_file_der(const char *path, int key, uint8_t **der, size_t *len, mp_err *e)
-{
-    char *pem = NULL;
-    size_t plen = 0;
-    if (fs_read_file(path, &pem, &plen, e) != 0)
-        return -1;
-    *der = malloc(plen);
-    if (!*der) {
-        free(pem);
-        return mp_fail(e, "out of memory");
-    }
-    int n = key ? wc_KeyPemToDer((const unsigned char *)pem, (int)plen, *der, (int)plen, NULL)
-                : wc_CertPemToDer((const unsigned char *)pem, (int)plen, *der, (int)plen, CERT_TYPE);
-    free(pem);
-    if (n <= 0) {
-        free(*der);
-        *der = NULL;
-        return mp_fail(e, "%s: not a PEM %s (error %d)", path, key ? "private key" : "certificate", n);
-    }
-    *len = (size_t)n;
-    return 0;
 }
 
 static int hex_bytes(const char *hex, uint8_t *out, size_t cap, size_t *len)
@@ -109,9 +86,9 @@ static int add_ca(srv_ocsp *o, const pki_manifest *m, const pki_manifest_entry *
     int rc = -1;
     if (!signer->key)
         return 1; /* an imported CA without a delegated signer: its key is not here */
-    if (pem_file_der(ca->cert, 0, &ca_der, &ca_len, e) != 0 ||
-        pem_file_der(signer->cert, 0, &cert_der, &cert_len, e) != 0 ||
-        pem_file_der(signer->key, 1, &key_der, &key_len, e) != 0)
+    if (pki_pem_file_der(ca->cert, 0, &ca_der, &ca_len, e) != 0 ||
+        pki_pem_file_der(signer->cert, 0, &cert_der, &cert_len, e) != 0 ||
+        pki_pem_file_der(signer->key, 1, &key_der, &key_len, e) != 0)
         goto out;
     int ret = signer == ca
                   ? wc_OcspResponder_AddSigner(o->r, cert_der, (word32)cert_len, key_der,

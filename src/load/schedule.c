@@ -39,7 +39,7 @@ void worker_next_for_slot(slot *s)
     if (s->state != S_IDLE)
         w->active--;
     s->state = S_IDLE;
-    event_del(s->ev);
+    worker_idle(s);
     if (w->interval_ns > 0) {
         if (w->pend_n > 0) {
             int64_t when = w->pending[w->pend_head];
@@ -176,7 +176,6 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
                 in_flight(w, now - when);
         }
         for (int i = 0; i < w->n_slots; i++) {
-            event_del(w->slots[i].ev);
             worker_close_conn(&w->slots[i], 1);
         }
         event_base_loopbreak(w->base);
@@ -239,6 +238,7 @@ int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp
                 return mp_fail(e, "out of memory for HTTP/2 streams");
         }
         w->slots[i].fd = -1;
+        w->slots[i].ev_fd = -1;
         w->slots[i].ev = event_new(w->base, -1, 0, worker_slot_cb, &w->slots[i]);
         if (!w->slots[i].ev)
             return mp_fail(e, "out of memory for events");

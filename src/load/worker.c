@@ -31,13 +31,45 @@ static int64_t now_ns(void)
     return tm_mono_ns();
 }
 
+/* Each socket is registered with the event loop once, edge-triggered for
+ * both directions, and stays registered until it closes: waiting for the
+ * other direction or a new deadline changes only what the slot wants and its
+ * timer, never the kernel's interest list. Edges for what the slot does not
+ * wait for are dropped; that is safe because every step tries its I/O before
+ * it waits, so a wait always follows an EAGAIN. */
 void worker_arm(slot *s, short what, int64_t timeout_ns)
 {
     struct timeval tv = { (time_t)(timeout_ns / 1000000000LL),
                           (suseconds_t)((timeout_ns % 1000000000LL) / 1000) };
-    event_del(s->ev);
-    event_assign(s->ev, s->w->base, s->fd, what, worker_slot_cb, s);
+    s->want = what;
+    s->ev_until = now_ns() + timeout_ns;
+    if (s->ev_fd != s->fd) {
+        if (s->ev_fd >= 0)
+            event_del(s->ev);
+        event_assign(s->ev, s->w->base, s->fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST, worker_slot_cb, s);
+        s->ev_fd = s->fd;
+    }
     event_add(s->ev, &tv);
+}
+
+/* The socket is about to close (or the slot stops): unregister it. */
+void worker_disarm(slot *s)
+{
+    if (s->ev_fd >= 0)
+        event_del(s->ev);
+    s->ev_fd = -1;
+    s->want = 0;
+    s->ev_until = 0;
+}
+
+/* Nothing to wait for, but the connection stays open (an idle keep-alive
+ * connection): no deadline, edges ignored, the registration kept. */
+void worker_idle(slot *s)
+{
+    if (s->ev_fd >= 0)
+        event_remove_timer(s->ev);
+    s->want = 0;
+    s->ev_until = 0;
 }
 
 /* Starts a step (connect, handshake, write, read) with its own deadline. */
@@ -92,6 +124,7 @@ static load_stage_result *stage_of(worker *w, int64_t intended)
 
 void worker_close_conn(slot *s, int rst)
 {
+    worker_disarm(s);
     if (s->have_tls) {
         tls_conn_close_keep(&s->tls, rst); /* the wolfSSL object stays for the next one */
         s->have_tls = 0;
@@ -319,7 +352,7 @@ static void handshake_done(slot *s)
         return;
     }
     start_request(s);
-    worker_slot_cb(s->fd, EV_WRITE, s);
+    step(s);
 }
 
 static void step(slot *s)
@@ -418,6 +451,21 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     slot *s = arg;
+    if ((what & EV_READ) && s->have_tls)
+        tls_conn_readable(&s->tls);
+    if (!(what & EV_TIMEOUT) && !(what & s->want)) {
+        /* an edge the slot does not wait for: keep the wait's deadline (a
+         * persistent event's activation restarts its timer) */
+        if (s->ev_until) {
+            int64_t left = s->ev_until - now_ns();
+            struct timeval tv = { (time_t)((left > 0 ? left : 0) / 1000000000LL),
+                                  (suseconds_t)(((left > 0 ? left : 0) % 1000000000LL) / 1000) };
+            event_add(s->ev, &tv);
+        } else if (s->ev_fd >= 0) {
+            event_remove_timer(s->ev);
+        }
+        return;
+    }
     if (what & EV_TIMEOUT) {
         if (s->state == S_CONNECT) { fail(s, LE_CONNECT_TIMEOUT, -1, 0); return; }
         if (s->state == S_TICKET) { /* no ticket and no alert: the server accepted */
@@ -437,9 +485,12 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (s->state == S_CONNECT) {
+        /* a connected socket reports only writability; a failed one reports
+         * an error, which the event loop passes on as readable and writable */
         int err = 0;
         socklen_t el = sizeof err;
-        getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+        if (what & EV_READ)
+            getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
         if (err) {
             connect_failed(s, err);
             return;
@@ -464,6 +515,7 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
             fail(s, LE_TLS_OTHER, -1, 0);
             return;
         }
+        tls_conn_edge_reads(&s->tls); /* edge-triggered: see worker_arm */
         s->fd = fdc;
         s->state = S_HANDSHAKE;
         begin_step(s);
@@ -509,7 +561,12 @@ void worker_launch(slot *s, int64_t intended)
         return;
     }
     int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* In handshake mode every client flight follows a segment of the
+     * server's that acknowledges the previous one, and the last (close_notify)
+     * is pushed by close: Nagle never holds anything back, and the option
+     * would be one more system call per connection. */
+    if (w->c->mode != LOAD_HANDSHAKE)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     s->fd = fd;
     if (w->c->n_sources > 0) {
         /* the port is chosen at connect time, per destination: each source

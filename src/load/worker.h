@@ -33,6 +33,9 @@ struct slot {
     int ssl_ready;           /* tls.ssl exists and can be reused */
     tls_conn tls;
     struct event *ev;
+    int ev_fd;               /* the socket ev is registered for, or -1 */
+    short want;              /* EV_READ / EV_WRITE: what the current step waits for */
+    int64_t ev_until;        /* the wait's deadline (0: none) */
     int64_t intended, start, connected, hs_done, req_sent, first_byte;
     int64_t deadline;        /* of the current step: a peer that drips bytes still times out */
     int resuming;
@@ -96,6 +99,8 @@ struct worker {
 int worker_measured(const worker *w, int64_t t);
 int worker_claim(worker *w);
 void worker_arm(slot *s, short what, int64_t timeout_ns);
+void worker_disarm(slot *s);
+void worker_idle(slot *s);
 void worker_close_conn(slot *s, int rst);
 void worker_next_for_slot(slot *s);
 void worker_succeed(slot *s, int64_t end);

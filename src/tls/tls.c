@@ -131,6 +131,18 @@ static ssize_t recv_retry(int fd, void *buf, size_t len)
     return n;
 }
 
+/* One recv of up to len bytes; with edge reads, none at all until the
+ * socket was reported readable, and a short read means it is drained. */
+static int gated_recv(tls_conn *c, void *buf, size_t len)
+{
+    if (c->edge_reads && !c->readable)
+        return WOLFSSL_CBIO_ERR_WANT_READ;
+    int n = recv_result(c, recv_retry(c->fd, buf, len));
+    if (n == WOLFSSL_CBIO_ERR_WANT_READ || (n > 0 && (size_t)n < len))
+        c->readable = 0;
+    return n;
+}
+
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
@@ -143,14 +155,24 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
         return (int)n;
     }
     if (want >= TLS_READ_AHEAD || (!c->rbuf && !(c->rbuf = malloc(TLS_READ_AHEAD))))
-        return recv_result(c, recv_retry(c->fd, buf, want));
-    int n = recv_result(c, recv_retry(c->fd, c->rbuf, TLS_READ_AHEAD));
+        return gated_recv(c, buf, want);
+    int n = gated_recv(c, c->rbuf, TLS_READ_AHEAD);
     if (n <= 0)
         return n;
     c->rlen = (unsigned)n;
     c->rpos = (unsigned)(want < (size_t)n ? want : (size_t)n);
     memcpy(buf, c->rbuf, c->rpos);
     return (int)c->rpos;
+}
+
+void tls_conn_edge_reads(tls_conn *c)
+{
+    c->edge_reads = 1;
+}
+
+void tls_conn_readable(tls_conn *c)
+{
+    c->readable = 1;
 }
 
 static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)

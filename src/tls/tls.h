@@ -117,6 +117,8 @@ typedef struct tls_conn {
     int fd;
     unsigned char *rbuf;     /* read-ahead (2 KB, a typical flight), kept for reuse */
     unsigned rpos, rlen;
+    int edge_reads;  /* tls_conn_edge_reads: recv only after the socket said readable */
+    int readable;    /* ... and since then no read came back short */
     int64_t started_ns;
     int io_closed;   /* set by our I/O callbacks: the peer sent FIN */
     int io_reset;    /* ... or RST */
@@ -245,6 +247,13 @@ tls_step tls_conn_accept_step(tls_conn *c);
  * TLS_IO_WANT_READ / TLS_IO_WANT_WRITE, or TLS_IO_FAILED (c->out says why). */
 enum { TLS_IO_WANT_READ = -2, TLS_IO_WANT_WRITE = -3, TLS_IO_FAILED = -1 };
 int tls_conn_read_nb(tls_conn *c, void *buf, size_t len);
+
+/* For an edge-triggered event loop: from now on the connection calls recv
+ * only after tls_conn_readable, and until a read comes back short or would
+ * block (the socket is then drained, and the next arrival brings a new edge).
+ * Saves the recv that would only say "would block" after every flight sent. */
+void tls_conn_edge_reads(tls_conn *c);
+void tls_conn_readable(tls_conn *c);
 int tls_conn_write_nb(tls_conn *c, const void *buf, size_t len);
 
 /* The peer's certificates as it sent them, leaf first: up to max DER

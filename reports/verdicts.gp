@@ -13,4 +13,6 @@ set yrange [*:*] reverse
 set tics scale 0
 set xtics rotate by -20 offset 0,-0.3
 set border 0
+# room for the longest colour-box label ('INCONCLUSIVE', 'FAIL (waived)')
+set rmargin 15
 plot data matrix rowheaders columnheaders using 1:2:3 with image pixels

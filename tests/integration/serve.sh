@@ -134,7 +134,8 @@ wait "$SERVE_PID" 2>/dev/null
 # ...which holds because every accepted connection gets TCP_NODELAY: seen in
 # the system calls, so the check does not depend on the machine's speed.
 NODELAY_PORT=$(free_port)
-strace -f -qq -e trace=setsockopt -o "$WORK/serve.strace" \
+# (LeakSanitizer cannot run under ptrace: off for this one process)
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=setsockopt -o "$WORK/serve.strace" \
   "$MTLSPROBE" serve --fixtures "$FX" --listen "127.0.0.1:$NODELAY_PORT" -q >/dev/null 2>&1 &
 STRACE_PID=$!
 cleanup_hooks+=("kill $STRACE_PID 2>/dev/null")

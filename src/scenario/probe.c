@@ -89,6 +89,16 @@ static int hello_group_ids(lua_State *L, uint16_t *ids, int max)
     return n;
 }
 
+/* A TCP connection to the target for one probe, or -1 with why in e. */
+static int probe_connect(const scn_config *cfg, int64_t deadline, int *fd, mp_err *e)
+{
+    net_addr addr;
+    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, e) != 0 ||
+        net_connect(&addr, deadline, fd, e) != NET_OK)
+        return -1;
+    return 0;
+}
+
 /* t:hello{ tls, suites, fallback_scsv, deflate, sni, flight, heartbeat,
  * after, groups } -> what the server answered a hand-built ClientHello;
  * with flight = true also its certificates (certs, leaf first), dh_bits
@@ -151,11 +161,9 @@ int scn_l_hello(lua_State *L)
 
     lua_newtable(L);
     mp_err e;
-    net_addr addr;
     int fd;
     int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
-    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
-        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+    if (probe_connect(cfg, deadline, &fd, &e) != 0) {
         scr_set_str(L, "result", "unreachable");
         scr_set_str(L, "error", e.msg);
         return 1;
@@ -241,11 +249,9 @@ int scn_l_sslv2(lua_State *L)
     const scn_config *cfg = ctx->cfg;
     lua_newtable(L);
     mp_err e;
-    net_addr addr;
     int fd;
     int64_t deadline = tm_mono_ns() + cfg->timeout_ns;
-    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, &e) != 0 ||
-        net_connect(&addr, deadline, &fd, &e) != NET_OK) {
+    if (probe_connect(cfg, deadline, &fd, &e) != 0) {
         scr_set_str(L, "result", "unreachable");
         scr_set_str(L, "error", e.msg);
         return 1;
@@ -267,15 +273,6 @@ int scn_l_sslv2(lua_State *L)
 }
 
 /* Opens a connection to the target; 0, or pushes nothing and fills e. */
-static int probe_connect(const scn_config *cfg, int64_t deadline, int *fd, mp_err *e)
-{
-    net_addr addr;
-    if (net_resolve(cfg->connect_host, cfg->connect_port, &addr, e) != 0 ||
-        net_connect(&addr, deadline, fd, e) != NET_OK)
-        return -1;
-    return 0;
-}
-
 static int renegotiation(lua_State *L, int rfc5746, const char *fn)
 {
     scn_ctx *ctx = scn_check_ctx(L, 1);

@@ -9,9 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
-
 #include "cmd.h"
 #include "cmd_load.h"
 #include "cmd_opts.h"
@@ -23,6 +20,7 @@
 #include "pki/manifest.h"
 #include "pki/secret.h"
 #include "results/results.h"
+#include "tls/tls.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -576,7 +574,7 @@ int cmd_load(int argc, char **argv)
             .n_thresholds = n_thresholds, .shard_index = shard_i,
             .fixtures_dir = have_manifest ? m.dir : NULL,
             .manifest_sha256 = have_manifest ? m.sha256 : NULL, .shard_count = shard_n, .command_line = cmdline,
-            .tool_version = MTLSPROBE_VERSION, .wolfssl_version = wolfSSL_lib_version(),
+            .tool_version = MTLSPROBE_VERSION, .wolfssl_version = tls_library_version(),
             .started_ms = started_ms, .finished_ms = finished_ms,
             .fleet_size = fleet.n, .fleet_origin = n_clients ? "issued" : client_dir,
             .sources = source, .n_sources = n_sources, .http2_streams = cfg.http2 ? cfg.streams : 0,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "load/output.h"
+#include "tls/names.h"
 
 static void print_phase(const char *name, const hist *h)
 {

@@ -10,9 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
-
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "pki/manifest.h"
@@ -20,6 +17,7 @@
 #include "report/sarif.h"
 #include "results/waiver.h"
 #include "scenario/runner.h"
+#include "tls/tls.h"
 #include "util/str.h"
 #include "util/timeutil.h"
 
@@ -578,7 +576,7 @@ int cmd_run(int argc, char **argv)
     str_copy(run.fixtures_dir, sizeof run.fixtures_dir, m.dir);
     str_copy(run.manifest_sha256, sizeof run.manifest_sha256, m.sha256);
     str_copy(run.tool_version, sizeof run.tool_version, MTLSPROBE_VERSION);
-    str_copy(run.wolfssl_version, sizeof run.wolfssl_version, wolfSSL_lib_version());
+    str_copy(run.wolfssl_version, sizeof run.wolfssl_version, tls_library_version());
     cmd_join_argv(argc, argv, run.command_line, sizeof run.command_line);
 
     char canon[1400];

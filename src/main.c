@@ -8,13 +8,11 @@
 
 #include <jansson.h>
 #include <lua.h>
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
-#include <wolfssl/version.h>
 
 #include "cmd.h"
 #include "cmd_opts.h"
 #include "results/results.h"
+#include "tls/tls.h"
 
 /* The one flag a signal handler sets; verbs read it through
  * cmd_stop_on_signals. */
@@ -46,15 +44,9 @@ static void print_version(void)
     else
         printf("mtlsprobe %s (commit %.*s%s)\n", MTLSPROBE_VERSION, (int)(dirty ? clen - 6 : clen), res_build_commit,
                dirty ? ", dirty" : "");
-    printf("wolfSSL %s (built against %s)\n", wolfSSL_lib_version(), LIBWOLFSSL_VERSION_STRING);
+    printf("wolfSSL %s (built against %s)\n", tls_library_version(), tls_built_version());
     const char *asm_parts[4];
-    int n = 0;
-#ifdef WOLFSSL_SP_X86_64_ASM
-    asm_parts[n++] = "SP x86_64 (ECC/RSA/DH)";
-#endif
-#ifdef USE_INTEL_SPEEDUP
-    asm_parts[n++] = "Intel AES-NI/AVX (ciphers, hashes)";
-#endif
+    int n = tls_build_speedups(asm_parts, 4);
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
     int avx2 = __builtin_cpu_supports("avx2");
@@ -133,9 +125,9 @@ int main(int argc, char **argv)
     }
     for (const cmd_verb *const *w = cmd_top_verb.verbs; *w; w++) {
         if (strcmp(v, (*w)->name) == 0) {
-            wolfSSL_Init();
+            (void)tls_global_init();
             int rc = (*w)->fn(argc - 1, argv + 1);
-            wolfSSL_Cleanup();
+            tls_global_cleanup();
             return rc;
         }
     }

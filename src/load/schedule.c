@@ -299,8 +299,7 @@ void worker_free(worker *w)
             tls_conn_close(&s->tls, 1);
         if (s->ev)
             event_free(s->ev);
-        if (s->session)
-            wolfSSL_SESSION_free(s->session);
+        tls_session_free(s->session);
         http_h2c_free(s->h2);
         free(s->streams);
     }

@@ -307,11 +307,10 @@ void worker_keep_session(slot *s)
      * overflow" after about a thousand). */
     if (s->session && s->tls.out.resumed)
         return;
-    WOLFSSL_SESSION *sess = tls_conn_session(&s->tls);
+    tls_session *sess = tls_conn_session(&s->tls);
     if (!sess)
         return;
-    if (s->session)
-        wolfSSL_SESSION_free(s->session);
+    tls_session_free(s->session);
     s->session = sess;
     s->session_ident = s->ident; /* a resumption presents the same identity */
 }
@@ -372,8 +371,7 @@ static void step(slot *s)
             int n = tls_conn_read_nb(&s->tls, s->w->buf, sizeof s->w->buf);
             if (n == TLS_IO_FAILED) { fail_tls(s); return; }
             if (n == 0) { fail(s, LE_CLOSED, -1, 0); return; }
-            WOLFSSL_SESSION *cur = wolfSSL_get_session(s->tls.ssl);
-            if (n == TLS_IO_WANT_READ && !(cur && wolfSSL_SESSION_has_ticket(cur))) {
+            if (n == TLS_IO_WANT_READ && !tls_conn_session_has_ticket(&s->tls)) {
                 worker_arm(s, EV_READ, TICKET_WAIT_NS);
                 return;
             }
@@ -509,7 +507,7 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
         s->fd = -1;
         int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, &w->client, fdc, &co, &e)
                               : tls_conn_init(&s->tls, &w->client, fdc, &co, &e);
-        s->ssl_ready = s->tls.ssl != NULL;
+        s->ssl_ready = tls_conn_has_tls(&s->tls);
         s->have_tls = 1;
         if (rc != 0) {
             fail(s, LE_TLS_OTHER, -1, 0);

@@ -30,7 +30,7 @@ struct slot {
     int state;
     int fd;
     int have_tls;            /* a TLS connection is open */
-    int ssl_ready;           /* tls.ssl exists and can be reused */
+    int ssl_ready;           /* tls has a TLS object that can be reused */
     tls_conn tls;
     struct event *ev;
     int ev_fd;               /* the socket ev is registered for, or -1 */
@@ -43,7 +43,7 @@ struct slot {
     int ident;               /* fleet member of the current connection (and its session) */
     int session_ident;
     int new_conn;            /* this transaction opened the connection */
-    WOLFSSL_SESSION *session;
+    tls_session *session;
     http_scan scan;
     size_t req_off;
     struct http_h2c *h2;     /* --http2: the connection's session */

@@ -11,7 +11,7 @@
 #include "report/html_first.h"
 #include "report/render.h"
 #include "report/text.h"
-#include "tls/tls.h"
+#include "tls/names.h"
 #include "util/fs.h"
 
 static void h(rpt_buf *b, const char *s)

@@ -14,8 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <wolfssl/openssl/evp.h>
-
+#include "pki/certsum.h"
 #include "pki/inspect.h"
 #include "script/script.h"
 #include "tls/hello.h"
@@ -290,8 +289,8 @@ static void push_ocsp(lua_State *L, const scn_conn *c)
         scr_set_int(L, "length", (lua_Integer)cap->ocsp_len);
         scr_set_bool(L, "valid", cap->ocsp_error == 0);
         if (cap->ocsp_error) {
-            char buf[WOLFSSL_MAX_ERROR_SZ];
-            wolfSSL_ERR_error_string_n((unsigned long)cap->ocsp_error, buf, sizeof buf);
+            char buf[TLS_ERROR_TEXT_MAX];
+            tls_error_text(cap->ocsp_error, buf, sizeof buf);
             scr_set_str(L, "error", buf);
         }
     }
@@ -300,7 +299,6 @@ static void push_ocsp(lua_State *L, const scn_conn *c)
 static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
 {
     const tls_capture *cap = &c->capture;
-    WOLFSSL *ssl = c->conn.ssl;
     if (strcmp(key, "early_data") == 0) {
         /* { sent = bytes, status = "accepted" | "rejected" | "not sent" } */
         lua_createtable(L, 0, 2);
@@ -320,7 +318,7 @@ static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
         }
         lua_createtable(L, 0, 6);
         scr_set_int(L, "compression", cap->compression);
-        const char *openssl = NULL, *iana = scn_suite_iana(cap->suite, &openssl);
+        const char *openssl = NULL, *iana = tls_suite_iana_name(cap->suite, &openssl);
         if (iana)
             scr_set_str(L, "suite", iana);
         scr_set_bool(L, "renegotiation_info", has_ext(cap, 0xff01));
@@ -341,11 +339,9 @@ static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
     } else if (strcmp(key, "ticket") == 0) {
         /* TLS 1.2: a NewSessionTicket arrived; TLS 1.3 tickets come after
          * the handshake, so make a request first. */
-        WOLFSSL_SESSION *s = ssl ? wolfSSL_get_session(ssl) : NULL;
-        lua_pushboolean(L, cap->ticket_received || (s && wolfSSL_SESSION_has_ticket(s)));
+        lua_pushboolean(L, cap->ticket_received || tls_conn_session_has_ticket(&c->conn));
     } else if (strcmp(key, "max_early_data") == 0) {
-        WOLFSSL_SESSION *s = ssl ? wolfSSL_get_session(ssl) : NULL;
-        lua_pushinteger(L, s ? (lua_Integer)wolfSSL_SESSION_get_max_early_data(s) : 0);
+        lua_pushinteger(L, (lua_Integer)tls_conn_session_max_early_data(&c->conn));
     } else {
         return 0;
     }
@@ -353,22 +349,6 @@ static int audit_conn_index(lua_State *L, scn_conn *c, const char *key)
 }
 
 /* ---- certificate fields ------------------------------------------------- */
-
-static const char *key_type_name(int id)
-{
-    switch (id) {
-    case EVP_PKEY_RSA: return "RSA";
-    case EVP_PKEY_EC: return "EC";
-    case EVP_PKEY_DSA: return "DSA";
-#ifdef EVP_PKEY_ED25519
-    case EVP_PKEY_ED25519: return "Ed25519";
-#endif
-#ifdef EVP_PKEY_ED448
-    case EVP_PKEY_ED448: return "Ed448";
-#endif
-    default: return "unknown";
-    }
-}
 
 /* The hash in a signature algorithm's name ("sha256WithRSAEncryption",
  * "ecdsa-with-SHA384", "RSA-PSS"...), lower case; "" when none shows. */
@@ -450,17 +430,14 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
         scr_set_str(L, "key_type", "Ed25519");
         scr_set_int(L, "key_bits", 256);
     }
-    WOLFSSL_X509 *x = wolfSSL_X509_d2i(NULL, der, (int)len);
-    if (!x)
+    pki_cert_summary sum;
+    if (pki_cert_summarize(der, len, &sum) != 0)
         return;
-    WOLFSSL_EVP_PKEY *k = wolfSSL_X509_get_pubkey(x);
-    if (k) {
-        scr_set_str(L, "key_type", key_type_name(wolfSSL_EVP_PKEY_id(k)));
-        scr_set_int(L, "key_bits", wolfSSL_EVP_PKEY_bits(k));
-        wolfSSL_EVP_PKEY_free(k);
+    if (sum.key_type) {
+        scr_set_str(L, "key_type", sum.key_type);
+        scr_set_int(L, "key_bits", sum.key_bits);
     }
-    int nid = wolfSSL_X509_get_signature_nid(x);
-    const char *alg = nid ? wolfSSL_OBJ_nid2ln(nid) : NULL;
+    const char *alg = sum.sig_alg;
     if (alg) {
         char h[16];
         scr_set_str(L, "sig_alg", alg);
@@ -470,5 +447,4 @@ void scn_audit_cert_fields(lua_State *L, const uint8_t *der, size_t len)
             str_copy(h, sizeof h, info.sig_sha1 ? "sha1" : "md5");
         scr_set_str(L, "sig_hash", h);
     }
-    wolfSSL_X509_free(x);
 }

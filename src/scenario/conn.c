@@ -39,7 +39,7 @@ static void capture_chain(scn_conn *c)
     }
 }
 
-int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, WOLFSSL_SESSION *resume, mp_err *e)
+int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, tls_session *resume, mp_err *e)
 {
     const scn_config *cfg = ctx->cfg;
     memset(c, 0, sizeof *c);
@@ -197,7 +197,7 @@ int scn_conn_default_request(scn_conn *c, mp_err *e)
 
 void scn_conn_release(scn_conn *c)
 {
-    if (c->conn.ssl || c->conn.fd >= 0)
+    if (tls_conn_has_tls(&c->conn) || c->conn.fd >= 0)
         tls_conn_close(&c->conn, 0);
     if (c->have_tls)
         tls_client_free(&c->client);

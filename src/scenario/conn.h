@@ -60,7 +60,7 @@ typedef struct scn_conn {
 /* Opens a connection as s says (resuming a session when given) and runs
  * the handshake. -1 only for what the scenario got wrong (an unknown
  * fixture, a bad option); network and TLS outcomes are recorded in c. */
-int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, WOLFSSL_SESSION *resume, mp_err *e);
+int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, tls_session *resume, mp_err *e);
 
 /* Sends one raw HTTP/1.1 request and reads its response into c. */
 void scn_conn_send(scn_conn *c, const char *req, size_t req_len);
@@ -126,10 +126,6 @@ int scn_l_insecure_renegotiation(lua_State *L);
 int scn_l_secure_renegotiation(lua_State *L);
 int scn_l_ticketbleed(lua_State *L);
 int scn_l_robot(lua_State *L);
-/* A suite's IANA name (and OpenSSL name in *openssl) by id, from the
- * catalogue or wolfSSL; NULL when neither knows it (probe.c). */
-const char *scn_suite_iana(uint16_t id, const char **openssl);
-
 /* Pushes { status, headers (names lower case), header_list, body }. */
 void scn_push_response(lua_State *L, const http_response *r);
 

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wolfssl/wolfcrypt/sha256.h>
-
+#include "pki/certsum.h"
 #include "pki/der.h"
 #include "pki/inspect.h"
 #include "pki/key.h"
@@ -23,7 +22,7 @@
 #define check_conn scn_check_conn
 
 typedef struct scn_session {
-    WOLFSSL_SESSION *s;
+    tls_session *s;
 } scn_session;
 
 scn_conn *scn_check_conn(lua_State *L, int idx)
@@ -70,10 +69,11 @@ int scn_push_cert(lua_State *L, const uint8_t *der, size_t len)
         lua_setfield(L, -2, "spki_sha256");
     }
     uint8_t fp[32];
-    wc_Sha256Hash(der, (word32)len, fp);
-    der_hex(fp, sizeof fp, 0, hex, sizeof hex);
-    lua_pushstring(L, hex);
-    lua_setfield(L, -2, "sha256");
+    if (pki_cert_sha256(der, len, fp) == 0) {
+        der_hex(fp, sizeof fp, 0, hex, sizeof hex);
+        lua_pushstring(L, hex);
+        lua_setfield(L, -2, "sha256");
+    }
     lua_pushlstring(L, (const char *)der, len);
     lua_setfield(L, -2, "der");
     lua_newtable(L);
@@ -159,7 +159,7 @@ int scn_l_connect(lua_State *L)
         return luaL_error(L, "t:connect{}: sni must be a name or false");
     }
     lua_pop(L, 1);
-    WOLFSSL_SESSION *resume = NULL;
+    tls_session *resume = NULL;
     if (scr_rawfield(L, 2, "session") != LUA_TNIL) {
         scn_session *u = luaL_testudata(L, -1, SESSION_MT);
         if (!u)
@@ -403,11 +403,11 @@ static int l_conn_index(lua_State *L)
 static int l_conn_session(lua_State *L)
 {
     scn_conn *c = check_conn(L, 1);
-    if (c->net != NET_OK || c->conn.out.result != TLS_R_OK || !c->conn.ssl) {
+    if (c->net != NET_OK || c->conn.out.result != TLS_R_OK || !tls_conn_has_tls(&c->conn)) {
         lua_pushnil(L);
         return 1;
     }
-    WOLFSSL_SESSION *s = tls_conn_session(&c->conn);
+    tls_session *s = tls_conn_session(&c->conn);
     if (!s) {
         lua_pushnil(L);
         return 1;
@@ -421,7 +421,7 @@ static int l_conn_session(lua_State *L)
 static int l_conn_close(lua_State *L)
 {
     scn_conn *c = check_conn(L, 1);
-    if (c->conn.ssl || c->conn.fd >= 0)
+    if (tls_conn_has_tls(&c->conn) || c->conn.fd >= 0)
         tls_conn_close(&c->conn, lua_toboolean(L, 2));
     return 0;
 }
@@ -435,8 +435,7 @@ static int l_conn_gc(lua_State *L)
 static int l_session_gc(lua_State *L)
 {
     scn_session *s = luaL_checkudata(L, 1, SESSION_MT);
-    if (s->s)
-        wolfSSL_SESSION_free(s->s);
+    tls_session_free(s->s);
     s->s = NULL;
     return 0;
 }

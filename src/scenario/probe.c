@@ -21,35 +21,6 @@
 #include "util/timeutil.h"
 
 
-static int suite_id(const char *name, uint16_t *id)
-{
-    size_t n;
-    const tls_suite_name *s = tls_legacy_suites(&n);
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(s[i].openssl, name) == 0 || strcmp(s[i].iana, name) == 0) {
-            *id = s[i].id;
-            return 0;
-        }
-    }
-    byte b0, b1;
-    int flags = 0;
-    if (wolfSSL_get_cipher_suite_from_name(name, &b0, &b1, &flags) != 0)
-        return -1;
-    *id = (uint16_t)((b0 << 8) | b1);
-    return 0;
-}
-
-const char *scn_suite_iana(uint16_t id, const char **openssl)
-{
-    const tls_suite_name *s = tls_suite_by_id(id);
-    if (s) {
-        *openssl = s->openssl;
-        return s->iana;
-    }
-    *openssl = wolfSSL_get_cipher_name_from_suite((byte)(id >> 8), (byte)id);
-    return wolfSSL_get_cipher_name_iana_from_suite((byte)(id >> 8), (byte)id);
-}
-
 static void push_hello(lua_State *L, const tls_hello_result *rp);
 
 static const struct { const char *name; uint16_t id; } hello_groups[] = {
@@ -150,7 +121,7 @@ int scn_l_hello(lua_State *L)
         lua_rawgeti(L, -1, i);
         if (lua_type(L, -1) == LUA_TNUMBER) {
             suites[i - 1] = (uint16_t)lua_tointeger(L, -1);
-        } else if (suite_id(luaL_checkstring(L, -1), &suites[i - 1]) != 0) {
+        } else if (tls_suite_id(luaL_checkstring(L, -1), &suites[i - 1]) != 0) {
             return luaL_error(L, "t:hello{}: unknown cipher suite '%s'", lua_tostring(L, -1));
         }
         lua_pop(L, 1);
@@ -189,15 +160,14 @@ static void push_hello(lua_State *L, const tls_hello_result *r)
     static const char *const kinds[] = { "server_hello", "alert", "closed", "timeout", "garbage" };
     scr_set_str(L, "result", kinds[r->kind]);
     if (r->kind == TLS_HELLO_SERVER_HELLO) {
-        const char *openssl = NULL, *iana = scn_suite_iana(r->suite, &openssl);
+        const char *openssl = NULL, *iana = tls_suite_iana_name(r->suite, &openssl);
         char hex[8];
         snprintf(hex, sizeof hex, "0x%04X", r->suite);
         scr_set_str(L, "suite", iana ? iana : hex);
         scr_set_str(L, "suite_name", openssl ? openssl : hex);
         scr_set_int(L, "suite_id", r->suite);
-        scr_set_str(L, "version", r->version == 0x0304 ? "TLSv1.3" : r->version == 0x0303 ? "TLSv1.2"
-                              : r->version == 0x0302 ? "TLSv1.1" : r->version == 0x0301 ? "TLSv1.0"
-                              : r->version == 0x0300 ? "SSLv3" : "other");
+        const char *version = tls_wire_version_name(r->version);
+        scr_set_str(L, "version", version ? version : "other");
         scr_set_bool(L, "hrr", r->hrr);
         if (r->selected_group >= 0) {
             const char *g = group_name(r->selected_group);
@@ -476,7 +446,7 @@ int scn_l_robot(lua_State *L)
         lua_rawseti(L, -2, k + 1);
     }
     lua_setfield(L, -2, "answers");
-    const char *openssl = NULL, *iana = scn_suite_iana(r.suite, &openssl);
+    const char *openssl = NULL, *iana = tls_suite_iana_name(r.suite, &openssl);
     scr_set_str(L, "result", "probed");
     scr_set_str(L, "suite", iana ? iana : "?");
     scr_set_int(L, "bits", r.modulus_bits);

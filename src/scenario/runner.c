@@ -582,10 +582,8 @@ static int version_spoken(tls_version v, tls_result r, const tls_outcome *o,
     if (r == TLS_R_ALERT_RECEIVED && o->alert_code == 40 && o->cert_requested)
         return 1;
     if (cap->server_hello_seen) {
-        snprintf(why, whylen, "the server chose %s instead",
-                 cap->version == 0x0304 ? "TLSv1.3" : cap->version == 0x0303 ? "TLSv1.2"
-                 : cap->version == 0x0302 ? "TLSv1.1" : cap->version == 0x0301 ? "TLSv1.0"
-                 : "another version");
+        const char *chosen = tls_wire_version_name(cap->version);
+        snprintf(why, whylen, "the server chose %s instead", chosen ? chosen : "another version");
     } else if (r == TLS_R_ALERT_RECEIVED) {
         snprintf(why, whylen, "the server answered %s (%d)", tls_alert_name(o->alert_code),
                  o->alert_code);

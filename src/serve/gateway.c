@@ -17,16 +17,12 @@
 
 /* ---- policy ------------------------------------------------------------- */
 
-static int policy_verify(int preverify, WOLFSSL_X509_STORE_CTX *store)
+static int policy_verify(int preverify, const uint8_t *der, size_t len, int depth)
 {
     if (!preverify)
         return 0;
-    WOLFSSL_X509 *x = wolfSSL_X509_STORE_CTX_get_current_cert(store);
-    int depth = wolfSSL_X509_STORE_CTX_get_error_depth(store);
-    int len = 0;
-    const unsigned char *der = x ? wolfSSL_X509_get_der(x, &len) : NULL;
     pki_cert_info info;
-    if (!der || len <= 0 || pki_inspect(der, (size_t)len, &info) != 0)
+    if (!der || len == 0 || pki_inspect(der, len, &info) != 0)
         return 0;
     if ((info.sig_sha1 || info.sig_md5) && !info.self_issued)
         return 0; /* a SHA-1 or MD5 signature anywhere below the trust anchor */

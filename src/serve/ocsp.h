@@ -1,6 +1,7 @@
 /* The OCSP responder of `mtlsprobe serve --ocsp`: answers for every fixture
  * CA from the manifest (good, or revoked for fixtures marked revoked), over
- * HTTP POST and GET (RFC 6960 appendix A), with wolfSSL's responder API.
+ * HTTP POST and GET (RFC 6960 appendix A), with the responder of
+ * pki/ocsp.h.
  * ca/intermediate's answers are signed by the delegated ca/ocsp-signer
  * (EKU OCSPSigning); the other CAs sign their own. Failure modes let tests
  * see whether a gateway fails open or closed, and POST

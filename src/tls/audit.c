@@ -4,6 +4,7 @@
  * byte; wolfSSL's own verdicts (OCSP, chain) are reported beside it. */
 #define _DEFAULT_SOURCE
 #include "tls/audit.h"
+#include "tls/tls_int.h"
 
 #include <poll.h>
 #include <stdio.h>

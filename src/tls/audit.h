@@ -39,7 +39,7 @@ typedef struct tls_capture {
 } tls_capture;
 
 /* Called by tls_client_init and tls_conn_init for the audit options. */
-int tls_audit_client_setup(WOLFSSL_CTX *ctx, const tls_client_opts *o, mp_err *e);
+int tls_audit_client_setup(struct WOLFSSL_CTX *ctx, const tls_client_opts *o, mp_err *e);
 void tls_audit_capture(tls_conn *c, tls_capture *cap);
 int tls_audit_conn_setup(tls_conn *c, const tls_client *cl, mp_err *e);
 

@@ -119,4 +119,13 @@ const tls_suite_name *tls_legacy_suites(size_t *n);
 /* A suite's names by id from the catalogue, or NULL. */
 const tls_suite_name *tls_suite_by_id(uint16_t id);
 
+/* A suite's id by OpenSSL or IANA name, from the catalogue or else from
+ * wolfSSL's suites (TLS 1.3 too); -1 if neither knows it. */
+int tls_suite_id(const char *name, uint16_t *id);
+
+/* A suite's IANA name by id, and in *openssl its OpenSSL name, from the
+ * catalogue or else from wolfSSL's suites; NULL (and *openssl possibly
+ * NULL) when unknown. */
+const char *tls_suite_iana_name(uint16_t id, const char **openssl);
+
 #endif

@@ -5,8 +5,14 @@
  * audit offers the whole registry, not what some library implements, so a
  * server's SEED, IDEA, PSK, SRP, DSS, static DH/ECDH, Kerberos, GOST or
  * anonymous suites are found whatever wolfSSL or OpenSSL support. Suites
- * without an OpenSSL name carry the IANA name twice. */
+ * without an OpenSSL name carry the IANA name twice. The lookups at the
+ * end fall back to wolfSSL's names for what the catalogue leaves out (the
+ * TLS 1.3 suites), so callers never ask wolfSSL themselves. */
 #include "tls/hello.h"
+
+#include <string.h>
+
+#include "tls/tls_int.h"
 
 static const tls_suite_name catalogue[] = {
     { 0x0001, "TLS_RSA_WITH_NULL_MD5", "NULL-MD5" },
@@ -357,4 +363,31 @@ const tls_suite_name *tls_suite_by_id(uint16_t id)
         if (catalogue[i].id == id)
             return &catalogue[i];
     return NULL;
+}
+
+int tls_suite_id(const char *name, uint16_t *id)
+{
+    for (size_t i = 0; i < sizeof catalogue / sizeof catalogue[0]; i++) {
+        if (strcmp(catalogue[i].openssl, name) == 0 || strcmp(catalogue[i].iana, name) == 0) {
+            *id = catalogue[i].id;
+            return 0;
+        }
+    }
+    byte b0, b1;
+    int flags = 0;
+    if (wolfSSL_get_cipher_suite_from_name(name, &b0, &b1, &flags) != 0)
+        return -1;
+    *id = (uint16_t)((b0 << 8) | b1);
+    return 0;
+}
+
+const char *tls_suite_iana_name(uint16_t id, const char **openssl)
+{
+    const tls_suite_name *s = tls_suite_by_id(id);
+    if (s) {
+        *openssl = s->openssl;
+        return s->iana;
+    }
+    *openssl = wolfSSL_get_cipher_name_from_suite((byte)(id >> 8), (byte)id);
+    return wolfSSL_get_cipher_name_iana_from_suite((byte)(id >> 8), (byte)id);
 }

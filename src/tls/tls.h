@@ -4,7 +4,11 @@
  * event loop (tls_conn_handshake_step) or to completion with a deadline
  * (tls_conn_handshake). Every outcome is classified here, in one place:
  * accepted, alert received or sent (name and code), verify error, timeout,
- * reset, closed. */
+ * reset, closed.
+ *
+ * Sealed: this header includes no wolfSSL header. The wolfSSL objects a
+ * client, server or connection holds are forward-declared and read only by
+ * src/tls; everything else goes through the functions below. */
 #ifndef MP_TLS_H
 #define MP_TLS_H
 
@@ -12,23 +16,31 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
-
 #include "pki/fleet.h"
+#include "tls/names.h"
 #include "util/err.h"
 
-typedef enum tls_version {
-    TLS_ANY = 0, /* TLS 1.2 or 1.3, whichever the peer prefers */
-    TLS_V1_0 = 10,
-    TLS_V1_1 = 11,
-    TLS_V1_2 = 12,
-    TLS_V1_3 = 13
-} tls_version;
+/* wolfSSL's objects, opaque outside src/tls. */
+struct WOLFSSL;
+struct WOLFSSL_CTX;
+struct WOLFSSL_SESSION;
 
-/* "1.2" / "1.3" / "1.0" / "1.1" / "any"; -1 if unknown. */
-int tls_version_parse(const char *s, tls_version *v);
-const char *tls_version_name(tls_version v); /* "TLSv1.3" */
+/* A session kept to resume later (tls_conn_session); free it with
+ * tls_session_free. */
+typedef struct WOLFSSL_SESSION tls_session;
+
+/* Process-wide setup of the TLS library, once before any verb runs and
+ * once after (main.c). */
+int tls_global_init(void);
+void tls_global_cleanup(void);
+
+/* The TLS library's version at run time, and the one built against. */
+const char *tls_library_version(void);
+const char *tls_built_version(void);
+
+/* The assembly speed-ups compiled into the TLS library, as names for
+ * --version: fills up to max entries and returns how many. */
+int tls_build_speedups(const char **names, int max);
 
 typedef struct tls_client_opts {
     const char *ca_file;      /* trust anchors for the server's chain */
@@ -59,7 +71,7 @@ typedef struct tls_client_opts {
 } tls_client_opts;
 
 typedef struct tls_client {
-    WOLFSSL_CTX *ctx;
+    struct WOLFSSL_CTX *ctx;  /* src/tls only */
     tls_version version;
     int ocsp_stapling;        /* each connection asks for a staple */
     struct tls_sigcache *sigcache; /* NULL unless memo_signatures */
@@ -81,9 +93,6 @@ typedef enum tls_result {
 } tls_result;
 
 const char *tls_result_name(tls_result r);
-
-/* TLS alert description names (RFC 8446 6.2), e.g. 42 "bad_certificate". */
-const char *tls_alert_name(int code);
 
 typedef struct tls_outcome {
     tls_result result;
@@ -110,10 +119,15 @@ typedef struct tls_outcome {
 /* Describes an outcome in one line: "alert bad_certificate (42) received". */
 void tls_outcome_describe(const tls_outcome *o, char *out, size_t outlen);
 
+/* The TLS library's text for one of its error codes (tls_outcome.wolf_error,
+ * tls_capture.ocsp_error); out holds TLS_ERROR_TEXT_MAX bytes at most. */
+#define TLS_ERROR_TEXT_MAX 80
+void tls_error_text(int err, char *out, size_t outlen);
+
 struct tls_capture;
 
 typedef struct tls_conn {
-    WOLFSSL *ssl;
+    struct WOLFSSL *ssl;     /* src/tls only: outside, tls_conn_has_tls */
     int fd;
     unsigned char *rbuf;     /* read-ahead (2 KB, a typical flight), kept for reuse */
     unsigned rpos, rlen;
@@ -137,7 +151,7 @@ typedef struct tls_conn {
 typedef struct tls_conn_opts {
     const char *sni;          /* NULL: no SNI */
     const char *alpn;         /* "h2,http/1.1"; NULL: none */
-    WOLFSSL_SESSION *resume;  /* a saved session to resume, or NULL */
+    tls_session *resume;      /* a saved session to resume, or NULL */
     struct tls_capture *capture; /* non-NULL: record the server's handshake (tls/audit.h) */
     /* Sent as TLS 1.3 early data with the resumed session (resume must be
      * set and allow it); the caller keeps it alive through the handshake.
@@ -187,8 +201,22 @@ int tls_conn_write(tls_conn *c, const void *buf, size_t len, int64_t deadline_ns
  * after the client's handshake is already complete). */
 ssize_t tls_conn_read(tls_conn *c, void *buf, size_t len, int64_t deadline_ns);
 
-/* The session to resume later (caller frees with wolfSSL_SESSION_free). */
-WOLFSSL_SESSION *tls_conn_session(tls_conn *c);
+/* Whether the connection holds a TLS object (from tls_conn_init until
+ * tls_conn_close), whether or not its socket is still open. */
+int tls_conn_has_tls(const tls_conn *c);
+
+/* The session to resume later, or NULL (caller frees with tls_session_free). */
+tls_session *tls_conn_session(tls_conn *c);
+void tls_session_free(tls_session *s);
+
+/* The connection's current session carries a ticket (TLS 1.2
+ * NewSessionTicket, or a TLS 1.3 ticket read after the handshake). 0 when
+ * there is no connection or no session. */
+int tls_conn_session_has_ticket(tls_conn *c);
+
+/* How much 0-RTT data the connection's current session allows (TLS 1.3
+ * max_early_data_size), 0 when none. */
+uint32_t tls_conn_session_max_early_data(tls_conn *c);
 
 /* Memory for many kept-alive connections (load). Once a connection's
  * handshake is done and its session will never be resumed, the session
@@ -200,13 +228,15 @@ WOLFSSL_SESSION *tls_conn_session(tls_conn *c);
  * connection's wolfSSL object is not reused for another handshake (its
  * "resuming" flag is set). Returns 1 when shared, 0 when not. */
 typedef struct tls_shared_session {
-    WOLFSSL_SESSION *session;
+    tls_session *session;
     char version[16], cipher[64];
 } tls_shared_session;
 int tls_conn_share_session(tls_conn *c, tls_shared_session *sh);
 void tls_shared_session_free(tls_shared_session *sh);
 
 /* ---- server side -------------------------------------------------------- */
+
+typedef int (*tls_verify_fn)(int preverify, const uint8_t *der, size_t der_len, int depth);
 
 /* Every server context is strict, whatever the probing wolfSSL build allows:
  * TLS 1.2 and 1.3; the TLS 1.3 suites and ECDHE with AES-GCM or
@@ -223,13 +253,16 @@ typedef struct tls_server_opts {
     const char *const *crl_files;  /* PEM CRLs, each checked for the whole chain */
     size_t n_crl_files;
     int require_client_cert;
-    /* Extra policy on each certificate of the client's chain (wolfSSL calls
-     * it for every certificate, also when its own checks passed). */
-    int (*verify_cb)(int preverify, WOLFSSL_X509_STORE_CTX *store);
+    /* Extra policy on each certificate of the client's chain, called for
+     * every certificate, also when the library's own checks passed:
+     * preverify is their verdict (1 passed), der the certificate, depth 0
+     * the client's leaf. Returns 1 to accept, 0 to refuse the handshake. */
+    tls_verify_fn verify_cb;
 } tls_server_opts;
 
 typedef struct tls_server {
-    WOLFSSL_CTX *ctx;
+    struct WOLFSSL_CTX *ctx;           /* src/tls only */
+    struct tls_server_policy *policy;  /* verify_cb, where the library's callback finds it */
 } tls_server;
 
 int tls_server_init(tls_server *s, const tls_server_opts *o, mp_err *e);

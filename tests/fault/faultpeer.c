@@ -344,10 +344,12 @@ static int send_no_alert(WOLFSSL *ssl, char *buf, int sz, void *ctx)
  * CertificateRequest), refuses every certificate, and in TLS 1.2 resets the
  * connection instead of sending its alert, as some gateways and middleboxes
  * do. In TLS 1.3 the refusal (an encrypted alert) goes out as usual. */
-static int refuse_every_cert(int preverify, WOLFSSL_X509_STORE_CTX *store)
+static int refuse_every_cert(int preverify, const uint8_t *der, size_t der_len, int depth)
 {
     (void)preverify;
-    (void)store;
+    (void)der;
+    (void)der_len;
+    (void)depth;
     return 0;
 }
 

@@ -2,6 +2,7 @@
  * schedule: arrival k comes when the integrated rate reaches k. Also the
  * stage prefix of thresholds and the response scanner's long header lines. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check_main.h"

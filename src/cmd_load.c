@@ -85,6 +85,10 @@ static const cmd_opt load_opts[] = {
       "ffdhe3072, ffdhe4096, and X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024 to measure "
       "post-quantum hybrid key exchange", NULL, "X25519:P-256:P-384:P-521", 0, 0 },
     { "resume", 'u', 0, "RATIO", "this fraction of handshakes resumes a session (0..1)", NULL, NULL, 0, 0 },
+    { "reuse-key-share", 'h' + 263, 0, "DUR", "a shortcut for handshake load, off by default: each worker keeps "
+      "one ephemeral key share (X25519, and one on the first P-curve of --groups) for DUR instead of making one "
+      "per handshake; the gateway still does all of its own work, only the load client's forward secrecy is "
+      "weakened; the summary and the JSON say when it is on", NULL, NULL, 0, 0 },
     { NULL, 0, 0, NULL, "output", NULL, NULL, 0, 0 },
     { "json", 'J', 0, "FILE", "results with histograms and a per-second series (docs/results.md); - is "
       "standard output (the summary then goes to standard error); the path is checked before the load starts",
@@ -162,7 +166,7 @@ int cmd_load(int argc, char **argv)
     int verify = 1, close_rst = 0, connections = 16, threads = 0;
     int quiet = 0, verbose = 0, shard_i = 0, shard_n = 1, c, rc = MP_EXIT_USAGE;
     double rate = 0, resume = 0;
-    int64_t duration_ms = 10000, warmup_ms = 0, timeout_ms = 5000;
+    int64_t duration_ms = 10000, warmup_ms = 0, timeout_ms = 5000, reuse_key_share_ms = 0;
     unsigned long long count = 0, ull;
     int duration_set = 0;
     unsigned long long n_clients = 0, streams = 0;
@@ -264,6 +268,13 @@ int cmd_load(int argc, char **argv)
         case 'i': ciphers = optarg; break;
         case 'g': groups = optarg; break;
         case 'S': sni = optarg; break;
+        case 'h' + 263:
+            if (tm_parse_duration(optarg, &reuse_key_share_ms, &e) != 0 || reuse_key_share_ms <= 0) {
+                cmd_error("load", "--reuse-key-share: %s", reuse_key_share_ms <= 0 && !e.msg[0] ?
+                          "give a duration above zero, e.g. 10s" : e.msg);
+                goto out;
+            }
+            break;
         case 'u':
             resume = strtod(optarg, &end);
             if (end == optarg || *end || resume < 0 || resume > 1) {
@@ -433,6 +444,7 @@ int cmd_load(int argc, char **argv)
     cfg.n_sources = n_sources;
     cfg.tls.verify_peer = verify;
     cfg.tls.memo_signatures = 1; /* each worker owns its client (load/worker.c) */
+    cfg.tls.reuse_key_share_ns = reuse_key_share_ms * 1000000LL;
     cfg.tls.ca_file = ca ? ca : have_manifest ? m.trust_bundle : NULL;
     if (verify && !cfg.tls.ca_file) {
         cmd_error("load", "give --ca (or --fixtures) to verify the gateway, or --no-verify");
@@ -570,6 +582,7 @@ int cmd_load(int argc, char **argv)
             .tls_version = tls_s ? tls_version_name(cfg.tls.version) : "any", .client = client,
             .connections = cfg.connections, .rate = cfg.rate, .duration_s = (double)duration_ms / 1000,
             .warmup_s = (double)warmup_ms / 1000, .count = cfg.count, .resume_ratio = resume,
+            .reuse_key_share_s = (double)reuse_key_share_ms / 1000,
             .threads = threads, .threads_reason = threads_why, .thresholds = thresholds,
             .n_thresholds = n_thresholds, .shard_index = shard_i,
             .fixtures_dir = have_manifest ? m.dir : NULL,

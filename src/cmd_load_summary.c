@@ -66,6 +66,11 @@ void cmd_load_summary(const load_config *cfg, const load_result *r, const cmd_lo
         printf("  resumption: %llu of %llu attempts resumed (%.1f%% of new connections)\n",
                (unsigned long long)r->resumed, (unsigned long long)r->resume_attempts,
                r->handshake.total ? 100.0 * (double)r->resumed / (double)r->handshake.total : 0);
+    if (cfg->tls.reuse_key_share_ns > 0)
+        printf("  key shares: reused for %g s per worker (--reuse-key-share): %llu made for %llu handshakes; the "
+               "load client's forward secrecy is weakened, the gateway's work is not\n",
+               (double)cfg->tls.reuse_key_share_ns / 1e9, (unsigned long long)r->key_shares_made,
+               (unsigned long long)r->started);
     if (cfg->fleet)
         printf("  identities: %llu distinct of %zu in the fleet (%s)\n", (unsigned long long)r->identities_used,
                v->fleet_n, v->fleet_origin);

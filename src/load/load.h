@@ -122,6 +122,7 @@ typedef struct load_result {
     long peak_rss_kib;         /* the process's peak resident memory */
     int interrupted;
     uint64_t identities_used;  /* distinct fleet identities presented; 0 without a fleet */
+    uint64_t key_shares_made;  /* --reuse-key-share: key pairs made by all workers; 0 without it */
     load_stage_result *stage_r; /* n_stages entries, malloc'd; NULL without stages */
     int n_stages;
 } load_result;

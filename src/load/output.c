@@ -61,6 +61,8 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     str_copy(l->threads_reason, sizeof l->threads_reason, m->threads_reason ? m->threads_reason : "");
     l->fleet_size = m->fleet_size;
     l->identities_used = r->identities_used;
+    l->reuse_key_share_s = m->reuse_key_share_s;
+    l->key_shares_made = r->key_shares_made;
     str_copy(l->fleet_origin, sizeof l->fleet_origin, m->fleet_origin ? m->fleet_origin : "");
     str_copy(l->sources, sizeof l->sources, m->sources ? m->sources : "");
     l->n_sources = m->n_sources;

@@ -21,6 +21,7 @@ typedef struct load_meta {
     double duration_s, warmup_s;
     unsigned long long count;
     double resume_ratio;
+    double reuse_key_share_s;     /* --reuse-key-share; 0: off */
     int threads;
     const char *threads_reason;   /* "2 CPUs this process may use", ... */
     const struct load_threshold *thresholds;

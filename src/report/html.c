@@ -380,6 +380,10 @@ static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
         if (l->fleet_size)
             rpt_printf(b, "<p class=\"note\">Client identities used: %llu of a fleet of %llu.</p>\n",
                        (unsigned long long)l->identities_used, (unsigned long long)l->fleet_size);
+        if (l->reuse_key_share_s > 0)
+            rpt_printf(b, "<p class=\"note\">Key shares reused for %g s (--reuse-key-share): %llu made; the load "
+                          "client's forward secrecy was weakened, the gateway's work was not.</p>\n",
+                       l->reuse_key_share_s, (unsigned long long)l->key_shares_made);
         if (l->http2_streams)
             rpt_printf(b, "<p class=\"note\">HTTP/2, %d concurrent streams per connection.</p>\n", l->http2_streams);
         if (l->n_sources) {

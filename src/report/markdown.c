@@ -191,6 +191,10 @@ static void loads(rpt_buf *b, const rpt_model *m, int images)
         if (l->fleet_size)
             rpt_printf(b, "\nClient identities used: %llu of a fleet of %llu.\n",
                        (unsigned long long)l->identities_used, (unsigned long long)l->fleet_size);
+        if (l->reuse_key_share_s > 0)
+            rpt_printf(b, "\nKey shares reused for %g s (--reuse-key-share): %llu made; the load client's forward "
+                          "secrecy was weakened, the gateway's work was not.\n",
+                       l->reuse_key_share_s, (unsigned long long)l->key_shares_made);
         if (l->http2_streams)
             rpt_printf(b, "\nHTTP/2, %d concurrent streams per connection.\n", l->http2_streams);
         if (l->n_sources)

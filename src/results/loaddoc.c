@@ -282,6 +282,12 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
             return mp_fail(e, "config.clients is not {fleet, origin}, or totals.identities is missing");
         snprintf(l->fleet_origin, sizeof l->fleet_origin, "%s", json_string_value(o));
     }
+    json_t *ks = res_jget(root, "config.reuse_key_share_s");
+    if (ks && !json_is_null(ks)) {
+        if (res_jnum(root, "config.reuse_key_share_s", &l->reuse_key_share_s, 0) != 0 || l->reuse_key_share_s <= 0 ||
+            res_juint(root, "totals.key_shares", &l->key_shares_made, 0) != 0)
+            return mp_fail(e, "config.reuse_key_share_s is not a positive number, or totals.key_shares is missing");
+    }
     json_t *h2 = res_jget(root, "config.http2");
     if (h2 && json_is_object(h2)) {
         json_t *ns = json_object_get(h2, "streams");
@@ -421,6 +427,8 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(cfg, "warmup_s", json_real(l->warmup_s));
     json_object_set_new(cfg, "count", l->count ? json_integer((json_int_t)l->count) : json_null());
     json_object_set_new(cfg, "resume_ratio", json_real(l->resume_ratio));
+    json_object_set_new(cfg, "reuse_key_share_s",
+                        l->reuse_key_share_s > 0 ? json_real(l->reuse_key_share_s) : json_null());
     json_object_set_new(cfg, "threads", json_integer(l->threads));
     if (l->threads_reason[0])
         json_object_set_new(cfg, "threads_reason", json_string(l->threads_reason));
@@ -477,6 +485,8 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(tot, "in_flight", json_integer((json_int_t)l->in_flight));
     if (l->fleet_size)
         json_object_set_new(tot, "identities", json_integer((json_int_t)l->identities_used));
+    if (l->reuse_key_share_s > 0)
+        json_object_set_new(tot, "key_shares", json_integer((json_int_t)l->key_shares_made));
     json_object_set_new(tot, "in_flight_max_age_ms", json_real(l->in_flight_max_age_ms));
     json_object_set_new(tot, "in_flight_mean_age_ms",
                         json_real(l->in_flight ? l->in_flight_sum_age_ms / (double)l->in_flight : 0));

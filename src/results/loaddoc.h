@@ -92,6 +92,8 @@ typedef struct res_load {
     int interrupted;
     /* fleets, sources, stages ("" / 0 when not used) */
     uint64_t fleet_size, identities_used;
+    double reuse_key_share_s;  /* --reuse-key-share: a key share's lifetime; 0: a fresh one per handshake */
+    uint64_t key_shares_made;  /* ... and the key pairs made, all workers together */
     char fleet_origin[512];   /* "issued" or the --client-dir */
     char sources[128];        /* --source as given */
     int n_sources;

@@ -166,6 +166,7 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
     out->duration_s = f->duration_s;
     out->warmup_s = f->warmup_s;
     out->resume_ratio = f->resume_ratio;
+    out->reuse_key_share_s = f->reuse_key_share_s;
     out->shard_index = -1;
     out->shard_count = f->shard_count;
     out->started_ms = INT64_MAX;
@@ -182,6 +183,7 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
         out->handshakes += l->handshakes;
         out->fleet_size += l->fleet_size;
         out->identities_used += l->identities_used;
+        out->key_shares_made += l->key_shares_made;
         for (size_t k = 0; k < out->n_stages && k < l->n_stages; k++) {
             out->stages[k].target += l->stages[k].target;
             out->stages[k].ok += l->stages[k].ok;

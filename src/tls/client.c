@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tls/audit.h"
+#include "tls/keyshare.h"
 #include "tls/sigcache.h"
 #include "util/timeutil.h"
 
@@ -125,6 +126,7 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
         mp_fail(e, "no cipher suite in '%s' is known to this wolfSSL", o->ciphers);
         goto fail;
     }
+    int ecc_group = WOLFSSL_ECC_SECP256R1; /* wolfSSL's default list has it */
     if (o->groups) {
         int groups[16], n;
         if (parse_groups(o->groups, groups, &n, e) != 0)
@@ -133,7 +135,15 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
             mp_fail(e, "cannot set groups '%s'", o->groups);
             goto fail;
         }
+        ecc_group = 0;
+        for (int i = 0; i < n && !ecc_group; i++)
+            if (groups[i] == WOLFSSL_ECC_SECP256R1 || groups[i] == WOLFSSL_ECC_SECP384R1 ||
+                groups[i] == WOLFSSL_ECC_SECP521R1)
+                ecc_group = groups[i];
     }
+    if (o->reuse_key_share_ns > 0 &&
+        !(c->keyshare = tls_keyshare_new(c->ctx, o->reuse_key_share_ns, ecc_group, e)))
+        goto fail;
     /* Sessions to resume are kept by the caller (tls_conn_session) and set
      * per connection. wolfSSL's shared client cache would copy every ticket
      * under a global lock, which the load workers must not take. */
@@ -167,9 +177,7 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
 fail_msg:
     mp_fail(e, "cannot configure the TLS client");
 fail:
-    tls_free_ctx(&c->ctx);
-    tls_sigcache_free(c->sigcache);
-    c->sigcache = NULL;
+    tls_client_free(c);
     return -1;
 }
 
@@ -178,12 +186,27 @@ void tls_client_free(tls_client *c)
     tls_free_ctx(&c->ctx);
     tls_sigcache_free(c->sigcache);
     c->sigcache = NULL;
+    tls_keyshare_free(c->keyshare);
+    c->keyshare = NULL;
+}
+
+uint64_t tls_client_key_shares_made(const tls_client *c)
+{
+    return tls_keyshare_made(c->keyshare);
 }
 
 static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e);
 
 int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
 {
+    /* wolfSSL reads the context's static key at each key share, so a
+     * renewed key reaches every later handshake. */
+    if (cl->keyshare && tls_keyshare_refresh(cl->keyshare, cl->ctx, tm_mono_ns(), e) != 0) {
+        memset(c, 0, sizeof *c);
+        c->fd = -1;
+        close(fd);
+        return -1;
+    }
     if (tls_conn_setup(c, cl->ctx, fd, e) != 0 || tls_audit_conn_setup(c, cl, e) != 0)
         return -1;
     if (cl->sigcache)
@@ -218,6 +241,8 @@ int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, 
      * which apply_opts sets again. */
     if (wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS)
         return mp_fail(e, "cannot reuse the TLS connection");
+    if (cl->keyshare && tls_keyshare_refresh(cl->keyshare, cl->ctx, tm_mono_ns(), e) != 0)
+        return -1;
     /* After a completed handshake wolfSSL_clear keeps the session, and the
      * next handshake would silently resume it. A second clear, now that the
      * handshake no longer counts as done, replaces it with an empty one. */

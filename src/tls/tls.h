@@ -68,6 +68,11 @@ typedef struct tls_client_opts {
      * that meets the same certificate chain on every handshake. The client
      * must then stay on one thread. */
     int memo_signatures;
+    /* Load only (--reuse-key-share): keep one ephemeral key share (X25519,
+     * and one on the first NIST curve of groups) for this long instead of a
+     * fresh one per handshake (tls/keyshare.c); 0: fresh every time. The
+     * client must then stay on one thread. */
+    int64_t reuse_key_share_ns;
 } tls_client_opts;
 
 typedef struct tls_client {
@@ -75,10 +80,14 @@ typedef struct tls_client {
     tls_version version;
     int ocsp_stapling;        /* each connection asks for a staple */
     struct tls_sigcache *sigcache; /* NULL unless memo_signatures */
+    struct tls_keyshare *keyshare; /* NULL unless reuse_key_share_ns */
 } tls_client;
 
 int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e);
 void tls_client_free(tls_client *c);
+
+/* Key pairs a client with reuse_key_share_ns has made (0 without it). */
+uint64_t tls_client_key_shares_made(const tls_client *c);
 
 typedef enum tls_result {
     TLS_R_NONE = 0,       /* not finished */

@@ -71,7 +71,13 @@ bench "full handshakes, -c 64" -c 64 -d 8s --warmup 1s
 bench "resumed (--resume 1), -c 64" -c 64 -d 8s --warmup 1s --resume 1
 TLS=1.2 bench "TLS 1.2 full, -c 64" -c 64 -d 8s --warmup 1s
 TLS=1.2 bench "TLS 1.2 resumed, -c 64" -c 64 -d 8s --warmup 1s --resume 1
+bench "full, --reuse-key-share 10s" -c 64 -d 8s --warmup 1s --reuse-key-share 10s
+bench "full, P-256 key share" -c 64 -d 8s --warmup 1s --groups P-256
+bench "full, P-256, reused share" -c 64 -d 8s --warmup 1s --groups P-256 --reuse-key-share 10s
 full13=$(us_of "full handshakes, -c 64")
+printf '  --reuse-key-share 10s / fresh key shares (user CPU): X25519 %s, P-256 %s\n' \
+  "$(ratio "$(user_us_of "full, --reuse-key-share 10s")" "$(user_us_of "full handshakes, -c 64")")" \
+  "$(ratio "$(user_us_of "full, P-256, reused share")" "$(user_us_of "full, P-256 key share")")"
 printf '  TLS 1.3 user CPU / crypto floor: %s (goal <= 1.5)\n' "$(ratio "$(user_us_of "full handshakes, -c 64")" "$floor")"
 printf '  resumed / full: TLS 1.3 (psk_dhe_ke) %s (goal <= 0.5), TLS 1.2 %s (goal <= 0.2)\n' \
   "$(ratio "$(us_of "resumed (--resume 1), -c 64")" "$full13")" \
@@ -116,6 +122,51 @@ if command -v perf >/dev/null; then
   else
     echo "client CPU by group: perf record failed (perf_event_paranoid is $(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null))"
   fi
+fi
+
+# Instructions, not seconds: callgrind counts the same on a busy machine as on
+# an idle one. Per full TLS 1.3 handshake (-n 500 minus -n 100, so start-up
+# does not count): the whole client, the crypto floor measured inside the
+# same run (key-share generation and shared secret, the CertificateVerify
+# verification, the signature: inclusive counts of those wolfCrypt calls),
+# and every instruction grouped as the perf profile above groups time.
+if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
+  for k in 500 100; do
+    valgrind --tool=callgrind --callgrind-out-file="$WORK/cg$k.out" "$MTLSPROBE" load \
+      --target "https://localhost:$PORT/" --fixtures "$FX" --threads 1 --tls 1.3 -q -n "$k" -c 8 \
+      --timeout 60s >/dev/null 2>&1
+    callgrind_annotate --inclusive=yes "$WORK/cg$k.out" >"$WORK/cgi$k.txt" 2>/dev/null
+    callgrind_annotate "$WORK/cg$k.out" >"$WORK/cge$k.txt" 2>/dev/null
+  done
+  incl() { # incl FILE FUNCTION: inclusive instructions of FUNCTION
+    awk -v f="$2" '{ for (i = 2; i <= NF; i++) if ($i ~ (":" f "$")) { gsub(",", "", $1); print $1; exit } }' "$1"; }
+  tot() { awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$1"; }
+  per() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { printf "%.0f", (a - b) / 400 }'; }
+  t=$(per "$(tot "$WORK/cgi500.txt")" "$(tot "$WORK/cgi100.txt")")
+  fl=0; parts=""
+  for f in wc_curve25519_make_key wc_curve25519_shared_secret_ex wc_ecc_verify_hash wc_ecc_sign_hash; do
+    v=$(per "$(incl "$WORK/cgi500.txt" "$f")" "$(incl "$WORK/cgi100.txt" "$f")")
+    fl=$((fl + v)); parts="$parts $f $v"
+  done
+  printf 'instructions per full TLS 1.3 handshake (callgrind, -n 500 minus -n 100, -c 8): %s; crypto floor in the same run %s (%s); ratio %s\n' \
+    "$t" "$fl" "${parts# }" "$(ratio "$t" "$fl")"
+  for k in 500 100; do
+    awk '$1 ~ /^[0-9,]+$/ && $0 ~ /%\)/ {
+      s = ""; for (i = 2; i <= NF; i++) if ($i ~ /:/) { s = $i; break }
+      if (s == "") next
+      n = $1; gsub(",", "", n); sub(/.*:/, "", s)
+      if (s ~ /[Ss]ha|Transform|HASH|Hash|[Hh]mac|DRBG|md5|Md5/) g = "hashing"
+      else if (s ~ /^(sp_|L_256|L_fe|L_curve|fe_|ge_|sc_|curve25519|ecc_|wc_ecc|L_sp|mont)/) g = "elliptic curves"
+      else if (s ~ /malloc|free|memset|memcpy|memmove|_int_|sysmalloc|consolidate|Malloc|Free|Realloc|calloc/) g = "allocation, memset, memcpy"
+      else if (s ~ /ASN|asn|Asn|X509|Decode|Parse|OBJ|d2i|i2d|GetLength|GetSequence|DecodedCert|Name/) g = "ASN.1, X.509"
+      else if (s ~ /^(event_|evmap|epoll)/) g = "event loop"
+      else g = "other"
+      print g "\t" n }' "$WORK/cge$k.txt" | sort >"$WORK/groups$k.txt"
+  done
+  join -t "$(printf '\t')" <(awk -F'\t' '{ s[$1] += $2 } END { for (g in s) print g "\t" s[g] }' "$WORK/groups500.txt" | sort) \
+       <(awk -F'\t' '{ s[$1] += $2 } END { for (g in s) print g "\t" s[g] }' "$WORK/groups100.txt" | sort) |
+    awk -F'\t' -v tot="$t" '{ d = ($2 - $3) / 400; line = line sprintf("  %s %.0f (%.1f%%)", $1, d, 100 * d / tot) }
+      END { print "instructions per handshake by group (callgrind):" line }'
 fi
 
 # The floor: a blocking wolfSSL client, one connection at a time, nothing

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "load/worker.h"
+#include "pki/seedpool.h"
 #include "util/timeutil.h"
 
 const char *load_error_name(load_error e)
@@ -59,7 +60,13 @@ typedef struct thread_arg {
 static void *thread_main(void *arg)
 {
     thread_arg *t = arg;
+    /* Seeds for the generators wolfSSL makes per handshake come from the
+     * thread's own pool (pki/seedpool.h); without one, from the kernel. */
+    mp_err e;
+    int pool = pki_seed_pool_start(&e) == 0;
     worker_main(t->w);
+    if (pool)
+        pki_seed_pool_stop();
     atomic_fetch_add(t->done, 1);
     return NULL;
 }

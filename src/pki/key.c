@@ -65,10 +65,28 @@ typedef struct seed_stream {
 
 static _Thread_local seed_stream tl_seed;
 
+/* A thread's pool of seed material (pki/seedpool.h). */
+typedef struct seed_pool {
+    WC_RNG rng;
+    int ready;
+    int drawing; /* the pool's own reseed comes from the system */
+} seed_pool;
+
+static _Thread_local seed_pool *tl_pool;
+
 static int seed_cb(OS_Seed *os, byte *out, word32 sz)
 {
-    if (!tl_seed.active)
+    if (!tl_seed.active) {
+        seed_pool *p = tl_pool;
+        if (p && p->ready && !p->drawing) {
+            p->drawing = 1;
+            int rc = wc_RNG_GenerateBlock(&p->rng, out, sz);
+            p->drawing = 0;
+            if (rc == 0)
+                return 0;
+        }
         return wc_GenerateSeed(os, out, sz);
+    }
     while (sz > 0) {
         uint8_t block[WC_SHA256_DIGEST_SIZE];
         uint8_t ctr[8];
@@ -115,6 +133,35 @@ int pki_rng_init(WC_RNG *rng, const uint8_t *seed, size_t seed_len, mp_err *e)
 void pki_rng_free(WC_RNG *rng)
 {
     wc_FreeRng(rng);
+}
+
+int pki_seed_pool_start(mp_err *e)
+{
+    if (tl_pool)
+        return 0;
+    seed_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return mp_fail(e, "out of memory");
+    wc_SetSeed_Cb(seed_cb);
+    tl_pool = p; /* not ready: its own seed comes from the system */
+    int rc = wc_InitRng(&p->rng);
+    if (rc != 0) {
+        tl_pool = NULL;
+        free(p);
+        return mp_fail(e, "cannot initialise the random generator: %s", wc_GetErrorString(rc));
+    }
+    p->ready = 1;
+    return 0;
+}
+
+void pki_seed_pool_stop(void)
+{
+    seed_pool *p = tl_pool;
+    if (!p)
+        return;
+    tl_pool = NULL;
+    wc_FreeRng(&p->rng);
+    free(p);
 }
 
 /* ---- keys -------------------------------------------------------------- */

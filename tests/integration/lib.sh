@@ -55,6 +55,21 @@ wait_port() {
   return 1
 }
 
+# Whether the process tree under ROOT (a pid) listens on 127.0.0.1:PORT:
+# owns_port PORT ROOT. A port that merely accepts is not enough: `nginx -t`,
+# which the start script runs first, listens for a moment and exits, and on
+# a busy machine a test could start before the real gateway has bound.
+owns_port() {
+  local port=$1 root=$2 p
+  for p in $(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+    while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+      [ "$p" = "$root" ] && return 0
+      p=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
+    done
+  done
+  return 1
+}
+
 # manifest field of one fixture: mf NAME FIELD
 mf() { jq -r --arg n "$1" --arg f "$2" '.fixtures[] | select(.name == $n) | .[$f]' "$FX/manifest.json"; }
 
@@ -74,10 +89,14 @@ start_gateway() {
   GW_PID=$!
   # stunnel's HTTP responder is an nginx of its own that outlives stunnel.
   cleanup_hooks+=("kill $GW_PID 2>/dev/null; wait $GW_PID 2>/dev/null; rm -rf /tmp/mtlsprobe-www-$GW_PORT; stop_responder $GW_RUN")
-  if ! wait_port "$GW_PORT"; then
-    echo "FAIL: $gateway ($template) did not start: $(tail -n 5 "$GW_RUN"/*.out "$GW_RUN"/*.log 2>/dev/null | tr '\n' ' ')"
-    return 1
-  fi
+  local i
+  for i in $(seq 1 $((100 * TIME_SCALE))); do
+    owns_port "$GW_PORT" "$GW_PID" && return 0
+    kill -0 "$GW_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "FAIL: $gateway ($template) did not start on port $GW_PORT: $(tail -n 5 "$GW_RUN"/*.out "$GW_RUN"/*.log 2>/dev/null | tr '\n' ' ')"
+  return 1
 }
 
 stop_responder() {

@@ -243,147 +243,53 @@ const char *http_response_header(const http_response *r, const char *name)
     return NULL;
 }
 
-/* ---- the non-allocating scanner ----------------------------------------- */
+/* ---- the load hot path's reader ----------------------------------------- */
 
-void http_scan_init(http_scan *s)
+static int load_headers_complete(http_parser *p)
 {
-    s->head_len = 0;
-    s->head_total = 0;
-    s->in_body = 0;
-    s->status = 0;
-    s->until_close = 0;
-    s->conn_close = 0;
-    s->chunked = 0;
-    s->left = 0;
-    s->chunk_state = 0;
-    s->line_len = 0;
-    s->complete = 0;
-}
-
-/* Whether the header line starting at p (up to CRLF) contains word,
- * ignoring case. */
-static int line_has(const char *p, const char *word)
-{
-    const char *eol = strstr(p, "\r\n");
-    size_t n = strlen(word);
-    for (; *p && (!eol || p + n <= eol); p++)
-        if (strncasecmp(p, word, n) == 0)
-            return 1;
+    http_load_reader *r = p->data;
+    if (p->status_code < 100 || p->status_code > 599)
+        return -1; /* as on_headers_complete: a status no verdict may read */
+    r->status = (int)p->status_code;
+    r->keep_alive = http_should_keep_alive(p);
     return 0;
 }
 
-/* One header line (CR and LF removed); the first is the status line. */
-static int scan_line(http_scan *s, const char *p)
+static int load_message_complete(http_parser *p)
 {
-    if (!s->status) {
-        /* status line: HTTP/1.x NNN */
-        if (strlen(p) < 12 || strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ')
-            return -1;
-        const char *c = p + 9; /* three digits, then a space or the line end */
-        if (!isdigit((unsigned char)c[0]) || !isdigit((unsigned char)c[1]) ||
-            !isdigit((unsigned char)c[2]) || (c[3] != ' ' && c[3] != '\0'))
-            return -1;
-        s->status = atoi(c);
-        if (s->status < 100 || s->status > 599)
-            return -1;
-        s->left = -1;
-        return 0;
-    }
-    if (strncasecmp(p, "Content-Length:", 15) == 0)
-        s->left = strtoll(p + 15, NULL, 10);
-    else if (strncasecmp(p, "Connection:", 11) == 0 && line_has(p, "close"))
-        s->conn_close = 1;
-    else if (strncasecmp(p, "Transfer-Encoding:", 18) == 0 && line_has(p, "chunked"))
-        s->chunked = 1;
+    http_load_reader *r = p->data;
+    r->complete = 1;
+    http_parser_pause(p, 1); /* what follows is not this response's */
     return 0;
 }
 
-/* The blank line: how the body is delimited. */
-static void scan_head_done(http_scan *s)
+static const http_parser_settings load_settings = {
+    .on_headers_complete = load_headers_complete,
+    .on_message_complete = load_message_complete,
+};
+
+void http_load_reader_init(http_load_reader *r)
 {
-    if (s->status < 200 || s->status == 204 || s->status == 304)
-        s->left = 0;
-    if (s->chunked)
-        s->left = 0;
-    else if (s->left < 0)
-        s->until_close = 1;
+    http_parser_init(&r->parser, HTTP_RESPONSE);
+    r->parser.data = r;
+    r->status = 0;
+    r->keep_alive = 0;
+    r->complete = 0;
 }
 
-static int scan_chunked(http_scan *s, const char *d, size_t n)
+int http_load_reader_feed(http_load_reader *r, const char *data, size_t len)
 {
-    size_t i = 0;
-    while (i < n) {
-        if (s->chunk_state == 1) { /* data */
-            size_t take = (size_t)s->left < n - i ? (size_t)s->left : n - i;
-            s->left -= (int64_t)take;
-            i += take;
-            if (s->left == 0)
-                s->chunk_state = 2;
-            continue;
-        }
-        char c = d[i++];
-        if (s->line_len >= sizeof s->line - 1)
-            return -1;
-        s->line[s->line_len++] = c;
-        if (c != '\n')
-            continue;
-        s->line[s->line_len] = '\0';
-        if (s->chunk_state == 0) {
-            char *end;
-            long long size = strtoll(s->line, &end, 16);
-            if (end == s->line || size < 0)
-                return -1;
-            s->left = size;
-            s->chunk_state = size ? 1 : 3;
-        } else if (s->chunk_state == 2) {
-            if (strcmp(s->line, "\r\n") != 0)
-                return -1;
-            s->chunk_state = 0;
-        } else if (strcmp(s->line, "\r\n") == 0) { /* end of trailers */
-            s->complete = 1;
-            return 1;
-        }
-        s->line_len = 0;
-    }
-    return 0;
-}
-
-int http_scan_feed(http_scan *s, const char *data, size_t len)
-{
-    if (s->complete)
+    if (r->complete)
         return 1;
-    while (!s->in_body) {
-        if (len == 0)
-            return 0;
-        char c = *data++;
-        len--;
-        if (++s->head_total > HTTP_SCAN_HEAD)
-            return -1;
-        if (c != '\n') {
-            if (s->head_len < sizeof s->head - 1)
-                s->head[s->head_len++] = c; /* the rest of a long line is not needed */
-            continue;
-        }
-        if (s->head_len && s->head[s->head_len - 1] == '\r')
-            s->head_len--;
-        s->head[s->head_len] = '\0';
-        int blank = s->head_len == 0;
-        s->head_len = 0;
-        if (blank && s->status) {
-            scan_head_done(s);
-            s->in_body = 1; /* what follows belongs to the body */
-        } else if (scan_line(s, s->head) != 0) {
-            return -1;
-        }
-    }
-    if (s->chunked)
-        return scan_chunked(s, data, len);
-    if (s->until_close)
-        return 0;
-    s->left -= (int64_t)len;
-    if (s->left <= 0) {
-        s->complete = 1;
+    size_t n = http_parser_execute(&r->parser, &load_settings, data, len);
+    if (r->complete)
         return 1;
-    }
-    return 0;
+    return HTTP_PARSER_ERRNO(&r->parser) != HPE_OK || n != len ? -1 : 0;
+}
+
+int http_load_reader_eof(http_load_reader *r)
+{
+    if (!r->complete && HTTP_PARSER_ERRNO(&r->parser) == HPE_OK)
+        http_parser_execute(&r->parser, &load_settings, NULL, 0);
+    return r->complete ? 1 : -1;
 }

@@ -57,33 +57,28 @@ void http_reader_free(http_reader *r);
 
 void http_response_free(http_response *r);
 
-/* A response scanner for the load hot path: no allocation, keeps only the
- * status and how the body is delimited (Content-Length, chunked, or close).
- * Headers may take at most HTTP_SCAN_HEAD bytes; they are read line by line,
- * so a scanner holds one line (the first HTTP_SCAN_LINE bytes of it: the
- * header names it looks for and their values fit), not the whole head. */
-#define HTTP_SCAN_HEAD 8192
-#define HTTP_SCAN_LINE 256
-
-typedef struct http_scan {
-    char head[HTTP_SCAN_LINE]; /* the header line being read */
-    size_t head_len;
-    size_t head_total;    /* head bytes so far */
-    int in_body;
+/* The load hot path's response reader: the same http-parser with only the
+ * two callbacks the load needs (end of the head: the status, and whether
+ * the connection can carry another request; end of the message) and
+ * nothing allocated per response, as wrk does. The head may take at most
+ * http-parser's HTTP_MAX_HEADER_SIZE bytes. */
+typedef struct http_load_reader {
+    http_parser parser;
     int status;
-    int until_close;      /* no length: the body ends when the peer closes */
-    int conn_close;       /* "Connection: close": no further request on it */
-    int chunked;
-    int64_t left;         /* body bytes (or current chunk bytes) still to come */
-    int chunk_state;      /* 0 size line, 1 data, 2 CRLF after data, 3 trailers */
-    char line[32];
-    size_t line_len;
+    int keep_alive;  /* the connection may carry the next request (no
+                      * "Connection: close", not delimited by the close) */
     int complete;
-} http_scan;
+} http_load_reader;
 
-void http_scan_init(http_scan *s);
-/* 1 complete, 0 needs more, -1 malformed. */
-int http_scan_feed(http_scan *s, const char *data, size_t len);
+/* Starts a response; call again for each. */
+void http_load_reader_init(http_load_reader *r);
+/* 1 complete, 0 needs more, -1 malformed. Bytes after the end of the
+ * response are ignored. */
+int http_load_reader_feed(http_load_reader *r, const char *data, size_t len);
+/* The peer closed: 1 when that ended the response (a body delimited by
+ * the close), -1 when the response was cut short. */
+int http_load_reader_eof(http_load_reader *r);
+
 /* First value of a header, case-insensitive; NULL if absent. */
 const char *http_response_header(const http_response *r, const char *name);
 

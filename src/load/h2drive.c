@@ -183,8 +183,8 @@ void worker_h2_pump(slot *s)
         size_t len;
         const uint8_t *out = http_h2c_pending(s->h2, &len);
         if (out) {
-            int n = tls_conn_write_nb(&s->tls, out, len);
-            if (n == TLS_IO_WANT_WRITE || n == TLS_IO_WANT_READ) {
+            int n = net_xp_write(&s->xp, out, len);
+            if (n == NET_XP_WANT_WRITE || n == NET_XP_WANT_READ) {
                 int64_t d = stream_deadline(s);
                 worker_arm(s, EV_READ | EV_WRITE, d ? (d > tm_mono_ns() ? d - tm_mono_ns() : 0) : 3600000000000LL);
                 return;
@@ -196,19 +196,19 @@ void worker_h2_pump(slot *s)
             http_h2c_consumed(s->h2, (size_t)n);
             continue;
         }
-        int n = tls_conn_read_nb(&s->tls, s->w->buf, sizeof s->w->buf);
-        if (n == TLS_IO_WANT_READ || n == TLS_IO_WANT_WRITE)
+        int n = net_xp_read(&s->xp, s->w->buf, sizeof s->w->buf);
+        if (n == NET_XP_WANT_READ || n == NET_XP_WANT_WRITE)
             break;
         if (n == 0) {
             worker_h2_fail(s, LE_CLOSED, -1, "peer closed the HTTP/2 connection");
             return;
         }
         if (n < 0) {
-            char d[140], text[160];
-            tls_outcome_describe(&s->tls.out, d, sizeof d);
-            snprintf(text, sizeof text, "%s (HTTP/2)", d);
-            worker_h2_fail(s, s->tls.out.result == TLS_R_ALERT_RECEIVED ? LE_ALERT : LE_TLS_OTHER,
-                           s->tls.out.alert_code, text);
+            net_xp_failure f;
+            char text[160];
+            net_xp_failure_of(&s->xp, &f);
+            snprintf(text, sizeof text, "%.139s (HTTP/2)", f.text);
+            worker_h2_fail(s, f.kind == NET_XP_F_ALERT ? LE_ALERT : LE_TLS_OTHER, f.alert, text);
             return;
         }
         if (http_h2c_feed(s->h2, (const uint8_t *)s->w->buf, (size_t)n) != 0) {

@@ -35,7 +35,7 @@ int worker_claim(worker *w)
 void worker_next_for_slot(slot *s)
 {
     worker *w = s->w;
-    int keepalive_open = s->have_tls && w->c->mode == LOAD_KEEPALIVE;
+    int keepalive_open = s->have_conn && w->c->mode == LOAD_KEEPALIVE;
     if (s->state != S_IDLE)
         w->active--;
     s->state = S_IDLE;

@@ -1,9 +1,12 @@
 /* The load worker's state machine. Each slot runs one transaction at a time:
  * connect, TLS handshake, (a ticket wait when resuming TLS 1.3 in handshake
  * mode), request, response; with --http2 the connection's streams take over
- * after the handshake (h2drive.c). Slots are allocated once; every read goes
- * to the worker's one buffer and is consumed at once. What starts next is
- * schedule.c's business. */
+ * after the handshake (h2drive.c). Every read, write, wait for readiness
+ * and close goes through the slot's net_transport (plain TCP while
+ * connecting, TLS after), never to the kind under it; responses are read
+ * by http-parser (http_load_reader), nothing allocated per response. Slots
+ * are allocated once; every read goes to the worker's one buffer and is
+ * consumed at once. What starts next is schedule.c's business. */
 #define _DEFAULT_SOURCE
 #include "load/worker.h"
 
@@ -32,7 +35,7 @@ static int64_t now_ns(void)
 }
 
 /* Each socket is registered with the event loop once, edge-triggered for
- * both directions, and stays registered until it closes: waiting for the
+ * both directions and the peer's FIN, and stays registered until it closes: waiting for the
  * other direction or a new deadline changes only what the slot wants and its
  * timer, never the kernel's interest list. Edges for what the slot does not
  * wait for are dropped; that is safe because every step tries its I/O before
@@ -46,7 +49,8 @@ void worker_arm(slot *s, short what, int64_t timeout_ns)
     if (s->ev_fd != s->fd) {
         if (s->ev_fd >= 0)
             event_del(s->ev);
-        event_assign(s->ev, s->w->base, s->fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST, worker_slot_cb, s);
+        event_assign(s->ev, s->w->base, s->fd, EV_READ | EV_WRITE | EV_CLOSED | EV_ET | EV_PERSIST,
+                     worker_slot_cb, s);
         s->ev_fd = s->fd;
     }
     event_add(s->ev, &tv);
@@ -125,15 +129,9 @@ static load_stage_result *stage_of(worker *w, int64_t intended)
 void worker_close_conn(slot *s, int rst)
 {
     worker_disarm(s);
-    if (s->have_tls) {
-        tls_conn_close_keep(&s->tls, rst); /* the wolfSSL object stays for the next one */
-        s->have_tls = 0;
-    } else if (s->fd >= 0) {
-        if (rst)
-            net_close_rst(s->fd);
-        else
-            close(s->fd);
-    }
+    if (s->fd >= 0)
+        net_xp_close_keep(&s->xp, rst); /* a TLS connection's object stays for the next one */
+    s->have_conn = 0;
     s->fd = -1;
 }
 
@@ -240,18 +238,19 @@ static void connect_failed(slot *s, int err)
     fail_text(s, LE_CONNECT_OTHER, -1, 0, text);
 }
 
-static void fail_tls(slot *s)
+/* The transport said NET_XP_FAILED: count why. */
+static void fail_xp(slot *s)
 {
-    const tls_outcome *o = &s->tls.out;
-    char text[160], d[140];
-    tls_outcome_describe(o, d, sizeof d);
-    snprintf(text, sizeof text, "%s (in %s)", d, state_name(s->state));
-    switch (o->result) {
-    case TLS_R_ALERT_RECEIVED: fail_text(s, LE_ALERT, o->alert_code, 0, text); break;
-    case TLS_R_VERIFY_FAILED: fail_text(s, LE_VERIFY, -1, 0, text); break;
-    case TLS_R_RESET: fail_text(s, LE_RESET, -1, 0, text); break;
-    case TLS_R_CLOSED: fail_text(s, LE_CLOSED, -1, 0, text); break;
-    case TLS_R_TIMEOUT: fail_text(s, LE_TIMEOUT, -1, 0, text); break;
+    net_xp_failure f;
+    net_xp_failure_of(&s->xp, &f);
+    char text[160];
+    snprintf(text, sizeof text, "%.139s (in %s)", f.text, state_name(s->state));
+    switch (f.kind) {
+    case NET_XP_F_ALERT: fail_text(s, LE_ALERT, f.alert, 0, text); break;
+    case NET_XP_F_VERIFY: fail_text(s, LE_VERIFY, -1, 0, text); break;
+    case NET_XP_F_RESET: fail_text(s, LE_RESET, -1, 0, text); break;
+    case NET_XP_F_CLOSED: fail_text(s, LE_CLOSED, -1, 0, text); break;
+    case NET_XP_F_TIMEOUT: fail_text(s, LE_TIMEOUT, -1, 0, text); break;
     default: fail_text(s, LE_TLS_OTHER, -1, 0, text); break;
     }
 }
@@ -293,13 +292,13 @@ void worker_succeed(slot *s, int64_t end)
 
 void worker_share_session(slot *s)
 {
-    if (s->w->c->mode == LOAD_KEEPALIVE && s->w->c->resume_ratio <= 0 && s->have_tls)
+    if (s->w->c->mode == LOAD_KEEPALIVE && s->w->c->resume_ratio <= 0 && s->have_conn)
         tls_conn_share_session(&s->tls, &s->w->shared);
 }
 
 void worker_keep_session(slot *s)
 {
-    if (s->w->c->resume_ratio <= 0 || !s->have_tls)
+    if (s->w->c->resume_ratio <= 0 || !s->have_conn)
         return;
     /* Keep the session of the last full handshake: replacing it with each
      * resumption's new ticket builds one endless ticket chain, which some
@@ -319,7 +318,7 @@ static void start_request(slot *s)
 {
     s->req_off = 0;
     s->first_byte = 0;
-    http_scan_init(&s->scan);
+    http_load_reader_init(&s->resp);
     s->req_sent = now_ns();
     s->state = S_WRITE;
     begin_step(s);
@@ -360,18 +359,18 @@ static void step(slot *s)
     for (;;) {
         switch (s->state) {
         case S_HANDSHAKE: {
-            tls_step st = tls_conn_handshake_step(&s->tls);
-            if (st == TLS_STEP_WANT_READ) { arm_step(s, EV_READ); return; }
-            if (st == TLS_STEP_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
-            if (st == TLS_STEP_FAILED) { fail_tls(s); return; }
+            int st = net_xp_handshake(&s->xp);
+            if (st == NET_XP_WANT_READ) { arm_step(s, EV_READ); return; }
+            if (st == NET_XP_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
+            if (st != 0) { fail_xp(s); return; }
             handshake_done(s);
             return;
         }
         case S_TICKET: {
-            int n = tls_conn_read_nb(&s->tls, s->w->buf, sizeof s->w->buf);
-            if (n == TLS_IO_FAILED) { fail_tls(s); return; }
+            int n = net_xp_read(&s->xp, s->w->buf, sizeof s->w->buf);
+            if (n == NET_XP_FAILED) { fail_xp(s); return; }
             if (n == 0) { fail(s, LE_CLOSED, -1, 0); return; }
-            if (n == TLS_IO_WANT_READ && !tls_conn_session_has_ticket(&s->tls)) {
+            if (n == NET_XP_WANT_READ && !tls_conn_session_has_ticket(&s->tls)) {
                 worker_arm(s, EV_READ, TICKET_WAIT_NS);
                 return;
             }
@@ -383,10 +382,10 @@ static void step(slot *s)
             return;
         }
         case S_WRITE: {
-            int n = tls_conn_write_nb(&s->tls, w->c->request + s->req_off, w->c->request_len - s->req_off);
-            if (n == TLS_IO_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
-            if (n == TLS_IO_WANT_READ) { arm_step(s, EV_READ); return; }
-            if (n <= 0) { fail_tls(s); return; }
+            int n = net_xp_write(&s->xp, w->c->request + s->req_off, w->c->request_len - s->req_off);
+            if (n == NET_XP_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
+            if (n == NET_XP_WANT_READ) { arm_step(s, EV_READ); return; }
+            if (n <= 0) { fail_xp(s); return; }
             s->req_off += (size_t)n;
             if (s->req_off == w->c->request_len) {
                 s->state = S_READ;
@@ -395,28 +394,30 @@ static void step(slot *s)
             break;
         }
         case S_READ: {
-            int n = tls_conn_read_nb(&s->tls, s->w->buf, sizeof s->w->buf);
-            if (n == TLS_IO_WANT_READ) { arm_step(s, EV_READ); return; }
-            if (n == TLS_IO_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
+            int n = net_xp_read(&s->xp, s->w->buf, sizeof s->w->buf);
+            if (n == NET_XP_WANT_READ) { arm_step(s, EV_READ); return; }
+            if (n == NET_XP_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
             if (!s->first_byte && n > 0)
                 s->first_byte = now_ns();
             int rc;
-            if (n > 0)
-                rc = http_scan_feed(&s->scan, s->w->buf, (size_t)n);
-            else if (n == 0 && s->scan.in_body && s->scan.until_close)
+            if (n > 0) {
+                rc = http_load_reader_feed(&s->resp, s->w->buf, (size_t)n);
+            } else if (n == 0) {
+                /* the close ends a body delimited by it, and nothing else */
+                if (http_load_reader_eof(&s->resp) != 1) {
+                    fail(s, LE_CLOSED, -1, 0);
+                    return;
+                }
                 rc = 1;
-            else if (n == 0) {
-                fail(s, LE_CLOSED, -1, 0);
-                return;
             } else {
-                fail_tls(s);
+                fail_xp(s);
                 return;
             }
             if (rc < 0) { fail(s, LE_HTTP_MALFORMED, -1, 0); return; }
             if (rc == 0)
                 break;
             int64_t end = now_ns();
-            int status = s->scan.status;
+            int status = s->resp.status;
             if (status < 200 || status > 299) {
                 fail(s, LE_HTTP_STATUS, -1, status);
                 return;
@@ -425,8 +426,7 @@ static void step(slot *s)
             worker_keep_session(s);
             if (s->new_conn)
                 worker_share_session(s);
-            if (w->c->mode == LOAD_KEEPALIVE && !s->scan.until_close && !s->scan.conn_close &&
-                !w->stopping) {
+            if (w->c->mode == LOAD_KEEPALIVE && s->resp.keep_alive && !w->stopping) {
                 /* the next request reuses the connection */
                 s->new_conn = 0;
                 worker_next_for_slot(s);
@@ -449,8 +449,10 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     slot *s = arg;
-    if ((what & EV_READ) && s->have_tls)
-        tls_conn_readable(&s->tls);
+    if ((what & EV_READ) && s->fd >= 0)
+        net_xp_readable(&s->xp);
+    if ((what & EV_CLOSED) && s->fd >= 0)
+        net_xp_peer_closed(&s->xp); /* a FIN that came with the last data brings no edge of its own */
     if (!(what & EV_TIMEOUT) && !(what & s->want)) {
         /* an edge the slot does not wait for: keep the wait's deadline (a
          * persistent event's activation restarts its timer) */
@@ -503,18 +505,19 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
             co.identity_pem = w->c->fleet->pem;
         }
         mp_err e;
-        int fdc = s->fd;
-        s->fd = -1;
-        int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, &w->client, fdc, &co, &e)
-                              : tls_conn_init(&s->tls, &w->client, fdc, &co, &e);
+        /* the TLS connection takes the socket over (and closes it when it
+         * cannot start) */
+        int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, &w->client, s->fd, &co, &e)
+                              : tls_conn_init(&s->tls, &w->client, s->fd, &co, &e);
         s->ssl_ready = tls_conn_has_tls(&s->tls);
-        s->have_tls = 1;
+        tls_transport(&s->xp, &s->tls);
+        s->fd = s->tls.fd;
+        s->have_conn = 1;
         if (rc != 0) {
             fail(s, LE_TLS_OTHER, -1, 0);
             return;
         }
-        tls_conn_edge_reads(&s->tls); /* edge-triggered: see worker_arm */
-        s->fd = fdc;
+        net_xp_edge_reads(&s->xp); /* edge-triggered: see worker_arm */
         s->state = S_HANDSHAKE;
         begin_step(s);
     }
@@ -530,7 +533,7 @@ void worker_launch(slot *s, int64_t intended)
     s->intended = intended;
     s->start = now_ns();
     s->first_byte = 0;
-    if (s->have_tls && w->c->mode == LOAD_KEEPALIVE) {
+    if (s->have_conn && w->c->mode == LOAD_KEEPALIVE) {
         start_request(s);
         step(s);
         return;
@@ -565,6 +568,7 @@ void worker_launch(slot *s, int64_t intended)
      * would be one more system call per connection. */
     if (w->c->mode != LOAD_HANDSHAKE)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    net_tcp_transport(&s->xp, fd);
     s->fd = fd;
     if (w->c->n_sources > 0) {
         /* the port is chosen at connect time, per destination: each source

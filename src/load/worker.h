@@ -8,6 +8,8 @@
 
 #include "http/http.h"
 #include "load/load.h"
+#include "net/transport.h"
+#include "tls/transport_tls.h"
 
 #define COARSE (HIST_COUNTS / 4) /* per-second histograms: ~3% resolution */
 
@@ -29,9 +31,10 @@ struct slot {
     worker *w;
     int state;
     int fd;
-    int have_tls;            /* a TLS connection is open */
+    int have_conn;           /* a connection is set up (connected, TLS started) */
     int ssl_ready;           /* tls has a TLS object that can be reused */
-    tls_conn tls;
+    net_transport xp;        /* all I/O and closing: plain TCP while connecting, then TLS */
+    tls_conn tls;            /* the TLS connection under xp, and its handshake's outcome */
     struct event *ev;
     int ev_fd;               /* the socket ev is registered for, or -1 */
     short want;              /* EV_READ / EV_WRITE: what the current step waits for */
@@ -44,7 +47,7 @@ struct slot {
     int session_ident;
     int new_conn;            /* this transaction opened the connection */
     tls_session *session;
-    http_scan scan;
+    http_load_reader resp;
     size_t req_off;
     struct http_h2c *h2;     /* --http2: the connection's session */
     h2_stream *streams;      /* --http2: c->streams of them, allocated once */

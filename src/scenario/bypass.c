@@ -1,20 +1,19 @@
 /* The bypass and upstream suites' additions to `t`: the hosts and paths a
  * run was told about (--mtls-host, --public-host, --echo, --revocation,
  * --upstream-prefix, --upstream-client-cert, --ocsp-responder,
- * --other-mtls-host, --other-client-cert), JSON decoding
- * for the echo upstream's reports, plain HTTP to serve's helpers, and a severity a scenario may raise or lower from
- * what it observed (a fail-open revocation check is high under pci-dss-4
- * and informational elsewhere). */
+ * --other-mtls-host, --other-client-cert), JSON decoding for the echo
+ * upstream's reports, plain HTTP to serve's helpers (the plain-TCP
+ * transport under the client that run's gateway requests use), and a
+ * severity a scenario may raise or lower from what it observed (a
+ * fail-open revocation check is high under pci-dss-4 and informational
+ * elsewhere). */
 #define _DEFAULT_SOURCE
 #include "scenario/conn.h"
 
 #include <jansson.h>
 #include <lauxlib.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <string.h>
 
 #include "http/h2.h"
@@ -108,13 +107,13 @@ typedef struct h2_io_ctx {
 static int h2_send(void *arg, const uint8_t *buf, size_t len)
 {
     h2_io_ctx *x = arg;
-    return tls_conn_write(&x->c->conn, buf, len, x->deadline);
+    return net_xp_write_all(&x->c->xp, buf, len, x->deadline);
 }
 
 static ssize_t h2_recv(void *arg, uint8_t *buf, size_t len)
 {
     h2_io_ctx *x = arg;
-    return tls_conn_read(&x->c->conn, buf, len, x->deadline);
+    return net_xp_read_wait(&x->c->xp, buf, len, x->deadline);
 }
 
 /* c:h2_request{ method, path, authority, headers } -> response, or nil and
@@ -211,45 +210,26 @@ static int l_http_request(lua_State *L)
         return luaL_error(L, "t:http_request{}: %s", e.msg);
     int64_t deadline = tm_mono_ns() + ctx->cfg->timeout_ns;
     net_addr addr;
-    int fd = -1, state = 0;
-    http_reader rd;
-    http_reader_init(&rd, MAX_BODY);
-    if (net_resolve(u.host, u.port, &addr, &e) != 0 || net_connect(&addr, deadline, &fd, &e) != NET_OK) {
-        state = -1;
-    } else {
-        size_t off = 0;
-        while (state == 0 && off < req_len) {
-            ssize_t n = send(fd, req + off, req_len - off, MSG_NOSIGNAL);
-            if (n > 0)
-                off += (size_t)n;
-            else if (net_wait(fd, POLLOUT, deadline) != 1)
-                state = -1;
-        }
-        char buf[4096];
-        while (state == 0) {
-            if (net_wait(fd, POLLIN, deadline) != 1) {
-                state = -1;
-                snprintf(e.msg, sizeof e.msg, "no answer from %s", addr.text);
-                break;
-            }
-            ssize_t n = recv(fd, buf, sizeof buf, 0);
-            state = n > 0 ? http_reader_feed(&rd, buf, (size_t)n) : n == 0 ? http_reader_eof(&rd) : -1;
-            if (state < 0)
-                snprintf(e.msg, sizeof e.msg, "%s", rd.error[0] ? rd.error : "connection failed");
-        }
+    int fd = -1;
+    http_response r;
+    http_exchange_result rc = HTTP_X_FAILED;
+    if (net_resolve(u.host, u.port, &addr, &e) == 0 && net_connect(&addr, deadline, &fd, &e) == NET_OK) {
+        net_transport xp;
+        net_tcp_transport(&xp, fd);
+        int64_t first_byte;
+        rc = http_exchange(&xp, req, req_len, deadline, MAX_BODY, &r, &first_byte, e.msg, sizeof e.msg);
+        net_xp_failure f;
+        net_xp_failure_of(&xp, &f);
+        if (rc == HTTP_X_FAILED && f.kind == NET_XP_F_TIMEOUT)
+            snprintf(e.msg, sizeof e.msg, "no answer from %s", addr.text);
+        net_xp_close(&xp, 0);
     }
     free(req);
-    if (fd >= 0)
-        close(fd);
-    if (state != 1) {
-        http_reader_free(&rd);
+    if (rc != HTTP_X_OK) {
         lua_pushnil(L);
         lua_pushstring(L, e.msg);
         return 2;
     }
-    http_response r;
-    http_reader_take(&rd, &r);
-    http_reader_free(&rd);
     scn_push_response(L, &r);
     http_response_free(&r);
     return 1;

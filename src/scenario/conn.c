@@ -105,6 +105,7 @@ int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, tls_session
         tls_conn_close(&c->conn, 1);
         return -1;
     }
+    tls_transport(&c->xp, &c->conn);
     tls_conn_handshake(&c->conn, tm_mono_ns() + cfg->timeout_ns);
     tls_audit_finish(&c->conn);
     c->after = c->conn.out;
@@ -126,45 +127,18 @@ void scn_conn_send(scn_conn *c, const char *req, size_t req_len)
     c->requested = 1;
     c->responded = 0;
     c->http_error[0] = '\0';
-    int64_t t0 = tm_mono_ns(), deadline = t0 + cfg->timeout_ns;
-    if (tls_conn_write(&c->conn, req, req_len, deadline) != 0) {
-        c->after = c->conn.out;
-        tls_outcome_describe(&c->after, c->http_error, sizeof c->http_error);
-        return;
-    }
-    http_reader rd;
-    http_reader_init(&rd, MAX_BODY);
-    char buf[16384];
-    int first = 1, state = 0;
-    while (state == 0) {
-        ssize_t got = tls_conn_read(&c->conn, buf, sizeof buf, deadline);
-        if (first && got >= 0) {
-            c->first_byte_ms = (double)(tm_mono_ns() - t0) / 1e6;
-            first = 0;
-        }
-        if (got > 0) {
-            state = http_reader_feed(&rd, buf, (size_t)got);
-        } else if (got == 0) {
-            state = http_reader_eof(&rd);
-            if (state < 0 && rd.resp.status == 0)
-                state = -2; /* closed before any response */
-        } else {
-            state = -3; /* TLS-level failure: alert, reset, timeout */
-        }
-    }
+    int64_t t0 = tm_mono_ns(), first_byte = 0;
+    http_exchange_result rc = http_exchange(&c->xp, req, req_len, t0 + cfg->timeout_ns, MAX_BODY, &c->resp,
+                                            &first_byte, c->http_error, sizeof c->http_error);
+    if (first_byte)
+        c->first_byte_ms = (double)(first_byte - t0) / 1e6;
+    /* what the TLS connection came to: an alert arriving here is how TLS 1.3
+     * servers refuse a client certificate */
     c->after = c->conn.out;
-    if (state == 1) {
-        http_reader_take(&rd, &c->resp);
+    if (rc == HTTP_X_OK)
         c->responded = 1;
-    } else if (state == -3) {
-        tls_outcome_describe(&c->after, c->http_error, sizeof c->http_error);
-    } else if (state == -2) {
+    else if (rc == HTTP_X_CLOSED)
         c->after.result = TLS_R_CLOSED;
-        snprintf(c->http_error, sizeof c->http_error, "connection closed before an HTTP response");
-    } else {
-        snprintf(c->http_error, sizeof c->http_error, "%s", rd.error);
-    }
-    http_reader_free(&rd);
 }
 
 /* GET the target's path with --header: the request of every scenario that
@@ -197,8 +171,8 @@ int scn_conn_default_request(scn_conn *c, mp_err *e)
 
 void scn_conn_release(scn_conn *c)
 {
-    if (tls_conn_has_tls(&c->conn) || c->conn.fd >= 0)
-        tls_conn_close(&c->conn, 0);
+    if (c->xp.ops)
+        net_xp_close(&c->xp, 0);
     if (c->have_tls)
         tls_client_free(&c->client);
     c->have_tls = 0;

@@ -5,9 +5,12 @@
 #ifndef MP_SCENARIO_CONN_H
 #define MP_SCENARIO_CONN_H
 
+#include "http/client.h"
+#include "net/transport.h"
 #include "scenario/scenario.h"
 #include "scenario/verdict.h"
 #include "tls/audit.h"
+#include "tls/transport_tls.h"
 
 #include <lauxlib.h>
 
@@ -42,6 +45,7 @@ typedef struct scn_conn {
     int have_tls;
     tls_client client;
     tls_conn conn;
+    net_transport xp;        /* conn as a transport: every request goes through it */
     double connect_ms;
     int requested;           /* a request was made */
     char *request;           /* ... these bytes, which a control repeats */

@@ -421,8 +421,8 @@ static int l_conn_session(lua_State *L)
 static int l_conn_close(lua_State *L)
 {
     scn_conn *c = check_conn(L, 1);
-    if (tls_conn_has_tls(&c->conn) || c->conn.fd >= 0)
-        tls_conn_close(&c->conn, lua_toboolean(L, 2));
+    if (c->xp.ops)
+        net_xp_close(&c->xp, lua_toboolean(L, 2));
     return 0;
 }
 

@@ -1,55 +1,89 @@
-/* http: the request builder, the allocating reader and the load scanner
- * agree on what a response is, including split and chunked input. */
+/* http: the request builder, the allocating reader and the load path's
+ * reader (http-parser, no allocation) agree on what a response is,
+ * including split and chunked input, keep-alive and close-delimited
+ * bodies; the client exchanges a request over the plain-TCP transport. */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "check_main.h"
+#include "http/client.h"
 #include "http/http.h"
+#include "util/timeutil.h"
 
-static int scan_in_pieces(const char *resp, size_t piece, int *status)
+/* Feeds resp in pieces, then, with eof, the peer's close. */
+static int load_in_pieces(const char *resp, size_t n, size_t piece, int eof, http_load_reader *r)
 {
-    http_scan s;
-    http_scan_init(&s);
-    size_t n = strlen(resp);
+    http_load_reader_init(r);
     int rc = 0;
     for (size_t off = 0; off < n && rc == 0; off += piece) {
         size_t take = n - off < piece ? n - off : piece;
-        rc = http_scan_feed(&s, resp + off, take);
+        rc = http_load_reader_feed(r, resp + off, take);
     }
-    *status = s.status;
+    if (rc == 0 && eof)
+        rc = http_load_reader_eof(r);
     return rc;
 }
 
-START_TEST(scanner_content_length_and_chunked)
+START_TEST(load_reader_delimiters)
 {
     const char *cl = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: x\r\n\r\nhello";
     const char *ch = "HTTP/1.1 403 Forbidden\r\ntransfer-encoding: chunked\r\n\r\n"
                      "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nX-Trailer: y\r\n\r\n";
-    const char *nolen = "HTTP/1.0 200 OK\r\n\r\nbody until close";
+    const char *nolen = "HTTP/1.1 200 OK\r\n\r\nbody until close";
     const char *empty = "HTTP/1.1 204 No Content\r\n\r\n";
+    const char *closing = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+    const char *old = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
     size_t pieces[] = { 1, 2, 7, 1000 };
     for (size_t i = 0; i < 4; i++) {
-        int status;
-        ck_assert_int_eq(scan_in_pieces(cl, pieces[i], &status), 1);
-        ck_assert_int_eq(status, 200);
-        ck_assert_int_eq(scan_in_pieces(ch, pieces[i], &status), 1);
-        ck_assert_int_eq(status, 403);
-        ck_assert_int_eq(scan_in_pieces(nolen, pieces[i], &status), 0); /* waits for close */
-        ck_assert_int_eq(scan_in_pieces(empty, pieces[i], &status), 1);
-        ck_assert_int_eq(status, 204);
+        http_load_reader r;
+        ck_assert_int_eq(load_in_pieces(cl, strlen(cl), pieces[i], 0, &r), 1);
+        ck_assert_int_eq(r.status, 200);
+        ck_assert_int_eq(r.keep_alive, 1);
+        ck_assert_int_eq(load_in_pieces(ch, strlen(ch), pieces[i], 0, &r), 1);
+        ck_assert_int_eq(r.status, 403);
+        ck_assert_int_eq(r.keep_alive, 1);
+        ck_assert_int_eq(load_in_pieces(nolen, strlen(nolen), pieces[i], 0, &r), 0); /* waits for close */
+        ck_assert_int_eq(load_in_pieces(nolen, strlen(nolen), pieces[i], 1, &r), 1); /* ... which ends it */
+        ck_assert_int_eq(r.keep_alive, 0);
+        ck_assert_int_eq(load_in_pieces(empty, strlen(empty), pieces[i], 0, &r), 1);
+        ck_assert_int_eq(r.status, 204);
+        ck_assert_int_eq(load_in_pieces(closing, strlen(closing), pieces[i], 0, &r), 1);
+        ck_assert_int_eq(r.keep_alive, 0);
+        ck_assert_int_eq(load_in_pieces(old, strlen(old), pieces[i], 0, &r), 1);
+        ck_assert_int_eq(r.keep_alive, 0); /* HTTP/1.0 without keep-alive */
     }
-    int status;
-    ck_assert_int_eq(scan_in_pieces("SSH-2.0-OpenSSH\r\n\r\n", 100, &status), -1);
-    ck_assert_int_eq(scan_in_pieces("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100, &status), -1);
+    http_load_reader r;
+    /* a close cuts a body with a length, or the head, short */
+    ck_assert_int_eq(load_in_pieces(cl, strlen(cl) - 1, 1000, 1, &r), -1);
+    ck_assert_int_eq(load_in_pieces(cl, 20, 1000, 1, &r), -1);
+    ck_assert_int_eq(load_in_pieces("", 0, 1000, 1, &r), -1);
+    /* bytes after the response are not this response's */
+    const char *extra = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE";
+    ck_assert_int_eq(load_in_pieces(extra, strlen(extra), 1000, 0, &r), 1);
+    ck_assert_int_eq(r.status, 200);
+    /* the same reader serves the next response on the connection */
+    ck_assert_int_eq(load_in_pieces(ch, strlen(ch), 1000, 0, &r), 1);
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_int_eq(load_in_pieces("SSH-2.0-OpenSSH\r\n\r\n", 21, 100, 0, &r), -1);
+    const char *badchunk = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+    ck_assert_int_eq(load_in_pieces(badchunk, strlen(badchunk), 100, 0, &r), -1);
 }
 END_TEST
 
-START_TEST(scanner_refuses_huge_headers)
+START_TEST(load_reader_refuses_huge_headers)
 {
-    static char big[20000];
+    /* past http-parser's HTTP_MAX_HEADER_SIZE (80 KiB), fed as one value
+     * and as many lines */
+    static char big[100000];
     memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 20);
-    memset(big + 20, 'a', sizeof big - 21);
-    int status;
-    ck_assert_int_eq(scan_in_pieces(big, 4096, &status), -1);
+    memset(big + 20, 'a', sizeof big - 20);
+    http_load_reader r;
+    ck_assert_int_eq(load_in_pieces(big, sizeof big, 4096, 0, &r), -1);
+    for (size_t off = 17; off + 20 <= sizeof big; off += 20)
+        memcpy(big + off, "X-Long: aaaaaaaaa\r\n", 20);
+    ck_assert_int_eq(load_in_pieces(big, sizeof big, 4096, 0, &r), -1);
 }
 END_TEST
 
@@ -83,13 +117,59 @@ START_TEST(reader_and_builder)
 }
 END_TEST
 
+/* The HTTP client over the plain-TCP transport: a socketpair's other end
+ * holds the response; with shut, the body ends with the peer's FIN. */
+static int exchange_with(const char *resp, int shut, http_response *out, char *req_seen, size_t req_cap)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ck_assert_int_eq(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+    ck_assert_int_eq((int)write(sv[1], resp, strlen(resp)), (int)strlen(resp));
+    if (shut)
+        shutdown(sv[1], SHUT_WR);
+    net_transport xp;
+    net_tcp_transport(&xp, sv[0]);
+    int64_t first = 0;
+    char err[160];
+    const char *req = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+    int rc = http_exchange(&xp, req, strlen(req), tm_mono_ns() + 2000000000LL, 1024, out, &first, err, sizeof err);
+    net_xp_close(&xp, 0);
+    ssize_t n = read(sv[1], req_seen, req_cap - 1);
+    req_seen[n > 0 ? n : 0] = '\0';
+    close(sv[1]);
+    if (rc == HTTP_X_OK)
+        ck_assert(first > 0);
+    return rc;
+}
+
+START_TEST(exchange_over_tcp)
+{
+    http_response r;
+    char seen[256];
+    ck_assert_int_eq(exchange_with("HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", 0, &r, seen, sizeof seen),
+                     HTTP_X_OK);
+    ck_assert_int_eq(r.status, 201);
+    ck_assert_str_eq(r.body, "ok");
+    ck_assert_str_eq(seen, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    http_response_free(&r);
+    ck_assert_int_eq(exchange_with("HTTP/1.1 200 OK\r\n\r\nuntil close", 1, &r, seen, sizeof seen), HTTP_X_OK);
+    ck_assert_str_eq(r.body, "until close");
+    http_response_free(&r);
+    ck_assert_int_eq(exchange_with("", 1, &r, seen, sizeof seen), HTTP_X_CLOSED);
+    ck_assert_int_eq(exchange_with("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort", 1, &r, seen, sizeof seen),
+                     HTTP_X_MALFORMED);
+    ck_assert_int_eq(exchange_with("NOT HTTP\r\n\r\n", 0, &r, seen, sizeof seen), HTTP_X_MALFORMED);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("http");
     TCase *tc = tcase_create("core");
-    tcase_add_test(tc, scanner_content_length_and_chunked);
-    tcase_add_test(tc, scanner_refuses_huge_headers);
+    tcase_add_test(tc, load_reader_delimiters);
+    tcase_add_test(tc, load_reader_refuses_huge_headers);
     tcase_add_test(tc, reader_and_builder);
+    tcase_add_test(tc, exchange_over_tcp);
     suite_add_tcase(s, tc);
     return s;
 }

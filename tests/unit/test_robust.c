@@ -158,9 +158,9 @@ START_TEST(http_status_out_of_range)
         ck_assert_int_eq(http_reader_feed(&r, bad[i], strlen(bad[i])), -1);
         ck_assert_ptr_nonnull(strstr(r.error, "malformed"));
         http_reader_free(&r);
-        http_scan s;
-        http_scan_init(&s);
-        ck_assert_int_eq(http_scan_feed(&s, bad[i], strlen(bad[i])), -1);
+        http_load_reader s;
+        http_load_reader_init(&s);
+        ck_assert_int_eq(http_load_reader_feed(&s, bad[i], strlen(bad[i])), -1);
     }
 }
 END_TEST

@@ -45,12 +45,18 @@ void worker_next_for_slot(slot *s)
             int64_t when = w->pending[w->pend_head];
             w->pend_head = (w->pend_head + 1) % w->pend_cap;
             w->pend_n--;
-            worker_launch(s, when);
+            if (w->launching)
+                worker_launch_later(s, when);
+            else
+                worker_launch(s, when);
         }
         return; /* an open keep-alive connection waits for the schedule */
     }
     if (s->index < w->stage_conns && worker_claim(w)) {
-        worker_launch(s, now_ns());
+        if (w->launching)
+            worker_launch_later(s, now_ns());
+        else
+            worker_launch(s, now_ns());
         return;
     }
     if (keepalive_open)

@@ -35,9 +35,12 @@ static int64_t now_ns(void)
 }
 
 /* Each socket is registered with the event loop once, edge-triggered for
- * both directions and the peer's FIN, and stays registered until it closes: waiting for the
- * other direction or a new deadline changes only what the slot wants and its
- * timer, never the kernel's interest list. Edges for what the slot does not
+ * reading and the peer's FIN, and stays registered until it closes: waiting
+ * again or with a new deadline changes only what the slot wants and its
+ * timer, never the kernel's interest list. Writability joins the interest
+ * list only when a write would block (rare: the ClientHello goes out right
+ * after connect, see worker_launch), since registering a writable socket for
+ * it wakes the loop at once for nothing. Edges for what the slot does not
  * wait for are dropped; that is safe because every step tries its I/O before
  * it waits, so a wait always follows an EAGAIN. */
 void worker_arm(slot *s, short what, int64_t timeout_ns)
@@ -46,12 +49,13 @@ void worker_arm(slot *s, short what, int64_t timeout_ns)
                           (suseconds_t)((timeout_ns % 1000000000LL) / 1000) };
     s->want = what;
     s->ev_until = now_ns() + timeout_ns;
-    if (s->ev_fd != s->fd) {
+    short dirs = (short)(EV_READ | (what & EV_WRITE) | (s->ev_fd == s->fd ? s->ev_what & EV_WRITE : 0));
+    if (s->ev_fd != s->fd || dirs != s->ev_what) {
         if (s->ev_fd >= 0)
             event_del(s->ev);
-        event_assign(s->ev, s->w->base, s->fd, EV_READ | EV_WRITE | EV_CLOSED | EV_ET | EV_PERSIST,
-                     worker_slot_cb, s);
+        event_assign(s->ev, s->w->base, s->fd, dirs | EV_CLOSED | EV_ET | EV_PERSIST, worker_slot_cb, s);
         s->ev_fd = s->fd;
+        s->ev_what = dirs;
     }
     event_add(s->ev, &tv);
 }
@@ -180,12 +184,12 @@ static void fail(slot *s, load_error cls, int alert, int status)
     if (cls == LE_HTTP_STATUS)
         snprintf(text, sizeof text, "HTTP status %d", status);
     else if (cls == LE_TIMEOUT || cls == LE_CONNECT_TIMEOUT)
-        snprintf(text, sizeof text, "%s not done within %.1f s", state_name(s->state),
+        snprintf(text, sizeof text, "%s not done within %.1f s", state_name(s->connect_pending ? S_CONNECT : s->state),
                  (double)s->w->c->timeout_ns / 1e9);
     else if (cls == LE_CLOSED)
-        snprintf(text, sizeof text, "peer closed the connection in %s", state_name(s->state));
+        snprintf(text, sizeof text, "peer closed the connection in %s", state_name(s->connect_pending ? S_CONNECT : s->state));
     else
-        snprintf(text, sizeof text, "%s in %s", load_error_name(cls), state_name(s->state));
+        snprintf(text, sizeof text, "%s in %s", load_error_name(cls), state_name(s->connect_pending ? S_CONNECT : s->state));
     fail_text(s, cls, alert, status, text);
 }
 
@@ -244,7 +248,7 @@ static void fail_xp(slot *s)
     net_xp_failure f;
     net_xp_failure_of(&s->xp, &f);
     char text[160];
-    snprintf(text, sizeof text, "%.139s (in %s)", f.text, state_name(s->state));
+    snprintf(text, sizeof text, "%.139s (in %s)", f.text, state_name(s->connect_pending ? S_CONNECT : s->state));
     switch (f.kind) {
     case NET_XP_F_ALERT: fail_text(s, LE_ALERT, f.alert, 0, text); break;
     case NET_XP_F_VERIFY: fail_text(s, LE_VERIFY, -1, 0, text); break;
@@ -326,6 +330,39 @@ static void start_request(slot *s)
 
 static void step(slot *s);
 
+/* The TCP connection is up (or about to be): the TLS connection takes the
+ * socket over and the handshake begins. Returns -1 when it cannot start
+ * (counted). */
+static int start_tls(slot *s)
+{
+    worker *w = s->w;
+    tls_conn_opts co = { .sni = w->c->sni[0] ? w->c->sni : NULL,
+                         .resume = s->resuming ? s->session : NULL,
+                         .alpn = w->c->http2 ? "h2" : NULL };
+    if (w->c->fleet) {
+        co.identity = &w->c->fleet->members[s->ident];
+        co.identity_pem = w->c->fleet->pem;
+    }
+    mp_err e;
+    /* the TLS connection takes the socket over (and closes it when it
+     * cannot start) */
+    int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, &w->client, s->fd, &co, &e)
+                          : tls_conn_init(&s->tls, &w->client, s->fd, &co, &e);
+    s->ssl_ready = tls_conn_has_tls(&s->tls);
+    tls_transport(&s->xp, &s->tls);
+    s->fd = s->tls.fd;
+    s->have_conn = 1;
+    if (rc != 0) {
+        fail(s, LE_TLS_OTHER, -1, 0);
+        return -1;
+    }
+    net_xp_edge_reads(&s->xp); /* edge-triggered: see worker_arm */
+    s->state = S_HANDSHAKE;
+    if (!s->connect_pending)
+        begin_step(s);
+    return 0;
+}
+
 static void handshake_done(slot *s)
 {
     worker *w = s->w;
@@ -360,6 +397,16 @@ static void step(slot *s)
         switch (s->state) {
         case S_HANDSHAKE: {
             int st = net_xp_handshake(&s->xp);
+            if (s->connect_pending && st != NET_XP_WANT_WRITE) {
+                if (st == NET_XP_FAILED && s->tls.io_errno) {
+                    connect_failed(s, s->tls.io_errno); /* e.g. refused */
+                    return;
+                }
+                if (st != NET_XP_FAILED) { /* the ClientHello is out: connected */
+                    s->connect_pending = 0;
+                    begin_step(s);
+                }
+            }
             if (st == NET_XP_WANT_READ) { arm_step(s, EV_READ); return; }
             if (st == NET_XP_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
             if (st != 0) { fail_xp(s); return; }
@@ -467,7 +514,7 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (what & EV_TIMEOUT) {
-        if (s->state == S_CONNECT) { fail(s, LE_CONNECT_TIMEOUT, -1, 0); return; }
+        if (s->state == S_CONNECT || s->connect_pending) { fail(s, LE_CONNECT_TIMEOUT, -1, 0); return; }
         if (s->state == S_TICKET) { /* no ticket and no alert: the server accepted */
             s->hs_done = now_ns();
             worker_succeed(s, s->hs_done);
@@ -484,49 +531,43 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg)
         fail(s, LE_TIMEOUT, -1, 0);
         return;
     }
-    if (s->state == S_CONNECT) {
-        /* a connected socket reports only writability; a failed one reports
-         * an error, which the event loop passes on as readable and writable */
-        int err = 0;
-        socklen_t el = sizeof err;
-        if (what & EV_READ)
-            getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
-        if (err) {
-            connect_failed(s, err);
-            return;
-        }
-        s->connected = now_ns();
-        worker *w = s->w;
-        tls_conn_opts co = { .sni = w->c->sni[0] ? w->c->sni : NULL,
-                             .resume = s->resuming ? s->session : NULL,
-                             .alpn = w->c->http2 ? "h2" : NULL };
-        if (w->c->fleet) {
-            co.identity = &w->c->fleet->members[s->ident];
-            co.identity_pem = w->c->fleet->pem;
-        }
-        mp_err e;
-        /* the TLS connection takes the socket over (and closes it when it
-         * cannot start) */
-        int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, &w->client, s->fd, &co, &e)
-                              : tls_conn_init(&s->tls, &w->client, s->fd, &co, &e);
-        s->ssl_ready = tls_conn_has_tls(&s->tls);
-        tls_transport(&s->xp, &s->tls);
-        s->fd = s->tls.fd;
-        s->have_conn = 1;
-        if (rc != 0) {
-            fail(s, LE_TLS_OTHER, -1, 0);
-            return;
-        }
-        net_xp_edge_reads(&s->xp); /* edge-triggered: see worker_arm */
-        s->state = S_HANDSHAKE;
-        begin_step(s);
-    }
+    if (s->connect_pending && (what & EV_WRITE))
+        s->connected = now_ns(); /* the ClientHello waited for the connection */
     step(s);
 }
 
 /* Starts one transaction: a new connection, or the next request on an open
  * keep-alive connection. */
+static void launch(slot *s, int64_t intended);
+
+/* A launch can end at once (a refused connection): the slot it frees is
+ * relaunched from the event loop, not from inside this call, so a gateway
+ * that refuses everything cannot grow the stack without bound. */
 void worker_launch(slot *s, int64_t intended)
+{
+    s->w->launching++;
+    launch(s, intended);
+    s->w->launching--;
+}
+
+static void relaunch_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    slot *s = arg;
+    worker_launch(s, s->relaunch_at);
+}
+
+void worker_launch_later(slot *s, int64_t intended)
+{
+    struct timeval now = { 0, 0 };
+    worker_disarm(s);
+    s->relaunch_at = intended;
+    event_assign(s->ev, s->w->base, -1, 0, relaunch_cb, s);
+    event_add(s->ev, &now);
+}
+
+static void launch(slot *s, int64_t intended)
 {
     worker *w = s->w;
     w->active++; /* undone once, when the slot goes idle (next_for_slot) */
@@ -583,9 +624,19 @@ void worker_launch(slot *s, int64_t intended)
             return;
         }
     }
-    if (connect(fd, (const struct sockaddr *)&w->c->addr.ss, w->c->addr.len) == 0 || errno == EINPROGRESS) {
+    int rc = connect(fd, (const struct sockaddr *)&w->c->addr.ss, w->c->addr.len);
+    if (rc == 0 || errno == EINPROGRESS) {
+        /* A gateway on loopback or nearby has usually completed the TCP
+         * handshake by now: the ClientHello goes out at once, which saves
+         * waiting for writability. If the socket is still connecting, the
+         * send would block and the handshake waits for writability, as a
+         * connect would; until the first flight is out, a failure or the
+         * deadline counts as the connect's. */
         begin_step(s);
-        arm_step(s, EV_WRITE);
+        s->connected = now_ns();
+        s->connect_pending = rc != 0;
+        if (start_tls(s) == 0)
+            step(s);
         return;
     }
     connect_failed(s, errno);

@@ -37,9 +37,14 @@ struct slot {
     tls_conn tls;            /* the TLS connection under xp, and its handshake's outcome */
     struct event *ev;
     int ev_fd;               /* the socket ev is registered for, or -1 */
+    short ev_what;           /* ... and for which directions */
+    int64_t relaunch_at;     /* intended start of a launch deferred to the loop */
     short want;              /* EV_READ / EV_WRITE: what the current step waits for */
     int64_t ev_until;        /* the wait's deadline (0: none) */
     int64_t intended, start, connected, hs_done, req_sent, first_byte;
+    int connect_pending;     /* the ClientHello went out before the TCP connection
+                              * was known to be up: until it is, failures and
+                              * timeouts are the connect's (worker_launch) */
     int64_t deadline;        /* of the current step: a peer that drips bytes still times out */
     int resuming;
     int index;               /* in the worker's slots: closed-loop stages use the first ones */
@@ -77,6 +82,7 @@ struct worker {
     uint64_t resume_k;
     uint64_t fleet_k;        /* next fleet member: id, id + threads, ... */
     uint64_t fleet_conns;    /* connections that presented a fleet member */
+    int launching;           /* inside worker_launch: a slot freed now relaunches from the loop */
     uint64_t src_k;          /* next source address */
     double arrival_k;        /* stages, open loop: this worker's next arrival number */
     int stage_conns;         /* stages, closed loop: slots that may run now */
@@ -116,6 +122,8 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg);
 /* Starts one transaction: a new connection, or the next request on an open
  * keep-alive connection (worker.c). */
 void worker_launch(slot *s, int64_t intended);
+/* The same, from the event loop's next turn. */
+void worker_launch_later(slot *s, int64_t intended);
 
 /* HTTP/2 (h2drive.c): after the handshake, start the session and the first
  * streams; move bytes; end every stream of a failed connection; give an

@@ -136,7 +136,7 @@ if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; t
       --target "https://localhost:$PORT/" --fixtures "$FX" --threads 1 --tls 1.3 -q -n "$k" -c 8 \
       --timeout 60s >/dev/null 2>&1
     callgrind_annotate --inclusive=yes "$WORK/cg$k.out" >"$WORK/cgi$k.txt" 2>/dev/null
-    callgrind_annotate "$WORK/cg$k.out" >"$WORK/cge$k.txt" 2>/dev/null
+    callgrind_annotate --auto=no --threshold=100 "$WORK/cg$k.out" >"$WORK/cge$k.txt" 2>/dev/null
   done
   incl() { # incl FILE FUNCTION: inclusive instructions of FUNCTION
     awk -v f="$2" '{ for (i = 2; i <= NF; i++) if ($i ~ (":" f "$")) { gsub(",", "", $1); print $1; exit } }' "$1"; }

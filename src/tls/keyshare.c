@@ -45,6 +45,19 @@ static int ecc_curve_of(int group, int *size)
     }
 }
 
+/* Hands wolfSSL a key as DER (len > 0) or reports why there is none (len is
+ * then wolfCrypt's error), and wipes the DER either way. */
+static int set_key(WOLFSSL_CTX *ctx, int type, byte *der, size_t der_size, int len, const char *what, mp_err *e)
+{
+    /* 0 on success, unlike most of wolfSSL's API */
+    int ret = len > 0 ? wolfSSL_CTX_set_ephemeral_key(ctx, type, (const char *)der, (unsigned)len,
+                                                      WOLFSSL_FILETYPE_ASN1) : len;
+    memset(der, 0, der_size);
+    if (ret != 0)
+        return mp_fail(e, "cannot make the reused %s key share (wolfSSL error %d)", what, ret);
+    return 0;
+}
+
 static int make_x25519(tls_keyshare *k, WOLFSSL_CTX *ctx, mp_err *e)
 {
     curve25519_key key;
@@ -54,13 +67,7 @@ static int make_x25519(tls_keyshare *k, WOLFSSL_CTX *ctx, mp_err *e)
         ret = wc_curve25519_make_key(&k->rng, CURVE25519_KEYSIZE, &key);
     int len = ret == 0 ? wc_Curve25519PrivateKeyToDer(&key, der, sizeof der) : ret;
     wc_curve25519_free(&key);
-    /* 0 on success, unlike most of wolfSSL's API */
-    ret = len > 0 ? wolfSSL_CTX_set_ephemeral_key(ctx, WC_PK_TYPE_CURVE25519, (const char *)der, (unsigned)len,
-                                                  WOLFSSL_FILETYPE_ASN1) : len;
-    memset(der, 0, sizeof der);
-    if (ret != 0)
-        return mp_fail(e, "cannot make the reused X25519 key share (wolfSSL error %d)", ret);
-    return 0;
+    return set_key(ctx, WC_PK_TYPE_CURVE25519, der, sizeof der, len, "X25519", e);
 }
 
 static int make_ecc(tls_keyshare *k, WOLFSSL_CTX *ctx, mp_err *e)
@@ -73,12 +80,7 @@ static int make_ecc(tls_keyshare *k, WOLFSSL_CTX *ctx, mp_err *e)
     /* SEC 1 form, with the public point: loading it costs no point multiplication. */
     int len = ret == 0 ? wc_EccKeyToDer(&key, der, sizeof der) : ret;
     wc_ecc_free(&key);
-    ret = len > 0 ? wolfSSL_CTX_set_ephemeral_key(ctx, WC_PK_TYPE_ECDH, (const char *)der, (unsigned)len,
-                                                  WOLFSSL_FILETYPE_ASN1) : len;
-    memset(der, 0, sizeof der);
-    if (ret != 0)
-        return mp_fail(e, "cannot make the reused ECDH key share (wolfSSL error %d)", ret);
-    return 0;
+    return set_key(ctx, WC_PK_TYPE_ECDH, der, sizeof der, len, "ECDH", e);
 }
 
 static int make_keys(tls_keyshare *k, WOLFSSL_CTX *ctx, int64_t now_ns, mp_err *e)

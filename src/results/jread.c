@@ -55,7 +55,12 @@ int res_jnum(const json_t *root, const char *path, double *out, double def)
     }
     if (!json_is_number(v))
         return -1;
-    *out = json_number_value(v);
+    double x = json_number_value(v);
+    /* No result field comes near; beyond, scaling it to nanoseconds or
+     * milliseconds could leave the range of a 64-bit integer. */
+    if (!(x >= -1e15 && x <= 1e15))
+        return -1;
+    *out = x;
     return 0;
 }
 

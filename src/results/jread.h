@@ -28,7 +28,8 @@ typedef struct res_jstr_field {
  * field that is not a string. */
 int res_jstrs(const json_t *root, const res_jstr_field *f, size_t n, mp_err *e);
 
-/* A number (integer or real) or def. Returns -1 if present but not a number. */
+/* A number (integer or real) or def. Returns -1 if present but not a number,
+ * or beyond +-1e15, which no result field reaches. */
 int res_jnum(const json_t *root, const char *path, double *out, double def);
 
 /* A non-negative integer or def. Returns -1 if present but not one. */

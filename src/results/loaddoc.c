@@ -66,6 +66,13 @@ void res_load_free(res_load *l)
 
 /* ---- reading ------------------------------------------------------------ */
 
+/* Nanoseconds from a document's number, saturating at 0 and about 285
+ * years: a cast of a double out of range is undefined. */
+static int64_t ns_clamp(double ns)
+{
+    return ns <= 0 ? 0 : ns >= 9e18 ? INT64_C(9000000000000000000) : (int64_t)ns;
+}
+
 static int read_hist(const json_t *ph, hist *h, const char *name, mp_err *e)
 {
     json_t *b = res_jget(ph, "buckets_ns");
@@ -109,11 +116,11 @@ static int read_hist(const json_t *ph, hist *h, const char *name, mp_err *e)
     res_jnum(ph, "min_ns", &v, -1);
     if (v < 0 && res_jnum(ph, "min_ms", &v, -1) == 0 && v >= 0)
         v *= 1e6;
-    h->min = v >= 0 ? (int64_t)v : blo;
+    h->min = v >= 0 ? ns_clamp(v) : blo;
     res_jnum(ph, "max_ns", &v, -1);
     if (v < 0 && res_jnum(ph, "max_ms", &v, -1) == 0 && v >= 0)
         v *= 1e6;
-    h->max = v >= 0 ? (int64_t)v : hist_index_upper(hi_idx);
+    h->max = v >= 0 ? ns_clamp(v) : hist_index_upper(hi_idx);
     res_jnum(ph, "sum_ns", &v, -1);
     if (v < 0 && res_jnum(ph, "mean_ms", &v, -1) == 0 && v >= 0)
         v = v * 1e6 * (double)h->total;
@@ -266,8 +273,8 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
         d->t = (int64_t)t;
         if (res_jnum(s, "length_s", &d->length_s, 1) != 0 || d->length_s <= 0 || d->length_s > 1)
             return mp_fail(e, "series[%zu].length_s is not in (0, 1]", i);
-        d->p50_ns = (int64_t)(p50 * 1e6 + 0.5);
-        d->p99_ns = (int64_t)(p99 * 1e6 + 0.5);
+        d->p50_ns = ns_clamp(p50 * 1e6 + 0.5);
+        d->p99_ns = ns_clamp(p99 * 1e6 + 0.5);
         uint64_t stage = 0;
         if (res_juint(s, "stage", &stage, 0) != 0 || stage > RES_MAX_STAGES || res_jnum(s, "target", &d->target, 0) != 0)
             return mp_fail(e, "series[%zu].stage or .target is not a number", i);

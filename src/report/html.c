@@ -374,18 +374,12 @@ static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
             }
             rpt_put(b, "</table>\n");
         }
-        if (l->in_flight)
-            rpt_printf(b, "<p class=\"note\">In flight at the end (never finished): %llu, the oldest %.3f s.</p>\n",
-                       (unsigned long long)l->in_flight, l->in_flight_max_age_ms / 1000);
-        if (l->fleet_size)
-            rpt_printf(b, "<p class=\"note\">Client identities used: %llu of a fleet of %llu.</p>\n",
-                       (unsigned long long)l->identities_used, (unsigned long long)l->fleet_size);
-        if (l->reuse_key_share_s > 0)
-            rpt_printf(b, "<p class=\"note\">Key shares reused for %g s (--reuse-key-share): %llu made; the load "
-                          "client's forward secrecy was weakened, the gateway's work was not.</p>\n",
-                       l->reuse_key_share_s, (unsigned long long)l->key_shares_made);
-        if (l->http2_streams)
-            rpt_printf(b, "<p class=\"note\">HTTP/2, %d concurrent streams per connection.</p>\n", l->http2_streams);
+        char notes[4][RPT_NOTE_MAX];
+        for (size_t k = 0, nn = rpt_load_notes(l, notes, 4); k < nn; k++) {
+            rpt_put(b, "<p class=\"note\">");
+            h(b, notes[k]);
+            rpt_put(b, "</p>\n");
+        }
         if (l->n_sources) {
             rpt_printf(b, "<p class=\"note\">Source addresses: %d (", l->n_sources);
             h(b, l->sources);

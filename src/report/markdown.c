@@ -185,18 +185,9 @@ static void loads(rpt_buf *b, const rpt_model *m, int images)
             if (l->n_messages)
                 rpt_put(b, ".\n");
         }
-        if (l->in_flight)
-            rpt_printf(b, "\nIn flight at the end (never finished): %llu, the oldest %.3f s.\n",
-                       (unsigned long long)l->in_flight, l->in_flight_max_age_ms / 1000);
-        if (l->fleet_size)
-            rpt_printf(b, "\nClient identities used: %llu of a fleet of %llu.\n",
-                       (unsigned long long)l->identities_used, (unsigned long long)l->fleet_size);
-        if (l->reuse_key_share_s > 0)
-            rpt_printf(b, "\nKey shares reused for %g s (--reuse-key-share): %llu made; the load client's forward "
-                          "secrecy was weakened, the gateway's work was not.\n",
-                       l->reuse_key_share_s, (unsigned long long)l->key_shares_made);
-        if (l->http2_streams)
-            rpt_printf(b, "\nHTTP/2, %d concurrent streams per connection.\n", l->http2_streams);
+        char notes[4][RPT_NOTE_MAX];
+        for (size_t k = 0, nn = rpt_load_notes(l, notes, 4); k < nn; k++)
+            rpt_printf(b, "\n%s\n", notes[k]);
         if (l->n_sources)
             rpt_printf(b, "\nSource addresses: %d (%s).\n", l->n_sources, l->sources);
         if (l->n_stages) {

@@ -371,3 +371,22 @@ const char *rpt_input_target(const rpt_input *in)
 {
     return in->kind == RES_KIND_RUN ? in->run.target : in->load->target;
 }
+
+size_t rpt_load_notes(const res_load *l, char (*notes)[RPT_NOTE_MAX], size_t max)
+{
+    size_t n = 0;
+    if (l->in_flight && n < max)
+        snprintf(notes[n++], RPT_NOTE_MAX, "In flight at the end (never finished): %llu, the oldest %.3f s.",
+                 (unsigned long long)l->in_flight, l->in_flight_max_age_ms / 1000);
+    if (l->fleet_size && n < max)
+        snprintf(notes[n++], RPT_NOTE_MAX, "Client identities used: %llu of a fleet of %llu.",
+                 (unsigned long long)l->identities_used, (unsigned long long)l->fleet_size);
+    if (l->reuse_key_share_s > 0 && n < max)
+        snprintf(notes[n++], RPT_NOTE_MAX,
+                 "Key shares reused for %g s (--reuse-key-share): %llu made; the load client's forward secrecy "
+                 "was weakened, the gateway's work was not.",
+                 l->reuse_key_share_s, (unsigned long long)l->key_shares_made);
+    if (l->http2_streams && n < max)
+        snprintf(notes[n++], RPT_NOTE_MAX, "HTTP/2, %d concurrent streams per connection.", l->http2_streams);
+    return n;
+}

@@ -137,6 +137,12 @@ const char *rpt_verdict_label(const res_scenario *s);
  * reports/controls.json (compiled in): fills m->controls and m->uncited. */
 int rpt_controls_evaluate(rpt_model *m, mp_err *e);
 
+/* The notes under a load's tables that both pages print, as plain
+ * sentences: transactions still in flight, the fleet, reused key shares,
+ * HTTP/2 streams. Fills up to max entries; returns how many. */
+#define RPT_NOTE_MAX 200
+size_t rpt_load_notes(const res_load *l, char (*notes)[RPT_NOTE_MAX], size_t max);
+
 /* One line of evidence for people: alert (name, code, direction), verify
  * error, HTTP status, where it was rejected, TLS parameters, timings, any
  * certificate fingerprints, the reason, the positive control's answer, and

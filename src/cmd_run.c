@@ -168,7 +168,8 @@ static void print_table(const res_run *run, int verbose, int color)
     for (size_t i = 0; i < run->n; i++) {
         const res_scenario *s = &run->items[i];
         const char *c = s->verdict == RES_PASS ? green : s->verdict == RES_FAIL ? (s->waived ? cyan : red)
-                        : s->verdict == RES_INCONCLUSIVE ? magenta : s->verdict == RES_ERROR ? yellow : grey;
+                        : s->verdict == RES_INCONCLUSIVE ? magenta : s->verdict == RES_ERROR ? yellow
+                        : s->verdict == RES_INFO ? cyan : grey;
         char tls[16];
         snprintf(tls, sizeof tls, "%s", strcmp(s->tls_version, "any") == 0 ? "-" : s->tls_version);
         printf("%-38s %-8s %s%-13s%s %-9s %-60s %6.0f ms\n", s->id, tls, c,
@@ -211,6 +212,31 @@ static void waiver_name(const res_waiver *w, char *out, size_t n)
              w->tls_version[0] ? "]" : "", w->target[0] ? " at " : "", w->target);
 }
 
+/* Scenarios skipped for an option not given, once on stderr, grouped by
+ * what they need: a run that silently left out a suite's half is not what
+ * the user asked for. */
+static void warn_skipped_for_options(const res_run *run)
+{
+    for (size_t i = 0; i < run->n; i++) {
+        char need[200], prev[200];
+        int first = res_skip_needs(&run->items[i], need, sizeof need);
+        for (size_t k = 0; first && k < i; k++)
+            first = !res_skip_needs(&run->items[k], prev, sizeof prev) || strcmp(prev, need) != 0;
+        if (!first)
+            continue;
+        char ids[600] = "";
+        size_t n = 0;
+        for (size_t k = i; k < run->n; k++) {
+            if (!res_skip_needs(&run->items[k], prev, sizeof prev) || strcmp(prev, need) != 0 ||
+                strstr(ids, run->items[k].id))
+                continue;
+            size_t l = strlen(ids);
+            snprintf(ids + l, sizeof ids - l, "%s%s", n++ ? ", " : "", run->items[k].id);
+        }
+        cmd_error("run", "skipped, needs %s: %s", need, ids);
+    }
+}
+
 /* The summary line, the waivers' news, and the exit code. */
 static int summarize(const res_run *run, const res_waivers *waivers, int fail_on)
 {
@@ -219,9 +245,12 @@ static int summarize(const res_run *run, const res_waivers *waivers, int fail_on
     char waived[48] = "";
     if (counts.waived)
         snprintf(waived, sizeof waived, " (%zu waived)", counts.waived);
-    printf("%zu passed, %zu failed%s, %zu inconclusive, %zu errors, %zu skipped%s\n", counts.passed,
-           counts.failed, waived, counts.inconclusive, counts.errors, counts.skipped,
-           run->interrupted ? " (interrupted)" : "");
+    char not_run[80] = "";
+    if (run->interrupted)
+        snprintf(not_run, sizeof not_run, " (interrupted: %zu did not run)", counts.not_run);
+    printf("%zu passed, %zu failed%s, %zu inconclusive, %zu errors, %zu skipped%s, %zu info (recorded, not "
+           "judged)\n", counts.passed, counts.failed, waived, counts.inconclusive, counts.errors, counts.skipped,
+           not_run, counts.info);
     if (gate.below)
         printf("%zu FAIL%s below --fail-on %s, not counted towards the exit code\n", gate.below,
                gate.below == 1 ? "" : "s", res_severities[fail_on]);
@@ -587,6 +616,7 @@ int cmd_run(int argc, char **argv)
     int saved_stdout = cmd_stdout_reserve(outs, 3);
     if (!quiet)
         print_table(&run, verbose, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+    warn_skipped_for_options(&run);
     rc = summarize(&run, &waivers, fail_on);
     const char *gha = getenv("GITHUB_ACTIONS");
     if (gha && strcmp(gha, "true") == 0) {

@@ -204,6 +204,7 @@ static void record(scn_ctx *ctx, scn_level level, const char *expected, const ch
 static scn_level level_of(res_verdict v)
 {
     switch (v) {
+    case RES_INFO: return SCN_LV_INFO;
     case RES_PASS: return SCN_LV_PASS;
     case RES_FAIL: return SCN_LV_FAIL;
     case RES_INCONCLUSIVE: return SCN_LV_INCONCLUSIVE;
@@ -333,7 +334,7 @@ static int l_observe(lua_State *L)
             snprintf(text, sizeof text, "%.250s (the control %.100s was not served: %.120s)", p.text, control, j.ctl.text);
     }
     control_note k = { control, &j.ctl, ri };
-    record(ctx, cls == VD_ERRORED ? SCN_LV_ERROR : SCN_LV_PASS, expected, text, NULL, c, &k);
+    record(ctx, cls == VD_ERRORED ? SCN_LV_ERROR : SCN_LV_INFO, expected, text, NULL, c, &k);
     static const char *const names[] = { "accepted", "rejected", "inconclusive", "error" };
     lua_pushstring(L, names[cls]);
     return 1;
@@ -435,9 +436,10 @@ static int l_skip(lua_State *L)
     return 0;
 }
 
-/* t:pass(observed [, expected [, conn]]), t:fail(...), t:error(observed [, conn]),
- * t:inconclusive(reason [, conn]): verdicts decided by the scenario itself;
- * conn supplies the evidence. */
+/* t:pass(observed [, expected [, conn]]), t:fail(...), t:info(...),
+ * t:error(observed [, conn]), t:inconclusive(reason [, conn]): verdicts
+ * decided by the scenario itself; conn supplies the evidence. t:info
+ * records a fact without judging it: INFO, never a PASS. */
 static int l_verdict(lua_State *L, int level, const char *def_expected)
 {
     scn_ctx *ctx = check_ctx(L, 1);
@@ -451,6 +453,7 @@ static int l_verdict(lua_State *L, int level, const char *def_expected)
 }
 
 static int l_pass(lua_State *L) { return l_verdict(L, SCN_LV_PASS, "pass"); }
+static int l_info(lua_State *L) { return l_verdict(L, SCN_LV_INFO, "recorded"); }
 static int l_fail(lua_State *L) { return l_verdict(L, SCN_LV_FAIL, "no failure"); }
 static int l_error(lua_State *L) { return l_verdict(L, SCN_LV_ERROR, "to run"); }
 static int l_inconclusive(lua_State *L) { return l_verdict(L, SCN_LV_INCONCLUSIVE, "a judgement"); }
@@ -531,7 +534,7 @@ void scn_push_context(lua_State *L, scn_ctx *ctx)
             { "expect_rejected", l_expect_rejected }, { "expect_mode", l_expect_mode },
             { "expect_status", l_expect_status }, { "expect_alert", l_expect_alert },
             { "expect_header", l_expect_header }, { "judge", l_judge }, { "observe", l_observe },
-            { "skip", l_skip }, { "fail", l_fail }, { "pass", l_pass }, { "error", l_error },
+            { "skip", l_skip }, { "fail", l_fail }, { "pass", l_pass }, { "info", l_info }, { "error", l_error },
             { "inconclusive", l_inconclusive }, { "outcome", l_outcome }, { "fixture", l_fixture },
             { NULL, NULL },
         };
@@ -572,6 +575,6 @@ void scn_finish(scn_ctx *ctx, int ok, const char *msg)
         snprintf(r->observed, sizeof r->observed, "no expectation recorded");
         return;
     }
-    static const res_verdict by_level[] = { RES_PASS, RES_INCONCLUSIVE, RES_FAIL, RES_ERROR };
+    static const res_verdict by_level[] = { RES_INFO, RES_PASS, RES_INCONCLUSIVE, RES_FAIL, RES_ERROR };
     r->verdict = by_level[ctx->worst];
 }

@@ -384,8 +384,8 @@ static void *worker(void *arg)
             fill_header(j->out, j->src, j->m, j->version);
             j->out->verdict = RES_SKIP;
             str_copy(j->out->expected, sizeof j->out->expected, "to run");
-            str_copy(j->out->observed, sizeof j->out->observed, "interrupted before it ran");
-            str_copy(j->out->reason, sizeof j->out->reason, "interrupted before it ran");
+            str_copy(j->out->observed, sizeof j->out->observed, RES_REASON_INTERRUPTED);
+            str_copy(j->out->reason, sizeof j->out->reason, RES_REASON_INTERRUPTED);
             continue;
         }
         run_job(p->cfg, j);

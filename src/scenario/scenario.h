@@ -58,8 +58,10 @@ typedef struct scn_config {
     const char *ocsp_responder; /* --ocsp-responder: serve's responder, for its control paths */
 } scn_config;
 
-/* How bad one recorded expectation was; the worst decides the verdict. */
-typedef enum scn_level { SCN_LV_PASS, SCN_LV_INCONCLUSIVE, SCN_LV_FAIL, SCN_LV_ERROR } scn_level;
+/* How bad one recorded expectation was; the worst decides the verdict. An
+ * observation (INFO) is below a pass: a scenario that only observed is
+ * INFO, one that also judged something takes that judgement. */
+typedef enum scn_level { SCN_LV_INFO, SCN_LV_PASS, SCN_LV_INCONCLUSIVE, SCN_LV_FAIL, SCN_LV_ERROR } scn_level;
 
 /* One scenario run. */
 typedef struct scn_ctx {

@@ -68,4 +68,17 @@ struct pki_manifest;
 int cmd_apply_identities(const char *verb, struct pki_manifest *m, const char *const *specs, size_t n,
                          const char *pass_src);
 
+/* Before cmd_apply_identities: each --identity NAME must be a fixture of
+ * the manifest, one of the names the verb's options give (named), or one
+ * a selected scenario mentions (mentions(name, ctx), may be NULL). Else a
+ * typo would add an unused identity while the fixture it meant stays:
+ * one line naming the closest fixture, -1. */
+int cmd_check_identity_names(const char *verb, const struct pki_manifest *m, const char *const *specs, size_t n,
+                             const char *const *named, size_t n_named, int (*mentions)(const char *, void *),
+                             void *ctx);
+
+/* An option naming a fixture (--control, --upstream-client-cert...) that
+ * the manifest lacks: one line with the closest fixture, -1; 0 when found. */
+int cmd_check_fixture_option(const char *verb, const struct pki_manifest *m, const char *option, const char *name);
+
 #endif

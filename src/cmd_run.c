@@ -100,8 +100,9 @@ const cmd_verb cmd_run_verb = {
     .description =
         "Runs Lua scenarios against a gateway and prints one verdict per scenario (and\n"
         "TLS version): PASS, FAIL, INCONCLUSIVE (the positive control was not served, so\n"
-        "nothing can be said), ERROR (the attempt itself failed) or SKIP, with what was\n"
-        "expected and observed.\n"
+        "nothing can be said), ERROR (the attempt itself failed), SKIP, or INFO (the\n"
+        "scenario only recorded what the gateway did: never counted as a pass), with\n"
+        "what was expected and observed.\n"
         "Without SCENARIO arguments (files or directories) it runs a built-in suite:\n"
         "client-auth (default), or audit, which checks the gateway's own TLS against a\n"
         "compliance profile. See docs/scenarios.md.\n",
@@ -122,7 +123,8 @@ const cmd_verb cmd_run_verb = {
         "  2  usage or setup error, including a bad --waivers file and a scenario that\n"
         "     names a fixture the manifest lacks\n"
         "  3  nothing failed, but something could not be judged: an INCONCLUSIVE or\n"
-        "     ERROR verdict (e.g. an unreachable target), or an interrupted run\n",
+        "     ERROR verdict (e.g. an unreachable target), an interrupted run, or a run\n"
+        "     that judged nothing (only SKIPs and INFO observations)\n",
     .operands = CMD_COMPLETE_FILE,
     .fn = cmd_run,
 };
@@ -267,7 +269,16 @@ static int summarize(const res_run *run, const res_waivers *waivers, int fail_on
     }
     if (gate.failing)
         return MP_EXIT_FAIL;
+    if (run->n && !counts.passed && !counts.failed) { /* skips and observations only: nothing was judged */
+        cmd_error("run", "no scenario was judged (%zu skipped, %zu only recorded)", counts.skipped, counts.info);
+        return MP_EXIT_UNJUDGED;
+    }
     return gate.unjudged || run->interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
+}
+
+static int mentions(const char *name, void *list)
+{
+    return scn_list_mentions(list, name);
 }
 
 int cmd_run(int argc, char **argv)
@@ -285,6 +296,7 @@ int cmd_run(int argc, char **argv)
     http_header headers[MAX_LIST];
     size_t n_headers = 0;
     int verify = 1, quiet = 0, verbose = 0, jobs = 1, expect_mtls = 1, c, rc = MP_EXIT_USAGE;
+    int upstream_client_cert_given = 0, other_client_cert_given = 0;
     int64_t timeout_ms = 5000;
     mp_err e = { { 0 } };
     char *tags_buf = NULL;
@@ -361,9 +373,9 @@ int cmd_run(int argc, char **argv)
             }
             revocation = optarg;
             break;
-        case 1006: upstream_client_cert = optarg; break;
+        case 1006: upstream_client_cert = optarg; upstream_client_cert_given = 1; break;
         case 1008: other_mtls_host = optarg; break;
-        case 1009: other_client_cert = optarg; break;
+        case 1009: other_client_cert = optarg; other_client_cert_given = 1; break;
         case 1010: control = optarg; break;
         case 1020:
             fail_on = res_severity_rank(optarg);
@@ -452,10 +464,6 @@ int cmd_run(int argc, char **argv)
         cmd_error("run", "%s", e.msg);
         goto out;
     }
-    if (cmd_apply_identities("run", &m, identities, n_identities, pass_src) != 0) {
-        pki_manifest_free(&m);
-        goto out;
-    }
     scn_plan plan = { .jobs = jobs, .single = TLS_ANY };
     if (strcmp(tls, "both") == 0) {
         plan.n_versions = 0;
@@ -498,13 +506,6 @@ int cmd_run(int argc, char **argv)
     cfg.timeout_ns = timeout_ms * 1000000LL;
     cfg.fixtures = &m;
     cfg.expect_mtls = expect_mtls;
-    const pki_manifest_entry *ctl = pki_manifest_find(&m, control);
-    if (!ctl || !ctl->chain || !ctl->role || strcmp(ctl->role, "client") != 0) {
-        cmd_error("run", "--control %s: %s", control,
-                  !ctl ? "not in the fixtures' manifest" : "not a client certificate fixture");
-        pki_manifest_free(&m);
-        goto out;
-    }
     cfg.control_cert = control;
     cfg.pins = pins;
     cfg.n_pins = n_pins;
@@ -545,6 +546,21 @@ int cmd_run(int argc, char **argv)
     }
     if (rc != 0) {
         cmd_error("run", "%s", e.msg);
+        scn_list_free(&list);
+        pki_manifest_free(&m);
+        rc = MP_EXIT_USAGE;
+        goto out;
+    }
+    /* Names of fixtures, checked once the scenarios are known: an --identity
+     * or an option naming nothing is a typo, not a new identity. */
+    const char *named[] = { control, upstream_client_cert, other_client_cert };
+    if (cmd_check_identity_names("run", &m, identities, n_identities, named, 3, mentions, &list) != 0 ||
+        cmd_apply_identities("run", &m, identities, n_identities, pass_src) != 0 ||
+        cmd_check_fixture_option("run", &m, "--control", control) != 0 ||
+        (upstream_client_cert_given &&
+         cmd_check_fixture_option("run", &m, "--upstream-client-cert", upstream_client_cert) != 0) ||
+        (other_client_cert_given &&
+         cmd_check_fixture_option("run", &m, "--other-client-cert", other_client_cert) != 0)) {
         scn_list_free(&list);
         pki_manifest_free(&m);
         rc = MP_EXIT_USAGE;

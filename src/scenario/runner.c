@@ -118,6 +118,41 @@ int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e)
     return 0;
 }
 
+static int text_mentions(const char *text, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; n && i + n + 2 <= len; i++)
+        if ((text[i] == '"' || text[i] == '\'') && memcmp(text + i + 1, name, n) == 0 && text[i + n + 1] == text[i])
+            return 1;
+    return 0;
+}
+
+int scn_list_mentions(const scn_list *l, const char *name)
+{
+    for (size_t i = 0; i < scn_builtins_count; i++)
+        if (strncmp(scn_builtins[i].path, "lib/", 4) == 0 &&
+            text_mentions(scn_builtins[i].text, scn_builtins[i].len, name))
+            return 1;
+    for (size_t i = 0; i < l->n; i++) {
+        const scn_source *s = &l->v[i];
+        if (s->text) {
+            if (text_mentions(s->text, s->len, name))
+                return 1;
+            continue;
+        }
+        char *text;
+        size_t len;
+        mp_err e;
+        if (fs_read_file(s->name, &text, &len, &e) != 0)
+            continue; /* unreadable: the run says so when it loads it */
+        int hit = text_mentions(text, len, name);
+        free(text);
+        if (hit)
+            return 1;
+    }
+    return 0;
+}
+
 void scn_list_free(scn_list *l)
 {
     for (size_t i = 0; i < l->n; i++)

@@ -38,6 +38,11 @@ int scn_list_add_path(scn_list *l, const char *path, mp_err *e);
 int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e);
 void scn_list_free(scn_list *l);
 
+/* Whether a scenario of l, or the scenario library, names `name` as a
+ * quoted string ("client/gateway" or 'client/gateway'): how run tells an
+ * --identity for a fixture a scenario uses from a typo. */
+int scn_list_mentions(const scn_list *l, const char *name);
+
 /* A Lua state whose require() finds scenarios/lib/ among the built-ins. */
 lua_State *scn_new_state(mp_err *e);
 

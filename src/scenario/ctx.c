@@ -216,9 +216,27 @@ static scn_level level_of(res_verdict v)
 
 typedef struct judgement {
     vd_obs o, ctl;
+    vd_obs primary;          /* the run's control, when the scenario names its own */
     vd_names names;
     const char *control;
+    char control_cas[1200];  /* the subjects of the CAs above the control */
 } judgement;
+
+/* The subjects of the CAs that issued fixture name, up to its root, "; "
+ * between them, from the manifest. */
+static void issuer_subjects(const pki_manifest *m, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    const pki_manifest_entry *x = pki_manifest_find(m, name);
+    for (int depth = 0; x && x->issuer && depth < 8; depth++) {
+        const pki_manifest_entry *ca = pki_manifest_find(m, x->issuer);
+        if (!ca || ca == x || !ca->subject)
+            break;
+        size_t l = strlen(out);
+        snprintf(out + l, n - l, "%s%s", l ? "; " : "", ca->subject);
+        x = ca;
+    }
+}
 
 /* Observes c (making the default request if needed) and its control. */
 static void with_control(lua_State *L, scn_ctx *ctx, scn_conn *c, const char *control, judgement *j)
@@ -236,6 +254,18 @@ static void with_control(lua_State *L, scn_ctx *ctx, scn_conn *c, const char *co
     j->names.control = control;
     j->names.trust_bundle = ctx->cfg->fixtures->trust_bundle;
     j->names.path = ctx->cfg->target.path;
+    issuer_subjects(ctx->cfg->fixtures, control, j->control_cas, sizeof j->control_cas);
+    j->names.control_cas = j->control_cas;
+    j->names.primary = NULL;
+    j->names.primary_obs = NULL;
+    /* A control of the scenario's own that was refused: was the run's own
+     * served under the same conditions? Then the gateway refuses that CA. */
+    const char *run_control = ctx->cfg->control_cert;
+    if (!vd_served(&j->ctl) && run_control && strcmp(run_control, control) != 0 &&
+        scn_control_observe(ctx, c, run_control, &j->primary, &e) == 0) {
+        j->names.primary = run_control;
+        j->names.primary_obs = &j->primary;
+    }
 }
 
 /* The optional argument of the judged expectations: an expected text, or

@@ -269,7 +269,7 @@ static int summarize(const res_run *run, const res_waivers *waivers, int fail_on
     }
     if (gate.failing)
         return MP_EXIT_FAIL;
-    if (run->n && !counts.passed && !counts.failed) { /* skips and observations only: nothing was judged */
+    if (run->n && counts.skipped + counts.info == run->n) { /* skips and observations only: nothing was judged */
         cmd_error("run", "no scenario was judged (%zu skipped, %zu only recorded)", counts.skipped, counts.info);
         return MP_EXIT_UNJUDGED;
     }

@@ -53,10 +53,21 @@ int scn_profile_resolve(scn_config *cfg, const char *arg, mp_err *e)
         cfg->profile_file = arg;
         return 0;
     }
-    char names[400];
+    char names[400], one[64][64];
     list_builtin(names, sizeof names);
-    return mp_fail(e, "--profile: unknown profile '%s' (built in: %s; or a readable .lua file)",
-                   arg, names);
+    const char *ptrs[64];
+    size_t n = 0;
+    for (size_t i = 0; i < scn_builtins_count && n < 64; i++) {
+        const char *p = scn_builtins[i].path;
+        if (strncmp(p, "profiles/", 9) == 0) {
+            snprintf(one[n], sizeof one[0], "%.*s", (int)(strlen(p) - 9 - 4), p + 9);
+            ptrs[n] = one[n];
+            n++;
+        }
+    }
+    const char *near = str_closest(arg, ptrs, n);
+    return mp_fail(e, "--profile: unknown profile '%s'%s%s%s (built in: %s; or a readable .lua file)",
+                   arg, near ? ": did you mean " : "", near ? near : "", near ? "?" : "", names);
 }
 
 /* Loads and runs the profile chunk, leaving its table on the stack. */

@@ -96,9 +96,13 @@ int scn_list_add_path(scn_list *l, const char *path, mp_err *e)
 int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e)
 {
     int all = strcmp(suite, "all") == 0;
+    static const char *const suites[] = { "client-auth", "audit", "bypass", "upstream", "all" };
     if (!all && strcmp(suite, "client-auth") != 0 && strcmp(suite, "audit") != 0 &&
-        strcmp(suite, "bypass") != 0 && strcmp(suite, "upstream") != 0)
-        return mp_fail(e, "unknown suite '%s' (client-auth, audit, bypass, upstream or all)", suite);
+        strcmp(suite, "bypass") != 0 && strcmp(suite, "upstream") != 0) {
+        const char *near = str_closest(suite, suites, 5);
+        return mp_fail(e, "unknown suite '%s'%s%s%s (client-auth, audit, bypass, upstream or all)", suite,
+                       near ? ": did you mean " : "", near ? near : "", near ? "?" : "");
+    }
     size_t len = strlen(suite);
     for (size_t i = 0; i < scn_builtins_count; i++) {
         const scn_builtin *b = &scn_builtins[i];
@@ -474,8 +478,15 @@ int scn_select_check(const scn_list *l, const scn_filter *f, const char *where, 
         size_t i = 0;
         while (i < l->n && fnmatch(glob, metas[i].id, 0) != 0)
             i++;
-        if (i == l->n)
-            rc = mp_fail(e, "--%s '%s' matches no scenario in %s", k < f->n_only ? "only" : "skip", glob, where);
+        if (i == l->n) {
+            const char **ids = malloc((l->n ? l->n : 1) * sizeof *ids);
+            for (size_t j = 0; ids && j < l->n; j++)
+                ids[j] = metas[j].id;
+            const char *near = ids ? str_closest(glob, ids, l->n) : NULL;
+            rc = mp_fail(e, "--%s '%s' matches no scenario in %s%s%s%s", k < f->n_only ? "only" : "skip", glob,
+                         where, near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+            free(ids);
+        }
     }
     for (size_t k = 0; rc == 0 && k < f->n_tags; k++) {
         size_t i = 0;

@@ -76,6 +76,13 @@ check "--control typo: exit 2, the closest fixture" \
   bash -c '[ "$1" = 2 ] && grep -q "did you mean client/valid?" "$2"' _ "$(rc ctl-typo)" "$WORK/ctl-typo.out"
 run up-typo "$SERVE_PORT" --suite upstream --upstream-client-cert client/gatway
 check "--upstream-client-cert typo: exit 2" test "$(rc up-typo)" = 2
+for typo in "--suite clientauth:did you mean client-auth?" "--profile pci-dss4:did you mean pci-dss-4?" \
+            "--only client-auth/expird:did you mean client-auth/expired?"; do
+  opt=${typo%%:*}
+  run opt-typo "$SERVE_PORT" $opt
+  check "$opt: exit 2, the closest name" \
+    bash -c '[ "$1" = 2 ] && grep -qF "$2" "$3"' _ "$(rc opt-typo)" "${typo#*:}" "$WORK/opt-typo.out"
+done
 run own "$SERVE_PORT" --identity "client/valid=$ident"
 check "--identity for a fixture: accepted" test "$(rc own)" = 0
 run named "$SERVE_PORT" --suite upstream --upstream-client-cert client/gateway --identity "client/gateway=$ident"

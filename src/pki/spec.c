@@ -204,8 +204,8 @@ static void read_extensions(lua_State *L, const char *what, pki_fixture_def *d)
         if (raw && len == 0)
             luaL_error(L, "%s: extensions[%d]: der must not be empty", what, i);
         if ((hex ? strlen(hex) / 2 : len) > PKI_SPEC_MAX_EXT_BYTES)
-            luaL_error(L, "%s: extensions[%d] is %zu bytes; an extension has at most %d", what, i,
-                       hex ? strlen(hex) / 2 : len, PKI_SPEC_MAX_EXT_BYTES);
+            luaL_error(L, "%s: extensions[%d] is %I bytes; an extension has at most %d", what, i,
+                       (lua_Integer)(hex ? strlen(hex) / 2 : len), PKI_SPEC_MAX_EXT_BYTES);
         if (hex) {
             size_t hl = strlen(hex);
             if (hl == 0 || hl % 2)

@@ -195,6 +195,45 @@ static int sandbox_load(lua_State *L)
     return lua_gettop(L) - n;
 }
 
+#define SANDBOX_NOTE "is not available to scenario, profile and spec files (the sandbox; --trust-scripts lifts it)"
+
+/* What stands in for a function the sandbox removed (upvalue 1: its name). */
+static int sandbox_refused(lua_State *L)
+{
+    return luaL_error(L, "%s " SANDBOX_NOTE, lua_tostring(L, lua_upvalueindex(1)));
+}
+
+/* __index of what stands in for a removed library (upvalue 1: its name). */
+static int sandbox_refused_lib(lua_State *L)
+{
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+    return luaL_error(L, "%s.%s " SANDBOX_NOTE, lua_tostring(L, lua_upvalueindex(1)), k);
+}
+
+/* Sets field k of the table at idx (0: the globals) to a stand-in that
+ * raises SANDBOX_NOTE naming `shown`. */
+static void refuse(lua_State *L, int idx, const char *k, const char *shown)
+{
+    idx = idx ? lua_absindex(L, idx) : 0;
+    lua_pushstring(L, shown);
+    lua_pushcclosure(L, sandbox_refused, 1);
+    if (idx)
+        lua_setfield(L, idx, k);
+    else
+        lua_setglobal(L, k);
+}
+
+static void refuse_lib(lua_State *L, const char *name)
+{
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, sandbox_refused_lib, 1);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_setglobal(L, name);
+}
+
 static int module_name_ok(const char *m)
 {
     if (!*m || *m == '.' || strstr(m, ".."))
@@ -210,7 +249,7 @@ static int dir_searcher(lua_State *L)
 {
     const char *mod = luaL_checkstring(L, 1);
     if (!module_name_ok(mod)) {
-        lua_pushfstring(L, "\n\tmodule name '%s' is not allowed in the sandbox (letters, digits, '_', '-', '.')",
+        lua_pushfstring(L, "module name '%s' is not allowed in the sandbox (letters, digits, '_', '-', '.')",
                         mod);
         return 1;
     }
@@ -234,7 +273,7 @@ static int dir_searcher(lua_State *L)
             lua_pushstring(L, path);
             return 2;
         }
-        lua_pushfstring(L, "\n\tno file '%s'", path);
+        lua_pushfstring(L, "%sno file '%s'", i > 1 ? "\n\t" : "", path);
         luaL_addvalue(&tried);
     }
     luaL_pushresult(&tried);
@@ -243,24 +282,20 @@ static int dir_searcher(lua_State *L)
 
 void scr_sandbox(lua_State *L, const char *const *dirs, size_t n_dirs)
 {
-    static const char *const globals[] = { "dofile", "loadfile", "debug", "io", NULL };
     static const char *const os_fns[] = { "execute", "exit", "remove", "rename", "tmpname", "setlocale", NULL };
-    for (const char *const *g = globals; *g; g++) {
-        lua_pushnil(L);
-        lua_setglobal(L, *g);
-    }
-    /* debug and io stay reachable through package.loaded otherwise */
+    refuse(L, 0, "dofile", "dofile");
+    refuse(L, 0, "loadfile", "loadfile");
+    refuse_lib(L, "io");
+    refuse_lib(L, "debug");
     lua_getglobal(L, "package");
-    lua_getfield(L, -1, "loaded");
-    for (const char *const *g = globals + 2; *g; g++) {
-        lua_pushnil(L);
-        lua_setfield(L, -2, *g);
-    }
+    lua_getfield(L, -1, "loaded"); /* require("io") would find them there */
+    lua_pushnil(L);
+    lua_setfield(L, -2, "io");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "debug");
     lua_pop(L, 1);
-    lua_pushnil(L);
-    lua_setfield(L, -2, "loadlib");
-    lua_pushnil(L);
-    lua_setfield(L, -2, "searchpath");
+    refuse(L, -1, "loadlib", "package.loadlib");
+    refuse(L, -1, "searchpath", "package.searchpath");
     lua_pushliteral(L, "");
     lua_setfield(L, -2, "cpath");
     lua_createtable(L, 2, 0);
@@ -279,13 +314,13 @@ void scr_sandbox(lua_State *L, const char *const *dirs, size_t n_dirs)
     lua_pop(L, 1);
     lua_getglobal(L, "os");
     for (const char *const *f = os_fns; *f; f++) {
-        lua_pushnil(L);
-        lua_setfield(L, -2, *f);
+        char shown[32];
+        snprintf(shown, sizeof shown, "os.%s", *f);
+        refuse(L, -1, *f, shown);
     }
     lua_pop(L, 1);
     lua_getglobal(L, "string");
-    lua_pushnil(L);
-    lua_setfield(L, -2, "dump");
+    refuse(L, -1, "dump", "string.dump");
     lua_pop(L, 1);
     lua_getglobal(L, "load");
     lua_pushcclosure(L, sandbox_load, 1);

@@ -68,6 +68,13 @@ run_one() { # run_one NAME args...: runs the scenarios given, results in $WORK/N
   local name=$1; shift
   timeout 60 "$MTLSPROBE" run "${TARGET[@]}" --json "$WORK/$name.json" -q "$@" >"$WORK/$name.out" 2>&1
 }
+signal_and_wait() { # signal_and_wait SIG PID: sends SIG, waits up to 20 s; rc is its exit code, 124 if still running
+  kill -"$1" "$2"
+  timeout 20 tail --pid="$2" -f /dev/null
+  if kill -0 "$2" 2>/dev/null; then rc=124; kill -KILL "$2"; wait "$2"; return; fi
+  wait "$2"
+  rc=$?
+}
 verdict() { jq -r --arg id "$2" '.results[] | select(.id == $id) | .verdict' "$WORK/$1.json"; }
 reason() { jq -r --arg id "$2" '.results[] | select(.id == $id) | .reason' "$WORK/$1.json"; }
 
@@ -167,12 +174,8 @@ EOF
   "$S/started.lua" "$S/ok.lua" >"$WORK/int.out" 2>&1 &
 RUNP=$!
 for i in $(seq 1 300); do grep -q "scenario started" "$WORK/int.out" && break; sleep 0.05; done
-kill -INT "$RUNP"
-timeout 20 tail --pid="$RUNP" -f /dev/null
-check "SIGINT in a scenario loop: the process ended" bash -c '! kill -0 "$1" 2>/dev/null' _ "$RUNP"
-wait "$RUNP"
-rc=$?
-check "SIGINT in a scenario loop: exit 3 (got $rc)" test "$rc" = 3
+signal_and_wait INT "$RUNP"
+check "SIGINT in a scenario loop: exit 3 within 20 s (got $rc)" test "$rc" = 3
 check "SIGINT in a scenario loop: JSON marked interrupted" test "$(jq .interrupted "$WORK/int.json")" = true
 check "SIGINT in a scenario loop: it is a SKIP 'interrupted while it ran'" \
   test "$(reason int x/started)" = "interrupted while it ran" -a "$(verdict int x/started)" = SKIP
@@ -202,12 +205,8 @@ for sig in TERM INT; do
     [ "$(ss -Htn state established "( dport = :$SILENT )" 2>/dev/null | wc -l)" -gt 0 ] && break
     sleep 0.05
   done
-  kill -$sig "$RUNP"
-  timeout 20 tail --pid="$RUNP" -f /dev/null
-  check "SIG$sig in the version probe: ended well before --timeout 60s" bash -c '! kill -0 "$1" 2>/dev/null' _ "$RUNP"
-  wait "$RUNP"
-  rc=$?
-  check "SIG$sig in the version probe: exit 3 (got $rc)" test "$rc" = 3
+  signal_and_wait "$sig" "$RUNP"
+  check "SIG$sig in the version probe: exit 3 within 20 s, well before --timeout 60s (got $rc)" test "$rc" = 3
   check "SIG$sig in the version probe: JSON marked interrupted, every scenario a SKIP" \
     test "$(jq '.interrupted and (.results | length > 10) and all(.results[]; .verdict == "SKIP")' "$WORK/probe.json")" = true
   check "SIG$sig in the version probe: JUnit and SARIF written" \
@@ -223,10 +222,7 @@ FP=$!
 for i in $(seq 1 400); do grep -q "generated [0-9]*/301" "$WORK/slow.err" && break; sleep 0.05; done
 check "fixtures -v: progress lines" grep -q "mtlsprobe: fixtures: generated [0-9]*/301 (client/c" "$WORK/slow.err"
 check "fixtures: a temporary directory while it works" bash -c 'ls -d "$1".tmp-* >/dev/null 2>&1' _ "$WORK/fx-slow"
-kill -TERM "$FP"
-timeout 20 tail --pid="$FP" -f /dev/null
-wait "$FP"
-rc=$?
+signal_and_wait TERM "$FP"
 check "fixtures SIGTERM: exit 2 (got $rc)" test "$rc" = 2
 check "fixtures SIGTERM: says interrupted" grep -q "interrupted; .*fx-slow is unchanged" "$WORK/slow.err"
 check "fixtures SIGTERM: no DIR.tmp-PID left, no DIR" \
@@ -256,10 +252,7 @@ chmod +x "$WORK/slowplot"
 "$MTLSPROBE" report "$WORK/load.json" --out "$WORK/rep" --gnuplot "$WORK/slowplot" >"$WORK/rep.out" 2>&1 &
 RP=$!
 for i in $(seq 1 200); do pgrep -f "[s]leep 120" >/dev/null && break; sleep 0.05; done
-kill -TERM "$RP"
-timeout 20 tail --pid="$RP" -f /dev/null
-wait "$RP"
-rc=$?
+signal_and_wait TERM "$RP"
 check "report SIGTERM: exit 2 (got $rc)" test "$rc" = 2
 check "report SIGTERM: says interrupted" grep -q "interrupted" "$WORK/rep.out"
 check "report SIGTERM: gnuplot's children stopped too" bash -c '! pgrep -f "[s]leep 120" >/dev/null'

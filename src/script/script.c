@@ -35,17 +35,6 @@ static int msg_handler(lua_State *L)
     return 1;
 }
 
-lua_State *scr_new(mp_err *e)
-{
-    lua_State *L = luaL_newstate();
-    if (!L) {
-        mp_fail(e, "cannot create a Lua state (out of memory)");
-        return NULL;
-    }
-    luaL_openlibs(L);
-    return L;
-}
-
 /* A bounded state's allocator and hook share this, kept as the allocator's
  * user data so scr_close can find and free it. */
 typedef struct scr_limits {

@@ -11,9 +11,6 @@
 
 #include "util/err.h"
 
-/* A state with the standard libraries. */
-lua_State *scr_new(mp_err *e);
-
 /* The limits of a bounded state. Past one of them the running code stops
  * with an error at its file:line that names the limit; from then on every
  * instruction raises it again, so a pcall() cannot catch it and go on. */
@@ -64,7 +61,7 @@ void scr_sandbox(lua_State *L, const char *const *dirs, size_t n_dirs);
  * allocation?)". Returns the lua_pcall status. */
 int scr_pcall(lua_State *L, int nargs, int nresults, const char *name, mp_err *e);
 
-/* Closes any state from scr_new or scr_new_bounded. */
+/* Closes a state from scr_new_bounded. */
 void scr_close(lua_State *L);
 
 /* Loads (as text) and runs a file; on error e->msg is "file:line: message". */

@@ -22,7 +22,8 @@ int cmd_report(int argc, char **argv);
 void cmd_join_argv(int argc, char **argv, char *out, size_t outlen);
 
 /* Makes SIGINT and SIGTERM set the returned flag instead of ending the
- * process, so a verb can stop early and still write what it measured. */
+ * process, so a verb can stop early and still write what it measured. Only
+ * the first: a second SIGINT or SIGTERM ends the process as by default. */
 atomic_int *cmd_stop_on_signals(void);
 
 struct pki_manifest;

@@ -84,6 +84,10 @@ static const cmd_opt run_opts[] = {
       "id and target are globs, tls_version and target optional. An expired waiver covers nothing; one that "
       "covers no FAIL is reported as stale", NULL, NULL, CMD_COMPLETE_FILE, 0 },
     { "jobs", 'j', 'j', "N", "scenarios in parallel", NULL, "1", 0, 0 },
+    { "scenario-time-limit", 1040, 0, "DUR", "the time each scenario may take, in place of its own time_limit "
+      "and the default; past it the scenario is an ERROR, \"stopped after N s\"", NULL,
+      "30s plus three times --timeout per connection it opens, at most 10m", 0, 0 },
+    CMD_OPT_TRUST_SCRIPTS(1041),
     { "json", 'J', 0, "FILE", "write results as JSON (docs/results.md)", NULL, NULL, CMD_COMPLETE_FILE, 0 },
     { "junit", 'U', 0, "FILE", "write results as JUnit XML", NULL, NULL, CMD_COMPLETE_FILE, 0 },
     { "sarif", 1030, 0, "FILE", "write FAIL, INCONCLUSIVE and ERROR verdicts as SARIF 2.1.0 (one rule per "
@@ -114,9 +118,14 @@ const cmd_verb cmd_run_verb = {
         "checked before the run starts. With GITHUB_ACTIONS=true, findings are also\n"
         "printed as workflow annotations (::error title=...::...).\n"
         "\n"
-        "Ctrl-C (or SIGTERM) skips the scenarios not yet started, lets the running ones\n"
-        "finish, and still prints and writes the results, marked interrupted (exit 3\n"
-        "unless something failed).\n",
+        "Scenario and profile files run in a sandbox (no shell, no files, no C\n"
+        "libraries) with a memory, instruction and time limit; a scenario past one is\n"
+        "an ERROR and the others still run. See docs/scenarios.md.\n"
+        "\n"
+        "Ctrl-C (or SIGTERM), in any phase, stops within a second: the running scenarios\n"
+        "and those not yet started are SKIPs, and the results are still printed and\n"
+        "written, marked interrupted (exit 3 unless something failed). A second Ctrl-C\n"
+        "or SIGTERM ends the process at once.\n",
     .exit_codes =
         "  0  nothing failed and everything was judged\n"
         "  1  a FAIL at or above --fail-on that no waiver covers\n"
@@ -297,7 +306,8 @@ int cmd_run(int argc, char **argv)
     size_t n_headers = 0;
     int verify = 1, quiet = 0, verbose = 0, jobs = 1, expect_mtls = 1, c, rc = MP_EXIT_USAGE;
     int upstream_client_cert_given = 0, other_client_cert_given = 0;
-    int64_t timeout_ms = 5000;
+    int64_t timeout_ms = 5000, scenario_limit_ms = 0;
+    int trust_scripts = 0;
     mp_err e = { { 0 } };
     char *tags_buf = NULL;
     int fail_on = RES_N_SEVERITIES - 1; /* info: any FAIL */
@@ -426,6 +436,13 @@ int cmd_run(int argc, char **argv)
             identities[n_identities++] = optarg;
             break;
         case 1012: pass_src = optarg; break;
+        case 1040:
+            if (tm_parse_duration(optarg, &scenario_limit_ms, &e) != 0 || scenario_limit_ms <= 0) {
+                cmd_error("run", "--scenario-time-limit: %s", scenario_limit_ms <= 0 ? "must be positive" : e.msg);
+                goto out;
+            }
+            break;
+        case 1041: trust_scripts = 1; break;
         case 'J': json = optarg; break;
         case 'U': junit = optarg; break;
         case 1030: sarif = optarg; break;
@@ -453,8 +470,14 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
 
+    /* SIGINT/SIGTERM from here on: every phase stops within a second, and
+     * the results are written with what was not run as SKIP. */
+    atomic_int *stop = cmd_stop_on_signals();
     scn_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    cfg.stop = stop;
+    cfg.trust_scripts = trust_scripts;
+    cfg.time_limit_ns = scenario_limit_ms * 1000000LL;
     if (net_url_parse(target, &cfg.target, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         goto out;
@@ -523,7 +546,7 @@ int cmd_run(int argc, char **argv)
     if (!suite)
         suite = profile ? "audit" : "client-auth";
     if (scn_profile_resolve(&cfg, profile ? profile : "baseline", &e) != 0 ||
-        scn_profile_check(&cfg, &e) != 0) {
+        (scn_profile_check(&cfg, &e) != 0 && !atomic_load(stop))) {
         cmd_error("run", "%s", e.msg);
         pki_manifest_free(&m);
         goto out;
@@ -536,14 +559,16 @@ int cmd_run(int argc, char **argv)
         int pool_all = !suite_given && (n_only || n_tags);
         rc = scn_list_add_builtin(&list, pool_all ? "all" : suite, &e);
         if (rc == 0)
-            rc = scn_select_check(&list, &filter, pool_all ? "the built-in suites" : suite, &e);
+            rc = scn_select_check(&list, &filter, &cfg, pool_all ? "the built-in suites" : suite, &e);
     } else {
         rc = 0;
         for (int i = optind; rc == 0 && i < argc; i++)
             rc = scn_list_add_path(&list, argv[i], &e);
         if (rc == 0)
-            rc = scn_select_check(&list, &filter, "the scenarios given", &e);
+            rc = scn_select_check(&list, &filter, &cfg, "the scenarios given", &e);
     }
+    if (rc != 0 && atomic_load(stop) && list.n) /* interrupted while loading: every scenario a SKIP */
+        rc = 0;
     if (rc != 0) {
         cmd_error("run", "%s", e.msg);
         scn_list_free(&list);
@@ -575,7 +600,12 @@ int cmd_run(int argc, char **argv)
     scn_version_skip skipped[2];
     int n_skipped = 0;
     if (plan.n_versions == 0) {
-        if (scn_probe_versions(&cfg, plan.versions, &plan.n_versions, skipped, &n_skipped, &e) != 0) {
+        int probe = scn_probe_versions(&cfg, plan.versions, &plan.n_versions, skipped, &n_skipped, &e);
+        if (probe != 0 && atomic_load(stop)) {
+            plan.versions[0] = TLS_ANY; /* interrupted: scn_run_all makes every scenario a SKIP */
+            plan.n_versions = 1;
+            n_skipped = 0;
+        } else if (probe != 0) {
             str_copy(reason, sizeof reason, e.msg);
             plan.unreachable = reason;
             plan.versions[0] = TLS_ANY;
@@ -600,10 +630,6 @@ int cmd_run(int argc, char **argv)
         str_copy(tv->skipped[i].version, sizeof tv->skipped[i].version, tls_version_name(skipped[i].version));
         str_copy(tv->skipped[i].reason, sizeof tv->skipped[i].reason, skipped[i].reason);
     }
-    /* SIGINT/SIGTERM: scenarios not yet started are skipped, and what was
-     * measured is still printed and written. */
-    atomic_int *stop = cmd_stop_on_signals();
-    plan.stop = stop;
     if (scn_run_all(&list, &filter, &plan, &cfg, &run, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         scn_list_free(&list);
@@ -612,8 +638,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     run.finished_ms = res_now_ms();
-    run.interrupted = atomic_load(stop);
-    signal(SIGINT, SIG_DFL); /* a second Ctrl-C while writing ends the process */
+    run.interrupted = atomic_load(stop); /* a second signal now ends the process (cmd_stop_on_signals) */
     str_copy(run.target, sizeof run.target, target);
     str_copy(run.sni, sizeof run.sni, cfg.sni);
     if (connect_to)

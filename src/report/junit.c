@@ -134,7 +134,9 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
             puts_(&b, "INCONCLUSIVE: ");
             esc(&b, s->reason[0] ? s->reason : s->observed);
         } else if (not_run) {
-            puts_(&b, "not run: the run was interrupted before this scenario started");
+            puts_(&b, strcmp(s->reason, RES_REASON_INTERRUPTED_RUNNING) == 0
+                          ? "not judged: the run was interrupted while this scenario ran"
+                          : "not run: the run was interrupted before this scenario started");
         } else if (s->verdict == RES_INFO) {
             puts_(&b, "INFO: recorded, not judged: ");
             esc(&b, s->observed);

@@ -94,7 +94,8 @@ int res_severity_rank(const char *severity)
 
 int res_scenario_not_run(const res_scenario *s)
 {
-    return s->verdict == RES_SKIP && strcmp(s->reason, RES_REASON_INTERRUPTED) == 0;
+    return s->verdict == RES_SKIP && (strcmp(s->reason, RES_REASON_INTERRUPTED) == 0 ||
+                                      strcmp(s->reason, RES_REASON_INTERRUPTED_RUNNING) == 0);
 }
 
 int res_skip_needs(const res_scenario *s, char *out, size_t n)

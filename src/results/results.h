@@ -23,8 +23,10 @@
 typedef enum res_verdict { RES_PASS, RES_FAIL, RES_INCONCLUSIVE, RES_ERROR, RES_SKIP, RES_INFO } res_verdict;
 #define RES_N_VERDICTS 6
 
-/* The reason of a scenario an interruption kept from running (a SKIP). */
+/* The reason of a scenario an interruption kept from running (a SKIP), and
+ * of one it stopped while it ran (also a SKIP: it was not judged). */
 #define RES_REASON_INTERRUPTED "interrupted before it ran"
+#define RES_REASON_INTERRUPTED_RUNNING "interrupted while it ran"
 
 const char *res_verdict_name(res_verdict v); /* "PASS", ... */
 
@@ -154,7 +156,7 @@ typedef struct res_counts {
 
 res_counts res_run_count(const res_run *r);
 
-/* A SKIP because the run was interrupted before the scenario started. */
+/* A SKIP because an interruption kept the scenario from running or stopped it. */
 int res_scenario_not_run(const res_scenario *s);
 
 /* What a SKIP needs, when its reason says it needs an option ("needs

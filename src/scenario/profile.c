@@ -100,7 +100,7 @@ int scn_profile_push(lua_State *L, const scn_config *cfg, mp_err *e)
 
 int scn_profile_check(const scn_config *cfg, mp_err *e)
 {
-    lua_State *L = scn_new_state(e);
+    lua_State *L = scn_new_state(cfg, cfg->profile_file, 0, NULL, e);
     if (!L)
         return -1;
     int rc = -1;
@@ -108,22 +108,18 @@ int scn_profile_check(const scn_config *cfg, mp_err *e)
         goto out;
     lua_getglobal(L, "require");
     lua_pushstring(L, "audit");
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        mp_fail(e, "%s", lua_tostring(L, -1));
+    if (scr_pcall(L, 1, 1, "scenarios/lib/audit.lua", e) != LUA_OK)
         goto out;
-    }
     lua_getfield(L, -1, "check_profile");
     lua_pushvalue(L, -3);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        mp_fail(e, "%s", lua_tostring(L, -1));
+    if (scr_pcall(L, 1, 1, cfg->profile_name, e) != LUA_OK)
         goto out;
-    }
     if (lua_isstring(L, -1)) {
         mp_fail(e, "profile %s: %s", cfg->profile_name, lua_tostring(L, -1));
         goto out;
     }
     rc = 0;
 out:
-    lua_close(L);
+    scr_close(L);
     return rc;
 }

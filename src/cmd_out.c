@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "http/http.h"
 #include "util/fs.h"
 
 int cmd_check_outputs(const char *verb, const cmd_output *outs, size_t n)
@@ -89,17 +90,31 @@ void cmd_error(const char *verb, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* A password given as --pass pass:TEXT is recorded as pass:(hidden). */
+/* A password given as --pass pass:TEXT is recorded as pass:(hidden); the
+ * value of a credential header given with -H/--header (Authorization,
+ * Cookie, an API key...) as (hidden). */
 void cmd_join_argv(int argc, char **argv, char *out, size_t outlen)
 {
     size_t o = 0;
     out[0] = '\0';
     for (int i = -1; i < argc && o + 2 < outlen; i++) {
         const char *a = i < 0 ? "mtlsprobe" : argv[i];
-        if (i > 0 && strcmp(argv[i - 1], "--pass") == 0 && strncmp(a, "pass:", 5) == 0)
+        char red[1100];
+        const char *prev = i > 0 ? argv[i - 1] : "";
+        if (strcmp(prev, "--pass") == 0 && strncmp(a, "pass:", 5) == 0) {
             a = "pass:(hidden)";
-        else if (strncmp(a, "--pass=pass:", 12) == 0)
+        } else if (strncmp(a, "--pass=pass:", 12) == 0) {
             a = "--pass=pass:(hidden)";
+        } else if (strcmp(prev, "-H") == 0 || strcmp(prev, "--header") == 0) {
+            http_header_redact(a, red, sizeof red);
+            a = red;
+        } else if (strncmp(a, "--header=", 9) == 0 || (strncmp(a, "-H", 2) == 0 && a[2])) {
+            size_t skip = a[1] == 'H' ? 2 : 9;
+            char h[1000];
+            http_header_redact(a + skip, h, sizeof h);
+            snprintf(red, sizeof red, "%.*s%s", (int)skip, a, h);
+            a = red;
+        }
         o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? " " : "", a);
     }
 }

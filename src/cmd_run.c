@@ -114,7 +114,10 @@ const cmd_verb cmd_run_verb = {
     .n_opts = sizeof run_opts / sizeof run_opts[0],
     .notes =
         "An output FILE may be - (standard output; the table then goes to standard\n"
-        "error), a FIFO or a device; a symbolic link is followed. Every output is\n"
+        "error), a FIFO or a device; a symbolic link of yours or root's is followed,\n"
+        "another user's is refused. -H values of credential headers (Authorization,\n"
+        "Cookie, names with token, secret, key or auth) are shown as (hidden). Every\n"
+        "output is\n"
         "checked before the run starts. With GITHUB_ACTIONS=true, findings are also\n"
         "printed as workflow annotations (::error title=...::...).\n"
         "\n"

@@ -12,6 +12,37 @@
 #define MAX_HEADER_BYTES (64 * 1024)
 #define MAX_HEADERS 128
 
+int http_header_is_secret(const char *name, size_t len)
+{
+    static const char *const exact[] = { "authorization", "proxy-authorization", "cookie", "set-cookie" };
+    static const char *const parts[] = { "token", "secret", "key", "auth" };
+    char low[128];
+    if (len >= sizeof low)
+        len = sizeof low - 1;
+    for (size_t i = 0; i < len; i++)
+        low[i] = (char)tolower((unsigned char)name[i]);
+    low[len] = '\0';
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+        if (strcmp(low, exact[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (strstr(low, parts[i]))
+            return 1;
+    return 0;
+}
+
+void http_header_redact(const char *line, char *out, size_t outlen)
+{
+    const char *colon = strchr(line, ':');
+    size_t n = colon ? (size_t)(colon - line) : 0;
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    if (colon && http_header_is_secret(line, n))
+        snprintf(out, outlen, "%.*s: (hidden)", (int)(colon - line), line);
+    else
+        snprintf(out, outlen, "%s", line);
+}
+
 int http_header_parse(const char *line, http_header *h, mp_err *e)
 {
     const char *colon = strchr(line, ':');

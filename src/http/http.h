@@ -30,6 +30,15 @@ int http_buf_append(char **dst, size_t *len, const char *at, size_t n);
 /* "Name: value" into a header; the caller frees both strings. */
 int http_header_parse(const char *line, http_header *h, mp_err *e);
 
+/* A header whose value is a credential, shown as "(hidden)" in every
+ * output: Authorization, Proxy-Authorization, Cookie, Set-Cookie, and any
+ * name containing token, secret, key or auth (case-insensitive). */
+int http_header_is_secret(const char *name, size_t len);
+
+/* "Name: value" (an -H argument) with the value replaced by "(hidden)" when
+ * the header is a credential, into out; else the line as it is. */
+void http_header_redact(const char *line, char *out, size_t outlen);
+
 /* Builds a request. Host comes first unless `headers` carries its own. */
 int http_request_build(const char *method, const char *path, const char *host,
                        const http_header *headers, size_t n_headers, const char *body,

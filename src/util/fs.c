@@ -2,7 +2,12 @@
  * output (and standard input for reads); a symbolic link is followed, so its
  * target is replaced and the link kept; a character device, FIFO or socket
  * is written in place; a regular file is written to "<path>.tmp.<pid>" and
- * renamed over the target, so a reader sees the old file or the new one. */
+ * renamed over the target, so a reader sees the old file or the new one,
+ * with the old file's mode or a stricter one, never a wider one.
+ * The one decision: a symbolic link on the way to an output (the file, a
+ * directory above it, an entry of an output directory) is followed only
+ * when it belongs to the user who runs mtlsprobe or to root. Another user's
+ * link in a shared directory could point at any file root can write. */
 #define _XOPEN_SOURCE 700
 #include "util/fs.h"
 
@@ -85,13 +90,54 @@ char *fs_dirname(const char *path)
     return dir_of(path);
 }
 
+static int check_dir_usable(const char *dir, mp_err *e);
+
+/* A link mtlsprobe may follow: the invoking user's own, or root's. */
+static int link_trusted(const struct stat *st)
+{
+    return st->st_uid == geteuid() || st->st_uid == 0;
+}
+
+static int untrusted_link(const char *link, const char *shown, const struct stat *st, mp_err *e)
+{
+    return mp_fail(e, "refusing to write %s: %s is a symbolic link owned by uid %u, not by you or root, so it "
+                      "could point at any file you can write; remove it or write elsewhere",
+                   shown, link, (unsigned)st->st_uid);
+}
+
+/* Every component of path that is a symbolic link must be trusted. */
+static int check_path_links(const char *path, const char *shown, mp_err *e)
+{
+    size_t n = strlen(path);
+    char *p = malloc(n + 1);
+    if (!p)
+        return mp_fail(e, "out of memory");
+    int rc = 0;
+    for (size_t i = 1; i <= n && rc == 0; i++) {
+        if (i < n && path[i] != '/')
+            continue;
+        memcpy(p, path, i);
+        p[i] = '\0';
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode) && !link_trusted(&st))
+            rc = untrusted_link(p, shown, &st, e);
+    }
+    free(p);
+    return rc;
+}
+
 /* Follows a chain of symbolic links to the name the data must land on; a
- * dangling link resolves to its missing target, which is then created. */
+ * dangling link resolves to its missing target, which is then created.
+ * Each name on the way is checked (check_path_links). */
 static char *resolve_links(const char *path, mp_err *e)
 {
     char *cur = strdup(path);
     for (int hops = 0; cur; hops++) {
         struct stat st;
+        if (check_path_links(cur, path, e) != 0) {
+            free(cur);
+            return NULL;
+        }
         if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
             return cur;
         if (hops == 40) {
@@ -196,7 +242,15 @@ static int write_replace(const char *path, const char *shown, const void *data, 
     if (!tmp)
         return mp_fail(e, "out of memory writing %s", shown);
     snprintf(tmp, plen, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    /* A file replaced keeps its mode or gets a stricter one: the report
+     * that replaces a 0600 file must not make it readable by everyone. */
+    struct stat old;
+    if (stat(path, &old) == 0 && S_ISREG(old.st_mode))
+        mode &= old.st_mode & 0777;
+    /* Never through a name someone else left there (O_EXCL, O_NOFOLLOW). */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
         int err = errno;
         free(tmp);
@@ -236,6 +290,8 @@ int fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
         return 0;
     }
     struct stat st;
+    if (check_path_links(path, path, e) != 0)
+        return -1;
     /* /dev/stdout and /proc/self/fd/N are links to "pipe:[N]" or
      * "socket:[N]", not to names: what they reach is written in place */
     if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || std_fd_for(&st) >= 0) && !S_ISDIR(st.st_mode))
@@ -262,6 +318,8 @@ int fs_check_output(const char *path, int make_parents, mp_err *e)
         return mp_fail(e, "empty output file name");
     struct stat st;
     int rc = 0;
+    if (check_path_links(path, path, e) != 0)
+        return -1;
     if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || std_fd_for(&st) >= 0) && !S_ISDIR(st.st_mode)) {
         /* written in place; a FIFO's reader may come later: only the
          * permission is asked */
@@ -287,7 +345,7 @@ int fs_check_output(const char *path, int make_parents, mp_err *e)
     }
     if (rc == 0) {
         if (make_parents)
-            rc = fs_check_output_dir(dir, e);
+            rc = check_dir_usable(dir, e);
         else if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
             rc = mp_fail(e, "cannot write %s: %s is not a directory", path, dir);
     }
@@ -313,10 +371,40 @@ int fs_check_output(const char *path, int make_parents, mp_err *e)
     return rc;
 }
 
+/* An existing output directory: none of its entries may be another user's
+ * symbolic link (report.md, charts/...), which the writes would follow. */
+static int check_dir_entries(const char *dir, mp_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0; /* missing: created later, empty */
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+            !link_trusted(&st)) {
+            char *p = fs_join(dir, de->d_name);
+            rc = untrusted_link(p ? p : de->d_name, dir, &st, e);
+            free(p);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
 int fs_check_output_dir(const char *dir, mp_err *e)
 {
     if (!*dir)
         return mp_fail(e, "empty directory name");
+    if (check_path_links(dir, dir, e) != 0 || check_dir_entries(dir, e) != 0)
+        return -1;
+    return check_dir_usable(dir, e);
+}
+
+/* The nearest existing ancestor of dir is a directory that takes entries. */
+static int check_dir_usable(const char *dir, mp_err *e)
+{
     /* the nearest existing ancestor must be a directory that takes entries */
     char *p = strdup(dir);
     if (!p)
@@ -367,6 +455,8 @@ int fs_mkdirs(const char *path, mode_t mode, mp_err *e)
 {
     if (!*path)
         return mp_fail(e, "empty directory name");
+    if (check_path_links(path, path, e) != 0)
+        return -1;
     char *p = strdup(path);
     if (!p)
         return mp_fail(e, "out of memory");

@@ -15,9 +15,11 @@
 int fs_read_file(const char *path, char **data, size_t *len, mp_err *e);
 
 /* Writes data to path: "-" is standard output; a symbolic link is followed
- * and its target written; a character device, FIFO or socket is written in
- * place; a regular file (or a new one) is replaced atomically with the
- * given mode (0600 for keys). */
+ * and its target written, when the link is the invoking user's or root's
+ * (any other user's link on the way is refused); a character device, FIFO
+ * or socket is written in place; a regular file (or a new one) is replaced
+ * atomically with the given mode (0600 for keys), or the old file's mode
+ * where that is stricter. */
 int fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
                   mp_err *e);
 
@@ -29,7 +31,9 @@ int fs_is_stdio(const char *path);
  * missing directory will be created, so the nearest existing one is tried. */
 int fs_check_output(const char *path, int make_parents, mp_err *e);
 
-/* Before any work: can dir be created (if missing) and written in? */
+/* Before any work: can dir be created (if missing) and written in, and
+ * does no symbolic link on the way to it, nor any entry in it, belong to
+ * another user than the invoking one or root? */
 int fs_check_output_dir(const char *dir, mp_err *e);
 
 /* mkdir -p; existing directories are fine. */

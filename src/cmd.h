@@ -22,7 +22,8 @@ int cmd_report(int argc, char **argv);
 void cmd_join_argv(int argc, char **argv, char *out, size_t outlen);
 
 /* Makes SIGINT and SIGTERM set the returned flag instead of ending the
- * process, so a verb can stop early and still write what it measured. */
+ * process, so a verb can stop early and still write what it measured. Only
+ * the first: a second SIGINT or SIGTERM ends the process as by default. */
 atomic_int *cmd_stop_on_signals(void);
 
 struct pki_manifest;
@@ -67,5 +68,18 @@ int cmd_read_pass(const char *verb, const char *src, char *out, size_t n);
 struct pki_manifest;
 int cmd_apply_identities(const char *verb, struct pki_manifest *m, const char *const *specs, size_t n,
                          const char *pass_src);
+
+/* Before cmd_apply_identities: each --identity NAME must be a fixture of
+ * the manifest, one of the names the verb's options give (named), or one
+ * a selected scenario mentions (mentions(name, ctx), may be NULL). Else a
+ * typo would add an unused identity while the fixture it meant stays:
+ * one line naming the closest fixture, -1. */
+int cmd_check_identity_names(const char *verb, const struct pki_manifest *m, const char *const *specs, size_t n,
+                             const char *const *named, size_t n_named, int (*mentions)(const char *, void *),
+                             void *ctx);
+
+/* An option naming a fixture (--control, --upstream-client-cert...) that
+ * the manifest lacks: one line with the closest fixture, -1; 0 when found. */
+int cmd_check_fixture_option(const char *verb, const struct pki_manifest *m, const char *option, const char *name);
 
 #endif

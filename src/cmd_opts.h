@@ -49,6 +49,13 @@ struct cmd_verb {
     int (*fn)(int argc, char **argv);
 };
 
+/* --trust-scripts, one row shared by the verbs that run Lua files from
+ * outside (run: scenarios and profiles; fixtures: specs). */
+#define CMD_OPT_TRUST_SCRIPTS(id)                                                                          \
+    { "trust-scripts", (id), 0, NULL, "run the Lua files given without the sandbox: with os.execute, io, "     \
+      "package.loadlib, dofile and the debug library, i.e. with your rights. Only for files you trust; "      \
+      "the memory, instruction and time limits stay (docs/scenarios.md)", NULL, NULL, 0, 0 }
+
 #define CMD_OPTS_MAX 96
 
 /* getopt_long's arguments for one verb. */

@@ -55,8 +55,9 @@ const cmd_verb cmd_report_verb = {
     .exit_codes =
         "  0  report written\n"
         "  1  report written, and a regression against a baseline (a waived FAIL is none)\n"
-        "  2  usage error, an unreadable or foreign result file, or gnuplot missing or\n"
-        "     failing\n"
+        "  2  usage error, an unreadable or foreign result file, gnuplot missing or\n"
+        "     failing, or interrupted (Ctrl-C or SIGTERM stops gnuplot and writes no\n"
+        "     page; a second one ends the process at once)\n"
         "The report judges nothing itself: a run's own verdicts, INCONCLUSIVE included,\n"
         "decide `run`'s exit code, not this one.\n",
     .operands = CMD_COMPLETE_FILE,
@@ -327,8 +328,11 @@ int cmd_report(int argc, char **argv)
         cmd_error("report", "%s", e.msg);
         goto done;
     }
+    /* SIGINT/SIGTERM: gnuplot is stopped, no page is written (each file
+     * already written is complete), exit 2 */
+    atomic_int *stop = cmd_stop_on_signals();
     if (charts) {
-        rpt_chart_opts co = { gnuplot, chart_timeout_ms };
+        rpt_chart_opts co = { gnuplot, chart_timeout_ms, stop };
         int r = rpt_charts_render(&m, out, &co, &e);
         if (r == RPT_SPAWN_NOT_RUN) {
             cmd_error("report", "%s (install Debian's gnuplot-nox, give --gnuplot PROGRAM, or use --no-charts)",
@@ -339,6 +343,10 @@ int cmd_report(int argc, char **argv)
             cmd_error("report", "charts: %s", e.msg);
             goto done;
         }
+    }
+    if (atomic_load(stop)) {
+        cmd_error("report", "interrupted; no page written");
+        goto done;
     }
     char *md_path = fs_join(out, "report.md");
     int w = !md_path ? mp_fail(&e, "out of memory") : rpt_html_write(&m, out, &e);

@@ -84,6 +84,10 @@ static const cmd_opt run_opts[] = {
       "id and target are globs, tls_version and target optional. An expired waiver covers nothing; one that "
       "covers no FAIL is reported as stale", NULL, NULL, CMD_COMPLETE_FILE, 0 },
     { "jobs", 'j', 'j', "N", "scenarios in parallel", NULL, "1", 0, 0 },
+    { "scenario-time-limit", 1040, 0, "DUR", "the time each scenario may take, in place of its own time_limit "
+      "and the default; past it the scenario is an ERROR, \"stopped after N s\"", NULL,
+      "30s plus three times --timeout per connection it opens, at most 10m", 0, 0 },
+    CMD_OPT_TRUST_SCRIPTS(1041),
     { "json", 'J', 0, "FILE", "write results as JSON (docs/results.md)", NULL, NULL, CMD_COMPLETE_FILE, 0 },
     { "junit", 'U', 0, "FILE", "write results as JUnit XML", NULL, NULL, CMD_COMPLETE_FILE, 0 },
     { "sarif", 1030, 0, "FILE", "write FAIL, INCONCLUSIVE and ERROR verdicts as SARIF 2.1.0 (one rule per "
@@ -100,8 +104,9 @@ const cmd_verb cmd_run_verb = {
     .description =
         "Runs Lua scenarios against a gateway and prints one verdict per scenario (and\n"
         "TLS version): PASS, FAIL, INCONCLUSIVE (the positive control was not served, so\n"
-        "nothing can be said), ERROR (the attempt itself failed) or SKIP, with what was\n"
-        "expected and observed.\n"
+        "nothing can be said), ERROR (the attempt itself failed), SKIP, or INFO (the\n"
+        "scenario only recorded what the gateway did: never counted as a pass), with\n"
+        "what was expected and observed.\n"
         "Without SCENARIO arguments (files or directories) it runs a built-in suite:\n"
         "client-auth (default), or audit, which checks the gateway's own TLS against a\n"
         "compliance profile. See docs/scenarios.md.\n",
@@ -113,16 +118,22 @@ const cmd_verb cmd_run_verb = {
         "checked before the run starts. With GITHUB_ACTIONS=true, findings are also\n"
         "printed as workflow annotations (::error title=...::...).\n"
         "\n"
-        "Ctrl-C (or SIGTERM) skips the scenarios not yet started, lets the running ones\n"
-        "finish, and still prints and writes the results, marked interrupted (exit 3\n"
-        "unless something failed).\n",
+        "Scenario and profile files run in a sandbox (no shell, no files, no C\n"
+        "libraries) with a memory, instruction and time limit; a scenario past one is\n"
+        "an ERROR and the others still run. See docs/scenarios.md.\n"
+        "\n"
+        "Ctrl-C (or SIGTERM), in any phase, stops within a second: the running scenarios\n"
+        "and those not yet started are SKIPs, and the results are still printed and\n"
+        "written, marked interrupted (exit 3 unless something failed). A second Ctrl-C\n"
+        "or SIGTERM ends the process at once.\n",
     .exit_codes =
         "  0  nothing failed and everything was judged\n"
         "  1  a FAIL at or above --fail-on that no waiver covers\n"
         "  2  usage or setup error, including a bad --waivers file and a scenario that\n"
         "     names a fixture the manifest lacks\n"
         "  3  nothing failed, but something could not be judged: an INCONCLUSIVE or\n"
-        "     ERROR verdict (e.g. an unreachable target), or an interrupted run\n",
+        "     ERROR verdict (e.g. an unreachable target), an interrupted run, or a run\n"
+        "     that judged nothing (only SKIPs and INFO observations)\n",
     .operands = CMD_COMPLETE_FILE,
     .fn = cmd_run,
 };
@@ -168,7 +179,8 @@ static void print_table(const res_run *run, int verbose, int color)
     for (size_t i = 0; i < run->n; i++) {
         const res_scenario *s = &run->items[i];
         const char *c = s->verdict == RES_PASS ? green : s->verdict == RES_FAIL ? (s->waived ? cyan : red)
-                        : s->verdict == RES_INCONCLUSIVE ? magenta : s->verdict == RES_ERROR ? yellow : grey;
+                        : s->verdict == RES_INCONCLUSIVE ? magenta : s->verdict == RES_ERROR ? yellow
+                        : s->verdict == RES_INFO ? cyan : grey;
         char tls[16];
         snprintf(tls, sizeof tls, "%s", strcmp(s->tls_version, "any") == 0 ? "-" : s->tls_version);
         printf("%-38s %-8s %s%-13s%s %-9s %-60s %6.0f ms\n", s->id, tls, c,
@@ -211,6 +223,31 @@ static void waiver_name(const res_waiver *w, char *out, size_t n)
              w->tls_version[0] ? "]" : "", w->target[0] ? " at " : "", w->target);
 }
 
+/* Scenarios skipped for an option not given, once on stderr, grouped by
+ * what they need: a run that silently left out a suite's half is not what
+ * the user asked for. */
+static void warn_skipped_for_options(const res_run *run)
+{
+    for (size_t i = 0; i < run->n; i++) {
+        char need[200], prev[200];
+        int first = res_skip_needs(&run->items[i], need, sizeof need);
+        for (size_t k = 0; first && k < i; k++)
+            first = !res_skip_needs(&run->items[k], prev, sizeof prev) || strcmp(prev, need) != 0;
+        if (!first)
+            continue;
+        char ids[600] = "";
+        size_t n = 0;
+        for (size_t k = i; k < run->n; k++) {
+            if (!res_skip_needs(&run->items[k], prev, sizeof prev) || strcmp(prev, need) != 0 ||
+                strstr(ids, run->items[k].id))
+                continue;
+            size_t l = strlen(ids);
+            snprintf(ids + l, sizeof ids - l, "%s%s", n++ ? ", " : "", run->items[k].id);
+        }
+        cmd_error("run", "skipped, needs %s: %s", need, ids);
+    }
+}
+
 /* The summary line, the waivers' news, and the exit code. */
 static int summarize(const res_run *run, const res_waivers *waivers, int fail_on)
 {
@@ -219,9 +256,12 @@ static int summarize(const res_run *run, const res_waivers *waivers, int fail_on
     char waived[48] = "";
     if (counts.waived)
         snprintf(waived, sizeof waived, " (%zu waived)", counts.waived);
-    printf("%zu passed, %zu failed%s, %zu inconclusive, %zu errors, %zu skipped%s\n", counts.passed,
-           counts.failed, waived, counts.inconclusive, counts.errors, counts.skipped,
-           run->interrupted ? " (interrupted)" : "");
+    char not_run[80] = "";
+    if (run->interrupted)
+        snprintf(not_run, sizeof not_run, " (interrupted: %zu did not run)", counts.not_run);
+    printf("%zu passed, %zu failed%s, %zu inconclusive, %zu errors, %zu skipped%s, %zu info (recorded, not "
+           "judged)\n", counts.passed, counts.failed, waived, counts.inconclusive, counts.errors, counts.skipped,
+           not_run, counts.info);
     if (gate.below)
         printf("%zu FAIL%s below --fail-on %s, not counted towards the exit code\n", gate.below,
                gate.below == 1 ? "" : "s", res_severities[fail_on]);
@@ -238,7 +278,16 @@ static int summarize(const res_run *run, const res_waivers *waivers, int fail_on
     }
     if (gate.failing)
         return MP_EXIT_FAIL;
+    if (run->n && counts.skipped + counts.info == run->n) { /* skips and observations only: nothing was judged */
+        cmd_error("run", "no scenario was judged (%zu skipped, %zu only recorded)", counts.skipped, counts.info);
+        return MP_EXIT_UNJUDGED;
+    }
     return gate.unjudged || run->interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
+}
+
+static int mentions(const char *name, void *list)
+{
+    return scn_list_mentions(list, name);
 }
 
 int cmd_run(int argc, char **argv)
@@ -256,7 +305,9 @@ int cmd_run(int argc, char **argv)
     http_header headers[MAX_LIST];
     size_t n_headers = 0;
     int verify = 1, quiet = 0, verbose = 0, jobs = 1, expect_mtls = 1, c, rc = MP_EXIT_USAGE;
-    int64_t timeout_ms = 5000;
+    int upstream_client_cert_given = 0, other_client_cert_given = 0;
+    int64_t timeout_ms = 5000, scenario_limit_ms = 0;
+    int trust_scripts = 0;
     mp_err e = { { 0 } };
     char *tags_buf = NULL;
     int fail_on = RES_N_SEVERITIES - 1; /* info: any FAIL */
@@ -332,9 +383,9 @@ int cmd_run(int argc, char **argv)
             }
             revocation = optarg;
             break;
-        case 1006: upstream_client_cert = optarg; break;
+        case 1006: upstream_client_cert = optarg; upstream_client_cert_given = 1; break;
         case 1008: other_mtls_host = optarg; break;
-        case 1009: other_client_cert = optarg; break;
+        case 1009: other_client_cert = optarg; other_client_cert_given = 1; break;
         case 1010: control = optarg; break;
         case 1020:
             fail_on = res_severity_rank(optarg);
@@ -385,6 +436,13 @@ int cmd_run(int argc, char **argv)
             identities[n_identities++] = optarg;
             break;
         case 1012: pass_src = optarg; break;
+        case 1040:
+            if (tm_parse_duration(optarg, &scenario_limit_ms, &e) != 0 || scenario_limit_ms <= 0) {
+                cmd_error("run", "--scenario-time-limit: %s", scenario_limit_ms <= 0 ? "must be positive" : e.msg);
+                goto out;
+            }
+            break;
+        case 1041: trust_scripts = 1; break;
         case 'J': json = optarg; break;
         case 'U': junit = optarg; break;
         case 1030: sarif = optarg; break;
@@ -412,8 +470,14 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
 
+    /* SIGINT/SIGTERM from here on: every phase stops within a second, and
+     * the results are written with what was not run as SKIP. */
+    atomic_int *stop = cmd_stop_on_signals();
     scn_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    cfg.stop = stop;
+    cfg.trust_scripts = trust_scripts;
+    cfg.time_limit_ns = scenario_limit_ms * 1000000LL;
     if (net_url_parse(target, &cfg.target, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         goto out;
@@ -421,10 +485,6 @@ int cmd_run(int argc, char **argv)
     pki_manifest m;
     if (pki_manifest_load(&m, fixtures, &e) != 0) {
         cmd_error("run", "%s", e.msg);
-        goto out;
-    }
-    if (cmd_apply_identities("run", &m, identities, n_identities, pass_src) != 0) {
-        pki_manifest_free(&m);
         goto out;
     }
     scn_plan plan = { .jobs = jobs, .single = TLS_ANY };
@@ -469,13 +529,6 @@ int cmd_run(int argc, char **argv)
     cfg.timeout_ns = timeout_ms * 1000000LL;
     cfg.fixtures = &m;
     cfg.expect_mtls = expect_mtls;
-    const pki_manifest_entry *ctl = pki_manifest_find(&m, control);
-    if (!ctl || !ctl->chain || !ctl->role || strcmp(ctl->role, "client") != 0) {
-        cmd_error("run", "--control %s: %s", control,
-                  !ctl ? "not in the fixtures' manifest" : "not a client certificate fixture");
-        pki_manifest_free(&m);
-        goto out;
-    }
     cfg.control_cert = control;
     cfg.pins = pins;
     cfg.n_pins = n_pins;
@@ -493,7 +546,7 @@ int cmd_run(int argc, char **argv)
     if (!suite)
         suite = profile ? "audit" : "client-auth";
     if (scn_profile_resolve(&cfg, profile ? profile : "baseline", &e) != 0 ||
-        scn_profile_check(&cfg, &e) != 0) {
+        (scn_profile_check(&cfg, &e) != 0 && !atomic_load(stop))) {
         cmd_error("run", "%s", e.msg);
         pki_manifest_free(&m);
         goto out;
@@ -506,16 +559,33 @@ int cmd_run(int argc, char **argv)
         int pool_all = !suite_given && (n_only || n_tags);
         rc = scn_list_add_builtin(&list, pool_all ? "all" : suite, &e);
         if (rc == 0)
-            rc = scn_select_check(&list, &filter, pool_all ? "the built-in suites" : suite, &e);
+            rc = scn_select_check(&list, &filter, &cfg, pool_all ? "the built-in suites" : suite, &e);
     } else {
         rc = 0;
         for (int i = optind; rc == 0 && i < argc; i++)
             rc = scn_list_add_path(&list, argv[i], &e);
         if (rc == 0)
-            rc = scn_select_check(&list, &filter, "the scenarios given", &e);
+            rc = scn_select_check(&list, &filter, &cfg, "the scenarios given", &e);
     }
+    if (rc != 0 && atomic_load(stop) && list.n) /* interrupted while loading: every scenario a SKIP */
+        rc = 0;
     if (rc != 0) {
         cmd_error("run", "%s", e.msg);
+        scn_list_free(&list);
+        pki_manifest_free(&m);
+        rc = MP_EXIT_USAGE;
+        goto out;
+    }
+    /* Names of fixtures, checked once the scenarios are known: an --identity
+     * or an option naming nothing is a typo, not a new identity. */
+    const char *named[] = { control, upstream_client_cert, other_client_cert };
+    if (cmd_check_identity_names("run", &m, identities, n_identities, named, 3, mentions, &list) != 0 ||
+        cmd_apply_identities("run", &m, identities, n_identities, pass_src) != 0 ||
+        cmd_check_fixture_option("run", &m, "--control", control) != 0 ||
+        (upstream_client_cert_given &&
+         cmd_check_fixture_option("run", &m, "--upstream-client-cert", upstream_client_cert) != 0) ||
+        (other_client_cert_given &&
+         cmd_check_fixture_option("run", &m, "--other-client-cert", other_client_cert) != 0)) {
         scn_list_free(&list);
         pki_manifest_free(&m);
         rc = MP_EXIT_USAGE;
@@ -530,7 +600,12 @@ int cmd_run(int argc, char **argv)
     scn_version_skip skipped[2];
     int n_skipped = 0;
     if (plan.n_versions == 0) {
-        if (scn_probe_versions(&cfg, plan.versions, &plan.n_versions, skipped, &n_skipped, &e) != 0) {
+        int probe = scn_probe_versions(&cfg, plan.versions, &plan.n_versions, skipped, &n_skipped, &e);
+        if (probe != 0 && atomic_load(stop)) {
+            plan.versions[0] = TLS_ANY; /* interrupted: scn_run_all makes every scenario a SKIP */
+            plan.n_versions = 1;
+            n_skipped = 0;
+        } else if (probe != 0) {
             str_copy(reason, sizeof reason, e.msg);
             plan.unreachable = reason;
             plan.versions[0] = TLS_ANY;
@@ -555,10 +630,6 @@ int cmd_run(int argc, char **argv)
         str_copy(tv->skipped[i].version, sizeof tv->skipped[i].version, tls_version_name(skipped[i].version));
         str_copy(tv->skipped[i].reason, sizeof tv->skipped[i].reason, skipped[i].reason);
     }
-    /* SIGINT/SIGTERM: scenarios not yet started are skipped, and what was
-     * measured is still printed and written. */
-    atomic_int *stop = cmd_stop_on_signals();
-    plan.stop = stop;
     if (scn_run_all(&list, &filter, &plan, &cfg, &run, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         scn_list_free(&list);
@@ -567,8 +638,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     run.finished_ms = res_now_ms();
-    run.interrupted = atomic_load(stop);
-    signal(SIGINT, SIG_DFL); /* a second Ctrl-C while writing ends the process */
+    run.interrupted = atomic_load(stop); /* a second signal now ends the process (cmd_stop_on_signals) */
     str_copy(run.target, sizeof run.target, target);
     str_copy(run.sni, sizeof run.sni, cfg.sni);
     if (connect_to)
@@ -587,6 +657,7 @@ int cmd_run(int argc, char **argv)
     int saved_stdout = cmd_stdout_reserve(outs, 3);
     if (!quiet)
         print_table(&run, verbose, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+    warn_skipped_for_options(&run);
     rc = summarize(&run, &waivers, fail_on);
     const char *gha = getenv("GITHUB_ACTIONS");
     if (gha && strcmp(gha, "true") == 0) {

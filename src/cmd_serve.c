@@ -152,7 +152,8 @@ int cmd_serve(int argc, char **argv)
         cmd_error("serve", "%s", e.msg);
         return MP_EXIT_USAGE;
     }
-    if (cmd_apply_identities("serve", &m, identities, n_identities, pass_src) != 0) {
+    if (cmd_check_identity_names("serve", &m, identities, n_identities, NULL, 0, NULL, NULL) != 0 ||
+        cmd_apply_identities("serve", &m, identities, n_identities, pass_src) != 0) {
         pki_manifest_free(&m);
         return MP_EXIT_USAGE;
     }

@@ -18,10 +18,18 @@
  * cmd_stop_on_signals. */
 static atomic_int stop_flag;
 
+/* The first SIGINT or SIGTERM asks the verb to stop and write what it has;
+ * the handlers then go back to the default, so a second one ends the
+ * process at once, even while results are being written. */
 static void on_stop_signal(int sig)
 {
     (void)sig;
     atomic_store(&stop_flag, 1);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
 }
 
 atomic_int *cmd_stop_on_signals(void)

@@ -78,12 +78,13 @@ return audit.scenario {
         found[#found + 1] = label
         t:detail(label .. " (" .. CVE[name] .. "): vulnerable: " .. evidence)
         if f.has_rule then
-          f:check(false, label .. " (" .. evidence .. ")", "not vulnerable to " .. label,
+          f:check(false, label .. " (" .. evidence .. ")", "none of the named vulnerabilities applies",
                   { id = "vulnerabilities/" .. name, severity = severity or SEVERITY[name], cve = { CVE[name] }, items = items })
         end
       else
         clear[#clear + 1] = label
         t:detail(label .. " (" .. CVE[name] .. "): not vulnerable: " .. evidence)
+        if f.has_rule then f:check(true, label, "none of the named vulnerabilities applies") end
       end
     end
     -- The suites of a class accepted in a version: the one the server chose.

@@ -48,6 +48,6 @@ return {
     local observed = "open connection after revocation: " .. (kind2 == "served" and "still served" or "not served")
       .. " (" .. how2 .. "); new connection: " .. kind3 .. " (" .. how3 .. ")"
     t:detail("before revocation: " .. how)
-    t:pass(observed, "recorded", c)
+    t:info(observed, "recorded", c)
   end,
 }

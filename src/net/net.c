@@ -157,8 +157,19 @@ static net_status errno_status(int err)
     }
 }
 
+/* Thread-owned: each thread that runs network steps for a stoppable job
+ * sets its own. */
+static _Thread_local net_guard *tl_guard;
+
+void net_guard_set(net_guard *g)
+{
+    tl_guard = g;
+}
+
 net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd_out, mp_err *e)
 {
+    if (tl_guard)
+        tl_guard->connects++;
     int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         mp_fail(e, "socket: %s", strerror(errno));
@@ -191,14 +202,23 @@ net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd_out, mp_e
     return NET_OK;
 }
 
+#define NET_STOP_CHECK_MS 100
+
 int net_wait(int fd, short events, int64_t deadline_ns)
 {
+    const atomic_int *stop = tl_guard ? tl_guard->stop : NULL;
     for (;;) {
+        if (stop && atomic_load(stop)) {
+            errno = EINTR;
+            return -1;
+        }
         int64_t left = deadline_ns - tm_mono_ns();
         if (left <= 0)
             return 0;
         struct pollfd p = { .fd = fd, .events = events };
         int ms = (int)((left + 999999) / 1000000);
+        if (stop && ms > NET_STOP_CHECK_MS)
+            ms = NET_STOP_CHECK_MS;
         int r = poll(&p, 1, ms);
         if (r > 0)
             return 1; /* readable, writable, or an error the next call reports */

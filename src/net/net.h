@@ -4,6 +4,7 @@
 #ifndef MP_NET_H
 #define MP_NET_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -50,8 +51,22 @@ const char *net_status_name(net_status s);
  * On NET_OK *fd is a connected non-blocking socket with TCP_NODELAY. */
 net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd, mp_err *e);
 
+/* What the calling thread's network steps answer to, besides their
+ * deadlines: a stop flag (SIGINT), checked at least every 100 ms, after
+ * which every wait fails at once with errno EINTR; and a count of the
+ * connections net_connect started, for time limits that grow with them.
+ * The guard belongs to the thread that set it, and must outlive its use. */
+typedef struct net_guard {
+    const atomic_int *stop; /* may be NULL */
+    unsigned long connects;
+} net_guard;
+
+/* Sets this thread's guard (NULL: none, the default). */
+void net_guard_set(net_guard *g);
+
 /* Waits until fd is readable (POLLIN) or writable (POLLOUT).
- * Returns 1 ready, 0 deadline passed, -1 error. */
+ * Returns 1 ready, 0 deadline passed, -1 error (EINTR: the guard's stop
+ * flag was set). */
 int net_wait(int fd, short events, int64_t deadline_ns);
 
 /* Turns Nagle's algorithm off (TCP_NODELAY). */

@@ -279,6 +279,13 @@ static int publish(const char *tmp, const pki_gen_opts *o, mp_err *e)
     return 0;
 }
 
+static int interrupted(const pki_gen_opts *o, mp_err *e)
+{
+    if (o->stop && atomic_load(o->stop))
+        return mp_fail(e, "interrupted; %s is unchanged", o->out_dir);
+    return 0;
+}
+
 static int check_out_dir(const pki_gen_opts *o, mp_err *e)
 {
     struct stat sb;
@@ -309,10 +316,16 @@ int pki_generate(const pki_spec *s, const pki_gen_opts *o, pki_gen_stats *st, mp
 
     made *all = calloc(s->n ? s->n : 1, sizeof *all);
     int rc = all ? 0 : mp_fail(e, "out of memory");
-    for (size_t i = 0; rc == 0 && i < s->n; i++)
-        rc = make_one(s, i, all, o, st, e);
     for (size_t i = 0; rc == 0 && i < s->n; i++) {
-        if (pki_is_crl_issuer(&s->defs[i])) {
+        rc = interrupted(o, e);
+        if (rc == 0)
+            rc = make_one(s, i, all, o, st, e);
+        if (rc == 0 && o->progress)
+            o->progress(o->progress_ud, i + 1, s->n, s->defs[i].name);
+    }
+    for (size_t i = 0; rc == 0 && i < s->n; i++) {
+        rc = interrupted(o, e);
+        if (rc == 0 && pki_is_crl_issuer(&s->defs[i])) {
             rc = make_crl(s, i, all, o, 0, e);
             if (rc == 0)
                 rc = make_crl(s, i, all, o, 1, e);
@@ -321,6 +334,8 @@ int pki_generate(const pki_spec *s, const pki_gen_opts *o, pki_gen_stats *st, mp
     }
     if (rc == 0)
         rc = pki_fixtures_write(s, all, o, tmp, e);
+    if (rc == 0)
+        rc = interrupted(o, e);
     if (rc == 0)
         rc = publish(tmp, o, e);
     if (rc != 0) {

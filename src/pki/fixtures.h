@@ -4,6 +4,7 @@
 #ifndef MP_PKI_FIXTURES_H
 #define MP_PKI_FIXTURES_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,13 @@ typedef struct pki_gen_opts {
     const char *const *hosts;
     size_t n_hosts;
     const char *generator;   /* "mtlsprobe 0.1.0" */
+    /* Set by SIGINT/SIGTERM: generation stops after the key or certificate
+     * in progress, the temporary directory is removed and pki_generate
+     * fails with "interrupted". May be NULL. */
+    const atomic_int *stop;
+    /* Called after each fixture (done of total); may be NULL. */
+    void (*progress)(void *ud, size_t done, size_t total, const char *name);
+    void *progress_ud;
 } pki_gen_opts;
 
 typedef struct pki_gen_stats {

@@ -15,6 +15,7 @@
 #include "pki/fixtures.h"
 #include "pki/identity.h"
 #include "util/fs.h"
+#include "util/str.h"
 #include "util/timeutil.h"
 
 static char *abs_in(const char *dir, const char *rel)
@@ -262,6 +263,18 @@ static int add_entry(pki_manifest *m, const char *name, mp_err *e)
     }
     m->n++;
     return 0;
+}
+
+const char *pki_manifest_closest(const pki_manifest *m, const char *name)
+{
+    const char **names = m->n ? malloc(m->n * sizeof *names) : NULL;
+    if (!names)
+        return NULL;
+    for (size_t i = 0; i < m->n; i++)
+        names[i] = m->entries[i].name;
+    const char *best = str_closest(name, names, m->n);
+    free(names);
+    return best;
 }
 
 int pki_manifest_identity_spec(pki_manifest *m, const char *spec, const char *pass, mp_err *e)

@@ -60,6 +60,9 @@ int pki_manifest_parse(pki_manifest *m, const char *text, size_t len, const char
                        const char *file, mp_err *e);
 void pki_manifest_free(pki_manifest *m);
 const pki_manifest_entry *pki_manifest_find(const pki_manifest *m, const char *name);
+/* The fixture name nearest to name, for "did you mean ...?"; NULL when
+ * none is near. */
+const char *pki_manifest_closest(const pki_manifest *m, const char *name);
 
 /* Replaces the client or server fixture name with the user's identity,
  * which the manifest then owns (also when this fails). Its role, defect and

@@ -203,6 +203,9 @@ static void read_extensions(lua_State *L, const char *what, pki_fixture_def *d)
             luaL_error(L, "%s: extensions[%d] needs exactly one of hex or der", what, i);
         if (raw && len == 0)
             luaL_error(L, "%s: extensions[%d]: der must not be empty", what, i);
+        if ((hex ? strlen(hex) / 2 : len) > PKI_SPEC_MAX_EXT_BYTES)
+            luaL_error(L, "%s: extensions[%d] is %I bytes; an extension has at most %d", what, i,
+                       (lua_Integer)(hex ? strlen(hex) / 2 : len), PKI_SPEC_MAX_EXT_BYTES);
         if (hex) {
             size_t hl = strlen(hex);
             if (hl == 0 || hl % 2)
@@ -262,6 +265,9 @@ static int define(lua_State *L, pki_role role)
     }
     if (pki_spec_find(s, name) >= 0)
         return luaL_error(L, "%s: fixture '%s' is defined twice", what, name);
+    if (s->n >= PKI_SPEC_MAX_FIXTURES) /* each one is a key to generate: minutes, not a loop's worth */
+        return luaL_error(L, "%s: more than %d fixtures; a spec defines at most %d", what,
+                          PKI_SPEC_MAX_FIXTURES, PKI_SPEC_MAX_FIXTURES);
     snprintf(what, sizeof what, "%s{name=\"%s\"}", role_names[role], name);
     scr_check_known_fields(L, 1, what, known_fields);
 
@@ -475,7 +481,8 @@ static int l_ca(lua_State *L) { return define(L, PKI_ROLE_CA); }
 static int l_server(lua_State *L) { return define(L, PKI_ROLE_SERVER); }
 static int l_client(lua_State *L) { return define(L, PKI_ROLE_CLIENT); }
 
-static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp_err *e)
+static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, const char *dir,
+                          mp_err *e)
 {
     memset(s, 0, sizeof *s);
     ctx->spec = s;
@@ -484,9 +491,13 @@ static lua_State *prepare(pki_spec *s, const pki_spec_opts *o, load_ctx *ctx, mp
     ctx->crl_days = o->crl_days;
     /* A spec only declares fixtures: far below these bounds, which turn an
      * endless loop or allocation into an error at the spec's file:line. */
-    lua_State *L = scr_new_bounded(SPEC_MAX_BYTES, SPEC_MAX_INSTRUCTIONS, e);
+    scr_bounds b = { .max_bytes = SPEC_MAX_BYTES, .max_instructions = SPEC_MAX_INSTRUCTIONS,
+                     .stop = o->stop };
+    lua_State *L = scr_new_bounded(&b, e);
     if (!L)
         return NULL;
+    if (!o->trust)
+        scr_sandbox(L, &dir, dir ? 1 : 0);
     static const struct { const char *name; lua_CFunction fn; } fns[] = {
         { "ca", l_ca }, { "server", l_server }, { "client", l_client },
         { "omit", pki_spec_l_omit }, { "validity", pki_spec_l_validity },
@@ -541,17 +552,24 @@ int pki_spec_load_file(pki_spec *s, const char *path, const pki_spec_opts *o, mp
         memset(s, 0, sizeof *s);
         return mp_fail(e, "spec file %s does not exist", path);
     }
-    lua_State *L = prepare(s, o, &ctx, e);
-    if (!L)
+    char *dir = fs_dirname(path);
+    lua_State *L = dir ? prepare(s, o, &ctx, dir, e) : NULL;
+    if (!L) {
+        if (!dir)
+            mp_fail(e, "out of memory");
+        free(dir);
         return -1;
-    return finish(s, &ctx, L, scr_run_file(L, path, e), path, e);
+    }
+    int rc = finish(s, &ctx, L, scr_run_file(L, path, e), path, e);
+    free(dir);
+    return rc;
 }
 
 int pki_spec_load_text(pki_spec *s, const char *text, size_t len, const char *name,
                        const pki_spec_opts *o, mp_err *e)
 {
     load_ctx ctx;
-    lua_State *L = prepare(s, o, &ctx, e);
+    lua_State *L = prepare(s, o, &ctx, NULL, e);
     if (!L)
         return -1;
     return finish(s, &ctx, L, scr_run_buffer(L, text, len, name, e), name, e);

@@ -5,6 +5,7 @@
 #ifndef MP_PKI_SPEC_H
 #define MP_PKI_SPEC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -106,9 +107,19 @@ typedef struct pki_spec_opts {
     const char *import_key;
     const char *import_pass;
     const struct pki_import_cert *import_info;
+    int trust;                /* --trust-scripts: the spec runs without the sandbox (script.h) */
+    const atomic_int *stop;   /* set by SIGINT/SIGTERM: the spec stops as interrupted; may be NULL */
 } pki_spec_opts;
 
-/* Runs a spec from a file (path) or from memory (text, named `name`). */
+/* A spec defines at most this many fixtures (each is a key to generate),
+ * and an extension of at most PKI_SPEC_MAX_EXT_BYTES: past either, the
+ * ca{}/server{}/client{} call fails at its file:line. */
+#define PKI_SPEC_MAX_FIXTURES 1000
+#define PKI_SPEC_MAX_EXT_BYTES 65536
+
+/* Runs a spec from a file (path) or from memory (text, named `name`) in a
+ * bounded Lua state, sandboxed unless o->trust; require() finds modules in
+ * the file's own directory. */
 int pki_spec_load_file(pki_spec *s, const char *path, const pki_spec_opts *o, mp_err *e);
 int pki_spec_load_text(pki_spec *s, const char *text, size_t len, const char *name,
                        const pki_spec_opts *o, mp_err *e);

@@ -358,7 +358,7 @@ static int draw(const char *chartdir, const char *name, const char *script, int 
     if (!log)
         return mp_fail(e, "out of memory");
     char *argv[] = { (char *)o->gnuplot, file, NULL };
-    rc = rpt_spawn(argv, chartdir, log, o->timeout_ms, e);
+    rc = rpt_spawn(argv, chartdir, log, o->timeout_ms, o->stop, e);
     free(log);
     if (rc == -1)
         mp_wrap(e, "chart %s", name);

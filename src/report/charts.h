@@ -4,6 +4,7 @@
 #ifndef MP_REPORT_CHARTS_H
 #define MP_REPORT_CHARTS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "report/model.h"
@@ -12,6 +13,7 @@
 typedef struct rpt_chart_opts {
     const char *gnuplot;       /* program, looked up in PATH */
     int64_t timeout_ms;        /* per gnuplot run */
+    const atomic_int *stop;    /* set (SIGINT): gnuplot is killed and rendering fails, "interrupted"; may be NULL */
 } rpt_chart_opts;
 
 /* Writes data and scripts, runs gnuplot once per chart (PNG and SVG), and

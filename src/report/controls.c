@@ -1,13 +1,17 @@
 /* The compliance view: controls (PCI DSS, NIST SP 800-52r2, Mozilla, BSI,
  * RFCs) are data in reports/controls.json, compiled in; scenarios cite them
  * by id. A control's status follows from the verdicts that evidence it: any
- * FAIL means not met, all PASS means met, PASS mixed with ERROR or SKIP is
- * partial, and no PASS at all is not evidenced. A PASS that only records
- * what the gateway did (expected "recorded ...") is no evidence either way:
- * it is counted apart and never makes a control met. */
+ * FAIL means not met; a control whose `needs` (the scenarios that can show
+ * it) did not all run, cite it and pass is not assessed, however many other
+ * scenarios passed (the client-auth suite alone says nothing about a
+ * server's protocols); PASS mixed with ERROR, INCONCLUSIVE or SKIP is
+ * partial; otherwise met. An INFO verdict only records what the gateway
+ * did: it is counted apart and never evidence either way. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <fnmatch.h>
 
 #include "report/assets.h"
 #include "report/model.h"
@@ -36,6 +40,30 @@ static const char *str_field(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
     return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* The needs of c's definition that no scenario citing c satisfied: each
+ * glob must match one that ran and passed (or recorded, where the profile
+ * asks nothing). Names them in c->missing. */
+static void missing_needs(const rpt_model *m, json_t *def, rpt_control *c)
+{
+    size_t i;
+    json_t *g;
+    c->missing[0] = '\0';
+    json_array_foreach(json_object_get(def, "needs"), i, g) {
+        if (!json_is_string(g))
+            continue;
+        const char *glob = json_string_value(g);
+        int met = 0;
+        for (size_t r = 0; r < c->n_refs && !met; r++) {
+            const res_scenario *s = &m->inputs[c->refs[r].input].run.items[c->refs[r].item];
+            met = (s->verdict == RES_PASS || s->verdict == RES_INFO) && fnmatch(glob, s->id, 0) == 0;
+        }
+        if (!met) {
+            size_t l = strlen(c->missing);
+            snprintf(c->missing + l, sizeof c->missing - l, "%s%s", l ? ", " : "", glob);
+        }
+    }
 }
 
 static rpt_control *control_for(rpt_model *m, json_t *root, const char *cited, mp_err *e)
@@ -70,7 +98,7 @@ static int status_rank(rpt_status s)
     switch (s) {
     case RPT_NOT_MET: return 0;
     case RPT_PARTIAL: return 1;
-    case RPT_NOT_EVIDENCED: return 2;
+    case RPT_NOT_ASSESSED: return 2;
     default: return 3;
     }
 }
@@ -114,10 +142,13 @@ int rpt_controls_evaluate(rpt_model *m, mp_err *e)
     }
     for (size_t i = 0; i < m->n_controls; i++) {
         rpt_control *c = &m->controls[i];
+        json_t *def = c->defined ? find_def(json_object_get(root, "controls"), c->id) : NULL;
+        if (def)
+            missing_needs(m, def, c);
         if (c->counts[RES_FAIL])
             c->status = RPT_NOT_MET;
-        else if (!c->counts[RES_PASS])
-            c->status = RPT_NOT_EVIDENCED;
+        else if (!c->counts[RES_PASS] || c->missing[0])
+            c->status = RPT_NOT_ASSESSED;
         else if (c->counts[RES_ERROR] || c->counts[RES_SKIP] || c->counts[RES_INCONCLUSIVE])
             c->status = RPT_PARTIAL;
         else

@@ -208,10 +208,7 @@ static void ref_item(rpt_buf *b, const rpt_model *m, const rpt_ref *ref)
     const rpt_input *in = &m->inputs[ref->input];
     const res_scenario *s = &in->run.items[ref->item];
     rpt_put(b, "<li>");
-    if (rpt_is_recorded(s))
-        badge(b, "recorded", "recorded");
-    else
-        badge(b, s->waived ? "FAIL waived" : res_verdict_name(s->verdict), rpt_verdict_label(s));
+    badge(b, s->waived ? "FAIL waived" : res_verdict_name(s->verdict), rpt_verdict_label(s));
     rpt_put(b, " <code>");
     h(b, s->id);
     rpt_put(b, "</code> ");
@@ -229,10 +226,11 @@ static void compliance(rpt_buf *b, const rpt_model *m)
     if (!m->n_controls)
         return;
     rpt_put(b, "<section id=\"compliance\"><h2>Compliance</h2>\n<p class=\"note\">A control is <em>met</em> "
-               "when every scenario that evidences it passed, <em>not met</em> when one failed, <em>partial</em> "
-               "when passes mix with inconclusive verdicts, errors or skips, and <em>not evidenced</em> without a "
-               "pass. Observations that only record what the gateway did are counted apart (<em>recorded</em>) "
-               "and evidence nothing. Failing controls first. Passing scenarios are evidence for an assessor, "
+               "when the scenarios that can show it ran and every scenario that evidences it passed, <em>not "
+               "met</em> when one failed, <em>partial</em> when passes mix with inconclusive verdicts, errors or "
+               "skips, and <em>not assessed</em> when the scenarios it needs did not run and pass (named beside "
+               "it) or nothing passed. INFO verdicts only record what the gateway did and evidence nothing "
+               "(<em>recorded</em>). Failing controls first. Passing scenarios are evidence for an assessor, "
                "not a certification.</p>\n");
     rpt_put(b, "<table id=\"controls\"><tr><th>control</th><th>status</th><th class=\"num\">PASS</th>"
                "<th class=\"num\">FAIL</th><th class=\"num\">INCONCL.</th><th class=\"num\">ERROR</th>"
@@ -255,6 +253,11 @@ static void compliance(rpt_buf *b, const rpt_model *m)
         }
         rpt_put(b, "</td><td>");
         badge(b, rpt_status_class(c->status), rpt_status_name(c->status));
+        if (c->status == RPT_NOT_ASSESSED && c->missing[0]) {
+            rpt_put(b, "<div class=\"needs\">needs ");
+            h(b, c->missing);
+            rpt_put(b, ", not run and passed here</div>");
+        }
         rpt_put(b, "</td>");
         static const res_verdict cols[] = { RES_PASS, RES_FAIL, RES_INCONCLUSIVE, RES_ERROR, RES_SKIP };
         for (int k = 0; k < 5; k++)
@@ -264,7 +267,7 @@ static void compliance(rpt_buf *b, const rpt_model *m)
         size_t bad = 0;
         for (size_t r = 0; r < c->n_refs; r++) {
             const res_scenario *s = &m->inputs[c->refs[r].input].run.items[c->refs[r].item];
-            if (s->verdict == RES_PASS || s->verdict == RES_SKIP)
+            if (s->verdict == RES_PASS || s->verdict == RES_SKIP || s->verdict == RES_INFO)
                 continue;
             rpt_put(b, bad++ ? "" : "<ul class=\"refs\">");
             ref_item(b, m, &c->refs[r]);
@@ -276,7 +279,7 @@ static void compliance(rpt_buf *b, const rpt_model *m)
                        bad ? "" : " (none failing)");
             for (size_t r = 0; r < c->n_refs; r++) {
                 const res_scenario *s = &m->inputs[c->refs[r].input].run.items[c->refs[r].item];
-                if (s->verdict == RES_PASS || s->verdict == RES_SKIP)
+                if (s->verdict == RES_PASS || s->verdict == RES_SKIP || s->verdict == RES_INFO)
                     ref_item(b, m, &c->refs[r]);
             }
             rpt_put(b, "</ul></details>");

@@ -47,7 +47,7 @@ void rpt_html_first_screen(rpt_buf *b, const rpt_model *m)
     h(b, m->overall_why);
     rpt_put(b, ".</p>\n</section>\n");
     size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS], total = 0;
-    size_t waived = rpt_count(m, byv, bys);
+    rpt_count(m, byv, bys);
     for (int v = 0; v < RES_N_VERDICTS; v++)
         total += byv[v];
     if (total) {
@@ -57,11 +57,10 @@ void rpt_html_first_screen(rpt_buf *b, const rpt_model *m)
         if (m->fails_by_sev[5])
             sev_card(b, rpt_severities[5], m->fails_by_sev[5]);
         rpt_put(b, "</div>\n<p class=\"totals\" id=\"totals\">");
-        rpt_printf(b, "%zu scenario verdicts: %zu PASS, %zu FAIL", total, byv[RES_PASS], byv[RES_FAIL]);
-        if (waived)
-            rpt_printf(b, " (%zu waived)", waived);
-        rpt_printf(b, ", %zu INCONCLUSIVE, %zu ERROR, %zu SKIP.", byv[RES_INCONCLUSIVE], byv[RES_ERROR],
-                   byv[RES_SKIP]);
+        char totals[400];
+        rpt_totals_text(m, totals, sizeof totals);
+        h(b, totals);
+        rpt_put(b, ".");
         for (size_t i = 0; i < m->n_inputs; i++) {
             const rpt_input *in = &m->inputs[i];
             if (in->kind != RES_KIND_RUN)

@@ -3,7 +3,10 @@
  * JUnit knows no "could not judge" and no "accepted risk": an INCONCLUSIVE
  * verdict is an <error> (the test could not reach a verdict), and a waived
  * FAIL is a passing testcase whose <system-out> says "waived: reason,
- * expires DATE", so a CI job that gates on JUnit agrees with the exit code. */
+ * expires DATE", so a CI job that gates on JUnit agrees with the exit code.
+ * Nothing unjudged reads as a pass: an INFO observation is <skipped>
+ * ("INFO: recorded, not judged"), and a scenario an interruption kept from
+ * running is an <error>, as the exit code 3 says. */
 #include "report/junit.h"
 
 #include <stdio.h>
@@ -77,13 +80,14 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
     puts_(&b, "<testsuites name=\"mtlsprobe\" tests=\"");
     puts_(&b, num);
     /* no skipped= here: Jenkins' junit-10.xsd allows it on <testsuite> only */
+    size_t errors = c.errors + c.inconclusive + c.not_run, skipped = c.skipped - c.not_run + c.info;
     snprintf(num, sizeof num, "\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
-             c.failed - c.waived, c.errors + c.inconclusive, secs);
+             c.failed - c.waived, errors, secs);
     puts_(&b, num);
     puts_(&b, "  <testsuite name=\"mtlsprobe run ");
     esc(&b, r->target);
     snprintf(num, sizeof num, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
-             r->n, c.failed - c.waived, c.errors + c.inconclusive, c.skipped);
+             r->n, c.failed - c.waived, errors, skipped);
     puts_(&b, num);
     char iso[21];
     tm_format_iso(r->started_ms / 1000, iso);
@@ -101,9 +105,10 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
         puts_(&b, "]\"");
         snprintf(num, sizeof num, " time=\"%.3f\"", s->duration_ms > 0 ? s->duration_ms / 1000.0 : 0);
         puts_(&b, num);
+        int not_run = res_scenario_not_run(s);
         const char *tag = s->verdict == RES_FAIL && !s->waived ? "failure"
-                          : (s->verdict == RES_ERROR || s->verdict == RES_INCONCLUSIVE) ? "error"
-                          : s->verdict == RES_SKIP ? "skipped" : NULL;
+                          : (s->verdict == RES_ERROR || s->verdict == RES_INCONCLUSIVE || not_run) ? "error"
+                          : (s->verdict == RES_SKIP || s->verdict == RES_INFO) ? "skipped" : NULL;
         if (s->waived) {
             puts_(&b, ">\n      <system-out>waived: ");
             esc(&b, s->waiver_reason);
@@ -128,6 +133,13 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
         if (s->verdict == RES_INCONCLUSIVE) {
             puts_(&b, "INCONCLUSIVE: ");
             esc(&b, s->reason[0] ? s->reason : s->observed);
+        } else if (not_run) {
+            puts_(&b, strcmp(s->reason, RES_REASON_INTERRUPTED_RUNNING) == 0
+                          ? "not judged: the run was interrupted while this scenario ran"
+                          : "not run: the run was interrupted before this scenario started");
+        } else if (s->verdict == RES_INFO) {
+            puts_(&b, "INFO: recorded, not judged: ");
+            esc(&b, s->observed);
         } else if (s->verdict == RES_SKIP || s->verdict == RES_ERROR) {
             esc(&b, s->reason[0] ? s->reason : s->observed);
         } else {
@@ -139,7 +151,7 @@ int rpt_junit_write(const res_run *r, const char *path, mp_err *e)
             esc(&b, s->observed);
         }
         puts_(&b, "\"");
-        if (s->verdict == RES_SKIP) {
+        if (s->verdict == RES_SKIP || s->verdict == RES_INFO) {
             puts_(&b, "/>\n");
         } else {
             puts_(&b, ">");

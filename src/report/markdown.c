@@ -102,8 +102,8 @@ static void compliance(rpt_buf *b, const rpt_model *m)
 {
     if (!m->n_controls)
         return;
-    rpt_put(b, "\n## Compliance\n\nFailing controls first; *recorded* observations evidence nothing and never make a "
-               "control met.\n\n<details><summary>Controls evidenced by the scenarios</summary>\n\n"
+    rpt_put(b, "\n## Compliance\n\nFailing controls first; *recorded* (INFO) observations evidence nothing and never "
+               "make a control met, and a control is *not assessed* until the scenarios it needs ran and passed.\n\n<details><summary>Controls evidenced by the scenarios</summary>\n\n"
                "| control | status | PASS | FAIL | INCONCL. | ERROR | SKIP | recorded | failing scenarios |\n"
                "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
     for (size_t i = 0; i < m->n_controls; i++) {
@@ -118,14 +118,20 @@ static void compliance(rpt_buf *b, const rpt_model *m)
         } else {
             rpt_put(b, " (no definition)");
         }
-        rpt_printf(b, " | **%s** | %zu | %zu | %zu | %zu | %zu | %zu | ", rpt_status_name(c->status),
+        rpt_printf(b, " | **%s**", rpt_status_name(c->status));
+        if (c->status == RPT_NOT_ASSESSED && c->missing[0]) {
+            rpt_put(b, " (needs ");
+            md(b, c->missing);
+            rpt_put(b, ")");
+        }
+        rpt_printf(b, " | %zu | %zu | %zu | %zu | %zu | %zu | ",
                    c->counts[RES_PASS], c->counts[RES_FAIL], c->counts[RES_INCONCLUSIVE], c->counts[RES_ERROR],
                    c->counts[RES_SKIP], c->recorded);
         size_t bad = 0;
         for (size_t r = 0; r < c->n_refs; r++) {
             const rpt_input *in = &m->inputs[c->refs[r].input];
             const res_scenario *s = &in->run.items[c->refs[r].item];
-            if (s->verdict == RES_PASS || s->verdict == RES_SKIP)
+            if (s->verdict == RES_PASS || s->verdict == RES_SKIP || s->verdict == RES_INFO)
                 continue;
             rpt_put(b, bad++ ? ", " : "");
             md(b, s->id);
@@ -343,9 +349,16 @@ int rpt_markdown_write(const rpt_model *m, const char *path, int images, mp_err 
     char when[40];
     rpt_fmt_time(when, sizeof when, m->generated_ms);
     rpt_printf(&b, "\n\nGenerated %s by mtlsprobe %s. ", when, MTLSPROBE_VERSION);
-    if (byv[RES_PASS] + byv[RES_FAIL] + byv[RES_INCONCLUSIVE] + byv[RES_ERROR] + byv[RES_SKIP])
-        rpt_printf(&b, "**%zu PASS, %zu FAIL, %zu INCONCLUSIVE, %zu ERROR, %zu SKIP.** ", byv[RES_PASS],
-                   byv[RES_FAIL], byv[RES_INCONCLUSIVE], byv[RES_ERROR], byv[RES_SKIP]);
+    size_t total = 0;
+    for (int v = 0; v < RES_N_VERDICTS; v++)
+        total += byv[v];
+    if (total) {
+        char totals[400];
+        rpt_totals_text(m, totals, sizeof totals);
+        rpt_put(&b, "**");
+        md(&b, totals);
+        rpt_put(&b, ".** ");
+    }
     if (waived)
         rpt_printf(&b, "%zu of the FAILs %s waived (`run --waivers`). ", waived, waived == 1 ? "is" : "are");
     rpt_put(&b, "The full report with inline charts is `index.html`.\n");

@@ -16,13 +16,13 @@ const char *const rpt_severities[6] = { "critical", "high", "medium", "low", "in
 
 const char *rpt_status_name(rpt_status s)
 {
-    static const char *const n[] = { "met", "not met", "partial", "not evidenced" };
+    static const char *const n[] = { "met", "not met", "partial", "not assessed" };
     return n[s];
 }
 
 const char *rpt_status_class(rpt_status s)
 {
-    static const char *const n[] = { "met", "not-met", "partial", "not-evidenced" };
+    static const char *const n[] = { "met", "not-met", "partial", "not-assessed" };
     return n[s];
 }
 

@@ -30,7 +30,7 @@ typedef struct rpt_regression {
     char what[600];
 } rpt_regression;
 
-typedef enum rpt_status { RPT_MET, RPT_NOT_MET, RPT_PARTIAL, RPT_NOT_EVIDENCED } rpt_status;
+typedef enum rpt_status { RPT_MET, RPT_NOT_MET, RPT_PARTIAL, RPT_NOT_ASSESSED } rpt_status;
 
 const char *rpt_status_name(rpt_status s);   /* "met", "not met", ... */
 const char *rpt_status_class(rpt_status s);  /* CSS class: "met", "not-met", ... */
@@ -45,7 +45,8 @@ typedef struct rpt_control {
     int defined;               /* 0: cited by a scenario, absent from reports/controls.json */
     rpt_status status;
     size_t counts[RES_N_VERDICTS];          /* by res_verdict; a recorded observation is none of them */
-    size_t recorded;           /* PASSes that only record what the gateway did: no evidence either way */
+    size_t recorded;           /* INFO verdicts: recorded what the gateway did, no evidence either way */
+    char missing[400];         /* its `needs` that did not run and pass here, "" when none */
     rpt_ref *refs;
     size_t n_refs;
 } rpt_control;
@@ -93,7 +94,7 @@ typedef struct rpt_model {
     size_t fails_by_sev[6];    /* FAILs no waiver covers, by severity rank */
     rpt_finding *findings;     /* critical and high, most severe first */
     size_t n_findings;
-    char notices[RPT_MAX_NOTICES][400]; /* partial merges, baselines that matched nothing */
+    char notices[RPT_MAX_NOTICES][800]; /* partial merges, baselines that matched nothing */
     size_t n_notices;
 } rpt_model;
 
@@ -161,8 +162,13 @@ int rpt_judge(rpt_model *m, mp_err *e);
  * reports/hints.json (compiled in). Call after rpt_judge. */
 int rpt_hints_apply(rpt_model *m, mp_err *e);
 
-/* A PASS that only records what the gateway did (expected "recorded ..."). */
+/* An observation that judged nothing (INFO): never a pass, never evidence. */
 int rpt_is_recorded(const res_scenario *s);
+
+/* "82 scenario verdicts: 60 PASS, ... 13 SKIP, 30 of them not run
+ * (interrupted), 9 INFO (recorded, not judged)": the counts every output
+ * shows on its first screen. */
+void rpt_totals_text(const rpt_model *m, char *out, size_t n);
 
 /* "https://gw:8443/" for a run, the config target for a load. */
 const char *rpt_input_target(const rpt_input *in);

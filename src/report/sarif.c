@@ -142,6 +142,14 @@ int rpt_sarif_write(const res_run *r, const char *path, mp_err *e)
                                "semanticVersion", r->tool_version, "rules", rules);
     json_t *invocation = json_pack("{s:b,s:s,s:s,s:s}", "executionSuccessful", !r->interrupted,
                                    "commandLine", r->command_line, "startTimeUtc", start, "endTimeUtc", end);
+    if (r->interrupted && invocation) {
+        /* an interrupted run is no clean bill: the dashboard says what did not run */
+        char text[200];
+        snprintf(text, sizeof text, "the run was interrupted: %zu scenario run%s did not run, so these results "
+                 "are incomplete", res_run_count(r).not_run, res_run_count(r).not_run == 1 ? "" : "s");
+        json_object_set_new(invocation, "toolExecutionNotifications",
+                            json_pack("[{s:s,s:{s:s}}]", "level", "error", "message", "text", text));
+    }
     json_t *run = json_pack("{s:{s:o},s:[o],s:o,s:{s:s}}", "tool", "driver", driver, "invocations",
                             invocation, "results", results, "properties", "target", r->target);
     json_t *root = json_pack("{s:s,s:s,s:[o]}", "$schema",
@@ -173,6 +181,26 @@ static size_t gh_escape(char *out, size_t cap, const char *s, int property)
     return o;
 }
 
+/* Appends "::cmd title=TITLE::MSG\n" to *out (grown); -1 when out of memory
+ * (*out is then freed). */
+static int annotate(char **out, size_t *cap, size_t *len, const char *cmd, const char *title, const char *msg)
+{
+    char etitle[1300], emsg[4900];
+    gh_escape(etitle, sizeof etitle, title, 1);
+    gh_escape(emsg, sizeof emsg, msg, 0);
+    size_t need = strlen(cmd) + strlen(etitle) + strlen(emsg) + 16;
+    char *n = realloc(*out, *cap + need);
+    if (!n) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    *out = n;
+    *cap += need;
+    *len += (size_t)snprintf(*out + *len, *cap - *len, "::%s title=%s::%s\n", cmd, etitle, emsg);
+    return 0;
+}
+
 char *rpt_github_annotations(const res_run *r, int fail_on)
 {
     size_t cap = 1, len = 0;
@@ -186,21 +214,19 @@ char *rpt_github_annotations(const res_run *r, int fail_on)
             continue;
         int rank = res_severity_rank(s->severity);
         const char *cmd = s->verdict == RES_FAIL && (rank < 0 || rank <= fail_on) ? "error" : "warning";
-        char title[400], msg[1600], etitle[1300], emsg[4900];
+        char title[400], msg[1600];
         snprintf(title, sizeof title, "mtlsprobe %s %s [%s]", res_verdict_name(s->verdict), s->id,
                  s->tls_version);
         message(s, msg, sizeof msg);
-        gh_escape(etitle, sizeof etitle, title, 1);
-        gh_escape(emsg, sizeof emsg, msg, 0);
-        size_t need = strlen(cmd) + strlen(etitle) + strlen(emsg) + 16;
-        char *n = realloc(out, cap + need);
-        if (!n) {
-            free(out);
+        if (annotate(&out, &cap, &len, cmd, title, msg) != 0)
             return NULL;
-        }
-        out = n;
-        cap += need;
-        len += (size_t)snprintf(out + len, cap - len, "::%s title=%s::%s\n", cmd, etitle, emsg);
+    }
+    if (r->interrupted) { /* an interrupted run is never a clean check */
+        char msg[200];
+        snprintf(msg, sizeof msg, "%zu scenario runs did not run: the results are incomplete (exit 3)",
+                 res_run_count(r).not_run);
+        if (annotate(&out, &cap, &len, "error", "mtlsprobe run interrupted", msg) != 0)
+            return NULL;
     }
     return out;
 }

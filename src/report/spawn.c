@@ -32,7 +32,8 @@ static void last_line(const char *path, char *out, size_t n)
     fclose(f);
 }
 
-int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t timeout_ms, mp_err *e)
+int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t timeout_ms,
+              const atomic_int *stop, mp_err *e)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -45,6 +46,8 @@ int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t
         return mp_fail(e, "cannot run %s: %s", argv[0], strerror(errno));
     }
     if (pid == 0) {
+        /* its own process group, so a stop or timeout ends what it started too */
+        setpgid(0, 0);
         close(fds[0]);
         int err = 0;
         int in = open("/dev/null", O_RDONLY);
@@ -60,6 +63,7 @@ int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t
         (void)w;
         _exit(127);
     }
+    setpgid(pid, pid); /* as the child does: whichever runs first */
     close(fds[1]);
     int child_err = 0;
     ssize_t got;
@@ -69,17 +73,19 @@ int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t
     close(fds[0]);
     int status = 0;
     int64_t deadline = tm_mono_ns() + timeout_ms * 1000000LL;
-    int timed_out = 0;
+    int timed_out = 0, interrupted = 0;
     for (;;) {
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid)
             break;
         if (r < 0 && errno != EINTR)
             return mp_fail(e, "waiting for %s: %s", argv[0], strerror(errno));
-        if (tm_mono_ns() >= deadline) {
+        interrupted = stop && atomic_load(stop);
+        if (interrupted || tm_mono_ns() >= deadline) {
+            kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
-            timed_out = 1;
+            timed_out = !interrupted;
             break;
         }
         struct timespec ts = { 0, 10 * 1000000L };
@@ -92,6 +98,8 @@ int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t
             mp_fail(e, "cannot run %s: %s", argv[0], strerror(child_err));
         return RPT_SPAWN_NOT_RUN;
     }
+    if (interrupted)
+        return mp_fail(e, "interrupted");
     if (timed_out)
         return mp_fail(e, "%s did not finish within %lld ms and was stopped", argv[0],
                        (long long)timeout_ms);

@@ -17,7 +17,65 @@ const char *rpt_overall_name(rpt_overall o)
 
 int rpt_is_recorded(const res_scenario *s)
 {
-    return s->verdict == RES_PASS && strncmp(s->expected, "recorded", 8) == 0;
+    return s->verdict == RES_INFO;
+}
+
+void rpt_totals_text(const rpt_model *m, char *out, size_t n)
+{
+    size_t byv[RES_N_VERDICTS], bys[6][RES_N_VERDICTS], total = 0, not_run = 0;
+    size_t waived = rpt_count(m, byv, bys);
+    for (int v = 0; v < RES_N_VERDICTS; v++)
+        total += byv[v];
+    rpt_ref r = RPT_REF_START;
+    for (const res_scenario *s; (s = rpt_next_verdict(m, &r)) != NULL;)
+        not_run += res_scenario_not_run(s) != 0;
+    char w[40] = "", nr[64] = "";
+    if (waived)
+        snprintf(w, sizeof w, " (%zu waived)", waived);
+    if (not_run)
+        snprintf(nr, sizeof nr, ", %zu of them not run (interrupted)", not_run);
+    snprintf(out, n, "%zu scenario verdicts: %zu PASS, %zu FAIL%s, %zu INCONCLUSIVE, %zu ERROR, %zu SKIP%s, "
+             "%zu INFO (recorded, not judged)", total, byv[RES_PASS], byv[RES_FAIL], w, byv[RES_INCONCLUSIVE],
+             byv[RES_ERROR], byv[RES_SKIP], nr, byv[RES_INFO]);
+}
+
+static void notice(rpt_model *m, const char *text);
+
+/* One notice naming the scenarios skipped because an option was not given,
+ * grouped by what they need: "3 scenarios skipped for options not given:
+ * bypass/a, bypass/b need --mtls-host and --public-host; ...". */
+static void skipped_for_options(rpt_model *m)
+{
+    char text[sizeof m->notices[0]] = "", seen[16][200], need[200];
+    size_t n_seen = 0, count = 0;
+    rpt_ref r = RPT_REF_START;
+    for (const res_scenario *s; (s = rpt_next_verdict(m, &r)) != NULL;) {
+        if (!res_skip_needs(s, need, sizeof need))
+            continue;
+        count++;
+        size_t k = 0;
+        while (k < n_seen && strcmp(seen[k], need) != 0)
+            k++;
+        if (k == n_seen && n_seen < 16)
+            snprintf(seen[n_seen++], sizeof seen[0], "%s", need);
+    }
+    if (!count)
+        return;
+    size_t o = (size_t)snprintf(text, sizeof text, "%zu scenario run%s skipped for options not given: ", count,
+                                count == 1 ? "" : "s");
+    for (size_t k = 0; k < n_seen && o < sizeof text; k++) {
+        size_t ids = 0;
+        char list[400] = "";
+        r = RPT_REF_START;
+        for (const res_scenario *s; (s = rpt_next_verdict(m, &r)) != NULL;) {
+            if (!res_skip_needs(s, need, sizeof need) || strcmp(need, seen[k]) != 0 || strstr(list, s->id))
+                continue;
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%s", ids++ ? ", " : "", s->id);
+        }
+        o += (size_t)snprintf(text + o, sizeof text - o, "%s%s for %s", k ? "; " : "", seen[k], list);
+    }
+    notice(m, text);
 }
 
 /* Appends ", TEXT" (or TEXT first) to the reason. */
@@ -95,7 +153,11 @@ int rpt_judge(rpt_model *m, mp_err *e)
         if (in->kind == RES_KIND_RUN) {
             runs++;
             if (in->run.interrupted) {
-                snprintf(t, sizeof t, "%s was interrupted", in->label);
+                size_t nr = 0;
+                for (size_t k = 0; k < in->run.n; k++)
+                    nr += res_scenario_not_run(&in->run.items[k]) != 0;
+                snprintf(t, sizeof t, "%s was interrupted: %zu scenario run%s did not run", in->label, nr,
+                         nr == 1 ? "" : "s");
                 why(unjudged, sizeof unjudged, t);
             }
             continue;
@@ -126,7 +188,9 @@ int rpt_judge(rpt_model *m, mp_err *e)
         }
     }
     if (runs && !judged)
-        why(unjudged, sizeof unjudged, "no scenario was judged");
+        why(unjudged, sizeof unjudged, byv[RES_INFO] ? "no scenario was judged (the INFO ones only recorded)"
+                                                     : "no scenario was judged");
+    skipped_for_options(m);
     if (fail[0]) {
         m->overall = RPT_OVERALL_FAIL;
         snprintf(m->overall_why, sizeof m->overall_why, "%s%s%s", fail, unjudged[0] ? "; also " : "", unjudged);
@@ -143,8 +207,9 @@ int rpt_judge(rpt_model *m, mp_err *e)
                             : thresholds      ? "every load measured and every threshold held"
                                               : "every load measured (no thresholds set)";
         if (runs)
-            snprintf(m->overall_why, sizeof m->overall_why, "every judged scenario passed (%zu PASS%s)%s%s",
-                     byv[RES_PASS], waived ? ", waived FAILs aside" : "", loads[0] ? "; " : "", loads);
+            snprintf(m->overall_why, sizeof m->overall_why, "every judged scenario passed (%zu PASS%s%s)%s%s",
+                     byv[RES_PASS], waived ? ", waived FAILs aside" : "",
+                     byv[RES_INFO] ? "; the INFO observations judge nothing" : "", loads[0] ? "; " : "", loads);
         else
             snprintf(m->overall_why, sizeof m->overall_why, "%s", loads);
     }

@@ -96,7 +96,7 @@ static int read_list(const json_t *o, const char *key, char *dst, size_t width, 
     return 0;
 }
 
-static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e)
+static int read_scenario(const json_t *o, res_scenario *s, size_t idx, int version, mp_err *e)
 {
     memset(s, 0, sizeof *s);
     res_evidence_init(&s->ev);
@@ -126,8 +126,12 @@ static int read_scenario(const json_t *o, res_scenario *s, size_t idx, mp_err *e
     int ok = 1;
     s->verdict = verdict_of(verdict, &ok);
     if (!ok)
-        return mp_fail(e, "results[%zu] (%s): verdict '%s' is not PASS, FAIL, INCONCLUSIVE, ERROR or SKIP", idx, s->id,
-                       verdict);
+        return mp_fail(e, "results[%zu] (%s): verdict '%s' is not PASS, FAIL, INCONCLUSIVE, ERROR, SKIP or INFO", idx,
+                       s->id, verdict);
+    /* Before version 3 an observation that judged nothing was written as
+     * a PASS expecting "recorded ...": it was an INFO. */
+    if (version < 3 && s->verdict == RES_PASS && strncmp(s->expected, "recorded", 8) == 0)
+        s->verdict = RES_INFO;
     if (read_list(o, "tags", &s->tags[0][0], sizeof s->tags[0], RES_MAX_TAGS, &s->n_tags) != 0 ||
         read_list(o, "controls", &s->controls[0][0], sizeof s->controls[0], RES_MAX_CONTROLS,
                   &s->n_controls) != 0)
@@ -243,6 +247,10 @@ int res_run_from_json(const json_t *root, res_run *r, mp_err *e)
         return -1;
     if (read_tls_versions(root, &r->tls_versions, e) != 0)
         return -1;
+    json_t *intr = res_jget(root, "interrupted");
+    r->interrupted = intr && json_is_true(intr);
+    json_t *ver = json_object_get(root, "version");
+    int version = json_is_integer(ver) ? (int)json_integer_value(ver) : RES_SCHEMA_VERSION;
     /* fixtures.stale: optional (older documents have none). */
     json_t *st = json_object_get(json_object_get(root, "fixtures"), "stale");
     size_t si;
@@ -263,7 +271,7 @@ int res_run_from_json(const json_t *root, res_run *r, mp_err *e)
     if (n && !r->items)
         return mp_fail(e, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        if (read_scenario(json_array_get(list, i), &r->items[i], i, e) != 0) {
+        if (read_scenario(json_array_get(list, i), &r->items[i], i, version, e) != 0) {
             res_run_free(r);
             return -1;
         }

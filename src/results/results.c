@@ -14,7 +14,8 @@
 
 const char *res_verdict_name(res_verdict v)
 {
-    static const char *const n[RES_N_VERDICTS] = { "PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP" };
+    static const char *const n[RES_N_VERDICTS] = { "PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP",
+                                                           "INFO" };
     return ((int)v >= 0 && (int)v < RES_N_VERDICTS) ? n[v] : "?";
 }
 
@@ -115,12 +116,29 @@ int res_severity_rank(const char *severity)
     return -1;
 }
 
+int res_scenario_not_run(const res_scenario *s)
+{
+    return s->verdict == RES_SKIP && (strcmp(s->reason, RES_REASON_INTERRUPTED) == 0 ||
+                                      strcmp(s->reason, RES_REASON_INTERRUPTED_RUNNING) == 0);
+}
+
+int res_skip_needs(const res_scenario *s, char *out, size_t n)
+{
+    if (s->verdict != RES_SKIP || strncmp(s->reason, "needs --", 8) != 0)
+        return 0;
+    const char *what = s->reason + 6, *paren = strstr(what, " (");
+    snprintf(out, n, "%.*s", paren ? (int)(paren - what) : (int)strlen(what), what);
+    return 1;
+}
+
 res_gate res_run_gate(const res_run *r, int fail_on)
 {
-    res_gate g = { 0, 0, 0, 0 };
+    res_gate g = { 0, 0, 0, 0, 0, r->interrupted != 0 };
     for (size_t i = 0; i < r->n; i++) {
         const res_scenario *s = &r->items[i];
-        if (s->verdict == RES_INCONCLUSIVE || s->verdict == RES_ERROR) {
+        if (res_scenario_not_run(s)) {
+            g.not_run++;
+        } else if (s->verdict == RES_INCONCLUSIVE || s->verdict == RES_ERROR) {
             g.unjudged++;
         } else if (s->verdict == RES_FAIL) {
             int rank = res_severity_rank(s->severity);
@@ -137,8 +155,9 @@ res_gate res_run_gate(const res_run *r, int fail_on)
 
 res_counts res_run_count(const res_run *r)
 {
-    res_counts c = { 0, 0, 0, 0, 0, 0 };
+    res_counts c = { 0, 0, 0, 0, 0, 0, 0, 0 };
     for (size_t i = 0; i < r->n; i++) {
+        c.not_run += res_scenario_not_run(&r->items[i]) != 0;
         switch (r->items[i].verdict) {
         case RES_PASS: c.passed++; break;
         case RES_FAIL:
@@ -148,6 +167,7 @@ res_counts res_run_count(const res_run *r)
         case RES_INCONCLUSIVE: c.inconclusive++; break;
         case RES_ERROR: c.errors++; break;
         case RES_SKIP: c.skipped++; break;
+        case RES_INFO: c.info++; break;
         }
     }
     return c;
@@ -299,6 +319,8 @@ int res_run_write_json(const res_run *r, const char *path, mp_err *e)
     json_object_set_new(sum, "inconclusive", json_integer((json_int_t)c.inconclusive));
     json_object_set_new(sum, "errors", json_integer((json_int_t)c.errors));
     json_object_set_new(sum, "skipped", json_integer((json_int_t)c.skipped));
+    json_object_set_new(sum, "info", json_integer((json_int_t)c.info));
+    json_object_set_new(sum, "not_run", json_integer((json_int_t)c.not_run));
     json_object_set_new(sum, "waived", json_integer((json_int_t)c.waived));
     json_object_set_new(root, "summary", sum);
     json_t *list = json_array();

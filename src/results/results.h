@@ -10,14 +10,23 @@
 
 #include "util/err.h"
 
-#define RES_SCHEMA_VERSION 2
+/* 3: the INFO verdict and summary.info, summary.not_run. A version 2
+ * document is read with its recorded PASSes (expected "recorded...") as
+ * INFO, which is what they were. */
+#define RES_SCHEMA_VERSION 3
 
 /* PASS and FAIL are judgements; INCONCLUSIVE means the scenario ran but its
  * positive control was not served, so nothing can be said about the
  * gateway (never PASS); ERROR means the attempt itself failed; SKIP means
- * it did not run. */
-typedef enum res_verdict { RES_PASS, RES_FAIL, RES_INCONCLUSIVE, RES_ERROR, RES_SKIP } res_verdict;
-#define RES_N_VERDICTS 5
+ * it did not run; INFO means it only recorded what the gateway did, judged
+ * nothing, and so is never counted as a pass nor as evidence. */
+typedef enum res_verdict { RES_PASS, RES_FAIL, RES_INCONCLUSIVE, RES_ERROR, RES_SKIP, RES_INFO } res_verdict;
+#define RES_N_VERDICTS 6
+
+/* The reason of a scenario an interruption kept from running (a SKIP), and
+ * of one it stopped while it ran (also a SKIP: it was not judged). */
+#define RES_REASON_INTERRUPTED "interrupted before it ran"
+#define RES_REASON_INTERRUPTED_RUNNING "interrupted while it ran"
 
 const char *res_verdict_name(res_verdict v); /* "PASS", ... */
 
@@ -146,11 +155,20 @@ typedef struct res_run {
 void res_evidence_init(res_evidence *ev);
 
 typedef struct res_counts {
-    size_t passed, failed, inconclusive, errors, skipped;
+    size_t passed, failed, inconclusive, errors, skipped, info;
+    size_t not_run;          /* the SKIPs (counted in skipped) an interruption caused */
     size_t waived;           /* the FAILs (counted in failed) a waiver covers */
 } res_counts;
 
 res_counts res_run_count(const res_run *r);
+
+/* A SKIP because an interruption kept the scenario from running or stopped it. */
+int res_scenario_not_run(const res_scenario *s);
+
+/* What a SKIP needs, when its reason says it needs an option ("needs
+ * --mtls-host and --public-host (or ...)"): the options, without the
+ * explanation in parentheses, into out; 0 when it needs none. */
+int res_skip_needs(const res_scenario *s, char *out, size_t n);
 
 /* Severity names in order, most severe first: critical, high, medium, low,
  * info. The rank of a name is its index; -1 when it is none of them. */
@@ -161,9 +179,12 @@ int res_severity_rank(const char *severity);
 /* What a run means for a CI gate with `--fail-on` at severity rank fail_on:
  * FAILs not waived, at or above it (a FAIL of unknown severity always
  * counts), or below it; waived FAILs; and verdicts that judged nothing
- * (INCONCLUSIVE, ERROR). The verb turns it into an exit code. */
+ * (INCONCLUSIVE, ERROR), and whether the run was interrupted (then what it
+ * did not run is unjudged too). The verb turns it into an exit code. */
 typedef struct res_gate {
     size_t failing, below, waived, unjudged;
+    size_t not_run;          /* scenarios an interruption kept from running */
+    int interrupted;         /* the run was interrupted: never a clean pass */
 } res_gate;
 
 res_gate res_run_gate(const res_run *r, int fail_on);

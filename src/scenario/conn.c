@@ -202,6 +202,10 @@ void scn_conn_observe(const scn_conn *c, vd_obs *o)
     }
     const tls_outcome *hs = &c->conn.out;
     o->cert_requested = hs->cert_requested || c->capture.cert_request_seen;
+    for (int i = 0; i < c->capture.n_ca_names; i++) {
+        size_t l = strlen(o->ca_names);
+        snprintf(o->ca_names + l, sizeof o->ca_names - l, "%s%s", i ? "; " : "", c->capture.ca_names[i]);
+    }
     /* wolfSSL names its own highest version before any ServerHello: only a
      * version the server chose is evidence. */
     if (hs->result == TLS_R_OK || hs->after_handshake || c->capture.server_hello_seen)
@@ -211,12 +215,14 @@ void scn_conn_observe(const scn_conn *c, vd_obs *o)
         tls_outcome_describe(hs, d, sizeof d);
         if (is_refusal(hs->result)) {
             o->kind = VD_REFUSED;
+            o->alert_received = hs->result == TLS_R_ALERT_RECEIVED;
             str_copy(o->text, sizeof o->text, d);
         } else if (hs->result == TLS_R_TIMEOUT) {
             o->kind = VD_TIMEOUT;
             str_copy(o->text, sizeof o->text, d);
         } else {
             o->kind = VD_FAILED;
+            o->not_tls = hs->not_tls;
             snprintf(o->text, sizeof o->text, "%s%s", d,
                      hs->result == TLS_R_VERIFY_FAILED ? " (check --ca, --sni)" : "");
         }
@@ -239,6 +245,8 @@ void scn_conn_observe(const scn_conn *c, vd_obs *o)
     if (is_refusal(c->after.result)) {
         o->kind = VD_REFUSED;
         o->after_handshake = 1;
+        o->alert_received = c->after.result == TLS_R_ALERT_RECEIVED;
+        o->request_sent = c->requested;
         str_copy(o->text, sizeof o->text, c->after.result == TLS_R_CLOSED && c->http_error[0] ? c->http_error : d);
     } else if (c->after.result == TLS_R_TIMEOUT) {
         o->kind = VD_TIMEOUT;

@@ -204,6 +204,7 @@ static void record(scn_ctx *ctx, scn_level level, const char *expected, const ch
 static scn_level level_of(res_verdict v)
 {
     switch (v) {
+    case RES_INFO: return SCN_LV_INFO;
     case RES_PASS: return SCN_LV_PASS;
     case RES_FAIL: return SCN_LV_FAIL;
     case RES_INCONCLUSIVE: return SCN_LV_INCONCLUSIVE;
@@ -215,9 +216,27 @@ static scn_level level_of(res_verdict v)
 
 typedef struct judgement {
     vd_obs o, ctl;
+    vd_obs primary;          /* the run's control, when the scenario names its own */
     vd_names names;
     const char *control;
+    char control_cas[1200];  /* the subjects of the CAs above the control */
 } judgement;
+
+/* The subjects of the CAs that issued fixture name, up to its root, "; "
+ * between them, from the manifest. */
+static void issuer_subjects(const pki_manifest *m, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    const pki_manifest_entry *x = pki_manifest_find(m, name);
+    for (int depth = 0; x && x->issuer && depth < 8; depth++) {
+        const pki_manifest_entry *ca = pki_manifest_find(m, x->issuer);
+        if (!ca || ca == x || !ca->subject)
+            break;
+        size_t l = strlen(out);
+        snprintf(out + l, n - l, "%s%s", l ? "; " : "", ca->subject);
+        x = ca;
+    }
+}
 
 /* Observes c (making the default request if needed) and its control. */
 static void with_control(lua_State *L, scn_ctx *ctx, scn_conn *c, const char *control, judgement *j)
@@ -235,6 +254,18 @@ static void with_control(lua_State *L, scn_ctx *ctx, scn_conn *c, const char *co
     j->names.control = control;
     j->names.trust_bundle = ctx->cfg->fixtures->trust_bundle;
     j->names.path = ctx->cfg->target.path;
+    issuer_subjects(ctx->cfg->fixtures, control, j->control_cas, sizeof j->control_cas);
+    j->names.control_cas = j->control_cas;
+    j->names.primary = NULL;
+    j->names.primary_obs = NULL;
+    /* A control of the scenario's own that was refused: was the run's own
+     * served under the same conditions? Then the gateway refuses that CA. */
+    const char *run_control = ctx->cfg->control_cert;
+    if (!vd_served(&j->ctl) && run_control && strcmp(run_control, control) != 0 &&
+        scn_control_observe(ctx, c, run_control, &j->primary, &e) == 0) {
+        j->names.primary = run_control;
+        j->names.primary_obs = &j->primary;
+    }
 }
 
 /* The optional argument of the judged expectations: an expected text, or
@@ -333,7 +364,7 @@ static int l_observe(lua_State *L)
             snprintf(text, sizeof text, "%.250s (the control %.100s was not served: %.120s)", p.text, control, j.ctl.text);
     }
     control_note k = { control, &j.ctl, ri };
-    record(ctx, cls == VD_ERRORED ? SCN_LV_ERROR : SCN_LV_PASS, expected, text, NULL, c, &k);
+    record(ctx, cls == VD_ERRORED ? SCN_LV_ERROR : SCN_LV_INFO, expected, text, NULL, c, &k);
     static const char *const names[] = { "accepted", "rejected", "inconclusive", "error" };
     lua_pushstring(L, names[cls]);
     return 1;
@@ -435,9 +466,10 @@ static int l_skip(lua_State *L)
     return 0;
 }
 
-/* t:pass(observed [, expected [, conn]]), t:fail(...), t:error(observed [, conn]),
- * t:inconclusive(reason [, conn]): verdicts decided by the scenario itself;
- * conn supplies the evidence. */
+/* t:pass(observed [, expected [, conn]]), t:fail(...), t:info(...),
+ * t:error(observed [, conn]), t:inconclusive(reason [, conn]): verdicts
+ * decided by the scenario itself; conn supplies the evidence. t:info
+ * records a fact without judging it: INFO, never a PASS. */
 static int l_verdict(lua_State *L, int level, const char *def_expected)
 {
     scn_ctx *ctx = check_ctx(L, 1);
@@ -451,6 +483,7 @@ static int l_verdict(lua_State *L, int level, const char *def_expected)
 }
 
 static int l_pass(lua_State *L) { return l_verdict(L, SCN_LV_PASS, "pass"); }
+static int l_info(lua_State *L) { return l_verdict(L, SCN_LV_INFO, "recorded"); }
 static int l_fail(lua_State *L) { return l_verdict(L, SCN_LV_FAIL, "no failure"); }
 static int l_error(lua_State *L) { return l_verdict(L, SCN_LV_ERROR, "to run"); }
 static int l_inconclusive(lua_State *L) { return l_verdict(L, SCN_LV_INCONCLUSIVE, "a judgement"); }
@@ -531,7 +564,7 @@ void scn_push_context(lua_State *L, scn_ctx *ctx)
             { "expect_rejected", l_expect_rejected }, { "expect_mode", l_expect_mode },
             { "expect_status", l_expect_status }, { "expect_alert", l_expect_alert },
             { "expect_header", l_expect_header }, { "judge", l_judge }, { "observe", l_observe },
-            { "skip", l_skip }, { "fail", l_fail }, { "pass", l_pass }, { "error", l_error },
+            { "skip", l_skip }, { "fail", l_fail }, { "pass", l_pass }, { "info", l_info }, { "error", l_error },
             { "inconclusive", l_inconclusive }, { "outcome", l_outcome }, { "fixture", l_fixture },
             { NULL, NULL },
         };
@@ -572,7 +605,7 @@ void scn_finish(scn_ctx *ctx, int ok, const char *msg)
         snprintf(r->observed, sizeof r->observed, "no expectation recorded");
         return;
     }
-    static const res_verdict by_level[] = { RES_PASS, RES_INCONCLUSIVE, RES_FAIL, RES_ERROR };
+    static const res_verdict by_level[] = { RES_INFO, RES_PASS, RES_INCONCLUSIVE, RES_FAIL, RES_ERROR };
     r->verdict = by_level[ctx->worst];
     res_scenario_fail_severity(r);
 }

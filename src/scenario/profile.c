@@ -53,10 +53,21 @@ int scn_profile_resolve(scn_config *cfg, const char *arg, mp_err *e)
         cfg->profile_file = arg;
         return 0;
     }
-    char names[400];
+    char names[400], one[64][64];
     list_builtin(names, sizeof names);
-    return mp_fail(e, "--profile: unknown profile '%s' (built in: %s; or a readable .lua file)",
-                   arg, names);
+    const char *ptrs[64];
+    size_t n = 0;
+    for (size_t i = 0; i < scn_builtins_count && n < 64; i++) {
+        const char *p = scn_builtins[i].path;
+        if (strncmp(p, "profiles/", 9) == 0) {
+            snprintf(one[n], sizeof one[0], "%.*s", (int)(strlen(p) - 9 - 4), p + 9);
+            ptrs[n] = one[n];
+            n++;
+        }
+    }
+    const char *near = str_closest(arg, ptrs, n);
+    return mp_fail(e, "--profile: unknown profile '%s'%s%s%s (built in: %s; or a readable .lua file)",
+                   arg, near ? ": did you mean " : "", near ? near : "", near ? "?" : "", names);
 }
 
 /* Loads and runs the profile chunk, leaving its table on the stack. */
@@ -89,7 +100,7 @@ int scn_profile_push(lua_State *L, const scn_config *cfg, mp_err *e)
 
 int scn_profile_check(const scn_config *cfg, mp_err *e)
 {
-    lua_State *L = scn_new_state(e);
+    lua_State *L = scn_new_state(cfg, cfg->profile_file, 0, NULL, e);
     if (!L)
         return -1;
     int rc = -1;
@@ -97,22 +108,18 @@ int scn_profile_check(const scn_config *cfg, mp_err *e)
         goto out;
     lua_getglobal(L, "require");
     lua_pushstring(L, "audit");
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        mp_fail(e, "%s", lua_tostring(L, -1));
+    if (scr_pcall(L, 1, 1, "scenarios/lib/audit.lua", e) != LUA_OK)
         goto out;
-    }
     lua_getfield(L, -1, "check_profile");
     lua_pushvalue(L, -3);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-        mp_fail(e, "%s", lua_tostring(L, -1));
+    if (scr_pcall(L, 1, 1, cfg->profile_name, e) != LUA_OK)
         goto out;
-    }
     if (lua_isstring(L, -1)) {
         mp_fail(e, "profile %s: %s", cfg->profile_name, lua_tostring(L, -1));
         goto out;
     }
     rc = 0;
 out:
-    lua_close(L);
+    scr_close(L);
     return rc;
 }

@@ -96,9 +96,13 @@ int scn_list_add_path(scn_list *l, const char *path, mp_err *e)
 int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e)
 {
     int all = strcmp(suite, "all") == 0;
+    static const char *const suites[] = { "client-auth", "audit", "bypass", "upstream", "all" };
     if (!all && strcmp(suite, "client-auth") != 0 && strcmp(suite, "audit") != 0 &&
-        strcmp(suite, "bypass") != 0 && strcmp(suite, "upstream") != 0)
-        return mp_fail(e, "unknown suite '%s' (client-auth, audit, bypass, upstream or all)", suite);
+        strcmp(suite, "bypass") != 0 && strcmp(suite, "upstream") != 0) {
+        const char *near = str_closest(suite, suites, 5);
+        return mp_fail(e, "unknown suite '%s'%s%s%s (client-auth, audit, bypass, upstream or all)", suite,
+                       near ? ": did you mean " : "", near ? near : "", near ? "?" : "");
+    }
     size_t len = strlen(suite);
     for (size_t i = 0; i < scn_builtins_count; i++) {
         const scn_builtin *b = &scn_builtins[i];
@@ -114,6 +118,41 @@ int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e)
         snprintf(name, sizeof name, "builtin:%s", b->path);
         if (add_source(l, name, b->text, b->len, e) != 0)
             return -1;
+    }
+    return 0;
+}
+
+static int text_mentions(const char *text, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; n && i + n + 2 <= len; i++)
+        if ((text[i] == '"' || text[i] == '\'') && memcmp(text + i + 1, name, n) == 0 && text[i + n + 1] == text[i])
+            return 1;
+    return 0;
+}
+
+int scn_list_mentions(const scn_list *l, const char *name)
+{
+    for (size_t i = 0; i < scn_builtins_count; i++)
+        if (strncmp(scn_builtins[i].path, "lib/", 4) == 0 &&
+            text_mentions(scn_builtins[i].text, scn_builtins[i].len, name))
+            return 1;
+    for (size_t i = 0; i < l->n; i++) {
+        const scn_source *s = &l->v[i];
+        if (s->text) {
+            if (text_mentions(s->text, s->len, name))
+                return 1;
+            continue;
+        }
+        char *text;
+        size_t len;
+        mp_err e;
+        if (fs_read_file(s->name, &text, &len, &e) != 0)
+            continue; /* unreadable: the run says so when it loads it */
+        int hit = text_mentions(text, len, name);
+        free(text);
+        if (hit)
+            return 1;
     }
     return 0;
 }
@@ -139,7 +178,7 @@ static int builtin_searcher(lua_State *L)
         if (strcmp(scn_builtins[i].path, path) == 0) {
             char chunk[320];
             snprintf(chunk, sizeof chunk, "@scenarios/%s", path);
-            if (luaL_loadbuffer(L, scn_builtins[i].text, scn_builtins[i].len, chunk) != LUA_OK)
+            if (luaL_loadbufferx(L, scn_builtins[i].text, scn_builtins[i].len, chunk, "t") != LUA_OK)
                 return lua_error(L);
             lua_pushstring(L, path);
             return 2;
@@ -149,11 +188,31 @@ static int builtin_searcher(lua_State *L)
     return 1;
 }
 
-lua_State *scn_new_state(mp_err *e)
+lua_State *scn_new_state(const scn_config *cfg, const char *path, int64_t own_limit_ns,
+                         const unsigned long *connects, mp_err *e)
 {
-    lua_State *L = scr_new(e);
+    int64_t limit = cfg->time_limit_ns ? cfg->time_limit_ns : own_limit_ns;
+    scr_bounds b = {
+        .max_bytes = SCN_MAX_BYTES,
+        .max_instructions = SCN_MAX_INSTRUCTIONS,
+        .time_ns = limit ? limit : SCN_TIME_BASE_S * 1000000000LL,
+        .time_per_step_ns = limit ? 0 : 3 * cfg->timeout_ns,
+        .time_max_ns = limit ? 0 : SCN_TIME_MAX_S * 1000000000LL,
+        .steps = connects,
+        .time_hint = cfg->time_limit_ns ? "--scenario-time-limit set it"
+                                        : "time_limit = SECONDS in the scenario or --scenario-time-limit "
+                                          "changes it",
+        .stop = cfg->stop,
+    };
+    lua_State *L = scr_new_bounded(&b, e);
     if (!L)
         return NULL;
+    if (!cfg->trust_scripts) {
+        char *dir = path ? fs_dirname(path) : NULL;
+        const char *dirs[1] = { dir };
+        scr_sandbox(L, dirs, dir ? 1 : 0);
+        free(dir);
+    }
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "searchers");
     lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
@@ -167,32 +226,16 @@ lua_State *scn_new_state(mp_err *e)
     return L;
 }
 
-static int msgh(lua_State *L)
-{
-    if (lua_type(L, 1) != LUA_TSTRING)
-        lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    return 1;
-}
-
 int scn_run_chunk(lua_State *L, const char *text, size_t len, const char *chunk,
                   const char *path, mp_err *e)
 {
-    int st = text ? luaL_loadbuffer(L, text, len, chunk) : luaL_loadfile(L, path);
+    int st = text ? luaL_loadbufferx(L, text, len, chunk, "t") : luaL_loadfilex(L, path, "t");
     if (st != LUA_OK) {
         mp_fail(e, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
         return -1;
     }
-    lua_pushcfunction(L, msgh);
-    lua_insert(L, -2);
-    st = lua_pcall(L, 0, 1, -2);
-    lua_remove(L, -2);
-    if (st != LUA_OK) {
-        mp_fail(e, "%s", lua_tostring(L, -1));
-        lua_pop(L, 1);
-        return -1;
-    }
-    return 0;
+    return scr_pcall(L, 0, 1, text ? chunk + 1 : path, e) == LUA_OK ? 0 : -1;
 }
 
 /* Loads a source and leaves its returned table on the stack. */
@@ -220,6 +263,7 @@ typedef struct meta {
     char controls[RES_MAX_CONTROLS][64];
     int n_controls;
     int per_version;
+    int64_t time_limit_ns; /* the scenario's time_limit; 0: the default */
     char load_error[512]; /* non-empty: the file could not be loaded */
 } meta;
 
@@ -262,7 +306,7 @@ static const char *field_str(lua_State *L, const char *k)
 static int read_meta(lua_State *L, const scn_source *s, meta *m, mp_err *e)
 {
     static const char *const known[] = { "id", "title", "description", "severity", "tags",
-                                         "controls", "run", "per_tls_version", NULL };
+                                         "controls", "run", "per_tls_version", "time_limit", NULL };
     lua_pushnil(L);
     while (lua_next(L, -2)) {
         lua_pop(L, 1);
@@ -272,7 +316,7 @@ static int read_meta(lua_State *L, const scn_source *s, meta *m, mp_err *e)
                 ok = 2;
         if (ok != 2) {
             mp_fail(e, "%s: unknown field '%s' in the scenario table (known: id, title, "
-                       "description, severity, tags, controls, run, per_tls_version)",
+                       "description, severity, tags, controls, run, per_tls_version, time_limit)",
                     s->name, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
             lua_pop(L, 1);
             return -1;
@@ -302,6 +346,20 @@ static int read_meta(lua_State *L, const scn_source *s, meta *m, mp_err *e)
     scr_rawfield(L, -1, "per_tls_version");
     m->per_version = lua_toboolean(L, -1);
     lua_pop(L, 1);
+    /* time_limit = 120 (seconds) or "2m": for a scenario that needs longer
+     * than the default; --scenario-time-limit overrides it */
+    int t = scr_rawfield(L, -1, "time_limit");
+    int64_t ms = -1;
+    mp_err te;
+    if (t == LUA_TNUMBER && lua_tonumber(L, -1) > 0 && lua_tonumber(L, -1) <= 86400)
+        ms = (int64_t)(lua_tonumber(L, -1) * 1000);
+    else if (t == LUA_TSTRING && tm_parse_duration(lua_tostring(L, -1), &ms, &te) != 0)
+        ms = -1;
+    lua_pop(L, 1);
+    if (t != LUA_TNIL && (ms <= 0 || ms > 86400000))
+        return mp_fail(e, "%s: time_limit must be a number of seconds or a duration (\"90s\", \"5m\") "
+                          "from 1 ms to 24 h", s->name);
+    m->time_limit_ns = t == LUA_TNIL ? 0 : ms * 1000000;
     return 0;
 }
 
@@ -328,7 +386,6 @@ typedef struct pool {
     size_t n;
     atomic_size_t next;
     const scn_config *cfg;
-    const atomic_int *stop;
 } pool;
 
 static void fill_header(res_scenario *r, const scn_source *src, const meta *m, tls_version v)
@@ -346,6 +403,18 @@ static void fill_header(res_scenario *r, const scn_source *src, const meta *m, t
     res_evidence_init(&r->ev);
 }
 
+/* A run that SIGINT or SIGTERM reached is not judged, whatever it recorded:
+ * its network steps were cut short. */
+static void mark_interrupted(res_scenario *r, const scn_source *src, const meta *m, tls_version v,
+                             const char *when)
+{
+    fill_header(r, src, m, v);
+    r->verdict = RES_SKIP;
+    str_copy(r->expected, sizeof r->expected, "to run");
+    str_copy(r->observed, sizeof r->observed, when);
+    str_copy(r->reason, sizeof r->reason, when);
+}
+
 static void run_job(const scn_config *cfg, job *j)
 {
     res_scenario *r = j->out;
@@ -353,22 +422,24 @@ static void run_job(const scn_config *cfg, job *j)
     int64_t t0 = tm_mono_ns();
     scn_ctx ctx = { .cfg = cfg, .version = j->version, .res = r };
     mp_err e;
-    lua_State *L = scn_new_state(&e);
+    net_guard guard = { .stop = cfg->stop };
+    net_guard_set(&guard);
+    lua_State *L = scn_new_state(cfg, j->src->text ? NULL : j->src->name, j->m->time_limit_ns,
+                                 &guard.connects, &e);
     if (!L) {
         scn_finish(&ctx, 0, e.msg);
-        return;
-    }
-    if (load_source(L, j->src, &e) != 0) {
+    } else if (load_source(L, j->src, &e) != 0) {
         scn_finish(&ctx, 0, e.msg);
-        lua_close(L);
-        return;
+    } else {
+        scr_rawfield(L, -1, "run");
+        scn_push_context(L, &ctx);
+        int st = scr_pcall(L, 1, 0, j->src->name, &e);
+        scn_finish(&ctx, st == LUA_OK, st == LUA_OK ? NULL : e.msg);
     }
-    lua_pushcfunction(L, msgh);
-    scr_rawfield(L, -2, "run");
-    scn_push_context(L, &ctx);
-    int st = lua_pcall(L, 1, 0, -3);
-    scn_finish(&ctx, st == LUA_OK, st == LUA_OK ? NULL : lua_tostring(L, -1));
-    lua_close(L); /* closes any connection the scenario left open */
+    scr_close(L); /* closes any connection the scenario left open */
+    net_guard_set(NULL);
+    if (cfg->stop && atomic_load(cfg->stop))
+        mark_interrupted(r, j->src, j->m, j->version, RES_REASON_INTERRUPTED_RUNNING);
     r->duration_ms = (double)(tm_mono_ns() - t0) / 1e6;
 }
 
@@ -380,12 +451,8 @@ static void *worker(void *arg)
         if (i >= p->n)
             return NULL;
         job *j = &p->jobs[i];
-        if (p->stop && atomic_load(p->stop)) {
-            fill_header(j->out, j->src, j->m, j->version);
-            j->out->verdict = RES_SKIP;
-            str_copy(j->out->expected, sizeof j->out->expected, "to run");
-            str_copy(j->out->observed, sizeof j->out->observed, "interrupted before it ran");
-            str_copy(j->out->reason, sizeof j->out->reason, "interrupted before it ran");
+        if (p->cfg->stop && atomic_load(p->cfg->stop)) {
+            mark_interrupted(j->out, j->src, j->m, j->version, RES_REASON_INTERRUPTED);
             continue;
         }
         run_job(p->cfg, j);
@@ -415,7 +482,8 @@ static int selected(const meta *m, const scn_filter *f)
     return 1;
 }
 
-int scn_select_check(const scn_list *l, const scn_filter *f, const char *where, mp_err *e)
+int scn_select_check(const scn_list *l, const scn_filter *f, const scn_config *cfg, const char *where,
+                     mp_err *e)
 {
     if (!f->n_only && !f->n_skip && !f->n_tags)
         return 0;
@@ -424,10 +492,9 @@ int scn_select_check(const scn_list *l, const scn_filter *f, const char *where, 
         return mp_fail(e, "out of memory");
     for (size_t i = 0; i < l->n; i++) {
         mp_err le;
-        lua_State *L = scn_new_state(&le);
+        lua_State *L = scn_new_state(cfg, l->v[i].text ? NULL : l->v[i].name, 0, NULL, &le);
         int ok = L && load_source(L, &l->v[i], &le) == 0 && read_meta(L, &l->v[i], &metas[i], &le) == 0;
-        if (L)
-            lua_close(L);
+        scr_close(L);
         if (!ok) /* a broken file is still selectable by the id of its name */
             id_from_name(l->v[i].name, metas[i].id, sizeof metas[i].id);
     }
@@ -439,8 +506,15 @@ int scn_select_check(const scn_list *l, const scn_filter *f, const char *where, 
         size_t i = 0;
         while (i < l->n && fnmatch(glob, metas[i].id, 0) != 0)
             i++;
-        if (i == l->n)
-            rc = mp_fail(e, "--%s '%s' matches no scenario in %s", k < f->n_only ? "only" : "skip", glob, where);
+        if (i == l->n) {
+            const char **ids = malloc((l->n ? l->n : 1) * sizeof *ids);
+            for (size_t j = 0; ids && j < l->n; j++)
+                ids[j] = metas[j].id;
+            const char *near = ids ? str_closest(glob, ids, l->n) : NULL;
+            rc = mp_fail(e, "--%s '%s' matches no scenario in %s%s%s%s", k < f->n_only ? "only" : "skip", glob,
+                         where, near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+            free(ids);
+        }
     }
     for (size_t k = 0; rc == 0 && k < f->n_tags; k++) {
         size_t i = 0;
@@ -479,10 +553,9 @@ int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
     for (size_t i = 0; i < l->n; i++) {
         meta *m = &metas[i];
         mp_err le;
-        lua_State *L = scn_new_state(&le);
+        lua_State *L = scn_new_state(cfg, l->v[i].text ? NULL : l->v[i].name, 0, NULL, &le);
         int ok = L && load_source(L, &l->v[i], &le) == 0 && read_meta(L, &l->v[i], m, &le) == 0;
-        if (L)
-            lua_close(L);
+        scr_close(L);
         if (!ok) {
             /* A broken file is an ERROR verdict; the others still run. */
             id_from_name(l->v[i].name, m->id, sizeof m->id);
@@ -523,11 +596,13 @@ int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
         free(jobs);
         return mp_fail(e, "out of memory");
     }
-    pool pl = { .jobs = jobs, .n = nj, .cfg = &run_cfg, .stop = p->stop };
+    pool pl = { .jobs = jobs, .n = nj, .cfg = &run_cfg };
     atomic_init(&pl.next, 0);
     size_t runnable = 0;
     for (size_t i = 0; i < nj; i++) {
-        if (p->unreachable) {
+        if (cfg->stop && atomic_load(cfg->stop)) {
+            mark_interrupted(&items[i], jobs[i].src, jobs[i].m, jobs[i].version, RES_REASON_INTERRUPTED);
+        } else if (p->unreachable) {
             fill_header(&items[i], jobs[i].src, jobs[i].m, jobs[i].version);
             scn_ctx ctx = { .cfg = cfg, .res = &items[i] };
             scn_finish(&ctx, 0, jobs[i].m->load_error[0] ? jobs[i].m->load_error : p->unreachable);
@@ -595,8 +670,8 @@ static int version_spoken(tls_version v, tls_result r, const tls_outcome *o,
     return 0;
 }
 
-int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n,
-                       scn_version_skip *skipped, int *n_skipped, mp_err *e)
+static int probe_versions(const scn_config *cfg, tls_version *versions, int *n,
+                          scn_version_skip *skipped, int *n_skipped, mp_err *e)
 {
     static const tls_version candidates[] = { TLS_V1_2, TLS_V1_3 };
     const pki_manifest_entry *valid = pki_manifest_find(cfg->fixtures, "client/valid");
@@ -665,4 +740,16 @@ int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n,
         return mp_fail(e, "target accepted TCP but answered no TLS handshake within %lld ms",
                        (long long)(cfg->timeout_ns / 1000000));
     return 0;
+}
+
+int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n,
+                       scn_version_skip *skipped, int *n_skipped, mp_err *e)
+{
+    net_guard guard = { .stop = cfg->stop };
+    net_guard_set(&guard);
+    int rc = probe_versions(cfg, versions, n, skipped, n_skipped, e);
+    net_guard_set(NULL);
+    if (cfg->stop && atomic_load(cfg->stop))
+        return mp_fail(e, "interrupted during the TLS version probe");
+    return rc;
 }

@@ -38,8 +38,27 @@ int scn_list_add_path(scn_list *l, const char *path, mp_err *e);
 int scn_list_add_builtin(scn_list *l, const char *suite, mp_err *e);
 void scn_list_free(scn_list *l);
 
-/* A Lua state whose require() finds scenarios/lib/ among the built-ins. */
-lua_State *scn_new_state(mp_err *e);
+/* Whether a scenario of l, or the scenario library, names `name` as a
+ * quoted string ("client/gateway" or 'client/gateway'): how run tells an
+ * --identity for a fixture a scenario uses from a typo. */
+int scn_list_mentions(const scn_list *l, const char *name);
+
+/* A scenario's bounds (script/script.h): SCN_MAX_BYTES of memory,
+ * SCN_MAX_INSTRUCTIONS, and a time limit of SCN_TIME_BASE_S plus three
+ * times --timeout for each connection it opened, at most SCN_TIME_MAX_S;
+ * a scenario's own time_limit field, or --scenario-time-limit, replaces it. */
+#define SCN_MAX_BYTES (128u << 20)
+#define SCN_MAX_INSTRUCTIONS 1000000000UL
+#define SCN_TIME_BASE_S 30
+#define SCN_TIME_MAX_S 600
+
+/* A bounded Lua state for a scenario or profile file (path; NULL for a
+ * built-in one), sandboxed unless cfg->trust_scripts; require() finds
+ * scenarios/lib/ among the built-ins and, sandboxed, modules beside path.
+ * own_limit_ns: the scenario's time_limit (0: the default); connects: the
+ * count its time limit grows with (NULL: none). Close with scr_close. */
+lua_State *scn_new_state(const scn_config *cfg, const char *path, int64_t own_limit_ns,
+                         const unsigned long *connects, mp_err *e);
 
 /* Runs a chunk (text named chunk, or the file at path when text is NULL)
  * and leaves its one result on the stack; -1 with "file:line: message". */
@@ -61,18 +80,19 @@ typedef struct scn_plan {
     tls_version single;      /* for the others */
     int jobs;                /* threads */
     const char *unreachable; /* set: every scenario is an ERROR with this reason */
-    const atomic_int *stop;  /* set to 1 (e.g. on SIGINT): jobs not yet started are
-                              * SKIPped as interrupted; running ones finish */
 } scn_plan;
 
 /* Before any connection: every --only and --skip glob and every tag must
  * match a scenario of l, and the selection must leave one; -1 naming the
  * pattern otherwise. where names l in the message. */
-int scn_select_check(const scn_list *l, const scn_filter *f, const char *where, mp_err *e);
+int scn_select_check(const scn_list *l, const scn_filter *f, const scn_config *cfg, const char *where,
+                     mp_err *e);
 
 /* Runs everything; results are appended to run->items in scenario order,
  * then TLS version. Per-scenario problems become ERROR verdicts; -1 only
- * for setup failures. */
+ * for setup failures. Once cfg->stop is set, the running scenarios stop
+ * within a fraction of a second and they and those not yet started are
+ * SKIPs, "interrupted". */
 int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
                 const scn_config *cfg, res_run *run, mp_err *e);
 
@@ -86,7 +106,8 @@ typedef struct scn_version_skip {
  * skipped/n_skipped (room for 2) with each version left out and why. A
  * version whose ServerHello arrived is kept, whatever happened after it (a
  * refusal of the probe's certificate is the scenarios' business). -1 with a
- * reason when the target cannot be reached at all. */
+ * reason when the target cannot be reached at all, or when cfg->stop was
+ * set (its waits end within 100 ms of it). */
 int scn_probe_versions(const scn_config *cfg, tls_version *versions, int *n,
                        scn_version_skip *skipped, int *n_skipped, mp_err *e);
 

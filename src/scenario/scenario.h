@@ -5,6 +5,7 @@
 #ifndef MP_SCENARIO_H
 #define MP_SCENARIO_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,10 +57,19 @@ typedef struct scn_config {
     const char *upstream_client_cert; /* --upstream-client-cert (default "client/valid") */
     const char *revocation;   /* --revocation: ocsp, ocsp-down, crl-stale, or NULL */
     const char *ocsp_responder; /* --ocsp-responder: serve's responder, for its control paths */
+    /* How scenario and profile files run (scn_new_state): bounded always,
+     * sandboxed unless trust_scripts (--trust-scripts); time_limit_ns
+     * (--scenario-time-limit, 0: none) replaces each scenario's time limit;
+     * stop (set by SIGINT/SIGTERM) ends the code and network steps running. */
+    int trust_scripts;
+    int64_t time_limit_ns;
+    const atomic_int *stop;
 } scn_config;
 
-/* How bad one recorded expectation was; the worst decides the verdict. */
-typedef enum scn_level { SCN_LV_PASS, SCN_LV_INCONCLUSIVE, SCN_LV_FAIL, SCN_LV_ERROR } scn_level;
+/* How bad one recorded expectation was; the worst decides the verdict. An
+ * observation (INFO) is below a pass: a scenario that only observed is
+ * INFO, one that also judged something takes that judgement. */
+typedef enum scn_level { SCN_LV_INFO, SCN_LV_PASS, SCN_LV_INCONCLUSIVE, SCN_LV_FAIL, SCN_LV_ERROR } scn_level;
 
 /* One scenario run. */
 typedef struct scn_ctx {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 
 #include "util/str.h"
 
@@ -116,11 +117,104 @@ vd_class vd_compare(const vd_obs *o, const vd_obs *ctl, char *text, size_t textl
     return VD_ACCEPTED;
 }
 
+/* A name's attributes, trimmed and lower-cased, sorted, joined by ','. */
+static void name_key(const char *name, size_t len, char *out, size_t outlen)
+{
+    char parts[16][128];
+    int n = 0;
+    const char *p = name, *end = name + len;
+    while (p < end && n < 16) {
+        while (p < end && (*p == ' ' || *p == ',' || *p == '/'))
+            p++;
+        const char *q = p;
+        while (q < end && *q != ',' && !(*q == '/' && q + 1 < end && strchr(q + 1, '=')))
+            q++;
+        const char *e = q;
+        while (e > p && e[-1] == ' ')
+            e--;
+        if (e > p) {
+            size_t l = (size_t)(e - p) < sizeof parts[0] - 1 ? (size_t)(e - p) : sizeof parts[0] - 1;
+            for (size_t i = 0; i < l; i++)
+                parts[n][i] = (char)tolower((unsigned char)p[i]);
+            parts[n][l] = '\0';
+            n++;
+        }
+        p = q;
+    }
+    for (int i = 1; i < n; i++) /* insertion sort: a handful of attributes */
+        for (int j = i; j > 0 && strcmp(parts[j - 1], parts[j]) > 0; j--) {
+            char t[128];
+            memcpy(t, parts[j], sizeof t);
+            memcpy(parts[j], parts[j - 1], sizeof t);
+            memcpy(parts[j - 1], t, sizeof t);
+        }
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && o < outlen; i++)
+        o += (size_t)snprintf(out + o, outlen - o, "%s%s", i ? "," : "", parts[i]);
+}
+
+int vd_name_listed(const char *name, const char *list)
+{
+    char want[1024], have[1024];
+    name_key(name, strlen(name), want, sizeof want);
+    for (const char *p = list; p && *p;) {
+        const char *sep = strstr(p, "; ");
+        size_t l = sep ? (size_t)(sep - p) : strlen(p);
+        name_key(p, l, have, sizeof have);
+        if (want[0] && strcmp(want, have) == 0)
+            return 1;
+        p = sep ? sep + 2 : NULL;
+    }
+    return 0;
+}
+
+/* A TLS ending after the handshake with no alert, once our request was
+ * out: the TLS layer let the client in, and the answer to the request was
+ * a close. */
+static int closed_on_request(const vd_obs *o)
+{
+    return o->kind == VD_REFUSED && o->after_handshake && !o->alert_received && o->request_sent;
+}
+
+/* None of the control's CAs is among the CA names the gateway asked for. */
+static int cas_not_asked(const vd_obs *c, const vd_names *n)
+{
+    if (!c->ca_names[0] || !n->control_cas || !n->control_cas[0])
+        return 0;
+    for (const char *p = n->control_cas; *p;) {
+        const char *sep = strstr(p, "; ");
+        size_t l = sep ? (size_t)(sep - p) : strlen(p);
+        char one[512];
+        snprintf(one, sizeof one, "%.*s", (int)l, p);
+        if (vd_name_listed(one, c->ca_names))
+            return 0;
+        if (!sep)
+            break;
+        p = sep + 2;
+    }
+    return 1;
+}
+
 void vd_control_hint(const vd_obs *c, const vd_names *n, char *out, size_t outlen)
 {
     const char *who = n->control && n->control[0] ? n->control : "the control identity";
     const char *bundle = n->trust_bundle ? n->trust_bundle : "the fixtures' trust bundle";
     const char *path = n->path && n->path[0] ? n->path : "/";
+    int other_served = n->primary && n->primary_obs && strcmp(n->primary, who) != 0 && vd_served(n->primary_obs);
+    if (other_served && (c->kind == VD_HTTP || c->kind == VD_REFUSED) && c->cert_requested) {
+        snprintf(out, outlen, "the gateway refused %s (%.150s), a valid certificate under its own CA, while it "
+                 "served %s under the same conditions: it refuses every chain under that CA, including the "
+                 "valid one, so a refusal of the defective one says nothing", who, c->text, n->primary);
+        return;
+    }
+    if ((c->kind == VD_HTTP || c->kind == VD_REFUSED) && c->cert_requested && cas_not_asked(c, n)) {
+        snprintf(out, outlen, "the gateway refused the control %s (%.120s); it asked for certificates from "
+                 "%.200s, and the fixtures' CAs (%.150s) are not among them: deploy %s as the gateway's "
+                 "client CA (or give your own with --identity)", who, c->text, c->ca_names, n->control_cas,
+                 bundle);
+        return;
+    }
     switch (c->kind) {
     case VD_HTTP: {
         char h[240];
@@ -130,7 +224,11 @@ void vd_control_hint(const vd_obs *c, const vd_names *n, char *out, size_t outle
         return;
     }
     case VD_REFUSED:
-        if (c->cert_requested)
+        if (closed_on_request(c))
+            snprintf(out, outlen, "the TLS handshake with the control %s succeeded, then the peer closed on the "
+                     "HTTP request (%.150s): not an HTTP gateway? (an MQTT broker or a raw TLS service does "
+                     "this; mtlsprobe judges HTTPS gateways here)", who, c->text);
+        else if (c->cert_requested)
             snprintf(out, outlen, "the gateway refused the control %s too (%.200s): does it trust %s "
                      "for client certificates?", who, c->text, bundle);
         else
@@ -142,7 +240,10 @@ void vd_control_hint(const vd_obs *c, const vd_names *n, char *out, size_t outle
         snprintf(out, outlen, "the control connection with %s timed out (%.200s)", who, c->text);
         return;
     default:
-        snprintf(out, outlen, "the control connection with %s failed (%.200s)", who, c->text);
+        if (c->not_tls)
+            snprintf(out, outlen, "%.250s: point --target at the gateway's TLS port", c->text);
+        else
+            snprintf(out, outlen, "the control connection with %s failed (%.200s)", who, c->text);
         return;
     }
 }
@@ -232,10 +333,10 @@ void vd_judge_mode(const vd_obs *o, const vd_obs *ctl, const vd_names *n, int re
     if (!o->cert_requested) {
         mode = "none";
         ok = 0;
-    } else if (cls == VD_REJECTED && o->kind == VD_REFUSED) {
+    } else if (cls == VD_REJECTED && o->kind == VD_REFUSED && !closed_on_request(o)) {
         mode = "required";
         ok = 1;
-    } else if (cls == VD_REJECTED) {
+    } else if (cls == VD_REJECTED) { /* an HTTP answer, or a close with none after the request */
         mode = "required over HTTP, optional in TLS";
         ok = 1;
     } else {

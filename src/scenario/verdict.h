@@ -33,6 +33,10 @@ typedef struct vd_obs {
     char refusal_word[24]; /* VD_HTTP: a word of refusal in the body ("denied"), "" if none */
     char version[16];     /* negotiated TLS version, "" if none */
     char text[300];       /* one line: "alert bad_certificate (42) received", "HTTP 401" */
+    int alert_received;   /* VD_REFUSED: the peer sent a fatal alert (a TLS refusal), not a bare close */
+    int request_sent;     /* VD_REFUSED after the handshake: our request had gone out */
+    int not_tls;          /* VD_FAILED: the port answered in plaintext (2 HTTP, 1 other) */
+    char ca_names[600];   /* the CertificateRequest's CA names, "; " between them, "" if none listed */
 } vd_obs;
 
 /* What the judgement needs to word its reasons. */
@@ -40,6 +44,12 @@ typedef struct vd_names {
     const char *control;      /* the control identity, e.g. "client/valid" ("" for none) */
     const char *trust_bundle; /* the fixtures' trust bundle path */
     const char *path;         /* the request path */
+    const char *control_cas;  /* the subjects of the CAs that issued the control, "; " between
+                               * them (e.g. its intermediate and root), or NULL */
+    /* When the scenario's control is not the run's (client/name-constrained-valid
+     * in place of client/valid): the run's control under the same conditions. */
+    const char *primary;      /* its name, or NULL */
+    const vd_obs *primary_obs;
 } vd_names;
 
 typedef enum vd_class {
@@ -65,8 +75,12 @@ int vd_served(const vd_obs *control);
 vd_class vd_compare(const vd_obs *o, const vd_obs *control, char *text, size_t textlen,
                     char *rejected_in, size_t rilen);
 
-/* Why a control that was not served leaves the verdict open, naming the
- * likely cause (trust, path, not a TLS gateway). */
+/* Why a control that was not served leaves the verdict open, from what
+ * was seen: a plaintext port; a handshake that succeeded and a close on the
+ * HTTP request (not an HTTP gateway); a CertificateRequest whose CA names
+ * do not include the control's CAs (deploy the trust bundle); the run's own
+ * control served where this one was refused (the gateway refuses every
+ * chain under this control's CA); else the likely cause. */
 void vd_control_hint(const vd_obs *control, const vd_names *n, char *out, size_t outlen);
 
 /* A certificate that must be refused: PASS when refused, FAIL when served
@@ -80,14 +94,20 @@ void vd_judge_reject(const vd_obs *o, const vd_obs *control, const vd_names *n, 
 void vd_judge_accept(const vd_obs *o, const vd_obs *control, const vd_names *n, vd_result *r);
 
 /* A connection without a certificate, classified into the client-auth
- * mode: "required" (the handshake refused after a certificate request),
+ * mode: "required" (refused in TLS after a certificate request: in the
+ * handshake, or by an alert after it, as TLS 1.3 servers do),
  * "required over HTTP, optional in TLS" (the handshake completes without a
  * certificate, but the answer differs from the control's: nginx's 400, a
- * 401, a redirect), "optional" (served like the control), "none" (never
+ * 401, a redirect, or a close with no answer after the request, as nginx's
+ * `return 444`), "optional" (served like the control), "none" (never
  * requested). No handshake, no mode: INCONCLUSIVE. With require_mode, PASS
  * needs one of the two "required". */
 void vd_judge_mode(const vd_obs *o, const vd_obs *control, const vd_names *n, int require_mode,
                    vd_result *r);
+
+/* Whether a distinguished name appears in a "; "-separated list of them,
+ * compared as sets of attributes (order, spaces and case aside). */
+int vd_name_listed(const char *name, const char *list);
 
 /* FNV-1a, for vd_obs.body_hash. */
 uint64_t vd_hash(const void *data, size_t len);

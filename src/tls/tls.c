@@ -69,6 +69,20 @@ static int gated_recv(tls_conn *c, void *buf, size_t len)
     int n = recv_result(c, recv_retry(c->fd, buf, len));
     if (n == WOLFSSL_CBIO_ERR_WANT_READ || (n > 0 && (size_t)n < len))
         c->readable = 0;
+    if (n > 0 && !c->rx_seen) {
+        /* A plaintext server answers a ClientHello with an HTTP error page
+         * or a banner; a TLS record starts with a byte below 0x20. Keep its
+         * first line to say so, rather than "record overflow". */
+        c->rx_seen = 1;
+        const unsigned char *p = buf;
+        size_t l = 0;
+        while (l < (size_t)n && l + 1 < sizeof c->plaintext && p[l] >= 0x20 && p[l] < 0x7f)
+            l++;
+        if (l >= 4) {
+            memcpy(c->plaintext, p, l);
+            c->plaintext[l] = '\0';
+        }
+    }
     return n;
 }
 
@@ -245,6 +259,14 @@ void tls_classify_failure(tls_conn *c, int err)
         snprintf(o->error_text, sizeof o->error_text, "socket error: %s", strerror(c->io_errno));
     } else {
         o->result = TLS_R_ERROR;
+    }
+    if (c->plaintext[0] && !o->after_handshake) {
+        int http = strncmp(c->plaintext, "HTTP/", 5) == 0 || c->plaintext[0] == '<';
+        o->result = TLS_R_ERROR;
+        o->not_tls = http ? 2 : 1;
+        o->alert_code = -1;
+        snprintf(o->error_text, sizeof o->error_text, "the port speaks %s, not TLS (it answered the "
+                 "ClientHello with \"%.50s\")", http ? "plain HTTP" : "plaintext", c->plaintext);
     }
     if (!o->version[0]) {
         const char *v = wolfSSL_get_version(c->ssl);
@@ -474,7 +496,7 @@ void tls_outcome_describe(const tls_outcome *o, char *out, size_t outlen)
         snprintf(out, outlen, "connection closed without an alert");
         break;
     case TLS_R_ERROR:
-        snprintf(out, outlen, "TLS error: %s", o->error_text);
+        snprintf(out, outlen, "%s%s", o->not_tls ? "" : "TLS error: ", o->error_text);
         break;
     default:
         snprintf(out, outlen, "not connected");

@@ -123,6 +123,8 @@ typedef struct tls_outcome {
      * the server's answer: 2 accepted, 1 rejected, 0 not sent. */
     int early_data_sent;
     int early_data_status;
+    int not_tls;           /* the peer answered the ClientHello in plaintext: 2 HTTP, 1 another
+                            * protocol (a banner); not a TLS port. error_text says what it sent */
 } tls_outcome;
 
 /* Describes an outcome in one line: "alert bad_certificate (42) received". */
@@ -146,6 +148,8 @@ typedef struct tls_conn {
     int io_closed;   /* set by our I/O callbacks: the peer sent FIN */
     int io_reset;    /* ... or RST */
     int io_errno;    /* ... or another socket error */
+    int rx_seen;     /* a byte has arrived */
+    char plaintext[64]; /* the first line, when the first bytes were "HTTP/": a plaintext port */
     int io_writing;  /* tls_conn_write is sending: a reset is reported as "would
                       * block", which leaves wolfSSL able to read what came before it */
     int psk_offered; /* a session was offered: after TLS 1.3, tls_conn_reuse

@@ -80,6 +80,11 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
+char *fs_dirname(const char *path)
+{
+    return dir_of(path);
+}
+
 /* Follows a chain of symbolic links to the name the data must land on; a
  * dangling link resolves to its missing target, which is then created. */
 static char *resolve_links(const char *path, mp_err *e)

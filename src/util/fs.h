@@ -47,6 +47,9 @@ int fs_exists(const char *path);
 /* 1 if path is a directory with no entries. */
 int fs_dir_is_empty(const char *path);
 
+/* The directory part of path ("." when there is none), malloc'd, or NULL. */
+char *fs_dirname(const char *path);
+
 /* Joins a and b with one '/'; returns a malloc'd string or NULL. */
 char *fs_join(const char *a, const char *b);
 

@@ -55,8 +55,8 @@ audit() { # audit NAME [run options]: the audit suite against $PORT into $WORK/N
   t1=$(date +%s%N)
   AUDIT_MS=$(( (t1 - t0) / 1000000 ))
 }
-findings() { # the verdicts that are not PASS, "id VERDICT", sorted
-  jq -r '.results[] | select(.verdict != "PASS") | "\(.id) \(.verdict)"' "$WORK/$1.json" | sort
+findings() { # the verdicts that are not PASS or INFO (an observation), "id VERDICT", sorted
+  jq -r '.results[] | select(.verdict != "PASS" and .verdict != "INFO") | "\(.id) \(.verdict)"' "$WORK/$1.json" | sort
 }
 expect_findings() { # expect_findings NAME EXPECTED_LINES
   local got
@@ -66,7 +66,7 @@ expect_findings() { # expect_findings NAME EXPECTED_LINES
 $2
 got:
 $got
-$(jq -r '.results[] | select(.verdict != "PASS") | "  \(.id): \(.observed)"' "$WORK/$1.json")"; fi
+$(jq -r '.results[] | select(.verdict != "PASS" and .verdict != "INFO") | "  \(.id): \(.observed)"' "$WORK/$1.json")"; fi
 }
 observed() { jq -r --arg id "$2" '.results[] | select(.id == $id) | .observed' "$WORK/$1.json"; }
 has_detail() { jq -e --arg id "$2" --arg d "$3" '.results[] | select(.id == $id) | .details | index($d)' "$WORK/$1.json" >/dev/null; }

@@ -48,7 +48,7 @@ check "report --help: exit 1" grep -qF "  1  report written, and a regression" "
 # exit codes and --fail-on
 gate 1 plain "$SC"
 check "plain: both FAILs" test "$(jqr plain '.summary | "\(.failed) \(.waived) \(.inconclusive)"')" = "2 0 0"
-check "plain: summary line" grep -qx "1 passed, 2 failed, 0 inconclusive, 0 errors, 0 skipped" "$WORK/plain.out"
+check "plain: summary line" grep -qx "1 passed, 2 failed, 0 inconclusive, 0 errors, 0 skipped, 0 info (recorded, not judged)" "$WORK/plain.out"
 gate 1 fail-on-high "$SC" --fail-on high
 check "fail-on high: the low FAIL is still a FAIL" test "$(jqr fail-on-high '[.results[] | select(.verdict == "FAIL")] | length')" = 2
 check "fail-on high: one FAIL below the threshold" grep -qx "1 FAIL below --fail-on high, not counted towards the exit code" "$WORK/fail-on-high.out"
@@ -86,12 +86,12 @@ JSON
 gate 0 waived "$SC" --waivers "$WORK/waivers.json" --fail-on medium -v
 check "waived: table says FAIL (waived)" grep -qE "^gate/high +TLSv1.2 +FAIL \(waived\) " "$WORK/waived.out"
 check "waived: -v prints the reason and expiry" grep -qF "waived: legacy clients until Q3 (expires 9999-12-31)" "$WORK/waived.out"
-check "waived: summary counts it" grep -qx "1 passed, 2 failed (1 waived), 0 inconclusive, 0 errors, 0 skipped" "$WORK/waived.out"
+check "waived: summary counts it" grep -qx "1 passed, 2 failed (1 waived), 0 inconclusive, 0 errors, 0 skipped, 0 info (recorded, not judged)" "$WORK/waived.out"
 check "waived: JSON verdict stays FAIL, with the waiver" test "$(jqr waived '.results[] | select(.id == "gate/high") | "\(.verdict) \(.waiver.reason) \(.waiver.expires)"')" = \
   "FAIL legacy clients until Q3 9999-12-31"
 check "waived: JSON waiver is null elsewhere" test "$(jqr waived '[.results[] | select(.id != "gate/high") | .waiver] | unique | tostring')" = "[null]"
 check "waived: summary.waived" test "$(jqr waived '.summary | "\(.failed) \(.waived)"')" = "2 1"
-check "waived: schema version 2" test "$(jqr waived .version)" = 2
+check "waived: schema version 3" test "$(jqr waived .version)" = 3
 check "waived: JUnit passing testcase with the waiver" \
   bash -c 'grep -A1 "name=\"gate/high \[TLSv1.2\]\"" "$1" | grep -q "<system-out>waived: legacy clients until Q3, expires 9999-12-31"' _ "$WORK/waived.xml"
 check "waived: JUnit counts one failure" grep -q '<testsuite name=.* failures="1"' "$WORK/waived.xml"

@@ -146,7 +146,9 @@ check "charts: no temporary files left" test -z "$(find "$R" -name '.tmp-*')"
 check "inline SVG ids are unique" bash -c '[ -z "$(grep -o " id=\"[^\"]*\"\| id='"'"'[^'"'"']*'"'"'" "$1" | sort | uniq -d)" ]' _ "$R/index.html"
 pass=$(jq -s '[.[].results[] | select(.verdict == "PASS")] | length' "$WORK/strict.json" "$WORK/optional.json")
 nfail=$(jq -s '[.[].results[] | select(.verdict == "FAIL")] | length' "$WORK/strict.json" "$WORK/optional.json")
-check "report.md: the counts" grep -q "^\*\*$pass PASS, $nfail FAIL, 0 INCONCLUSIVE, 0 ERROR, 0 SKIP.\*\*" <<<"$(grep -o '\*\*[0-9]* PASS.*SKIP\.\*\*' "$R/report.md")"
+info=$(jq -s '[.[].results[] | select(.verdict == "INFO")] | length' "$WORK/strict.json" "$WORK/optional.json")
+check "report.md: the counts, INFO apart from PASS" grep -q "^\*\*[0-9]* scenario verdicts: $pass PASS, $nfail FAIL, 0 INCONCLUSIVE, 0 ERROR, 0 SKIP, $info INFO (recorded, not judged)\.\*\*" <<<"$(grep -o '\*\*[0-9]* scenario verdicts: .*judged)\.\*\*' "$R/report.md")"
+check "report: some INFO verdicts to count" test "$info" -gt 0
 check "report.md: failures listed with evidence" grep -q "^| \*\*FAIL\*\* | critical | client-auth/no-cert | TLSv1.2 | rejected | accepted: HTTP 200" "$R/report.md"
 check "report.md: no raw HTML from the title" grep -q "^# Gateway &amp; &lt;nginx&gt; report" "$R/report.md"
 # ---- the first screen, compliance, thresholds, partial seconds ---------------
@@ -250,7 +252,7 @@ fi
 # and a control without a definition
 jq '.results[0].title = "<script>alert(1)</script> & \"q\"" | .results[0].evidence.client_cert_sha256 = "ab12cd34"
     | .results[0].controls += ["acme:7.1", "nist-800-52r2:3.5"]
-    | (.results | map(.verdict == "PASS") | rindex(true)) as $p | .results[$p].expected = "recorded"
+    | (.results | map(.verdict == "PASS") | rindex(true)) as $p | .results[$p].verdict = "INFO"
     | .results[$p].controls = ["acme:9.9"]' "$WORK/strict.json" > "$WORK/crafted.json"
 "$MTLSPROBE" report "$WORK/crafted.json" --out "$WORK/crafted" --no-charts -q
 check "crafted: markup from result files is escaped" bash -c 'grep -q "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;" "$1" && ! grep -q "<script>alert" "$1"' _ "$WORK/crafted/index.html"
@@ -258,7 +260,13 @@ check "crafted: still well-formed" xmllint --noout "$WORK/crafted/index.html"
 check "crafted: certificate fingerprints shown as evidence" grep -q "client_cert_sha256: ab12cd34" "$WORK/crafted/index.html"
 check "crafted: an unknown control is listed without definition" grep -q "<code>acme:7.1</code> <span class=\"badge no-definition\">no definition</span>" "$WORK/crafted/index.html"
 check "crafted: NIST SP 800-52r2 3.5 has its title" grep -q "3.5 Client authentication" "$WORK/crafted/index.html"
-check "crafted: a control evidenced only by a recorded observation is not met" python3 -c 'import re,sys; t=open(sys.argv[1]).read(); r=re.search(r"<tr class=\"control\" data-status=\"([a-z-]+)\"><td><code>acme:9.9</code>", t); sys.exit(0 if r and r.group(1)=="not-evidenced" else 1)' "$WORK/crafted/index.html"
+check "crafted: a control evidenced only by a recorded observation is not met" python3 -c 'import re,sys; t=open(sys.argv[1]).read(); r=re.search(r"<tr class=\"control\" data-status=\"([a-z-]+)\"><td><code>acme:9.9</code>", t); sys.exit(0 if r and r.group(1)=="not-assessed" else 1)' "$WORK/crafted/index.html"
+# a version 2 document wrote an observation as a PASS expecting "recorded": read as the INFO it was
+jq '.version = 2 | (.results | map(.verdict == "PASS") | rindex(true)) as $p | .results[$p].expected = "recorded"
+    | .results[$p].controls = ["acme:9.9"] | .results = [.results[$p]]' "$WORK/strict.json" > "$WORK/v2.json"
+"$MTLSPROBE" report "$WORK/v2.json" --out "$WORK/v2" --no-charts -q
+check "version 2: a recorded PASS is read as INFO, never a pass" grep -q "0 PASS, 0 FAIL, 0 INCONCLUSIVE, 0 ERROR, 0 SKIP, 1 INFO" "$WORK/v2/report.md"
+check "version 2: a run of INFO only is INCONCLUSIVE" grep -q "^## Verdict: INCONCLUSIVE" "$WORK/v2/report.md"
 check "crafted: the markdown escapes it too" bash -c '! grep -q "<script>" "$1"' _ "$WORK/crafted/report.md"
 # every control the built-in scenarios cite, and every id the audit suite
 # uses, has a definition
@@ -311,14 +319,14 @@ printf 'not json at all' > "$WORK/garbage.json"
 head -c 300 "$WORK/strict.json" > "$WORK/truncated.json"
 echo '{"schema": "something-else", "version": 1}' > "$WORK/foreign.json"
 echo '{"name": "a package.json"}' > "$WORK/package.json"
-jq '.version = 3' "$WORK/strict.json" > "$WORK/newer.json"
+jq '.version = 4' "$WORK/strict.json" > "$WORK/newer.json"
 jq '.version = 7' "$WORK/load.json" > "$WORK/newer-load.json"
 bad "cannot read $WORK/missing.json" "$WORK/missing.json" --out "$WORK/x"
 bad "$WORK/garbage.json: not valid JSON" "$WORK/garbage.json" --out "$WORK/x"
 bad "$WORK/truncated.json: not valid JSON" "$WORK/truncated.json" --out "$WORK/x"
 bad "$WORK/foreign.json: schema 'something-else' is not a result file" "$WORK/foreign.json" --out "$WORK/x"
 bad "$WORK/package.json: not an mtlsprobe result file" "$WORK/package.json" --out "$WORK/x"
-bad "$WORK/newer.json: mtlsprobe-run version 3 is newer than this mtlsprobe reads" "$WORK/newer.json" --out "$WORK/x"
+bad "$WORK/newer.json: mtlsprobe-run version 4 is newer than this mtlsprobe reads" "$WORK/newer.json" --out "$WORK/x"
 bad "$WORK/newer-load.json: mtlsprobe-load version 7 is newer" "$WORK/newer-load.json" --out "$WORK/x"
 bad "--out DIR is required" "$WORK/strict.json"
 bad "give one or more result files" --out "$WORK/x"

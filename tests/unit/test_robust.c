@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "pki/manifest.h"
 #include "pki/spec.h"
+#include "script/script.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
 
@@ -112,6 +113,56 @@ static int spec_error(const char *text, const char *want)
     return rc != 0 && strstr(e.msg, want) != NULL;
 }
 
+/* Runs text in a bounded, sandboxed state; 1 when it fails with want. */
+static int bounded_error(const scr_bounds *b, const char *text, const char *want, scr_stop *why)
+{
+    mp_err e = { { 0 } };
+    lua_State *L = scr_new_bounded(b, &e);
+    ck_assert_ptr_nonnull(L);
+    scr_sandbox(L, NULL, 0);
+    int rc = scr_run_buffer(L, text, strlen(text), "b.lua", &e);
+    *why = scr_stopped(L);
+    scr_close(L);
+    return rc != 0 && strstr(e.msg, want) != NULL;
+}
+
+START_TEST(script_bounds_and_sandbox)
+{
+    scr_stop why;
+    atomic_int stop;
+    atomic_init(&stop, 1);
+    scr_bounds b = { .max_bytes = 16u << 20, .max_instructions = 1000000000UL, .stop = &stop };
+    ck_assert(bounded_error(&b, "while true do end\n", "b.lua:1: interrupted", &why));
+    ck_assert_int_eq(why, SCR_STOP_INTERRUPT);
+    atomic_store(&stop, 0);
+    b.time_ns = 200000000LL; /* 0.2 s */
+    b.time_hint = "a hint";
+    ck_assert(bounded_error(&b, "local x = 0\nwhile true do x = x + 1 end\n",
+                            "b.lua:2: stopped after 1 s, its time limit (an endless loop?); a hint", &why));
+    ck_assert_int_eq(why, SCR_STOP_TIME);
+    /* the time limit grows with the steps the caller counts */
+    unsigned long steps = 0;
+    b.time_ns = 1;
+    b.time_per_step_ns = 1000000000LL * 3600;
+    b.steps = &steps;
+    ck_assert(bounded_error(&b, "for i = 1, 1e6 do end\n", "its time limit", &why)); /* 1 ns */
+    steps = 1;
+    ck_assert(!bounded_error(&b, "for i = 1, 1e6 do end\n", "", &why)); /* 1 h */
+    ck_assert_int_eq(why, SCR_STOP_NONE);
+    b.steps = NULL;
+    b.time_ns = 0;
+    ck_assert(bounded_error(&b, "local t = {} while true do t[#t + 1] = ('x'):rep(1 << 20) .. #t end\n",
+                            "b.lua: not enough memory: stopped at 16 MiB, the limit", &why));
+    ck_assert_int_eq(why, SCR_STOP_MEMORY);
+    ck_assert(bounded_error(&b, "os.execute('true')\n", "b.lua:1: os.execute is not available", &why));
+    ck_assert(bounded_error(&b, "io.open('/etc/passwd')\n", "b.lua:1: io.open is not available", &why));
+    ck_assert(bounded_error(&b, "require('x')\n", "module 'x' not found", &why));
+    ck_assert(bounded_error(&b, "assert(load('\\27Lua'))\n", "binary chunk", &why));
+    ck_assert(!bounded_error(&b, "assert(os.time() and os.clock() and os.getenv('PATH') and load('return 1')())\n",
+                             "", &why));
+}
+END_TEST
+
 START_TEST(spec_bounds)
 {
     ck_assert(spec_error("ca{name='ca/r', trusted=true}\nwhile true do end\n",
@@ -187,6 +238,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, atomic_write_survives_sigkill);
     tcase_add_test(tc, keys_are_0600_whatever_the_umask);
     tcase_add_test(tc, spec_bounds);
+    tcase_add_test(tc, script_bounds_and_sandbox);
     tcase_add_test(tc, manifest_refusals);
     tcase_add_test(tc, http_status_out_of_range);
     tcase_add_test(tc, rates);

@@ -30,6 +30,8 @@ static vd_obs refused(int cert_requested, int after, const char *text)
     o.kind = VD_REFUSED;
     o.cert_requested = cert_requested;
     o.after_handshake = after;
+    o.alert_received = strncmp(text, "alert ", 6) == 0 && strstr(text, "received") != NULL;
+    o.request_sent = after;
     snprintf(o.text, sizeof o.text, "%s", text);
     return o;
 }
@@ -57,7 +59,7 @@ typedef struct row {
     const char *rejected_in;          /* of the reject judgement */
 } row;
 
-static const vd_names names = { "client/valid", "/fx/trust.pem", "/api" };
+static const vd_names names = { "client/valid", "/fx/trust.pem", "/api", NULL, NULL, NULL };
 
 START_TEST(table)
 {
@@ -144,7 +146,20 @@ START_TEST(modes)
     ck_assert_ptr_nonnull(strstr(r.observed, "mode required over HTTP, optional in TLS"));
     vd_obs alert = refused(1, 1, "alert certificate_required (116) received");
     vd_judge_mode(&alert, &ok, &names, 1, &r);
-    ck_assert_ptr_nonnull(strstr(r.observed, "mode required"));
+    ck_assert_ptr_nonnull(strstr(r.observed, "mode required ("));
+    /* nginx `return 444`: the handshake completes without a certificate, and
+     * the answer to the request is a close with no alert: an HTTP-level refusal */
+    vd_obs closed444 = refused(1, 1, "connection closed without an alert");
+    vd_judge_mode(&closed444, &ok, &names, 1, &r);
+    ck_assert_ptr_nonnull(strstr(r.observed, "mode required over HTTP, optional in TLS"));
+    ck_assert_int_eq(r.verdict, RES_PASS);
+    /* the same close before the request went out is a TLS refusal */
+    closed444.request_sent = 0;
+    vd_judge_mode(&closed444, &ok, &names, 1, &r);
+    ck_assert_ptr_nonnull(strstr(r.observed, "mode required ("));
+    vd_obs hs = refused(1, 0, "alert handshake_failure (40) received");
+    vd_judge_mode(&hs, &ok, &names, 1, &r);
+    ck_assert_ptr_nonnull(strstr(r.observed, "mode required ("));
     vd_obs none = no_request(http(200, NULL, "ok"));
     vd_judge_mode(&none, &ok, &names, 1, &r);
     ck_assert_ptr_nonnull(strstr(r.observed, "mode none"));
@@ -158,12 +173,71 @@ START_TEST(modes)
 }
 END_TEST
 
+/* Why a control was not served, from what was seen: one row per cause. */
+START_TEST(reasons)
+{
+    const char *cas = "CN=mtlsprobe Test Intermediate CA,O=mtlsprobe fixtures; CN=mtlsprobe Test Root CA,"
+                      "O=mtlsprobe fixtures";
+    vd_names n = { "client/valid", "/fx/trust.pem", "/api", cas, NULL, NULL };
+    vd_obs plain = other(VD_FAILED, "the port speaks plain HTTP, not TLS (it answered the ClientHello with "
+                                    "\"HTTP/1.1 400 Bad Request\")");
+    plain.not_tls = 2;
+    vd_obs closed = refused(1, 1, "connection closed without an alert");
+    vd_obs other_ca = refused(1, 0, "alert unknown_ca (48) received");
+    snprintf(other_ca.ca_names, sizeof other_ca.ca_names, "CN=Acme Issuing CA, O=Acme; CN=Acme Root, O=Acme");
+    vd_obs our_ca = other_ca;
+    snprintf(our_ca.ca_names, sizeof our_ca.ca_names, "CN=Acme Root, O=Acme; O=mtlsprobe fixtures, "
+                                                      "CN=mtlsprobe Test Root CA");
+    vd_obs unlisted = other_ca;
+    unlisted.ca_names[0] = '\0';
+    const struct {
+        const char *name;
+        vd_obs ctl;
+        const char *word;
+    } rows[] = {
+        { "a plaintext HTTP port", plain, "speaks plain HTTP, not TLS" },
+        { "a plaintext HTTP port: where to point", plain, "TLS port" },
+        { "handshake done, closed on the request", closed, "handshake with the control client/valid succeeded, "
+                                                           "then the peer closed on the HTTP request" },
+        { "CertificateRequest lists other CAs", other_ca, "asked for certificates from CN=Acme Issuing CA" },
+        { "... and says ours are not among them", other_ca, "are not among them: deploy /fx/trust.pem" },
+        { "our root listed, in another order: not blamed on the list", our_ca, "does it trust /fx/trust.pem" },
+        { "no CA names listed: the trust question", unlisted, "does it trust /fx/trust.pem" },
+    };
+    vd_obs bad = refused(1, 0, "alert bad_certificate (42) received");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        vd_result r;
+        vd_judge_reject(&bad, &rows[i].ctl, &n, &r);
+        ck_assert_msg(r.verdict == RES_INCONCLUSIVE, "%s: %s", rows[i].name, res_verdict_name(r.verdict));
+        ck_assert_msg(strstr(r.reason, rows[i].word), "%s: '%s' not in '%s'", rows[i].name, rows[i].word,
+                      r.reason);
+    }
+    /* A control of its own (client/name-constrained-valid) refused while the
+     * run's control was served: the gateway refuses the whole CA. */
+    vd_obs served = http(200, NULL, "ok");
+    vd_names nc = { "client/name-constrained-valid", "/fx/trust.pem", "/api", cas, "client/valid", &served };
+    vd_result r;
+    vd_judge_reject(&bad, &bad, &nc, &r);
+    ck_assert_int_eq(r.verdict, RES_INCONCLUSIVE);
+    ck_assert_ptr_nonnull(strstr(r.reason, "refuses every chain under that CA, including the valid one"));
+    ck_assert_ptr_nonnull(strstr(r.reason, "while it served client/valid"));
+    /* the run's control refused too: back to the trust question */
+    vd_obs refused_too = bad;
+    nc.primary_obs = &refused_too;
+    vd_judge_reject(&bad, &bad, &nc, &r);
+    ck_assert_ptr_null(strstr(r.reason, "every chain under that CA"));
+    ck_assert(vd_name_listed("CN=x, O=y", "O=a; o=Y,cn=X"));
+    ck_assert(!vd_name_listed("CN=x, O=y", "CN=x; O=y"));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("verdict");
     TCase *tc = tcase_create("verdict");
     tcase_add_test(tc, table);
     tcase_add_test(tc, modes);
+    tcase_add_test(tc, reasons);
     suite_add_tcase(s, tc);
     return s;
 }

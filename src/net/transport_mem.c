@@ -13,21 +13,12 @@
  * other kinds so a change to the transport contract is made to all three. */
 #include "net/transport_mem.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static net_mem_peer *peer(const net_transport *t)
 {
     return t->conn;
-}
-
-static int mem_fail(net_transport *t, net_xp_fail kind, const char *text)
-{
-    t->fail.kind = kind;
-    t->fail.alert = -1;
-    snprintf(t->fail.text, sizeof t->fail.text, "%s", text);
-    return NET_XP_FAILED;
 }
 
 /* Moves past the steps the client's writes have released; the current step
@@ -58,7 +49,7 @@ static int mem_read(net_transport *t, void *buf, size_t len)
 {
     net_mem_peer *p = peer(t);
     if (p->reset)
-        return mem_fail(t, NET_XP_F_RESET, "connection reset");
+        return net_xp_fail_with(t, NET_XP_F_RESET, "connection reset");
     if (p->closed)
         return 0;
     if (t->edge_reads && !t->readable)
@@ -75,7 +66,7 @@ static int mem_read(net_transport *t, void *buf, size_t len)
     }
     if (s->op == NET_MEM_RESET) {
         p->reset = 1;
-        return mem_fail(t, NET_XP_F_RESET, "connection reset");
+        return net_xp_fail_with(t, NET_XP_F_RESET, "connection reset");
     }
     size_t n = s->len - p->offset;
     if (n > len)
@@ -97,11 +88,11 @@ static int mem_write(net_transport *t, const void *buf, size_t len)
     const net_mem_step *s = current(p);
     if (p->reset || (s && s->op == NET_MEM_RESET)) {
         p->reset = 1;
-        return mem_fail(t, NET_XP_F_RESET, "connection reset");
+        return net_xp_fail_with(t, NET_XP_F_RESET, "connection reset");
     }
     char *w = realloc(p->written, p->n_written + len + 1);
     if (!w)
-        return mem_fail(t, NET_XP_F_OTHER, "out of memory");
+        return net_xp_fail_with(t, NET_XP_F_OTHER, "out of memory");
     memcpy(w + p->n_written, buf, len);
     p->n_written += len;
     w[p->n_written] = '\0';
@@ -112,15 +103,8 @@ static int mem_write(net_transport *t, const void *buf, size_t len)
 static int mem_write_all(net_transport *t, const void *buf, size_t len, int64_t deadline_ns)
 {
     (void)deadline_ns;
-    const char *b = buf;
-    while (len > 0) {
-        int n = mem_write(t, b, len);
-        if (n < 0)
-            return -1;
-        b += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    /* one write takes everything (up to 2 GB, far beyond any test) */
+    return mem_write(t, buf, len) == (int)len ? 0 : -1;
 }
 
 static ssize_t mem_read_wait(net_transport *t, void *buf, size_t len, int64_t deadline_ns)
@@ -131,28 +115,8 @@ static ssize_t mem_read_wait(net_transport *t, void *buf, size_t len, int64_t de
     if (n >= 0)
         return n;
     if (n == NET_XP_WANT_READ)
-        mem_fail(t, NET_XP_F_TIMEOUT, "timed out waiting for the response");
+        net_xp_fail_with(t, NET_XP_F_TIMEOUT, "timed out waiting for the response");
     return -1;
-}
-
-static void mem_edge_reads(net_transport *t)
-{
-    t->edge_reads = 1;
-}
-
-static void mem_readable(net_transport *t)
-{
-    t->readable = 1;
-}
-
-static void mem_peer_closed(net_transport *t)
-{
-    t->edge_reads = 0;
-}
-
-static void mem_failure(const net_transport *t, net_xp_failure *f)
-{
-    *f = t->fail;
 }
 
 static void mem_close(net_transport *t, int rst)
@@ -169,10 +133,10 @@ static const net_transport_ops mem_ops = {
     .write = mem_write,
     .write_all = mem_write_all,
     .read_wait = mem_read_wait,
-    .edge_reads = mem_edge_reads,
-    .readable = mem_readable,
-    .peer_closed = mem_peer_closed,
-    .failure = mem_failure,
+    .edge_reads = net_xp_own_edge_reads,
+    .readable = net_xp_own_readable,
+    .peer_closed = net_xp_own_peer_closed,
+    .failure = net_xp_own_failure,
     .close_keep = mem_close,
     .close = mem_close,
 };

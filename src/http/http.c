@@ -46,17 +46,20 @@ void http_header_redact(const char *line, char *out, size_t outlen)
 int http_header_parse(const char *line, http_header *h, mp_err *e)
 {
     const char *colon = strchr(line, ':');
+    /* a message never repeats a credential: 'Authorization Bearer x' with
+     * no colon is a name that hides its value, so it is not quoted */
     if (!colon || colon == line)
-        return mp_fail(e, "header '%s' must look like 'Name: value'", line);
+        return mp_fail(e, "a header must look like 'Name: value' (the text given is not repeated: it may be a "
+                          "credential)");
     for (const char *p = line; p < colon; p++)
         if (!isgraph((unsigned char)*p))
-            return mp_fail(e, "header name in '%s' has a space or control character", line);
+            return mp_fail(e, "header name '%.*s' has a space or control character", (int)(colon - line), line);
     const char *v = colon + 1;
     while (*v == ' ' || *v == '\t')
         v++;
     for (const char *p = v; *p; p++)
         if (*p == '\r' || *p == '\n')
-            return mp_fail(e, "header '%s' contains a line break", line);
+            return mp_fail(e, "header %.*s: its value contains a line break", (int)(colon - line), line);
     h->name = strndup(line, (size_t)(colon - line));
     h->value = strdup(v);
     if (!h->name || !h->value) {

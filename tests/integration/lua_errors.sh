@@ -57,7 +57,7 @@ clean connect
 vrun request 'lua-errors/request-*'
 check "request: the run wrote its results" test -s "$WORK/request.json"
 check "request: the good request is answered" test "$(verdict request request-ok)" = PASS
-expect request request-bad-header "header 'no colon in this header' must look like 'Name: value'"
+expect request request-bad-header "a header must look like 'Name: value'"
 expect request request-bad-header-value "header 'X-Count' must have a string value"
 expect request request-header-list "headers must be"
 expect request request-unknown-field "unknown field"

@@ -17,8 +17,8 @@ good_client() { # good_client PORT: the body a verified client gets
   curl -sS --max-time 10 --cacert "$FX/trust-bundle.pem" --cert "$FX/client/valid.chain.pem" \
     --key "$FX/client/valid.key.pem" "https://127.0.0.1:$1/" 2>&1
 }
-idle() { # idle PORT N SECONDS: N connections that never send a byte, held open
-  python3 -c '
+idle() { # idle PORT N SECONDS: N connections that never send a byte, held open (exec: $! is python)
+  exec python3 -c '
 import socket, sys, time
 port, n, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 held = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]

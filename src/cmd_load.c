@@ -154,6 +154,24 @@ static int parse_count(const char *s, unsigned long long *out)
     return (end == s || *end || s[0] == '-') ? -1 : 0;
 }
 
+/* --shard I/N: two decimal counts and nothing else ("1/2junk" is refused,
+ * as sscanf would not). */
+static int parse_shard(const char *s, int *index, int *count)
+{
+    char part[32];
+    const char *slash = strchr(s, '/');
+    unsigned long long i, n;
+    if (!slash || (size_t)(slash - s) >= sizeof part)
+        return -1;
+    memcpy(part, s, (size_t)(slash - s));
+    part[slash - s] = 0;
+    if (parse_count(part, &i) != 0 || parse_count(slash + 1, &n) != 0 || n < 1 || n > 1000000 || i >= n)
+        return -1;
+    *index = (int)i;
+    *count = (int)n;
+    return 0;
+}
+
 int cmd_load(int argc, char **argv)
 {
     const char *target = NULL, *fixtures = NULL, *client = NULL, *cert = NULL, *key = NULL;
@@ -252,9 +270,8 @@ int cmd_load(int argc, char **argv)
             threads = (int)ull;
             break;
         case 's':
-            if (sscanf(optarg, "%d/%d", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 ||
-                shard_i >= shard_n) {
-                cmd_error("load", "--shard must be I/N with 0 <= I < N");
+            if (parse_shard(optarg, &shard_i, &shard_n) != 0) {
+                cmd_error("load", "--shard must be I/N with 0 <= I < N, not '%s'", optarg);
                 goto out;
             }
             break;

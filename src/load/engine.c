@@ -132,6 +132,7 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
     memset(&sh, 0, sizeof sh);
     sh.c = c;
     atomic_init(&sh.remaining, (long long)c->count);
+    atomic_init(&sh.abort, 0);
     worker *ws = calloc((size_t)threads, sizeof *ws);
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     thread_arg *targs = calloc((size_t)threads, sizeof *targs);
@@ -155,12 +156,18 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
         sh.t0 = tm_mono_ns();
         sh.warm_end = sh.t0 + c->warmup_ns;
         sh.end = c->duration_ns ? sh.warm_end + c->duration_ns : 0;
+        /* A thread that cannot start would silently shrink the load (its
+         * slots and its share of --rate never run): the others stop at once
+         * and the run is a setup error naming it. */
+        int start_err = 0;
         for (int t = 0; t < threads; t++) {
             targs[t] = (thread_arg){ &ws[t], &done };
-            if (pthread_create(&tids[t], NULL, thread_main, &targs[t]) == 0)
-                started++;
-            else
-                atomic_fetch_add(&done, 1);
+            if ((start_err = pthread_create(&tids[t], NULL, thread_main, &targs[t])) != 0) {
+                atomic_store(&sh.abort, 1);
+                atomic_fetch_add(&done, threads - t);
+                break;
+            }
+            started++;
         }
         int64_t next = sh.t0 + 1000000000LL;
         uint64_t last_ok = 0;
@@ -190,6 +197,11 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
         }
         for (int t = 0; t < started; t++)
             pthread_join(tids[t], NULL);
+        if (start_err) {
+            /* every worker has been joined: strerror is safe here */
+            rc = mp_fail(e, "cannot start load thread %d of %d: %s", started + 1, threads, strerror(start_err));
+            goto out;
+        }
         getrusage(RUSAGE_SELF, &ru1);
         int64_t end = tm_mono_ns();
         r->wall_s = (double)(end - (sh.warm_end < end ? sh.warm_end : end)) / 1e9;
@@ -290,6 +302,7 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
         }
         r->n_seconds = r->seconds ? used : 0;
     }
+out:
     for (int t = 0; t < made; t++)
         worker_free(&ws[t]);
     free(ws);

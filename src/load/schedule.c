@@ -153,7 +153,7 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     worker *w = arg;
     int64_t now = now_ns();
-    int interrupted = w->c->stop && atomic_load(w->c->stop);
+    int interrupted = (w->c->stop && atomic_load(w->c->stop)) || atomic_load(&w->sh->abort);
     if ((w->sh->end && now >= w->sh->end) || interrupted)
         w->stopping = 1;
     if (w->c->count && atomic_load(&w->sh->remaining) <= 0)

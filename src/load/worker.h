@@ -62,6 +62,7 @@ struct slot {
 typedef struct load_shared {
     const load_config *c;
     atomic_llong remaining;  /* launches left when count-limited */
+    atomic_int abort;        /* a thread could not start: every worker stops */
     int64_t t0, warm_end, end;
 } load_shared;
 

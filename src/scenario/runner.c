@@ -280,13 +280,26 @@ static int read_list(lua_State *L, const char *field, char *dst, size_t width, i
         lua_pop(L, 1);
         return mp_fail(e, "%s: '%s' must be a list of strings", name, field);
     }
+    /* Refused, never cut: a dropped or truncated tag would make --tags
+     * "match no scenario" with no hint why. */
     int len = (int)lua_rawlen(L, -1);
-    for (int i = 1; i <= len && *n < max; i++) {
+    if (len > max) {
+        lua_pop(L, 1);
+        return mp_fail(e, "%s: at most %d %s, not %d", name, max, field, len);
+    }
+    for (int i = 1; i <= len; i++) {
         if (lua_rawgeti(L, -1, i) != LUA_TSTRING) {
             lua_pop(L, 2);
             return mp_fail(e, "%s: %s[%d] must be a string", name, field, i);
         }
-        str_copy(dst + (size_t)(*n) * width, width, lua_tostring(L, -1));
+        size_t l;
+        const char *v = lua_tolstring(L, -1, &l);
+        if (l >= width) {
+            mp_fail(e, "%s: %s[%d] is %zu bytes, at most %zu: '%.40s...'", name, field, i, l, width - 1, v);
+            lua_pop(L, 2);
+            return -1;
+        }
+        str_copy(dst + (size_t)(*n) * width, width, v);
         (*n)++;
         lua_pop(L, 1);
     }

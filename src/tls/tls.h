@@ -184,7 +184,14 @@ typedef struct tls_conn_opts {
     int identity_pem;
 } tls_conn_opts;
 
-/* Binds a connected, non-blocking socket; the conn owns fd afterwards. */
+/* The fd-ownership rule of tls_conn_init and tls_conn_reuse: the conn owns
+ * fd from the call on, whatever it returns. On success the socket is closed
+ * by tls_conn_close or tls_conn_close_keep; on failure the fd is closed and
+ * c->fd is -1 before the call returns, and the object is safe to close
+ * (tls_conn_close frees what it still holds; tls_conn_has_tls says whether a
+ * wolfSSL object is left to reuse). A caller never closes fd itself.
+ *
+ * Binds a connected, non-blocking socket. */
 int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e);
 
 typedef enum tls_step {
@@ -323,7 +330,7 @@ void tls_conn_shutdown_write(tls_conn *c);
 /* Prepares an initialised conn for a new connection on fd, reusing its
  * wolfSSL object (as load does for every handshake after the first), or a
  * new one from cl after an offered TLS 1.3 session, which wolfSSL_clear
- * cannot undo. */
+ * cannot undo. Follows tls_conn_init's fd-ownership rule. */
 int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e);
 
 /* Closes the socket (close_notify then FIN, or RST) but keeps the wolfSSL

@@ -149,6 +149,9 @@ bad "threshold 'foo'" --target "$S" --fixtures "$FX" --threshold foo
 bad "--mode must be" --target "$S" --fixtures "$FX" --mode burst
 bad "unknown client fixture 'client/nope'" --target "$S" --fixtures "$FX" --client client/nope
 bad "--shard must be" --target "$S" --fixtures "$FX" --shard 3/2
+bad "--shard must be I/N with 0 <= I < N, not '1/2junk'" --target "$S" --fixtures "$FX" --shard 1/2junk
+bad "--shard must be" --target "$S" --fixtures "$FX" --shard 1x/2
+bad "--shard must be" --target "$S" --fixtures "$FX" --shard -1/2
 bad "give --fixtures" --target "$S"
 
 finish

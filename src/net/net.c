@@ -18,7 +18,7 @@
 
 #include "util/timeutil.h"
 
-int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e)
+static int hostport(const char *s, char *host, size_t hostlen, int *port, int min_port, mp_err *e)
 {
     const char *colon;
     size_t hl;
@@ -39,12 +39,22 @@ int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_
         return mp_fail(e, "'%s': bad host", s);
     char *end;
     long p = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end || p < 1 || p > 65535)
-        return mp_fail(e, "'%s': port must be 1..65535", s);
+    if (end == colon + 1 || *end || p < min_port || p > 65535)
+        return mp_fail(e, "'%s': port must be %d..65535", s, min_port);
     memcpy(host, s, hl);
     host[hl] = '\0';
     *port = (int)p;
     return 0;
+}
+
+int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e)
+{
+    return hostport(s, host, hostlen, port, 1, e);
+}
+
+int net_listen_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e)
+{
+    return hostport(s, host, hostlen, port, 0, e);
 }
 
 int net_url_parse(const char *s, net_url *u, mp_err *e)
@@ -114,6 +124,18 @@ static void addr_text(net_addr *a)
         port = ntohs(in6->sin6_port);
         snprintf(a->text, sizeof a->text, "[%s]:%d", ip, port);
     }
+}
+
+int net_addr_bound(net_addr *a, int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    memcpy(&a->ss, &ss, len);
+    a->len = len;
+    addr_text(a);
+    return 0;
 }
 
 int net_resolve(const char *host, int port, net_addr *out, mp_err *e)

@@ -53,7 +53,10 @@ void worker_next_for_slot(slot *s)
         return; /* an open keep-alive connection waits for the schedule */
     }
     if (s->index < w->stage_conns && worker_claim(w)) {
-        if (w->launching)
+        int64_t wait = worker_backoff_ns(s);
+        if (wait > 0)
+            worker_launch_after(s, wait); /* connects refused: do not spin on them */
+        else if (w->launching)
             worker_launch_later(s, now_ns());
         else
             worker_launch(s, now_ns());
@@ -74,7 +77,7 @@ static void stage_conns_update(worker *w, int64_t now)
     int n = (int)(total * (double)w->n_slots / (double)(max > 0 ? max : 1) + 0.5);
     w->stage_conns = n > w->n_slots ? w->n_slots : n;
     for (int i = 0; i < w->stage_conns && !w->stopping; i++)
-        if (w->slots[i].state == S_IDLE && worker_claim(w))
+        if (w->slots[i].state == S_IDLE && !w->slots[i].backing_off && worker_claim(w))
             worker_launch(&w->slots[i], now);
 }
 
@@ -159,7 +162,8 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
     if (w->c->count && atomic_load(&w->sh->remaining) <= 0)
         w->stopping = 1;
     stage_conns_update(w, now);
-    int drained = w->active == 0 && w->pend_n == 0;
+    /* a count-bound run waits for the launches it claimed and backs off on */
+    int drained = w->active == 0 && w->pend_n == 0 && (!w->c->count || w->backing_off == 0);
     int overdue = w->sh->end && now >= w->sh->end + w->c->timeout_ns;
     if (w->stopping && (drained || interrupted || overdue)) {
         if (interrupted)

@@ -39,6 +39,8 @@ struct slot {
     int ev_fd;               /* the socket ev is registered for, or -1 */
     short ev_what;           /* ... and for which directions */
     int64_t relaunch_at;     /* intended start of a launch deferred to the loop */
+    int refused;             /* consecutive connects refused or failed: the backoff's step */
+    int backing_off;         /* waiting out that backoff (idle, but not free to launch) */
     short want;              /* EV_READ / EV_WRITE: what the current step waits for */
     int64_t ev_until;        /* the wait's deadline (0: none) */
     int64_t intended, start, connected, hs_done, req_sent, first_byte;
@@ -83,6 +85,7 @@ struct worker {
     uint64_t fleet_k;        /* next fleet member: id, id + threads, ... */
     uint64_t fleet_conns;    /* connections that presented a fleet member */
     int launching;           /* inside worker_launch: a slot freed now relaunches from the loop */
+    int backing_off;         /* slots waiting out a connect backoff */
     uint64_t src_k;          /* next source address */
     double arrival_k;        /* stages, open loop: this worker's next arrival number */
     int stage_conns;         /* stages, closed loop: slots that may run now */
@@ -124,6 +127,15 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg);
 void worker_launch(slot *s, int64_t intended);
 /* The same, from the event loop's next turn. */
 void worker_launch_later(slot *s, int64_t intended);
+/* Closed loop, after connects that were refused or failed: how long the
+ * slot waits before its next one (0: none). 10 ms after the first, doubling
+ * to at most 1 s; a connection that gets through starts it over. */
+#define WORKER_BACKOFF_FIRST_NS (10 * 1000000LL)
+#define WORKER_BACKOFF_MAX_NS (1000 * 1000000LL)
+int64_t worker_backoff_ns(const slot *s);
+/* Launches the slot's next transaction (already claimed) after delay_ns;
+ * a duration-bound run that ends meanwhile drops it. */
+void worker_launch_after(slot *s, int64_t delay_ns);
 
 /* HTTP/2 (h2drive.c): after the handshake, start the session and the first
  * streams; move bytes; end every stream of a failed connection; give an

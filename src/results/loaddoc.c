@@ -415,6 +415,21 @@ static json_t *str_or_null(const char *s)
     return s[0] ? json_string(s) : json_null();
 }
 
+res_limit_kind res_load_limit(const res_load *l, char *text, size_t n)
+{
+    res_limit_in in = { .ended = l->ok + l->errors, .in_flight = l->in_flight, .busiest = l->busiest_worker,
+                        .rate_asked = l->n_stages ? 0 : l->rate, .rate_done = l->rate_per_s };
+    static const char *const unreachable[] = { "connect refused", "connect timeout", "connect error" };
+    for (size_t i = 0; i < l->by_class.n; i++) {
+        for (size_t k = 0; k < sizeof unreachable / sizeof unreachable[0]; k++)
+            if (strcmp(l->by_class.items[i].key, unreachable[k]) == 0)
+                in.unreachable += l->by_class.items[i].count;
+        if (strcmp(l->by_class.items[i].key, "generator backlog") == 0)
+            in.backlog += l->by_class.items[i].count;
+    }
+    return res_limit_judge(&in, text, n);
+}
+
 json_t *res_load_to_json(const res_load *l)
 {
     json_t *root = res_json_document("mtlsprobe-load", RES_LOAD_SCHEMA_VERSION, l->tool_version,
@@ -550,8 +565,13 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(cpu, "us_per_handshake",
                         per ? json_real((l->cpu_user_s + l->cpu_system_s) * 1e6 / (double)per) : json_null());
     json_object_set_new(cpu, "busiest_worker", json_real(l->busiest_worker));
-    json_object_set_new(cpu, "generator_saturated", json_boolean(l->busiest_worker >= 0.9));
+    json_object_set_new(cpu, "generator_saturated", json_boolean(l->busiest_worker >= RES_LIMIT_BUSY));
     json_object_set_new(root, "cpu", cpu);
+    char why[400];
+    res_limit_kind lk = res_load_limit(l, why, sizeof why);
+    json_object_set_new(root, "limit", lk == RES_LIMIT_NONE ? json_null()
+                                                            : json_pack("{s:s, s:s}", "kind", res_limit_name(lk),
+                                                                        "text", why));
     json_object_set_new(root, "peak_rss_mib", json_real(l->peak_rss_mib));
     return root;
 }

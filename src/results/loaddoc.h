@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "results/hist.h"
+#include "results/limit.h"
 #include "util/err.h"
 
 #define RES_LOAD_SCHEMA_VERSION 1
@@ -135,6 +136,9 @@ void res_load_free(res_load *l);
 int res_load_from_json(const json_t *root, res_load *l, mp_err *e);
 
 json_t *res_load_to_json(const res_load *l);
+
+/* What limited the run, from the document's own fields (results/limit.h). */
+res_limit_kind res_load_limit(const res_load *l, char *text, size_t n);
 int res_load_save(const res_load *l, const char *path, mp_err *e);
 
 /* Combines worker results of one configuration exactly: histogram buckets

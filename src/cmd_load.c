@@ -501,6 +501,10 @@ int cmd_load(int argc, char **argv)
         cfg.h2req = h2req;
     }
     cfg.close_rst = close_rst;
+    /* for tests only: a small series, so a short run shows it folding */
+    const char *cap = getenv("MTLSPROBE_TEST_SERIES_CAP");
+    if (cap && atoi(cap) >= 2)
+        cfg.series_cap = atoi(cap);
     if (cfg.n_stages) {
         duration_ms = load_stages_total_ns(cfg.stages, cfg.n_stages) / 1000000LL;
         double top = 0;

@@ -211,12 +211,12 @@ int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp
         return -1;
     w->base = event_base_new();
     w->slots = calloc((size_t)n_slots, sizeof *w->slots);
-    int64_t span = w->c->duration_ns ? (w->c->duration_ns / 1000000000LL) + 2 : LOAD_MAX_SECONDS;
-    w->max_secs = (int)(span > LOAD_MAX_SECONDS ? LOAD_MAX_SECONDS : span);
-    w->sec_hist = calloc((size_t)w->max_secs, sizeof *w->sec_hist);
-    w->sec_ok = calloc((size_t)w->max_secs, sizeof *w->sec_ok);
-    w->sec_err = calloc((size_t)w->max_secs, sizeof *w->sec_err);
-    if (!w->base || !w->slots || !w->sec_hist || !w->sec_ok || !w->sec_err)
+    /* a longer run folds its series (load/series.h) */
+    int cap = w->c->series_cap > 0 ? w->c->series_cap : LOAD_MAX_SECONDS;
+    int64_t span = w->c->duration_ns ? (w->c->duration_ns / 1000000000LL) + 2 : cap;
+    for (int k = 0; k < 4; k++)
+        w->live_tag[k] = -1;
+    if (load_series_init(&w->series, (int)(span > cap ? cap : span)) != 0 || !w->base || !w->slots)
         return mp_fail(e, "out of memory for %d connections", n_slots);
     w->stage_conns = n_slots;
     w->fleet_k = (uint64_t)id;
@@ -322,9 +322,7 @@ void worker_free(worker *w)
         event_free(w->poll);
     free(w->pending);
     free(w->stage_r);
-    free(w->sec_hist);
-    free(w->sec_ok);
-    free(w->sec_err);
+    load_series_free(&w->series);
     if (w->base)
         event_base_free(w->base);
     tls_client_free(&w->client);

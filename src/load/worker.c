@@ -99,24 +99,28 @@ int worker_measured(const worker *w, int64_t t)
     return t >= w->sh->warm_end;
 }
 
-static int second_of(const worker *w, int64_t t)
-{
-    int64_t sec = (t - w->sh->warm_end) / 1000000000LL;
-    return sec < 0 ? -1 : sec >= w->max_secs ? w->max_secs - 1 : (int)sec;
-}
-
 static void count_second(worker *w, int ok, int64_t total_ns)
 {
-    int sec = second_of(w, now_ns());
+    int64_t sec = (now_ns() - w->sh->warm_end) / 1000000000LL;
     if (sec < 0)
         return;
+    int i = load_series_entry(&w->series, sec);
+    int ci = ok ? hist_index_of(total_ns) >> 2 : 0;
     if (ok) {
-        __atomic_store_n(&w->sec_ok[sec], w->sec_ok[sec] + 1, __ATOMIC_RELAXED);
-        int ci = hist_index_of(total_ns) >> 2;
-        __atomic_store_n(&w->sec_hist[sec][ci], w->sec_hist[sec][ci] + 1, __ATOMIC_RELAXED);
+        w->series.ok[i]++;
+        w->series.hist[i][ci]++;
     } else {
-        __atomic_store_n(&w->sec_err[sec], w->sec_err[sec] + 1, __ATOMIC_RELAXED);
+        w->series.err[i]++;
     }
+    /* the progress line reads the last full second from another thread */
+    int k = (int)(sec & 3);
+    if (__atomic_load_n(&w->live_tag[k], __ATOMIC_ACQUIRE) != sec) {
+        for (int j = 0; j < COARSE; j++)
+            __atomic_store_n(&w->live_hist[k][j], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&w->live_tag[k], sec, __ATOMIC_RELEASE);
+    }
+    if (ok)
+        __atomic_store_n(&w->live_hist[k][ci], w->live_hist[k][ci] + 1, __ATOMIC_RELAXED);
 }
 
 /* Stages: the result of the stage the transaction was meant to start in. */

@@ -8,10 +8,10 @@
 
 #include "http/http.h"
 #include "load/load.h"
+#include "load/series.h"
 #include "net/transport.h"
 #include "tls/transport_tls.h"
 
-#define COARSE (HIST_COUNTS / 4) /* per-second histograms: ~3% resolution */
 
 typedef struct worker worker;
 typedef struct slot slot;
@@ -91,9 +91,11 @@ struct worker {
     int stage_conns;         /* stages, closed loop: slots that may run now */
     load_stage_result *stage_r;
     load_result r;
-    uint32_t (*sec_hist)[COARSE];
-    uint64_t *sec_ok, *sec_err;
-    int max_secs;
+    load_series series;      /* the JSON's series, read once the thread is joined */
+    /* The progress line's last seconds, read while the run goes: second t
+     * is in live_hist[t % 4] while live_tag[t % 4] == t. */
+    uint32_t live_hist[4][COARSE];
+    int64_t live_tag[4];
     atomic_ullong live_ok, live_err;
     double busy;             /* CPU share of this thread */
     int64_t verbose_sec;     /* -v: the second being rate-limited, and how many printed in it */

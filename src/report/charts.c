@@ -107,18 +107,21 @@ static void spectrum_data(const res_load *l, rpt_buf *b)
  * block 0 has a point, plus 2 when block 1 has one; 0: nothing to draw. */
 static int series_data(const res_load *l, rpt_buf *b)
 {
-    rpt_put(b, "# t ok_per_s p50_ms p99_ms errors_per_s length_s; block 0 full seconds, block 1 the partial last\n");
+    rpt_put(b, "# t ok_per_s p50_ms p99_ms errors_per_s length_s; block 0 full entries, block 1 the partial last\n");
+    /* a long run's entries cover several seconds each (series_step_s): the
+     * rates are per second all the same */
+    double step = (double)res_load_step(l);
     const res_second *part = NULL;
     int full = 0;
     for (size_t i = 0; i < l->n_series; i++) {
         const res_second *s = &l->series[i];
-        if (s->length_s > 0 && s->length_s < 1) {
+        if (s->length_s > 0 && s->length_s < step) {
             part = s;
             continue;
         }
         full = 1;
-        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f 1\n", (double)s->t, (double)s->ok, (double)s->p50_ns / 1e6,
-                   (double)s->p99_ns / 1e6, (double)s->errors);
+        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f %g\n", (double)s->t, (double)s->ok / step, (double)s->p50_ns / 1e6,
+                   (double)s->p99_ns / 1e6, (double)s->errors / step, step);
     }
     if (!full)
         rpt_put(b, "NaN NaN NaN NaN NaN NaN\n");
@@ -126,7 +129,7 @@ static int series_data(const res_load *l, rpt_buf *b)
     /* under 0.2 s a rate says little; the point is left out */
     if (part && part->length_s >= 0.2) {
         double len = part->length_s;
-        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f %.3f\n", (double)part->t - 1 + len, (double)part->ok / len,
+        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f %.3f\n", (double)part->t - step + len, (double)part->ok / len,
                    (double)part->p50_ns / 1e6, (double)part->p99_ns / 1e6, (double)part->errors / len, len);
         return full | 2;
     }

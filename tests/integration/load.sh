@@ -100,6 +100,21 @@ load --target "$N" --mode request --client client/revoked -n 10 -c 2 --json "$WO
 check "nginx rejects client/revoked: HTTP 400 errors" test "$(j '.errors.http_status["400"]' rev)" = 10
 stop_nginx
 
+# a long run, made short: a series of 3 entries folds (1 s, 2 s, 4 s steps)
+# and keeps every transaction; the progress line goes on past the series'
+# size with live percentiles
+MTLSPROBE_TEST_SERIES_CAP=3 "$MTLSPROBE" load --fixtures "$FX" --threads 1 --target "$S" -c 2 -d 6s \
+  --json "$WORK/fold.json" >"$WORK/fold.out" 2>"$WORK/fold.err"
+check "folded series: exit 0" test $? = 0
+check "folded series: the JSON says each entry covers 2 s or more ($(j .series_step_s fold))" test "$(j .series_step_s fold)" -ge 2
+check "folded series: at most 3 entries ($(j '.series | length' fold))" test "$(j '.series | length' fold)" -le 3
+check "folded series: entries start at multiples of the step" test "$(j "[.series[] | .t % $(j .series_step_s fold)] | add" fold)" = 0
+check "folded series: every transaction is in it" test "$(j '[.series[].ok] | add' fold)" = "$(j .totals.ok fold)"
+check "folded series: the progress line past 3 s has live percentiles ($(tr '\r' '\n' <"$WORK/fold.err" | grep -E '^ *[3-9]\.[0-9]s' | tail -n 1))" \
+  bash -c 'tr "\r" "\n" <"$1" | grep -E "^ *[3-9]\.[0-9]s .*p50" | grep -vq "p50 *0\.00ms"' _ "$WORK/fold.err"
+"$MTLSPROBE" report "$WORK/fold.json" --out "$WORK/fold-report" -q >/dev/null 2>&1
+check "folded series: report reads it" test -s "$WORK/fold-report/index.html"
+
 # a gateway that is down: counted errors, ends on time
 down=$(free_port)
 start=$(date +%s)

@@ -26,6 +26,9 @@ for jobs in 1 8; do
   check "run -j $jobs against serve: exit 0" test $? = 0
   check "run -j $jobs against serve: 43 PASS" test "$(jq .summary.passed "$WORK/r$jobs.json")" = 43
 done
+"$MTLSPROBE" report "$WORK/r1.json" --out "$WORK/report" --no-charts -q >/dev/null 2>&1
+check "report: the reference gateway is recognized as itself" \
+  grep -q 'the gateway looks like <strong>mtlsprobe serve (the reference gateway)</strong> (Server header' "$WORK/report/index.html"
 body=$(curl -sS --max-time 5 --resolve "localhost:$SERVE_PORT:127.0.0.1" --cacert "$FX/trust-bundle.pem" \
   --cert "$FX/client/valid.chain.pem" --key "$FX/client/valid.key.pem" "https://localhost:$SERVE_PORT/")
 check "curl with client/valid: verified subject in the body" test "$body" = "verified client: CN=valid,OU=client,O=mtlsprobe fixtures"

@@ -334,7 +334,7 @@ static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
                    in->label);
         char cells[7][24];
         for (int p = 0; p < RES_PHASES; p++) {
-            if (!rpt_phase_cells(&l->phases[p], cells))
+            if (!rpt_phase_shown(l, p) || !rpt_phase_cells(&l->phases[p], cells))
                 continue;
             rpt_printf(b, "<tr><td>%s</td>", res_phase_name(p));
             for (int k = 0; k < 7; k++)

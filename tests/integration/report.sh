@@ -171,6 +171,8 @@ check "handshake mode: the handshake line is drawn above total" \
   bash -c 'svg=$1; [ "$(grep -n ">handshake<" "$svg" | head -1 | cut -d: -f1)" -gt "$(grep -n ">total<" "$svg" | head -1 | cut -d: -f1)" ]' _ "$R/charts/load1-latency.svg"
 check "closed loop: the percentile chart draws total once" \
   bash -c 'grep -qx "uncorrected = 0" "$1" && ! grep -q "total_uncorrected" "$2"' _ "$R/charts/gnuplot/extra-load1-percentiles.gp" "$R/charts/load1-percentiles.svg"
+check "closed loop: no total_uncorrected row repeating total, on the page or in the Markdown" \
+  bash -c '! sed -n "/id=\"phases-load1\"/,/<\/table>/p" "$1" | grep -q "<td>total_uncorrected</td>" && ! grep -q "^| total_uncorrected |" "$2"' _ "$R/index.html" "$R/report.md"
 check "gnuplot logged no warning about undefined matrix values" \
   bash -c '! grep -q "missing or undefined" "$1"' _ "$R/charts/gnuplot.log"
 want_v=$(jq -rs '[.[].results[] | if .waived then "FAIL (waived)" else .verdict end] | unique | join(",")' "$WORK/strict.json" "$WORK/optional.json")

@@ -111,7 +111,10 @@ const cmd_verb cmd_load_verb = {
         "histograms per phase: TCP connect, TLS handshake, time to first byte, total.\n",
     .opts = load_opts,
     .n_opts = sizeof load_opts / sizeof load_opts[0],
-    .notes = "Ctrl-C stops the load, prints the partial summary and still writes the JSON.\n",
+    .notes = "A refused or unreachable connect makes its connection wait 10 ms, doubling to 1 s,\n"
+             "before the next (closed loop); the summary's limit line says whether the target,\n"
+             "the load generator, the schedule or the gateway was the limit (docs/load.md).\n"
+             "Ctrl-C stops the load, prints the partial summary and still writes the JSON.\n",
     .exit_codes =
         "  0  measured, and every threshold met\n"
         "  1  a threshold was breached\n"

@@ -18,10 +18,17 @@ install(DIRECTORY scenarios/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/scenar
 # Man pages and shell completion are generated at build time from the verbs'
 # option tables. The generator's outputs are named here (lists of absolute
 # paths in the build tree); empty lists install nothing.
-#   MTLSPROBE_MAN1_PAGES     mtlsprobe.1, mtlsprobe-run.1, ... -> share/man/man1
+#   MTLSPROBE_MAN1_PAGES_GZ  mtlsprobe.1.gz, mtlsprobe-run.1.gz, ... -> share/man/man1
+#                            (compressed, as Debian policy wants; MTLSPROBE_MAN1_PAGES,
+#                            the uncompressed pages, when there are none)
 #   MTLSPROBE_BASH_COMPLETION  one file, installed as .../bash-completion/completions/mtlsprobe
 #   MTLSPROBE_ZSH_COMPLETION   one file, installed as .../zsh/vendor-completions/_mtlsprobe
-if(MTLSPROBE_MAN1_PAGES)
+if(MTLSPROBE_CHANGELOG_GZ)
+  install(FILES ${MTLSPROBE_CHANGELOG_GZ} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+endif()
+if(MTLSPROBE_MAN1_PAGES_GZ)
+  install(FILES ${MTLSPROBE_MAN1_PAGES_GZ} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+elseif(MTLSPROBE_MAN1_PAGES)
   install(FILES ${MTLSPROBE_MAN1_PAGES} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()
 if(MTLSPROBE_BASH_COMPLETION)
@@ -34,8 +41,8 @@ if(MTLSPROBE_ZSH_COMPLETION)
 endif()
 
 # --- Debian package: mtlsprobe_<version>_<arch>.deb ---------------------------
-set(MTLSPROBE_PACKAGE_MAINTAINER "mtlsprobe maintainers <mtlsprobe@example.invalid>" CACHE STRING
-    "Maintainer field of the Debian package")
+# MTLSPROBE_PACKAGE_MAINTAINER (a cache variable) is set in CMakeLists.txt,
+# which writes the package's changelog with it.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME mtlsprobe)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})

@@ -16,21 +16,25 @@ set key outside bottom center horizontal
 set border 3
 set xtics nomirror
 set ytics nomirror
-# `mtlsprobe report` may add settings of its own (threshold lines, whether the
-# last second is partial) in the file named by `extra`.
+# `mtlsprobe report` may add settings of its own (threshold lines, which
+# phases have samples) in the file named by `extra`.
 marked = 0
 partial = 0
+has_connect = 1
+has_handshake = 1
+has_ttfb = 1
+has_total = 1
 if (exists("extra") && strlen(extra) > 0) { load extra }
+# Only the phases with samples are drawn and named in the key (handshake mode
+# has no first byte). Total goes first, thinner and dashed, so a phase that
+# is almost all of it (the handshake, in handshake mode) stays visible on top.
+cmd = ''
+if (has_total) { cmd = cmd . ", data using (sqrt($1*$2)):6 with linespoints lw 1.5 dt 2 pt 7 ps 0.3 lc rgb '#6a1b9a' title 'total'" }
+if (has_connect) { cmd = cmd . ", data using (sqrt($1*$2)):3 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#1565c0' title 'connect'" }
+if (has_handshake) { cmd = cmd . ", data using (sqrt($1*$2)):4 with linespoints lw 2.5 pt 7 ps 0.4 lc rgb '#2e7d32' title 'handshake'" }
+if (has_ttfb) { cmd = cmd . ", data using (sqrt($1*$2)):5 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#ef6c00' title 'first byte'" }
 if (marked > 0) {
-plot data using (sqrt($1*$2)):3 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#1565c0' title 'connect', \
-     '' using (sqrt($1*$2)):4 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#2e7d32' title 'handshake', \
-     '' using (sqrt($1*$2)):5 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#ef6c00' title 'first byte', \
-     '' using (sqrt($1*$2)):6 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#6a1b9a' title 'total', \
-     marks using 1:($5 == 0 ? $2 : NaN):3:4 with labels left offset 0.5,0 tc rgb variable notitle, \
-     marks using 1:($5 == 1 ? $2 : NaN):3:4 with labels right offset -0.5,0 tc rgb variable notitle
-} else {
-plot data using (sqrt($1*$2)):3 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#1565c0' title 'connect', \
-     '' using (sqrt($1*$2)):4 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#2e7d32' title 'handshake', \
-     '' using (sqrt($1*$2)):5 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#ef6c00' title 'first byte', \
-     '' using (sqrt($1*$2)):6 with linespoints lw 2 pt 7 ps 0.4 lc rgb '#6a1b9a' title 'total'
+  cmd = cmd . ", marks using 1:($5 == 0 ? $2 : NaN):3:4 with labels left offset 0.5,0 tc rgb variable notitle"
+  cmd = cmd . ", marks using 1:($5 == 1 ? $2 : NaN):3:4 with labels right offset -0.5,0 tc rgb variable notitle"
 }
+eval 'plot ' . cmd[3:strlen(cmd)]

@@ -15,16 +15,13 @@ set key top left
 set border 3
 set xtics nomirror
 set ytics nomirror
-# `mtlsprobe report` may add settings of its own (threshold lines, whether the
-# last second is partial) in the file named by `extra`.
+# `mtlsprobe report` may add settings of its own (threshold lines, whether
+# the uncorrected series differs: only in open loop) in the file named by `extra`.
 marked = 0
 partial = 0
+uncorrected = 1
 if (exists("extra") && strlen(extra) > 0) { load extra }
-if (marked > 0) {
-plot data index 0 using 1:2 with steps lw 2 lc rgb '#6a1b9a' title 'total (corrected)', \
-     '' index 1 using 1:2 with steps lw 2 dt 2 lc rgb '#9e9e9e' title 'total_uncorrected', \
-     marks using 1:2:3:4 with labels left offset 0,0.7 tc rgb variable notitle
-} else {
-plot data index 0 using 1:2 with steps lw 2 lc rgb '#6a1b9a' title 'total (corrected)', \
-     '' index 1 using 1:2 with steps lw 2 dt 2 lc rgb '#9e9e9e' title 'total_uncorrected'
-}
+cmd = "plot data index 0 using 1:2 with steps lw 2 lc rgb '#6a1b9a' title (uncorrected ? 'total (corrected)' : 'total')"
+if (uncorrected) { cmd = cmd . ", '' index 1 using 1:2 with steps lw 2 dt 2 lc rgb '#9e9e9e' title 'total_uncorrected'" }
+if (marked > 0) { cmd = cmd . ", marks using 1:2:3:4 with labels left offset 0,0.7 tc rgb variable notitle" }
+eval cmd

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "load/output.h"
+#include "results/limit.h"
 #include "tls/names.h"
 
 static void print_phase(const char *name, const hist *h)
@@ -91,8 +92,13 @@ void cmd_load_summary(const load_config *cfg, const load_result *r, const cmd_lo
     printf("  client CPU: %.0f us per handshake (user %.2f s, system %.2f s); busiest worker %.0f%% busy\n",
            us, r->cpu_user_s, r->cpu_sys_s, r->worker_busy_max * 100);
     printf("  peak memory: %.1f MiB\n", (double)r->peak_rss_kib / 1024.0);
-    if (r->worker_busy_max >= 0.9)
-        printf("  limit: the load generator was saturated; the gateway may sustain more (add threads or machines)\n");
-    else if (r->started)
-        printf("  limit: the gateway, not the load generator (busiest worker %.0f%% busy)\n", r->worker_busy_max * 100);
+    res_limit_in lin = {
+        .ended = r->ok + r->errors,
+        .unreachable = r->by_class[LE_CONNECT_REFUSED] + r->by_class[LE_CONNECT_TIMEOUT] + r->by_class[LE_CONNECT_OTHER],
+        .backlog = r->by_class[LE_BACKLOG], .in_flight = r->in_flight, .busiest = r->worker_busy_max,
+        .rate_asked = cfg->n_stages ? 0 : cfg->rate, .rate_done = load_rate(r),
+    };
+    char why[400];
+    if (res_limit_judge(&lin, why, sizeof why) != RES_LIMIT_NONE)
+        printf("  limit: %s\n", why);
 }

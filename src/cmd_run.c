@@ -177,8 +177,10 @@ static void print_table(const res_run *run, int verbose, int color)
                *yellow = color ? "\033[33m" : "", *magenta = color ? "\033[35m" : "",
                *cyan = color ? "\033[36m" : "", *grey = color ? "\033[90m" : "",
                *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
-    printf("%s%-38s %-8s %-13s %-9s %-60s %8s%s\n", bold, "ID", "TLS", "VERDICT", "EXPECTED",
-           "OBSERVED", "TIME", reset);
+    /* OBSERVED comes last: it is free text of any length, and a column
+     * after it would not stay in line */
+    printf("%s%-38s %-8s %-13s %-9s %8s  %s%s\n", bold, "ID", "TLS", "VERDICT", "EXPECTED", "TIME",
+           "OBSERVED", reset);
     for (size_t i = 0; i < run->n; i++) {
         const res_scenario *s = &run->items[i];
         const char *c = s->verdict == RES_PASS ? green : s->verdict == RES_FAIL ? (s->waived ? cyan : red)
@@ -186,9 +188,9 @@ static void print_table(const res_run *run, int verbose, int color)
                         : s->verdict == RES_INFO ? cyan : grey;
         char tls[16];
         snprintf(tls, sizeof tls, "%s", strcmp(s->tls_version, "any") == 0 ? "-" : s->tls_version);
-        printf("%-38s %-8s %s%-13s%s %-9s %-60s %6.0f ms\n", s->id, tls, c,
-               s->waived ? "FAIL (waived)" : res_verdict_name(s->verdict), reset, s->expected, s->observed,
-               s->duration_ms);
+        printf("%-38s %-8s %s%-13s%s %-9s %5.0f ms  %s\n", s->id, tls, c,
+               s->waived ? "FAIL (waived)" : res_verdict_name(s->verdict), reset, s->expected, s->duration_ms,
+               s->observed);
         if (verbose) {
             const res_evidence *ev = &s->ev;
             printf("    severity %s", s->severity);

@@ -16,7 +16,8 @@
 static const cmd_opt serve_opts[] = {
     { "fixtures", 'f', 'f', "DIR", "fixtures directory with manifest.json", NULL, NULL, CMD_COMPLETE_DIR,
       CMD_OPT_REQUIRED },
-    { "listen", 'l', 'l', "ADDR", "address and port ([::1]:8443 for IPv6)", NULL, "127.0.0.1:8443", 0, 0 },
+    { "listen", 'l', 'l', "ADDR", "address and port ([::1]:8443 for IPv6); port 0 picks a free one, named on the "
+      "first line of standard output", NULL, "127.0.0.1:8443", 0, 0 },
     { "cert", 'c', 0, "NAME", "server fixture to present", NULL, "server/valid", 0, 0 },
     { "identity", 'I', 0, "NAME=CERT[,KEY]", "present your own certificate and key in place of the server "
       "fixture NAME (also for --upstream fixtures): PEM or DER with a plain or encrypted key (PKCS#8, "
@@ -26,9 +27,9 @@ static const cmd_opt serve_opts[] = {
     { "timeout", 'T', 0, "DUR", "per connection, handshake to response, then per kept-alive request, idle time "
       "included", NULL, "10s", 0, 0 },
     { "max-connections", 'C', 0, "N", "connections open at once, per server; beyond it a new one is reset and "
-      "the log says so once a second (a connection costs about 1 KB until its peer speaks, some 100 KB "
+      "the log says so once a second (a connection costs about 3 KB until its peer speaks, some 100 KB "
       "during its handshake and request)", NULL, "10000", 0, 0 },
-    { "quiet", 'q', 'q', NULL, "no connection log", NULL, NULL, 0, 0 },
+    { "quiet", 'q', 'q', NULL, "no connection log (the gateway's \"listening on\" line stays)", NULL, NULL, 0, 0 },
     { NULL, 0, 0, NULL, "helper servers (without --listen, only the helpers run)", NULL, NULL, 0, 0 },
     { "ocsp", 'O', 0, "ADDR", "OCSP responder over HTTP (POST and GET) for the fixture CAs; ca/intermediate's "
       "(or an imported ca/org's) answers signed by ca/ocsp-signer", NULL, NULL, 0, 0 },
@@ -166,12 +167,20 @@ int cmd_serve(int argc, char **argv)
         cmd_error("serve", "%s", e.msg);
         return MP_EXIT_USAGE;
     }
-    if (cmd_check_identity_names("serve", &m, identities, n_identities, NULL, 0, NULL, NULL) != 0 ||
-        cmd_apply_identities("serve", &m, identities, n_identities, pass_src) != 0) {
+    if (cmd_apply_identities("serve", &m, identities, n_identities, pass_src) != 0) {
         pki_manifest_free(&m);
         return MP_EXIT_USAGE;
     }
     int helpers = ho.ocsp_listen || ho.crl_listen || n_ups;
+    /* The gateway binds first, so the first line of standard output names
+     * its address (the port the kernel chose for port 0 included). */
+    srv_gateway_opts o = { listen, &m, cert, timeout_ms, quiet ? NULL : stdout, stdout, max_connections };
+    srv_gateway *gw = NULL;
+    if ((!helpers || listen_given) && srv_gateway_start(&o, &gw, &e) != 0) {
+        cmd_error("serve", "%s", e.msg);
+        pki_manifest_free(&m);
+        return MP_EXIT_USAGE;
+    }
     srv_helpers *h = NULL;
     if (helpers) {
         ho.fixtures = &m;
@@ -180,32 +189,20 @@ int cmd_serve(int argc, char **argv)
         ho.timeout_ms = timeout_ms;
         ho.max_connections = max_connections;
         ho.log = quiet ? NULL : stdout;
-        if (srv_helpers_start(&ho, &h, &e) != 0) {
+        if (srv_helpers_start(&ho, &h, &e) != 0 || (gw && srv_helpers_spawn(h, &e) != 0)) {
             cmd_error("serve", "%s", e.msg);
             srv_helpers_free(h);
+            srv_gateway_free(gw);
             pki_manifest_free(&m);
             return MP_EXIT_USAGE;
         }
-        if (!listen_given) {
+        if (!gw)
             srv_helpers_run(h);
-            srv_helpers_free(h);
-            pki_manifest_free(&m);
-            return MP_EXIT_OK;
-        }
-        if (srv_helpers_spawn(h, &e) != 0) {
-            cmd_error("serve", "%s", e.msg);
-            srv_helpers_free(h);
-            pki_manifest_free(&m);
-            return MP_EXIT_USAGE;
-        }
     }
-    srv_gateway_opts o = { listen, &m, cert, timeout_ms, quiet ? NULL : stdout, max_connections };
-    int rc = srv_gateway_run(&o, &e);
+    if (gw)
+        srv_gateway_run(gw);
     srv_helpers_free(h);
+    srv_gateway_free(gw);
     pki_manifest_free(&m);
-    if (rc != 0) {
-        cmd_error("serve", "%s", e.msg);
-        return MP_EXIT_USAGE;
-    }
     return MP_EXIT_OK;
 }

@@ -8,6 +8,25 @@
 #include "cmd.h"
 #include "cmd_opts.h"
 
+/* Every page under docs/, one line each; tests/integration/options.sh fails
+ * when a page is missing here or named here without existing. */
+#define MTLSPROBE_DOCS_NOTE                                                                         \
+    "docs (README.md, and docs/ beside it or in /usr/share/doc/mtlsprobe):\n"                       \
+    "  docs/run.md         the verbs, exit codes, fixtures, run and its suites, waivers, identities\n" \
+    "  docs/load.md        load: modes, rates, stages, fleets, limits, long runs, many machines\n"  \
+    "  docs/report.md      report and report merge\n"                                              \
+    "  docs/serve.md       serve: the reference gateway and its helpers\n"                          \
+    "  docs/staging.md     a staging gateway with your CA; notes per gateway and cloud service\n"  \
+    "  docs/gateways.md    how nginx, HAProxy, Caddy, Apache httpd and stunnel fare, config by config\n" \
+    "  docs/ci.md          CI gates: outputs, GitHub Actions and GitLab CI templates\n"            \
+    "  docs/fixtures.md    the fixture spec, output files, manifest.json\n"                        \
+    "  docs/scenarios.md   the scenario API, the built-in suites, profiles\n"                      \
+    "  docs/results.md     the JSON result schemas, JUnit\n"                                       \
+    "  docs/robustness.md  sanitizers, fuzzing, faults, bad input, signals\n"                      \
+    "  docs/install.md     building, the Debian package, the container image\n"                  \
+    "  docs/layout.md      the source tree\n"                                                       \
+    "man mtlsprobe-VERB, or mtlsprobe help VERB\n"
+
 static const cmd_opt top_opts[] = {
     { "help", 'h', 'h', NULL, "this text; `mtlsprobe help VERB` (or `mtlsprobe VERB --help`) explains a verb",
       NULL, NULL, 0, 0 },
@@ -26,8 +45,7 @@ const cmd_verb cmd_top_verb = {
     .description = "Tests how an API gateway enforces mutual TLS and how fast it shakes hands.\n",
     .opts = top_opts,
     .n_opts = sizeof top_opts / sizeof top_opts[0],
-    .notes = "docs: README.md, docs/fixtures.md, docs/scenarios.md, docs/results.md,\n"
-             "docs/ci.md; man mtlsprobe-VERB\n",
+    .notes = MTLSPROBE_DOCS_NOTE,
     .exit_codes =
         "  0  success\n"
         "  1  a check or threshold failed\n"

@@ -86,18 +86,36 @@ static int64_t coarse_percentile(const uint64_t *counts, uint64_t total, double 
     return 0;
 }
 
-/* Sums second `sec` of every worker into counts; returns the sample count. */
-static uint64_t sum_second(worker *ws, int n, int sec, uint64_t *counts)
+/* Sums second sec of every worker's live ring into counts (progress line,
+ * while the run goes); returns the sample count. */
+static uint64_t sum_live(worker *ws, int n, int64_t sec, uint64_t *counts)
+{
+    uint64_t total = 0;
+    memset(counts, 0, COARSE * sizeof *counts);
+    int k = (int)(sec & 3);
+    for (int t = 0; t < n; t++) {
+        if (__atomic_load_n(&ws[t].live_tag[k], __ATOMIC_ACQUIRE) != sec)
+            continue;
+        for (int i = 0; i < COARSE; i++) {
+            uint32_t v = __atomic_load_n(&ws[t].live_hist[k][i], __ATOMIC_RELAXED);
+            counts[i] += v;
+            total += v;
+        }
+    }
+    return total;
+}
+
+/* Sums entry e of every (joined, equally folded) worker's series. */
+static uint64_t sum_entry(worker *ws, int n, int e, uint64_t *counts)
 {
     uint64_t total = 0;
     memset(counts, 0, COARSE * sizeof *counts);
     for (int t = 0; t < n; t++) {
-        if (sec >= ws[t].max_secs)
+        if (e >= ws[t].series.cap)
             continue;
         for (int i = 0; i < COARSE; i++) {
-            uint32_t v = __atomic_load_n(&ws[t].sec_hist[sec][i], __ATOMIC_RELAXED);
-            counts[i] += v;
-            total += v;
+            counts[i] += ws[t].series.hist[e][i];
+            total += ws[t].series.hist[e][i];
         }
     }
     return total;
@@ -187,9 +205,9 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
             }
             l.rate_last_s = (double)(l.ok - last_ok);
             last_ok = l.ok;
-            int sec = (int)((now - sh.warm_end) / 1000000000LL) - 1;
+            int64_t sec = (now - sh.warm_end) / 1000000000LL - 1;
             if (!l.warming && sec >= 0) {
-                uint64_t n = sum_second(ws, threads, sec, counts);
+                uint64_t n = sum_live(ws, threads, sec, counts);
                 l.p50_last_ns = coarse_percentile(counts, n, 50);
                 l.p99_last_ns = coarse_percentile(counts, n, 99);
             }
@@ -213,7 +231,7 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
                        (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
         r->peak_rss_kib = ru1.ru_maxrss;
         /* merge */
-        int max_secs = 0;
+        int shift = 0;
         if (c->n_stages) {
             r->stage_r = calloc((size_t)c->n_stages, sizeof *r->stage_r);
             r->n_stages = r->stage_r ? c->n_stages : 0;
@@ -272,31 +290,43 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
             r->cpu_transactions += atomic_load(&w->live_ok) + atomic_load(&w->live_err);
             if (w->busy > r->worker_busy_max)
                 r->worker_busy_max = w->busy;
-            if (w->max_secs > max_secs)
-                max_secs = w->max_secs;
+            if (w->series.shift > shift)
+                shift = w->series.shift;
         }
         r->started = r->ok + r->errors;
-        int used = (int)(r->wall_s + 0.999);
-        if (used > max_secs)
-            used = max_secs;
+        /* every worker's series at the same step, then summed entry by entry */
+        int64_t wall_whole = (int64_t)(r->wall_s + 0.999);
+        int cap = ws[0].series.cap;
+        while ((wall_whole + ((int64_t)1 << shift) - 1) >> shift > cap)
+            shift++;
+        for (int t = 0; t < threads; t++)
+            load_series_fold_to(&ws[t].series, shift);
+        int64_t step = (int64_t)1 << shift;
+        r->series_step_s = (int)step;
+        int used = (int)((wall_whole + step - 1) / step);
+        if (used > cap)
+            used = cap;
         r->seconds = calloc((size_t)(used > 0 ? used : 1), sizeof *r->seconds);
         for (int s = 0; r->seconds && s < used; s++) {
             load_second *ls = &r->seconds[s];
             for (int t = 0; t < threads; t++) {
-                if (s < ws[t].max_secs) {
-                    ls->ok += ws[t].sec_ok[s];
-                    ls->errors += ws[t].sec_err[s];
+                if (s < ws[t].series.cap) {
+                    ls->ok += ws[t].series.ok[s];
+                    ls->errors += ws[t].series.err[s];
                 }
             }
-            ls->length_s = s == used - 1 && r->wall_s < used ? r->wall_s - (double)s : 1.0;
+            double from = (double)(s * step);
+            ls->length_s = r->wall_s < from + (double)step ? r->wall_s - from : (double)step;
+            if (ls->length_s <= 0)
+                ls->length_s = (double)step;
             if (c->n_stages) {
-                int64_t at = (int64_t)s * 1000000000LL;
+                int64_t at = (int64_t)s * step * 1000000000LL;
                 ls->stage = load_stages_index(c->stages, c->n_stages, at) + 1;
                 if (ls->stage > c->n_stages)
                     ls->stage = c->n_stages;
                 ls->target = load_stages_target(c->stages, c->n_stages, at + (int64_t)(ls->length_s * 5e8));
             }
-            uint64_t n = sum_second(ws, threads, s, counts);
+            uint64_t n = sum_entry(ws, threads, s, counts);
             ls->p50_ns = coarse_percentile(counts, n, 50);
             ls->p99_ns = coarse_percentile(counts, n, 99);
         }

@@ -84,15 +84,20 @@ typedef struct load_config {
     load_stage stages[LOAD_MAX_STAGES];
     int n_stages;              /* 0: no stages; else duration_ns is their sum and, in open
                                 * loop, rate their highest target */
+    int series_cap;            /* entries of the series before it folds; 0: LOAD_MAX_SECONDS
+                                * (tests set a small one to see folding in a short run) */
 } load_config;
 
+/* The series holds at most this many entries: a longer run's entries cover
+ * 2, 4, 8... seconds (load_result.series_step_s), so runs of any length keep
+ * one (a 3-hour soak: 4-second entries). */
 #define LOAD_MAX_SECONDS 3600
 
 typedef struct load_second {
     uint64_t ok, errors;
     int stage;                 /* 1-based stage this second began in; 0 without stages */
     double target;             /* the stage target at the second's middle */
-    double length_s;           /* 1, or less for the last, partial second */
+    double length_s;           /* series_step_s, or less for the last, partial entry */
     int64_t p50_ns, p99_ns;    /* of the total phase, corrected */
 } load_second;
 
@@ -113,8 +118,9 @@ typedef struct load_result {
     int n_samples;
     uint64_t alerts[256];
     uint64_t statuses[1000];
-    load_second *seconds;      /* malloc'd, n_seconds entries */
+    load_second *seconds;      /* malloc'd, n_seconds entries, each series_step_s long */
     int n_seconds;
+    int series_step_s;         /* 1, or a power of two once a long run folded its series */
     double wall_s;             /* measured part (after warm-up) */
     double cpu_user_s, cpu_sys_s;  /* the whole run, warm-up included */
     uint64_t cpu_transactions; /* every transaction ended in that time, warm-up included */

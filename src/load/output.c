@@ -124,7 +124,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
         }
     for (int s = 0; s < r->n_seconds; s++) {
         res_second *d = &l->series[s];
-        d->t = s;
+        d->t = (int64_t)s * (r->series_step_s > 1 ? r->series_step_s : 1);
         d->ok = r->seconds[s].ok;
         d->length_s = r->seconds[s].length_s;
         d->errors = r->seconds[s].errors;
@@ -134,6 +134,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
         d->target = r->seconds[s].target;
     }
     l->n_series = (size_t)(r->n_seconds > 0 ? r->n_seconds : 0);
+    l->series_step_s = r->series_step_s > 1 ? r->series_step_s : 1;
     l->cpu_user_s = r->cpu_user_s;
     l->cpu_system_s = r->cpu_sys_s;
     l->cpu_transactions = r->cpu_transactions;

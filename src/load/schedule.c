@@ -53,7 +53,10 @@ void worker_next_for_slot(slot *s)
         return; /* an open keep-alive connection waits for the schedule */
     }
     if (s->index < w->stage_conns && worker_claim(w)) {
-        if (w->launching)
+        int64_t wait = worker_backoff_ns(s);
+        if (wait > 0)
+            worker_launch_after(s, wait); /* connects refused: do not spin on them */
+        else if (w->launching)
             worker_launch_later(s, now_ns());
         else
             worker_launch(s, now_ns());
@@ -74,7 +77,7 @@ static void stage_conns_update(worker *w, int64_t now)
     int n = (int)(total * (double)w->n_slots / (double)(max > 0 ? max : 1) + 0.5);
     w->stage_conns = n > w->n_slots ? w->n_slots : n;
     for (int i = 0; i < w->stage_conns && !w->stopping; i++)
-        if (w->slots[i].state == S_IDLE && worker_claim(w))
+        if (w->slots[i].state == S_IDLE && !w->slots[i].backing_off && worker_claim(w))
             worker_launch(&w->slots[i], now);
 }
 
@@ -159,7 +162,8 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
     if (w->c->count && atomic_load(&w->sh->remaining) <= 0)
         w->stopping = 1;
     stage_conns_update(w, now);
-    int drained = w->active == 0 && w->pend_n == 0;
+    /* a count-bound run waits for the launches it claimed and backs off on */
+    int drained = w->active == 0 && w->pend_n == 0 && (!w->c->count || w->backing_off == 0);
     int overdue = w->sh->end && now >= w->sh->end + w->c->timeout_ns;
     if (w->stopping && (drained || interrupted || overdue)) {
         if (interrupted)
@@ -207,12 +211,12 @@ int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp
         return -1;
     w->base = event_base_new();
     w->slots = calloc((size_t)n_slots, sizeof *w->slots);
-    int64_t span = w->c->duration_ns ? (w->c->duration_ns / 1000000000LL) + 2 : LOAD_MAX_SECONDS;
-    w->max_secs = (int)(span > LOAD_MAX_SECONDS ? LOAD_MAX_SECONDS : span);
-    w->sec_hist = calloc((size_t)w->max_secs, sizeof *w->sec_hist);
-    w->sec_ok = calloc((size_t)w->max_secs, sizeof *w->sec_ok);
-    w->sec_err = calloc((size_t)w->max_secs, sizeof *w->sec_err);
-    if (!w->base || !w->slots || !w->sec_hist || !w->sec_ok || !w->sec_err)
+    /* a longer run folds its series (load/series.h) */
+    int cap = w->c->series_cap > 0 ? w->c->series_cap : LOAD_MAX_SECONDS;
+    int64_t span = w->c->duration_ns ? (w->c->duration_ns / 1000000000LL) + 2 : cap;
+    for (int k = 0; k < 4; k++)
+        w->live_tag[k] = -1;
+    if (load_series_init(&w->series, (int)(span > cap ? cap : span)) != 0 || !w->base || !w->slots)
         return mp_fail(e, "out of memory for %d connections", n_slots);
     w->stage_conns = n_slots;
     w->fleet_k = (uint64_t)id;
@@ -318,9 +322,7 @@ void worker_free(worker *w)
         event_free(w->poll);
     free(w->pending);
     free(w->stage_r);
-    free(w->sec_hist);
-    free(w->sec_ok);
-    free(w->sec_err);
+    load_series_free(&w->series);
     if (w->base)
         event_base_free(w->base);
     tls_client_free(&w->client);

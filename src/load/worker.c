@@ -99,24 +99,28 @@ int worker_measured(const worker *w, int64_t t)
     return t >= w->sh->warm_end;
 }
 
-static int second_of(const worker *w, int64_t t)
-{
-    int64_t sec = (t - w->sh->warm_end) / 1000000000LL;
-    return sec < 0 ? -1 : sec >= w->max_secs ? w->max_secs - 1 : (int)sec;
-}
-
 static void count_second(worker *w, int ok, int64_t total_ns)
 {
-    int sec = second_of(w, now_ns());
+    int64_t sec = (now_ns() - w->sh->warm_end) / 1000000000LL;
     if (sec < 0)
         return;
+    int i = load_series_entry(&w->series, sec);
+    int ci = ok ? hist_index_of(total_ns) >> 2 : 0;
     if (ok) {
-        __atomic_store_n(&w->sec_ok[sec], w->sec_ok[sec] + 1, __ATOMIC_RELAXED);
-        int ci = hist_index_of(total_ns) >> 2;
-        __atomic_store_n(&w->sec_hist[sec][ci], w->sec_hist[sec][ci] + 1, __ATOMIC_RELAXED);
+        w->series.ok[i]++;
+        w->series.hist[i][ci]++;
     } else {
-        __atomic_store_n(&w->sec_err[sec], w->sec_err[sec] + 1, __ATOMIC_RELAXED);
+        w->series.err[i]++;
     }
+    /* the progress line reads the last full second from another thread */
+    int k = (int)(sec & 3);
+    if (__atomic_load_n(&w->live_tag[k], __ATOMIC_ACQUIRE) != sec) {
+        for (int j = 0; j < COARSE; j++)
+            __atomic_store_n(&w->live_hist[k][j], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&w->live_tag[k], sec, __ATOMIC_RELEASE);
+    }
+    if (ok)
+        __atomic_store_n(&w->live_hist[k][ci], w->live_hist[k][ci] + 1, __ATOMIC_RELAXED);
 }
 
 /* Stages: the result of the stage the transaction was meant to start in. */
@@ -213,6 +217,11 @@ void worker_count_error(worker *w, int64_t intended, load_error cls, int alert, 
 
 static void fail_text(slot *s, load_error cls, int alert, int status, const char *text)
 {
+    /* a target that refuses connections is not hammered: see worker_backoff_ns */
+    if (cls == LE_CONNECT_REFUSED || cls == LE_CONNECT_OTHER || cls == LE_CONNECT_TIMEOUT)
+        s->refused++;
+    else
+        s->refused = 0;
     if (s->state == S_H2) {
         /* every stream on the connection ends with it */
         worker_h2_fail(s, cls, alert, text);
@@ -263,6 +272,7 @@ static void fail_xp(slot *s)
 void worker_succeed(slot *s, int64_t end)
 {
     worker *w = s->w;
+    s->refused = 0;
     if (worker_measured(w, s->intended)) {
         w->r.ok++;
         if (s->new_conn) {
@@ -565,6 +575,39 @@ void worker_launch_later(slot *s, int64_t intended)
     s->relaunch_at = intended;
     event_assign(s->ev, s->w->base, -1, 0, relaunch_cb, s);
     event_add(s->ev, &now);
+}
+
+int64_t worker_backoff_ns(const slot *s)
+{
+    if (s->refused <= 0)
+        return 0;
+    int64_t d = WORKER_BACKOFF_FIRST_NS;
+    for (int k = 1; k < s->refused && d < WORKER_BACKOFF_MAX_NS; k++)
+        d *= 2;
+    return d < WORKER_BACKOFF_MAX_NS ? d : WORKER_BACKOFF_MAX_NS;
+}
+
+static void backoff_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    slot *s = arg;
+    worker *w = s->w;
+    s->backing_off = 0;
+    w->backing_off--;
+    if (w->stopping && !w->c->count)
+        return; /* the run is over; a count-bound one still owes this launch */
+    worker_launch(s, now_ns());
+}
+
+void worker_launch_after(slot *s, int64_t delay_ns)
+{
+    struct timeval tv = { (time_t)(delay_ns / 1000000000LL), (suseconds_t)((delay_ns % 1000000000LL) / 1000) };
+    worker_disarm(s);
+    s->backing_off = 1;
+    s->w->backing_off++;
+    event_assign(s->ev, s->w->base, -1, 0, backoff_cb, s);
+    event_add(s->ev, &tv);
 }
 
 static void launch(slot *s, int64_t intended)

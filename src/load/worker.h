@@ -8,10 +8,10 @@
 
 #include "http/http.h"
 #include "load/load.h"
+#include "load/series.h"
 #include "net/transport.h"
 #include "tls/transport_tls.h"
 
-#define COARSE (HIST_COUNTS / 4) /* per-second histograms: ~3% resolution */
 
 typedef struct worker worker;
 typedef struct slot slot;
@@ -39,6 +39,8 @@ struct slot {
     int ev_fd;               /* the socket ev is registered for, or -1 */
     short ev_what;           /* ... and for which directions */
     int64_t relaunch_at;     /* intended start of a launch deferred to the loop */
+    int refused;             /* consecutive connects refused or failed: the backoff's step */
+    int backing_off;         /* waiting out that backoff (idle, but not free to launch) */
     short want;              /* EV_READ / EV_WRITE: what the current step waits for */
     int64_t ev_until;        /* the wait's deadline (0: none) */
     int64_t intended, start, connected, hs_done, req_sent, first_byte;
@@ -84,14 +86,17 @@ struct worker {
     uint64_t fleet_k;        /* next fleet member: id, id + threads, ... */
     uint64_t fleet_conns;    /* connections that presented a fleet member */
     int launching;           /* inside worker_launch: a slot freed now relaunches from the loop */
+    int backing_off;         /* slots waiting out a connect backoff */
     uint64_t src_k;          /* next source address */
     double arrival_k;        /* stages, open loop: this worker's next arrival number */
     int stage_conns;         /* stages, closed loop: slots that may run now */
     load_stage_result *stage_r;
     load_result r;
-    uint32_t (*sec_hist)[COARSE];
-    uint64_t *sec_ok, *sec_err;
-    int max_secs;
+    load_series series;      /* the JSON's series, read once the thread is joined */
+    /* The progress line's last seconds, read while the run goes: second t
+     * is in live_hist[t % 4] while live_tag[t % 4] == t. */
+    uint32_t live_hist[4][COARSE];
+    int64_t live_tag[4];
     atomic_ullong live_ok, live_err;
     double busy;             /* CPU share of this thread */
     int64_t verbose_sec;     /* -v: the second being rate-limited, and how many printed in it */
@@ -125,6 +130,15 @@ void worker_slot_cb(evutil_socket_t fd, short what, void *arg);
 void worker_launch(slot *s, int64_t intended);
 /* The same, from the event loop's next turn. */
 void worker_launch_later(slot *s, int64_t intended);
+/* Closed loop, after connects that were refused or failed: how long the
+ * slot waits before its next one (0: none). 10 ms after the first, doubling
+ * to at most 1 s; a connection that gets through starts it over. */
+#define WORKER_BACKOFF_FIRST_NS (10 * 1000000LL)
+#define WORKER_BACKOFF_MAX_NS (1000 * 1000000LL)
+int64_t worker_backoff_ns(const slot *s);
+/* Launches the slot's next transaction (already claimed) after delay_ns;
+ * a duration-bound run that ends meanwhile drops it. */
+void worker_launch_after(slot *s, int64_t delay_ns);
 
 /* HTTP/2 (h2drive.c): after the handshake, start the session and the first
  * streams; move bytes; end every stream of a failed connection; give an

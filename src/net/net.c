@@ -18,7 +18,7 @@
 
 #include "util/timeutil.h"
 
-int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e)
+static int hostport(const char *s, char *host, size_t hostlen, int *port, int min_port, mp_err *e)
 {
     const char *colon, *in = s; /* in: as written, for the messages */
     size_t hl;
@@ -39,13 +39,23 @@ int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_
         return mp_fail(e, "'%s': bad host", in);
     /* digits only: strtol alone would take " 443" and "+443" */
     char *end;
-    long p = isdigit((unsigned char)colon[1]) ? strtol(colon + 1, &end, 10) : 0;
-    if (!isdigit((unsigned char)colon[1]) || *end || p < 1 || p > 65535)
-        return mp_fail(e, "'%s': port must be 1..65535", in);
+    long p = isdigit((unsigned char)colon[1]) ? strtol(colon + 1, &end, 10) : -1;
+    if (!isdigit((unsigned char)colon[1]) || *end || p < min_port || p > 65535)
+        return mp_fail(e, "'%s': port must be %d..65535", in, min_port);
     memcpy(host, s, hl);
     host[hl] = '\0';
     *port = (int)p;
     return 0;
+}
+
+int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e)
+{
+    return hostport(s, host, hostlen, port, 1, e);
+}
+
+int net_listen_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e)
+{
+    return hostport(s, host, hostlen, port, 0, e);
 }
 
 int net_url_parse(const char *s, net_url *u, mp_err *e)
@@ -116,6 +126,18 @@ static void addr_text(net_addr *a)
         port = ntohs(in6->sin6_port);
         snprintf(a->text, sizeof a->text, "[%s]:%d", ip, port);
     }
+}
+
+int net_addr_bound(net_addr *a, int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    memcpy(&a->ss, &ss, len);
+    a->len = len;
+    addr_text(a);
+    return 0;
 }
 
 int net_resolve(const char *host, int port, net_addr *out, mp_err *e)

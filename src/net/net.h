@@ -23,12 +23,19 @@ int net_url_parse(const char *s, net_url *u, mp_err *e);
 
 /* "host:port" or "[v6]:port". */
 int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e);
+/* The same for an address to listen on, where port 0 asks the kernel for a
+ * free one (see net_addr_bound). */
+int net_listen_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e);
 
 typedef struct net_addr {
     struct sockaddr_storage ss;
     socklen_t len;
     char text[64]; /* "127.0.0.1:8443" or "[::1]:8443" */
 } net_addr;
+
+/* The address a bound socket actually has (the port the kernel chose for
+ * port 0): fills a, text included; -1 when getsockname fails. */
+int net_addr_bound(net_addr *a, int fd);
 
 /* Resolves host:port (numeric hosts without a lookup). */
 int net_resolve(const char *host, int port, net_addr *out, mp_err *e);

@@ -107,18 +107,21 @@ static void spectrum_data(const res_load *l, rpt_buf *b)
  * block 0 has a point, plus 2 when block 1 has one; 0: nothing to draw. */
 static int series_data(const res_load *l, rpt_buf *b)
 {
-    rpt_put(b, "# t ok_per_s p50_ms p99_ms errors_per_s length_s; block 0 full seconds, block 1 the partial last\n");
+    rpt_put(b, "# t ok_per_s p50_ms p99_ms errors_per_s length_s; block 0 full entries, block 1 the partial last\n");
+    /* a long run's entries cover several seconds each (series_step_s): the
+     * rates are per second all the same */
+    double step = (double)res_load_step(l);
     const res_second *part = NULL;
     int full = 0;
     for (size_t i = 0; i < l->n_series; i++) {
         const res_second *s = &l->series[i];
-        if (s->length_s > 0 && s->length_s < 1) {
+        if (s->length_s > 0 && s->length_s < step) {
             part = s;
             continue;
         }
         full = 1;
-        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f 1\n", (double)s->t, (double)s->ok, (double)s->p50_ns / 1e6,
-                   (double)s->p99_ns / 1e6, (double)s->errors);
+        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f %g\n", (double)s->t, (double)s->ok / step, (double)s->p50_ns / 1e6,
+                   (double)s->p99_ns / 1e6, (double)s->errors / step, step);
     }
     if (!full)
         rpt_put(b, "NaN NaN NaN NaN NaN NaN\n");
@@ -126,7 +129,7 @@ static int series_data(const res_load *l, rpt_buf *b)
     /* under 0.2 s a rate says little; the point is left out */
     if (part && part->length_s >= 0.2) {
         double len = part->length_s;
-        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f %.3f\n", (double)part->t - 1 + len, (double)part->ok / len,
+        rpt_printf(b, "%.3f %.1f %.3f %.3f %.1f %.3f\n", (double)part->t - step + len, (double)part->ok / len,
                    (double)part->p50_ns / 1e6, (double)part->p99_ns / 1e6, (double)part->errors / len, len);
         return full | 2;
     }
@@ -234,8 +237,9 @@ typedef struct column {
     char tls[16];
 } column;
 
-/* The verdict matrix; returns the number of rows (scenarios). */
-static size_t verdict_data(const rpt_model *m, rpt_buf *b, size_t *n_cols_out)
+/* The verdict matrix; returns the number of rows (scenarios). present[v]
+ * is set for each verdict some cell holds (RES_N_VERDICTS: waived FAIL). */
+static size_t verdict_data(const rpt_model *m, rpt_buf *b, size_t *n_cols_out, int present[RES_N_VERDICTS + 1])
 {
     column cols[64];
     size_t n_cols = 0, runs = 0;
@@ -295,10 +299,10 @@ static size_t verdict_data(const rpt_model *m, rpt_buf *b, size_t *n_cols_out)
                     if (strcmp(ci->run.items[ck].id, id) == 0 &&
                         strcmp(ci->run.items[ck].tls_version, cols[c].tls) == 0)
                         v = ci->run.items[ck].waived ? RES_N_VERDICTS : (int)ci->run.items[ck].verdict;
-                if (v < 0)
-                    rpt_put(b, " NaN");
-                else
-                    rpt_printf(b, " %d", v);
+                /* -1, not NaN: gnuplot warns about a matrix with undefined values */
+                rpt_printf(b, " %d", v);
+                if (v >= 0)
+                    present[v] = 1;
             }
             rpt_put(b, "\n");
             rows++;
@@ -459,6 +463,10 @@ int rpt_charts_render(rpt_model *m, const char *outdir, const rpt_chart_opts *o,
             double top = latency_data(l, &b);
             int n = threshold_marks(l, 1, top * 1.25, &extra, &marks);
             rpt_printf(&extra, "marked = %d\n", n);
+            /* a phase without samples (first byte in handshake mode) is neither drawn nor in the key */
+            rpt_printf(&extra, "has_connect = %d\nhas_handshake = %d\nhas_ttfb = %d\nhas_total = %d\n",
+                       l->phases[RES_PH_CONNECT].total > 0, l->phases[RES_PH_HANDSHAKE].total > 0,
+                       l->phases[RES_PH_TTFB].total > 0, l->phases[RES_PH_TOTAL].total > 0);
             snprintf(name, sizeof name, "%s-latency", in->label);
             snprintf(title, sizeof title, "%s: latency distribution by phase", in->label);
             rc = chart(m, chartdir, name, "latency.gp", &b, LOAD_W, 360, title,
@@ -479,14 +487,21 @@ int rpt_charts_render(rpt_model *m, const char *outdir, const rpt_chart_opts *o,
             spectrum_data(l, &b);
             int n = threshold_marks(l, 0, 1.15, &extra, &marks);
             rpt_printf(&extra, "marked = %d\n", n);
+            /* closed loop: every start is the intended one, so the uncorrected
+             * series is the same line and is not drawn twice */
+            rpt_printf(&extra, "uncorrected = %d\n", l->rate > 0 && l->phases[RES_PH_TOTAL_UNCORRECTED].total > 0);
             snprintf(name, sizeof name, "%s-percentiles", in->label);
             snprintf(title, sizeof title, "%s: latency by percentile", in->label);
             rc = chart(m, chartdir, name, "percentiles.gp", &b, LOAD_W, 360, title,
-                       n ? "Total latency at each percentile (log scale towards the tail); the corrected series "
-                           "counts from the intended start in open loop; dashed lines: thresholds on the total "
-                           "(\u2713 met, \u2717 breached, ? not measured)."
-                         : "Total latency at each percentile (log scale towards the tail); the corrected series "
-                           "counts from the intended start in open loop.",
+                       l->rate > 0 ? (n ? "Total latency at each percentile (log scale towards the tail); the "
+                                          "corrected series counts from the intended start; dashed lines: "
+                                          "thresholds on the total (\u2713 met, \u2717 breached, ? not measured)."
+                                        : "Total latency at each percentile (log scale towards the tail); the "
+                                          "corrected series counts from the intended start.")
+                                   : (n ? "Total latency at each percentile (log scale towards the tail); dashed "
+                                          "lines: thresholds on the total (\u2713 met, \u2717 breached, ? not "
+                                          "measured)."
+                                        : "Total latency at each percentile (log scale towards the tail)."),
                        (int)i, &marks, extra.s, o, e);
             rpt_buf_free(&b);
             rpt_buf_free(&marks);
@@ -527,14 +542,20 @@ int rpt_charts_render(rpt_model *m, const char *outdir, const rpt_chart_opts *o,
     }
     if (runs) {
         rpt_buf_init(&b);
-        size_t cols = 0, rows = verdict_data(m, &b, &cols);
+        int present[RES_N_VERDICTS + 1] = { 0 };
+        size_t cols = 0, rows = verdict_data(m, &b, &cols, present);
         rc = 0;
         if (rows && cols) {
             int h = 140 + 20 * (int)rows;
             int w = 560 + 90 * (int)cols;
+            /* the key names the verdicts the matrix holds, no others */
+            char x[160] = "";
+            size_t xl = 0;
+            for (int v = 0; v <= RES_N_VERDICTS && xl < sizeof x; v++)
+                xl += (size_t)snprintf(x + xl, sizeof x - xl, "present_%d = %d\n", v, present[v]);
             rc = chart(m, chartdir, "verdicts", "verdicts.gp", &b, w > 1130 ? 1130 : w, h > 6000 ? 6000 : h,
                        "Verdict matrix", "One row per scenario, one column per TLS version (and run); blank: not run.",
-                       -1, NULL, NULL, o, e);
+                       -1, NULL, x, o, e);
         }
         rpt_buf_free(&b);
         if (rc != 0)

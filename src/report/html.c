@@ -337,7 +337,7 @@ static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
                    in->label);
         char cells[7][24];
         for (int p = 0; p < RES_PHASES; p++) {
-            if (!rpt_phase_cells(&l->phases[p], cells))
+            if (!rpt_phase_shown(l, p) || !rpt_phase_cells(&l->phases[p], cells))
                 continue;
             rpt_printf(b, "<tr><td>%s</td>", res_phase_name(p));
             for (int k = 0; k < 7; k++)
@@ -421,9 +421,15 @@ static void load_section(rpt_buf *b, const rpt_model *m, const char *outdir)
         }
         double us = l->handshakes ? (l->cpu_user_s + l->cpu_system_s) * 1e6 / (double)l->handshakes : 0;
         rpt_printf(b, "<p class=\"note\">Client CPU %.0f us per handshake (user %.2f s, system %.2f s); busiest "
-                      "worker %.0f%% busy%s; peak memory %.1f MiB.</p>\n", us, l->cpu_user_s, l->cpu_system_s,
-                   l->busiest_worker * 100,
-                   l->busiest_worker >= 0.9 ? ": the load generator was the limit" : "", l->peak_rss_mib);
+                      "worker %.0f%% busy; peak memory %.1f MiB.", us, l->cpu_user_s, l->cpu_system_s,
+                   l->busiest_worker * 100, l->peak_rss_mib);
+        char why[400];
+        if (res_load_limit(l, why, sizeof why) != RES_LIMIT_NONE) {
+            rpt_put(b, " Limit: ");
+            rpt_html(b, why);
+            rpt_put(b, ".");
+        }
+        rpt_put(b, "</p>\n");
         rpt_put(b, "<div class=\"charts\">\n");
         for (size_t c = 0; c < m->n_charts; c++)
             if (m->charts[c].input == (int)i)

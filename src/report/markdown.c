@@ -162,7 +162,7 @@ static void loads(rpt_buf *b, const rpt_model *m, int images)
                    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         char cells[7][24];
         for (int p = 0; p < RES_PHASES; p++) {
-            if (!rpt_phase_cells(&l->phases[p], cells))
+            if (!rpt_phase_shown(l, p) || !rpt_phase_cells(&l->phases[p], cells))
                 continue;
             rpt_printf(b, "| %s |", res_phase_name(p));
             rpt_md_cells(b, (const char *const[]){ cells[0], cells[1], cells[2], cells[3], cells[4], cells[5],

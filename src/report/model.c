@@ -169,6 +169,11 @@ const res_scenario *rpt_next_verdict(const rpt_model *m, rpt_ref *ref)
     return NULL;
 }
 
+int rpt_phase_shown(const res_load *l, int phase)
+{
+    return phase != RES_PH_TOTAL_UNCORRECTED || l->rate > 0;
+}
+
 int rpt_phase_cells(const hist *h, char cells[7][24])
 {
     if (!h->total)

@@ -126,6 +126,9 @@ const res_scenario *rpt_next_verdict(const rpt_model *m, rpt_ref *ref);
 /* A phase's p50, p90, p99, p99.9, max and mean (ms) and count, formatted
  * for a table; returns 0 when the phase has no samples. */
 int rpt_phase_cells(const hist *h, char cells[7][24]);
+/* Whether a phase gets a row: not total_uncorrected in closed loop, where
+ * every start is the intended one and it would repeat total. */
+int rpt_phase_shown(const res_load *l, int phase);
 
 /* Sums of verdicts over every run input; by_sev[severity rank][verdict].
  * Returns how many of the FAILs a waiver covers (they are counted as FAIL). */

@@ -256,6 +256,12 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
     if (series && !json_is_array(series))
         return mp_fail(e, "series is not a list");
     size_t n = series ? json_array_size(series) : 0;
+    uint64_t step64 = 1;
+    if (res_juint(root, "series_step_s", &step64, 1) != 0 || step64 < 1 || step64 > (1u << 20) ||
+        (step64 & (step64 - 1)) != 0)
+        return mp_fail(e, "series_step_s is not a power of two from 1 to 2^20");
+    int step = (int)step64;
+    l->series_step_s = step;
     free(l->series);
     l->series = n ? calloc(n, sizeof *l->series) : NULL;
     l->n_series = 0;
@@ -271,8 +277,8 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
             res_jnum(s, "p99_ms", &p99, 0) != 0)
             return mp_fail(e, "series[%zu] is not {t, ok, errors, p50_ms, p99_ms}", i);
         d->t = (int64_t)t;
-        if (res_jnum(s, "length_s", &d->length_s, 1) != 0 || d->length_s <= 0 || d->length_s > 1)
-            return mp_fail(e, "series[%zu].length_s is not in (0, 1]", i);
+        if (res_jnum(s, "length_s", &d->length_s, step) != 0 || d->length_s <= 0 || d->length_s > step)
+            return mp_fail(e, "series[%zu].length_s is not in (0, %d]", i, step);
         d->p50_ns = ns_clamp(p50 * 1e6 + 0.5);
         d->p99_ns = ns_clamp(p99 * 1e6 + 0.5);
         uint64_t stage = 0;
@@ -415,6 +421,26 @@ static json_t *str_or_null(const char *s)
     return s[0] ? json_string(s) : json_null();
 }
 
+int res_load_step(const res_load *l)
+{
+    return l->series_step_s > 1 ? l->series_step_s : 1;
+}
+
+res_limit_kind res_load_limit(const res_load *l, char *text, size_t n)
+{
+    res_limit_in in = { .ended = l->ok + l->errors, .in_flight = l->in_flight, .busiest = l->busiest_worker,
+                        .rate_asked = l->n_stages ? 0 : l->rate, .rate_done = l->rate_per_s };
+    static const char *const unreachable[] = { "connect refused", "connect timeout", "connect error" };
+    for (size_t i = 0; i < l->by_class.n; i++) {
+        for (size_t k = 0; k < sizeof unreachable / sizeof unreachable[0]; k++)
+            if (strcmp(l->by_class.items[i].key, unreachable[k]) == 0)
+                in.unreachable += l->by_class.items[i].count;
+        if (strcmp(l->by_class.items[i].key, "generator backlog") == 0)
+            in.backlog += l->by_class.items[i].count;
+    }
+    return res_limit_judge(&in, text, n);
+}
+
 json_t *res_load_to_json(const res_load *l)
 {
     json_t *root = res_json_document("mtlsprobe-load", RES_LOAD_SCHEMA_VERSION, l->tool_version,
@@ -522,11 +548,13 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(root, "thresholds", ths);
 
     json_t *series = json_array();
+    int step = res_load_step(l);
+    json_object_set_new(root, "series_step_s", json_integer(step));
     for (size_t s = 0; s < l->n_series; s++) {
         const res_second *d = &l->series[s];
         json_t *o = json_object();
         json_object_set_new(o, "t", json_integer(d->t));
-        json_object_set_new(o, "length_s", json_real(d->length_s > 0 && d->length_s < 1 ? (double)(int64_t)(d->length_s * 1000 + 0.5) / 1000 : 1.0));
+        json_object_set_new(o, "length_s", json_real(d->length_s > 0 && d->length_s < step ? (double)(int64_t)(d->length_s * 1000 + 0.5) / 1000 : (double)step));
         json_object_set_new(o, "ok", json_integer((json_int_t)d->ok));
         json_object_set_new(o, "errors", json_integer((json_int_t)d->errors));
         json_object_set_new(o, "p50_ms", ms((double)d->p50_ns));
@@ -550,8 +578,13 @@ json_t *res_load_to_json(const res_load *l)
     json_object_set_new(cpu, "us_per_handshake",
                         per ? json_real((l->cpu_user_s + l->cpu_system_s) * 1e6 / (double)per) : json_null());
     json_object_set_new(cpu, "busiest_worker", json_real(l->busiest_worker));
-    json_object_set_new(cpu, "generator_saturated", json_boolean(l->busiest_worker >= 0.9));
+    json_object_set_new(cpu, "generator_saturated", json_boolean(l->busiest_worker >= RES_LIMIT_BUSY));
     json_object_set_new(root, "cpu", cpu);
+    char why[400];
+    res_limit_kind lk = res_load_limit(l, why, sizeof why);
+    json_object_set_new(root, "limit", lk == RES_LIMIT_NONE ? json_null()
+                                                            : json_pack("{s:s, s:s}", "kind", res_limit_name(lk),
+                                                                        "text", why));
     json_object_set_new(root, "peak_rss_mib", json_real(l->peak_rss_mib));
     return root;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "results/hist.h"
+#include "results/limit.h"
 #include "util/err.h"
 
 #define RES_LOAD_SCHEMA_VERSION 1
@@ -39,8 +40,8 @@ int res_tally_add(res_tallies *t, const char *key, uint64_t count);
 uint64_t res_tally_sum(const res_tallies *t);
 
 typedef struct res_second {
-    int64_t t;                /* seconds since the measured part began */
-    double length_s;          /* 1, or less for the last, partial second (0: read as 1) */
+    int64_t t;                /* seconds since the measured part began (a multiple of the step) */
+    double length_s;          /* the step, or less for the last, partial entry (0: read as the step) */
     uint64_t ok, errors;
     int64_t p50_ns, p99_ns;   /* of the total phase */
     int stage;                /* 1-based stage (--stages); 0 without stages */
@@ -114,6 +115,7 @@ typedef struct res_load {
     res_tallies by_class, alerts, http_status;
     res_second *series;       /* malloc'd */
     size_t n_series;
+    int series_step_s;        /* seconds per entry: 1, or a power of two for a long run (0: read as 1) */
     double cpu_user_s, cpu_system_s, busiest_worker, peak_rss_mib;
     uint64_t cpu_transactions; /* what the CPU time was spent on, warm-up included */
     /* merged documents: the shard indexes that went in */
@@ -135,6 +137,11 @@ void res_load_free(res_load *l);
 int res_load_from_json(const json_t *root, res_load *l, mp_err *e);
 
 json_t *res_load_to_json(const res_load *l);
+/* Seconds one series entry covers (series_step_s, 1 when unset). */
+int res_load_step(const res_load *l);
+
+/* What limited the run, from the document's own fields (results/limit.h). */
+res_limit_kind res_load_limit(const res_load *l, char *text, size_t n);
 int res_load_save(const res_load *l, const char *path, mp_err *e);
 
 /* Combines worker results of one configuration exactly: histogram buckets

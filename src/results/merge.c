@@ -60,6 +60,12 @@ static int64_t measured_start_ms(const res_load *l)
 
 static int merge_series(const res_load *const *in, size_t n, res_load *out, mp_err *e)
 {
+    /* long runs fold their series (entries of 2, 4... s): the longest step
+     * wins, and shorter entries add into the one that covers them */
+    int step = 1;
+    for (size_t i = 0; i < n; i++)
+        step = res_load_step(in[i]) > step ? res_load_step(in[i]) : step;
+    out->series_step_s = step;
     int64_t base = INT64_MAX, last = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
         int64_t s0 = measured_start_ms(in[i]) / 1000;
@@ -71,23 +77,28 @@ static int merge_series(const res_load *const *in, size_t n, res_load *out, mp_e
     }
     if (base == INT64_MAX)
         return 0;
-    size_t len = (size_t)(last - base + 1);
-    if (len > 7 * 24 * 3600)
-        return mp_fail(e, "the workers' series span %zu s: they did not run together", len);
+    if ((size_t)(last - base + 1) > 7 * 24 * 3600)
+        return mp_fail(e, "the workers' series span %lld s: they did not run together", (long long)(last - base + 1));
+    size_t len = (size_t)((last - base) / step + 1);
     out->series = calloc(len, sizeof *out->series);
     if (!out->series)
         return mp_fail(e, "out of memory");
     out->n_series = len;
     for (size_t k = 0; k < len; k++)
-        out->series[k].t = (int64_t)k;
+        out->series[k].t = (int64_t)k * step;
     for (size_t i = 0; i < n; i++) {
         int64_t s0 = measured_start_ms(in[i]) / 1000;
         for (size_t k = 0; k < in[i]->n_series; k++) {
             const res_second *src = &in[i]->series[k];
-            res_second *d = &out->series[s0 + src->t - base];
-            /* a second that some worker measured in full is a full second */
-            double part = src->length_s > 0 ? src->length_s : 1.0;
-            d->length_s = part > d->length_s ? part : d->length_s;
+            size_t at = (size_t)((s0 + src->t - base) / step);
+            res_second *d = &out->series[at];
+            /* a second that some worker measured in full is a full second;
+             * an entry reaches as far as the furthest part any worker put in it */
+            double part = src->length_s > 0 ? src->length_s : (double)res_load_step(in[i]);
+            double reach = (double)(s0 + src->t - base) - (double)at * step + part;
+            d->length_s = reach > d->length_s ? reach : d->length_s;
+            if (d->length_s > step)
+                d->length_s = step;
             d->ok += src->ok;
             d->errors += src->errors;
             d->p50_ns = src->p50_ns > d->p50_ns ? src->p50_ns : d->p50_ns;

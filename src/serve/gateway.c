@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pki/identity.h"
@@ -62,8 +63,19 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(st->base, NULL);
 }
 
-int srv_gateway_run(const srv_gateway_opts *o, mp_err *e)
+struct srv_gateway {
+    const srv_gateway_opts *o;
+    srv_http_opts ho;       /* the server keeps a pointer to it */
+    tls_server server;
+    struct event_base *base;
+    srv_http *h;
+    stopper st;
+    struct event *sig[2];
+};
+
+int srv_gateway_start(const srv_gateway_opts *o, srv_gateway **out, mp_err *e)
 {
+    *out = NULL;
     const pki_manifest *m = o->fixtures;
     const pki_manifest_entry *srv = pki_manifest_find(m, o->server_fixture);
     if (!srv || !srv->chain)
@@ -73,7 +85,10 @@ int srv_gateway_run(const srv_gateway_opts *o, mp_err *e)
     for (size_t i = 0; i < m->n && n_crls < 256; i++)
         if (m->entries[i].crl)
             crls[n_crls++] = m->entries[i].crl;
-    tls_server server;
+    srv_gateway *g = calloc(1, sizeof *g);
+    if (!g)
+        return mp_fail(e, "out of memory");
+    g->o = o;
     tls_server_opts so = {
         .chain_file = srv->chain, .key_file = srv->key, .ca_file = m->trust_bundle,
         .crl_files = crls, .n_crl_files = n_crls, .require_client_cert = 1,
@@ -85,47 +100,70 @@ int srv_gateway_run(const srv_gateway_opts *o, mp_err *e)
         so.key_der = srv->identity->key_der;
         so.key_der_len = srv->identity->key_der_len;
     }
-    if (tls_server_init(&server, &so, e) != 0)
+    if (tls_server_init(&g->server, &so, e) != 0) {
+        free(g);
         return -1;
-    struct event_base *base = event_base_new();
-    if (!base) {
-        tls_server_free(&server);
+    }
+    g->base = event_base_new();
+    if (!g->base) {
+        tls_server_free(&g->server);
+        free(g);
         return mp_fail(e, "cannot create an event loop");
     }
     srv_http_opts ho = {
-        .name = "gateway", .listen = o->listen, .tls = &server, .handle = answer,
+        .name = "gateway", .listen = o->listen, .tls = &g->server, .handle = answer,
         .timeout_ms = o->timeout_ms, .head_only = 1, .log = o->log, .max_connections = o->max_connections,
     };
-    srv_http *h = NULL;
-    if (srv_http_start(base, &ho, &h, e) != 0) {
-        event_base_free(base);
-        tls_server_free(&server);
+    g->ho = ho;
+    if (srv_http_start(g->base, &g->ho, &g->h, e) != 0) {
+        event_base_free(g->base);
+        tls_server_free(&g->server);
+        free(g);
         return -1;
     }
-    stopper st = { o->log, base };
-    struct event *sig[2] = { evsignal_new(base, SIGINT, signal_cb, &st),
-                             evsignal_new(base, SIGTERM, signal_cb, &st) };
+    g->st = (stopper){ o->log, g->base };
+    g->sig[0] = evsignal_new(g->base, SIGINT, signal_cb, &g->st);
+    g->sig[1] = evsignal_new(g->base, SIGTERM, signal_cb, &g->st);
     for (size_t i = 0; i < 2; i++)
-        if (sig[i])
-            event_add(sig[i], NULL);
+        if (g->sig[i])
+            event_add(g->sig[i], NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (o->log) {
-        fprintf(o->log, "mtlsprobe serve: listening on https://%s (%s, trust %s, %zu CRLs)\n",
-                srv_http_address(h), o->server_fixture, m->trust_bundle, n_crls);
-        fflush(o->log);
+    if (o->announce) {
+        /* the first line of the log: where to connect, the port chosen for
+         * port 0 included (docs/serve.md) */
+        fprintf(o->announce, "mtlsprobe serve: listening on https://%s (%s, trust %s, %zu CRLs)\n",
+                srv_http_address(g->h), o->server_fixture, m->trust_bundle, n_crls);
+        fflush(o->announce);
     }
-    event_base_dispatch(base);
-    unsigned long served, refused;
-    srv_http_counts(h, &served, &refused);
-    srv_http_free(h);
-    if (o->log) {
-        fprintf(o->log, "mtlsprobe serve: stopped after %lu served, %lu refused\n", served, refused);
-        fflush(o->log);
-    }
-    for (size_t i = 0; i < 2; i++)
-        if (sig[i])
-            event_free(sig[i]);
-    event_base_free(base);
-    tls_server_free(&server);
+    *out = g;
     return 0;
+}
+
+const char *srv_gateway_address(const srv_gateway *g)
+{
+    return srv_http_address(g->h);
+}
+
+void srv_gateway_run(srv_gateway *g)
+{
+    event_base_dispatch(g->base);
+    unsigned long served, refused;
+    srv_http_counts(g->h, &served, &refused);
+    if (g->o->log) {
+        fprintf(g->o->log, "mtlsprobe serve: stopped after %lu served, %lu refused\n", served, refused);
+        fflush(g->o->log);
+    }
+}
+
+void srv_gateway_free(srv_gateway *g)
+{
+    if (!g)
+        return;
+    srv_http_free(g->h);
+    for (size_t i = 0; i < 2; i++)
+        if (g->sig[i])
+            event_free(g->sig[i]);
+    event_base_free(g->base);
+    tls_server_free(&g->server);
+    free(g);
 }

@@ -18,10 +18,19 @@ typedef struct srv_gateway_opts {
     const char *server_fixture;  /* default "server/valid" */
     int64_t timeout_ms;          /* per connection, handshake to response */
     FILE *log;                   /* one line per connection; NULL: none */
+    FILE *announce;              /* the "listening on" line (also with -q); NULL: none */
     int max_connections;         /* open at once; 0: SRV_HTTP_MAX_CONNECTIONS */
 } srv_gateway_opts;
 
-/* Serves until SIGINT or SIGTERM; returns 0 after a clean stop. */
-int srv_gateway_run(const srv_gateway_opts *o, mp_err *e);
+typedef struct srv_gateway srv_gateway;
+
+/* Binds and announces (the first line on o->announce names the address, the
+ * port the kernel chose for port 0 included); *out is NULL on failure, and
+ * o must outlive the gateway. */
+int srv_gateway_start(const srv_gateway_opts *o, srv_gateway **out, mp_err *e);
+const char *srv_gateway_address(const srv_gateway *g);
+/* Serves until SIGINT or SIGTERM. */
+void srv_gateway_run(srv_gateway *g);
+void srv_gateway_free(srv_gateway *g);
 
 #endif

@@ -562,7 +562,7 @@ int srv_http_start(struct event_base *base, const srv_http_opts *o, srv_http **o
     h->base = base;
     char host[256];
     int port;
-    if (net_hostport_parse(o->listen, host, sizeof host, &port, e) != 0 ||
+    if (net_listen_parse(o->listen, host, sizeof host, &port, e) != 0 ||
         net_resolve(host, port, &h->addr, e) != 0) {
         free(h);
         return mp_wrap(e, "%s", o->name);
@@ -582,6 +582,8 @@ int srv_http_start(struct event_base *base, const srv_http_opts *o, srv_http **o
         return mp_fail(e, "%s: cannot listen on %s: %s", o->name, o->listen, strerror(err));
     }
     evconnlistener_set_error_cb(h->l, accept_error_cb);
+    /* port 0: the log and the announcement name the port the kernel chose */
+    net_addr_bound(&h->addr, evconnlistener_get_fd(h->l));
     *out = h;
     return 0;
 }

@@ -246,12 +246,13 @@ void tls_classify_failure(tls_conn *c, int err)
     } else if (c->io_closed || err == SOCKET_PEER_CLOSED_E) {
         o->result = TLS_R_CLOSED;
     } else if (h.last_tx.code >= 0 && h.last_tx.code != close_notify) {
-        /* We refused: most often the server's certificate did not verify. */
+        /* We refused: most often the peer's certificate did not verify. */
         int verify = (h.last_tx.code >= bad_certificate && h.last_tx.code <= unknown_ca) ||
                      err == ASN_NO_SIGNER_E || err == DOMAIN_NAME_MISMATCH ||
                      err == ASN_AFTER_DATE_E || err == ASN_BEFORE_DATE_E ||
                      err == VERIFY_CERT_ERROR;
         o->result = verify ? TLS_R_VERIFY_FAILED : TLS_R_ALERT_SENT;
+        o->peer_is_client = wolfSSL_is_server(c->ssl) == 1;
         o->alert_code = h.last_tx.code;
         o->alert_sent = 1;
     } else if (c->io_errno) {
@@ -484,7 +485,8 @@ void tls_outcome_describe(const tls_outcome *o, char *out, size_t outlen)
                  o->alert_code, o->error_text);
         break;
     case TLS_R_VERIFY_FAILED:
-        snprintf(out, outlen, "server certificate not verified: %s", o->error_text);
+        snprintf(out, outlen, "%s certificate not verified: %s", o->peer_is_client ? "client" : "server",
+                 o->error_text);
         break;
     case TLS_R_TIMEOUT:
         snprintf(out, outlen, "%s", o->error_text[0] ? o->error_text : "timeout");

@@ -183,7 +183,7 @@ done
 bad "not a client or server fixture" run --target "$T" --fixtures "$FX" --identity "ca/root=$ID/client-aes.p12"
 bad "expected NAME=CERT[,KEY]" run --target "$T" --fixtures "$FX" --identity "$ID/client-aes.p12"
 
-check "README documents --identity and --pass" grep -q -- "--identity client/valid=" "$SRC/README.md"
+check "docs/run.md documents --identity and --pass" grep -q -- "--identity client/valid=" "$SRC/docs/run.md"
 check "docs/staging.md exists and covers PKCS#12" grep -q "PKCS#12" "$SRC/docs/staging.md"
 for v in run load serve; do
   check "$v --help documents --pass" bash -c '"$1" "$2" --help | grep -q -- "--pass SRC"' _ "$MTLSPROBE" "$v"

@@ -58,5 +58,5 @@ assert "mtlsprobe fixtures" in fx_words and "fixtures.tgz" in fx_words, fx_words
 print("k8s manifests ok:", ", ".join(f"{k}/{n}" for k, n in docs))
 PY
 check "docker/k8s manifests are valid and consistent" test $? = 0
-check "README explains it" grep -q "^## Beyond one machine" "$SRC/README.md"
+check "docs/load.md explains it" grep -q "^## Beyond one machine" "$SRC/docs/load.md"
 finish

@@ -26,6 +26,9 @@ check "handshake -n 300: no errors" test "$(j .totals.errors hs)" = 0
 check "handshake: histogram buckets sum to the count" test "$(j '[.phases.handshake.buckets_ns[][2]] | add' hs)" = "$(j .phases.handshake.count hs)"
 check "handshake: summary names the phases" grep -q "^  handshake " "$WORK/hs.out"
 check "handshake: summary states the limit" grep -q "limit: " "$WORK/hs.out"
+check "handshake: a gateway that answers is not called unreachable ($(j .limit.kind hs))" \
+  bash -c 'case "$1" in gateway-saturated|generator-saturated) exit 0;; *) exit 1;; esac' _ "$(j .limit.kind hs)"
+check "handshake: the JSON's limit text is the summary's" grep -qF "limit: $(j .limit.text hs)" "$WORK/hs.out"
 
 # a certificate the gateway refuses: errors of the right class, no successes
 load --target "$S" --client client/expired -n 20 -c 2 --tls 1.2 --json "$WORK/rej.json" >/dev/null 2>&1
@@ -97,12 +100,37 @@ load --target "$N" --mode request --client client/revoked -n 10 -c 2 --json "$WO
 check "nginx rejects client/revoked: HTTP 400 errors" test "$(j '.errors.http_status["400"]' rev)" = 10
 stop_nginx
 
+# a long run, made short: a series of 3 entries folds (1 s, 2 s, 4 s steps)
+# and keeps every transaction; the progress line goes on past the series'
+# size with live percentiles
+MTLSPROBE_TEST_SERIES_CAP=3 "$MTLSPROBE" load --fixtures "$FX" --threads 1 --target "$S" -c 2 -d 6s \
+  --json "$WORK/fold.json" >"$WORK/fold.out" 2>"$WORK/fold.err"
+check "folded series: exit 0" test $? = 0
+check "folded series: the JSON says each entry covers 2 s or more ($(j .series_step_s fold))" test "$(j .series_step_s fold)" -ge 2
+check "folded series: at most 3 entries ($(j '.series | length' fold))" test "$(j '.series | length' fold)" -le 3
+check "folded series: entries start at multiples of the step" test "$(j "[.series[] | .t % $(j .series_step_s fold)] | add" fold)" = 0
+check "folded series: every transaction is in it" test "$(j '[.series[].ok] | add' fold)" = "$(j .totals.ok fold)"
+check "folded series: the progress line past 3 s has live percentiles ($(tr '\r' '\n' <"$WORK/fold.err" | grep -E '^ *[3-9]\.[0-9]s' | tail -n 1))" \
+  bash -c 'tr "\r" "\n" <"$1" | grep -E "^ *[3-9]\.[0-9]s .*p50" | grep -vq "p50 *0\.00ms"' _ "$WORK/fold.err"
+"$MTLSPROBE" report "$WORK/fold.json" --out "$WORK/fold-report" -q >/dev/null 2>&1
+check "folded series: report reads it" test -s "$WORK/fold-report/index.html"
+
 # a gateway that is down: counted errors, ends on time
 down=$(free_port)
 start=$(date +%s)
-load --target "https://127.0.0.1:$down/" -d 2s -c 2 --json "$WORK/down.json" >/dev/null 2>&1
+load --target "https://127.0.0.1:$down/" -d 2s -c 4 --json "$WORK/down.json" >"$WORK/down.out" 2>&1
+check "down: exit 3 (nothing measured)" test $? = 3
 check "down: connect refused counted" test "$(j '.errors.by_class["connect refused"]' down)" -gt 0
 check "down: ends on time" test $(( $(date +%s) - start )) -le 5
+# refusals back off (10 ms, doubling to 1 s, per connection): 4 connections
+# in 2 s make at most 8 attempts each, where a spinning client made tens of
+# thousands
+check "down: refused connects back off ($(j .totals.handshakes down) attempts by 4 connections in 2 s)" \
+  test "$(j .totals.handshakes down)" -le 40
+check "down: the limit is the target, not the load generator" \
+  grep -q "^  limit: the target refused or was unreachable: [0-9]* of [0-9]* connections (100%)" "$WORK/down.out"
+check "down: no saturation claimed" bash -c '! grep -q "saturated" "$1"' _ "$WORK/down.out"
+check "down: the JSON's limit says so" test "$(j .limit.kind down)" = target-unreachable
 
 # a gateway that dies mid-run: errors counted, ends on time
 P2=$(free_port)

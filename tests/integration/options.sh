@@ -63,6 +63,20 @@ got=$(awk -F'\t' '$1 == "run" && $2 == "--profile" {print $4}' "$TSV" | tr '|' '
 check "run --profile names every built-in profile (table: $got; scenarios/profiles: $want)" test "$got" = "$want"
 ok "$n options checked against --help, the docs and the tests"
 
+# --help lists every page under docs/, and names none that does not exist
+top_help=$("$MTLSPROBE" --help)
+for page in "$SRC"/docs/*.md; do
+  grep -q "^  docs/$(basename "$page") " <<<"$top_help" || fail "mtlsprobe --help does not list docs/$(basename "$page")"
+done
+for named in $(grep -o "^  docs/[a-z]*\.md" <<<"$top_help"); do
+  test -f "$SRC/$named" || fail "mtlsprobe --help lists $named, which does not exist"
+done
+ok "mtlsprobe --help lists the $(ls "$SRC"/docs/*.md | wc -l) pages under docs/"
+# the README's links to docs/ lead somewhere
+for link in $(grep -o "](docs/[a-z]*\.md" "$SRC/README.md" | sed 's/^](//'); do
+  test -f "$SRC/$link" || fail "README.md links $link, which does not exist"
+done
+
 # help VERB is VERB --help
 for v in fixtures run load report serve "report merge"; do
   check "mtlsprobe help $v is mtlsprobe $v --help" \

@@ -165,6 +165,22 @@ check "report.md: verdict first" bash -c 'sed -n 3,5p "$1" | grep -q "^## Verdic
 check "report.md: finding with its fix" grep -q "Fix (nginx): \`ssl_verify_client on;\`" "$R/report.md"
 check "thresholds on the latency chart: met and breached" bash -c 'grep -q "handshake.p99<60s" "$1" && grep -q "\"✗ total.p99<0.001ms" "$1" && grep -q "\"✓ handshake.p99<60s" "$1"' _ "$R/charts/data/load1-latency-thresholds.dat"
 check "thresholds drawn as lines" grep -q "set arrow from 60000, graph 0" "$R/charts/gnuplot/extra-load1-latency.gp"
+# handshake mode, closed loop: no empty first-byte series, no second total
+check "handshake mode: the latency chart has no first-byte series" \
+  bash -c 'grep -qx "has_ttfb = 0" "$1" && grep -qx "has_handshake = 1" "$1"' _ "$R/charts/gnuplot/extra-load1-latency.gp"
+check "handshake mode: no 'first byte' in the latency chart" bash -c '! grep -q "first byte" "$1"' _ "$R/charts/load1-latency.svg"
+check "handshake mode: the handshake line is drawn above total" \
+  bash -c 'svg=$1; [ "$(grep -n ">handshake<" "$svg" | head -1 | cut -d: -f1)" -gt "$(grep -n ">total<" "$svg" | head -1 | cut -d: -f1)" ]' _ "$R/charts/load1-latency.svg"
+check "closed loop: the percentile chart draws total once" \
+  bash -c 'grep -qx "uncorrected = 0" "$1" && ! grep -q "total_uncorrected" "$2"' _ "$R/charts/gnuplot/extra-load1-percentiles.gp" "$R/charts/load1-percentiles.svg"
+check "closed loop: no total_uncorrected row repeating total, on the page or in the Markdown" \
+  bash -c '! sed -n "/id=\"phases-load1\"/,/<\/table>/p" "$1" | grep -q "<td>total_uncorrected</td>" && ! grep -q "^| total_uncorrected |" "$2"' _ "$R/index.html" "$R/report.md"
+check "gnuplot logged no warning about undefined matrix values" \
+  bash -c '! grep -q "missing or undefined" "$1"' _ "$R/charts/gnuplot.log"
+want_v=$(jq -rs '[.[].results[] | if .waived then "FAIL (waived)" else .verdict end] | unique | join(",")' "$WORK/strict.json" "$WORK/optional.json")
+got_v=$(for v in PASS FAIL "FAIL (waived)" INCONCLUSIVE ERROR SKIP; do grep -q ">$v<" "$R/charts/verdicts.svg" && echo "$v"; done | sort | paste -sd, -)
+check "verdict matrix: the key lists the verdicts present, only those (key: $got_v; results: $want_v)" \
+  test "$got_v" = "$(tr , '\n' <<<"$want_v" | sort | paste -sd, -)"
 part=$(jq '[.series[] | select(.length_s < 1 and .length_s >= 0.2)] | length' "$WORK/load.json")
 if [ "$part" = 1 ]; then
   check "the partial last second is drawn apart" bash -c 'grep -q "^partial = 1" "$1" && [ "$(awk "/^\$/{b++} b==2 && /^[0-9]/" "$2" | wc -l)" = 1 ]' _ "$R/charts/gnuplot/extra-load1-timeline.gp" "$R/charts/data/load1-timeline.dat"

@@ -62,7 +62,8 @@ check "--header is sent with every request" test "$(verdict_set header PASS)" = 
 "$MTLSPROBE" run --target "https://localhost:$NGINX_PORT/" --connect-to "127.0.0.1:$NGINX_PORT" \
   --fixtures "$FX" --only 'client-auth/expired' --tls 1.2 -v >"$WORK/verbose.out" 2>&1
 check "-v prints the evidence" grep -q "severity critical, rejected in http, HTTP 400, TLSv1.2" "$WORK/verbose.out"
-check "the table has a header" grep -q "^ID .*TLS .*VERDICT .*EXPECTED .*OBSERVED" "$WORK/verbose.out"
+check "the table has a header" grep -q "^ID .*TLS .*VERDICT .*EXPECTED .*TIME  OBSERVED$" "$WORK/verbose.out"
+check "the TIME column stays in line however long OBSERVED is" bash -c '[ "$(grep -E "^[a-z-]+/[^ ]+ +(TLSv1\.[23]|-) " "$1" | awk "{ print index(\$0, \" ms  \") }" | sort -u | wc -l)" = 1 ]' _ "$WORK/verbose.out"
 
 # -j 1 and --tls 1.3 give the same verdicts for that version
 run_suite strict13 --tls 1.3

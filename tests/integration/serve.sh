@@ -28,6 +28,9 @@ for jobs in 1 8; do
   check "run -j $jobs against serve: 4 INFO (ca-as-leaf, no-eku: recorded, never counted as PASS)" \
     test "$(jq '.summary.info == 4 and ([.results[] | select(.verdict == "INFO") | .id] | unique == ["client-auth/ca-as-leaf", "client-auth/no-eku"])' "$WORK/r$jobs.json")" = true
 done
+"$MTLSPROBE" report "$WORK/r1.json" --out "$WORK/report" --no-charts -q >/dev/null 2>&1
+check "report: the reference gateway is recognized as itself" \
+  grep -q 'the gateway looks like <strong>mtlsprobe serve (the reference gateway)</strong> (Server header' "$WORK/report/index.html"
 body=$(curl -sS --max-time 5 --resolve "localhost:$SERVE_PORT:127.0.0.1" --cacert "$FX/trust-bundle.pem" \
   --cert "$FX/client/valid.chain.pem" --key "$FX/client/valid.key.pem" "https://localhost:$SERVE_PORT/")
 check "curl with client/valid: verified subject in the body" test "$body" = "verified client: CN=valid,OU=client,O=mtlsprobe fixtures"
@@ -166,9 +169,42 @@ bad() { # bad "fragment" args...
 bad "--fixtures is required"
 bad "no fixtures manifest" --fixtures "$WORK/none"
 bad "expected HOST:PORT" --fixtures "$FX" --listen nonsense
+bad "port must be 0..65535" --fixtures "$FX" --listen 127.0.0.1:70000
 bad "is not a server certificate" --fixtures "$FX" --cert client/nope --listen 127.0.0.1:1
 start_serve "$WORK/serve3.log"
 bad "cannot listen on 127.0.0.1:$SERVE_PORT" --fixtures "$FX" --listen "127.0.0.1:$SERVE_PORT"
 kill "$SERVE_PID"
+
+# --listen HOST:0: the kernel picks a free port, and the first line of
+# standard output names it (also with -q, and before the helpers' lines)
+"$MTLSPROBE" serve --fixtures "$FX" --listen 127.0.0.1:0 --crl-http 127.0.0.1:0 >"$WORK/port0.log" 2>&1 &
+P0_PID=$!
+cleanup_hooks+=("kill $P0_PID 2>/dev/null")
+for _ in $(seq 50); do [ -s "$WORK/port0.log" ] && break; sleep 0.1; done
+line1=$(head -n 1 "$WORK/port0.log")
+P0_PORT=$(sed -n '1s|^mtlsprobe serve: listening on https://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$WORK/port0.log")
+check "serve --listen 127.0.0.1:0: the first line names the chosen port ($line1)" test -n "$P0_PORT" -a "${P0_PORT:-0}" != 0
+check "  and the gateway answers there" bash -c 'curl -sS --max-time 5 --resolve "localhost:$1:127.0.0.1" --cacert "$2/trust-bundle.pem" \
+  --cert "$2/client/valid.chain.pem" --key "$2/client/valid.key.pem" "https://localhost:$1/" | grep -q "verified client"' _ "$P0_PORT" "$FX"
+check "  the helper's line names its own chosen port" grep -Eq "CRLs on http://127\.0\.0\.1:[1-9][0-9]*/" "$WORK/port0.log"
+kill "$P0_PID"
+"$MTLSPROBE" serve --fixtures "$FX" --listen 127.0.0.1:0 -q >"$WORK/port0q.log" 2>&1 &
+Q_PID=$!
+cleanup_hooks+=("kill $Q_PID 2>/dev/null")
+for _ in $(seq 50); do [ -s "$WORK/port0q.log" ] && break; sleep 0.1; done
+check "serve -q still names the chosen port" grep -Eq "^mtlsprobe serve: listening on https://127\.0\.0\.1:[1-9][0-9]* " "$WORK/port0q.log"
+kill "$Q_PID"
+# a client certificate the gateway cannot verify is called one in the log
+"$MTLSPROBE" serve --fixtures "$FX" --listen 127.0.0.1:0 >"$WORK/verify.log" 2>&1 &
+V_PID=$!
+cleanup_hooks+=("kill $V_PID 2>/dev/null")
+for _ in $(seq 50); do [ -s "$WORK/verify.log" ] && break; sleep 0.1; done
+V_PORT=$(sed -n '1s|.*https://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$WORK/verify.log")
+curl -sS --max-time 5 --resolve "localhost:$V_PORT:127.0.0.1" --cacert "$FX/trust-bundle.pem" \
+  --cert "$FX/client/untrusted.chain.pem" --key "$FX/client/untrusted.key.pem" "https://localhost:$V_PORT/" >/dev/null 2>&1
+sleep 0.3
+check "log: an unverifiable client certificate is a client certificate ($(grep -i 'not verified' "$WORK/verify.log" | head -1))" \
+  bash -c 'grep -q "client certificate not verified" "$1" && ! grep -q "server certificate not verified" "$1"' _ "$WORK/verify.log"
+kill "$V_PID"
 
 finish

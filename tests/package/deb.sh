@@ -59,6 +59,14 @@ grep -q gnuplot <<<"$recommends" || die "Recommends lacks gnuplot"
 grep -q 'GPL-3.0-or-later' <<<"$(dpkg-deb -f "$deb" Description)" || die "the description states no license"
 contents=$(dpkg-deb -c "$deb")
 grep -q '/usr/share/doc/mtlsprobe/copyright$' <<<"$contents" || die "the package has no copyright file"
+# Debian policy: man pages and the changelog compressed
+grep -q '/usr/share/man/man1/mtlsprobe-run\.1\.gz$' <<<"$contents" || die "the man pages are not compressed"
+grep -Eq '/usr/share/man/man1/[^ ]*\.1$' <<<"$contents" && die "an uncompressed man page is in the package"
+grep -q '/usr/share/doc/mtlsprobe/changelog\.gz$' <<<"$contents" || die "the package has no changelog.gz"
+command -v lintian >/dev/null || die "lintian is not installed (scripts/setup --test installs it)"
+lint=$(lintian --tag-display-limit 0 "$deb" 2>&1 | grep -v 'running with root privileges')
+[ -z "$lint" ] || die "lintian: $(head -c 600 <<<"$lint")"
+echo "deb.sh: lintian finds nothing to say"
 
 if [ "$mode" = chroot ]; then
   codename=$(. /etc/os-release && echo "$VERSION_CODENAME")

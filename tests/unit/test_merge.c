@@ -193,6 +193,49 @@ START_TEST(foreign_buckets_are_refused)
 }
 END_TEST
 
+/* Long runs fold their series (series_step_s 2, 4...): a merge takes the
+ * longest step, adds shorter entries into the one that covers them, and the
+ * step survives a trip through JSON. */
+START_TEST(folded_series_merge_at_the_longest_step)
+{
+    srand(11);
+    res_load *w[2] = { worker(0, 2, 1700000000000, 100, 8), worker(1, 2, 1700000000000, 100, 4) };
+    /* worker 1 folded: 4 entries of 2 s, the last partial */
+    w[1]->series_step_s = 2;
+    for (int k = 0; k < 4; k++) {
+        w[1]->series[k].t = 2 * k;
+        w[1]->series[k].ok = 10;
+        w[1]->series[k].length_s = k == 3 ? 1.5 : 2;
+    }
+    res_load *m = res_load_new();
+    mp_err e;
+    ck_assert_msg(res_load_merge((const res_load *const *)w, NULL, 2, m, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(res_load_step(m), 2);
+    ck_assert_uint_eq(m->n_series, 4);
+    uint64_t total = 0, want = 0;
+    for (size_t k = 0; k < m->n_series; k++) {
+        ck_assert_int_eq(m->series[k].t, (int64_t)(2 * k));
+        total += m->series[k].ok;
+    }
+    for (int k = 0; k < 8; k++)
+        want += 100 + (uint64_t)k;
+    ck_assert_uint_eq(total, want + 40);
+    ck_assert_uint_eq(m->series[0].ok, 100 + 101 + 10);
+    ck_assert(fabs(m->series[3].length_s - 2) < 1e-9); /* worker 0 measured seconds 6 and 7 in full */
+    json_t *j = res_load_to_json(m);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "series_step_s")), 2);
+    res_load *back = res_load_new();
+    ck_assert_msg(res_load_from_json(j, back, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(back->series_step_s, 2);
+    ck_assert_uint_eq(back->n_series, 4);
+    json_decref(j);
+    res_load_free(back);
+    res_load_free(m);
+    res_load_free(w[0]);
+    res_load_free(w[1]);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("merge");
@@ -201,6 +244,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, merged_percentiles_equal_one_histogram);
     tcase_add_test(tc, mismatched_inputs_are_refused);
     tcase_add_test(tc, foreign_buckets_are_refused);
+    tcase_add_test(tc, folded_series_merge_at_the_longest_step);
     suite_add_tcase(s, tc);
     return s;
 }

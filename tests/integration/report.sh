@@ -178,7 +178,7 @@ check "closed loop: no total_uncorrected row repeating total, on the page or in 
 check "gnuplot logged no warning about undefined matrix values" \
   bash -c '! grep -q "missing or undefined" "$1"' _ "$R/charts/gnuplot.log"
 want_v=$(jq -rs '[.[].results[] | if .waived then "FAIL (waived)" else .verdict end] | unique | join(",")' "$WORK/strict.json" "$WORK/optional.json")
-got_v=$(for v in PASS FAIL "FAIL (waived)" INCONCLUSIVE ERROR SKIP; do grep -q ">$v<" "$R/charts/verdicts.svg" && echo "$v"; done | sort | paste -sd, -)
+got_v=$(for v in PASS FAIL "FAIL (waived)" INCONCLUSIVE ERROR SKIP INFO; do grep -q ">$v<" "$R/charts/verdicts.svg" && echo "$v"; done | sort | paste -sd, -)
 check "verdict matrix: the key lists the verdicts present, only those (key: $got_v; results: $want_v)" \
   test "$got_v" = "$(tr , '\n' <<<"$want_v" | sort | paste -sd, -)"
 part=$(jq '[.series[] | select(.length_s < 1 and .length_s >= 0.2)] | length' "$WORK/load.json")

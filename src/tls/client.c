@@ -197,6 +197,17 @@ uint64_t tls_client_key_shares_made(const tls_client *c)
 
 static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e);
 
+/* The fd-ownership rule (tls/tls.h): every failure ends here, the socket
+ * closed and the object empty, so that the caller neither leaks nor closes
+ * twice. */
+static int conn_start_failed(tls_conn *c, int fd)
+{
+    if (c->fd != fd && fd >= 0)
+        close(fd); /* not yet bound to the object */
+    tls_conn_close(c, 1);
+    return -1;
+}
+
 int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
 {
     /* wolfSSL reads the context's static key at each key share, so a
@@ -204,20 +215,25 @@ int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, m
     if (cl->keyshare && tls_keyshare_refresh(cl->keyshare, cl->ctx, tm_mono_ns(), e) != 0) {
         memset(c, 0, sizeof *c);
         c->fd = -1;
-        close(fd);
-        return -1;
+        return conn_start_failed(c, fd);
     }
-    if (tls_conn_setup(c, cl->ctx, fd, e) != 0 || tls_audit_conn_setup(c, cl, e) != 0)
+    if (tls_conn_setup(c, cl->ctx, fd, e) != 0) /* closed fd */
         return -1;
+    if (tls_audit_conn_setup(c, cl, e) != 0)
+        return conn_start_failed(c, fd);
     if (cl->sigcache)
         tls_sigcache_attach(c->ssl, cl->sigcache);
-    return apply_opts(c, o, e);
+    if (apply_opts(c, o, e) != 0)
+        return conn_start_failed(c, fd);
+    return 0;
 }
 
 int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
 {
-    if (!c->ssl)
-        return mp_fail(e, "cannot reuse the TLS connection");
+    if (!c->ssl) {
+        mp_fail(e, "cannot reuse the TLS connection");
+        return conn_start_failed(c, fd);
+    }
     /* wolfSSL_clear cannot undo a TLS 1.3 resumption: the flag that says a
      * PSK was negotiated survives it, and the next full handshake on the
      * object then takes the server's CertificateRequest for a protocol
@@ -229,7 +245,7 @@ int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, 
         c->rbuf = NULL;
         wolfSSL_free(c->ssl);
         c->ssl = NULL;
-        if (tls_conn_init(c, cl, fd, o, e) != 0) {
+        if (tls_conn_init(c, cl, fd, o, e) != 0) { /* closed fd */
             free(rbuf);
             return -1;
         }
@@ -239,15 +255,19 @@ int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, 
     /* wolfSSL_clear keeps the object and its RNG (whose instantiation and
      * self-test cost more than an ECDSA signature) and frees extensions,
      * which apply_opts sets again. */
-    if (wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS)
-        return mp_fail(e, "cannot reuse the TLS connection");
+    if (wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "cannot reuse the TLS connection");
+        return conn_start_failed(c, fd);
+    }
     if (cl->keyshare && tls_keyshare_refresh(cl->keyshare, cl->ctx, tm_mono_ns(), e) != 0)
-        return -1;
+        return conn_start_failed(c, fd);
     /* After a completed handshake wolfSSL_clear keeps the session, and the
      * next handshake would silently resume it. A second clear, now that the
      * handshake no longer counts as done, replaces it with an empty one. */
-    if ((!o || !o->resume) && wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS)
-        return mp_fail(e, "cannot reset the TLS session");
+    if ((!o || !o->resume) && wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "cannot reset the TLS session");
+        return conn_start_failed(c, fd);
+    }
     WOLFSSL *ssl = c->ssl;
     unsigned char *rbuf = c->rbuf;
     memset(c, 0, sizeof *c);
@@ -255,12 +275,16 @@ int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, 
     c->rbuf = rbuf;
     c->fd = fd;
     c->out.alert_code = -1;
-    if (wolfSSL_set_fd(ssl, fd) != WOLFSSL_SUCCESS)
-        return mp_fail(e, "cannot attach the socket");
+    if (wolfSSL_set_fd(ssl, fd) != WOLFSSL_SUCCESS) {
+        mp_fail(e, "cannot attach the socket");
+        return conn_start_failed(c, fd);
+    }
     wolfSSL_SetIOReadCtx(ssl, c);
     wolfSSL_SetIOWriteCtx(ssl, c);
     c->started_ns = tm_mono_ns();
-    return apply_opts(c, o, e);
+    if (apply_opts(c, o, e) != 0)
+        return conn_start_failed(c, fd);
+    return 0;
 }
 
 static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)

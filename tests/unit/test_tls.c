@@ -41,17 +41,37 @@ static int is_closed(int fd)
     return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
 }
 
+/* What the rule promises after a failed start: fd closed, nothing held,
+ * and closing the object (twice) is safe. */
+static void assert_failed_start(int rc, int fd, tls_conn *c, const char *what)
+{
+    ck_assert_int_ne(rc, 0);
+    ck_assert_msg(is_closed(fd), "%s failed and left its socket open", what);
+    ck_assert_int_eq(c->fd, -1);
+    ck_assert(!tls_conn_has_tls(c));
+    tls_conn_close(c, 1);
+    tls_conn_close(c, 1);
+}
+
+/* A conn as load keeps it between connections: its socket closed, its
+ * wolfSSL object kept for tls_conn_reuse. */
+static void kept_object(tls_conn *c)
+{
+    mp_err e;
+    int fd = a_socket();
+    ck_assert_int_eq(tls_conn_init(c, &cl, fd, NULL, &e), 0);
+    tls_conn_close_keep(c, 1);
+    ck_assert(is_closed(fd));
+    ck_assert(tls_conn_has_tls(c));
+}
+
 START_TEST(init_failure_closes_the_socket)
 {
     mp_err e;
     tls_conn c;
     int fd = a_socket();
     tls_conn_opts co = { .sigalgs = "NO-SUCH-ALGORITHM" };
-    ck_assert_int_ne(tls_conn_init(&c, &cl, fd, &co, &e), 0);
-    ck_assert_msg(is_closed(fd), "tls_conn_init failed and left its socket open");
-    ck_assert_int_eq(c.fd, -1);
-    tls_conn_close(&c, 1); /* safe */
-    tls_conn_close(&c, 1); /* and again */
+    assert_failed_start(tls_conn_init(&c, &cl, fd, &co, &e), fd, &c, "tls_conn_init");
 }
 END_TEST
 
@@ -59,17 +79,11 @@ START_TEST(reuse_failure_closes_the_socket)
 {
     mp_err e;
     tls_conn c;
-    int fd = a_socket();
-    ck_assert_int_eq(tls_conn_init(&c, &cl, fd, NULL, &e), 0);
-    tls_conn_close_keep(&c, 1);
-    ck_assert(tls_conn_has_tls(&c));
+    kept_object(&c);
     /* A failure after the object was reset (its options). */
     int fd2 = a_socket();
     tls_conn_opts co = { .sigalgs = "NO-SUCH-ALGORITHM" };
-    ck_assert_int_ne(tls_conn_reuse(&c, &cl, fd2, &co, &e), 0);
-    ck_assert_msg(is_closed(fd2), "tls_conn_reuse failed and left its socket open");
-    ck_assert_int_eq(c.fd, -1);
-    tls_conn_close(&c, 1);
+    assert_failed_start(tls_conn_reuse(&c, &cl, fd2, &co, &e), fd2, &c, "tls_conn_reuse");
 }
 END_TEST
 
@@ -80,10 +94,7 @@ START_TEST(reuse_without_object_closes_the_socket)
     memset(&c, 0, sizeof c);
     c.fd = -1;
     int fd = a_socket();
-    ck_assert_int_ne(tls_conn_reuse(&c, &cl, fd, NULL, &e), 0);
-    ck_assert_msg(is_closed(fd), "tls_conn_reuse refused and left its socket open");
-    ck_assert_int_eq(c.fd, -1);
-    tls_conn_close(&c, 1);
+    assert_failed_start(tls_conn_reuse(&c, &cl, fd, NULL, &e), fd, &c, "tls_conn_reuse without an object");
 }
 END_TEST
 
@@ -91,10 +102,7 @@ START_TEST(reuse_success_owns_the_socket)
 {
     mp_err e;
     tls_conn c;
-    int fd = a_socket();
-    ck_assert_int_eq(tls_conn_init(&c, &cl, fd, NULL, &e), 0);
-    tls_conn_close_keep(&c, 1);
-    ck_assert(is_closed(fd));
+    kept_object(&c);
     int fd2 = a_socket();
     ck_assert_int_eq(tls_conn_reuse(&c, &cl, fd2, NULL, &e), 0);
     ck_assert_int_eq(c.fd, fd2);

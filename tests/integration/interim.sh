@@ -61,5 +61,8 @@ load --mode request --http2 -n 20 -c 2 --json "$WORK/load2.json" >"$WORK/load2.o
 check "load HTTP/2: exit 0" test $? = 0
 check "load HTTP/2: 20 ok, 0 errors ($(jq -c .errors "$WORK/load2.json" 2>/dev/null))" \
   test "$(jq -r '"\(.totals.ok) \(.totals.errors)"' "$WORK/load2.json")" = "20 0"
+load --mode keepalive --http2 --streams 4 -n 40 -c 2 --json "$WORK/load2k.json" >"$WORK/load2k.out" 2>&1
+check "load HTTP/2 keepalive, 4 streams: 40 ok, 0 errors ($(jq -c .errors "$WORK/load2k.json" 2>/dev/null))" \
+  test "$(jq -r '"\(.totals.ok) \(.totals.errors)"' "$WORK/load2k.json")" = "40 0"
 
 finish

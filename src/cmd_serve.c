@@ -25,6 +25,9 @@ static const cmd_opt serve_opts[] = {
     { "pass", 'P', 0, "SRC", "their password: env:VAR, file:PATH, fd:N, pass:TEXT", NULL, NULL, 0, 0 },
     { "timeout", 'T', 0, "DUR", "per connection, handshake to response, then per kept-alive request, idle time "
       "included", NULL, "10s", 0, 0 },
+    { "max-connections", 'C', 0, "N", "connections open at once, per server; beyond it a new one is reset and "
+      "the log says so once a second (a connection costs about 1 KB until its peer speaks, some 100 KB "
+      "during its handshake and request)", NULL, "10000", 0, 0 },
     { "quiet", 'q', 'q', NULL, "no connection log", NULL, NULL, 0, 0 },
     { NULL, 0, 0, NULL, "helper servers (without --listen, only the helpers run)", NULL, NULL, 0, 0 },
     { "ocsp", 'O', 0, "ADDR", "OCSP responder over HTTP (POST and GET) for the fixture CAs; ca/intermediate's "
@@ -68,6 +71,7 @@ int cmd_serve(int argc, char **argv)
 {
     const char *fixtures = NULL, *listen = "127.0.0.1:8443", *cert = "server/valid";
     int64_t timeout_ms = 10000;
+    int max_connections = SRV_HTTP_MAX_CONNECTIONS;
     int quiet = 0, c, listen_given = 0;
     mp_err e = { { 0 } };
     srv_helpers_opts ho = { .ocsp_delay_ms = 30000, .timeout_ms = 10000 };
@@ -129,6 +133,16 @@ int cmd_serve(int argc, char **argv)
                 return MP_EXIT_USAGE;
             }
             break;
+        case 'C': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end || v < 1 || v > 1000000) {
+                cmd_error("serve", "--max-connections must be 1..1000000, not '%s'", optarg);
+                return MP_EXIT_USAGE;
+            }
+            max_connections = (int)v;
+            break;
+        }
         case 'q': quiet = 1; break;
         case 'h': cmd_help_print(&cmd_serve_verb, stdout); return MP_EXIT_OK;
         case ':':
@@ -164,6 +178,7 @@ int cmd_serve(int argc, char **argv)
         ho.upstreams = ups;
         ho.n_upstreams = n_ups;
         ho.timeout_ms = timeout_ms;
+        ho.max_connections = max_connections;
         ho.log = quiet ? NULL : stdout;
         if (srv_helpers_start(&ho, &h, &e) != 0) {
             cmd_error("serve", "%s", e.msg);
@@ -184,7 +199,7 @@ int cmd_serve(int argc, char **argv)
             return MP_EXIT_USAGE;
         }
     }
-    srv_gateway_opts o = { listen, &m, cert, timeout_ms, quiet ? NULL : stdout };
+    srv_gateway_opts o = { listen, &m, cert, timeout_ms, quiet ? NULL : stdout, max_connections };
     int rc = srv_gateway_run(&o, &e);
     srv_helpers_free(h);
     pki_manifest_free(&m);

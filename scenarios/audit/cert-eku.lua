@@ -16,10 +16,10 @@ return audit.scenario {
       if l.has_eku then
         local ok = audit.contains(eku, "serverAuth") or audit.contains(eku, "anyExtendedKeyUsage")
         f:check(ok, label .. "EKU " .. (#eku > 0 and table.concat(eku, ", ") or "without a known purpose"),
-                "EKU serverAuth", { id = "cert_eku/no-server-auth", items = items })
+                "EKU serverAuth", { id = "cert_eku/no-server-auth", severity = "high", items = items })
       else
         f:check(f.rule.allow_absent == true, label .. "no extendedKeyUsage extension", "EKU serverAuth",
-                { id = "cert_eku/absent", items = items })
+                { id = "cert_eku/absent", severity = "low", items = items })
       end
     end)
     local eku = leaf.eku or {}

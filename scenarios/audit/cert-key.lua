@@ -19,10 +19,13 @@ return audit.scenario {
       t:detail(label .. " (" .. tostring(cert.subject) .. ")")
       if cert.key_type == "RSA" or cert.key_type == "DSA" then
         f:check(cert.key_bits >= rsa_min, label, string.format("RSA of at least %d bits", rsa_min),
-                { id = "cert_key/rsa-size", items = { tostring(cert.subject) } })
+                { id = "cert_key/rsa-size", severity = audit.modulus_severity(cert.key_bits),
+                  items = { tostring(cert.subject) } })
       elseif cert.key_type == "EC" then
         f:check(cert.key_bits >= ec_min, label, string.format("EC of at least %d bits", ec_min),
-                { id = "cert_key/ec-size", items = { tostring(cert.subject) } })
+                { id = "cert_key/ec-size", items = { tostring(cert.subject) },
+                  severity = cert.key_bits <= 110 and "critical" or cert.key_bits <= 123 and "high"
+                             or cert.key_bits <= 163 and "medium" or "low" })
       end
     end
     local entries = audit.each_served(t, c, function(chain, l, label)

@@ -14,7 +14,7 @@ return audit.scenario {
       local days = (l.not_after_unix - l.not_before_unix) / 86400
       f:check(days <= max, string.format("%slifespan %.0f days (%s to %s)", label, days, l.not_before,
               l.not_after), string.format("at most %d days", max),
-              { id = "cert_lifespan/too-long", items = { tostring(l.subject) } })
+              { id = "cert_lifespan/too-long", severity = days > 825 and "medium" or "low", items = { tostring(l.subject) } })
     end)
     f:finish(string.format("lifespan %.0f days", (leaf.not_after_unix - leaf.not_before_unix) / 86400), c)
   end,

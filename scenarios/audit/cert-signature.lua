@@ -14,7 +14,8 @@ return audit.scenario {
         local what = label .. (i == 1 and "leaf" or ("certificate " .. i)) .. " signed with " .. tostring(cert.sig_alg)
         t:detail(what)
         f:check(not audit.contains(forbid, cert.sig_hash), what, "no " .. table.concat(forbid, " or ") .. " signature",
-                { id = "cert_signature/" .. tostring(cert.sig_hash), items = { tostring(cert.subject) } })
+                { id = "cert_signature/" .. tostring(cert.sig_hash), items = { tostring(cert.subject) },
+                  severity = cert.sig_hash == "sha1" and "medium" or "critical" })
       end
     end)
     f:finish("leaf signed with " .. tostring(leaf.sig_alg), c)

@@ -17,11 +17,11 @@ return audit.scenario {
       f:check(l.not_before_unix <= now, label .. "not yet valid: valid from " .. l.not_before,
               "valid now", { id = "cert_validity/not-yet-valid", items = items })
       f:check(l.not_after_unix >= now, string.format("%sexpired %s (%.0f days ago)", label,
-              l.not_after, -days_left), "not expired", { id = "cert_validity/expired", items = items })
+              l.not_after, -days_left), "not expired", { id = "cert_validity/expired", severity = "critical", items = items })
       if l.not_after_unix >= now then
         f:check(days_left >= warn, string.format("%sexpires %s, in %.0f days (within %g days)", label,
                 l.not_after, days_left, warn), string.format("at least %g days left", warn),
-                { id = "cert_validity/expires-soon", items = items })
+                { id = "cert_validity/expires-soon", severity = "medium", items = items })
       end
     end)
     f:finish(string.format("valid until %s, %.0f days left", leaf.not_after, (leaf.not_after_unix - now) / 86400), c)

@@ -23,7 +23,7 @@ return audit.scenario {
     local on = r.compression ~= 0
     if (f.rule.expect or "off") == "off" then
       f:check(not on, "compression method " .. r.compression .. " chosen", "null compression",
-              { id = "compression/on", cve = { "CVE-2012-4929" }, items = { tostring(r.compression) } })
+              { id = "compression/on", severity = "high", cve = { "CVE-2012-4929" }, items = { tostring(r.compression) } })
     end
     f:finish("null compression chosen from {deflate, null} (TLSv" .. v .. ")")
   end,

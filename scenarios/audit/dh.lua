@@ -31,7 +31,7 @@ return audit.scenario {
           if min then
             f:check(r.dh_bits >= min, string.format("TLSv%s DHE with a %d-bit group (%s)", v, r.dh_bits, r.suite),
                     string.format("DH groups of at least %d bits", min),
-                    { id = "dh/group-size", items = { r.suite }, cve = r.dh_bits <= 1024 and { "CVE-2015-4000" } or nil })
+                    { id = "dh/group-size", items = { r.suite }, severity = audit.modulus_severity(r.dh_bits), cve = r.dh_bits <= 1024 and { "CVE-2015-4000" } or nil })
           end
         elseif r.result == "server_hello" then
           f:open(string.format("TLSv%s: %s chosen, but its ServerKeyExchange could not be read", v, tostring(r.suite)))
@@ -52,7 +52,7 @@ return audit.scenario {
           t:detail("TLSv1.3 " .. g .. ": accepted (" .. (r.hrr and "HelloRetryRequest" or "ServerHello") .. ")")
           if min then
             f:check(bits >= min, string.format("TLSv1.3 %s (%d bits) accepted", g, bits),
-                    string.format("DH groups of at least %d bits", min), { id = "dh/ffdhe-size", items = { g } })
+                    string.format("DH groups of at least %d bits", min), { id = "dh/ffdhe-size", severity = "low", items = { g } })
           end
         else
           t:detail("TLSv1.3 " .. g .. ": refused (" .. (r.alert and ("alert " .. r.alert.name)

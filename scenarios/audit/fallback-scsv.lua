@@ -44,8 +44,11 @@ return audit.scenario {
                  or r.result == "server_hello" and ("ServerHello " .. r.version .. " " .. r.suite)
                  or r.result
     if (f.rule.expect or "honoured") == "honoured" then
+      -- A fallback to TLS 1.1 or 1.0 is a downgrade to a deprecated
+      -- version (testssl.sh: MEDIUM); from TLS 1.3 to 1.2, TLS 1.3's own
+      -- downgrade sentinel protects clients that speak it: low.
       f:check(honoured, "TLSv" .. v .. " with TLS_FALLBACK_SCSV answered " .. seen,
-              "inappropriate_fallback (86)")
+              "inappropriate_fallback (86)", { id = "fallback_scsv", severity = v == "1.2" and "low" or "medium" })
     end
     f:finish("TLSv" .. v .. " with TLS_FALLBACK_SCSV refused with " .. seen)
   end,

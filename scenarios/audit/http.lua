@@ -36,7 +36,7 @@ return audit.scenario {
       f:check(age ~= nil and age >= rule.hsts_min_age,
               hsts and ("HSTS max-age " .. tostring(age)) or "no Strict-Transport-Security header",
               "HSTS with max-age of at least " .. rule.hsts_min_age,
-              { id = "http/hsts", severity = "medium", cwe = { "CWE-319" } })
+              { id = "http/hsts", severity = hsts == nil and "low" or "medium", cwe = { "CWE-319" } })
     end
     -- Security headers.
     local missing = {}
@@ -84,12 +84,12 @@ return audit.scenario {
              .. "); " .. how) or "response not compressed"))
     if rule.compression == "off" then
       f:check(not compressed, "response compressed (" .. tostring(enc) .. ")", "no HTTP compression",
-              { id = "http/breach", severity = "medium", cve = { "CVE-2013-3587" }, cwe = { "CWE-200" } })
+              { id = "http/breach", severity = "low", cve = { "CVE-2013-3587" }, cwe = { "CWE-200" } })
     end
     if rule.breach == "refused" then
       f:check(not reflects, "BREACH: a compressed response (" .. tostring(enc) .. ") reflects input",
               "no compressed response reflecting input",
-              { id = "http/breach-reflected", severity = "medium", cve = { "CVE-2013-3587" }, cwe = { "CWE-200" } })
+              { id = "http/breach-reflected", severity = "low", cve = { "CVE-2013-3587" }, cwe = { "CWE-200" } })
     end
     -- Cookies: Secure, HttpOnly, SameSite on each; the rule names the
     -- flags it requires ("secure" for Secure alone).

@@ -23,7 +23,12 @@ return audit.scenario {
     local o = c.ocsp
     local want = f.rule.expect or "any"
     if want == "required" then
-      f:check(o.stapled, "no OCSP response stapled", "a stapled OCSP response", { id = "ocsp_stapling/missing" })
+      -- Missing is low (testssl.sh: LOW), unless the leaf says must-staple:
+      -- then clients that honour it refuse the server (testssl.sh: HIGH).
+      local leaf = c.peer_chain[1]
+      local must = leaf and leaf.revocation and leaf.revocation.must_staple
+      f:check(o.stapled, "no OCSP response stapled" .. (must and " though the leaf is must-staple" or ""),
+              "a stapled OCSP response", { id = "ocsp_stapling/missing", severity = must and "high" or "low" })
     end
     if o.stapled then
       f:check(o.valid, "stapled OCSP response (" .. o.length .. " bytes) not valid for the leaf: "

@@ -5,6 +5,17 @@
 -- refusals say nothing (a server that is down or not TLS refuses them all):
 -- INCONCLUSIVE, whatever the profile asks.
 local audit = require "audit"
+
+-- Each finding's severity (docs/scenarios.md, "Severities"): a version
+-- accepted that the profile refuses, and a version refused that it
+-- requires. testssl.sh rates SSLv2 critical, SSLv3 high, TLS 1.0 and 1.1
+-- low (mtlsprobe: medium, RFC 8996 forbids them and the compliance
+-- profiles refuse them), TLS 1.2 not offered medium, TLS 1.3 not offered
+-- low; a modern version accepted against a stricter profile is low.
+local ACCEPTED = { SSLv2 = "critical", SSLv3 = "high", ["TLSv1.0"] = "medium", ["TLSv1.1"] = "medium",
+                   ["TLSv1.2"] = "low", ["TLSv1.3"] = "low" }
+local MISSING = { ["TLSv1.2"] = "medium" }
+
 return audit.scenario {
   name = "protocols",
   title = "Protocol versions: only the versions the profile allows are accepted",
@@ -24,9 +35,10 @@ return audit.scenario {
       local rule = want[name]
       if rule == "refused" then
         f:check(not ok, name .. " accepted", name .. " refused",
-                { id = "protocols/" .. name:lower(), items = { name } })
+                { id = "protocols/" .. name:lower(), severity = ACCEPTED[name], items = { name } })
       elseif rule == "accepted" then
-        f:check(ok, name .. " refused", name .. " accepted", { id = "protocols/" .. name:lower() .. "-missing", items = { name } })
+        f:check(ok, name .. " refused", name .. " accepted",
+                { id = "protocols/" .. name:lower() .. "-missing", severity = MISSING[name] or "low", items = { name } })
       end
       c:close()
     end
@@ -48,9 +60,10 @@ return audit.scenario {
       local rule = want[name] or (t.profile_name and "refused")
       if rule == "refused" then
         f:check(not ssl[name], name .. " accepted", name .. " refused",
-                { id = "protocols/" .. name:lower(), severity = "critical", items = { name } })
+                { id = "protocols/" .. name:lower(), severity = ACCEPTED[name], items = { name } })
       elseif rule == "accepted" then
-        f:check(ssl[name], name .. " refused", name .. " accepted", { id = "protocols/" .. name:lower() .. "-missing", items = { name } })
+        f:check(ssl[name], name .. " refused", name .. " accepted",
+                { id = "protocols/" .. name:lower() .. "-missing", severity = "low", items = { name } })
       end
     end
     if #accepted == 0 then

@@ -48,7 +48,7 @@ return audit.scenario {
     if (f.rule.secure or "any") == "required" then
       f:check(ins.result ~= "completed", "a client without RFC 5746 renegotiated (insecure renegotiation " .. ins_how .. ")",
               "no renegotiation without RFC 5746",
-              { id = "renegotiation/insecure-accepted", severity = "high", cve = { "CVE-2009-3555" } })
+              { id = "renegotiation/insecure-accepted", severity = "critical", cve = { "CVE-2009-3555" } })
     end
     if not secure then
       -- The server's answer to a client without RFC 5746 is the only
@@ -61,7 +61,7 @@ return audit.scenario {
     end
     if (f.rule.secure or "any") == "required" then
       f:check(secure, "no renegotiation_info in the ServerHello", "secure renegotiation (RFC 5746)",
-              { id = "renegotiation/insecure", cve = { "CVE-2009-3555" } })
+              { id = "renegotiation/insecure", severity = "high", cve = { "CVE-2009-3555" } })
     end
     if (f.rule.client_initiated or "any") == "refused" then
       if result == "error" then

@@ -207,6 +207,17 @@ function M.no_tls(t, ctl)
   return true
 end
 
+-- The severity of a finding about a finite-field modulus that is too small
+-- (an RSA key, a DH group), as testssl.sh rates them: at most 800 bits
+-- critical (computed in public), at most 1024 high (within a nation
+-- state's reach, LOGJAM's common primes), else low (below the profile's
+-- minimum, not known to be breakable). docs/scenarios.md, "Severities".
+function M.modulus_severity(bits)
+  if bits <= 800 then return "critical" end
+  if bits <= 1024 then return "high" end
+  return "low"
+end
+
 -- Cipher suite classes, from the IANA name.
 function M.classes(iana)
   local out = {}

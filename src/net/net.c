@@ -20,7 +20,7 @@
 
 int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_err *e)
 {
-    const char *colon;
+    const char *colon, *in = s; /* in: as written, for the messages */
     size_t hl;
     if (s[0] == '[') {
         const char *close = strchr(s, ']');
@@ -36,11 +36,12 @@ int net_hostport_parse(const char *s, char *host, size_t hostlen, int *port, mp_
         hl = (size_t)(colon - s);
     }
     if (hl == 0 || hl >= hostlen)
-        return mp_fail(e, "'%s': bad host", s);
+        return mp_fail(e, "'%s': bad host", in);
+    /* digits only: strtol alone would take " 443" and "+443" */
     char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end || p < 1 || p > 65535)
-        return mp_fail(e, "'%s': port must be 1..65535", s);
+    long p = isdigit((unsigned char)colon[1]) ? strtol(colon + 1, &end, 10) : 0;
+    if (!isdigit((unsigned char)colon[1]) || *end || p < 1 || p > 65535)
+        return mp_fail(e, "'%s': port must be 1..65535", in);
     memcpy(host, s, hl);
     host[hl] = '\0';
     *port = (int)p;
@@ -86,7 +87,8 @@ int net_url_parse(const char *s, net_url *u, mp_err *e)
         size_t hl = strlen(h);
         if (h[0] == '[') {
             if (h[hl - 1] != ']')
-                return mp_fail(e, "target '%s': unclosed [", s);
+                return mp_fail(e, strchr(h, ']') ? "target '%s': only :PORT may follow ']'"
+                                                 : "target '%s': unclosed [", s);
             h++;
             hl -= 2;
         }

@@ -14,7 +14,7 @@
 
 #include "net/net.h"
 
-static int tcp_fail(net_transport *t, net_xp_fail kind, const char *text)
+int net_xp_fail_with(net_transport *t, net_xp_fail kind, const char *text)
 {
     t->fail.kind = kind;
     t->fail.alert = -1;
@@ -25,8 +25,8 @@ static int tcp_fail(net_transport *t, net_xp_fail kind, const char *text)
 static int tcp_errno(net_transport *t, int err)
 {
     if (err == ECONNRESET || err == EPIPE)
-        return tcp_fail(t, NET_XP_F_RESET, "connection reset");
-    return tcp_fail(t, NET_XP_F_OTHER, strerror(err));
+        return net_xp_fail_with(t, NET_XP_F_RESET, "connection reset");
+    return net_xp_fail_with(t, NET_XP_F_OTHER, strerror(err));
 }
 
 static int tcp_handshake(net_transport *t)
@@ -74,7 +74,7 @@ static int tcp_write_all(net_transport *t, const void *buf, size_t len, int64_t 
         int n = tcp_write(t, p, len);
         if (n == NET_XP_WANT_WRITE) {
             if (net_wait(t->fd, POLLOUT, deadline_ns) <= 0) {
-                tcp_fail(t, NET_XP_F_TIMEOUT, "timed out writing");
+                net_xp_fail_with(t, NET_XP_F_TIMEOUT, "timed out writing");
                 return -1;
             }
             continue;
@@ -96,29 +96,29 @@ static ssize_t tcp_read_wait(net_transport *t, void *buf, size_t len, int64_t de
         if (n != NET_XP_WANT_READ)
             return -1;
         if (net_wait(t->fd, POLLIN, deadline_ns) <= 0) {
-            tcp_fail(t, NET_XP_F_TIMEOUT, "timed out waiting for the response");
+            net_xp_fail_with(t, NET_XP_F_TIMEOUT, "timed out waiting for the response");
             return -1;
         }
         t->readable = 1;
     }
 }
 
-static void tcp_edge_reads(net_transport *t)
+void net_xp_own_edge_reads(net_transport *t)
 {
     t->edge_reads = 1;
 }
 
-static void tcp_readable(net_transport *t)
+void net_xp_own_readable(net_transport *t)
 {
     t->readable = 1;
 }
 
-static void tcp_peer_closed(net_transport *t)
+void net_xp_own_peer_closed(net_transport *t)
 {
     t->edge_reads = 0;
 }
 
-static void tcp_failure(const net_transport *t, net_xp_failure *f)
+void net_xp_own_failure(const net_transport *t, net_xp_failure *f)
 {
     *f = t->fail;
 }
@@ -141,10 +141,10 @@ static const net_transport_ops tcp_ops = {
     .write = tcp_write,
     .write_all = tcp_write_all,
     .read_wait = tcp_read_wait,
-    .edge_reads = tcp_edge_reads,
-    .readable = tcp_readable,
-    .peer_closed = tcp_peer_closed,
-    .failure = tcp_failure,
+    .edge_reads = net_xp_own_edge_reads,
+    .readable = net_xp_own_readable,
+    .peer_closed = net_xp_own_peer_closed,
+    .failure = net_xp_own_failure,
     .close_keep = tcp_close,
     .close = tcp_close,
 };

@@ -85,6 +85,16 @@ void net_tcp_transport(net_transport *t, int fd);
 /* For a kind's own binding function: t starts over as ops over conn. */
 void net_transport_bind(net_transport *t, const net_transport_ops *ops, void *conn, int fd);
 
+/* For a kind that keeps its read gating and its last failure in t itself
+ * (TCP, the test programs' in-memory kind): the ops edge_reads, readable,
+ * peer_closed and failure, and the failure setter (returns NET_XP_FAILED;
+ * no alert). */
+void net_xp_own_edge_reads(net_transport *t);
+void net_xp_own_readable(net_transport *t);
+void net_xp_own_peer_closed(net_transport *t);
+void net_xp_own_failure(const net_transport *t, net_xp_failure *f);
+int net_xp_fail_with(net_transport *t, net_xp_fail kind, const char *text);
+
 static inline int net_xp_handshake(net_transport *t) { return t->ops->handshake(t); }
 static inline int net_xp_read(net_transport *t, void *buf, size_t len) { return t->ops->read(t, buf, len); }
 static inline int net_xp_write(net_transport *t, const void *buf, size_t len) { return t->ops->write(t, buf, len); }

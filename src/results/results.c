@@ -45,6 +45,30 @@ int res_scenario_add_finding(res_scenario *s, json_t *finding)
     return json_array_append_new(s->findings, finding) == 0 ? 0 : -1;
 }
 
+void res_scenario_fail_severity(res_scenario *s)
+{
+    if (s->verdict != RES_FAIL || json_array_size(s->findings) == 0)
+        return;
+    int own = res_severity_rank(s->severity), worst = RES_N_SEVERITIES;
+    size_t i;
+    json_t *f;
+    json_array_foreach(s->findings, i, f) {
+        const char *sev = json_string_value(json_object_get(f, "severity"));
+        int rank = sev ? res_severity_rank(sev) : -1;
+        if (rank < 0)
+            rank = own;
+        if (rank >= 0 && rank < worst)
+            worst = rank;
+    }
+    if (own < 0 || worst >= RES_N_SEVERITIES || worst == own)
+        return;
+    char line[160];
+    snprintf(line, sizeof line, "severity %s: the worst of the findings that failed (the scenario's own: %s)",
+             res_severities[worst], s->severity);
+    (void)res_scenario_add_detail(s, line);
+    snprintf(s->severity, sizeof s->severity, "%s", res_severities[worst]);
+}
+
 void res_scenario_free(res_scenario *s)
 {
     for (int i = 0; i < s->n_details; i++)

@@ -97,6 +97,12 @@ typedef struct res_scenario {
 int res_scenario_add_detail(res_scenario *s, const char *line);
 /* Appends a finding (takes the reference). -1 only when out of memory. */
 int res_scenario_add_finding(res_scenario *s, json_t *finding);
+/* A FAIL with findings takes the severity of the worst of them (a finding
+ * whose severity is not a known name counts as the scenario's own), so one
+ * low finding does not fail a `--fail-on high` gate through a high
+ * scenario; a detail line says so when it changes. Nothing for any other
+ * verdict, or a FAIL without findings. */
+void res_scenario_fail_severity(res_scenario *s);
 /* Frees what the item owns (details, findings); the item itself stays. */
 void res_scenario_free(res_scenario *s);
 

@@ -126,7 +126,9 @@ static int l_detail(lua_State *L)
 
 /* t:finding{ id, severity, profile, rule, observed, expected, controls,
  * cve, cwe, items }: one structured finding in the result's "findings";
- * the lists are lists of strings and are kept whole. */
+ * the lists are lists of strings and are kept whole. A finding without a
+ * severity takes the scenario's; a FAIL's severity becomes the worst of its
+ * findings' when the run ends (res_scenario_fail_severity). */
 static int l_finding(lua_State *L)
 {
     scn_ctx *ctx = scn_check_ctx(L, 1);
@@ -141,6 +143,9 @@ static int l_finding(lua_State *L)
         return luaL_error(L, "t:finding: out of memory");
     for (const char *const *k = strs; *k; k++) {
         lua_getfield(L, 2, *k);
+        if (lua_isstring(L, -1) && strcmp(*k, "severity") == 0 && res_severity_rank(lua_tostring(L, -1)) < 0)
+            return json_decref(o), luaL_error(L, "t:finding{}: severity must be critical, high, medium, low or "
+                                              "info, not '%s'", lua_tostring(L, -1));
         if (lua_isstring(L, -1))
             json_object_set_new(o, *k, json_string(lua_tostring(L, -1)));
         else if (!lua_isnil(L, -1))

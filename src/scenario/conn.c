@@ -266,14 +266,41 @@ struct scn_controls {
     pthread_mutex_t lock;
     control_entry *v;
     size_t n;
+    scn_control_maker make;
 };
+
+/* The control of a run: a real connection to the gateway. */
+static int control_connect(scn_ctx *ctx, const scn_conn_spec *spec, const char *request, size_t request_len,
+                           vd_obs *out, mp_err *e)
+{
+    scn_conn *k = calloc(1, sizeof *k);
+    if (!k)
+        return mp_fail(e, "out of memory");
+    int rc = -1;
+    if (scn_conn_open(k, ctx, spec, NULL, e) == 0) {
+        if (k->net == NET_OK && k->conn.out.result == TLS_R_OK)
+            scn_conn_send(k, request, request_len);
+        scn_conn_observe(k, out);
+        rc = 0;
+    }
+    scn_conn_release(k);
+    free(k);
+    return rc;
+}
+
+scn_controls *scn_controls_new_with(scn_control_maker make)
+{
+    scn_controls *s = calloc(1, sizeof *s);
+    if (s) {
+        pthread_mutex_init(&s->lock, NULL);
+        s->make = make ? make : control_connect;
+    }
+    return s;
+}
 
 scn_controls *scn_controls_new(void)
 {
-    scn_controls *s = calloc(1, sizeof *s);
-    if (s)
-        pthread_mutex_init(&s->lock, NULL);
-    return s;
+    return scn_controls_new_with(NULL);
 }
 
 void scn_controls_free(scn_controls *s)
@@ -342,20 +369,7 @@ int scn_control_observe(scn_ctx *ctx, const scn_conn *c, const char *fixture, vd
      * instead of making it again. */
     scn_conn_spec spec = c->spec;
     str_copy(spec.cert, sizeof spec.cert, fixture);
-    scn_conn *k = calloc(1, sizeof *k);
-    int rc = -1;
-    if (!k) {
-        mp_fail(e, "out of memory");
-    } else if (scn_conn_open(k, ctx, &spec, NULL, e) == 0) {
-        if (k->net == NET_OK && k->conn.out.result == TLS_R_OK)
-            scn_conn_send(k, request, request_len);
-        scn_conn_observe(k, out);
-        rc = 0;
-    }
-    if (k) {
-        scn_conn_release(k);
-        free(k);
-    }
+    int rc = (cache ? cache->make : control_connect)(ctx, &spec, request, request_len, out, e);
     if (cache) {
         control_entry *nv = rc == 0 ? realloc(cache->v, (cache->n + 1) * sizeof *nv) : NULL;
         if (nv) {

@@ -78,6 +78,15 @@ void scn_conn_release(scn_conn *c);
 /* What the connection came to, for the verdict module. */
 void scn_conn_observe(const scn_conn *c, vd_obs *o);
 
+/* How a run's control cache makes a control it has not seen: opens a
+ * connection as spec says, sends request when the handshake succeeded and
+ * observes it into *out; -1 (e says why) when it cannot be made. The run's
+ * is a real connection; a unit test passes its own to
+ * scn_controls_new_with (NULL: the real one). */
+typedef int (*scn_control_maker)(scn_ctx *ctx, const scn_conn_spec *spec, const char *request,
+                                 size_t request_len, vd_obs *out, mp_err *e);
+scn_controls *scn_controls_new_with(scn_control_maker make);
+
 /* The positive control for c: the same conditions and request with the
  * identity `fixture`, made once per run and cached. -1 when it cannot be
  * made (unknown fixture). */

@@ -607,4 +607,5 @@ void scn_finish(scn_ctx *ctx, int ok, const char *msg)
     }
     static const res_verdict by_level[] = { RES_INFO, RES_PASS, RES_INCONCLUSIVE, RES_FAIL, RES_ERROR };
     r->verdict = by_level[ctx->worst];
+    res_scenario_fail_severity(r);
 }

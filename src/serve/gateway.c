@@ -94,7 +94,7 @@ int srv_gateway_run(const srv_gateway_opts *o, mp_err *e)
     }
     srv_http_opts ho = {
         .name = "gateway", .listen = o->listen, .tls = &server, .handle = answer,
-        .timeout_ms = o->timeout_ms, .head_only = 1, .log = o->log,
+        .timeout_ms = o->timeout_ms, .head_only = 1, .log = o->log, .max_connections = o->max_connections,
     };
     srv_http *h = NULL;
     if (srv_http_start(base, &ho, &h, e) != 0) {

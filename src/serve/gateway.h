@@ -18,6 +18,7 @@ typedef struct srv_gateway_opts {
     const char *server_fixture;  /* default "server/valid" */
     int64_t timeout_ms;          /* per connection, handshake to response */
     FILE *log;                   /* one line per connection; NULL: none */
+    int max_connections;         /* open at once; 0: SRV_HTTP_MAX_CONNECTIONS */
 } srv_gateway_opts;
 
 /* Serves until SIGINT or SIGTERM; returns 0 after a clean stop. */

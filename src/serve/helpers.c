@@ -44,7 +44,7 @@ static int add_server(srv_helpers *h, const char *name, const char *listen, tls_
     srv_http_opts *so = &h->hopts[h->n_servers];
     *so = (srv_http_opts){ .name = name, .listen = listen, .tls = tls, .handle = fn, .arg = arg,
                            .refuse = refuse, .timeout_ms = timeout_ms, .max_body = MAX_BODY,
-                           .log = h->o->log };
+                           .max_connections = h->o->max_connections, .log = h->o->log };
     if (srv_http_start(h->base, so, &h->servers[h->n_servers], e) != 0)
         return -1;
     h->n_servers++;

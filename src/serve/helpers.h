@@ -24,6 +24,7 @@ typedef struct srv_helpers_opts {
     size_t n_upstreams;
     const char *record_file;       /* --upstream-record: JSON lines; NULL: none */
     int64_t timeout_ms;
+    int max_connections;           /* per server; 0: SRV_HTTP_MAX_CONNECTIONS */
     FILE *log;
 } srv_helpers_opts;
 

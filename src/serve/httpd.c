@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <event2/listener.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -26,7 +27,9 @@
 #define MAX_DRAIN (4 << 20)    /* dropped after a closing answer, at most */
 #define BACKLOG 512
 
-typedef enum { ST_HANDSHAKE, ST_READ, ST_DELAY, ST_WRITE, ST_DRAIN } conn_state;
+/* ST_WAIT: accepted, nothing received yet; the TLS object is made when the
+ * first byte (the ClientHello) arrives, so silent connections stay small. */
+typedef enum { ST_WAIT, ST_HANDSHAKE, ST_READ, ST_DELAY, ST_WRITE, ST_DRAIN } conn_state;
 
 typedef struct hconn {
     srv_http *h;
@@ -34,11 +37,12 @@ typedef struct hconn {
     int fd;
     tls_conn tls;
     int is_tls;
+    int tls_ready;             /* tls holds a TLS object (made in ST_WAIT) */
     struct event *ev;
     conn_state state;
     char peer[80];
     tls_peer client;
-    char in[IN_BUF];
+    char *in;                  /* IN_BUF bytes while a request is being read, else NULL */
     size_t in_len;
     http_request_reader rd;
     int have_reader;
@@ -61,7 +65,9 @@ struct srv_http {
     struct event *resume;      /* re-enables accepting after running out of descriptors */
     net_addr addr;
     hconn *conns;
-    unsigned long served, refused;
+    size_t n_conns, peak_conns; /* open now; most since memory was last returned */
+    unsigned long served, refused, capped;
+    int64_t cap_logged_ns;      /* when the connection cap was last logged */
     int fd_warned;
 };
 
@@ -120,15 +126,24 @@ static void conn_free(hconn *c, int rst)
         c->next->prev = c->prev;
     if (c->ev)
         event_free(c->ev);
-    if (c->is_tls)
+    if (c->tls_ready)
         tls_conn_close(&c->tls, rst);
+    else if (c->fd < 0)
+        ; /* closed already (a TLS object that could not be made) */
     else if (rst)
         net_close_rst(c->fd);
     else
         close(c->fd);
     reader_done(c);
+    free(c->in);
     free(c->out);
     free(c);
+    /* Idle again after a burst: give the memory back (glibc keeps freed
+     * heap otherwise; after 5,000 connections that was about 1 GB). */
+    if (--h->n_conns == 0 && h->peak_conns >= 64) {
+        malloc_trim(0);
+        h->peak_conns = 0;
+    }
 }
 
 /* Ends a connection that was not served, saying why. */
@@ -299,6 +314,10 @@ static int answered(hconn *c)
     c->start_ns = tm_mono_ns();
     if (!c->close_after) {
         c->state = ST_READ; /* the next request, possibly already here (pipelined) */
+        if (c->in_len == 0) { /* idle until it comes: no buffer held meanwhile */
+            free(c->in);
+            c->in = NULL;
+        }
         return 0;
     }
     if (!c->drain_after && c->in_len == 0) {
@@ -317,7 +336,23 @@ static void step(hconn *c)
 {
     srv_http *h = c->h;
     for (;;) {
-        if (c->state == ST_HANDSHAKE) {
+        if (c->state == ST_WAIT) {
+            char b;
+            ssize_t n = recv(c->fd, &b, 1, MSG_PEEK);
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                arm_io(c, EV_READ);
+                return;
+            }
+            /* bytes, a close or an error: the handshake code says which */
+            mp_err e;
+            if (tls_conn_init_server(&c->tls, h->o->tls, c->fd, &e) != 0) { /* fd closed */
+                c->fd = -1;
+                refuse(c, "refused: cannot start TLS", 0);
+                return;
+            }
+            c->tls_ready = 1;
+            c->state = ST_HANDSHAKE;
+        } else if (c->state == ST_HANDSHAKE) {
             tls_step s = tls_conn_accept_step(&c->tls);
             if (s == TLS_STEP_WANT_READ) { arm_io(c, EV_READ); return; }
             if (s == TLS_STEP_WANT_WRITE) { arm_io(c, EV_WRITE); return; }
@@ -350,7 +385,11 @@ static void step(hconn *c)
                 if (st != 0)
                     continue;
             }
-            int n = io_read(c, c->in + c->in_len, sizeof c->in - c->in_len);
+            if (!c->in && !(c->in = malloc(IN_BUF))) {
+                refuse(c, "out of memory", 1);
+                return;
+            }
+            int n = io_read(c, c->in + c->in_len, IN_BUF - c->in_len);
             if (n == TLS_IO_WANT_READ) { arm_io(c, EV_READ); return; }
             if (n == TLS_IO_WANT_WRITE) { arm_io(c, EV_WRITE); return; }
             if (n < 0) {
@@ -415,7 +454,7 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
             return;
         } else {
             c->tls.out.result = TLS_R_TIMEOUT;
-            refuse(c, c->state == ST_HANDSHAKE ? "timeout in handshake"
+            refuse(c, c->state == ST_HANDSHAKE || c->state == ST_WAIT ? "timeout in handshake"
                       : c->state == ST_WRITE   ? "timeout writing the answer"
                                                : "timeout waiting for the request", 1);
             return;
@@ -445,6 +484,19 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         net_close_rst(fd);
         return;
     }
+    size_t cap = h->o->max_connections > 0 ? (size_t)h->o->max_connections : SRV_HTTP_MAX_CONNECTIONS;
+    if (h->n_conns >= cap) {
+        net_close_rst(fd);
+        h->capped++;
+        int64_t now = tm_mono_ns();
+        if (h->o->log && now - h->cap_logged_ns >= 1000000000LL) {
+            fprintf(h->o->log, "mtlsprobe serve: %s: %zu connections open, the most --max-connections allows: "
+                               "new ones are reset (%lu so far)\n", h->o->name, h->n_conns, h->capped);
+            fflush(h->o->log);
+            h->cap_logged_ns = now;
+        }
+        return;
+    }
     hconn *c = calloc(1, sizeof *c);
     if (!c) {
         close(fd);
@@ -456,23 +508,11 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     peer_name(sa, salen, c->peer, sizeof c->peer);
     evutil_make_socket_nonblocking(fd);
     net_set_nodelay(fd);
-    if (h->o->tls) {
-        mp_err e;
-        if (tls_conn_init_server(&c->tls, h->o->tls, fd, &e) != 0) { /* fd closed */
-            free(c);
-            return;
-        }
-        c->is_tls = 1;
-        c->state = ST_HANDSHAKE;
-    } else {
-        c->state = ST_READ;
-    }
+    c->is_tls = h->o->tls != NULL;
+    c->state = c->is_tls ? ST_WAIT : ST_READ;
     c->ev = event_new(h->base, fd, EV_READ, conn_cb, c);
     if (!c->ev) {
-        if (c->is_tls)
-            tls_conn_close(&c->tls, 1);
-        else
-            net_close_rst(fd);
+        net_close_rst(fd);
         free(c);
         return;
     }
@@ -480,6 +520,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     if (h->conns)
         h->conns->prev = c;
     h->conns = c;
+    if (++h->n_conns > h->peak_conns)
+        h->peak_conns = h->n_conns;
     step(c);
 }
 

@@ -4,7 +4,12 @@
  * every connection, keep-alive, bounded requests answered 431/413/400 and
  * then drained, accepting paused while out of file descriptors, a deadline
  * per connection, replies that a handler may ask to delay (the slow OCSP
- * responder), and one log line per request or refused connection. */
+ * responder), and one log line per request or refused connection. Memory
+ * is bounded: a connection costs a few hundred bytes until its peer speaks
+ * (the TLS object is made at its first byte, the read buffer at each
+ * request and freed when it is idle), connections are capped
+ * (max_connections), and freed memory is returned to the system once the
+ * server falls idle. */
 #ifndef MP_SERVE_HTTPD_H
 #define MP_SERVE_HTTPD_H
 
@@ -56,8 +61,13 @@ typedef struct srv_http_opts {
     /* Answer once the request head is complete and never read a body: a
      * request that announces one is answered and its connection closed. */
     int head_only;
+    /* Open connections at most (0: SRV_HTTP_MAX_CONNECTIONS); beyond it a new
+     * connection is reset at once, and the log says so once a second. */
+    int max_connections;
     FILE *log;                  /* one line per request; NULL: none */
 } srv_http_opts;
+
+#define SRV_HTTP_MAX_CONNECTIONS 10000
 
 typedef struct srv_http srv_http;
 

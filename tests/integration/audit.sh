@@ -252,6 +252,18 @@ if nginx_audit weak --set "PROTOCOLS=TLSv1 TLSv1.1 TLSv1.2 TLSv1.3" --set "CIPHE
   check "weak: LOGJAM, BEAST and LUCKY13 named, each with its CVE" test \
     "$(jq -r '[.results[] | select(.id == "audit/vulnerabilities") | .findings[] | "\(.id)=\(.cve[0])"] | join(" ")' "$WORK/weak.json")" = \
     "vulnerabilities/logjam=CVE-2015-4000 vulnerabilities/beast=CVE-2011-3389 vulnerabilities/lucky13=CVE-2013-0169"
+  # Each finding at its calibrated severity (docs/scenarios.md, "Severities"),
+  # and each FAIL at the worst of its findings'.
+  sevs=$(jq -r '[.results[] | .findings[]? | "\(.id)=\(.severity)"] | join(" ")' "$WORK/weak.json")
+  check "weak: the findings' severities (got $sevs)" test "$sevs" = "$(printf '%s ' \
+    cert_key/rsa-size=high cipher_suites/cbc=low cipher_suites/null=critical cipher_suites/outside-allow=critical \
+    client_auth/mode=high dh/group-size=high dh/group-size=high dh/group-size=high http/hsts=low \
+    protocols/tlsv1.0=medium protocols/tlsv1.1=medium vulnerabilities/logjam=high vulnerabilities/beast=low \
+    vulnerabilities/lucky13=low | sed 's/ $//')"
+  sevs=$(jq -r '[.results[] | select(.verdict == "FAIL") | "\(.id)=\(.severity)"] | join(" ")' "$WORK/weak.json")
+  check "weak: the FAILs' severities (got $sevs)" test "$sevs" = "$(printf '%s ' \
+    audit/cert-key=high audit/cipher-suites=critical audit/client-auth=high audit/dh=high audit/http=low \
+    audit/protocols=medium audit/vulnerabilities=high | sed 's/ $//')"
   check "weak: Heartbleed probed" has_detail_prefix weak audit/vulnerabilities "HEARTBLEED (CVE-2014-0160): not vulnerable: no heartbeat extension"
   check "weak: CCS injection probed" has_detail weak audit/vulnerabilities \
     "CCS INJECTION (CVE-2014-0224): not vulnerable: an early ChangeCipherSpec was refused (alert unexpected_message)"

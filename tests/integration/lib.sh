@@ -23,8 +23,14 @@ check() { # check "description" command...
   local what=$1; shift
   if "$@"; then ok "$what"; else fail "$what"; fi
 }
+# A script that ran no check proved nothing: finish fails it, so a test
+# whose every check was skipped by mistake cannot pass.
 finish() {
   echo "$(basename "$0"): $checks checks passed, $failures failed"
+  if [ "$checks" -eq 0 ] && [ "$failures" -eq 0 ]; then
+    echo "FAIL: $(basename "$0") ran no check" >&2
+    return 1
+  fi
   [ "$failures" -eq 0 ]
 }
 

@@ -22,6 +22,8 @@ typedef struct h2_state {
     uint32_t rst_code;   /* non-zero: the stream was reset */
     int goaway;
     int failed;
+    int in_interim;      /* the header block being read is an interim (1xx) response's */
+    int n_interim;
     char error[200];
 } h2_state;
 
@@ -37,9 +39,24 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *
     if (nlen == 7 && memcmp(name, ":status", 7) == 0) {
         char num[8] = "";
         snprintf(num, sizeof num, "%.*s", (int)(vlen < 7 ? vlen : 7), (const char *)value);
-        r->status = atoi(num);
+        int status = atoi(num);
+        /* :status opens a response's header block (pseudo-headers come
+         * first); an interim one's block is skipped, and the final
+         * response's HEADERS follow (http/http.h) */
+        st->in_interim = http_status_is_interim(status);
+        if (st->in_interim) {
+            if (++st->n_interim > HTTP_MAX_INTERIM) {
+                snprintf(st->error, sizeof st->error, "HTTP/2: more than %d interim (1xx) responses",
+                         HTTP_MAX_INTERIM);
+                return NGHTTP2_ERR_CALLBACK_FAILURE;
+            }
+            return 0;
+        }
+        r->status = status;
         return 0;
     }
+    if (st->in_interim)
+        return 0;
     if (r->n_headers == MAX_HEADERS)
         return 0;
     http_header *nh = realloc(r->headers, (r->n_headers + 1) * sizeof *nh);
@@ -183,7 +200,8 @@ int http_h2_exchange(const http_h2_io *io, const http_h2_request *q, size_t max_
         }
         ssize_t used = nghttp2_session_mem_recv(s, buf, (size_t)got);
         if (used < 0) {
-            snprintf(st.error, sizeof st.error, "HTTP/2: %s", nghttp2_strerror((int)used));
+            if (!st.error[0]) /* else a callback said why */
+                snprintf(st.error, sizeof st.error, "HTTP/2: %s", nghttp2_strerror((int)used));
             ok = 0;
             break;
         }
@@ -196,6 +214,10 @@ int http_h2_exchange(const http_h2_io *io, const http_h2_request *q, size_t max_
     if (ok && st.rst_code != 0 && out->status == 0) {
         snprintf(st.error, sizeof st.error, "HTTP/2: stream reset (%s)",
                  nghttp2_http2_strerror(st.rst_code));
+        ok = 0;
+    }
+    if (ok && out->status == 0) { /* an interim response is no answer */
+        snprintf(st.error, sizeof st.error, "HTTP/2: the stream ended without a final response");
         ok = 0;
     }
     for (size_t i = 0; i < q->n_headers; i++)

@@ -187,12 +187,17 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *
 {
     (void)flags;
     http_h2c *c = arg;
-    if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_RESPONSE)
+    /* nghttp2 files the final response's HEADERS after an interim one
+     * under NGHTTP2_HCAT_HEADERS; trailers there carry no :status */
+    if (f->hd.type != NGHTTP2_HEADERS ||
+        (f->headers.cat != NGHTTP2_HCAT_RESPONSE && f->headers.cat != NGHTTP2_HCAT_HEADERS))
         return 0;
     if (nlen == 7 && memcmp(name, ":status", 7) == 0) {
         int status = 0;
         for (size_t i = 0; i < vlen && i < 3; i++)
             status = status * 10 + (value[i] - '0');
+        if (http_status_is_interim(status)) /* the final response follows (http/http.h) */
+            return 0;
         void *sd = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
         if (sd && c->ev.headers)
             c->ev.headers(c->ev.arg, sd, status);

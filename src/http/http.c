@@ -171,6 +171,11 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
     return http_buf_append(&h->value, &len, at, n) ? 1 : 0;
 }
 
+int http_status_is_interim(int status)
+{
+    return status >= 100 && status <= 199 && status != 101;
+}
+
 static int on_headers_complete(http_parser *p)
 {
     http_reader *r = reader_of(p);
@@ -180,6 +185,15 @@ static int on_headers_complete(http_parser *p)
         snprintf(r->error, sizeof r->error, "malformed HTTP response: status code %u",
                  (unsigned)p->status_code);
         return -1;
+    }
+    if (http_status_is_interim((int)p->status_code)) {
+        if (++r->n_interim > HTTP_MAX_INTERIM) {
+            snprintf(r->error, sizeof r->error, "malformed HTTP response: more than %d interim (1xx) responses",
+                     HTTP_MAX_INTERIM);
+            return -1;
+        }
+        r->in_interim = 1;
+        return 1; /* no body; the final response follows */
     }
     r->resp.status = (int)p->status_code;
     return 0;
@@ -200,7 +214,14 @@ static int on_body(http_parser *p, const char *at, size_t n)
 
 static int on_message_complete(http_parser *p)
 {
-    reader_of(p)->complete = 1;
+    http_reader *r = reader_of(p);
+    if (r->in_interim) { /* its headers are not the final response's */
+        http_response_free(&r->resp);
+        r->in_interim = 0;
+        r->in_value = 0;
+        return 0;
+    }
+    r->complete = 1;
     return 0;
 }
 
@@ -284,6 +305,12 @@ static int load_headers_complete(http_parser *p)
     http_load_reader *r = p->data;
     if (p->status_code < 100 || p->status_code > 599)
         return -1; /* as on_headers_complete: a status no verdict may read */
+    if (http_status_is_interim((int)p->status_code)) {
+        if (++r->n_interim > HTTP_MAX_INTERIM)
+            return -1;
+        r->in_interim = 1;
+        return 1; /* no body; the final response follows */
+    }
     r->status = (int)p->status_code;
     r->keep_alive = http_should_keep_alive(p);
     return 0;
@@ -292,6 +319,10 @@ static int load_headers_complete(http_parser *p)
 static int load_message_complete(http_parser *p)
 {
     http_load_reader *r = p->data;
+    if (r->in_interim) {
+        r->in_interim = 0;
+        return 0;
+    }
     r->complete = 1;
     http_parser_pause(p, 1); /* what follows is not this response's */
     return 0;
@@ -309,6 +340,8 @@ void http_load_reader_init(http_load_reader *r)
     r->status = 0;
     r->keep_alive = 0;
     r->complete = 0;
+    r->in_interim = 0;
+    r->n_interim = 0;
 }
 
 int http_load_reader_feed(http_load_reader *r, const char *data, size_t len)

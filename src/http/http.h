@@ -44,6 +44,14 @@ int http_request_build(const char *method, const char *path, const char *host,
                        const http_header *headers, size_t n_headers, const char *body,
                        size_t body_len, char **out, size_t *out_len, mp_err *e);
 
+/* Interim responses (RFC 9110 15.2): 1xx other than 101 Switching
+ * Protocols (100 Continue, 103 Early Hints) come before the final response
+ * and say nothing about the request's outcome. Every reader, HTTP/1.1 and
+ * HTTP/2, skips them, their headers included, and reads the final one; a
+ * peer sending more than HTTP_MAX_INTERIM of them is malformed. */
+#define HTTP_MAX_INTERIM 16
+int http_status_is_interim(int status);
+
 typedef struct http_reader {
     http_parser parser;
     http_parser_settings settings;
@@ -51,6 +59,8 @@ typedef struct http_reader {
     size_t max_body;
     size_t header_bytes;
     int in_value;        /* the last callback was a header value */
+    int in_interim;      /* reading an interim (1xx) response, dropped at its end */
+    int n_interim;       /* interim responses skipped so far */
     int complete;
     char error[160];
 } http_reader;
@@ -77,6 +87,8 @@ typedef struct http_load_reader {
     int keep_alive;  /* the connection may carry the next request (no
                       * "Connection: close", not delimited by the close) */
     int complete;
+    int in_interim;  /* as in http_reader */
+    int n_interim;
 } http_load_reader;
 
 /* Starts a response; call again for each. */

@@ -354,8 +354,8 @@ static int start_tls(slot *s)
         co.identity_pem = w->c->fleet->pem;
     }
     mp_err e;
-    /* the TLS connection takes the socket over (and closes it when it
-     * cannot start) */
+    /* the TLS connection takes the socket over, and closes it when it
+     * cannot start (the fd-ownership rule, tls/tls.h): s->fd is then -1 */
     int rc = s->ssl_ready ? tls_conn_reuse(&s->tls, &w->client, s->fd, &co, &e)
                           : tls_conn_init(&s->tls, &w->client, s->fd, &co, &e);
     s->ssl_ready = tls_conn_has_tls(&s->tls);
@@ -363,7 +363,9 @@ static int start_tls(slot *s)
     s->fd = s->tls.fd;
     s->have_conn = 1;
     if (rc != 0) {
-        fail(s, LE_TLS_OTHER, -1, 0);
+        char text[160];
+        snprintf(text, sizeof text, "cannot start TLS: %.140s", e.msg);
+        fail_text(s, LE_TLS_OTHER, -1, 0, text);
         return -1;
     }
     net_xp_edge_reads(&s->xp); /* edge-triggered: see worker_arm */

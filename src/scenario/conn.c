@@ -101,10 +101,8 @@ int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, tls_session
         str_copy(c->net_error, sizeof c->net_error, e->msg);
         return 0;
     }
-    if (tls_conn_init(&c->conn, &c->client, fd, &co, e) != 0) {
-        tls_conn_close(&c->conn, 1);
+    if (tls_conn_init(&c->conn, &c->client, fd, &co, e) != 0) /* closed fd */
         return -1;
-    }
     tls_transport(&c->xp, &c->conn);
     tls_conn_handshake(&c->conn, tm_mono_ns() + cfg->timeout_ns);
     tls_audit_finish(&c->conn);

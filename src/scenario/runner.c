@@ -728,8 +728,7 @@ static int probe_versions(const scn_config *cfg, tls_version *versions, int *n,
         tls_conn c;
         tls_capture cap;
         tls_conn_opts co = { .sni = cfg->sni[0] ? cfg->sni : NULL, .capture = &cap };
-        if (tls_conn_init(&c, &cl, fd, &co, e) != 0) {
-            tls_conn_close(&c, 1);
+        if (tls_conn_init(&c, &cl, fd, &co, e) != 0) { /* closed fd */
             tls_client_free(&cl);
             return -1;
         }

@@ -197,22 +197,14 @@ uint64_t tls_client_key_shares_made(const tls_client *c)
 
 static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e);
 
-/* A failure after c took fd over: the socket is closed now (tls.h's
- * fd-ownership rule), the object stays safe to close. Returns -1. */
-static int drop_fd(tls_conn *c)
+/* The fd-ownership rule (tls/tls.h): every failure ends here, the socket
+ * closed and the object empty, so that the caller neither leaks nor closes
+ * twice. */
+static int conn_start_failed(tls_conn *c, int fd)
 {
-    if (c->fd >= 0) {
-        close(c->fd);
-        c->fd = -1;
-    }
-    return -1;
-}
-
-/* A failure before c took fd over: closes it. Returns -1. */
-static int refuse_fd(int fd)
-{
-    if (fd >= 0)
-        close(fd);
+    if (c->fd != fd && fd >= 0)
+        close(fd); /* not yet bound to the object */
+    tls_conn_close(c, 1);
     return -1;
 }
 
@@ -223,27 +215,25 @@ int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, m
     if (cl->keyshare && tls_keyshare_refresh(cl->keyshare, cl->ctx, tm_mono_ns(), e) != 0) {
         memset(c, 0, sizeof *c);
         c->fd = -1;
-        close(fd);
-        return -1;
+        return conn_start_failed(c, fd);
     }
-    if (tls_conn_setup(c, cl->ctx, fd, e) != 0) /* closes fd on failure */
+    if (tls_conn_setup(c, cl->ctx, fd, e) != 0) /* closed fd */
         return -1;
     if (tls_audit_conn_setup(c, cl, e) != 0)
-        return drop_fd(c);
+        return conn_start_failed(c, fd);
     if (cl->sigcache)
         tls_sigcache_attach(c->ssl, cl->sigcache);
-    return apply_opts(c, o, e) != 0 ? drop_fd(c) : 0;
+    if (apply_opts(c, o, e) != 0)
+        return conn_start_failed(c, fd);
+    return 0;
 }
 
 int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e)
 {
     if (!c->ssl) {
         mp_fail(e, "cannot reuse the TLS connection");
-        return refuse_fd(fd);
+        return conn_start_failed(c, fd);
     }
-    /* the previous connection's socket, if still open, is not this one */
-    if (c->fd != fd)
-        tls_conn_close_keep(c, 1);
     /* wolfSSL_clear cannot undo a TLS 1.3 resumption: the flag that says a
      * PSK was negotiated survives it, and the next full handshake on the
      * object then takes the server's CertificateRequest for a protocol
@@ -255,7 +245,7 @@ int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, 
         c->rbuf = NULL;
         wolfSSL_free(c->ssl);
         c->ssl = NULL;
-        if (tls_conn_init(c, cl, fd, o, e) != 0) {
+        if (tls_conn_init(c, cl, fd, o, e) != 0) { /* closed fd */
             free(rbuf);
             return -1;
         }
@@ -267,16 +257,16 @@ int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, 
      * which apply_opts sets again. */
     if (wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS) {
         mp_fail(e, "cannot reuse the TLS connection");
-        return refuse_fd(fd);
+        return conn_start_failed(c, fd);
     }
     if (cl->keyshare && tls_keyshare_refresh(cl->keyshare, cl->ctx, tm_mono_ns(), e) != 0)
-        return refuse_fd(fd);
+        return conn_start_failed(c, fd);
     /* After a completed handshake wolfSSL_clear keeps the session, and the
      * next handshake would silently resume it. A second clear, now that the
      * handshake no longer counts as done, replaces it with an empty one. */
     if ((!o || !o->resume) && wolfSSL_clear(c->ssl) != WOLFSSL_SUCCESS) {
         mp_fail(e, "cannot reset the TLS session");
-        return refuse_fd(fd);
+        return conn_start_failed(c, fd);
     }
     WOLFSSL *ssl = c->ssl;
     unsigned char *rbuf = c->rbuf;
@@ -287,12 +277,14 @@ int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, 
     c->out.alert_code = -1;
     if (wolfSSL_set_fd(ssl, fd) != WOLFSSL_SUCCESS) {
         mp_fail(e, "cannot attach the socket");
-        return drop_fd(c);
+        return conn_start_failed(c, fd);
     }
     wolfSSL_SetIOReadCtx(ssl, c);
     wolfSSL_SetIOWriteCtx(ssl, c);
     c->started_ns = tm_mono_ns();
-    return apply_opts(c, o, e) != 0 ? drop_fd(c) : 0;
+    if (apply_opts(c, o, e) != 0)
+        return conn_start_failed(c, fd);
+    return 0;
 }
 
 static int apply_opts(tls_conn *c, const tls_conn_opts *o, mp_err *e)

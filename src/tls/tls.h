@@ -117,7 +117,6 @@ typedef struct tls_outcome {
     int cert_requested;    /* the server sent a CertificateRequest */
     int after_handshake;   /* the failure came after a completed handshake (how a
                             * TLS 1.3 server refuses a client certificate) */
-    int peer_is_client;    /* we are the server: the peer's certificate is a client's */
     int64_t handshake_ns;  /* ClientHello to handshake done */
     /* TLS 1.3 0-RTT, when tls_conn_opts.early_data was set: bytes sent as
      * early data (0: none could be, e.g. the session allows none), and
@@ -185,14 +184,14 @@ typedef struct tls_conn_opts {
     int identity_pem;
 } tls_conn_opts;
 
-/* The fd-ownership rule of tls_conn_init and tls_conn_reuse: the conn owns
- * fd from the call on, whatever it returns. On success the socket is closed
- * by tls_conn_close or tls_conn_close_keep; on failure the fd is closed and
- * c->fd is -1 before the call returns, and the object is safe to close
- * (tls_conn_close frees what it still holds; tls_conn_has_tls says whether a
- * wolfSSL object is left to reuse). A caller never closes fd itself.
- *
- * Binds a connected, non-blocking socket. */
+/* The fd-ownership rule, for tls_conn_init, tls_conn_reuse and
+ * tls_conn_init_server alike: the call takes fd over, whatever it returns.
+ * On success the conn owns fd (tls_conn_close or tls_conn_close_keep closes
+ * it). On failure the fd is closed and the object is safe to close: it holds
+ * no socket (fd -1) and no TLS object (tls_conn_has_tls is 0), and
+ * tls_conn_close on it does nothing. The caller never closes fd itself. */
+
+/* Binds a connected, non-blocking socket (the fd-ownership rule above). */
 int tls_conn_init(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e);
 
 typedef enum tls_step {
@@ -289,7 +288,7 @@ typedef struct tls_server {
 int tls_server_init(tls_server *s, const tls_server_opts *o, mp_err *e);
 void tls_server_free(tls_server *s);
 
-/* Binds an accepted, non-blocking socket; the conn owns fd afterwards. */
+/* Binds an accepted, non-blocking socket (the fd-ownership rule above). */
 int tls_conn_init_server(tls_conn *c, tls_server *s, int fd, mp_err *e);
 
 /* One non-blocking step of the server handshake. Drops intermediates that
@@ -331,7 +330,9 @@ void tls_conn_shutdown_write(tls_conn *c);
 /* Prepares an initialised conn for a new connection on fd, reusing its
  * wolfSSL object (as load does for every handshake after the first), or a
  * new one from cl after an offered TLS 1.3 session, which wolfSSL_clear
- * cannot undo. Follows tls_conn_init's fd-ownership rule. */
+ * cannot undo. The fd-ownership rule above holds: a failure closes fd and
+ * drops the wolfSSL object, so the next connection starts with
+ * tls_conn_init. */
 int tls_conn_reuse(tls_conn *c, tls_client *cl, int fd, const tls_conn_opts *o, mp_err *e);
 
 /* Closes the socket (close_notify then FIN, or RST) but keeps the wolfSSL

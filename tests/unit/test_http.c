@@ -162,6 +162,61 @@ START_TEST(exchange_over_tcp)
 }
 END_TEST
 
+/* Interim responses (RFC 9110 15.2) are skipped, their headers with them,
+ * however the bytes are split; 101 is final; a flood of them is malformed. */
+START_TEST(interim_responses_skipped)
+{
+    static const char resp[] = "HTTP/1.1 100 Continue\r\n\r\n"
+                               "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                               "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    for (size_t piece = 1; piece <= sizeof resp; piece++) {
+        http_load_reader lr;
+        ck_assert_int_eq(load_in_pieces(resp, sizeof resp - 1, piece, 0, &lr), 1);
+        ck_assert_int_eq(lr.status, 200);
+        http_reader r;
+        http_reader_init(&r, 64);
+        int rc = 0;
+        for (size_t off = 0; off < sizeof resp - 1 && rc == 0; off += piece) {
+            size_t take = sizeof resp - 1 - off < piece ? sizeof resp - 1 - off : piece;
+            rc = http_reader_feed(&r, resp + off, take);
+        }
+        ck_assert_int_eq(rc, 1);
+        http_response out;
+        http_reader_take(&r, &out);
+        http_reader_free(&r);
+        ck_assert_int_eq(out.status, 200);
+        ck_assert_ptr_null(http_response_header(&out, "Link"));
+        ck_assert_str_eq(http_response_header(&out, "Content-Length"), "2");
+        ck_assert_uint_eq(out.body_len, 2);
+        http_response_free(&out);
+    }
+    /* 103 alone, then the close: no answer */
+    static const char early[] = "HTTP/1.1 103 Early Hints\r\n\r\n";
+    http_load_reader lr;
+    ck_assert_int_eq(load_in_pieces(early, sizeof early - 1, 64, 1, &lr), -1);
+    http_reader r;
+    http_reader_init(&r, 64);
+    ck_assert_int_eq(http_reader_feed(&r, early, sizeof early - 1), 0);
+    ck_assert_int_eq(http_reader_eof(&r), -1);
+    ck_assert_int_eq(r.resp.status, 0);
+    http_reader_free(&r);
+    /* 101 Switching Protocols is a final response */
+    static const char up[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n";
+    ck_assert_int_eq(load_in_pieces(up, sizeof up - 1, 64, 0, &lr), 1);
+    ck_assert_int_eq(lr.status, 101);
+    /* more than HTTP_MAX_INTERIM interim responses: malformed */
+    char flood[64 * (HTTP_MAX_INTERIM + 2)] = "";
+    for (int i = 0; i <= HTTP_MAX_INTERIM; i++)
+        strcat(flood, "HTTP/1.1 100 Continue\r\n\r\n");
+    strcat(flood, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    ck_assert_int_eq(load_in_pieces(flood, strlen(flood), 4096, 0, &lr), -1);
+    http_reader_init(&r, 64);
+    ck_assert_int_eq(http_reader_feed(&r, flood, strlen(flood)), -1);
+    ck_assert_msg(strstr(r.error, "interim") != NULL, "%s", r.error);
+    http_reader_free(&r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("http");
@@ -170,6 +225,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, load_reader_refuses_huge_headers);
     tcase_add_test(tc, reader_and_builder);
     tcase_add_test(tc, exchange_over_tcp);
+    tcase_add_test(tc, interim_responses_skipped);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -117,6 +117,7 @@ typedef struct tls_outcome {
     int cert_requested;    /* the server sent a CertificateRequest */
     int after_handshake;   /* the failure came after a completed handshake (how a
                             * TLS 1.3 server refuses a client certificate) */
+    int peer_is_client;    /* we are the server: the peer's certificate is a client's */
     int64_t handshake_ns;  /* ClientHello to handshake done */
     /* TLS 1.3 0-RTT, when tls_conn_opts.early_data was set: bytes sent as
      * early data (0: none could be, e.g. the session allows none), and

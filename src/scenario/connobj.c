@@ -185,7 +185,47 @@ int scn_l_connect(lua_State *L)
 
 /* ---- request ------------------------------------------------------------ */
 
-static int add_headers(lua_State *L, int idx, http_header **hs, size_t *n)
+/* The headers of one c:request{}, held in a userdata so that a luaL_error
+ * raised while they are built (a bad header, out of memory) cannot leak
+ * them: the collector frees what the error left. */
+#define HLIST_MT "mtlsprobe.headers"
+typedef struct hlist {
+    http_header *v;
+    size_t n;
+} hlist;
+
+static void hlist_clear(hlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].name);
+        free(l->v[i].value);
+    }
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static int l_hlist_gc(lua_State *L)
+{
+    hlist_clear(luaL_checkudata(L, 1, HLIST_MT));
+    return 0;
+}
+
+/* Appends h, taking its strings; raises (h freed) when out of memory. */
+static void hlist_add(lua_State *L, hlist *l, http_header h)
+{
+    http_header *nv = h.name && h.value ? realloc(l->v, (l->n + 1) * sizeof *nv) : NULL;
+    if (!nv) {
+        free(h.name);
+        free(h.value);
+        luaL_error(L, "out of memory");
+        return;
+    }
+    l->v = nv;
+    l->v[l->n++] = h;
+}
+
+static int add_headers(lua_State *L, int idx, hlist *l)
 {
     /* Either { ["Name"] = "value" } or { "Name: value", ... }. */
     lua_pushnil(L);
@@ -205,11 +245,7 @@ static int add_headers(lua_State *L, int idx, http_header **hs, size_t *n)
         if (http_header_parse(lua_tostring(L, -1), &h, &e) != 0)
             return luaL_error(L, "c:request{}: %s", e.msg);
         lua_pop(L, 2);
-        http_header *nh = realloc(*hs, (*n + 1) * sizeof *nh);
-        if (!nh)
-            return luaL_error(L, "out of memory");
-        *hs = nh;
-        (*hs)[(*n)++] = h;
+        hlist_add(L, l, h);
     }
     return 0;
 }
@@ -262,8 +298,6 @@ void scn_lua_request(lua_State *L, scn_conn *c, int opts)
     const char *method = "GET", *path = cfg->target.path, *host = cfg->target.authority;
     size_t body_len = 0;
     const char *body = NULL;
-    http_header *hs = NULL;
-    size_t n = 0;
     static const char *const known[] = { "method", "path", "headers", "body", "host", NULL };
     scr_check_known_fields(L, opts, "c:request{}", known);
     method = scr_field_string(L, opts, "c:request{}", "method", method);
@@ -272,27 +306,20 @@ void scn_lua_request(lua_State *L, scn_conn *c, int opts)
     if (scr_rawfield(L, opts, "body") == LUA_TSTRING)
         body = lua_tolstring(L, -1, &body_len);
     lua_pop(L, 1);
-    for (size_t i = 0; i < cfg->n_headers; i++) {
-        http_header *nh = realloc(hs, (n + 1) * sizeof *nh);
-        if (!nh)
-            luaL_error(L, "out of memory");
-        hs = nh;
-        hs[n].name = strdup(cfg->headers[i].name);
-        hs[n].value = strdup(cfg->headers[i].value);
-        n++;
-    }
+    hlist *hl = lua_newuserdatauv(L, sizeof *hl, 0);
+    memset(hl, 0, sizeof *hl);
+    luaL_setmetatable(L, HLIST_MT);
+    for (size_t i = 0; i < cfg->n_headers; i++)
+        hlist_add(L, hl, (http_header){ strdup(cfg->headers[i].name), strdup(cfg->headers[i].value) });
     if (scr_field_table(L, opts, "c:request{}", "headers")) {
-        add_headers(L, lua_gettop(L), &hs, &n);
+        add_headers(L, lua_gettop(L), hl);
         lua_pop(L, 1);
     }
     char *req;
     size_t req_len;
-    int rc = http_request_build(method, path, host, hs, n, body, body_len, &req, &req_len, &e);
-    for (size_t i = 0; i < n; i++) {
-        free(hs[i].name);
-        free(hs[i].value);
-    }
-    free(hs);
+    int rc = http_request_build(method, path, host, hl->v, hl->n, body, body_len, &req, &req_len, &e);
+    hlist_clear(hl);
+    lua_pop(L, 1);
     if (rc != 0)
         luaL_error(L, "c:request{}: %s", e.msg);
     scn_conn_send(c, req, req_len);
@@ -460,6 +487,11 @@ void scn_conn_register(lua_State *L)
     lua_pop(L, 1);
     if (luaL_newmetatable(L, SESSION_MT)) {
         lua_pushcfunction(L, l_session_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, HLIST_MT)) {
+        lua_pushcfunction(L, l_hlist_gc);
         lua_setfield(L, -2, "__gc");
     }
     lua_pop(L, 1);

@@ -139,19 +139,15 @@ int scn_l_hello(lua_State *L)
         scr_set_str(L, "error", e.msg);
         return 1;
     }
-    tls_hello_result *rp = malloc(sizeof *rp);
-    if (!rp) {
-        net_close_rst(fd);
-        return luaL_error(L, "t:hello{}: out of memory");
-    }
+    /* Lua's own memory: push_hello may raise (out of memory), and the
+     * collector then frees it, where a malloc'd copy would leak. */
+    tls_hello_result *rp = lua_newuserdatauv(L, sizeof *rp, 0);
     int rc = tls_hello_probe(fd, &o, deadline, rp, &e);
     net_close_rst(fd);
-    if (rc != 0) {
-        free(rp);
+    if (rc != 0)
         return luaL_error(L, "t:hello{}: %s", e.msg);
-    }
+    lua_insert(L, -2); /* the result table on top, the userdata below it */
     push_hello(L, rp);
-    free(rp);
     return 1;
 }
 

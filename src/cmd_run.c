@@ -233,24 +233,12 @@ static void waiver_name(const res_waiver *w, char *out, size_t n)
  * the user asked for. */
 static void warn_skipped_for_options(const res_run *run)
 {
-    for (size_t i = 0; i < run->n; i++) {
-        char need[200], prev[200];
-        int first = res_skip_needs(&run->items[i], need, sizeof need);
-        for (size_t k = 0; first && k < i; k++)
-            first = !res_skip_needs(&run->items[k], prev, sizeof prev) || strcmp(prev, need) != 0;
-        if (!first)
-            continue;
-        char ids[600] = "";
-        size_t n = 0;
-        for (size_t k = i; k < run->n; k++) {
-            if (!res_skip_needs(&run->items[k], prev, sizeof prev) || strcmp(prev, need) != 0 ||
-                strstr(ids, run->items[k].id))
-                continue;
-            size_t l = strlen(ids);
-            snprintf(ids + l, sizeof ids - l, "%s%s", n++ ? ", " : "", run->items[k].id);
-        }
-        cmd_error("run", "skipped, needs %s: %s", need, ids);
-    }
+    res_skip_group g[RES_MAX_SKIP_GROUPS];
+    size_t n = 0;
+    for (size_t i = 0; i < run->n; i++)
+        res_skip_group_add(g, &n, RES_MAX_SKIP_GROUPS, &run->items[i]);
+    for (size_t k = 0; k < n; k++)
+        cmd_error("run", "skipped, needs %s: %s", g[k].need, g[k].ids);
 }
 
 /* The summary line, the waivers' news, and the exit code. */

@@ -46,35 +46,20 @@ static void notice(rpt_model *m, const char *text);
  * bypass/a, bypass/b need --mtls-host and --public-host; ...". */
 static void skipped_for_options(rpt_model *m)
 {
-    char text[sizeof m->notices[0]] = "", seen[16][200], need[200];
-    size_t n_seen = 0, count = 0;
+    res_skip_group g[RES_MAX_SKIP_GROUPS];
+    size_t n = 0, runs = 0;
     rpt_ref r = RPT_REF_START;
-    for (const res_scenario *s; (s = rpt_next_verdict(m, &r)) != NULL;) {
-        if (!res_skip_needs(s, need, sizeof need))
-            continue;
-        count++;
-        size_t k = 0;
-        while (k < n_seen && strcmp(seen[k], need) != 0)
-            k++;
-        if (k == n_seen && n_seen < 16)
-            snprintf(seen[n_seen++], sizeof seen[0], "%s", need);
-    }
-    if (!count)
+    for (const res_scenario *s; (s = rpt_next_verdict(m, &r)) != NULL;)
+        res_skip_group_add(g, &n, RES_MAX_SKIP_GROUPS, s);
+    for (size_t k = 0; k < n; k++)
+        runs += g[k].runs;
+    if (!runs)
         return;
-    size_t o = (size_t)snprintf(text, sizeof text, "%zu scenario run%s skipped for options not given: ", count,
-                                count == 1 ? "" : "s");
-    for (size_t k = 0; k < n_seen && o < sizeof text; k++) {
-        size_t ids = 0;
-        char list[400] = "";
-        r = RPT_REF_START;
-        for (const res_scenario *s; (s = rpt_next_verdict(m, &r)) != NULL;) {
-            if (!res_skip_needs(s, need, sizeof need) || strcmp(need, seen[k]) != 0 || strstr(list, s->id))
-                continue;
-            size_t l = strlen(list);
-            snprintf(list + l, sizeof list - l, "%s%s", ids++ ? ", " : "", s->id);
-        }
-        o += (size_t)snprintf(text + o, sizeof text - o, "%s%s for %s", k ? "; " : "", seen[k], list);
-    }
+    char text[sizeof m->notices[0]];
+    size_t o = (size_t)snprintf(text, sizeof text, "%zu scenario run%s skipped for options not given: ", runs,
+                                runs == 1 ? "" : "s");
+    for (size_t k = 0; k < n && o < sizeof text; k++)
+        o += (size_t)snprintf(text + o, sizeof text - o, "%s%s for %s", k ? "; " : "", g[k].need, g[k].ids);
     notice(m, text);
 }
 

@@ -131,6 +131,38 @@ int res_skip_needs(const res_scenario *s, char *out, size_t n)
     return 1;
 }
 
+/* id is one of the ", "-separated names in list. */
+static int id_listed(const char *list, const char *id)
+{
+    size_t l = strlen(id);
+    for (const char *p = list; (p = strstr(p, id)) != NULL; p += l)
+        if ((p == list || p[-1] == ' ') && (p[l] == ',' || p[l] == '\0'))
+            return 1;
+    return 0;
+}
+
+void res_skip_group_add(res_skip_group *g, size_t *n, size_t max, const res_scenario *s)
+{
+    char need[sizeof g[0].need];
+    if (!res_skip_needs(s, need, sizeof need))
+        return;
+    size_t k = 0;
+    while (k < *n && strcmp(g[k].need, need) != 0)
+        k++;
+    if (k == *n) {
+        if (*n == max)
+            return;
+        memset(&g[k], 0, sizeof g[k]);
+        snprintf(g[k].need, sizeof g[k].need, "%s", need);
+        (*n)++;
+    }
+    g[k].runs++;
+    if (!id_listed(g[k].ids, s->id)) {
+        size_t l = strlen(g[k].ids);
+        snprintf(g[k].ids + l, sizeof g[k].ids - l, "%s%s", l ? ", " : "", s->id);
+    }
+}
+
 res_gate res_run_gate(const res_run *r, int fail_on)
 {
     res_gate g = { 0, 0, 0, 0, 0, r->interrupted != 0 };

@@ -170,6 +170,19 @@ int res_scenario_not_run(const res_scenario *s);
  * explanation in parentheses, into out; 0 when it needs none. */
 int res_skip_needs(const res_scenario *s, char *out, size_t n);
 
+/* SKIPs grouped by what they need, in order of first appearance: the
+ * options, the ids (each once, ", " between them) and how many runs. */
+#define RES_MAX_SKIP_GROUPS 16
+typedef struct res_skip_group {
+    char need[200];
+    char ids[600];
+    size_t runs;
+} res_skip_group;
+
+/* Adds s to its group in g[0..*n) (a new one while fewer than max) when it
+ * is a SKIP for an option not given; otherwise does nothing. */
+void res_skip_group_add(res_skip_group *g, size_t *n, size_t max, const res_scenario *s);
+
 /* Severity names in order, most severe first: critical, high, medium, low,
  * info. The rank of a name is its index; -1 when it is none of them. */
 #define RES_N_SEVERITIES 5

@@ -25,16 +25,23 @@ static const scn_builtin *builtin_profile(const char *name)
     return NULL;
 }
 
-static void list_builtin(char *out, size_t n)
+/* The built-in profiles' names: joined with ", " into out, and each into
+ * one[] (at most max) for "did you mean"; returns how many are in one[]. */
+static size_t list_builtin(char *out, size_t n, char one[][64], size_t max)
 {
+    size_t k = 0;
     out[0] = '\0';
     for (size_t i = 0; i < scn_builtins_count; i++) {
         const char *p = scn_builtins[i].path;
         if (strncmp(p, "profiles/", 9) != 0)
             continue;
+        int len = (int)(strlen(p) - 9 - 4);
         size_t used = strlen(out);
-        snprintf(out + used, n - used, "%s%.*s", used ? ", " : "", (int)(strlen(p) - 9 - 4), p + 9);
+        snprintf(out + used, n - used, "%s%.*s", used ? ", " : "", len, p + 9);
+        if (k < max)
+            snprintf(one[k++], 64, "%.*s", len, p + 9);
     }
+    return k;
 }
 
 int scn_profile_resolve(scn_config *cfg, const char *arg, mp_err *e)
@@ -54,17 +61,10 @@ int scn_profile_resolve(scn_config *cfg, const char *arg, mp_err *e)
         return 0;
     }
     char names[400], one[64][64];
-    list_builtin(names, sizeof names);
+    size_t n = list_builtin(names, sizeof names, one, 64);
     const char *ptrs[64];
-    size_t n = 0;
-    for (size_t i = 0; i < scn_builtins_count && n < 64; i++) {
-        const char *p = scn_builtins[i].path;
-        if (strncmp(p, "profiles/", 9) == 0) {
-            snprintf(one[n], sizeof one[0], "%.*s", (int)(strlen(p) - 9 - 4), p + 9);
-            ptrs[n] = one[n];
-            n++;
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = one[i];
     const char *near = str_closest(arg, ptrs, n);
     return mp_fail(e, "--profile: unknown profile '%s'%s%s%s (built in: %s; or a readable .lua file)",
                    arg, near ? ": did you mean " : "", near ? near : "", near ? "?" : "", names);

@@ -222,6 +222,7 @@ static int on_message_complete(http_parser *p)
         return 0;
     }
     r->complete = 1;
+    http_parser_pause(p, 1); /* what follows is not this response's */
     return 0;
 }
 

@@ -374,6 +374,10 @@ int cmd_load(int argc, char **argv)
         cmd_error("load", "%s", e.msg);
         goto out;
     }
+    if (url.scheme != NET_SCHEME_HTTPS) { /* each scheme's handler comes with its tests */
+        cmd_error("load", "%s:// targets are not supported yet; use https://", net_scheme_name(url.scheme));
+        goto out;
+    }
     if (strcmp(mode_s, "handshake") == 0) cfg.mode = LOAD_HANDSHAKE;
     else if (strcmp(mode_s, "request") == 0) cfg.mode = LOAD_REQUEST;
     else if (strcmp(mode_s, "keepalive") == 0) cfg.mode = LOAD_KEEPALIVE;

@@ -475,6 +475,10 @@ int cmd_run(int argc, char **argv)
         cmd_error("run", "%s", e.msg);
         goto out;
     }
+    if (cfg.target.scheme != NET_SCHEME_HTTPS) { /* each scheme's handler comes with its tests */
+        cmd_error("run", "%s:// targets are not supported yet; use https://", net_scheme_name(cfg.target.scheme));
+        goto out;
+    }
     pki_manifest m;
     if (pki_manifest_load(&m, fixtures, &e) != 0) {
         cmd_error("run", "%s", e.msg);

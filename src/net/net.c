@@ -58,12 +58,41 @@ int net_listen_parse(const char *s, char *host, size_t hostlen, int *port, mp_er
     return hostport(s, host, hostlen, port, 0, e);
 }
 
+static const struct {
+    const char *name;
+    int port; /* 0: none, the URL must name one */
+    int takes_path;
+} url_schemes[] = {
+    [NET_SCHEME_HTTPS] = {"https", 443, 1},
+    [NET_SCHEME_TLS] = {"tls", 0, 0},
+    [NET_SCHEME_MQTTS] = {"mqtts", 8883, 0},
+    [NET_SCHEME_GRPCS] = {"grpcs", 443, 1},
+};
+
+const char *net_scheme_name(net_scheme s)
+{
+    return (size_t)s < sizeof url_schemes / sizeof url_schemes[0] ? url_schemes[s].name : "?";
+}
+
+#define GRPC_HEALTH_PATH "/grpc.health.v1.Health/Check"
+
 int net_url_parse(const char *s, net_url *u, mp_err *e)
 {
     memset(u, 0, sizeof *u);
-    if (strncasecmp(s, "https://", 8) != 0)
-        return mp_fail(e, "target '%s' must start with https://", s);
-    const char *a = s + 8;
+    const char *sep = strstr(s, "://");
+    int found = 0;
+    if (sep) {
+        for (size_t i = 0; i < sizeof url_schemes / sizeof url_schemes[0]; i++) {
+            size_t n = strlen(url_schemes[i].name);
+            if ((size_t)(sep - s) == n && strncasecmp(s, url_schemes[i].name, n) == 0) {
+                u->scheme = (net_scheme)i;
+                found = 1;
+            }
+        }
+    }
+    if (!found)
+        return mp_fail(e, "target '%s' must start with https://, tls://, mqtts:// or grpcs://", s);
+    const char *a = sep + 3;
     size_t al = strcspn(a, "/?#");
     if (al == 0 || al >= sizeof u->authority)
         return mp_fail(e, "target '%s' has no host", s);
@@ -84,6 +113,14 @@ int net_url_parse(const char *s, net_url *u, mp_err *e)
     char *hash = strchr(u->path, '#');
     if (hash)
         *hash = '\0';
+    if (!url_schemes[u->scheme].takes_path && strcmp(u->path, "/") != 0)
+        return mp_fail(e, "target '%s': a %s:// target takes no path", s, url_schemes[u->scheme].name);
+    if (u->scheme == NET_SCHEME_GRPCS) {
+        if (strcmp(u->path, "/") == 0)
+            snprintf(u->path, sizeof u->path, "%s", GRPC_HEALTH_PATH);
+        else if (strchr(u->path, '?') || strchr(u->path + 1, '/') == NULL || u->path[strlen(u->path) - 1] == '/')
+            return mp_fail(e, "target '%s': a grpcs:// path is /package.Service/Method", s);
+    }
 
     int has_port = u->authority[0] == '['
                        ? strstr(u->authority, "]:") != NULL
@@ -106,7 +143,10 @@ int net_url_parse(const char *s, net_url *u, mp_err *e)
             return mp_fail(e, "target '%s' has no host", s);
         memcpy(u->host, h, hl);
         u->host[hl] = '\0';
-        u->port = 443;
+        if (url_schemes[u->scheme].port == 0)
+            return mp_fail(e, "target '%s': a %s:// target needs a port (%s://HOST:PORT)", s,
+                           url_schemes[u->scheme].name, url_schemes[u->scheme].name);
+        u->port = url_schemes[u->scheme].port;
     }
     return 0;
 }

@@ -11,14 +11,29 @@
 
 #include "util/err.h"
 
+/* The application protocol a target URL's scheme names. */
+typedef enum net_scheme {
+    NET_SCHEME_HTTPS, /* https://HOST[:PORT][/PATH]: HTTP/1.1 or HTTP/2 over TLS, port 443 */
+    NET_SCHEME_TLS,   /* tls://HOST:PORT: TLS only, the port is required */
+    NET_SCHEME_MQTTS, /* mqtts://HOST[:PORT]: MQTT 3.1.1 or 5 over TLS, port 8883 */
+    NET_SCHEME_GRPCS  /* grpcs://HOST[:PORT][/package.Service/Method]: gRPC over HTTP/2, port 443;
+                         the path defaults to the gRPC health check */
+} net_scheme;
+
+/* "https", "tls", "mqtts", "grpcs". */
+const char *net_scheme_name(net_scheme s);
+
 typedef struct net_url {
+    net_scheme scheme;
     char host[256];   /* without brackets for IPv6 literals */
     int port;
     char path[1024];  /* starts with '/' */
     char authority[300]; /* host[:port] as written, for Host: */
 } net_url;
 
-/* "https://host[:port][/path]"; the port defaults to 443. */
+/* "SCHEME://host[:port][/path]" for the schemes of net_scheme; the port
+ * defaults per scheme (tls:// has none), only https:// and grpcs:// take a
+ * path, and grpcs:// defaults it to /grpc.health.v1.Health/Check. */
 int net_url_parse(const char *s, net_url *u, mp_err *e);
 
 /* "host:port" or "[v6]:port". */

@@ -1,6 +1,7 @@
 /* net: the target URL and HOST:PORT parsers, table-driven. A target is
- * https:// only; the host may be an IPv6 literal in brackets; the port
- * defaults to 443 and is 1..65535 in digits only; the query stays in the
+ * https://, tls://, mqtts:// or grpcs://; the host may be an IPv6 literal in
+ * brackets; the port defaults per scheme (443, none, 8883, 443) and is
+ * 1..65535 in digits only; only https and grpcs take a path; the query stays in the
  * path and the fragment is dropped; userinfo (user@) is refused, as is an
  * empty host. */
 #include <string.h>
@@ -14,20 +15,27 @@ START_TEST(url_values)
         const char *in;
         const char *host, *path, *authority;
         int port;
+        net_scheme scheme;
     } ok[] = {
-        { "https://gw.example", "gw.example", "/", "gw.example", 443 },
-        { "https://gw.example/", "gw.example", "/", "gw.example", 443 },
-        { "HTTPS://gw.example:8443/api/v1", "gw.example", "/api/v1", "gw.example:8443", 8443 },
-        { "https://127.0.0.1:1/", "127.0.0.1", "/", "127.0.0.1:1", 1 },
-        { "https://h:65535", "h", "/", "h:65535", 65535 },
-        { "https://[::1]", "::1", "/", "[::1]", 443 },
-        { "https://[::1]:8443/p", "::1", "/p", "[::1]:8443", 8443 },
-        { "https://[2001:db8::1]/x", "2001:db8::1", "/x", "[2001:db8::1]", 443 },
-        { "https://h/p?q=1&r=2", "h", "/p?q=1&r=2", "h", 443 },
-        { "https://h?q=1", "h", "/?q=1", "h", 443 },
-        { "https://h:9/p#frag", "h", "/p", "h:9", 9 },
-        { "https://h#frag", "h", "/", "h", 443 },
-        { "https://h/p?q=1#frag", "h", "/p?q=1", "h", 443 },
+        { "https://gw.example", "gw.example", "/", "gw.example", 443, NET_SCHEME_HTTPS },
+        { "https://gw.example/", "gw.example", "/", "gw.example", 443, NET_SCHEME_HTTPS },
+        { "HTTPS://gw.example:8443/api/v1", "gw.example", "/api/v1", "gw.example:8443", 8443, NET_SCHEME_HTTPS },
+        { "https://127.0.0.1:1/", "127.0.0.1", "/", "127.0.0.1:1", 1, NET_SCHEME_HTTPS },
+        { "https://h:65535", "h", "/", "h:65535", 65535, NET_SCHEME_HTTPS },
+        { "https://[::1]", "::1", "/", "[::1]", 443, NET_SCHEME_HTTPS },
+        { "https://[::1]:8443/p", "::1", "/p", "[::1]:8443", 8443, NET_SCHEME_HTTPS },
+        { "https://[2001:db8::1]/x", "2001:db8::1", "/x", "[2001:db8::1]", 443, NET_SCHEME_HTTPS },
+        { "https://h/p?q=1&r=2", "h", "/p?q=1&r=2", "h", 443, NET_SCHEME_HTTPS },
+        { "https://h?q=1", "h", "/?q=1", "h", 443, NET_SCHEME_HTTPS },
+        { "https://h:9/p#frag", "h", "/p", "h:9", 9, NET_SCHEME_HTTPS },
+        { "https://h#frag", "h", "/", "h", 443, NET_SCHEME_HTTPS },
+        { "https://h/p?q=1#frag", "h", "/p?q=1", "h", 443, NET_SCHEME_HTTPS },
+        { "tls://db.example:5432", "db.example", "/", "db.example:5432", 5432, NET_SCHEME_TLS },
+        { "TLS://[::1]:9/", "::1", "/", "[::1]:9", 9, NET_SCHEME_TLS },
+        { "mqtts://broker", "broker", "/", "broker", 8883, NET_SCHEME_MQTTS },
+        { "mqtts://127.0.0.1:18883/", "127.0.0.1", "/", "127.0.0.1:18883", 18883, NET_SCHEME_MQTTS },
+        { "grpcs://g:50051", "g", "/grpc.health.v1.Health/Check", "g:50051", 50051, NET_SCHEME_GRPCS },
+        { "grpcs://g/pkg.Svc/Call", "g", "/pkg.Svc/Call", "g", 443, NET_SCHEME_GRPCS },
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         net_url u;
@@ -37,6 +45,7 @@ START_TEST(url_values)
         ck_assert_str_eq(u.path, ok[i].path);
         ck_assert_str_eq(u.authority, ok[i].authority);
         ck_assert_int_eq(u.port, ok[i].port);
+        ck_assert_int_eq(u.scheme, ok[i].scheme);
     }
 }
 END_TEST
@@ -49,6 +58,13 @@ START_TEST(url_refused)
     } bad[] = {
         { "http://gw.example/", "must start with https://" },
         { "gw.example:443", "must start with https://" },
+        { "mqtt://broker/", "must start with https://, tls://, mqtts:// or grpcs://" },
+        { "tls://db.example", "needs a port (tls://HOST:PORT)" },
+        { "tls://db.example:5432/x", "takes no path" },
+        { "mqtts://b/topic", "takes no path" },
+        { "grpcs://g/pkg.Svc", "/package.Service/Method" },
+        { "grpcs://g/pkg.Svc/", "/package.Service/Method" },
+        { "grpcs://g/pkg.Svc/M?x", "/package.Service/Method" },
         { "https://", "has no host" },
         { "https:///path", "has no host" },
         { "https://?q", "has no host" },

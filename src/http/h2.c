@@ -132,6 +132,27 @@ static int flush(nghttp2_session *s, const http_h2_io *io, h2_state *st)
     }
 }
 
+/* The request body, handed to nghttp2 from the caller's buffer. */
+typedef struct h2_body {
+    const uint8_t *data;
+    size_t len, off;
+} h2_body;
+
+static ssize_t read_body(nghttp2_session *s, int32_t stream, uint8_t *buf, size_t len, uint32_t *flags,
+                         nghttp2_data_source *src, void *arg)
+{
+    (void)s;
+    (void)stream;
+    (void)arg;
+    h2_body *b = src->ptr;
+    size_t n = b->len - b->off < len ? b->len - b->off : len;
+    memcpy(buf, b->data + b->off, n);
+    b->off += n;
+    if (b->off == b->len)
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return (ssize_t)n;
+}
+
 static nghttp2_nv nv(const char *name, const char *value)
 {
     nghttp2_nv v = { (uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, strlen(name),
@@ -179,10 +200,12 @@ int http_h2_exchange(const http_h2_io *io, const http_h2_request *q, size_t max_
         if (lower[i])
             nva[n++] = nv(lower[i], q->headers[i].value);
     }
+    h2_body body = { q->body, q->body_len, 0 }; /* read while the session sends, below */
+    nghttp2_data_provider dp = { .source.ptr = &body, .read_callback = read_body };
     nghttp2_settings_entry iv[] = { { NGHTTP2_SETTINGS_ENABLE_PUSH, 0 } };
     rc = nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, iv, 1);
     if (rc == 0) {
-        st.stream = nghttp2_submit_request(s, NULL, nva, n, NULL, NULL);
+        st.stream = nghttp2_submit_request(s, NULL, nva, n, q->body ? &dp : NULL, NULL);
         if (st.stream < 0)
             rc = st.stream;
     }

@@ -28,6 +28,8 @@ typedef struct http_h2_request {
     const char *path;
     const http_header *headers; /* regular headers, names sent lower case */
     size_t n_headers;
+    const uint8_t *body;     /* sent as DATA ending the stream (a gRPC message); NULL: none */
+    size_t body_len;
 } http_h2_request;
 
 /* Sends the request on stream 1 and fills *out (header names lower case).

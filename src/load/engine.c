@@ -216,8 +216,7 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
         for (int t = 0; t < started; t++)
             pthread_join(tids[t], NULL);
         if (start_err) {
-            /* every worker has been joined: strerror is safe here */
-            rc = mp_fail(e, "cannot start load thread %d of %d: %s", started + 1, threads, strerror(start_err));
+            rc = mp_fail(e, "cannot start load thread %d of %d: %s", started + 1, threads, mp_strerror(start_err).s);
             goto out;
         }
         getrusage(RUSAGE_SELF, &ru1);

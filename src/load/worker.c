@@ -245,8 +245,8 @@ static void connect_failed(slot *s, int err)
         fail(s, LE_CONNECT_REFUSED, -1, 0);
         return;
     }
-    char text[160];
-    snprintf(text, sizeof text, "connect: %s%s", strerror(err),
+    char text[256];
+    snprintf(text, sizeof text, "connect: %s%s", mp_strerror(err).s,
              err == EADDRNOTAVAIL ? " (no ephemeral port left: --source spreads connections over more addresses)" : "");
     fail_text(s, LE_CONNECT_OTHER, -1, 0, text);
 }
@@ -663,8 +663,8 @@ static void launch(slot *s, int64_t intended)
         w->src_k += (uint64_t)w->c->threads;
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
         if (bind(fd, (const struct sockaddr *)&src->ss, src->len) != 0) {
-            char text[160];
-            snprintf(text, sizeof text, "cannot bind the source address %s: %s", src->text, strerror(errno));
+            char text[256];
+            snprintf(text, sizeof text, "cannot bind the source address %s: %s", src->text, mp_strerror(errno).s);
             fail_text(s, LE_CONNECT_OTHER, -1, 0, text);
             return;
         }

@@ -236,7 +236,7 @@ net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd_out, mp_e
         tl_guard->connects++;
     int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        mp_fail(e, "socket: %s", strerror(errno));
+        mp_fail(e, "socket: %s", mp_strerror(errno).s);
         return NET_ERROR;
     }
     net_set_nodelay(fd);
@@ -244,13 +244,13 @@ net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd_out, mp_e
         if (errno != EINPROGRESS) {
             int err = errno;
             close(fd);
-            mp_fail(e, "connect to %s: %s", a->text, strerror(err));
+            mp_fail(e, "connect to %s: %s", a->text, mp_strerror(err).s);
             return errno_status(err);
         }
         int r = net_wait(fd, POLLOUT, deadline_ns);
         if (r <= 0) {
             close(fd);
-            mp_fail(e, "connect to %s: %s", a->text, r == 0 ? "timed out" : strerror(errno));
+            mp_fail(e, "connect to %s: %s", a->text, r == 0 ? "timed out" : mp_strerror(errno).s);
             return r == 0 ? NET_TIMEOUT : NET_ERROR;
         }
         int err = 0;
@@ -258,7 +258,7 @@ net_status net_connect(const net_addr *a, int64_t deadline_ns, int *fd_out, mp_e
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
         if (err) {
             close(fd);
-            mp_fail(e, "connect to %s: %s", a->text, strerror(err));
+            mp_fail(e, "connect to %s: %s", a->text, mp_strerror(err).s);
             return errno_status(err);
         }
     }

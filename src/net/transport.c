@@ -26,7 +26,7 @@ static int tcp_errno(net_transport *t, int err)
 {
     if (err == ECONNRESET || err == EPIPE)
         return net_xp_fail_with(t, NET_XP_F_RESET, "connection reset");
-    return net_xp_fail_with(t, NET_XP_F_OTHER, strerror(err));
+    return net_xp_fail_with(t, NET_XP_F_OTHER, mp_strerror(err).s);
 }
 
 static int tcp_handshake(net_transport *t)

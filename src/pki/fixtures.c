@@ -266,16 +266,16 @@ static int publish(const char *tmp, const pki_gen_opts *o, mp_err *e)
         if (snprintf(old, sizeof old, "%s.old-%ld", out, (long)getpid()) >= (int)sizeof old)
             return mp_fail(e, "--out path is too long");
         if (rename(out, old) != 0)
-            return mp_fail(e, "cannot replace %s: %s", out, strerror(errno));
+            return mp_fail(e, "cannot replace %s: %s", out, mp_strerror(errno).s);
         if (rename(tmp, out) != 0) {
             int err = errno;
             rename(old, out);
-            return mp_fail(e, "cannot move fixtures into %s: %s", out, strerror(err));
+            return mp_fail(e, "cannot move fixtures into %s: %s", out, mp_strerror(err).s);
         }
         return fs_remove_tree(old, e);
     }
     if (rename(tmp, out) != 0)
-        return mp_fail(e, "cannot move fixtures into %s: %s", out, strerror(errno));
+        return mp_fail(e, "cannot move fixtures into %s: %s", out, mp_strerror(errno).s);
     return 0;
 }
 
@@ -312,7 +312,7 @@ int pki_generate(const pki_spec *s, const pki_gen_opts *o, pki_gen_stats *st, mp
     if (fs_remove_tree(tmp, e) != 0)
         return -1;
     if (mkdir(tmp, 0755) != 0)
-        return mp_fail(e, "cannot create output next to %s: %s", o->out_dir, strerror(errno));
+        return mp_fail(e, "cannot create output next to %s: %s", o->out_dir, mp_strerror(errno).s);
 
     made *all = calloc(s->n ? s->n : 1, sizeof *all);
     int rc = all ? 0 : mp_fail(e, "out of memory");

@@ -42,7 +42,7 @@ static int read_line_fd(int fd, const char *what, char *out, size_t n, mp_err *e
             continue;
         if (r < 0) {
             wc_ForceZero(out, n);
-            return mp_fail(e, "cannot read the password from %s: %s", what, strerror(errno));
+            return mp_fail(e, "cannot read the password from %s: %s", what, mp_strerror(errno).s);
         }
         if (r == 0 || c == '\n')
             break;
@@ -91,7 +91,7 @@ int pki_pass_read(const char *src, char *out, size_t n, mp_err *e)
             return mp_fail(e, "password source 'file:' names no file");
         FILE *f = fopen(path, "rb");
         if (!f)
-            return mp_fail(e, "password source file:%s: %s", path, strerror(errno));
+            return mp_fail(e, "password source file:%s: %s", path, mp_strerror(errno).s);
         char what[300];
         snprintf(what, sizeof what, "file:%s", path);
         int rc = read_line_fd(fileno(f), what, out, n, e);

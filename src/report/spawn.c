@@ -37,13 +37,13 @@ int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t
 {
     int fds[2];
     if (pipe(fds) != 0)
-        return mp_fail(e, "cannot run %s: %s", argv[0], strerror(errno));
+        return mp_fail(e, "cannot run %s: %s", argv[0], mp_strerror(errno).s);
     fcntl(fds[1], F_SETFD, FD_CLOEXEC);
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
         close(fds[1]);
-        return mp_fail(e, "cannot run %s: %s", argv[0], strerror(errno));
+        return mp_fail(e, "cannot run %s: %s", argv[0], mp_strerror(errno).s);
     }
     if (pid == 0) {
         /* its own process group, so a stop or timeout ends what it started too */
@@ -79,7 +79,7 @@ int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t
         if (r == pid)
             break;
         if (r < 0 && errno != EINTR)
-            return mp_fail(e, "waiting for %s: %s", argv[0], strerror(errno));
+            return mp_fail(e, "waiting for %s: %s", argv[0], mp_strerror(errno).s);
         interrupted = stop && atomic_load(stop);
         if (interrupted || tm_mono_ns() >= deadline) {
             kill(-pid, SIGKILL);
@@ -95,7 +95,7 @@ int rpt_spawn(char *const argv[], const char *dir, const char *log_path, int64_t
         if (child_err == ENOENT)
             mp_fail(e, "%s not found (not installed, or not in PATH)", argv[0]);
         else
-            mp_fail(e, "cannot run %s: %s", argv[0], strerror(child_err));
+            mp_fail(e, "cannot run %s: %s", argv[0], mp_strerror(child_err).s);
         return RPT_SPAWN_NOT_RUN;
     }
     if (interrupted)

@@ -396,7 +396,7 @@ static void step(hconn *c)
                 char d[300], line[340];
                 tls_outcome_describe(&c->tls.out, d, sizeof d);
                 snprintf(line, sizeof line, "failed reading the request: %s",
-                         c->is_tls ? d : strerror(errno));
+                         c->is_tls ? d : mp_strerror(errno).s);
                 refuse(c, line, 0);
                 return;
             }
@@ -536,7 +536,7 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
         return;
     if (h->o->log && !h->fd_warned) {
         fprintf(h->o->log, "mtlsprobe serve: %s: out of file descriptors (%s); pausing accepts\n",
-                h->o->name, strerror(err));
+                h->o->name, mp_strerror(err).s);
         fflush(h->o->log);
     }
     h->fd_warned = 1;
@@ -579,7 +579,7 @@ int srv_http_start(struct event_base *base, const srv_http_opts *o, srv_http **o
         if (h->resume)
             event_free(h->resume);
         free(h);
-        return mp_fail(e, "%s: cannot listen on %s: %s", o->name, o->listen, strerror(err));
+        return mp_fail(e, "%s: cannot listen on %s: %s", o->name, o->listen, mp_strerror(err).s);
     }
     evconnlistener_set_error_cb(h->l, accept_error_cb);
     /* port 0: the log and the announcement name the port the kernel chose */

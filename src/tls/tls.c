@@ -257,7 +257,7 @@ void tls_classify_failure(tls_conn *c, int err)
         o->alert_sent = 1;
     } else if (c->io_errno) {
         o->result = TLS_R_ERROR;
-        snprintf(o->error_text, sizeof o->error_text, "socket error: %s", strerror(c->io_errno));
+        snprintf(o->error_text, sizeof o->error_text, "socket error: %s", mp_strerror(c->io_errno).s);
     } else {
         o->result = TLS_R_ERROR;
     }

@@ -1,6 +1,12 @@
 /* mp_err helpers: formatting into a fixed buffer, never allocating, so they
- * are safe on every error path. */
+ * are safe on every error path and in every thread. Built with
+ * _POSIX_C_SOURCE and without _GNU_SOURCE, so strerror_r is the POSIX one
+ * (it fills the buffer and returns 0). */
 #include "util/err.h"
+
+#ifdef _GNU_SOURCE
+#error "util/err.c needs the POSIX strerror_r: build it without _GNU_SOURCE"
+#endif
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,4 +46,12 @@ int mp_wrap(mp_err *e, const char *fmt, ...)
         e->msg[n + 2 + ol] = '\0';
     }
     return -1;
+}
+
+mp_errno_text mp_strerror(int err)
+{
+    mp_errno_text t;
+    if (strerror_r(err, t.s, sizeof t.s) != 0 || t.s[0] == '\0')
+        snprintf(t.s, sizeof t.s, "error %d", err);
+    return t;
 }

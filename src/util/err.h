@@ -21,4 +21,16 @@ int mp_fail(mp_err *e, const char *fmt, ...)
 int mp_wrap(mp_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The text of an errno value, safe in any thread: strerror() may share one
+ * buffer between threads, and load workers, `run -j` jobs and serve's helper
+ * threads all report system errors. Every file under src/ calls this instead.
+ * The text lives in the returned struct; used as `mp_strerror(err).s` inside
+ * one expression (a call's argument), it is valid until that expression ends
+ * (C11 6.2.4p8). An unknown value reads "error N". */
+typedef struct mp_errno_text {
+    char s[128];
+} mp_errno_text;
+
+mp_errno_text mp_strerror(int err);
+
 #endif

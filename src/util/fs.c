@@ -38,7 +38,7 @@ static int read_stream(FILE *f, const char *path, char **data, size_t *len, mp_e
             if (ferror(f)) {
                 int err = errno;
                 free(buf);
-                return mp_fail(e, "cannot read %s: %s", path, strerror(err));
+                return mp_fail(e, "cannot read %s: %s", path, mp_strerror(err).s);
             }
             break;
         }
@@ -63,7 +63,7 @@ int fs_read_file(const char *path, char **data, size_t *len, mp_err *e)
         return read_stream(stdin, "standard input", data, len, e);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return mp_fail(e, "cannot read %s: %s", path, strerror(errno));
+        return mp_fail(e, "cannot read %s: %s", path, mp_strerror(errno).s);
     int rc = read_stream(f, path, data, len, e);
     fclose(f);
     return rc;
@@ -150,7 +150,7 @@ static char *resolve_links(const char *path, mp_err *e)
         if (n < 0) {
             int err = errno;
             free(cur);
-            mp_fail(e, "cannot write %s: %s", path, strerror(err));
+            mp_fail(e, "cannot write %s: %s", path, mp_strerror(err).s);
             return NULL;
         }
         target[n] = '\0';
@@ -213,7 +213,7 @@ static int write_in_place(const char *path, const char *shown, const struct stat
         if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
             int err = errno;
             close(fd);
-            return mp_fail(e, "cannot write %s: %s", shown, strerror(err));
+            return mp_fail(e, "cannot write %s: %s", shown, mp_strerror(err).s);
         }
         own = 1;
     } else if (fd < 0) {
@@ -223,14 +223,14 @@ static int write_in_place(const char *path, const char *shown, const struct stat
         fflush(fd == 1 ? stdout : stderr);
     }
     if (fd < 0)
-        return mp_fail(e, "cannot write %s: %s", shown, strerror(errno));
+        return mp_fail(e, "cannot write %s: %s", shown, mp_strerror(errno).s);
     int rc = write_all(fd, data, len);
     int err = errno;
     if (own && close(fd) != 0 && rc == 0) {
         rc = -1;
         err = errno;
     }
-    return rc == 0 ? 0 : mp_fail(e, "cannot write %s: %s", shown, strerror(err));
+    return rc == 0 ? 0 : mp_fail(e, "cannot write %s: %s", shown, mp_strerror(err).s);
 }
 
 /* A regular file: a temporary file beside it, then rename over it. */
@@ -254,7 +254,7 @@ static int write_replace(const char *path, const char *shown, const void *data, 
     if (fd < 0) {
         int err = errno;
         free(tmp);
-        return mp_fail(e, "cannot write %s: %s", shown, strerror(err));
+        return mp_fail(e, "cannot write %s: %s", shown, mp_strerror(err).s);
     }
     /* open() honours the umask; keys must end up exactly 0600. */
     if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0)
@@ -276,7 +276,7 @@ fail: {
             close(fd);
         unlink(tmp);
         free(tmp);
-        return mp_fail(e, "cannot write %s: %s", shown, strerror(err));
+        return mp_fail(e, "cannot write %s: %s", shown, mp_strerror(err).s);
     }
 }
 
@@ -286,7 +286,7 @@ int fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
     if (fs_is_stdio(path)) {
         fflush(stdout);
         if (write_all(STDOUT_FILENO, data, len) != 0)
-            return mp_fail(e, "cannot write to standard output: %s", strerror(errno));
+            return mp_fail(e, "cannot write to standard output: %s", mp_strerror(errno).s);
         return 0;
     }
     struct stat st;
@@ -324,7 +324,7 @@ int fs_check_output(const char *path, int make_parents, mp_err *e)
         /* written in place; a FIFO's reader may come later: only the
          * permission is asked */
         if (std_fd_for(&st) < 0 && access(path, W_OK) != 0)
-            rc = mp_fail(e, "cannot write %s: %s", path, strerror(errno));
+            rc = mp_fail(e, "cannot write %s: %s", path, mp_strerror(errno).s);
         return rc;
     }
     char *real = resolve_links(path, e);
@@ -334,7 +334,7 @@ int fs_check_output(const char *path, int make_parents, mp_err *e)
         if (S_ISDIR(st.st_mode))
             rc = mp_fail(e, "cannot write %s: it is a directory", path);
         else if (!S_ISREG(st.st_mode) && access(real, W_OK) != 0)
-            rc = mp_fail(e, "cannot write %s: %s", path, strerror(errno));
+            rc = mp_fail(e, "cannot write %s: %s", path, mp_strerror(errno).s);
     }
     /* A regular file is replaced through a new file in its directory: that
      * directory must take one, whatever the file's own mode says. */
@@ -358,7 +358,7 @@ int fs_check_output(const char *path, int make_parents, mp_err *e)
             snprintf(probe, plen, "%s.probe.%ld", real, (long)getpid());
             int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
             if (fd < 0)
-                rc = mp_fail(e, "cannot write %s: %s", path, strerror(errno));
+                rc = mp_fail(e, "cannot write %s: %s", path, mp_strerror(errno).s);
             else {
                 close(fd);
                 unlink(probe);
@@ -424,7 +424,7 @@ static int check_dir_usable(const char *dir, mp_err *e)
                 else {
                     snprintf(probe, plen, "%s/.mtlsprobe-probe.%ld", p, (long)getpid());
                     if (mkdir(probe, 0700) != 0)
-                        rc = mp_fail(e, "cannot write in %s: %s", p, strerror(errno));
+                        rc = mp_fail(e, "cannot write in %s: %s", p, mp_strerror(errno).s);
                     else
                         rmdir(probe);
                     free(probe);
@@ -433,7 +433,7 @@ static int check_dir_usable(const char *dir, mp_err *e)
             break;
         }
         if (errno != ENOENT) {
-            rc = mp_fail(e, "cannot use %s: %s", p, strerror(errno));
+            rc = mp_fail(e, "cannot use %s: %s", p, mp_strerror(errno).s);
             break;
         }
         char *slash = strrchr(p, '/');
@@ -466,7 +466,7 @@ int fs_mkdirs(const char *path, mode_t mode, mp_err *e)
             *s = '\0';
             if (mkdir(p, mode) != 0 && errno != EEXIST) {
                 int err = errno;
-                int r = mp_fail(e, "cannot create directory %s: %s", p, strerror(err));
+                int r = mp_fail(e, "cannot create directory %s: %s", p, mp_strerror(err).s);
                 free(p);
                 return r;
             }
@@ -514,7 +514,7 @@ int fs_remove_tree(const char *path, mp_err *e)
     if (!fs_exists(path))
         return 0;
     if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        return mp_fail(e, "cannot remove %s: %s", path, strerror(errno));
+        return mp_fail(e, "cannot remove %s: %s", path, mp_strerror(errno).s);
     return 0;
 }
 

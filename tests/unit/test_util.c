@@ -1,4 +1,5 @@
 /* util/: durations, instants, relative times, atomic files. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "util/err.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
 
@@ -178,6 +180,14 @@ START_TEST(outputs_never_damage_their_target)
 }
 END_TEST
 
+START_TEST(errno_text)
+{
+    ck_assert_str_eq(mp_strerror(ENOENT).s, "No such file or directory");
+    ck_assert_str_eq(mp_strerror(ECONNREFUSED).s, "Connection refused");
+    ck_assert_int_gt((int)strlen(mp_strerror(123456).s), 0);
+}
+END_TEST
+
 START_TEST(join)
 {
     char *s = fs_join("a/", "b");
@@ -199,6 +209,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, atomic_write_and_modes);
     tcase_add_test(tc, outputs_never_damage_their_target);
     tcase_add_test(tc, join);
+    tcase_add_test(tc, errno_text);
     suite_add_tcase(s, tc);
     return s;
 }

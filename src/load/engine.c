@@ -94,10 +94,10 @@ static uint64_t sum_live(worker *ws, int n, int64_t sec, uint64_t *counts)
     memset(counts, 0, COARSE * sizeof *counts);
     int k = (int)(sec & 3);
     for (int t = 0; t < n; t++) {
-        if (__atomic_load_n(&ws[t].live_tag[k], __ATOMIC_ACQUIRE) != sec)
+        if (atomic_load_explicit(&ws[t].live_tag[k], memory_order_acquire) != sec)
             continue;
         for (int i = 0; i < COARSE; i++) {
-            uint32_t v = __atomic_load_n(&ws[t].live_hist[k][i], __ATOMIC_RELAXED);
+            uint32_t v = atomic_load_explicit(&ws[t].live_hist[k][i], memory_order_relaxed);
             counts[i] += v;
             total += v;
         }

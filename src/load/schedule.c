@@ -215,7 +215,7 @@ int worker_init(worker *w, int id, load_shared *sh, int n_slots, double rate, mp
     int cap = w->c->series_cap > 0 ? w->c->series_cap : LOAD_MAX_SECONDS;
     int64_t span = w->c->duration_ns ? (w->c->duration_ns / 1000000000LL) + 2 : cap;
     for (int k = 0; k < 4; k++)
-        w->live_tag[k] = -1;
+        atomic_init(&w->live_tag[k], -1);
     if (load_series_init(&w->series, (int)(span > cap ? cap : span)) != 0 || !w->base || !w->slots)
         return mp_fail(e, "out of memory for %d connections", n_slots);
     w->stage_conns = n_slots;

@@ -114,13 +114,15 @@ static void count_second(worker *w, int ok, int64_t total_ns)
     }
     /* the progress line reads the last full second from another thread */
     int k = (int)(sec & 3);
-    if (__atomic_load_n(&w->live_tag[k], __ATOMIC_ACQUIRE) != sec) {
+    if (atomic_load_explicit(&w->live_tag[k], memory_order_acquire) != sec) {
         for (int j = 0; j < COARSE; j++)
-            __atomic_store_n(&w->live_hist[k][j], 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&w->live_tag[k], sec, __ATOMIC_RELEASE);
+            atomic_store_explicit(&w->live_hist[k][j], 0, memory_order_relaxed);
+        atomic_store_explicit(&w->live_tag[k], sec, memory_order_release);
     }
     if (ok)
-        __atomic_store_n(&w->live_hist[k][ci], w->live_hist[k][ci] + 1, __ATOMIC_RELAXED);
+        atomic_store_explicit(&w->live_hist[k][ci],
+                              atomic_load_explicit(&w->live_hist[k][ci], memory_order_relaxed) + 1,
+                              memory_order_relaxed);
 }
 
 /* Stages: the result of the stage the transaction was meant to start in. */

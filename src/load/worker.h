@@ -95,8 +95,8 @@ struct worker {
     load_series series;      /* the JSON's series, read once the thread is joined */
     /* The progress line's last seconds, read while the run goes: second t
      * is in live_hist[t % 4] while live_tag[t % 4] == t. */
-    uint32_t live_hist[4][COARSE];
-    int64_t live_tag[4];
+    _Atomic uint32_t live_hist[4][COARSE];
+    _Atomic int64_t live_tag[4];
     atomic_ullong live_ok, live_err;
     double busy;             /* CPU share of this thread */
     int64_t verbose_sec;     /* -v: the second being rate-limited, and how many printed in it */

@@ -362,21 +362,29 @@ static int read_props(const mqtt_packet *p, size_t *off, char *reason, size_t re
     return 0;
 }
 
+/* What CONNACK and PUBACK share: the type, no flags, and two bytes (MQTT 5
+ * may add a reason code and properties). texts: "not a X", "X with reserved
+ * flags set", "X of the wrong length". */
+static int ack_header(int version, const mqtt_packet *p, int type, const char *const texts[3], const char **why)
+{
+    if (p->type != type)
+        *why = texts[0];
+    else if (p->flags != 0)
+        *why = texts[1];
+    else if (p->len < 2 || (version == MQTT_V311 && p->len != 2))
+        *why = texts[2];
+    else
+        return 0;
+    return -1;
+}
+
 int mqtt_connack_decode(int version, const mqtt_packet *p, mqtt_connack *out, const char **why)
 {
     memset(out, 0, sizeof *out);
-    if (p->type != MQTT_CONNACK) {
-        *why = "not a CONNACK";
+    static const char *const texts[3] = { "not a CONNACK", "CONNACK with reserved flags set",
+                                          "CONNACK of the wrong length" };
+    if (ack_header(version, p, MQTT_CONNACK, texts, why) != 0)
         return -1;
-    }
-    if (p->flags != 0) {
-        *why = "CONNACK with reserved flags set";
-        return -1;
-    }
-    if (p->len < 2 || (version == MQTT_V311 && p->len != 2)) {
-        *why = "CONNACK of the wrong length";
-        return -1;
-    }
     if (p->body[0] & 0xfe) {
         *why = "CONNACK with reserved acknowledge flags set";
         return -1;
@@ -446,18 +454,10 @@ const char *mqtt_connack_name(int version, int code)
 int mqtt_puback_decode(int version, const mqtt_packet *p, mqtt_puback *out, const char **why)
 {
     memset(out, 0, sizeof *out);
-    if (p->type != MQTT_PUBACK) {
-        *why = "not a PUBACK";
+    static const char *const texts[3] = { "not a PUBACK", "PUBACK with reserved flags set",
+                                          "PUBACK of the wrong length" };
+    if (ack_header(version, p, MQTT_PUBACK, texts, why) != 0)
         return -1;
-    }
-    if (p->flags != 0) {
-        *why = "PUBACK with reserved flags set";
-        return -1;
-    }
-    if (p->len < 2 || (version == MQTT_V311 && p->len != 2)) {
-        *why = "PUBACK of the wrong length";
-        return -1;
-    }
     out->packet_id = (uint16_t)(p->body[0] << 8 | p->body[1]);
     if (out->packet_id == 0) {
         *why = "PUBACK for packet id 0";

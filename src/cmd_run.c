@@ -627,6 +627,9 @@ int cmd_run(int argc, char **argv)
         str_copy(tv->skipped[i].version, sizeof tv->skipped[i].version, tls_version_name(skipped[i].version));
         str_copy(tv->skipped[i].reason, sizeof tv->skipped[i].reason, skipped[i].reason);
     }
+    int jobs_started = 0, jobs_err = 0;
+    plan.jobs_started = &jobs_started;
+    plan.jobs_start_error = &jobs_err;
     if (scn_run_all(&list, &filter, &plan, &cfg, &run, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         scn_list_free(&list);
@@ -634,6 +637,10 @@ int cmd_run(int argc, char **argv)
         rc = MP_EXIT_USAGE;
         goto out;
     }
+    if (jobs_err)
+        fprintf(stderr, "mtlsprobe run: -j %d: only %d job thread%s could start (%s); every scenario ran on %s\n",
+                plan.jobs, jobs_started, jobs_started == 1 ? "" : "s", mp_strerror(jobs_err).s,
+                jobs_started == 1 ? "it" : "them");
     run.finished_ms = res_now_ms();
     run.interrupted = atomic_load(stop); /* a second signal now ends the process (cmd_stop_on_signals) */
     str_copy(run.target, sizeof run.target, target);

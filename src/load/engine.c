@@ -180,7 +180,7 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
         int start_err = 0;
         for (int t = 0; t < threads; t++) {
             targs[t] = (thread_arg){ &ws[t], &done };
-            if ((start_err = pthread_create(&tids[t], NULL, thread_main, &targs[t])) != 0) {
+            if ((start_err = mp_thread_start(c->thread_start, &tids[t], thread_main, &targs[t])) != 0) {
                 atomic_store(&sh.abort, 1);
                 atomic_fetch_add(&done, threads - t);
                 break;

@@ -16,6 +16,7 @@
 #include "results/hist.h"
 #include "tls/tls.h"
 #include "util/err.h"
+#include "util/thread.h"
 
 typedef enum load_mode { LOAD_HANDSHAKE, LOAD_REQUEST, LOAD_KEEPALIVE } load_mode;
 
@@ -86,6 +87,7 @@ typedef struct load_config {
                                 * loop, rate their highest target */
     int series_cap;            /* entries of the series before it folds; 0: LOAD_MAX_SECONDS
                                 * (tests set a small one to see folding in a short run) */
+    mp_thread_start_fn thread_start; /* NULL: pthread_create (tests make a start fail) */
 } load_config;
 
 /* The series holds at most this many entries: a longer run's entries cover

@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE
 #include "scenario/runner.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <fnmatch.h>
 #include <lauxlib.h>
@@ -267,15 +268,60 @@ typedef struct meta {
     char load_error[512]; /* non-empty: the file could not be loaded */
 } meta;
 
+/* "FILE:LINE" of the line where the scenario table sets field (the first
+ * "field =" outside a comment or string), or FILE alone when no such line is
+ * found: an error about a field names where to look. */
+static void field_where(const scn_source *s, const char *field, char *out, size_t n)
+{
+    char *owned = NULL;
+    const char *text = s->text;
+    size_t len = s->len;
+    mp_err e;
+    if (!text && fs_read_file(s->name, &owned, &len, &e) == 0)
+        text = owned;
+    int line = 1, found = 0;
+    size_t fl = strlen(field);
+    for (size_t i = 0; text && i < len && !found; i++) {
+        char c = text[i];
+        if (c == '\n') {
+            line++;
+        } else if (c == '-' && i + 1 < len && text[i + 1] == '-') {
+            const char *end = i + 3 < len && text[i + 2] == '[' && text[i + 3] == '[' ? "]]" : "\n";
+            for (i += 2; i < len && !(text[i] == end[0] && (!end[1] || (i + 1 < len && text[i + 1] == end[1]))); i++)
+                line += text[i] == '\n';
+            line += end[0] == '\n';
+        } else if (c == '"' || c == '\'') {
+            for (i++; i < len && text[i] != c && text[i] != '\n'; i++)
+                if (text[i] == '\\')
+                    i++;
+        } else if ((i == 0 || !(isalnum((unsigned char)text[i - 1]) || text[i - 1] == '_')) &&
+                   i + fl <= len && memcmp(text + i, field, fl) == 0) {
+            size_t j = i + fl;
+            if (j < len && (isalnum((unsigned char)text[j]) || text[j] == '_'))
+                continue;
+            while (j < len && (text[j] == ' ' || text[j] == '\t'))
+                j++;
+            found = j < len && text[j] == '=' && (j + 1 >= len || text[j + 1] != '=');
+        }
+    }
+    free(owned);
+    if (found)
+        snprintf(out, n, "%s:%d", s->name, line);
+    else
+        snprintf(out, n, "%s", s->name);
+}
+
 static int read_list(lua_State *L, const char *field, char *dst, size_t width, int max,
-                     int *n, const char *name, mp_err *e)
+                     int *n, const scn_source *s, mp_err *e)
 {
     *n = 0;
+    char name[600];
     int t = scr_rawfield(L, -1, field);
     if (t == LUA_TNIL) {
         lua_pop(L, 1);
         return 0;
     }
+    field_where(s, field, name, sizeof name);
     if (t != LUA_TTABLE) {
         lua_pop(L, 1);
         return mp_fail(e, "%s: '%s' must be a list of strings", name, field);
@@ -328,9 +374,14 @@ static int read_meta(lua_State *L, const scn_source *s, meta *m, mp_err *e)
             if (strcmp(*k, lua_tostring(L, -1)) == 0)
                 ok = 2;
         if (ok != 2) {
+            char where[600];
+            if (lua_type(L, -1) == LUA_TSTRING)
+                field_where(s, lua_tostring(L, -1), where, sizeof where);
+            else
+                str_copy(where, sizeof where, s->name);
             mp_fail(e, "%s: unknown field '%s' in the scenario table (known: id, title, "
                        "description, severity, tags, controls, run, per_tls_version, time_limit)",
-                    s->name, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+                    where, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
             lua_pop(L, 1);
             return -1;
         }
@@ -345,11 +396,15 @@ static int read_meta(lua_State *L, const scn_source *s, meta *m, mp_err *e)
     sev = sev ? sev : "medium";
     if (strcmp(sev, "critical") && strcmp(sev, "high") && strcmp(sev, "medium") &&
         strcmp(sev, "low") && strcmp(sev, "info"))
-        return mp_fail(e, "%s: severity must be critical, high, medium, low or info", s->name);
+    {
+        char where[600];
+        field_where(s, "severity", where, sizeof where);
+        return mp_fail(e, "%s: severity must be critical, high, medium, low or info", where);
+    }
     str_copy(m->severity, sizeof m->severity, sev);
-    if (read_list(L, "tags", &m->tags[0][0], sizeof m->tags[0], RES_MAX_TAGS, &m->n_tags, s->name, e) ||
+    if (read_list(L, "tags", &m->tags[0][0], sizeof m->tags[0], RES_MAX_TAGS, &m->n_tags, s, e) ||
         read_list(L, "controls", &m->controls[0][0], sizeof m->controls[0], RES_MAX_CONTROLS,
-                  &m->n_controls, s->name, e))
+                  &m->n_controls, s, e))
         return -1;
     if (scr_rawfield(L, -1, "run") != LUA_TFUNCTION) {
         lua_pop(L, 1);
@@ -369,9 +424,12 @@ static int read_meta(lua_State *L, const scn_source *s, meta *m, mp_err *e)
     else if (t == LUA_TSTRING && tm_parse_duration(lua_tostring(L, -1), &ms, &te) != 0)
         ms = -1;
     lua_pop(L, 1);
-    if (t != LUA_TNIL && (ms <= 0 || ms > 86400000))
+    if (t != LUA_TNIL && (ms <= 0 || ms > 86400000)) {
+        char where[600];
+        field_where(s, "time_limit", where, sizeof where);
         return mp_fail(e, "%s: time_limit must be a number of seconds or a duration (\"90s\", \"5m\") "
-                          "from 1 ms to 24 h", s->name);
+                          "from 1 ms to 24 h", where);
+    }
     m->time_limit_ns = t == LUA_TNIL ? 0 : ms * 1000000;
     return 0;
 }
@@ -636,10 +694,20 @@ int scn_run_all(const scn_list *l, const scn_filter *f, const scn_plan *p,
     pthread_t tids[64];
     if (threads > 64)
         threads = 64;
-    int started = 0;
-    for (int t = 1; t < threads; t++)
-        if (pthread_create(&tids[started], NULL, worker, &pl) == 0)
+    /* A job thread that cannot start leaves its share to the others (the
+     * verdicts do not depend on how many run at once); the caller says so. */
+    int started = 0, start_err = 0;
+    for (int t = 1; t < threads; t++) {
+        int rc = mp_thread_start(p->thread_start, &tids[started], worker, &pl);
+        if (rc == 0)
             started++;
+        else if (!start_err)
+            start_err = rc;
+    }
+    if (p->jobs_started)
+        *p->jobs_started = started + 1;
+    if (p->jobs_start_error)
+        *p->jobs_start_error = start_err;
     worker(&pl);
     for (int t = 0; t < started; t++)
         pthread_join(tids[t], NULL);

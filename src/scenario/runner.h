@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "scenario/scenario.h"
+#include "util/thread.h"
 
 /* A built-in file: path relative to scenarios/ and its text. */
 typedef struct scn_builtin {
@@ -80,6 +81,11 @@ typedef struct scn_plan {
     tls_version single;      /* for the others */
     int jobs;                /* threads */
     const char *unreachable; /* set: every scenario is an ERROR with this reason */
+    mp_thread_start_fn thread_start; /* NULL: pthread_create (tests make a start fail) */
+    int *jobs_started;       /* set: how many job threads ran, the caller's own included
+                              * (fewer than jobs when some could not start: the
+                              * scenarios all run, on those that did) */
+    int *jobs_start_error;   /* set: the errno of the first start that failed, else 0 */
 } scn_plan;
 
 /* Before any connection: every --only and --skip glob and every tag must

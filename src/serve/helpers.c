@@ -160,8 +160,9 @@ int srv_helpers_spawn(srv_helpers *h, mp_err *e)
     h->stop_ev = event_new(h->base, h->stop_pipe[0], EV_READ, stop_cb, h);
     if (!h->stop_ev || event_add(h->stop_ev, NULL) != 0)
         return mp_fail(e, "cannot watch the stop pipe");
-    if (pthread_create(&h->thread, NULL, thread_main, h) != 0)
-        return mp_fail(e, "cannot start the helper thread");
+    int rc = mp_thread_start(h->o->thread_start, &h->thread, thread_main, h);
+    if (rc != 0)
+        return mp_fail(e, "cannot start the helper servers' thread: %s", mp_strerror(rc).s);
     h->threaded = 1;
     return 0;
 }

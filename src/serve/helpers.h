@@ -12,6 +12,7 @@
 #include "serve/ocsp.h"
 #include "serve/upstream.h"
 #include "util/err.h"
+#include "util/thread.h"
 
 typedef struct srv_helpers_opts {
     const pki_manifest *fixtures;
@@ -26,6 +27,7 @@ typedef struct srv_helpers_opts {
     int64_t timeout_ms;
     int max_connections;           /* per server; 0: SRV_HTTP_MAX_CONNECTIONS */
     FILE *log;
+    mp_thread_start_fn thread_start; /* srv_helpers_spawn; NULL: pthread_create */
 } srv_helpers_opts;
 
 typedef struct srv_helpers srv_helpers;

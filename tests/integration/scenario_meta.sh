@@ -1,6 +1,6 @@
 # Scenario metadata is refused, never cut: more tags or controls than a
 # result holds, or a tag longer than it holds, is an ERROR naming the file
-# (exit 2) before any connection, so that --tags never silently "matches no
+# and the line of the field (exit 2) before any connection, so that --tags never silently "matches no
 # scenario". The target is never contacted (port 9, discard).
 . "$(dirname "$0")/lib.sh"
 
@@ -11,19 +11,32 @@ scenario() { # scenario FILE TAGS CONTROLS
   printf 'return {\n  id = "meta/%s",\n  tags = { %s },\n  controls = { %s },\n  run = function(t) t:pass("ran") end,\n}\n' \
     "$1" "$2" "$3" >"$WORK/$1.lua"
 }
-refused() { # refused FILE "fragment"
+refused() { # refused FILE LINE "fragment"
   "$MTLSPROBE" run --target https://127.0.0.1:9/ --fixtures "$FX" "$WORK/$1.lua" >"$WORK/$1.out" 2>"$WORK/$1.err"
   local rc=$?
   check "$1: exit 2" test "$rc" = 2
-  check "$1: ERROR naming $1.lua: $2" grep -qF -- "$1.lua: $2" "$WORK/$1.err"
+  check "$1: ERROR naming $1.lua:$2: $3" grep -qF -- "$1.lua:$2: $3" "$WORK/$1.err"
 }
 
 scenario tags9 '"a","b","c","d","e","f","g","h","i"' ''
-refused tags9 "at most 8 tags, not 9"
+refused tags9 3 "at most 8 tags, not 9"
 scenario controls17 '' "$(for i in $(seq 1 17); do printf '"c%d",' "$i"; done)"
-refused controls17 "at most 16 controls, not 17"
+refused controls17 4 "at most 16 controls, not 17"
 scenario longtag '"a-tag-that-is-much-longer-than-thirty-one-bytes"' ''
-refused longtag "tags[1] is 47 bytes, at most 31"
+refused longtag 3 "tags[1] is 47 bytes, at most 31"
+
+# the line is found past comments and strings that mention the field
+cat >"$WORK/commented.lua" <<'LUA'
+-- tags = { "not here" }
+--[[ severity = "no",
+tags = "nor here" ]]
+return {
+  id = "meta/commented", title = "tags = nor in a string",
+  severity = "urgent",
+  run = function(t) t:pass("ran") end,
+}
+LUA
+refused commented 6 "severity must be critical"
 
 # at the limits: accepted (the scenario then runs, and fails to connect)
 scenario tags8 '"a","b","c","d","e","f","g","h"' "$(for i in $(seq 1 16); do printf '"c%d",' "$i"; done)"

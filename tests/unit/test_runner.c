@@ -42,7 +42,7 @@ static void setup(void)
     cfg.stop = &stop;
 }
 
-static const scn_plan two_versions = { { TLS_V1_2, TLS_V1_3 }, 2, TLS_ANY, 2, NULL };
+static const scn_plan two_versions = { .versions = { TLS_V1_2, TLS_V1_3 }, .n_versions = 2, .single = TLS_ANY, .jobs = 2 };
 
 /* Runs the list l with filter f and plan p; the items as "id@version=VERDICT;...". */
 static void run(const scn_list *l, const scn_filter *f, const scn_plan *p, char *out, size_t outlen, res_run *r)
@@ -75,7 +75,7 @@ START_TEST(plan_versions_and_order)
     res_run_free(&r);
 
     /* a target that speaks one version: one job for it */
-    scn_plan one = { { TLS_V1_3 }, 1, TLS_ANY, 1, NULL };
+    scn_plan one = { .versions = { TLS_V1_3 }, .n_versions = 1, .single = TLS_ANY, .jobs = 1 };
     scn_list l2 = { sources, 2 };
     run(&l2, &f, &one, got, sizeof got, &r);
     ck_assert_str_eq(got, "a/plain@any=PASS;a/per-version@TLSv1.3=PASS;");
@@ -181,7 +181,7 @@ START_TEST(connect_argument_errors)
     scn_filter f = { 0 };
     res_run r;
     mp_err e;
-    scn_plan p = { { TLS_V1_3 }, 1, TLS_ANY, 1, NULL };
+    scn_plan p = { .versions = { TLS_V1_3 }, .n_versions = 1, .single = TLS_ANY, .jobs = 1 };
     ck_assert_int_eq(scn_run_all(&l, &f, &p, &cfg, &r, &e), 0);
     ck_assert_uint_eq(r.n, N);
     for (size_t i = 0; i < N; i++) {

@@ -24,34 +24,39 @@ extern const size_t mp_default_spec_len;
 
 #define MAX_HOSTS 64
 
+enum fixtures_opt_id {
+    FX_PRINT_SPEC = CMD_OPT_ID_BASE, FX_HOST, FX_ISSUER_CERT, FX_ISSUER_KEY, FX_PASS, FX_CERT_DAYS, FX_CRL_DAYS,
+    FX_CHECK, FX_WITHIN, FX_SEED, FX_NOW, FX_TRUST_SCRIPTS,
+};
+
 static const cmd_opt fixtures_opts[] = {
     { "out", 'o', 'o', "DIR", "output directory", NULL, "mtlsprobe-fixtures", CMD_COMPLETE_DIR, 0 },
     { "spec", 's', 's', "FILE", "fixture spec", NULL, "the built-in fixtures/default.lua", CMD_COMPLETE_FILE, 0 },
-    { "print-spec", 'P', 0, NULL, "print the built-in spec, to start your own from it", NULL, NULL, 0, 0 },
+    { "print-spec", FX_PRINT_SPEC, 0, NULL, "print the built-in spec, to start your own from it", NULL, NULL, 0, 0 },
     { "key-type", 'k', 'k', "TYPE", "key type of the good certificates",
       "ec-p256|ec-p384|ec-p521|rsa-2048|rsa-3072|rsa-4096|ed25519", "ec-p256", 0, 0 },
-    { "host", 'H', 0, "NAME", "SAN of the server certificates", NULL, "localhost, 127.0.0.1, ::1", 0,
+    { "host", FX_HOST, 0, "NAME", "SAN of the server certificates", NULL, "localhost, 127.0.0.1, ::1", 0,
       CMD_OPT_REPEAT },
-    { "issuer-cert", 1001, 0, "FILE", "the organization's issuing CA (PEM, optionally followed by its chain up "
+    { "issuer-cert", FX_ISSUER_CERT, 0, "FILE", "the organization's issuing CA (PEM, optionally followed by its chain up "
       "to the root): every fixture on the trusted path is issued under it; the trust bundle is its root", NULL,
       NULL, CMD_COMPLETE_FILE, 0 },
-    { "issuer-key", 1002, 0, "FILE", "that CA's private key (PEM or DER, may be encrypted); it is never "
+    { "issuer-key", FX_ISSUER_KEY, 0, "FILE", "that CA's private key (PEM or DER, may be encrypted); it is never "
       "written to the output, printed or recorded", NULL, NULL, CMD_COMPLETE_FILE, 0 },
-    { "pass", 1003, 0, "SRC", "password of --issuer-key: pass:TEXT, env:VAR, file:PATH, fd:N or stdin "
+    { "pass", FX_PASS, 0, "SRC", "password of --issuer-key: pass:TEXT, env:VAR, file:PATH, fd:N or stdin "
       "(openssl's -passin forms)", NULL, NULL, 0, 0 },
-    { "cert-days", 1004, 0, "N", "lifetime of the good certificates in days (CAs at least 3650)", NULL, "90", 0,
+    { "cert-days", FX_CERT_DAYS, 0, "N", "lifetime of the good certificates in days (CAs at least 3650)", NULL, "90", 0,
       0 },
-    { "crl-days", 1005, 0, "N", "days until the CRLs' nextUpdate", NULL, "30", 0, 0 },
-    { "check", 1006, 0, "DIR", "report what in the fixture set DIR has expired or expires within --within; "
+    { "crl-days", FX_CRL_DAYS, 0, "N", "days until the CRLs' nextUpdate", NULL, "30", 0, 0 },
+    { "check", FX_CHECK, 0, "DIR", "report what in the fixture set DIR has expired or expires within --within; "
       "exit 1 if anything does", NULL, NULL, CMD_COMPLETE_DIR, 0 },
-    { "within", 1007, 0, "DUR", "the window of --check, e.g. 30d, 12h", NULL, "14d", 0, 0 },
-    { "seed", 'S', 0, "N", "reproducible output: the same seed gives the same keys and serials (with --now, "
+    { "within", FX_WITHIN, 0, "DUR", "the window of --check, e.g. 30d, 12h", NULL, "14d", 0, 0 },
+    { "seed", FX_SEED, 0, "N", "reproducible output: the same seed gives the same keys and serials (with --now, "
       "byte-identical files). The keys are predictable by anyone who knows N: for tests only, never for a "
       "gateway reachable by others", NULL, NULL, 0, 0 },
-    { "now", 'N', 0, "TIME", "anchor all validity periods at TIME, e.g. 2026-01-01T00:00:00Z or @1767225600",
+    { "now", FX_NOW, 0, "TIME", "anchor all validity periods at TIME, e.g. 2026-01-01T00:00:00Z or @1767225600",
       NULL, "now", 0, 0 },
     { "force", 'f', 'f', NULL, "replace an existing output directory", NULL, NULL, 0, 0 },
-    CMD_OPT_TRUST_SCRIPTS(1008),
+    CMD_OPT_TRUST_SCRIPTS(FX_TRUST_SCRIPTS),
     { "verbose", 'v', 'v', NULL, "print progress (on standard error, at most once a second), timing and counts",
       NULL, NULL, 0, 0 },
     { "quiet", 'q', 'q', NULL, "print nothing on success", NULL, NULL, 0, 0 },
@@ -84,15 +89,13 @@ const cmd_verb cmd_fixtures_verb = {
     .fn = cmd_fixtures,
 };
 
-static int parse_days(const char *opt, const char *v, int *out)
+static int parse_days(const char *opt, const char *v, int *out, mp_err *e)
 {
     char *end;
     errno = 0;
     long d = strtol(v, &end, 10);
-    if (errno || end == v || *end || d < 1 || d > 36500) {
-        cmd_error("fixtures", "%s '%s' is not a number of days from 1 to 36500", opt, v);
-        return -1;
-    }
+    if (errno || end == v || *end || d < 1 || d > 36500)
+        return mp_fail(e, "%s '%s' is not a number of days from 1 to 36500", opt, v);
     *out = (int)d;
     return 0;
 }
@@ -167,107 +170,96 @@ static int check_set(const char *dir, int64_t now, int64_t within_ms, int quiet)
     return rc;
 }
 
+typedef struct fixtures_args {
+    const char *out, *spec_path;
+    const char *hosts[MAX_HOSTS];
+    size_t n_hosts;
+    pki_key_type key_type;
+    int force, verbose, quiet, seeded, cert_days, crl_days, trust, print_spec;
+    const char *issuer_cert, *issuer_key, *pass, *check;
+    int64_t within_ms;
+    int within_set;
+    uint64_t seed;
+    int64_t now;
+} fixtures_args;
+
+static int fixtures_opt(void *settings, int id, const char *val, mp_err *e)
+{
+    fixtures_args *a = settings;
+    switch (id) {
+    case 'o': a->out = val; break;
+    case 's': a->spec_path = val; break;
+    case FX_PRINT_SPEC: a->print_spec = 1; break;
+    case 'k':
+        if (pki_key_type_parse(val, &a->key_type) != 0)
+            return mp_fail(e, "unknown --key-type '%s' (known: %s)", val, pki_key_type_list());
+        break;
+    case FX_HOST:
+        if (a->n_hosts == MAX_HOSTS)
+            return mp_fail(e, "at most %d --host options", MAX_HOSTS);
+        if (!*val || strchr(val, ',') || strchr(val, ' '))
+            return mp_fail(e, "--host '%s' is not a host name or IP address", val);
+        a->hosts[a->n_hosts++] = val;
+        break;
+    case FX_SEED: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(val, &end, 10);
+        if (errno || end == val || *end || val[0] == '-' || v > INT64_MAX)
+            return mp_fail(e, "--seed '%s' is not an integer from 0 to %" PRId64, val, INT64_MAX);
+        a->seed = v;
+        a->seeded = 1;
+        break;
+    }
+    case FX_NOW:
+        if (tm_parse_instant(val, &a->now, e) != 0)
+            return mp_wrap(e, "--now");
+        break;
+    case FX_ISSUER_CERT: a->issuer_cert = val; break;
+    case FX_ISSUER_KEY: a->issuer_key = val; break;
+    case FX_PASS: a->pass = val; break;
+    case FX_CERT_DAYS: return parse_days("--cert-days", val, &a->cert_days, e);
+    case FX_CRL_DAYS: return parse_days("--crl-days", val, &a->crl_days, e);
+    case FX_CHECK: a->check = val; break;
+    case FX_WITHIN:
+        if (tm_parse_duration(val, &a->within_ms, e) != 0)
+            return mp_wrap(e, "--within");
+        if (a->within_ms < 0)
+            return mp_fail(e, "--within: must not be negative");
+        a->within_set = 1;
+        break;
+    case 'f': a->force = 1; break;
+    case FX_TRUST_SCRIPTS: a->trust = 1; break;
+    case 'v': a->verbose = 1; break;
+    case 'q': a->quiet = 1; break;
+    }
+    return 0;
+}
+
 int cmd_fixtures(int argc, char **argv)
 {
-    const char *out = "mtlsprobe-fixtures", *spec_path = NULL;
-    const char *hosts[MAX_HOSTS];
-    size_t n_hosts = 0;
-    pki_key_type key_type = PKI_KEY_EC_P256;
-    int force = 0, verbose = 0, quiet = 0, seeded = 0, cert_days = 0, crl_days = 0, trust = 0;
-    const char *issuer_cert = NULL, *issuer_key = NULL, *pass = NULL, *check = NULL;
-    int64_t within_ms = 14LL * 86400 * 1000;
-    int within_set = 0;
-    uint64_t seed = 0;
-    int64_t now = tm_now();
+    fixtures_args a = { .out = "mtlsprobe-fixtures", .key_type = PKI_KEY_EC_P256,
+                        .within_ms = 14LL * 86400 * 1000, .now = tm_now() };
+    int first;
+    cmd_parse_result pr = cmd_parse(&cmd_fixtures_verb, argc, argv, 0, fixtures_opt, &a, &first);
+    if (pr != CMD_PARSED)
+        return pr == CMD_PARSE_HELP ? MP_EXIT_OK : MP_EXIT_USAGE;
+    if (a.print_spec) {
+        fwrite(mp_default_spec, 1, mp_default_spec_len, stdout);
+        return MP_EXIT_OK;
+    }
+    const char *out = a.out, *spec_path = a.spec_path;
+    const char **hosts = a.hosts;
+    size_t n_hosts = a.n_hosts;
+    pki_key_type key_type = a.key_type;
+    int force = a.force, verbose = a.verbose, quiet = a.quiet, seeded = a.seeded, cert_days = a.cert_days,
+        crl_days = a.crl_days, trust = a.trust;
+    const char *issuer_cert = a.issuer_cert, *issuer_key = a.issuer_key, *pass = a.pass, *check = a.check;
+    int64_t within_ms = a.within_ms;
+    int within_set = a.within_set;
+    uint64_t seed = a.seed;
+    int64_t now = a.now;
     mp_err e = { { 0 } };
-    int c;
-
-    cmd_getopt g;
-    if (cmd_getopt_build(&cmd_fixtures_verb, &g) != 0) {
-        cmd_error("fixtures", "option table too long");
-        return MP_EXIT_USAGE;
-    }
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 's': spec_path = optarg; break;
-        case 'P': fwrite(mp_default_spec, 1, mp_default_spec_len, stdout); return MP_EXIT_OK;
-        case 'k':
-            if (pki_key_type_parse(optarg, &key_type) != 0) {
-                cmd_error("fixtures", "unknown --key-type '%s' (known: %s)", optarg,
-                          pki_key_type_list());
-                return MP_EXIT_USAGE;
-            }
-            break;
-        case 'H':
-            if (n_hosts == MAX_HOSTS) {
-                cmd_error("fixtures", "at most %d --host options", MAX_HOSTS);
-                return MP_EXIT_USAGE;
-            }
-            if (!*optarg || strchr(optarg, ',') || strchr(optarg, ' ')) {
-                cmd_error("fixtures", "--host '%s' is not a host name or IP address", optarg);
-                return MP_EXIT_USAGE;
-            }
-            hosts[n_hosts++] = optarg;
-            break;
-        case 'S': {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-' || v > INT64_MAX) {
-                cmd_error("fixtures", "--seed '%s' is not an integer from 0 to %" PRId64,
-                          optarg, INT64_MAX);
-                return MP_EXIT_USAGE;
-            }
-            seed = v;
-            seeded = 1;
-            break;
-        }
-        case 'N':
-            if (tm_parse_instant(optarg, &now, &e) != 0) {
-                cmd_error("fixtures", "--now: %s", e.msg);
-                return MP_EXIT_USAGE;
-            }
-            break;
-        case 1001: issuer_cert = optarg; break;
-        case 1002: issuer_key = optarg; break;
-        case 1003: pass = optarg; break;
-        case 1004:
-            if (parse_days("--cert-days", optarg, &cert_days) != 0)
-                return MP_EXIT_USAGE;
-            break;
-        case 1005:
-            if (parse_days("--crl-days", optarg, &crl_days) != 0)
-                return MP_EXIT_USAGE;
-            break;
-        case 1006: check = optarg; break;
-        case 1007:
-            if (tm_parse_duration(optarg, &within_ms, &e) != 0 || within_ms < 0) {
-                cmd_error("fixtures", "--within: %s", within_ms < 0 ? "must not be negative" : e.msg);
-                return MP_EXIT_USAGE;
-            }
-            within_set = 1;
-            break;
-        case 'f': force = 1; break;
-        case 1008: trust = 1; break;
-        case 'v': verbose = 1; break;
-        case 'q': quiet = 1; break;
-        case 'h': cmd_help_print(&cmd_fixtures_verb, stdout); return MP_EXIT_OK;
-        case ':':
-            cmd_error("fixtures", "option '%s' needs a value", argv[optind - 1]);
-            return MP_EXIT_USAGE;
-        default:
-            cmd_error("fixtures", "unknown option '%s' (try mtlsprobe fixtures --help)",
-                      argv[optind - 1]);
-            return MP_EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        cmd_error("fixtures", "unexpected argument '%s' (try mtlsprobe fixtures --help)",
-                  argv[optind]);
-        return MP_EXIT_USAGE;
-    }
     if (within_set && !check) {
         cmd_error("fixtures", "--within goes with --check DIR");
         return MP_EXIT_USAGE;

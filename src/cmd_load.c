@@ -26,74 +26,82 @@
 
 #define MAX_LIST 32
 
+enum load_opt_id {
+    LOAD_OPT_MODE = CMD_OPT_ID_BASE, LOAD_OPT_CLOSE, LOAD_OPT_METHOD, LOAD_OPT_PATH, LOAD_OPT_BODY, LOAD_OPT_HTTP2,
+    LOAD_OPT_STREAMS, LOAD_OPT_RATE, LOAD_OPT_STAGES, LOAD_OPT_WARMUP, LOAD_OPT_THREADS, LOAD_OPT_SHARD,
+    LOAD_OPT_SOURCE, LOAD_OPT_TIMEOUT, LOAD_OPT_CLIENT, LOAD_OPT_CERT, LOAD_OPT_KEY, LOAD_OPT_CHAIN, LOAD_OPT_PASS,
+    LOAD_OPT_CLIENTS, LOAD_OPT_CLIENT_DIR, LOAD_OPT_CA, LOAD_OPT_TLS, LOAD_OPT_CIPHERS, LOAD_OPT_SNI,
+    LOAD_OPT_GROUPS, LOAD_OPT_RESUME, LOAD_OPT_REUSE_KEY_SHARE, LOAD_OPT_JSON, LOAD_OPT_THRESHOLD,
+};
+
 static const cmd_opt load_opts[] = {
     { NULL, 0, 0, NULL, "what to drive", NULL, NULL, 0, 0 },
     { "target", 't', 't', "URL", "the gateway, https://HOST:PORT[/PATH]", NULL, NULL, 0, CMD_OPT_REQUIRED },
-    { "mode", 'm', 0, NULL, "handshake (connect, handshake, close), request (a new connection per HTTP "
+    { "mode", LOAD_OPT_MODE, 0, NULL, "handshake (connect, handshake, close), request (a new connection per HTTP "
       "request), keepalive (connections reused)", "handshake|request|keepalive", "handshake", 0, 0 },
-    { "close", 'x', 0, NULL, "how handshake mode closes", "rst|fin", "fin", 0, 0 },
-    { "method", 'M', 0, "M", "the request's method (request/keepalive)", NULL, "GET", 0, 0 },
-    { "path", 'P', 0, "P", "the request's path (request/keepalive)", NULL, "the target's path", 0, 0 },
+    { "close", LOAD_OPT_CLOSE, 0, NULL, "how handshake mode closes", "rst|fin", "fin", 0, 0 },
+    { "method", LOAD_OPT_METHOD, 0, "M", "the request's method (request/keepalive)", NULL, "GET", 0, 0 },
+    { "path", LOAD_OPT_PATH, 0, "P", "the request's path (request/keepalive)", NULL, "the target's path", 0, 0 },
     { "header", 'H', 'H', "'K: V'", "a header of the request (request/keepalive)", NULL, NULL, 0,
       CMD_OPT_REPEAT },
-    { "body", 'B', 0, "S", "the request's body (request/keepalive)", NULL, NULL, 0, 0 },
-    { "http2", 'h' + 261, 0, NULL, "HTTP/2 (ALPN h2) instead of HTTP/1.1 (request/keepalive); each stream is a "
+    { "body", LOAD_OPT_BODY, 0, "S", "the request's body (request/keepalive)", NULL, NULL, 0, 0 },
+    { "http2", LOAD_OPT_HTTP2, 0, NULL, "HTTP/2 (ALPN h2) instead of HTTP/1.1 (request/keepalive); each stream is a "
       "transaction with its own time to first byte", NULL, NULL, 0, 0 },
-    { "streams", 'h' + 262, 0, "S", "--http2 keepalive: S concurrent streams per connection", NULL, "1", 0, 0 },
+    { "streams", LOAD_OPT_STREAMS, 0, "S", "--http2 keepalive: S concurrent streams per connection", NULL, "1", 0, 0 },
     { "connections", 'c', 'c', "N", "concurrent connections (the cap in open loop)", NULL, "16", 0, 0 },
-    { "rate", 'r', 0, "R", "new handshakes (or requests) per second on a fixed schedule; latency counts from "
+    { "rate", LOAD_OPT_RATE, 0, "R", "new handshakes (or requests) per second on a fixed schedule; latency counts from "
       "the intended start (coordinated omission)", NULL, NULL, 0, 0 },
     { "duration", 'd', 'd', "DUR", "how long to measure", NULL, "10s", 0, 0 },
-    { "stages", 'h' + 260, 0, "LIST", "ramp instead of a fixed load, k6-style, each stage from the last target "
+    { "stages", LOAD_OPT_STAGES, 0, "LIST", "ramp instead of a fixed load, k6-style, each stage from the last target "
       "to its own, linearly: 10s:100/s,30s:800/s,10s:0/s (open loop, new transactions per second; -c caps the "
       "connections) or 10s:100,30s:1000 (closed loop, connections); replaces -d and --rate; a threshold may name "
       "a stage: stage2.handshake.p99<50ms", NULL, NULL, 0, 0 },
     { "count", 'n', 'n', "N", "stop after N handshakes (or requests) instead", NULL, NULL, 0, 0 },
-    { "warmup", 'w', 0, "DUR", "run this long first, unmeasured", NULL, "0", 0, 0 },
-    { "threads", 'T', 0, "N", "worker threads", NULL,
+    { "warmup", LOAD_OPT_WARMUP, 0, "DUR", "run this long first, unmeasured", NULL, "0", 0, 0 },
+    { "threads", LOAD_OPT_THREADS, 0, "N", "worker threads", NULL,
       "one per CPU this process may use, after taskset/affinity and a cgroup CPU quota", 0, 0 },
-    { "shard", 's', 0, "I/N", "this process is worker I of N: takes 1/N of -c and --rate", NULL, NULL, 0, 0 },
-    { "source", 'h' + 259, 0, "A[-B]", "local source addresses, used in turn (e.g. 127.0.0.2-127.0.0.9): each "
+    { "shard", LOAD_OPT_SHARD, 0, "I/N", "this process is worker I of N: takes 1/N of -c and --rate", NULL, NULL, 0, 0 },
+    { "source", LOAD_OPT_SOURCE, 0, "A[-B]", "local source addresses, used in turn (e.g. 127.0.0.2-127.0.0.9): each "
       "has its own ephemeral ports, so one process can hold more connections to one gateway port than one "
       "address allows", NULL, NULL, 0, 0 },
-    { "timeout", 'O', 0, "DUR", "deadline of each step: connect, handshake, request write, response read; a "
+    { "timeout", LOAD_OPT_TIMEOUT, 0, "DUR", "deadline of each step: connect, handshake, request write, response read; a "
       "peer that trickles bytes still times out", NULL, "5s", 0, 0 },
     { NULL, 0, 0, NULL, "TLS", NULL, NULL, 0, 0 },
     { "fixtures", 'f', 'f', "DIR", "fixtures (client certificate by name, trust for the gateway)", NULL, NULL,
       CMD_COMPLETE_DIR, 0 },
-    { "client", 'C', 0, "NAME", "client fixture; none: no certificate", NULL, "client/valid", 0, 0 },
-    { "cert", 'R', 0, "F", "or a certificate file instead of a fixture: PEM (leaf first, then intermediates) "
+    { "client", LOAD_OPT_CLIENT, 0, "NAME", "client fixture; none: no certificate", NULL, "client/valid", 0, 0 },
+    { "cert", LOAD_OPT_CERT, 0, "F", "or a certificate file instead of a fixture: PEM (leaf first, then intermediates) "
       "or DER, with --key; or a PKCS#12 file (.p12/.pfx), which carries its key", NULL, NULL,
       CMD_COMPLETE_FILE, 0 },
-    { "key", 'K', 0, "F", "the key of --cert: PEM or DER, plain or encrypted (PKCS#8, traditional PEM)", NULL,
+    { "key", LOAD_OPT_KEY, 0, "F", "the key of --cert: PEM or DER, plain or encrypted (PKCS#8, traditional PEM)", NULL,
       NULL, CMD_COMPLETE_FILE, 0 },
-    { "chain", 'N', 0, "F", "a PEM chain, leaf first, used in place of --cert", NULL, NULL, CMD_COMPLETE_FILE,
+    { "chain", LOAD_OPT_CHAIN, 0, "F", "a PEM chain, leaf first, used in place of --cert", NULL, NULL, CMD_COMPLETE_FILE,
       0 },
-    { "pass", 'p' + 256, 0, "SRC", "password of the PKCS#12 file or encrypted key: env:VAR, file:PATH, fd:N, "
+    { "pass", LOAD_OPT_PASS, 0, "SRC", "password of the PKCS#12 file or encrypted key: env:VAR, file:PATH, fd:N, "
       "pass:TEXT (as openssl -passin)", NULL, NULL, 0, 0 },
-    { "clients", 'h' + 257, 0, "N", "a fleet: N client identities (P-256), issued before the run under the "
+    { "clients", LOAD_OPT_CLIENTS, 0, "N", "a fleet: N client identities (P-256), issued before the run under the "
       "issuer of the --client fixture; connections take them in turn (a resumption presents its session's "
       "identity)", NULL, NULL, 0, 0 },
-    { "client-dir", 'h' + 258, 0, "DIR", "a fleet read from DIR: every NAME.cert.pem (or NAME.crt, which may "
+    { "client-dir", LOAD_OPT_CLIENT_DIR, 0, "DIR", "a fleet read from DIR: every NAME.cert.pem (or NAME.crt, which may "
       "hold the chain) that has a NAME.key.pem (or NAME.key)", NULL, NULL, CMD_COMPLETE_DIR, 0 },
-    { "ca", 'A', 0, "FILE", "trust anchors for the gateway", NULL, "the fixtures' root", CMD_COMPLETE_FILE, 0 },
+    { "ca", LOAD_OPT_CA, 0, "FILE", "trust anchors for the gateway", NULL, "the fixtures' root", CMD_COMPLETE_FILE, 0 },
     { "no-verify", 'k', 'k', NULL, "do not verify the gateway's certificate", NULL, NULL, 0, 0 },
-    { "tls", 'V', 0, NULL, "the only TLS version to offer", "1.2|1.3", "1.2 and 1.3", 0, 0 },
-    { "ciphers", 'i', 0, "LIST", "cipher suites to offer (wolfSSL names, colon-separated)", NULL, NULL, 0, 0 },
-    { "sni", 'S', 0, "NAME", "SNI to send", NULL, "the target host unless it is an IP", 0, 0 },
-    { "groups", 'g', 0, "LIST", "key-exchange groups, first one gets the key share; also X448, ffdhe2048, "
+    { "tls", LOAD_OPT_TLS, 0, NULL, "the only TLS version to offer", "1.2|1.3", "1.2 and 1.3", 0, 0 },
+    { "ciphers", LOAD_OPT_CIPHERS, 0, "LIST", "cipher suites to offer (wolfSSL names, colon-separated)", NULL, NULL, 0, 0 },
+    { "sni", LOAD_OPT_SNI, 0, "NAME", "SNI to send", NULL, "the target host unless it is an IP", 0, 0 },
+    { "groups", LOAD_OPT_GROUPS, 0, "LIST", "key-exchange groups, first one gets the key share; also X448, ffdhe2048, "
       "ffdhe3072, ffdhe4096, and X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024 to measure "
       "post-quantum hybrid key exchange", NULL, "X25519:P-256:P-384:P-521", 0, 0 },
-    { "resume", 'u', 0, "RATIO", "this fraction of handshakes resumes a session (0..1)", NULL, NULL, 0, 0 },
-    { "reuse-key-share", 'h' + 263, 0, "DUR", "a shortcut for handshake load, off by default: each worker keeps "
+    { "resume", LOAD_OPT_RESUME, 0, "RATIO", "this fraction of handshakes resumes a session (0..1)", NULL, NULL, 0, 0 },
+    { "reuse-key-share", LOAD_OPT_REUSE_KEY_SHARE, 0, "DUR", "a shortcut for handshake load, off by default: each worker keeps "
       "one ephemeral key share (X25519, and one on the first P-curve of --groups) for DUR instead of making one "
       "per handshake; the gateway still does all of its own work, only the load client's forward secrecy is "
       "weakened; the summary and the JSON say when it is on", NULL, NULL, 0, 0 },
     { NULL, 0, 0, NULL, "output", NULL, NULL, 0, 0 },
-    { "json", 'J', 0, "FILE", "results with histograms and a per-second series (docs/results.md); - is "
+    { "json", LOAD_OPT_JSON, 0, "FILE", "results with histograms and a per-second series (docs/results.md); - is "
       "standard output (the summary then goes to standard error); the path is checked before the load starts",
       NULL, NULL, CMD_COMPLETE_FILE, 0 },
-    { "threshold", 'h' + 256, 0, "EXPR", "e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s; stageN.EXPR "
+    { "threshold", LOAD_OPT_THRESHOLD, 0, "EXPR", "e.g. handshake.p99<50ms, errors<0.1%, rate>=900/s; stageN.EXPR "
       "judges stage N alone; a breach gives exit 1", NULL, NULL, 0, CMD_OPT_REPEAT },
     { "quiet", 'q', 'q', NULL, "no progress line", NULL, NULL, 0, 0 },
     { "verbose", 'v', 'v', NULL, "print errors as they happen (at most 10 a second per thread)", NULL, NULL, 0,
@@ -175,422 +183,464 @@ static int parse_shard(const char *s, int *index, int *count)
     return 0;
 }
 
-int cmd_load(int argc, char **argv)
-{
-    const char *target = NULL, *fixtures = NULL, *client = NULL, *cert = NULL, *key = NULL;
-    const char *chain = NULL, *pass_src = NULL, *ca = NULL, *mode_s = "handshake", *method = "GET", *path = NULL;
-    const char *body = "", *tls_s = NULL, *ciphers = NULL, *groups = NULL, *sni = NULL, *json = NULL;
+/* ---- parse: the options into load_args, each value checked alone ---- */
+
+typedef struct load_args {
+    const char *target, *fixtures, *client, *cert, *key;
+    const char *chain, *pass_src, *ca, *mode_s, *method, *path;
+    const char *body, *tls_s, *ciphers, *groups, *sni, *json;
     http_header headers[MAX_LIST];
-    size_t n_headers = 0;
+    size_t n_headers;
     load_threshold thresholds[MAX_LIST];
-    size_t n_thresholds = 0;
-    int verify = 1, close_rst = 0, connections = 16, threads = 0;
-    int quiet = 0, verbose = 0, shard_i = 0, shard_n = 1, c, rc = MP_EXIT_USAGE;
-    double rate = 0, resume = 0;
-    int64_t duration_ms = 10000, warmup_ms = 0, timeout_ms = 5000, reuse_key_share_ms = 0;
-    unsigned long long count = 0, ull;
-    int duration_set = 0;
-    unsigned long long n_clients = 0, streams = 0;
-    int http2 = 0;
-    http_h2c_request *h2req = NULL;
-    const char *client_dir = NULL, *source = NULL, *stages = NULL;
-    pki_fleet fleet;
-    memset(&fleet, 0, sizeof fleet);
-    net_addr *sources = NULL;
-    int n_sources = 0;
-    mp_err e = { { 0 } };
+    size_t n_thresholds;
+    int verify, close_rst, connections, threads;
+    int quiet, verbose, shard_i, shard_n;
+    double rate, resume;
+    int64_t duration_ms, warmup_ms, timeout_ms, reuse_key_share_ms;
+    unsigned long long count;
+    int duration_set;
+    unsigned long long n_clients, streams;
+    int http2;
+    const char *client_dir, *source, *stages;
+} load_args;
+
+static int load_opt(void *settings, int id, const char *val, mp_err *e)
+{
+    load_args *a = settings;
+    unsigned long long ull;
     char *end;
-    cmd_getopt g;
-    if (cmd_getopt_build(&cmd_load_verb, &g) != 0) {
-        cmd_error("load", "option table too long");
-        goto out;
-    }
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
-        switch (c) {
-        case 't': target = optarg; break;
-        case 'f': fixtures = optarg; break;
-        case 'C': client = optarg; break;
-        case 'p' + 256: pass_src = optarg; break;
-        case 'R': cert = optarg; break;
-        case 'K': key = optarg; break;
-        case 'N': chain = optarg; break;
-        case 'A': ca = optarg; break;
-        case 'k': verify = 0; break;
-        case 'm': mode_s = optarg; break;
-        case 'x':
-            if (strcmp(optarg, "rst") == 0) close_rst = 1;
-            else if (strcmp(optarg, "fin") == 0) close_rst = 0;
-            else { cmd_error("load", "--close must be rst or fin"); goto out; }
-            break;
-        case 'M': method = optarg; break;
-        case 'P': path = optarg; break;
-        case 'H':
-            if (n_headers == MAX_LIST || http_header_parse(optarg, &headers[n_headers], &e) != 0) {
-                cmd_error("load", "--header: %s", n_headers == MAX_LIST ? "too many" : e.msg);
-                goto out;
-            }
-            n_headers++;
-            break;
-        case 'B': body = optarg; break;
-        case 'c':
-            if (parse_count(optarg, &ull) != 0 || ull < 1 || ull > 1000000) {
-                cmd_error("load", "-c must be 1..1000000");
-                goto out;
-            }
-            connections = (int)ull;
-            break;
-        case 'r':
-            if (tm_parse_rate(optarg, &rate, &e) != 0) {
-                cmd_error("load", "--%s", e.msg); /* "--rate 'abc' is not ..." */
-                goto out;
-            }
-            break;
-        case 'd':
-            if (tm_parse_duration(optarg, &duration_ms, &e) != 0 || duration_ms <= 0) {
-                cmd_error("load", "--duration: %s", duration_ms <= 0 ? "must be positive" : e.msg);
-                goto out;
-            }
-            duration_set = 1;
-            break;
-        case 'n':
-            if (parse_count(optarg, &count) != 0 || count == 0) {
-                cmd_error("load", "--count must be a positive integer");
-                goto out;
-            }
-            break;
-        case 'w':
-            if (tm_parse_duration(optarg, &warmup_ms, &e) != 0) {
-                cmd_error("load", "--warmup: %s", e.msg);
-                goto out;
-            }
-            break;
-        case 'T':
-            if (parse_count(optarg, &ull) != 0 || ull < 1 || ull > 256) {
-                cmd_error("load", "--threads must be 1..256");
-                goto out;
-            }
-            threads = (int)ull;
-            break;
-        case 's':
-            if (parse_shard(optarg, &shard_i, &shard_n) != 0) {
-                cmd_error("load", "--shard must be I/N with 0 <= I < N, not '%s'", optarg);
-                goto out;
-            }
-            break;
-        case 'O':
-            if (tm_parse_duration(optarg, &timeout_ms, &e) != 0 || timeout_ms <= 0) {
-                cmd_error("load", "--timeout: %s", timeout_ms <= 0 ? "must be positive" : e.msg);
-                goto out;
-            }
-            break;
-        case 'V': tls_s = optarg; break;
-        case 'i': ciphers = optarg; break;
-        case 'g': groups = optarg; break;
-        case 'S': sni = optarg; break;
-        case 'h' + 263:
-            if (tm_parse_duration(optarg, &reuse_key_share_ms, &e) != 0 || reuse_key_share_ms <= 0) {
-                cmd_error("load", "--reuse-key-share: %s", reuse_key_share_ms <= 0 && !e.msg[0] ?
-                          "give a duration above zero, e.g. 10s" : e.msg);
-                goto out;
-            }
-            break;
-        case 'u':
-            resume = strtod(optarg, &end);
-            if (end == optarg || *end || resume < 0 || resume > 1) {
-                cmd_error("load", "--resume must be a ratio from 0 to 1");
-                goto out;
-            }
-            break;
-        case 'J': json = optarg; break;
-        case 'h' + 256:
-            if (n_thresholds == MAX_LIST || load_threshold_parse(optarg, &thresholds[n_thresholds], &e) != 0) {
-                cmd_error("load", "%s", n_thresholds == MAX_LIST ? "too many --threshold" : e.msg);
-                goto out;
-            }
-            n_thresholds++;
-            break;
-        case 'h' + 257:
-            if (parse_count(optarg, &n_clients) != 0 || n_clients < 1 || n_clients > 1000000) {
-                cmd_error("load", "--clients must be 1..1000000");
-                goto out;
-            }
-            break;
-        case 'h' + 258: client_dir = optarg; break;
-        case 'h' + 259: source = optarg; break;
-        case 'h' + 260: stages = optarg; break;
-        case 'h' + 261: http2 = 1; break;
-        case 'h' + 262:
-            if (parse_count(optarg, &streams) != 0 || streams < 1 || streams > 1000) {
-                cmd_error("load", "--streams must be 1..1000");
-                goto out;
-            }
-            break;
-        case 'q': quiet = 1; break;
-        case 'v': verbose = 1; break;
-        case 'h': cmd_help_print(&cmd_load_verb, stdout); rc = MP_EXIT_OK; goto out;
-        case ':':
-            cmd_error("load", "option '%s' needs a value", argv[optind - 1]);
-            goto out;
-        default:
-            cmd_error("load", "unknown option '%s' (try mtlsprobe load --help)", argv[optind - 1]);
-            goto out;
+    switch (id) {
+    case 't': a->target = val; break;
+    case 'f': a->fixtures = val; break;
+    case LOAD_OPT_CLIENT: a->client = val; break;
+    case LOAD_OPT_PASS: a->pass_src = val; break;
+    case LOAD_OPT_CERT: a->cert = val; break;
+    case LOAD_OPT_KEY: a->key = val; break;
+    case LOAD_OPT_CHAIN: a->chain = val; break;
+    case LOAD_OPT_CA: a->ca = val; break;
+    case 'k': a->verify = 0; break;
+    case LOAD_OPT_MODE: a->mode_s = val; break;
+    case LOAD_OPT_CLOSE: a->close_rst = strcmp(val, "rst") == 0; break;
+    case LOAD_OPT_METHOD: a->method = val; break;
+    case LOAD_OPT_PATH: a->path = val; break;
+    case 'H':
+        if (a->n_headers == MAX_LIST)
+            return mp_fail(e, "--header: too many");
+        if (http_header_parse(val, &a->headers[a->n_headers], e) != 0)
+            return mp_wrap(e, "--header");
+        a->n_headers++;
+        break;
+    case LOAD_OPT_BODY: a->body = val; break;
+    case 'c':
+        if (parse_count(val, &ull) != 0 || ull < 1 || ull > 1000000)
+            return mp_fail(e, "-c must be 1..1000000");
+        a->connections = (int)ull;
+        break;
+    case LOAD_OPT_RATE:
+        if (tm_parse_rate(val, &a->rate, e) != 0) {
+            mp_err why = *e;
+            return mp_fail(e, "--%s", why.msg); /* "--rate 'abc' is not ..." */
         }
+        break;
+    case 'd':
+        if (tm_parse_duration(val, &a->duration_ms, e) != 0)
+            return mp_wrap(e, "--duration");
+        if (a->duration_ms <= 0)
+            return mp_fail(e, "--duration: must be positive");
+        a->duration_set = 1;
+        break;
+    case 'n':
+        if (parse_count(val, &a->count) != 0 || a->count == 0)
+            return mp_fail(e, "--count must be a positive integer");
+        break;
+    case LOAD_OPT_WARMUP:
+        if (tm_parse_duration(val, &a->warmup_ms, e) != 0)
+            return mp_wrap(e, "--warmup");
+        break;
+    case LOAD_OPT_THREADS:
+        if (parse_count(val, &ull) != 0 || ull < 1 || ull > 256)
+            return mp_fail(e, "--threads must be 1..256");
+        a->threads = (int)ull;
+        break;
+    case LOAD_OPT_SHARD:
+        if (parse_shard(val, &a->shard_i, &a->shard_n) != 0)
+            return mp_fail(e, "--shard must be I/N with 0 <= I < N, not '%s'", val);
+        break;
+    case LOAD_OPT_TIMEOUT:
+        if (tm_parse_duration(val, &a->timeout_ms, e) != 0)
+            return mp_wrap(e, "--timeout");
+        if (a->timeout_ms <= 0)
+            return mp_fail(e, "--timeout: must be positive");
+        break;
+    case LOAD_OPT_TLS: a->tls_s = val; break;
+    case LOAD_OPT_CIPHERS: a->ciphers = val; break;
+    case LOAD_OPT_GROUPS: a->groups = val; break;
+    case LOAD_OPT_SNI: a->sni = val; break;
+    case LOAD_OPT_REUSE_KEY_SHARE:
+        if (tm_parse_duration(val, &a->reuse_key_share_ms, e) != 0)
+            return mp_wrap(e, "--reuse-key-share");
+        if (a->reuse_key_share_ms <= 0)
+            return mp_fail(e, "--reuse-key-share: give a duration above zero, e.g. 10s");
+        break;
+    case LOAD_OPT_RESUME:
+        a->resume = strtod(val, &end);
+        if (end == val || *end || a->resume < 0 || a->resume > 1)
+            return mp_fail(e, "--resume must be a ratio from 0 to 1");
+        break;
+    case LOAD_OPT_JSON: a->json = val; break;
+    case LOAD_OPT_THRESHOLD:
+        if (a->n_thresholds == MAX_LIST)
+            return mp_fail(e, "too many --threshold");
+        if (load_threshold_parse(val, &a->thresholds[a->n_thresholds], e) != 0)
+            return -1;
+        a->n_thresholds++;
+        break;
+    case LOAD_OPT_CLIENTS:
+        if (parse_count(val, &a->n_clients) != 0 || a->n_clients < 1 || a->n_clients > 1000000)
+            return mp_fail(e, "--clients must be 1..1000000");
+        break;
+    case LOAD_OPT_CLIENT_DIR: a->client_dir = val; break;
+    case LOAD_OPT_SOURCE: a->source = val; break;
+    case LOAD_OPT_STAGES: a->stages = val; break;
+    case LOAD_OPT_HTTP2: a->http2 = 1; break;
+    case LOAD_OPT_STREAMS:
+        if (parse_count(val, &a->streams) != 0 || a->streams < 1 || a->streams > 1000)
+            return mp_fail(e, "--streams must be 1..1000");
+        break;
+    case 'q': a->quiet = 1; break;
+    case 'v': a->verbose = 1; break;
     }
-    if (optind < argc) {
-        cmd_error("load", "unexpected argument '%s'", argv[optind]);
-        goto out;
-    }
-    if (!target) {
-        cmd_error("load", "--target is required (try mtlsprobe load --help)");
-        goto out;
-    }
-    const cmd_output outs[] = { { "--json", json, 0, 0 } };
-    if (cmd_check_outputs("load", outs, 1) != MP_EXIT_OK)
-        goto out;
+    return 0;
+}
+
+/* ---- what a load holds from validation to the end, freed in one place ---- */
+
+typedef struct load_state {
+    load_args a;
+    cmd_output outs[1];
     load_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    int stages_open = 0;
-    if (stages) {
-        if (load_stages_parse(stages, cfg.stages, &cfg.n_stages, &stages_open, &e) != 0) {
-            cmd_error("load", "%s", e.msg);
-            goto out;
-        }
-        if (duration_set || count || rate > 0 || warmup_ms > 0) {
-            cmd_error("load", "--stages sets the rate or connections over time: drop -d, -n, --rate and --warmup");
-            goto out;
-        }
-    }
-    if (n_clients && client_dir) {
-        cmd_error("load", "--clients and --client-dir exclude each other");
-        goto out;
-    }
-    if (source && net_source_range_parse(source, &sources, &n_sources, &e) != 0) {
-        cmd_error("load", "%s", e.msg);
-        goto out;
-    }
+    int stages_open;
     net_url url;
-    if (net_url_parse(target, &url, &e) != 0) {
-        cmd_error("load", "%s", e.msg);
-        goto out;
-    }
-    if (url.scheme != NET_SCHEME_HTTPS) { /* each scheme's handler comes with its tests */
-        cmd_error("load", "%s:// targets are not supported yet; use https://", net_scheme_name(url.scheme));
-        goto out;
-    }
-    if (strcmp(mode_s, "handshake") == 0) cfg.mode = LOAD_HANDSHAKE;
-    else if (strcmp(mode_s, "request") == 0) cfg.mode = LOAD_REQUEST;
-    else if (strcmp(mode_s, "keepalive") == 0) cfg.mode = LOAD_KEEPALIVE;
-    else { cmd_error("load", "--mode must be handshake, request or keepalive"); goto out; }
-    cfg.tls.version = TLS_ANY;
-    if (tls_s && (tls_version_parse(tls_s, &cfg.tls.version) != 0 || cfg.tls.version == TLS_ANY)) {
-        cmd_error("load", "--tls must be 1.2 or 1.3");
-        goto out;
-    }
     pki_manifest m;
-    int have_manifest = 0;
+    int have_manifest;
     pki_identity ident;
-    memset(&ident, 0, sizeof ident);
-    if (fixtures) {
-        if (pki_manifest_load(&m, fixtures, &e) != 0) {
-            cmd_error("load", "%s", e.msg);
-            goto out;
-        }
-        have_manifest = 1;
+    pki_fleet fleet;
+    net_addr *sources;
+    int n_sources;
+    char *req;
+    http_h2c_request *h2req;
+    char threads_why[96];
+} load_state;
+
+static void load_state_init(load_state *l)
+{
+    memset(l, 0, sizeof *l);
+    load_args *a = &l->a;
+    a->mode_s = "handshake";
+    a->method = "GET";
+    a->body = "";
+    a->verify = 1;
+    a->connections = 16;
+    a->shard_n = 1;
+    a->duration_ms = 10000;
+    a->timeout_ms = 5000;
+}
+
+static void load_state_free(load_state *l)
+{
+    free(l->req);
+    pki_identity_free(&l->ident);
+    http_h2c_request_free(l->h2req);
+    pki_fleet_free(&l->fleet);
+    if (l->have_manifest)
+        pki_manifest_free(&l->m);
+    free(l->sources);
+    for (size_t i = 0; i < l->a.n_headers; i++) {
+        free(l->a.headers[i].name);
+        free(l->a.headers[i].value);
     }
-    if (cert || key || chain) {
-        if (!cert) {
+}
+
+/* ---- validate: the options together, the identity, the request ---- */
+
+/* The client identity: --cert files (checked to match), a fixture, or none. */
+static int load_identity(load_state *l)
+{
+    load_args *a = &l->a;
+    load_config *cfg = &l->cfg;
+    mp_err e = { { 0 } };
+    if (a->cert || a->key || a->chain) {
+        if (!a->cert) {
             cmd_error("load", "--key and --chain go with --cert");
-            goto out_m;
+            return -1;
         }
-        if (access(cert, R_OK) != 0 || (key && access(key, R_OK) != 0) || (chain && access(chain, R_OK) != 0)) {
-            cmd_error("load", "cannot read %s", access(cert, R_OK) ? cert : key && access(key, R_OK) ? key : chain);
-            goto out_m;
+        if (access(a->cert, R_OK) != 0 || (a->key && access(a->key, R_OK) != 0) ||
+            (a->chain && access(a->chain, R_OK) != 0)) {
+            cmd_error("load", "cannot read %s",
+                      access(a->cert, R_OK) ? a->cert : a->key && access(a->key, R_OK) ? a->key : a->chain);
+            return -1;
         }
         /* User files, unlike fixtures, must hold a key that matches
          * (pki_identity_load checks); an encrypted key or PKCS#12 file is
          * opened once, here, and handed to the workers in memory. */
         char pass[PKI_PASS_MAX + 1];
-        if (pass_src && cmd_read_pass("load", pass_src, pass, sizeof pass) != 0)
-            goto out_m;
-        int lrc = pki_identity_load(&ident, chain ? chain : cert, key, pass_src ? pass : NULL, &e);
+        if (a->pass_src && cmd_read_pass("load", a->pass_src, pass, sizeof pass) != 0)
+            return -1;
+        int lrc = pki_identity_load(&l->ident, a->chain ? a->chain : a->cert, a->key, a->pass_src ? pass : NULL, &e);
         explicit_bzero(pass, sizeof pass);
         if (lrc != 0) {
             cmd_error("load", "%s", e.msg);
-            goto out_m;
+            return -1;
         }
-        cfg.tls.chain_file = ident.cert_path;
-        cfg.tls.key_file = key;
-        cfg.tls.chain_pem = ident.chain_pem;
-        cfg.tls.chain_pem_len = ident.chain_pem_len;
-        cfg.tls.key_der = ident.key_der;
-        cfg.tls.key_der_len = ident.key_der_len;
-        cfg.tls.require_key_match = 1;
-        client = cert;
-    } else if (client && strcmp(client, "none") == 0) {
+        cfg->tls.chain_file = l->ident.cert_path;
+        cfg->tls.key_file = a->key;
+        cfg->tls.chain_pem = l->ident.chain_pem;
+        cfg->tls.chain_pem_len = l->ident.chain_pem_len;
+        cfg->tls.key_der = l->ident.key_der;
+        cfg->tls.key_der_len = l->ident.key_der_len;
+        cfg->tls.require_key_match = 1;
+        a->client = a->cert;
+    } else if (a->client && strcmp(a->client, "none") == 0) {
         /* server-auth only: no client certificate is offered */
-    } else if (have_manifest) {
-        client = client ? client : "client/valid";
-        const pki_manifest_entry *f = pki_manifest_find(&m, client);
+    } else if (l->have_manifest) {
+        a->client = a->client ? a->client : "client/valid";
+        const pki_manifest_entry *f = pki_manifest_find(&l->m, a->client);
         if (!f || !f->chain) {
-            cmd_error("load", "unknown client fixture '%s' in %s", client, m.dir);
-            goto out_m;
+            cmd_error("load", "unknown client fixture '%s' in %s", a->client, l->m.dir);
+            return -1;
         }
-        cfg.tls.chain_file = f->chain;
-        cfg.tls.key_file = f->key;
+        cfg->tls.chain_file = f->chain;
+        cfg->tls.key_file = f->key;
     } else {
         cmd_error("load", "give --fixtures (with --client NAME) or --cert and --key");
-        goto out_m;
+        return -1;
     }
-    if (n_clients) {
-        const pki_manifest_entry *leaf = have_manifest && !cert ? pki_manifest_find(&m, client) : NULL;
-        const pki_manifest_entry *issuer = leaf && leaf->issuer ? pki_manifest_find(&m, leaf->issuer) : NULL;
+    if (a->n_clients) {
+        const pki_manifest_entry *leaf = l->have_manifest && !a->cert ? pki_manifest_find(&l->m, a->client) : NULL;
+        const pki_manifest_entry *issuer = leaf && leaf->issuer ? pki_manifest_find(&l->m, leaf->issuer) : NULL;
         if (!issuer || !issuer->key) {
             cmd_error("load", "--clients issues certificates under the client fixture's issuer: give --fixtures");
-            goto out_m;
+            return -1;
         }
-        if (pki_fleet_issue(&fleet, issuer->cert, issuer->key, (size_t)n_clients, &e) != 0) {
+        if (pki_fleet_issue(&l->fleet, issuer->cert, issuer->key, (size_t)a->n_clients, &e) != 0) {
             cmd_error("load", "%s", e.msg);
-            goto out_m;
+            return -1;
         }
-        if (!quiet)
-            fprintf(stderr, "load: issued %zu client identities under %s in %.2f s\n", fleet.n, issuer->name,
-                    fleet.seconds);
-        cfg.fleet = &fleet;
-    } else if (client_dir) {
-        if (pki_fleet_read_dir(&fleet, client_dir, &e) != 0) {
+        if (!a->quiet)
+            fprintf(stderr, "load: issued %zu client identities under %s in %.2f s\n", l->fleet.n, issuer->name,
+                    l->fleet.seconds);
+        cfg->fleet = &l->fleet;
+    } else if (a->client_dir) {
+        if (pki_fleet_read_dir(&l->fleet, a->client_dir, &e) != 0) {
             cmd_error("load", "%s", e.msg);
-            goto out_m;
+            return -1;
         }
-        cfg.fleet = &fleet;
+        cfg->fleet = &l->fleet;
     }
-    cfg.sources = sources;
-    cfg.n_sources = n_sources;
-    cfg.tls.verify_peer = verify;
-    cfg.tls.memo_signatures = 1; /* each worker owns its client (load/worker.c) */
-    cfg.tls.reuse_key_share_ns = reuse_key_share_ms * 1000000LL;
-    cfg.tls.ca_file = ca ? ca : have_manifest ? m.trust_bundle : NULL;
-    if (verify && !cfg.tls.ca_file) {
+    return 0;
+}
+
+/* The request bytes (HTTP/1.1) or the HTTP/2 request, for request and
+ * keepalive modes. */
+static int load_request(load_state *l)
+{
+    load_args *a = &l->a;
+    load_config *cfg = &l->cfg;
+    mp_err e = { { 0 } };
+    size_t req_len = 0;
+    const char *path = a->path ? a->path : l->url.path;
+    if (cfg->mode != LOAD_HANDSHAKE &&
+        http_request_build(a->method, path, l->url.authority, a->headers, a->n_headers, a->body, strlen(a->body),
+                           &l->req, &req_len, &e) != 0) {
+        cmd_error("load", "%s", e.msg);
+        return -1;
+    }
+    cfg->request = l->req;
+    cfg->request_len = req_len;
+    if ((a->http2 || a->streams) && cfg->mode == LOAD_HANDSHAKE) {
+        cmd_error("load", "--http2 and --streams need --mode request or keepalive");
+        return -1;
+    }
+    if (a->streams && !a->http2) {
+        cmd_error("load", "--streams counts HTTP/2 streams: add --http2");
+        return -1;
+    }
+    if (a->streams > 1 && cfg->mode != LOAD_KEEPALIVE) {
+        cmd_error("load", "--streams above 1 needs --mode keepalive (request mode is one request per connection)");
+        return -1;
+    }
+    if (a->http2) {
+        http_h2_request hq = { .method = a->method, .scheme = "https", .authority = l->url.authority,
+                               .path = path, .headers = a->headers, .n_headers = a->n_headers };
+        if (!(l->h2req = http_h2c_request_new(&hq, a->body, strlen(a->body), &e))) {
+            cmd_error("load", "%s", e.msg);
+            return -1;
+        }
+        cfg->http2 = 1;
+        cfg->streams = a->streams ? (int)a->streams : 1;
+        cfg->h2req = l->h2req;
+    }
+    return 0;
+}
+
+/* The schedule: stages, this shard's share of -c, --rate and -n. */
+static void load_schedule(load_state *l)
+{
+    load_args *a = &l->a;
+    load_config *cfg = &l->cfg;
+    if (cfg->n_stages) {
+        a->duration_ms = load_stages_total_ns(cfg->stages, cfg->n_stages) / 1000000LL;
+        double top = 0;
+        for (int k = 0; k < cfg->n_stages; k++) {
+            top = cfg->stages[k].target > top ? cfg->stages[k].target : top;
+            cfg->stages[k].target /= a->shard_n; /* each shard drives its share */
+        }
+        if (l->stages_open)
+            a->rate = top > 0 ? top : 1;
+        else
+            a->connections = (int)(top + 0.5) > 0 ? (int)(top + 0.5) : 1;
+    }
+    cfg->connections = a->connections / a->shard_n + (a->shard_i < a->connections % a->shard_n);
+    if (cfg->connections < 1)
+        cfg->connections = 1;
+    cfg->rate = a->rate / a->shard_n;
+    if (a->count && !a->duration_set)
+        a->duration_ms = 0;
+    cfg->duration_ns = a->duration_ms * 1000000LL;
+    cfg->warmup_ns = a->warmup_ms * 1000000LL;
+    unsigned long long n = (unsigned long long)a->shard_n;
+    cfg->count = a->count ? a->count / n + ((unsigned long long)a->shard_i < a->count % n) : 0;
+    cfg->resume_ratio = a->resume;
+}
+
+static int load_validate(load_state *l)
+{
+    load_args *a = &l->a;
+    load_config *cfg = &l->cfg;
+    mp_err e = { { 0 } };
+    l->outs[0] = (cmd_output){ "--json", a->json, 0, 0 };
+    if (cmd_check_outputs("load", l->outs, 1) != MP_EXIT_OK)
+        return -1;
+    if (a->stages) {
+        if (load_stages_parse(a->stages, cfg->stages, &cfg->n_stages, &l->stages_open, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            return -1;
+        }
+        if (a->duration_set || a->count || a->rate > 0 || a->warmup_ms > 0) {
+            cmd_error("load", "--stages sets the rate or connections over time: drop -d, -n, --rate and --warmup");
+            return -1;
+        }
+    }
+    if (a->n_clients && a->client_dir) {
+        cmd_error("load", "--clients and --client-dir exclude each other");
+        return -1;
+    }
+    if (a->source && net_source_range_parse(a->source, &l->sources, &l->n_sources, &e) != 0) {
+        cmd_error("load", "%s", e.msg);
+        return -1;
+    }
+    if (net_url_parse(a->target, &l->url, &e) != 0) {
+        cmd_error("load", "%s", e.msg);
+        return -1;
+    }
+    if (l->url.scheme != NET_SCHEME_HTTPS) { /* each scheme's handler comes with its tests */
+        cmd_error("load", "%s:// targets are not supported yet; use https://", net_scheme_name(l->url.scheme));
+        return -1;
+    }
+    /* the table allows only these names */
+    cfg->mode = strcmp(a->mode_s, "request") == 0 ? LOAD_REQUEST
+                : strcmp(a->mode_s, "keepalive") == 0 ? LOAD_KEEPALIVE : LOAD_HANDSHAKE;
+    cfg->tls.version = TLS_ANY;
+    if (a->tls_s)
+        tls_version_parse(a->tls_s, &cfg->tls.version);
+    if (a->fixtures) {
+        if (pki_manifest_load(&l->m, a->fixtures, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            return -1;
+        }
+        l->have_manifest = 1;
+    }
+    if (load_identity(l) != 0)
+        return -1;
+    cfg->sources = l->sources;
+    cfg->n_sources = l->n_sources;
+    cfg->tls.verify_peer = a->verify;
+    cfg->tls.memo_signatures = 1; /* each worker owns its client (load/worker.c) */
+    cfg->tls.reuse_key_share_ns = a->reuse_key_share_ms * 1000000LL;
+    cfg->tls.ca_file = a->ca ? a->ca : l->have_manifest ? l->m.trust_bundle : NULL;
+    if (a->verify && !cfg->tls.ca_file) {
         cmd_error("load", "give --ca (or --fixtures) to verify the gateway, or --no-verify");
-        goto out_m;
+        return -1;
     }
-    cfg.tls.ciphers = ciphers;
+    cfg->tls.ciphers = a->ciphers;
     /* One classical key share unless asked otherwise: wolfSSL's default
      * adds an ML-KEM hybrid share the gateway may not use, which costs the
      * generator a key generation per handshake. */
-    cfg.tls.groups = groups ? groups : "X25519:P-256:P-384:P-521";
+    cfg->tls.groups = a->groups ? a->groups : "X25519:P-256:P-384:P-521";
     unsigned char ipbuf[16];
-    int is_ip = inet_pton(AF_INET, url.host, ipbuf) == 1 || inet_pton(AF_INET6, url.host, ipbuf) == 1;
-    str_copy(cfg.sni, sizeof cfg.sni, sni ? sni : is_ip ? "" : url.host);
-    if (net_resolve(url.host, url.port, &cfg.addr, &e) != 0) {
+    int is_ip = inet_pton(AF_INET, l->url.host, ipbuf) == 1 || inet_pton(AF_INET6, l->url.host, ipbuf) == 1;
+    str_copy(cfg->sni, sizeof cfg->sni, a->sni ? a->sni : is_ip ? "" : l->url.host);
+    if (net_resolve(l->url.host, l->url.port, &cfg->addr, &e) != 0) {
         cmd_error("load", "%s", e.msg);
-        goto out_m;
+        return -1;
     }
-    char *req = NULL;
-    size_t req_len = 0;
-    if (cfg.mode != LOAD_HANDSHAKE) {
-        if (http_request_build(method, path ? path : url.path, url.authority, headers, n_headers,
-                               body, strlen(body), &req, &req_len, &e) != 0) {
-            cmd_error("load", "%s", e.msg);
-            goto out_m;
-        }
-    }
-    cfg.request = req;
-    cfg.request_len = req_len;
-    if ((http2 || streams) && cfg.mode == LOAD_HANDSHAKE) {
-        cmd_error("load", "--http2 and --streams need --mode request or keepalive");
-        free(req);
-        goto out_m;
-    }
-    if (streams && !http2) {
-        cmd_error("load", "--streams counts HTTP/2 streams: add --http2");
-        free(req);
-        goto out_m;
-    }
-    if (streams > 1 && cfg.mode != LOAD_KEEPALIVE) {
-        cmd_error("load", "--streams above 1 needs --mode keepalive (request mode is one request per connection)");
-        free(req);
-        goto out_m;
-    }
-    if (http2) {
-        http_h2_request hq = { .method = method, .scheme = "https", .authority = url.authority,
-                               .path = path ? path : url.path, .headers = headers, .n_headers = n_headers };
-        if (!(h2req = http_h2c_request_new(&hq, body, strlen(body), &e))) {
-            cmd_error("load", "%s", e.msg);
-            free(req);
-            goto out_m;
-        }
-        cfg.http2 = 1;
-        cfg.streams = streams ? (int)streams : 1;
-        cfg.h2req = h2req;
-    }
-    cfg.close_rst = close_rst;
+    if (load_request(l) != 0)
+        return -1;
+    cfg->close_rst = a->close_rst;
     /* for tests only: a small series, so a short run shows it folding */
     const char *cap = getenv("MTLSPROBE_TEST_SERIES_CAP");
     if (cap && atoi(cap) >= 2)
-        cfg.series_cap = atoi(cap);
-    if (cfg.n_stages) {
-        duration_ms = load_stages_total_ns(cfg.stages, cfg.n_stages) / 1000000LL;
-        double top = 0;
-        for (int k = 0; k < cfg.n_stages; k++) {
-            top = cfg.stages[k].target > top ? cfg.stages[k].target : top;
-            cfg.stages[k].target /= shard_n; /* each shard drives its share */
-        }
-        if (stages_open) {
-            rate = top > 0 ? top : 1;
-        } else {
-            connections = (int)(top + 0.5) > 0 ? (int)(top + 0.5) : 1;
-        }
-    }
-    cfg.connections = connections / shard_n + (shard_i < connections % shard_n);
-    if (cfg.connections < 1)
-        cfg.connections = 1;
-    cfg.rate = rate / shard_n;
-    if (count && !duration_set)
-        duration_ms = 0;
-    cfg.duration_ns = duration_ms * 1000000LL;
-    cfg.warmup_ns = warmup_ms * 1000000LL;
-    cfg.count = count ? count / (unsigned long long)shard_n + ((unsigned long long)shard_i < count % (unsigned long long)shard_n) : 0;
-    cfg.resume_ratio = resume;
-    char threads_why[96];
-    if (threads > 0)
-        snprintf(threads_why, sizeof threads_why, "--threads %d", threads);
+        cfg->series_cap = atoi(cap);
+    load_schedule(l);
+    if (a->threads > 0)
+        snprintf(l->threads_why, sizeof l->threads_why, "--threads %d", a->threads);
     else
-        threads = load_default_threads(threads_why, sizeof threads_why);
-    cfg.threads = threads;
-    cfg.verbose = verbose;
-    cfg.timeout_ns = timeout_ms * 1000000LL;
-    cfg.stop = cmd_stop_on_signals();
+        a->threads = load_default_threads(l->threads_why, sizeof l->threads_why);
+    cfg->threads = a->threads;
+    cfg->verbose = a->verbose;
+    cfg->timeout_ns = a->timeout_ms * 1000000LL;
+    return 0;
+}
+
+/* ---- act: the load, the summary and thresholds, the JSON ---- */
+
+static int load_act(load_state *l, int argc, char **argv)
+{
+    load_args *a = &l->a;
+    load_config *cfg = &l->cfg;
+    mp_err e = { { 0 } };
+    cfg->stop = cmd_stop_on_signals();
     signal(SIGPIPE, SIG_IGN);
 
     progress_state ps = { isatty(STDERR_FILENO), tm_mono_ns() };
     load_result r;
     long long started_ms = (long long)res_now_ms();
-    if (load_run(&cfg, &r, quiet ? NULL : progress, &ps, &e) != 0) {
+    if (load_run(cfg, &r, a->quiet ? NULL : progress, &ps, &e) != 0) {
         cmd_error("load", "%s", e.msg);
-        free(req);
-        goto out_m;
+        return MP_EXIT_USAGE;
     }
     long long finished_ms = (long long)res_now_ms();
-    if (!quiet && ps.tty)
+    if (!a->quiet && ps.tty)
         fprintf(stderr, "\n");
 
     /* summary (on standard error when --json is -) */
-    int saved_stdout = cmd_stdout_reserve(outs, 1);
+    int saved_stdout = cmd_stdout_reserve(l->outs, 1);
+    const char *fleet_origin = a->n_clients ? "issued for this run" : a->client_dir;
     cmd_load_view view = {
-        .mode = mode_s, .target = target, .tls = tls_s ? tls_version_name(cfg.tls.version) : "TLS 1.2/1.3",
-        .threads = threads, .threads_why = threads_why, .open_loop = rate > 0, .resume = resume > 0,
-        .fleet_n = fleet.n, .fleet_origin = n_clients ? "issued for this run" : client_dir,
-        .source = source, .n_sources = n_sources, .shard_n = shard_n, .stages_open = stages_open,
+        .mode = a->mode_s, .target = a->target,
+        .tls = a->tls_s ? tls_version_name(cfg->tls.version) : "TLS 1.2/1.3",
+        .threads = a->threads, .threads_why = l->threads_why, .open_loop = a->rate > 0, .resume = a->resume > 0,
+        .fleet_n = l->fleet.n, .fleet_origin = fleet_origin,
+        .source = a->source, .n_sources = l->n_sources, .shard_n = a->shard_n, .stages_open = l->stages_open,
     };
-    cmd_load_summary(&cfg, &r, &view);
+    cmd_load_summary(cfg, &r, &view);
     /* 1 on a breach; else 3 when nothing (or not all that was asked) was
      * measured, so a gate is never green over a load that did not happen */
     int breached = 0, unjudged = 0;
-    for (size_t i = 0; i < n_thresholds; i++) {
+    for (size_t i = 0; i < a->n_thresholds; i++) {
         char obs[64];
-        int ok = load_threshold_check(&thresholds[i], &r, obs, sizeof obs);
-        printf("  %s threshold %s: %s (%s)\n", ok > 0 ? "\u2713" : ok < 0 ? "?" : "\u2717", thresholds[i].text,
+        int ok = load_threshold_check(&a->thresholds[i], &r, obs, sizeof obs);
+        printf("  %s threshold %s: %s (%s)\n", ok > 0 ? "\u2713" : ok < 0 ? "?" : "\u2717", a->thresholds[i].text,
                ok > 0 ? "met" : ok < 0 ? "NOT MEASURED" : "BREACHED", obs);
         breached |= ok == 0;
         unjudged |= ok < 0;
@@ -598,47 +648,48 @@ int cmd_load(int argc, char **argv)
     /* Nothing succeeded: there is no measurement to judge, whatever the
      * thresholds say (the same meaning as run's exit 3). */
     if (r.ok == 0)
-        printf("  nothing measured: no handshake%s succeeded%s\n", cfg.mode == LOAD_HANDSHAKE ? "" : " or request",
+        printf("  nothing measured: no handshake%s succeeded%s\n", cfg->mode == LOAD_HANDSHAKE ? "" : " or request",
                r.started || r.in_flight ? "" : " (none ended)");
-    rc = breached ? MP_EXIT_FAIL : unjudged || !r.ok || r.interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
+    int rc = breached ? MP_EXIT_FAIL : unjudged || !r.ok || r.interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
     cmd_stdout_restore(saved_stdout);
-    if (json) {
+    if (a->json) {
         char cmdline[2048];
         cmd_join_argv(argc, argv, cmdline, sizeof cmdline);
         load_meta lm = {
-            .target = target, .mode = mode_s,
-            .tls_version = tls_s ? tls_version_name(cfg.tls.version) : "any", .client = client,
-            .connections = cfg.connections, .rate = cfg.rate, .duration_s = (double)duration_ms / 1000,
-            .warmup_s = (double)warmup_ms / 1000, .count = cfg.count, .resume_ratio = resume,
-            .reuse_key_share_s = (double)reuse_key_share_ms / 1000,
-            .threads = threads, .threads_reason = threads_why, .thresholds = thresholds,
-            .n_thresholds = n_thresholds, .shard_index = shard_i,
-            .fixtures_dir = have_manifest ? m.dir : NULL,
-            .manifest_sha256 = have_manifest ? m.sha256 : NULL, .shard_count = shard_n, .command_line = cmdline,
-            .tool_version = MTLSPROBE_VERSION, .wolfssl_version = tls_library_version(),
+            .target = a->target, .mode = a->mode_s,
+            .tls_version = a->tls_s ? tls_version_name(cfg->tls.version) : "any", .client = a->client,
+            .connections = cfg->connections, .rate = cfg->rate, .duration_s = (double)a->duration_ms / 1000,
+            .warmup_s = (double)a->warmup_ms / 1000, .count = cfg->count, .resume_ratio = a->resume,
+            .reuse_key_share_s = (double)a->reuse_key_share_ms / 1000,
+            .threads = a->threads, .threads_reason = l->threads_why, .thresholds = a->thresholds,
+            .n_thresholds = a->n_thresholds, .shard_index = a->shard_i,
+            .fixtures_dir = l->have_manifest ? l->m.dir : NULL,
+            .manifest_sha256 = l->have_manifest ? l->m.sha256 : NULL, .shard_count = a->shard_n,
+            .command_line = cmdline, .tool_version = MTLSPROBE_VERSION, .wolfssl_version = tls_library_version(),
             .started_ms = started_ms, .finished_ms = finished_ms,
-            .fleet_size = fleet.n, .fleet_origin = n_clients ? "issued" : client_dir,
-            .sources = source, .n_sources = n_sources, .http2_streams = cfg.http2 ? cfg.streams : 0,
-            .stages = cfg.stages, .n_stages = cfg.n_stages, .stages_open = stages_open,
+            .fleet_size = l->fleet.n, .fleet_origin = a->n_clients ? "issued" : a->client_dir,
+            .sources = a->source, .n_sources = l->n_sources, .http2_streams = cfg->http2 ? cfg->streams : 0,
+            .stages = cfg->stages, .n_stages = cfg->n_stages, .stages_open = l->stages_open,
         };
-        if (load_write_json(&r, &lm, json, &e) != 0) {
+        if (load_write_json(&r, &lm, a->json, &e) != 0) {
             cmd_error("load", "%s", e.msg);
             rc = MP_EXIT_USAGE;
         }
     }
     load_result_free(&r);
-    free(req);
-out_m:
-    pki_identity_free(&ident);
-    http_h2c_request_free(h2req);
-    pki_fleet_free(&fleet);
-    if (have_manifest)
-        pki_manifest_free(&m);
-out:
-    free(sources);
-    for (size_t i = 0; i < n_headers; i++) {
-        free(headers[i].name);
-        free(headers[i].value);
-    }
+    return rc;
+}
+
+/* Parse, validate, act; one cleanup path. */
+int cmd_load(int argc, char **argv)
+{
+    static load_state l; /* its lists are large for a stack */
+    load_state_init(&l);
+    int first;
+    cmd_parse_result pr = cmd_parse(&cmd_load_verb, argc, argv, 0, load_opt, &l.a, &first);
+    int rc = pr == CMD_PARSE_HELP ? MP_EXIT_OK : MP_EXIT_USAGE;
+    if (pr == CMD_PARSED && load_validate(&l) == 0)
+        rc = load_act(&l, argc, argv);
+    load_state_free(&l);
     return rc;
 }

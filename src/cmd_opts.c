@@ -5,7 +5,9 @@
  * pages (src/gendoc.c). */
 #include <string.h>
 
+#include "cmd.h"
 #include "cmd_opts.h"
+#include "util/str.h"
 
 int cmd_getopt_build(const cmd_verb *v, cmd_getopt *g)
 {
@@ -27,6 +29,114 @@ int cmd_getopt_build(const cmd_verb *v, cmd_getopt *g)
         }
     }
     return 0;
+}
+
+static const cmd_opt *row_of(const cmd_verb *v, int id)
+{
+    for (size_t i = 0; i < v->n_opts; i++)
+        if (v->opts[i].name && v->opts[i].id == id)
+            return &v->opts[i];
+    return NULL;
+}
+
+/* Whether val is one of the row's "|"-separated values. */
+static int value_allowed(const cmd_opt *o, const char *val)
+{
+    size_t vl = strlen(val);
+    for (const char *p = o->values; *p;) {
+        size_t len = strcspn(p, "|");
+        if (len == vl && strncmp(p, val, len) == 0)
+            return 1;
+        p += len + (p[len] == '|');
+    }
+    return 0;
+}
+
+/* The row's value nearest to val (str_closest), or "". */
+static void closest_value(const cmd_opt *o, const char *val, char *out, size_t n)
+{
+    char copy[512];
+    const char *names[64];
+    size_t k = 0;
+    str_copy(copy, sizeof copy, o->values);
+    for (char *save = NULL, *t = strtok_r(copy, "|", &save); t && k < 64; t = strtok_r(NULL, "|", &save))
+        names[k++] = t;
+    const char *near = str_closest(val, names, k);
+    str_copy(out, n, near ? near : "");
+}
+
+/* "a, b or c" from "a|b|c". */
+static void values_text(const cmd_opt *o, char *out, size_t n)
+{
+    size_t t = 0;
+    out[0] = '\0';
+    for (const char *p = o->values; *p && t < n;) {
+        size_t len = strcspn(p, "|");
+        const char *next = p + len + (p[len] == '|');
+        const char *sep = p == o->values ? "" : *next ? ", " : " or ";
+        t += (size_t)snprintf(out + t, n - t, "%s%.*s", sep, (int)len, p);
+        p = next;
+    }
+}
+
+cmd_parse_result cmd_parse(const cmd_verb *v, int argc, char **argv, int operands_allowed, cmd_opt_fn fn,
+                           void *settings, int *operands)
+{
+    const char *verb = v->name;
+    cmd_getopt g;
+    if (cmd_getopt_build(v, &g) != 0) {
+        cmd_error(verb, "option table too long or inconsistent");
+        return CMD_PARSE_ERROR;
+    }
+    unsigned char given[256] = { 0 };
+    if (v->n_opts > sizeof given) {
+        cmd_error(verb, "option table too long");
+        return CMD_PARSE_ERROR;
+    }
+    opterr = 0;
+    optind = 0; /* GNU getopt: start again (a test parses more than once) */
+    int c;
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+        if (c == ':') {
+            cmd_error(verb, "option '%s' needs a value", argv[optind - 1]);
+            return CMD_PARSE_ERROR;
+        }
+        const cmd_opt *o = c == '?' ? NULL : row_of(v, c);
+        if (!o) {
+            cmd_error(verb, "unknown option '%s' (try mtlsprobe %s --help)", argv[optind - 1], verb);
+            return CMD_PARSE_ERROR;
+        }
+        if (strcmp(o->name, "help") == 0) {
+            cmd_help_print(v, stdout);
+            return CMD_PARSE_HELP;
+        }
+        given[o - v->opts] = 1;
+        if (o->values && optarg && !(o->flags & CMD_OPT_OPEN) && !value_allowed(o, optarg)) {
+            char allowed[512], near[512];
+            values_text(o, allowed, sizeof allowed);
+            closest_value(o, optarg, near, sizeof near);
+            cmd_error(verb, "--%s must be %s, not '%s'%s%s%s", o->name, allowed, optarg,
+                      near[0] ? ": did you mean " : "", near, near[0] ? "?" : "");
+            return CMD_PARSE_ERROR;
+        }
+        mp_err e = { { 0 } };
+        if (fn(settings, c, optarg, &e) != 0) {
+            cmd_error(verb, "%s", e.msg[0] ? e.msg : "bad option");
+            return CMD_PARSE_ERROR;
+        }
+    }
+    for (size_t i = 0; i < v->n_opts; i++) {
+        if (v->opts[i].name && (v->opts[i].flags & CMD_OPT_REQUIRED) && !given[i]) {
+            cmd_error(verb, "--%s is required (try mtlsprobe %s --help)", v->opts[i].name, verb);
+            return CMD_PARSE_ERROR;
+        }
+    }
+    if (!operands_allowed && optind < argc) {
+        cmd_error(verb, "unexpected argument '%s'", argv[optind]);
+        return CMD_PARSE_ERROR;
+    }
+    *operands = optind;
+    return CMD_PARSED;
 }
 
 const cmd_opt *cmd_opt_find(const cmd_verb *v, const char *arg)

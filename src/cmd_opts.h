@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util/err.h"
+
 /* How a shell completes an option's argument (or a verb's operands). */
 typedef enum cmd_complete {
     CMD_COMPLETE_NONE = 0, /* free text: nothing to offer but the values, if any */
@@ -18,7 +20,14 @@ typedef enum cmd_complete {
 enum {
     CMD_OPT_REPEAT = 1 << 0,   /* may be given more than once: "(repeatable)" */
     CMD_OPT_REQUIRED = 1 << 1, /* the verb refuses to run without it: "(required)" */
+    CMD_OPT_OPEN = 1 << 2,     /* values are the named choices, and anything else is taken too
+                                * (a FILE, as --profile takes one); otherwise values are the only
+                                * ones allowed */
 };
+
+/* The first id of an option without a short letter: each verb names its
+ * own in an enum from here (an option with a letter has the letter). */
+#define CMD_OPT_ID_BASE 256
 
 /* One option. A row whose name is NULL is a heading that groups the rows
  * after it (help holds its title). */
@@ -68,6 +77,27 @@ typedef struct cmd_getopt {
  * a missing value is told apart from an unknown option. Returns -1 when the
  * table is too long or inconsistent (a letter whose id differs). */
 int cmd_getopt_build(const cmd_verb *v, cmd_getopt *g);
+
+/* What a verb does with one option: stores val (NULL for an option without
+ * one) into its own settings; 0, or -1 with the whole message in e
+ * ("--jobs must be 1..64"). */
+typedef int (*cmd_opt_fn)(void *settings, int id, const char *val, mp_err *e);
+
+typedef enum cmd_parse_result {
+    CMD_PARSED,      /* *operands: argv's index of the first operand */
+    CMD_PARSE_HELP,  /* --help was printed: exit 0 */
+    CMD_PARSE_ERROR, /* the message was printed: exit 2 */
+} cmd_parse_result;
+
+/* The one option parser: getopt_long from v's table, then for each option
+ * what the row declares, before fn sees it (a value among the row's values
+ * unless CMD_OPT_OPEN: "--tls must be 1.2, 1.3 or both, not '1.4'"), and
+ * once every option is read, each CMD_OPT_REQUIRED row given ("--target is
+ * required"). --help prints the help. Messages go to stderr as
+ * "mtlsprobe VERB: ...". Operands are left to the verb (operands_allowed 0:
+ * the first one is an error). */
+cmd_parse_result cmd_parse(const cmd_verb *v, int argc, char **argv, int operands_allowed, cmd_opt_fn fn,
+                           void *settings, int *operands);
 
 /* The row of "--name", "--name=VALUE" or "-l" in v's table, or NULL. */
 const cmd_opt *cmd_opt_find(const cmd_verb *v, const char *arg);

@@ -19,22 +19,27 @@
 
 #define MAX_INPUTS 256
 
+enum report_opt_id {
+    REPORT_TITLE = CMD_OPT_ID_BASE, REPORT_BASELINE, REPORT_REGRESS, REPORT_NO_CHARTS, REPORT_SUMMARY,
+    REPORT_MD_IMAGES, REPORT_GNUPLOT, REPORT_CHART_TIMEOUT,
+};
+
 static const cmd_opt report_opts[] = {
     { "out", 'o', 'o', "DIR", "output directory (created if needed)", NULL, NULL, CMD_COMPLETE_DIR,
       CMD_OPT_REQUIRED },
-    { "title", 'T', 0, "TEXT", "the report's title", NULL, "mtlsprobe report", 0, 0 },
-    { "baseline", 'b', 0, "FILE", "an earlier result to compare with: scenarios that FAIL (not waived), are "
+    { "title", REPORT_TITLE, 0, "TEXT", "the report's title", NULL, "mtlsprobe report", 0, 0 },
+    { "baseline", REPORT_BASELINE, 0, "FILE", "an earlier result to compare with: scenarios that FAIL (not waived), are "
       "INCONCLUSIVE or ERROR now but were not then, and loads of the same target whose total p99 rose, are "
       "regressions (exit 1)", NULL, NULL, CMD_COMPLETE_FILE, CMD_OPT_REPEAT },
-    { "regress", 'r', 0, "PCT", "p99 rise that counts as a regression", NULL, "10%", 0, 0 },
-    { "no-charts", 'N', 0, NULL, "write the pages without charts (no gnuplot needed)", NULL, NULL, 0, 0 },
-    { "summary", 'S', 0, "FILE", "also write the Markdown to FILE for a CI job summary, e.g. "
+    { "regress", REPORT_REGRESS, 0, "PCT", "p99 rise that counts as a regression", NULL, "10%", 0, 0 },
+    { "no-charts", REPORT_NO_CHARTS, 0, NULL, "write the pages without charts (no gnuplot needed)", NULL, NULL, 0, 0 },
+    { "summary", REPORT_SUMMARY, 0, "FILE", "also write the Markdown to FILE for a CI job summary, e.g. "
       "\"$GITHUB_STEP_SUMMARY\" or - (standard output)", NULL, NULL, CMD_COMPLETE_FILE, 0 },
-    { "md-images", 'I', 0, NULL, "charts in the Markdown: left out (none) or linked as charts/NAME.png beside "
+    { "md-images", REPORT_MD_IMAGES, 0, NULL, "charts in the Markdown: left out (none) or linked as charts/NAME.png beside "
       "it (relative)", "none|relative", "relative for DIR/report.md, none for --summary, where a relative link "
       "would show a broken image", 0, 0 },
-    { "gnuplot", 'g', 0, "PROGRAM", "the gnuplot to run", NULL, "gnuplot from PATH", CMD_COMPLETE_FILE, 0 },
-    { "chart-timeout", 't', 0, "DUR", "stop gnuplot after this long per chart", NULL, "60s", 0, 0 },
+    { "gnuplot", REPORT_GNUPLOT, 0, "PROGRAM", "the gnuplot to run", NULL, "gnuplot from PATH", CMD_COMPLETE_FILE, 0 },
+    { "chart-timeout", REPORT_CHART_TIMEOUT, 0, "DUR", "stop gnuplot after this long per chart", NULL, "60s", 0, 0 },
     { "quiet", 'q', 'q', NULL, "print nothing but errors and regressions", NULL, NULL, 0, 0 },
     { "help", 'h', 'h', NULL, "this text; `mtlsprobe report merge --help` for merging", NULL, NULL, 0, 0 },
 };
@@ -102,29 +107,32 @@ static int parse_pct(const char *s, double *out)
     return 0;
 }
 
+typedef struct merge_args {
+    const char *out;
+    int quiet;
+} merge_args;
+
+static int merge_opt(void *settings, int id, const char *val, mp_err *e)
+{
+    merge_args *a = settings;
+    (void)e;
+    if (id == 'o')
+        a->out = val;
+    else if (id == 'q')
+        a->quiet = 1;
+    return 0;
+}
+
 static int cmd_merge(int argc, char **argv)
 {
-    const char *out = NULL;
-    int quiet = 0, c;
-    optind = 1;
-    cmd_getopt g;
-    if (cmd_getopt_build(&cmd_report_merge_verb, &g) != 0) {
-        cmd_error("report merge", "option table too long");
-        return MP_EXIT_USAGE;
-    }
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': cmd_help_print(&cmd_report_merge_verb, stdout); return MP_EXIT_OK;
-        case ':': cmd_error("report merge", "option '%s' needs a value", argv[optind - 1]); return MP_EXIT_USAGE;
-        default:
-            cmd_error("report merge", "unknown option '%s' (try mtlsprobe report merge --help)", argv[optind - 1]);
-            return MP_EXIT_USAGE;
-        }
-    }
-    int n = argc - optind;
+    merge_args a = { 0 };
+    int first;
+    cmd_parse_result pr = cmd_parse(&cmd_report_merge_verb, argc, argv, 1, merge_opt, &a, &first);
+    if (pr != CMD_PARSED)
+        return pr == CMD_PARSE_HELP ? MP_EXIT_OK : MP_EXIT_USAGE;
+    const char *out = a.out;
+    int quiet = a.quiet;
+    int n = argc - first;
     if (!out || n < 1) {
         cmd_error("report merge", "give the workers' result files and -o MERGED.json (try --help)");
         return MP_EXIT_USAGE;
@@ -135,7 +143,7 @@ static int cmd_merge(int argc, char **argv)
     }
     const cmd_output outs[] = { { "--out", out, 1, 0 } };
     if (cmd_check_outputs("report merge", outs, 1) != MP_EXIT_OK ||
-        cmd_check_inputs("report merge", argv + optind, (size_t)n) != MP_EXIT_OK)
+        cmd_check_inputs("report merge", argv + first, (size_t)n) != MP_EXIT_OK)
         return MP_EXIT_USAGE;
     res_load **docs = calloc((size_t)n, sizeof *docs);
     res_load *merged = res_load_new();
@@ -146,7 +154,7 @@ static int cmd_merge(int argc, char **argv)
         goto done;
     }
     for (int i = 0; i < n; i++) {
-        const char *path = argv[optind + i];
+        const char *path = argv[first + i];
         json_t *root;
         res_kind kind;
         if (res_doc_load(path, &root, &kind, &e) != 0) {
@@ -167,7 +175,7 @@ static int cmd_merge(int argc, char **argv)
             goto done;
         }
     }
-    if (res_load_merge((const res_load *const *)docs, (const char *const *)(argv + optind), (size_t)n, merged,
+    if (res_load_merge((const res_load *const *)docs, (const char *const *)(argv + first), (size_t)n, merged,
                        &e) != 0) {
         cmd_error("report merge", "%s", e.msg);
         goto done;
@@ -228,73 +236,65 @@ static int load_inputs(char **paths, size_t n, rpt_input **out, size_t *n_out, i
     return 0;
 }
 
+typedef struct report_args {
+    const char *summary, *out, *title, *gnuplot;
+    int md_images; /* -1: the default of each Markdown output */
+    char *baselines[MAX_INPUTS];
+    size_t n_baselines;
+    double regress;
+    int charts, quiet;
+    int64_t chart_timeout_ms;
+} report_args;
+
+static int report_opt(void *settings, int id, const char *val, mp_err *e)
+{
+    report_args *a = settings;
+    switch (id) {
+    case 'o': a->out = val; break;
+    case REPORT_TITLE: a->title = val; break;
+    case REPORT_BASELINE:
+        if (a->n_baselines == MAX_INPUTS)
+            return mp_fail(e, "too many --baseline");
+        a->baselines[a->n_baselines++] = (char *)val;
+        break;
+    case REPORT_REGRESS:
+        if (parse_pct(val, &a->regress) != 0)
+            return mp_fail(e, "--regress '%s' is not a percentage, e.g. 10%%", val);
+        break;
+    case REPORT_NO_CHARTS: a->charts = 0; break;
+    case REPORT_SUMMARY: a->summary = val; break;
+    case REPORT_MD_IMAGES: a->md_images = strcmp(val, "relative") == 0; break;
+    case REPORT_GNUPLOT: a->gnuplot = val; break;
+    case REPORT_CHART_TIMEOUT:
+        if (tm_parse_duration(val, &a->chart_timeout_ms, e) != 0 || a->chart_timeout_ms <= 0)
+            return a->chart_timeout_ms <= 0 ? mp_fail(e, "--chart-timeout: must be positive")
+                                            : mp_wrap(e, "--chart-timeout");
+        break;
+    case 'q': a->quiet = 1; break;
+    }
+    return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "merge") == 0)
         return cmd_merge(argc - 1, argv + 1);
-    const char *summary = NULL;
-    int md_images = -1; /* -1: the default of each Markdown output */
-    const char *out = NULL, *title = "mtlsprobe report", *gnuplot = "gnuplot";
-    char *baselines[MAX_INPUTS];
-    size_t n_baselines = 0;
-    double regress = 10;
-    int charts = 1, quiet = 0, c;
-    int64_t chart_timeout_ms = 60000;
+    report_args a = { .md_images = -1, .title = "mtlsprobe report", .gnuplot = "gnuplot", .regress = 10,
+                      .charts = 1, .chart_timeout_ms = 60000 };
+    int first;
+    cmd_parse_result pr = cmd_parse(&cmd_report_verb, argc, argv, 1, report_opt, &a, &first);
+    if (pr != CMD_PARSED)
+        return pr == CMD_PARSE_HELP ? MP_EXIT_OK : MP_EXIT_USAGE;
+    const char *summary = a.summary, *out = a.out, *title = a.title, *gnuplot = a.gnuplot;
+    int md_images = a.md_images, charts = a.charts, quiet = a.quiet;
+    char **baselines = a.baselines;
+    size_t n_baselines = a.n_baselines;
+    double regress = a.regress;
+    int64_t chart_timeout_ms = a.chart_timeout_ms;
     mp_err e = { { 0 } };
-    cmd_getopt g;
-    if (cmd_getopt_build(&cmd_report_verb, &g) != 0) {
-        cmd_error("report", "option table too long");
-        return MP_EXIT_USAGE;
-    }
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'T': title = optarg; break;
-        case 'b':
-            if (n_baselines == MAX_INPUTS) {
-                cmd_error("report", "too many --baseline");
-                return MP_EXIT_USAGE;
-            }
-            baselines[n_baselines++] = optarg;
-            break;
-        case 'r':
-            if (parse_pct(optarg, &regress) != 0) {
-                cmd_error("report", "--regress '%s' is not a percentage, e.g. 10%%", optarg);
-                return MP_EXIT_USAGE;
-            }
-            break;
-        case 'N': charts = 0; break;
-        case 'S': summary = optarg; break;
-        case 'I':
-            if (strcmp(optarg, "none") && strcmp(optarg, "relative")) {
-                cmd_error("report", "--md-images must be none or relative, not '%s'", optarg);
-                return MP_EXIT_USAGE;
-            }
-            md_images = strcmp(optarg, "relative") == 0;
-            break;
-        case 'g': gnuplot = optarg; break;
-        case 't':
-            if (tm_parse_duration(optarg, &chart_timeout_ms, &e) != 0 || chart_timeout_ms <= 0) {
-                cmd_error("report", "--chart-timeout: %s", chart_timeout_ms <= 0 ? "must be positive" : e.msg);
-                return MP_EXIT_USAGE;
-            }
-            break;
-        case 'q': quiet = 1; break;
-        case 'h': cmd_help_print(&cmd_report_verb, stdout); return MP_EXIT_OK;
-        case ':': cmd_error("report", "option '%s' needs a value", argv[optind - 1]); return MP_EXIT_USAGE;
-        default:
-            cmd_error("report", "unknown option '%s' (try mtlsprobe report --help)", argv[optind - 1]);
-            return MP_EXIT_USAGE;
-        }
-    }
-    size_t n = (size_t)(argc - optind);
+    size_t n = (size_t)(argc - first);
     if (n == 0) {
         cmd_error("report", "give one or more result files (try mtlsprobe report --help)");
-        return MP_EXIT_USAGE;
-    }
-    if (!out) {
-        cmd_error("report", "--out DIR is required");
         return MP_EXIT_USAGE;
     }
     if (n > MAX_INPUTS) {
@@ -306,7 +306,7 @@ int cmd_report(int argc, char **argv)
         return MP_EXIT_USAGE;
     char *inputs_all[2 * MAX_INPUTS];
     for (size_t i = 0; i < n; i++)
-        inputs_all[i] = argv[optind + (int)i];
+        inputs_all[i] = argv[first + (int)i];
     for (size_t i = 0; i < n_baselines; i++)
         inputs_all[n + i] = baselines[i];
     if (cmd_check_inputs("report", inputs_all, n + n_baselines) != MP_EXIT_OK)
@@ -317,7 +317,7 @@ int cmd_report(int argc, char **argv)
     m.generated_ms = tm_now() * 1000;
     m.regress_pct = regress;
     int rc = MP_EXIT_USAGE;
-    if (load_inputs(argv + optind, n, &m.inputs, &m.n_inputs, 1, &e) != 0 ||
+    if (load_inputs(argv + first, n, &m.inputs, &m.n_inputs, 1, &e) != 0 ||
         load_inputs(baselines, n_baselines, &m.baselines, &m.n_baselines, 0, &e) != 0) {
         cmd_error("report", "%s", e.msg);
         goto done;

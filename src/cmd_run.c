@@ -23,74 +23,82 @@
 
 #define MAX_LIST 64
 
+enum run_opt_id {
+    RUN_CA = CMD_OPT_ID_BASE, RUN_SNI, RUN_CONNECT_TO, RUN_TLS, RUN_TIMEOUT, RUN_ONLY, RUN_SKIP, RUN_TAGS,
+    RUN_EXPECT_MTLS, RUN_CONTROL, RUN_IDENTITY, RUN_PASS, RUN_SUITE, RUN_MTLS_HOST, RUN_PUBLIC_HOST,
+    RUN_OTHER_MTLS_HOST, RUN_OTHER_CLIENT_CERT, RUN_ECHO, RUN_REVOCATION, RUN_OCSP_RESPONDER, RUN_UPSTREAM_PREFIX,
+    RUN_UPSTREAM_CLIENT_CERT, RUN_PROFILE, RUN_PIN, RUN_EXPIRY_WARN, RUN_FAIL_ON, RUN_WAIVERS,
+    RUN_SCENARIO_TIME_LIMIT, RUN_TRUST_SCRIPTS, RUN_JSON, RUN_JUNIT, RUN_SARIF,
+};
+
 static const cmd_opt run_opts[] = {
     { "target", 't', 't', "URL", "the gateway, https://HOST:PORT[/PATH]", NULL, NULL, CMD_COMPLETE_NONE, CMD_OPT_REQUIRED },
     { "fixtures", 'f', 'f', "DIR", "fixtures directory with manifest.json", NULL, NULL, CMD_COMPLETE_DIR, CMD_OPT_REQUIRED },
-    { "ca", 'C', 0, "FILE", "trust anchors for the gateway's certificate", NULL, "the fixtures' trust bundle", CMD_COMPLETE_FILE, 0 },
+    { "ca", RUN_CA, 0, "FILE", "trust anchors for the gateway's certificate", NULL, "the fixtures' trust bundle", CMD_COMPLETE_FILE, 0 },
     { "no-verify", 'k', 'k', NULL, "do not verify the gateway's certificate", NULL, NULL, 0, 0 },
-    { "sni", 'S', 0, "NAME", "SNI to send", NULL, "the target host unless it is an IP", 0, 0 },
-    { "connect-to", 'T', 0, "H:P", "connect here instead of the target's host and port", NULL, NULL, 0, 0 },
+    { "sni", RUN_SNI, 0, "NAME", "SNI to send", NULL, "the target host unless it is an IP", 0, 0 },
+    { "connect-to", RUN_CONNECT_TO, 0, "H:P", "connect here instead of the target's host and port", NULL, NULL, 0, 0 },
     { "header", 'H', 'H', "'K: V'", "add a header to every request", NULL, NULL, 0, CMD_OPT_REPEAT },
-    { "tls", 'V', 0, NULL, "TLS versions for client-auth scenarios: both is each version the gateway speaks; "
+    { "tls", RUN_TLS, 0, NULL, "TLS versions for client-auth scenarios: both is each version the gateway speaks; "
       "one it does not is named on stderr and in the JSON's tls_versions", "1.2|1.3|both", "both", 0, 0 },
-    { "timeout", 'O', 0, "DUR", "limit for each network step", NULL, "5s", 0, 0 },
-    { "only", 'o', 0, "GLOB", "run only scenarios whose id matches", NULL, NULL, 0, CMD_OPT_REPEAT },
-    { "skip", 's', 0, "GLOB", "skip scenarios whose id matches", NULL, NULL, 0, CMD_OPT_REPEAT },
-    { "tags", 'g', 0, "T1,T2", "run only scenarios with one of these tags (--only and --tags without --suite "
+    { "timeout", RUN_TIMEOUT, 0, "DUR", "limit for each network step", NULL, "5s", 0, 0 },
+    { "only", RUN_ONLY, 0, "GLOB", "run only scenarios whose id matches", NULL, NULL, 0, CMD_OPT_REPEAT },
+    { "skip", RUN_SKIP, 0, "GLOB", "skip scenarios whose id matches", NULL, NULL, 0, CMD_OPT_REPEAT },
+    { "tags", RUN_TAGS, 0, "T1,T2", "run only scenarios with one of these tags (--only and --tags without --suite "
       "or SCENARIO pick from every built-in suite; a GLOB or tag that matches no scenario is a usage error, "
       "exit 2)", NULL, NULL, 0, 0 },
-    { "expect-mtls", 'm', 0, NULL, "whether the target must require client certificates", "yes|no", "yes", 0, 0 },
-    { "control", 1010, 0, "NAME", "the fixture the gateway must accept: every refusal is judged against it, "
+    { "expect-mtls", RUN_EXPECT_MTLS, 0, NULL, "whether the target must require client certificates", "yes|no", "yes", 0, 0 },
+    { "control", RUN_CONTROL, 0, "NAME", "the fixture the gateway must accept: every refusal is judged against it, "
       "under the same conditions, and is INCONCLUSIVE when it is not served", NULL, "client/valid", 0, 0 },
-    { "identity", 1011, 0, "NAME=CERT[,KEY]", "use your own certificate and key in place of the fixture NAME, "
+    { "identity", RUN_IDENTITY, 0, "NAME=CERT[,KEY]", "use your own certificate and key in place of the fixture NAME, "
       "or as a new client/NAME; e.g. client/valid=me.p12 makes your organization's client certificate the "
       "control while the defective ones come from the fixtures. CERT: PEM (leaf first, then intermediates) or "
       "DER, or a PKCS#12 file (.p12/.pfx, no KEY); KEY: PEM or DER, plain or encrypted (PKCS#8, traditional "
       "PEM)", NULL, NULL, CMD_COMPLETE_FILE, CMD_OPT_REPEAT },
-    { "pass", 1012, 0, "SRC", "password of the PKCS#12 files and encrypted keys: env:VAR, file:PATH, fd:N, "
+    { "pass", RUN_PASS, 0, "SRC", "password of the PKCS#12 files and encrypted keys: env:VAR, file:PATH, fd:N, "
       "pass:TEXT (as openssl -passin)", NULL, NULL, 0, 0 },
-    { "suite", 'A', 0, "NAME", "built-in suite", "client-auth|audit|bypass|upstream|all",
+    { "suite", RUN_SUITE, 0, "NAME", "built-in suite", "client-auth|audit|bypass|upstream|all",
       "client-auth; audit when --profile is given", 0, 0 },
-    { "mtls-host", 1001, 0, "NAME", "bypass: the host name that requires client certificates", NULL, NULL, 0, 0 },
-    { "public-host", 1002, 0, "NAME", "bypass: a host name on the same gateway served without them", NULL, NULL,
+    { "mtls-host", RUN_MTLS_HOST, 0, "NAME", "bypass: the host name that requires client certificates", NULL, NULL, 0, 0 },
+    { "public-host", RUN_PUBLIC_HOST, 0, "NAME", "bypass: a host name on the same gateway served without them", NULL, NULL,
       0, 0 },
-    { "other-mtls-host", 1008, 0, "NAME", "bypass: an mTLS host name on the same gateway that trusts another CA "
+    { "other-mtls-host", RUN_OTHER_MTLS_HOST, 0, "NAME", "bypass: an mTLS host name on the same gateway that trusts another CA "
       "(cross-SNI resumption from it)", NULL, NULL, 0, 0 },
-    { "other-client-cert", 1009, 0, "NAME", "the fixture that host accepts", NULL,
+    { "other-client-cert", RUN_OTHER_CLIENT_CERT, 0, "NAME", "the fixture that host accepts", NULL,
       "client/untrusted, issued by ca/rogue-root", 0, 0 },
-    { "echo", 1003, 0, "PATH", "bypass: a path the gateway proxies to an echo upstream (mtlsprobe serve "
+    { "echo", RUN_ECHO, 0, "PATH", "bypass: a path the gateway proxies to an echo upstream (mtlsprobe serve "
       "--upstream), to see what it forwards", NULL, NULL, 0, 0 },
-    { "revocation", 1004, 0, NULL, "bypass: how revocation is set up now: ocsp, ocsp-down (the responder is "
+    { "revocation", RUN_REVOCATION, 0, NULL, "bypass: how revocation is set up now: ocsp, ocsp-down (the responder is "
       "down), crl-stale (nextUpdate passed)", "ocsp|ocsp-down|crl-stale", NULL, 0, 0 },
-    { "ocsp-responder", 1007, 0, "URL", "bypass: mtlsprobe serve --ocsp's URL, which revokes client/revocable "
+    { "ocsp-responder", RUN_OCSP_RESPONDER, 0, "URL", "bypass: mtlsprobe serve --ocsp's URL, which revokes client/revocable "
       "under an open connection", NULL, NULL, 0, 0 },
-    { "upstream-prefix", 1005, 0, "P", "upstream: where the gateway routes to the echo upstreams, e.g. "
+    { "upstream-prefix", RUN_UPSTREAM_PREFIX, 0, "P", "upstream: where the gateway routes to the echo upstreams, e.g. "
       "/upstream/ for /upstream/valid, /upstream/expired... (without it the upstream scenarios skip)", NULL,
       NULL, 0, 0 },
-    { "upstream-client-cert", 1006, 0, "NAME", "upstream: the fixture the gateway presents to upstreams that "
+    { "upstream-client-cert", RUN_UPSTREAM_CLIENT_CERT, 0, "NAME", "upstream: the fixture the gateway presents to upstreams that "
       "require one; your gateway's own: --identity client/gateway=CERT,KEY with --upstream-client-cert "
       "client/gateway", NULL, "client/valid", 0, 0 },
-    { "profile", 'P', 0, "P", "audit profile: one of the built-in ones or FILE.lua",
+    { "profile", RUN_PROFILE, 0, "P", "audit profile: one of the built-in ones or FILE.lua",
       "mozilla-intermediate|mozilla-modern|nist-800-52r2|pci-dss-4|bsi-tr-02102-2", "baseline, for the audit",
-      CMD_COMPLETE_FILE, 0 },
-    { "pin", 'N', 0, "sha256/BASE64", "SPKI pin the gateway's chain must contain (audit/pin fails when no "
+      CMD_COMPLETE_FILE, CMD_OPT_OPEN },
+    { "pin", RUN_PIN, 0, "sha256/BASE64", "SPKI pin the gateway's chain must contain (audit/pin fails when no "
       "certificate matches)", NULL, NULL, 0, CMD_OPT_REPEAT },
-    { "expiry-warn", 'W', 0, "DUR", "audit: warn when the certificate expires within DUR", NULL, "30d", 0, 0 },
-    { "fail-on", 1020, 0, "LEVEL", "the lowest severity whose FAIL makes exit 1; FAILs below it are still shown "
+    { "expiry-warn", RUN_EXPIRY_WARN, 0, "DUR", "audit: warn when the certificate expires within DUR", NULL, "30d", 0, 0 },
+    { "fail-on", RUN_FAIL_ON, 0, "LEVEL", "the lowest severity whose FAIL makes exit 1; FAILs below it are still shown "
       "as FAIL", "critical|high|medium|low|info", "info, any FAIL", 0, 0 },
-    { "waivers", 1021, 0, "FILE", "known findings, reported as FAIL (waived) instead of failing until their "
+    { "waivers", RUN_WAIVERS, 0, "FILE", "known findings, reported as FAIL (waived) instead of failing until their "
       "expiry date (JSON, docs/results.md):\n{\"waivers\": [{\"id\": \"client-auth/sha1\", \"tls_version\": "
       "\"TLSv1.2\", \"target\": \"https://gw:8443/*\", \"reason\": \"...\", \"expires\": \"2027-03-31\"}]};\n"
       "id and target are globs, tls_version and target optional. An expired waiver covers nothing; one that "
       "covers no FAIL is reported as stale", NULL, NULL, CMD_COMPLETE_FILE, 0 },
     { "jobs", 'j', 'j', "N", "scenarios in parallel", NULL, "1", 0, 0 },
-    { "scenario-time-limit", 1040, 0, "DUR", "the time each scenario may take, in place of its own time_limit "
+    { "scenario-time-limit", RUN_SCENARIO_TIME_LIMIT, 0, "DUR", "the time each scenario may take, in place of its own time_limit "
       "and the default; past it the scenario is an ERROR, \"stopped after N s\"", NULL,
       "30s plus three times --timeout per connection it opens, at most 10m", 0, 0 },
-    CMD_OPT_TRUST_SCRIPTS(1041),
-    { "json", 'J', 0, "FILE", "write results as JSON (docs/results.md)", NULL, NULL, CMD_COMPLETE_FILE, 0 },
-    { "junit", 'U', 0, "FILE", "write results as JUnit XML", NULL, NULL, CMD_COMPLETE_FILE, 0 },
-    { "sarif", 1030, 0, "FILE", "write FAIL, INCONCLUSIVE and ERROR verdicts as SARIF 2.1.0 (one rule per "
+    CMD_OPT_TRUST_SCRIPTS(RUN_TRUST_SCRIPTS),
+    { "json", RUN_JSON, 0, "FILE", "write results as JSON (docs/results.md)", NULL, NULL, CMD_COMPLETE_FILE, 0 },
+    { "junit", RUN_JUNIT, 0, "FILE", "write results as JUnit XML", NULL, NULL, CMD_COMPLETE_FILE, 0 },
+    { "sarif", RUN_SARIF, 0, "FILE", "write FAIL, INCONCLUSIVE and ERROR verdicts as SARIF 2.1.0 (one rule per "
       "scenario) for code-scanning dashboards", NULL, NULL, CMD_COMPLETE_FILE, 0 },
     { "quiet", 'q', 'q', NULL, "print only the summary line", NULL, NULL, 0, 0 },
     { "verbose", 'v', 'v', NULL, "print evidence for every scenario", NULL, NULL, 0, 0 },
@@ -283,420 +291,428 @@ static int mentions(const char *name, void *list)
     return scn_list_mentions(list, name);
 }
 
-int cmd_run(int argc, char **argv)
-{
-    const char *target = NULL, *fixtures = NULL, *ca = NULL, *sni = NULL, *connect_to = NULL;
-    const char *json = NULL, *junit = NULL, *sarif = NULL, *tls = "both", *suite = NULL, *profile = NULL;
-    const char *mtls_host = NULL, *public_host = NULL, *echo = NULL, *revocation = NULL;
-    const char *ocsp_responder = NULL, *other_mtls_host = NULL, *other_client_cert = "client/untrusted";
-    const char *upstream_prefix = NULL, *upstream_client_cert = "client/valid", *control = "client/valid";
-    const char *pins[MAX_LIST], *identities[MAX_LIST], *pass_src = NULL;
-    size_t n_pins = 0, n_identities = 0;
-    int64_t expiry_warn_ms = 30LL * 86400 * 1000;
-    const char *only[MAX_LIST], *skip[MAX_LIST], *tags[MAX_LIST];
-    size_t n_only = 0, n_skip = 0, n_tags = 0;
-    http_header headers[MAX_LIST];
-    size_t n_headers = 0;
-    int verify = 1, quiet = 0, verbose = 0, jobs = 1, expect_mtls = 1, c, rc = MP_EXIT_USAGE;
-    int upstream_client_cert_given = 0, other_client_cert_given = 0;
-    int64_t timeout_ms = 5000, scenario_limit_ms = 0;
-    int trust_scripts = 0;
-    mp_err e = { { 0 } };
-    char *tags_buf = NULL;
-    int fail_on = RES_N_SEVERITIES - 1; /* info: any FAIL */
-    const char *waivers_file = NULL;
-    res_waivers waivers = { NULL, 0 };
+/* ---- parse: the options into run_args, each value checked alone ---- */
 
-    cmd_getopt g;
-    if (cmd_getopt_build(&cmd_run_verb, &g) != 0) {
-        cmd_error("run", "option table too long");
-        goto out;
+typedef struct run_args {
+    const char *target, *fixtures, *ca, *sni, *connect_to;
+    const char *json, *junit, *sarif, *tls, *suite, *profile;
+    const char *mtls_host, *public_host, *echo, *revocation;
+    const char *ocsp_responder, *other_mtls_host, *other_client_cert;
+    const char *upstream_prefix, *upstream_client_cert, *control;
+    const char *pins[MAX_LIST], *identities[MAX_LIST], *pass_src;
+    size_t n_pins, n_identities;
+    int64_t expiry_warn_ms;
+    const char *only[MAX_LIST], *skip[MAX_LIST], *tags[MAX_LIST];
+    size_t n_only, n_skip, n_tags;
+    char *tags_buf;
+    http_header headers[MAX_LIST];
+    size_t n_headers;
+    int verify, quiet, verbose, jobs, expect_mtls;
+    int upstream_client_cert_given, other_client_cert_given;
+    int64_t timeout_ms, scenario_limit_ms;
+    int trust_scripts;
+    int fail_on;
+    const char *waivers_file;
+} run_args;
+
+static int add_to(const char **list, size_t *n, const char *val, const char *option, mp_err *e)
+{
+    if (*n == MAX_LIST)
+        return mp_fail(e, "too many %s", option);
+    list[(*n)++] = val;
+    return 0;
+}
+
+static int positive_duration(const char *option, const char *val, int64_t *ms, mp_err *e)
+{
+    if (tm_parse_duration(val, ms, e) != 0)
+        return mp_wrap(e, "%s", option);
+    return *ms > 0 ? 0 : mp_fail(e, "%s: must be positive", option);
+}
+
+static int run_opt(void *settings, int id, const char *val, mp_err *e)
+{
+    run_args *a = settings;
+    switch (id) {
+    case 't': a->target = val; break;
+    case 'f': a->fixtures = val; break;
+    case RUN_CA: a->ca = val; break;
+    case 'k': a->verify = 0; break;
+    case RUN_SNI: a->sni = val; break;
+    case RUN_CONNECT_TO: a->connect_to = val; break;
+    case 'H':
+        if (a->n_headers == MAX_LIST)
+            return mp_fail(e, "--header: too many");
+        if (http_header_parse(val, &a->headers[a->n_headers], e) != 0)
+            return mp_wrap(e, "--header");
+        a->n_headers++;
+        break;
+    case RUN_TLS: a->tls = val; break;
+    case RUN_TIMEOUT: return positive_duration("--timeout", val, &a->timeout_ms, e);
+    case RUN_ONLY: return add_to(a->only, &a->n_only, val, "--only", e);
+    case RUN_SKIP: return add_to(a->skip, &a->n_skip, val, "--skip", e);
+    case RUN_TAGS:
+        free(a->tags_buf);
+        a->tags_buf = strdup(val);
+        a->n_tags = 0;
+        if (!a->tags_buf || split_csv(a->tags_buf, a->tags, &a->n_tags) != 0)
+            return mp_fail(e, "--tags: too many tags");
+        break;
+    case RUN_EXPECT_MTLS: a->expect_mtls = strcmp(val, "yes") == 0; break;
+    case RUN_SUITE: a->suite = val; break;
+    case RUN_MTLS_HOST: a->mtls_host = val; break;
+    case RUN_PUBLIC_HOST: a->public_host = val; break;
+    case RUN_ECHO:
+    case RUN_UPSTREAM_PREFIX:
+        if (val[0] != '/')
+            return mp_fail(e, "--%s must be a path starting with '/', not '%s'",
+                           id == RUN_ECHO ? "echo" : "upstream-prefix", val);
+        *(id == RUN_ECHO ? &a->echo : &a->upstream_prefix) = val;
+        break;
+    case RUN_REVOCATION: a->revocation = val; break;
+    case RUN_UPSTREAM_CLIENT_CERT: a->upstream_client_cert = val; a->upstream_client_cert_given = 1; break;
+    case RUN_OTHER_MTLS_HOST: a->other_mtls_host = val; break;
+    case RUN_OTHER_CLIENT_CERT: a->other_client_cert = val; a->other_client_cert_given = 1; break;
+    case RUN_CONTROL: a->control = val; break;
+    case RUN_FAIL_ON: a->fail_on = res_severity_rank(val); break; /* the table allows the names */
+    case RUN_WAIVERS: a->waivers_file = val; break;
+    case RUN_OCSP_RESPONDER:
+        if (strncmp(val, "http://", 7) != 0)
+            return mp_fail(e, "--ocsp-responder must be an http:// URL, not '%s'", val);
+        a->ocsp_responder = val;
+        break;
+    case RUN_PROFILE: a->profile = val; break;
+    case RUN_PIN:
+        if (!pin_valid(val))
+            return mp_fail(e, "--pin '%s': expected sha256/ and the base64 of a 32-byte SHA-256 (44 characters)",
+                           val);
+        return add_to(a->pins, &a->n_pins, val, "--pin", e);
+    case RUN_EXPIRY_WARN:
+        if (tm_parse_duration(val, &a->expiry_warn_ms, e) != 0)
+            return mp_wrap(e, "--expiry-warn");
+        if (a->expiry_warn_ms < 0)
+            return mp_fail(e, "--expiry-warn: must not be negative");
+        break;
+    case 'j': {
+        char *end;
+        long v = strtol(val, &end, 10);
+        if (!*val || *end || v < 1 || v > 64)
+            return mp_fail(e, "--jobs must be 1..64");
+        a->jobs = (int)v;
+        break;
     }
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
-        switch (c) {
-        case 't': target = optarg; break;
-        case 'f': fixtures = optarg; break;
-        case 'C': ca = optarg; break;
-        case 'k': verify = 0; break;
-        case 'S': sni = optarg; break;
-        case 'T': connect_to = optarg; break;
-        case 'H':
-            if (n_headers == MAX_LIST || http_header_parse(optarg, &headers[n_headers], &e) != 0) {
-                cmd_error("run", "--header: %s", n_headers == MAX_LIST ? "too many" : e.msg);
-                goto out;
-            }
-            n_headers++;
-            break;
-        case 'V': tls = optarg; break;
-        case 'O':
-            if (tm_parse_duration(optarg, &timeout_ms, &e) != 0 || timeout_ms <= 0) {
-                cmd_error("run", "--timeout: %s", timeout_ms <= 0 ? "must be positive" : e.msg);
-                goto out;
-            }
-            break;
-        case 'o':
-            if (n_only == MAX_LIST) { cmd_error("run", "too many --only"); goto out; }
-            only[n_only++] = optarg;
-            break;
-        case 's':
-            if (n_skip == MAX_LIST) { cmd_error("run", "too many --skip"); goto out; }
-            skip[n_skip++] = optarg;
-            break;
-        case 'g':
-            free(tags_buf);
-            tags_buf = strdup(optarg);
-            n_tags = 0;
-            if (!tags_buf || split_csv(tags_buf, tags, &n_tags) != 0) {
-                cmd_error("run", "--tags: too many tags");
-                goto out;
-            }
-            break;
-        case 'm':
-            if (strcmp(optarg, "yes") == 0) expect_mtls = 1;
-            else if (strcmp(optarg, "no") == 0) expect_mtls = 0;
-            else { cmd_error("run", "--expect-mtls must be yes or no"); goto out; }
-            break;
-        case 'A': suite = optarg; break;
-        case 1001: mtls_host = optarg; break;
-        case 1002: public_host = optarg; break;
-        case 1003:
-        case 1005:
-            if (optarg[0] != '/') {
-                cmd_error("run", "--%s must be a path starting with '/', not '%s'",
-                          c == 1003 ? "echo" : "upstream-prefix", optarg);
-                goto out;
-            }
-            *(c == 1003 ? &echo : &upstream_prefix) = optarg;
-            break;
-        case 1004:
-            if (strcmp(optarg, "ocsp") && strcmp(optarg, "ocsp-down") && strcmp(optarg, "crl-stale")) {
-                cmd_error("run", "--revocation must be ocsp, ocsp-down or crl-stale, not '%s'", optarg);
-                goto out;
-            }
-            revocation = optarg;
-            break;
-        case 1006: upstream_client_cert = optarg; upstream_client_cert_given = 1; break;
-        case 1008: other_mtls_host = optarg; break;
-        case 1009: other_client_cert = optarg; other_client_cert_given = 1; break;
-        case 1010: control = optarg; break;
-        case 1020:
-            fail_on = res_severity_rank(optarg);
-            if (fail_on < 0) {
-                cmd_error("run", "--fail-on must be critical, high, medium, low or info, not '%s'", optarg);
-                goto out;
-            }
-            break;
-        case 1021: waivers_file = optarg; break;
-        case 1007:
-            if (strncmp(optarg, "http://", 7) != 0) {
-                cmd_error("run", "--ocsp-responder must be an http:// URL, not '%s'", optarg);
-                goto out;
-            }
-            ocsp_responder = optarg;
-            break;
-        case 'P': profile = optarg; break;
-        case 'N':
-            if (n_pins == MAX_LIST) { cmd_error("run", "too many --pin"); goto out; }
-            if (!pin_valid(optarg)) {
-                cmd_error("run", "--pin '%s': expected sha256/ and the base64 of a 32-byte "
-                                 "SHA-256 (44 characters)", optarg);
-                goto out;
-            }
-            pins[n_pins++] = optarg;
-            break;
-        case 'W':
-            if (tm_parse_duration(optarg, &expiry_warn_ms, &e) != 0 || expiry_warn_ms < 0) {
-                cmd_error("run", "--expiry-warn: %s", expiry_warn_ms < 0 ? "must not be negative" : e.msg);
-                goto out;
-            }
-            break;
-        case 'j': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 64) {
-                cmd_error("run", "--jobs must be 1..64");
-                goto out;
-            }
-            jobs = (int)v;
-            break;
-        }
-        case 1011:
-            if (n_identities == MAX_LIST) {
-                cmd_error("run", "--identity: too many");
-                goto out;
-            }
-            identities[n_identities++] = optarg;
-            break;
-        case 1012: pass_src = optarg; break;
-        case 1040:
-            if (tm_parse_duration(optarg, &scenario_limit_ms, &e) != 0 || scenario_limit_ms <= 0) {
-                cmd_error("run", "--scenario-time-limit: %s", scenario_limit_ms <= 0 ? "must be positive" : e.msg);
-                goto out;
-            }
-            break;
-        case 1041: trust_scripts = 1; break;
-        case 'J': json = optarg; break;
-        case 'U': junit = optarg; break;
-        case 1030: sarif = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'v': verbose = 1; break;
-        case 'h': cmd_help_print(&cmd_run_verb, stdout); rc = MP_EXIT_OK; goto out;
-        case ':':
-            cmd_error("run", "option '%s' needs a value", argv[optind - 1]);
-            goto out;
-        default:
-            cmd_error("run", "unknown option '%s' (try mtlsprobe run --help)", argv[optind - 1]);
-            goto out;
-        }
+    case RUN_IDENTITY: return add_to(a->identities, &a->n_identities, val, "--identity", e);
+    case RUN_PASS: a->pass_src = val; break;
+    case RUN_SCENARIO_TIME_LIMIT: return positive_duration("--scenario-time-limit", val, &a->scenario_limit_ms, e);
+    case RUN_TRUST_SCRIPTS: a->trust_scripts = 1; break;
+    case RUN_JSON: a->json = val; break;
+    case RUN_JUNIT: a->junit = val; break;
+    case RUN_SARIF: a->sarif = val; break;
+    case 'q': a->quiet = 1; break;
+    case 'v': a->verbose = 1; break;
     }
-    if (!target || !fixtures) {
-        cmd_error("run", "--target and --fixtures are required (try mtlsprobe run --help)");
-        goto out;
+    return 0;
+}
+
+/* ---- what a run holds from validation to the end, freed in one place ---- */
+
+typedef struct run_state {
+    run_args a;
+    cmd_output outs[3];
+    res_waivers waivers;
+    atomic_int *stop;
+    scn_config cfg;
+    pki_manifest m;
+    int have_manifest;
+    scn_plan plan;
+    scn_list list;
+    scn_filter filter;
+    res_run run;
+    int have_run;
+} run_state;
+
+static void run_state_init(run_state *r)
+{
+    memset(r, 0, sizeof *r);
+    run_args *a = &r->a;
+    a->tls = "both";
+    a->other_client_cert = "client/untrusted";
+    a->upstream_client_cert = "client/valid";
+    a->control = "client/valid";
+    a->expiry_warn_ms = 30LL * 86400 * 1000;
+    a->verify = 1;
+    a->jobs = 1;
+    a->expect_mtls = 1;
+    a->timeout_ms = 5000;
+    a->fail_on = RES_N_SEVERITIES - 1; /* info: any FAIL */
+}
+
+static void run_state_free(run_state *r)
+{
+    if (r->have_run)
+        res_run_free(&r->run);
+    scn_list_free(&r->list);
+    if (r->have_manifest)
+        pki_manifest_free(&r->m);
+    res_waivers_free(&r->waivers);
+    for (size_t i = 0; i < r->a.n_headers; i++) {
+        free(r->a.headers[i].name);
+        free(r->a.headers[i].value);
     }
-    const cmd_output outs[] = { { "--json", json, 0, 0 }, { "--junit", junit, 0, 0 }, { "--sarif", sarif, 0, 0 } };
-    if (cmd_check_outputs("run", outs, 3) != MP_EXIT_OK)
-        goto out;
+    free(r->a.tags_buf);
+}
+
+/* ---- validate: everything the run needs, before any connection ---- */
+
+static int run_validate(run_state *r, int argc, char **argv, int first)
+{
+    run_args *a = &r->a;
+    mp_err e = { { 0 } };
+    r->outs[0] = (cmd_output){ "--json", a->json, 0, 0 };
+    r->outs[1] = (cmd_output){ "--junit", a->junit, 0, 0 };
+    r->outs[2] = (cmd_output){ "--sarif", a->sarif, 0, 0 };
+    if (cmd_check_outputs("run", r->outs, 3) != MP_EXIT_OK)
+        return MP_EXIT_USAGE;
     /* before any connection: a bad waiver file is a usage error */
-    if (waivers_file && res_waivers_load(&waivers, waivers_file, &e) != 0) {
+    if (a->waivers_file && res_waivers_load(&r->waivers, a->waivers_file, &e) != 0) {
         cmd_error("run", "%s", e.msg);
-        goto out;
+        return MP_EXIT_USAGE;
     }
 
     /* SIGINT/SIGTERM from here on: every phase stops within a second, and
      * the results are written with what was not run as SKIP. */
-    atomic_int *stop = cmd_stop_on_signals();
-    scn_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.stop = stop;
-    cfg.trust_scripts = trust_scripts;
-    cfg.time_limit_ns = scenario_limit_ms * 1000000LL;
-    if (net_url_parse(target, &cfg.target, &e) != 0) {
+    r->stop = cmd_stop_on_signals();
+    scn_config *cfg = &r->cfg;
+    cfg->stop = r->stop;
+    cfg->trust_scripts = a->trust_scripts;
+    cfg->time_limit_ns = a->scenario_limit_ms * 1000000LL;
+    if (net_url_parse(a->target, &cfg->target, &e) != 0) {
         cmd_error("run", "%s", e.msg);
-        goto out;
+        return MP_EXIT_USAGE;
     }
-    if (cfg.target.scheme != NET_SCHEME_HTTPS) { /* each scheme's handler comes with its tests */
-        cmd_error("run", "%s:// targets are not supported yet; use https://", net_scheme_name(cfg.target.scheme));
-        goto out;
+    if (cfg->target.scheme != NET_SCHEME_HTTPS) { /* each scheme's handler comes with its tests */
+        cmd_error("run", "%s:// targets are not supported yet; use https://", net_scheme_name(cfg->target.scheme));
+        return MP_EXIT_USAGE;
     }
-    pki_manifest m;
-    if (pki_manifest_load(&m, fixtures, &e) != 0) {
+    if (pki_manifest_load(&r->m, a->fixtures, &e) != 0) {
         cmd_error("run", "%s", e.msg);
-        goto out;
+        return MP_EXIT_USAGE;
     }
-    scn_plan plan = { .jobs = jobs, .single = TLS_ANY };
-    if (strcmp(tls, "both") == 0) {
-        plan.n_versions = 0;
-    } else if (tls_version_parse(tls, &plan.versions[0]) == 0 && plan.versions[0] != TLS_ANY) {
-        plan.n_versions = 1;
-        plan.single = plan.versions[0];
-    } else {
-        cmd_error("run", "--tls must be 1.2, 1.3 or both");
-        pki_manifest_free(&m);
-        goto out;
+    r->have_manifest = 1;
+    r->plan = (scn_plan){ .jobs = a->jobs, .single = TLS_ANY };
+    if (strcmp(a->tls, "both") != 0) { /* 1.2 or 1.3: the table allows no other */
+        tls_version_parse(a->tls, &r->plan.versions[0]);
+        r->plan.n_versions = 1;
+        r->plan.single = r->plan.versions[0];
     }
-    str_copy(cfg.sni, sizeof cfg.sni, sni ? sni : is_ip(cfg.target.host) ? "" : cfg.target.host);
-    str_copy(cfg.connect_host, sizeof cfg.connect_host, cfg.target.host);
-    cfg.connect_port = cfg.target.port;
-    if (connect_to && net_hostport_parse(connect_to, cfg.connect_host, sizeof cfg.connect_host,
-                                         &cfg.connect_port, &e) != 0) {
+    str_copy(cfg->sni, sizeof cfg->sni, a->sni ? a->sni : is_ip(cfg->target.host) ? "" : cfg->target.host);
+    str_copy(cfg->connect_host, sizeof cfg->connect_host, cfg->target.host);
+    cfg->connect_port = cfg->target.port;
+    if (a->connect_to && net_hostport_parse(a->connect_to, cfg->connect_host, sizeof cfg->connect_host,
+                                            &cfg->connect_port, &e) != 0) {
         cmd_error("run", "--connect-to: %s", e.msg);
-        pki_manifest_free(&m);
-        goto out;
+        return MP_EXIT_USAGE;
     }
-    cfg.ca_file = ca ? ca : m.trust_bundle;
-    if (verify && access(cfg.ca_file, R_OK) != 0) {
-        cmd_error("run", "cannot read --ca %s", cfg.ca_file);
-        pki_manifest_free(&m);
-        goto out;
+    cfg->ca_file = a->ca ? a->ca : r->m.trust_bundle;
+    if (a->verify && access(cfg->ca_file, R_OK) != 0) {
+        cmd_error("run", "cannot read --ca %s", cfg->ca_file);
+        return MP_EXIT_USAGE;
     }
-    if (verify) { /* a file that holds no certificate fails here, not in every scenario */
+    if (a->verify) { /* a file that holds no certificate fails here, not in every scenario */
         tls_client probe;
-        tls_client_opts po = { .ca_file = cfg.ca_file, .verify_peer = 1 };
+        tls_client_opts po = { .ca_file = cfg->ca_file, .verify_peer = 1 };
         if (tls_client_init(&probe, &po, &e) != 0) {
             cmd_error("run", "--ca: %s", e.msg);
-            pki_manifest_free(&m);
-            goto out;
+            return MP_EXIT_USAGE;
         }
         tls_client_free(&probe);
     }
-    cfg.verify_peer = verify;
-    cfg.headers = headers;
-    cfg.n_headers = n_headers;
-    cfg.timeout_ns = timeout_ms * 1000000LL;
-    cfg.fixtures = &m;
-    cfg.expect_mtls = expect_mtls;
-    cfg.control_cert = control;
-    cfg.pins = pins;
-    cfg.n_pins = n_pins;
-    cfg.expiry_warn_s = expiry_warn_ms / 1000;
-    cfg.mtls_host = mtls_host;
-    cfg.public_host = public_host;
-    cfg.echo_path = echo;
-    cfg.revocation = revocation;
-    cfg.ocsp_responder = ocsp_responder;
-    cfg.other_mtls_host = other_mtls_host;
-    cfg.other_client_cert = other_client_cert;
-    cfg.upstream_prefix = upstream_prefix;
-    cfg.upstream_client_cert = upstream_client_cert;
-    int suite_given = suite != NULL;
-    if (!suite)
-        suite = profile ? "audit" : "client-auth";
-    if (scn_profile_resolve(&cfg, profile ? profile : "baseline", &e) != 0 ||
-        (scn_profile_check(&cfg, &e) != 0 && !atomic_load(stop))) {
+    cfg->verify_peer = a->verify;
+    cfg->headers = a->headers;
+    cfg->n_headers = a->n_headers;
+    cfg->timeout_ns = a->timeout_ms * 1000000LL;
+    cfg->fixtures = &r->m;
+    cfg->expect_mtls = a->expect_mtls;
+    cfg->control_cert = a->control;
+    cfg->pins = a->pins;
+    cfg->n_pins = a->n_pins;
+    cfg->expiry_warn_s = a->expiry_warn_ms / 1000;
+    cfg->mtls_host = a->mtls_host;
+    cfg->public_host = a->public_host;
+    cfg->echo_path = a->echo;
+    cfg->revocation = a->revocation;
+    cfg->ocsp_responder = a->ocsp_responder;
+    cfg->other_mtls_host = a->other_mtls_host;
+    cfg->other_client_cert = a->other_client_cert;
+    cfg->upstream_prefix = a->upstream_prefix;
+    cfg->upstream_client_cert = a->upstream_client_cert;
+    int suite_given = a->suite != NULL;
+    const char *suite = a->suite ? a->suite : a->profile ? "audit" : "client-auth";
+    if (scn_profile_resolve(cfg, a->profile ? a->profile : "baseline", &e) != 0 ||
+        (scn_profile_check(cfg, &e) != 0 && !atomic_load(r->stop))) {
         cmd_error("run", "%s", e.msg);
-        pki_manifest_free(&m);
-        goto out;
+        return MP_EXIT_USAGE;
     }
 
-    scn_list list = { 0 };
-    scn_filter filter = { only, n_only, skip, n_skip, tags, n_tags };
-    if (optind == argc) {
+    r->filter = (scn_filter){ a->only, a->n_only, a->skip, a->n_skip, a->tags, a->n_tags };
+    int rc;
+    if (first == argc) {
         /* a selection by id or tag picks from every built-in suite */
-        int pool_all = !suite_given && (n_only || n_tags);
-        rc = scn_list_add_builtin(&list, pool_all ? "all" : suite, &e);
+        int pool_all = !suite_given && (a->n_only || a->n_tags);
+        rc = scn_list_add_builtin(&r->list, pool_all ? "all" : suite, &e);
         if (rc == 0)
-            rc = scn_select_check(&list, &filter, &cfg, pool_all ? "the built-in suites" : suite, &e);
+            rc = scn_select_check(&r->list, &r->filter, cfg, pool_all ? "the built-in suites" : suite, &e);
     } else {
         rc = 0;
-        for (int i = optind; rc == 0 && i < argc; i++)
-            rc = scn_list_add_path(&list, argv[i], &e);
+        for (int i = first; rc == 0 && i < argc; i++)
+            rc = scn_list_add_path(&r->list, argv[i], &e);
         if (rc == 0)
-            rc = scn_select_check(&list, &filter, &cfg, "the scenarios given", &e);
+            rc = scn_select_check(&r->list, &r->filter, cfg, "the scenarios given", &e);
     }
-    if (rc != 0 && atomic_load(stop) && list.n) /* interrupted while loading: every scenario a SKIP */
-        rc = 0;
-    if (rc != 0) {
+    if (rc != 0 && !(atomic_load(r->stop) && r->list.n)) { /* interrupted while loading: every scenario a SKIP */
         cmd_error("run", "%s", e.msg);
-        scn_list_free(&list);
-        pki_manifest_free(&m);
-        rc = MP_EXIT_USAGE;
-        goto out;
+        return MP_EXIT_USAGE;
     }
     /* Names of fixtures, checked once the scenarios are known: an --identity
      * or an option naming nothing is a typo, not a new identity. */
-    const char *named[] = { control, upstream_client_cert, other_client_cert };
-    if (cmd_check_identity_names("run", &m, identities, n_identities, named, 3, mentions, &list) != 0 ||
-        cmd_apply_identities("run", &m, identities, n_identities, pass_src) != 0 ||
-        cmd_check_fixture_option("run", &m, "--control", control) != 0 ||
-        (upstream_client_cert_given &&
-         cmd_check_fixture_option("run", &m, "--upstream-client-cert", upstream_client_cert) != 0) ||
-        (other_client_cert_given &&
-         cmd_check_fixture_option("run", &m, "--other-client-cert", other_client_cert) != 0)) {
-        scn_list_free(&list);
-        pki_manifest_free(&m);
-        rc = MP_EXIT_USAGE;
-        goto out;
-    }
+    const char *named[] = { a->control, a->upstream_client_cert, a->other_client_cert };
+    if (cmd_check_identity_names("run", &r->m, a->identities, a->n_identities, named, 3, mentions, &r->list) != 0 ||
+        cmd_apply_identities("run", &r->m, a->identities, a->n_identities, a->pass_src) != 0 ||
+        cmd_check_fixture_option("run", &r->m, "--control", a->control) != 0 ||
+        (a->upstream_client_cert_given &&
+         cmd_check_fixture_option("run", &r->m, "--upstream-client-cert", a->upstream_client_cert) != 0) ||
+        (a->other_client_cert_given &&
+         cmd_check_fixture_option("run", &r->m, "--other-client-cert", a->other_client_cert) != 0))
+        return MP_EXIT_USAGE;
+    return MP_EXIT_OK;
+}
 
-    res_run run;
-    memset(&run, 0, sizeof run);
-    run.started_ms = res_now_ms();
-    cmd_warn_stale_fixtures(&m, control, run.started_ms / 1000, &run);
-    char reason[400] = "";
+/* ---- act: the version probe, the scenarios, the outputs ---- */
+
+/* Which TLS versions the scenarios run in (the probe unless --tls named
+ * one), recorded in the run with each version left out and why. */
+static void plan_versions(run_state *r, char *reason, size_t reason_len)
+{
+    scn_plan *plan = &r->plan;
     scn_version_skip skipped[2];
     int n_skipped = 0;
-    if (plan.n_versions == 0) {
-        int probe = scn_probe_versions(&cfg, plan.versions, &plan.n_versions, skipped, &n_skipped, &e);
-        if (probe != 0 && atomic_load(stop)) {
-            plan.versions[0] = TLS_ANY; /* interrupted: scn_run_all makes every scenario a SKIP */
-            plan.n_versions = 1;
+    mp_err e = { { 0 } };
+    if (plan->n_versions == 0) {
+        int probe = scn_probe_versions(&r->cfg, plan->versions, &plan->n_versions, skipped, &n_skipped, &e);
+        if (probe != 0 && atomic_load(r->stop)) {
+            plan->versions[0] = TLS_ANY; /* interrupted: scn_run_all makes every scenario a SKIP */
+            plan->n_versions = 1;
             n_skipped = 0;
         } else if (probe != 0) {
-            str_copy(reason, sizeof reason, e.msg);
-            plan.unreachable = reason;
-            plan.versions[0] = TLS_ANY;
-            plan.n_versions = 1;
+            str_copy(reason, reason_len, e.msg);
+            plan->unreachable = reason;
+            plan->versions[0] = TLS_ANY;
+            plan->n_versions = 1;
             n_skipped = 0; /* every scenario is an ERROR with the reason */
-        } else if (plan.n_versions == 0) {
-            plan.versions[0] = TLS_ANY; /* neither 1.2 nor 1.3 answered: let scenarios say so */
-            plan.n_versions = 1;
+        } else if (plan->n_versions == 0) {
+            plan->versions[0] = TLS_ANY; /* neither 1.2 nor 1.3 answered: let scenarios say so */
+            plan->n_versions = 1;
         }
         /* A version left out is said, never dropped in silence. */
         for (int i = 0; i < n_skipped; i++)
             fprintf(stderr, "mtlsprobe run: %s not tested: %s%s\n", tls_version_name(skipped[i].version),
-                    skipped[i].reason, plan.versions[0] == TLS_ANY ? " (scenarios run with any version)" : "");
+                    skipped[i].reason, plan->versions[0] == TLS_ANY ? " (scenarios run with any version)" : "");
     } else {
-        skipped[n_skipped].version = plan.versions[0] == TLS_V1_2 ? TLS_V1_3 : TLS_V1_2;
-        snprintf(skipped[n_skipped++].reason, sizeof skipped[0].reason, "not requested (--tls %s)", tls);
+        skipped[n_skipped].version = plan->versions[0] == TLS_V1_2 ? TLS_V1_3 : TLS_V1_2;
+        snprintf(skipped[n_skipped++].reason, sizeof skipped[0].reason, "not requested (--tls %s)", r->a.tls);
     }
-    res_tls_versions *tv = &run.tls_versions;
-    for (int i = 0; i < plan.n_versions && tv->n_tested < RES_MAX_TLS_VERSIONS; i++)
-        str_copy(tv->tested[tv->n_tested++], sizeof tv->tested[0], tls_version_name(plan.versions[i]));
+    res_tls_versions *tv = &r->run.tls_versions;
+    for (int i = 0; i < plan->n_versions && tv->n_tested < RES_MAX_TLS_VERSIONS; i++)
+        str_copy(tv->tested[tv->n_tested++], sizeof tv->tested[0], tls_version_name(plan->versions[i]));
     for (int i = 0; i < n_skipped && tv->n_skipped < RES_MAX_TLS_VERSIONS; i++, tv->n_skipped++) {
         str_copy(tv->skipped[i].version, sizeof tv->skipped[i].version, tls_version_name(skipped[i].version));
         str_copy(tv->skipped[i].reason, sizeof tv->skipped[i].reason, skipped[i].reason);
     }
+}
+
+static int run_act(run_state *r, int argc, char **argv)
+{
+    run_args *a = &r->a;
+    scn_config *cfg = &r->cfg;
+    res_run *run = &r->run;
+    mp_err e = { { 0 } };
+    memset(run, 0, sizeof *run);
+    r->have_run = 1;
+    run->started_ms = res_now_ms();
+    cmd_warn_stale_fixtures(&r->m, a->control, run->started_ms / 1000, run);
+    char reason[400] = "";
+    plan_versions(r, reason, sizeof reason);
     int jobs_started = 0, jobs_err = 0;
-    plan.jobs_started = &jobs_started;
-    plan.jobs_start_error = &jobs_err;
-    if (scn_run_all(&list, &filter, &plan, &cfg, &run, &e) != 0) {
+    r->plan.jobs_started = &jobs_started;
+    r->plan.jobs_start_error = &jobs_err;
+    if (scn_run_all(&r->list, &r->filter, &r->plan, cfg, run, &e) != 0) {
         cmd_error("run", "%s", e.msg);
-        scn_list_free(&list);
-        pki_manifest_free(&m);
-        rc = MP_EXIT_USAGE;
-        goto out;
+        return MP_EXIT_USAGE;
     }
     if (jobs_err)
         fprintf(stderr, "mtlsprobe run: -j %d: only %d job thread%s could start (%s); every scenario ran on %s\n",
-                plan.jobs, jobs_started, jobs_started == 1 ? "" : "s", mp_strerror(jobs_err).s,
+                r->plan.jobs, jobs_started, jobs_started == 1 ? "" : "s", mp_strerror(jobs_err).s,
                 jobs_started == 1 ? "it" : "them");
-    run.finished_ms = res_now_ms();
-    run.interrupted = atomic_load(stop); /* a second signal now ends the process (cmd_stop_on_signals) */
-    str_copy(run.target, sizeof run.target, target);
-    str_copy(run.sni, sizeof run.sni, cfg.sni);
-    if (connect_to)
-        str_copy(run.connect_to, sizeof run.connect_to, connect_to);
-    str_copy(run.fixtures_dir, sizeof run.fixtures_dir, m.dir);
-    str_copy(run.manifest_sha256, sizeof run.manifest_sha256, m.sha256);
-    str_copy(run.tool_version, sizeof run.tool_version, MTLSPROBE_VERSION);
-    str_copy(run.wolfssl_version, sizeof run.wolfssl_version, tls_library_version());
-    cmd_join_argv(argc, argv, run.command_line, sizeof run.command_line);
+    run->finished_ms = res_now_ms();
+    run->interrupted = atomic_load(r->stop); /* a second signal now ends the process (cmd_stop_on_signals) */
+    str_copy(run->target, sizeof run->target, a->target);
+    str_copy(run->sni, sizeof run->sni, cfg->sni);
+    if (a->connect_to)
+        str_copy(run->connect_to, sizeof run->connect_to, a->connect_to);
+    str_copy(run->fixtures_dir, sizeof run->fixtures_dir, r->m.dir);
+    str_copy(run->manifest_sha256, sizeof run->manifest_sha256, r->m.sha256);
+    str_copy(run->tool_version, sizeof run->tool_version, MTLSPROBE_VERSION);
+    str_copy(run->wolfssl_version, sizeof run->wolfssl_version, tls_library_version());
+    cmd_join_argv(argc, argv, run->command_line, sizeof run->command_line);
 
     char canon[1400];
-    snprintf(canon, sizeof canon, strchr(cfg.target.host, ':') ? "https://[%s]:%d%s" : "https://%s:%d%s",
-             cfg.target.host, cfg.target.port, cfg.target.path);
-    const char *const targets[] = { target, canon };
-    res_waivers_apply(&waivers, &run, targets, 2, tm_now());
-    int saved_stdout = cmd_stdout_reserve(outs, 3);
-    if (!quiet)
-        print_table(&run, verbose, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-    warn_skipped_for_options(&run);
-    rc = summarize(&run, &waivers, fail_on);
+    snprintf(canon, sizeof canon, strchr(cfg->target.host, ':') ? "https://[%s]:%d%s" : "https://%s:%d%s",
+             cfg->target.host, cfg->target.port, cfg->target.path);
+    const char *const targets[] = { a->target, canon };
+    res_waivers_apply(&r->waivers, run, targets, 2, tm_now());
+    int saved_stdout = cmd_stdout_reserve(r->outs, 3);
+    if (!a->quiet)
+        print_table(run, a->verbose, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+    warn_skipped_for_options(run);
+    int rc = summarize(run, &r->waivers, a->fail_on);
     const char *gha = getenv("GITHUB_ACTIONS");
     if (gha && strcmp(gha, "true") == 0) {
-        char *ann = rpt_github_annotations(&run, fail_on);
+        char *ann = rpt_github_annotations(run, a->fail_on);
         fputs(ann ? ann : "", stdout);
         free(ann);
     }
-    for (size_t i = 0; i < run.n; i++) {
-        if (run.items[i].input_error) { /* the scenarios ran; the input is wrong: a line each */
-            cmd_error("run", "%s: %s", run.items[i].id, run.items[i].reason);
+    for (size_t i = 0; i < run->n; i++) {
+        if (run->items[i].input_error) { /* the scenarios ran; the input is wrong: a line each */
+            cmd_error("run", "%s: %s", run->items[i].id, run->items[i].reason);
             rc = MP_EXIT_USAGE;
         }
     }
     cmd_stdout_restore(saved_stdout);
-    if (json && res_run_write_json(&run, json, &e) != 0) {
+    if (a->json && res_run_write_json(run, a->json, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         rc = MP_EXIT_USAGE;
     }
-    if (junit && rpt_junit_write(&run, junit, &e) != 0) {
+    if (a->junit && rpt_junit_write(run, a->junit, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         rc = MP_EXIT_USAGE;
     }
-    if (sarif && rpt_sarif_write(&run, sarif, &e) != 0) {
+    if (a->sarif && rpt_sarif_write(run, a->sarif, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         rc = MP_EXIT_USAGE;
     }
-    res_run_free(&run);
-    scn_list_free(&list);
-    pki_manifest_free(&m);
-out:
-    for (size_t i = 0; i < n_headers; i++) {
-        free(headers[i].name);
-        free(headers[i].value);
-    }
-    free(tags_buf);
-    res_waivers_free(&waivers);
+    return rc;
+}
+
+/* Parse, validate, act; one cleanup path. */
+int cmd_run(int argc, char **argv)
+{
+    static run_state r; /* its lists are large for a stack */
+    run_state_init(&r);
+    int first;
+    cmd_parse_result pr = cmd_parse(&cmd_run_verb, argc, argv, 1, run_opt, &r.a, &first);
+    int rc = pr == CMD_PARSE_HELP ? MP_EXIT_OK : MP_EXIT_USAGE;
+    if (pr == CMD_PARSED && (rc = run_validate(&r, argc, argv, first)) == MP_EXIT_OK)
+        rc = run_act(&r, argc, argv);
+    run_state_free(&r);
     return rc;
 }

@@ -47,7 +47,7 @@ done
 for opt in --identity --pass; do
   check "serve --help documents $opt" grep -q -- "$opt" "$WORK/out"
 done
-run 2 report && one_error_line "give one or more result files"
+run 2 report && one_error_line "--out is required"
 run 0 report --help && check "report --help explains" grep -q "usage: mtlsprobe report RESULTS.json" "$WORK/out"
 for opt in --out --title --baseline --regress --no-charts --summary --md-images --gnuplot --chart-timeout; do
   check "report --help documents $opt" grep -q -- "$opt" "$WORK/out"
@@ -111,7 +111,7 @@ for kt in ec-p384 rsa-2048 ed25519; do
   check "--key-type $kt leaves deliberate keys alone" test "$(mf client/weak-rsa1024 key_type)" = rsa-1024
 done
 check "ed25519 certificate verifies" bash -c 'openssl verify -CAfile "$1/trust-bundle.pem" -untrusted "$1/client/valid.chain.pem" "$1/client/valid.cert.pem" | grep -q OK' _ "$WORK/kt-ed25519"
-run 2 fixtures --key-type dsa-512 --out "$WORK/x" && one_error_line "unknown --key-type 'dsa-512'"
+run 2 fixtures --key-type dsa-512 --out "$WORK/x" && one_error_line "--key-type must be ec-p256, ec-p384, ec-p521, rsa-2048, rsa-3072, rsa-4096 or ed25519, not 'dsa-512'"
 
 run 0 fixtures --host gw.example.test --host 10.1.2.3 --out "$WORK/hosts" -q
 FX=$WORK/hosts

@@ -344,7 +344,7 @@ bad "$WORK/foreign.json: schema 'something-else' is not a result file" "$WORK/fo
 bad "$WORK/package.json: not an mtlsprobe result file" "$WORK/package.json" --out "$WORK/x"
 bad "$WORK/newer.json: mtlsprobe-run version 4 is newer than this mtlsprobe reads" "$WORK/newer.json" --out "$WORK/x"
 bad "$WORK/newer-load.json: mtlsprobe-load version 7 is newer" "$WORK/newer-load.json" --out "$WORK/x"
-bad "--out DIR is required" "$WORK/strict.json"
+bad "--out is required" "$WORK/strict.json"
 bad "give one or more result files" --out "$WORK/x"
 bad "--regress 'ten'" "$WORK/strict.json" --out "$WORK/x" --regress ten
 bad "cannot read $WORK/nope.json" "$WORK/strict.json" --baseline "$WORK/nope.json" --out "$WORK/x"

@@ -31,7 +31,8 @@ enum load_opt_id {
     LOAD_OPT_STREAMS, LOAD_OPT_RATE, LOAD_OPT_STAGES, LOAD_OPT_WARMUP, LOAD_OPT_THREADS, LOAD_OPT_SHARD,
     LOAD_OPT_SOURCE, LOAD_OPT_TIMEOUT, LOAD_OPT_CLIENT, LOAD_OPT_CERT, LOAD_OPT_KEY, LOAD_OPT_CHAIN, LOAD_OPT_PASS,
     LOAD_OPT_CLIENTS, LOAD_OPT_CLIENT_DIR, LOAD_OPT_CA, LOAD_OPT_TLS, LOAD_OPT_CIPHERS, LOAD_OPT_SNI,
-    LOAD_OPT_GROUPS, LOAD_OPT_RESUME, LOAD_OPT_REUSE_KEY_SHARE, LOAD_OPT_JSON, LOAD_OPT_THRESHOLD,
+    LOAD_OPT_GROUPS, LOAD_OPT_RESUME, LOAD_OPT_REUSE_KEY_SHARE, LOAD_OPT_NO_SIGNATURE_MEMO, LOAD_OPT_JSON,
+    LOAD_OPT_THRESHOLD,
 };
 
 static const cmd_opt load_opts[] = {
@@ -97,6 +98,11 @@ static const cmd_opt load_opts[] = {
       "one ephemeral key share (X25519, and one on the first P-curve of --groups) for DUR instead of making one "
       "per handshake; the gateway still does all of its own work, only the load client's forward secrecy is "
       "weakened; the summary and the JSON say when it is on", NULL, NULL, 0, 0 },
+    { "no-signature-memo", LOAD_OPT_NO_SIGNATURE_MEMO, 0, NULL, "verify every ECDSA signature of the gateway "
+      "afresh: by default each worker remembers the chain signatures that verified, byte for byte, and does not "
+      "check the same ones again (the gateway's work is the same either way). A signature the client refuses is "
+      "counted and kept in the JSON with the server's certificate, memo or not (docs/load.md)", NULL, NULL, 0,
+      0 },
     { NULL, 0, 0, NULL, "output", NULL, NULL, 0, 0 },
     { "json", LOAD_OPT_JSON, 0, "FILE", "results with histograms and a per-second series (docs/results.md); - is "
       "standard output (the summary then goes to standard error); the path is checked before the load starts",
@@ -200,7 +206,7 @@ typedef struct load_args {
     unsigned long long count;
     int duration_set;
     unsigned long long n_clients, streams;
-    int http2;
+    int http2, no_signature_memo;
     const char *client_dir, *source, *stages;
 } load_args;
 
@@ -303,6 +309,7 @@ static int load_opt(void *settings, int id, const char *val, mp_err *e)
     case LOAD_OPT_SOURCE: a->source = val; break;
     case LOAD_OPT_STAGES: a->stages = val; break;
     case LOAD_OPT_HTTP2: a->http2 = 1; break;
+    case LOAD_OPT_NO_SIGNATURE_MEMO: a->no_signature_memo = 1; break;
     case LOAD_OPT_STREAMS:
         if (parse_count(val, &a->streams) != 0 || a->streams < 1 || a->streams > 1000)
             return mp_fail(e, "--streams must be 1..1000");
@@ -565,7 +572,10 @@ static int load_validate(load_state *l)
     cfg->sources = l->sources;
     cfg->n_sources = l->n_sources;
     cfg->tls.verify_peer = a->verify;
-    cfg->tls.memo_signatures = 1; /* each worker owns its client (load/worker.c) */
+    /* each worker owns its client (load/worker.c), so it may remember
+     * signatures and keep the one it refused */
+    cfg->tls.memo_signatures = !a->no_signature_memo;
+    cfg->tls.watch_signatures = 1;
     cfg->tls.reuse_key_share_ns = a->reuse_key_share_ms * 1000000LL;
     cfg->tls.ca_file = a->ca ? a->ca : l->have_manifest ? l->m.trust_bundle : NULL;
     if (a->verify && !cfg->tls.ca_file) {

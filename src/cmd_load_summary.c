@@ -63,6 +63,12 @@ void cmd_load_summary(const load_config *cfg, const load_result *r, const cmd_lo
     for (int k = 0; k < r->n_samples; k++)
         printf("  error detail: %s: %s (%llu)\n", load_error_name(r->samples[k].cls), r->samples[k].text,
                (unsigned long long)r->samples[k].count);
+    if (r->sig_failures)
+        printf("  signature failures: %llu handshake%s failed on a server signature the client refused "
+               "(signature memo %s); the first %d are kept in the JSON with the server's certificate, the "
+               "digest and the signature (errors.signature_failures)\n",
+               (unsigned long long)r->sig_failures, r->sig_failures == 1 ? "" : "s",
+               cfg->tls.memo_signatures ? "on" : "off", r->n_sig_kept);
     if (v->resume)
         printf("  resumption: %llu of %llu attempts resumed (%.1f%% of new connections)\n",
                (unsigned long long)r->resumed, (unsigned long long)r->resume_attempts,

@@ -281,6 +281,9 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
                 r->in_flight_max_age_ns = w->r.in_flight_max_age_ns;
             for (int k = 0; k < w->r.n_samples; k++)
                 merge_sample(r, &w->r.samples[k]);
+            r->sig_failures += w->r.sig_failures;
+            for (int k = 0; k < w->r.n_sig_kept && r->n_sig_kept < LOAD_MAX_SIG_FAILURES; k++)
+                r->sig_kept[r->n_sig_kept++] = w->r.sig_kept[k];
             for (int k = 0; k < 256; k++)
                 r->alerts[k] += w->r.alerts[k];
             for (int k = 0; k < 1000; k++)

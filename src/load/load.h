@@ -110,6 +110,17 @@ typedef struct load_stage_result {
     double wall_s;
 } load_stage_result;
 
+/* A server signature the client refused (tls_sig_failure), with the
+ * server's certificate as it was sent: every one is counted, the first
+ * LOAD_MAX_SIG_FAILURES are kept for diagnosis. */
+#define LOAD_MAX_SIG_FAILURES 4
+typedef struct load_sig_failure {
+    tls_sig_failure sig;
+    uint8_t server_cert[4096]; /* the leaf, DER */
+    size_t server_cert_len;    /* 0: not seen (or larger than the buffer) */
+    char tls_version[16];
+} load_sig_failure;
+
 typedef struct load_result {
     hist connect, handshake, ttfb, total, total_uncorrected;
     uint64_t started, ok, errors, resumed, resume_attempts;
@@ -133,6 +144,9 @@ typedef struct load_result {
     uint64_t key_shares_made;  /* --reuse-key-share: key pairs made by all workers; 0 without it */
     load_stage_result *stage_r; /* n_stages entries, malloc'd; NULL without stages */
     int n_stages;
+    uint64_t sig_failures;     /* handshakes that failed on a signature the client refused */
+    load_sig_failure sig_kept[LOAD_MAX_SIG_FAILURES];
+    int n_sig_kept;
 } load_result;
 
 /* Live numbers for the progress line, read while the run goes. */

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pki/certsum.h"
+#include "pki/der.h"
 #include "results/loaddoc.h"
 #include "results/results.h"
 #include "util/str.h"
@@ -88,6 +90,23 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     l->in_flight_sum_age_ms = (double)r->in_flight_sum_age_ns / 1e6;
     for (int k = 0; k < r->n_samples; k++)
         res_message_add(l, load_error_name(r->samples[k].cls), r->samples[k].text, r->samples[k].count);
+    l->sig_failures = r->sig_failures;
+    for (int k = 0; k < r->n_sig_kept && l->n_sig_kept < RES_MAX_SIG_FAILURES; k++) {
+        const load_sig_failure *in = &r->sig_kept[k];
+        res_sig_failure *f = &l->sig_kept[l->n_sig_kept++];
+        str_copy(f->tls_version, sizeof f->tls_version, in->tls_version);
+        f->wolfcrypt_rc = in->sig.wolf_rc;
+        der_hex(in->sig.sig, in->sig.sig_len, 0, f->signature, sizeof f->signature);
+        der_hex(in->sig.digest, in->sig.digest_len, 0, f->digest, sizeof f->digest);
+        der_hex(in->sig.key, in->sig.key_len, 0, f->signer_key, sizeof f->signer_key);
+        uint8_t sum[32];
+        char *pem = in->server_cert_len ? pki_cert_pem(in->server_cert, in->server_cert_len) : NULL;
+        if (pem && pki_cert_sha256(in->server_cert, in->server_cert_len, sum) == 0) {
+            der_hex(sum, sizeof sum, 0, f->server_cert_sha256, sizeof f->server_cert_sha256);
+            str_copy(f->server_cert_pem, sizeof f->server_cert_pem, pem);
+        }
+        free(pem);
+    }
     for (size_t k = 0; k < m->n_thresholds && k < RES_MAX_THRESHOLDS; k++) {
         res_threshold *t = &l->thresholds[l->n_thresholds++];
         str_copy(t->expr, sizeof t->expr, m->thresholds[k].text);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "http/h2session.h"
+#include "util/str.h"
 #include "util/timeutil.h"
 
 
@@ -217,8 +218,33 @@ void worker_count_error(worker *w, int64_t intended, load_error cls, int alert, 
     atomic_fetch_add_explicit(&w->live_err, 1, memory_order_relaxed);
 }
 
+/* A handshake that failed on a signature the client refused: counted, and
+ * the first ones kept with the server's certificate as it was sent. */
+static void keep_sig_failure(slot *s)
+{
+    worker *w = s->w;
+    tls_sig_failure f;
+    if (!tls_client_take_sig_failure(&w->client, &f))
+        return;
+    w->r.sig_failures++;
+    if (w->r.n_sig_kept == LOAD_MAX_SIG_FAILURES)
+        return;
+    load_sig_failure *k = &w->r.sig_kept[w->r.n_sig_kept++];
+    memset(k, 0, sizeof *k);
+    k->sig = f;
+    const uint8_t *der[1];
+    size_t len[1];
+    if (tls_conn_peer_chain(&s->tls, der, len, 1) == 1 && len[0] <= sizeof k->server_cert) {
+        memcpy(k->server_cert, der[0], len[0]);
+        k->server_cert_len = len[0];
+    }
+    str_copy(k->tls_version, sizeof k->tls_version, s->tls.out.version);
+}
+
 static void fail_text(slot *s, load_error cls, int alert, int status, const char *text)
 {
+    if (s->ssl_ready)
+        keep_sig_failure(s);
     /* a target that refuses connections is not hammered: see worker_backoff_ns */
     if (cls == LE_CONNECT_REFUSED || cls == LE_CONNECT_OTHER || cls == LE_CONNECT_TIMEOUT)
         s->refused++;

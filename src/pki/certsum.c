@@ -9,6 +9,8 @@
 #include <wolfssl/openssl/evp.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
+#include "pki/key.h"
+
 static const char *key_type_name(int id)
 {
     switch (id) {
@@ -48,4 +50,12 @@ int pki_cert_summarize(const uint8_t *der, size_t len, pki_cert_summary *out)
 int pki_cert_sha256(const uint8_t *der, size_t len, uint8_t out[32])
 {
     return wc_Sha256Hash(der, (word32)len, out) == 0 ? 0 : -1;
+}
+
+char *pki_cert_pem(const uint8_t *der, size_t len)
+{
+    char *pem = NULL;
+    size_t pl;
+    mp_err e;
+    return pki_der_to_pem(der, len, CERT_TYPE, &pem, &pl, &e) == 0 ? pem : NULL;
 }

@@ -20,4 +20,8 @@ int pki_cert_summarize(const uint8_t *der, size_t len, pki_cert_summary *out);
 /* SHA-256 of a DER certificate (its fingerprint); -1 on failure. */
 int pki_cert_sha256(const uint8_t *der, size_t len, uint8_t out[32]);
 
+/* A DER certificate as PEM ("-----BEGIN CERTIFICATE-----"), malloc'd and
+ * NUL-terminated; NULL on failure. */
+char *pki_cert_pem(const uint8_t *der, size_t len);
+
 #endif

@@ -235,6 +235,36 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
             res_message_add(l, json_string_value(c), json_string_value(t), (uint64_t)json_integer_value(n));
         }
     }
+    json_t *sf = res_jget(root, "errors.signature_failures");
+    if (sf) { /* absent in documents written before it */
+        json_t *cnt = json_object_get(sf, "count"), *kept = json_object_get(sf, "kept");
+        if (!json_is_object(sf) || !json_is_integer(cnt) || json_integer_value(cnt) < 0 ||
+            (kept && !json_is_array(kept)))
+            return mp_fail(e, "errors.signature_failures is not {count, kept: [...]}");
+        l->sig_failures = (uint64_t)json_integer_value(cnt);
+        size_t i;
+        json_t *v;
+        json_array_foreach(kept, i, v) {
+            if (l->n_sig_kept == RES_MAX_SIG_FAILURES)
+                break;
+            res_sig_failure *f = &l->sig_kept[l->n_sig_kept];
+            static const char *const keys[] = { "tls_version", "signature", "digest", "signer_key",
+                                                "server_certificate_sha256", "server_certificate" };
+            char *dst[] = { f->tls_version, f->signature, f->digest, f->signer_key, f->server_cert_sha256,
+                            f->server_cert_pem };
+            size_t cap[] = { sizeof f->tls_version, sizeof f->signature, sizeof f->digest, sizeof f->signer_key,
+                             sizeof f->server_cert_sha256, sizeof f->server_cert_pem };
+            for (int k = 0; k < 6; k++) {
+                json_t *x = json_object_get(v, keys[k]);
+                if (x && !json_is_string(x))
+                    return mp_fail(e, "errors.signature_failures.kept[%zu].%s is not a string", i, keys[k]);
+                str_copy(dst[k], cap[k], x ? json_string_value(x) : "");
+            }
+            json_t *rc = json_object_get(v, "wolfcrypt_rc");
+            f->wolfcrypt_rc = json_is_integer(rc) ? (int)json_integer_value(rc) : 0;
+            l->n_sig_kept++;
+        }
+    }
     json_t *ths = res_jget(root, "thresholds");
     if (ths && json_is_array(ths)) {
         size_t i;
@@ -539,6 +569,17 @@ json_t *res_load_to_json(const res_load *l)
         json_array_append_new(msgs, json_pack("{s:s,s:s,s:I}", "class", l->messages[i].cls, "text",
                                               l->messages[i].text, "count", (json_int_t)l->messages[i].count));
     json_object_set_new(errs, "messages", msgs);
+    json_t *kept = json_array();
+    for (size_t i = 0; i < l->n_sig_kept; i++) {
+        const res_sig_failure *f = &l->sig_kept[i];
+        json_array_append_new(kept, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "tls_version", f->tls_version,
+                                              "wolfcrypt_rc", f->wolfcrypt_rc, "signature", f->signature,
+                                              "digest", f->digest, "signer_key", f->signer_key,
+                                              "server_certificate_sha256", f->server_cert_sha256,
+                                              "server_certificate", f->server_cert_pem));
+    }
+    json_object_set_new(errs, "signature_failures",
+                        json_pack("{s:I,s:o}", "count", (json_int_t)l->sig_failures, "kept", kept));
     json_object_set_new(root, "errors", errs);
     json_t *ths = json_array();
     for (size_t i = 0; i < l->n_thresholds; i++)

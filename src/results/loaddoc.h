@@ -73,6 +73,19 @@ typedef struct res_threshold {
     int ok;                /* 1 met, 0 breached, -1 not measured (JSON null) */
 } res_threshold;
 
+/* A server signature a load client refused (docs/results.md,
+ * errors.signature_failures), in the forms a reader can check it again with. */
+#define RES_MAX_SIG_FAILURES 4
+typedef struct res_sig_failure {
+    char tls_version[16];
+    int wolfcrypt_rc;            /* 0: the verification ran and said no */
+    char signature[300];         /* hex of the DER ECDSA-Sig-Value */
+    char digest[132];            /* hex of the digest verified */
+    char signer_key[330];        /* hex of the signer's SubjectPublicKeyInfo (DER) */
+    char server_cert_sha256[65]; /* "" when the certificate was not seen */
+    char server_cert_pem[6000];  /* "" when not seen */
+} res_sig_failure;
+
 typedef struct res_load {
     char tool_version[32], tool_commit[48], wolfssl_version[32], wolfssl_flags[1024];
     /* config */
@@ -109,6 +122,9 @@ typedef struct res_load {
     double in_flight_max_age_ms, in_flight_sum_age_ms;
     res_error_message messages[RES_MAX_MESSAGES];
     size_t n_messages;
+    uint64_t sig_failures;    /* handshakes that failed on a server signature the client refused */
+    res_sig_failure sig_kept[RES_MAX_SIG_FAILURES];
+    size_t n_sig_kept;
     res_threshold thresholds[RES_MAX_THRESHOLDS];
     size_t n_thresholds;
     hist phases[RES_PHASES];

@@ -211,6 +211,9 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
             out->in_flight_max_age_ms = l->in_flight_max_age_ms;
         for (size_t m = 0; m < l->n_messages; m++)
             res_message_add(out, l->messages[m].cls, l->messages[m].text, l->messages[m].count);
+        out->sig_failures += l->sig_failures;
+        for (size_t m = 0; m < l->n_sig_kept && out->n_sig_kept < RES_MAX_SIG_FAILURES; m++)
+            out->sig_kept[out->n_sig_kept++] = l->sig_kept[m];
         /* the workers ran side by side: their rates add, their time does not */
         out->measured_s = l->measured_s > out->measured_s ? l->measured_s : out->measured_s;
         out->rate_per_s += l->measured_s > 0 ? (double)l->ok / l->measured_s : 0;

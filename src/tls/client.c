@@ -161,8 +161,8 @@ int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e)
     if (tls_audit_client_setup(c->ctx, o, e) != 0)
         goto fail;
     c->ocsp_stapling = o->ocsp_stapling;
-    if (o->memo_signatures) {
-        if (!(c->sigcache = tls_sigcache_new())) {
+    if (o->memo_signatures || o->watch_signatures) {
+        if (!(c->sigcache = tls_sigcache_new(o->memo_signatures))) {
             mp_fail(e, "out of memory");
             goto fail;
         }
@@ -188,6 +188,11 @@ void tls_client_free(tls_client *c)
     c->sigcache = NULL;
     tls_keyshare_free(c->keyshare);
     c->keyshare = NULL;
+}
+
+int tls_client_take_sig_failure(tls_client *c, tls_sig_failure *f)
+{
+    return tls_sigcache_take_failure(c->sigcache, f);
 }
 
 uint64_t tls_client_key_shares_made(const tls_client *c)

@@ -9,7 +9,9 @@
  * both certificate-chain and handshake signatures through this callback.
  *
  * One cache per tls_client; the load engine gives each worker thread its own
- * client, so the cache takes no lock. */
+ * client, so the cache takes no lock. Without the memo (memo 0) it only
+ * verifies, and like with it keeps the last signature that failed, so that
+ * a failure seen once in millions of handshakes can be examined. */
 #include "tls/sigcache.h"
 
 #include <stdint.h>
@@ -33,13 +35,43 @@ typedef struct entry {
 struct tls_sigcache {
     entry e[SLOTS];
     int n;
+    int memo;
     uint64_t clock;
     unsigned long long hits, misses;
+    int failed;             /* failure holds one not yet taken */
+    tls_sig_failure failure;
 };
 
-tls_sigcache *tls_sigcache_new(void)
+tls_sigcache *tls_sigcache_new(int memo)
 {
-    return calloc(1, sizeof(tls_sigcache));
+    tls_sigcache *c = calloc(1, sizeof(tls_sigcache));
+    if (c)
+        c->memo = memo;
+    return c;
+}
+
+static void keep_failure(tls_sigcache *c, int rc, const unsigned char *sig, unsigned sig_len,
+                         const unsigned char *hash, unsigned hash_len, const unsigned char *key, unsigned key_len)
+{
+    tls_sig_failure *f = &c->failure;
+    memset(f, 0, sizeof *f);
+    f->sig_len = sig_len < sizeof f->sig ? sig_len : (unsigned)sizeof f->sig;
+    memcpy(f->sig, sig, f->sig_len);
+    f->digest_len = hash_len < sizeof f->digest ? hash_len : (unsigned)sizeof f->digest;
+    memcpy(f->digest, hash, f->digest_len);
+    f->key_len = key_len < sizeof f->key ? key_len : (unsigned)sizeof f->key;
+    memcpy(f->key, key, f->key_len);
+    f->wolf_rc = rc;
+    c->failed = 1;
+}
+
+int tls_sigcache_take_failure(tls_sigcache *c, tls_sig_failure *f)
+{
+    if (!c || !c->failed)
+        return 0;
+    *f = c->failure;
+    c->failed = 0;
+    return 1;
 }
 
 void tls_sigcache_free(tls_sigcache *c)
@@ -81,7 +113,7 @@ int tls_sigcache_verify(tls_sigcache *c, const unsigned char *sig, unsigned sig_
                         unsigned hash_len, const unsigned char *key_der, unsigned key_len, int *result)
 {
     *result = 0;
-    if (c) {
+    if (c && c->memo) {
         for (int i = 0; i < c->n; i++) {
             if (same(&c->e[i], sig, sig_len, hash, hash_len, key_der, key_len)) {
                 c->e[i].used = ++c->clock;
@@ -100,8 +132,10 @@ int tls_sigcache_verify(tls_sigcache *c, const unsigned char *sig, unsigned sig_
     if (rc == 0)
         rc = wc_ecc_verify_hash(sig, sig_len, hash, hash_len, result, &key);
     wc_ecc_free(&key);
-    if (rc == 0 && *result == 1 && c)
+    if (rc == 0 && *result == 1 && c && c->memo)
         remember(c, sig, sig_len, hash, hash_len, key_der, key_len);
+    else if (c && (rc != 0 || *result != 1))
+        keep_failure(c, rc, sig, sig_len, hash, hash_len, key_der, key_len);
     return rc;
 }
 

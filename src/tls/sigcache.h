@@ -6,9 +6,12 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
+#include "tls/tls.h"
+
 typedef struct tls_sigcache tls_sigcache;
 
-tls_sigcache *tls_sigcache_new(void);
+/* memo 0: every signature is verified afresh, failures are still kept. */
+tls_sigcache *tls_sigcache_new(int memo);
 void tls_sigcache_free(tls_sigcache *c);
 
 /* Routes the context's ECDSA verifications through the cache; each
@@ -20,6 +23,10 @@ void tls_sigcache_attach(WOLFSSL *ssl, tls_sigcache *c);
  * returns 0, or a wolfCrypt error for a key it cannot decode. c may be NULL. */
 int tls_sigcache_verify(tls_sigcache *c, const unsigned char *sig, unsigned sig_len, const unsigned char *hash,
                         unsigned hash_len, const unsigned char *key_der, unsigned key_len, int *result);
+
+/* The last signature that did not verify since the previous call: 1 and
+ * *f filled, else 0. */
+int tls_sigcache_take_failure(tls_sigcache *c, tls_sig_failure *f);
 
 /* Verifications answered from the cache, and done, since creation. */
 void tls_sigcache_stats(const tls_sigcache *c, unsigned long long *hits, unsigned long long *misses);

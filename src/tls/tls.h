@@ -68,6 +68,11 @@ typedef struct tls_client_opts {
      * that meets the same certificate chain on every handshake. The client
      * must then stay on one thread. */
     int memo_signatures;
+    /* Verify ECDSA signatures through tls/sigcache.c (memo_signatures says
+     * whether it remembers) and keep the last one that failed, for
+     * tls_client_take_sig_failure; memo_signatures implies it. The client
+     * must then stay on one thread. */
+    int watch_signatures;
     /* Load only (--reuse-key-share): keep one ephemeral key share (X25519,
      * and one on the first NIST curve of groups) for this long instead of a
      * fresh one per handshake (tls/keyshare.c); 0: fresh every time. The
@@ -79,12 +84,30 @@ typedef struct tls_client {
     struct WOLFSSL_CTX *ctx;  /* src/tls only */
     tls_version version;
     int ocsp_stapling;        /* each connection asks for a staple */
-    struct tls_sigcache *sigcache; /* NULL unless memo_signatures */
+    struct tls_sigcache *sigcache; /* NULL unless memo_signatures or watch_signatures */
     struct tls_keyshare *keyshare; /* NULL unless reuse_key_share_ns */
 } tls_client;
 
 int tls_client_init(tls_client *c, const tls_client_opts *o, mp_err *e);
 void tls_client_free(tls_client *c);
+
+/* An ECDSA signature that did not verify (a server's CertificateVerify, or
+ * a certificate's signature in its chain), as wolfSSL asked to check it:
+ * for diagnosis of a failure seen once in millions of handshakes. */
+typedef struct tls_sig_failure {
+    uint8_t sig[144];    /* DER ECDSA-Sig-Value */
+    unsigned sig_len;
+    uint8_t digest[64];  /* the digest verified: for a TLS 1.3 CertificateVerify, the hash of
+                          * the signed content over the handshake transcript hash */
+    unsigned digest_len;
+    uint8_t key[160];    /* the signer's SubjectPublicKeyInfo */
+    unsigned key_len;
+    int wolf_rc;         /* wolfCrypt's return code: 0 when it ran and said "no" */
+} tls_sig_failure;
+
+/* With watch_signatures or memo_signatures: the last signature failure since
+ * the previous call, 1 and *f filled; else 0. */
+int tls_client_take_sig_failure(tls_client *c, tls_sig_failure *f);
 
 /* Key pairs a client with reuse_key_share_ns has made (0 without it). */
 uint64_t tls_client_key_shares_made(const tls_client *c);

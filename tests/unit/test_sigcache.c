@@ -48,7 +48,7 @@ static int check(tls_sigcache *c, const unsigned char *s, const unsigned char *h
 
 START_TEST(hit_only_on_identical_inputs)
 {
-    tls_sigcache *c = tls_sigcache_new();
+    tls_sigcache *c = tls_sigcache_new(1);
     unsigned long long hits, misses;
     ck_assert_int_eq(check(c, sig, hash, spki), 1);
     ck_assert_int_eq(check(c, sig, hash, spki), 1);
@@ -77,7 +77,7 @@ END_TEST
 
 START_TEST(another_key_misses)
 {
-    tls_sigcache *c = tls_sigcache_new();
+    tls_sigcache *c = tls_sigcache_new(1);
     ck_assert_int_eq(check(c, sig, hash, spki), 1);
     ecc_key other;
     unsigned char other_spki[200];
@@ -103,7 +103,7 @@ END_TEST
 
 START_TEST(eviction_keeps_working)
 {
-    tls_sigcache *c = tls_sigcache_new();
+    tls_sigcache *c = tls_sigcache_new(1);
     /* more distinct signatures than slots: old ones fall out, results hold */
     for (int i = 0; i < 20; i++) {
         unsigned char h[32], s[160];
@@ -124,6 +124,38 @@ START_TEST(eviction_keeps_working)
 }
 END_TEST
 
+/* Memo on or off, the last signature that failed is kept once, as it was
+ * asked; without the memo nothing is ever answered from memory. */
+START_TEST(failures_are_kept)
+{
+    for (int memo = 0; memo <= 1; memo++) {
+        tls_sigcache *c = tls_sigcache_new(memo);
+        tls_sig_failure f;
+        ck_assert_int_eq(tls_sigcache_take_failure(c, &f), 0);
+        ck_assert_int_eq(check(c, sig, hash, spki), 1);
+        ck_assert_int_eq(check(c, sig, hash, spki), 1);
+        ck_assert_int_eq(tls_sigcache_take_failure(c, &f), 0);
+        unsigned char bad_hash[32];
+        memcpy(bad_hash, hash, sizeof hash);
+        bad_hash[5] ^= 0x10;
+        ck_assert_int_eq(check(c, sig, bad_hash, spki), 0);
+        ck_assert_int_eq(tls_sigcache_take_failure(c, &f), 1);
+        ck_assert_uint_eq(f.sig_len, sig_len);
+        ck_assert_mem_eq(f.sig, sig, sig_len);
+        ck_assert_uint_eq(f.digest_len, sizeof hash);
+        ck_assert_mem_eq(f.digest, bad_hash, sizeof hash);
+        ck_assert_uint_eq(f.key_len, spki_len);
+        ck_assert_mem_eq(f.key, spki, spki_len);
+        ck_assert_int_eq(f.wolf_rc, 0);
+        ck_assert_int_eq(tls_sigcache_take_failure(c, &f), 0); /* taken once */
+        unsigned long long hits, misses;
+        tls_sigcache_stats(c, &hits, &misses);
+        ck_assert_uint_eq(hits, memo ? 1 : 0);
+        tls_sigcache_free(c);
+    }
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("sigcache");
@@ -133,6 +165,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, another_key_misses);
     tcase_add_test(tc, no_cache_still_verifies);
     tcase_add_test(tc, eviction_keeps_working);
+    tcase_add_test(tc, failures_are_kept);
     suite_add_tcase(s, tc);
     return s;
 }

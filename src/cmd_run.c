@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "cmd_opts.h"
+#include "cmd_target.h"
 #include "pki/manifest.h"
 #include "report/junit.h"
 #include "report/sarif.h"
@@ -32,7 +33,10 @@ enum run_opt_id {
 };
 
 static const cmd_opt run_opts[] = {
-    { "target", 't', 't', "URL", "the gateway, https://HOST:PORT[/PATH]", NULL, NULL, CMD_COMPLETE_NONE, CMD_OPT_REQUIRED },
+    { "target", 't', 't', "URL", "the gateway: https://HOST[:PORT][/PATH], tls://HOST:PORT (TLS only), "
+      "mqtts://HOST[:PORT] (MQTT 3.1.1 or 5), grpcs://HOST[:PORT][/package.Service/Method] (gRPC, the health "
+      "check by default); the same suites run on each (docs/run.md, Target schemes)", NULL, NULL,
+      CMD_COMPLETE_NONE, CMD_OPT_REQUIRED },
     { "fixtures", 'f', 'f', "DIR", "fixtures directory with manifest.json", NULL, NULL, CMD_COMPLETE_DIR, CMD_OPT_REQUIRED },
     { "ca", RUN_CA, 0, "FILE", "trust anchors for the gateway's certificate", NULL, "the fixtures' trust bundle", CMD_COMPLETE_FILE, 0 },
     { "no-verify", 'k', 'k', NULL, "do not verify the gateway's certificate", NULL, NULL, 0, 0 },
@@ -103,12 +107,15 @@ static const cmd_opt run_opts[] = {
     { "quiet", 'q', 'q', NULL, "print only the summary line", NULL, NULL, 0, 0 },
     { "verbose", 'v', 'v', NULL, "print evidence for every scenario", NULL, NULL, 0, 0 },
     { "help", 'h', 'h', NULL, "this text", NULL, NULL, 0, 0 },
+    CMD_OPTS_TARGET,
 };
 
 const cmd_verb cmd_run_verb = {
     .name = "run",
     .summary = "run Lua scenarios (the conformance suite) against a gateway",
-    .usage = "mtlsprobe run --target https://HOST:PORT[/PATH] --fixtures DIR [options] [SCENARIO...]",
+    .usage = "mtlsprobe run --target https://HOST:PORT[/PATH] --fixtures DIR [options] [SCENARIO...]\n"
+             "mtlsprobe run --target tls://HOST:PORT | mqtts://HOST[:PORT] | grpcs://HOST[:PORT][/SERVICE/METHOD] "
+             "--fixtures DIR [options]",
     .description =
         "Runs Lua scenarios against a gateway and prints one verdict per scenario (and\n"
         "TLS version): PASS, FAIL, INCONCLUSIVE (the positive control was not served, so\n"
@@ -313,6 +320,7 @@ typedef struct run_args {
     int trust_scripts;
     int fail_on;
     const char *waivers_file;
+    cmd_target tgt;
 } run_args;
 
 static int add_to(const char **list, size_t *n, const char *val, const char *option, mp_err *e)
@@ -333,6 +341,9 @@ static int positive_duration(const char *option, const char *val, int64_t *ms, m
 static int run_opt(void *settings, int id, const char *val, mp_err *e)
 {
     run_args *a = settings;
+    int t = cmd_target_opt(&a->tgt, id, val, e);
+    if (t)
+        return t < 0 ? -1 : 0;
     switch (id) {
     case 't': a->target = val; break;
     case 'f': a->fixtures = val; break;
@@ -460,6 +471,7 @@ static void run_state_free(run_state *r)
         free(r->a.headers[i].value);
     }
     free(r->a.tags_buf);
+    cmd_target_free(&r->a.tgt);
 }
 
 /* ---- validate: everything the run needs, before any connection ---- */
@@ -490,10 +502,8 @@ static int run_validate(run_state *r, int argc, char **argv, int first)
         cmd_error("run", "%s", e.msg);
         return MP_EXIT_USAGE;
     }
-    if (cfg->target.scheme != NET_SCHEME_HTTPS) { /* each scheme's handler comes with its tests */
-        cmd_error("run", "%s:// targets are not supported yet; use https://", net_scheme_name(cfg->target.scheme));
+    if (cmd_target_config(&a->tgt, "run", cfg->target.scheme, &cfg->app) != 0)
         return MP_EXIT_USAGE;
-    }
     if (pki_manifest_load(&r->m, a->fixtures, &e) != 0) {
         cmd_error("run", "%s", e.msg);
         return MP_EXIT_USAGE;
@@ -666,8 +676,10 @@ static int run_act(run_state *r, int argc, char **argv)
     cmd_join_argv(argc, argv, run->command_line, sizeof run->command_line);
 
     char canon[1400];
-    snprintf(canon, sizeof canon, strchr(cfg->target.host, ':') ? "https://[%s]:%d%s" : "https://%s:%d%s",
-             cfg->target.host, cfg->target.port, cfg->target.path);
+    int has_path = cfg->target.scheme == NET_SCHEME_HTTPS || cfg->target.scheme == NET_SCHEME_GRPCS;
+    snprintf(canon, sizeof canon, strchr(cfg->target.host, ':') ? "%s://[%s]:%d%s" : "%s://%s:%d%s",
+             net_scheme_name(cfg->target.scheme), cfg->target.host, cfg->target.port,
+             has_path ? cfg->target.path : "");
     const char *const targets[] = { a->target, canon };
     res_waivers_apply(&r->waivers, run, targets, 2, tm_now());
     int saved_stdout = cmd_stdout_reserve(r->outs, 3);

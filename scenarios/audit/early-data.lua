@@ -19,6 +19,9 @@ return audit.scenario {
     local versions, ctl = audit.versions(t)
     if audit.no_tls(t, ctl) then return end
     if not versions["1.3"] then return t:skip("TLS 1.3 is not accepted") end
+    if t.scheme ~= "https" then
+      return t:skip("early data is tried with an HTTP request: needs an https:// target, not " .. t.scheme .. "://")
+    end
     local c = audit.connect(t, { tls = "1.3" })
     if not c.handshake_ok then return audit.not_established(t, c, "the TLS 1.3 handshake") end
     local r, err = c:request()  -- TLS 1.3 tickets arrive after the handshake

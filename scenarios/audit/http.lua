@@ -18,6 +18,9 @@ return audit.scenario {
   severity = "medium",
   rule = "http",
   run = function(t, f)
+    if t.scheme ~= "https" then
+      return t:skip("the HTTP layer is audited on https:// targets, not " .. t.scheme .. "://")
+    end
     local c = audit.connect(t)
     if not c.handshake_ok then return audit.not_established(t, c, "the handshake") end
     local r, err = c:request { headers = { ["Accept-Encoding"] = "gzip, deflate" } }

@@ -11,7 +11,7 @@ local function resumes(t, v, ticket)
   if not c.handshake_ok then
     return false, "not judged", nil, "the first TLSv" .. v .. " handshake did not complete: " .. tostring(c.error)
   end
-  local resp, err = c:request()
+  local resp, err = c:exchange()  -- the target's own protocol: tickets come after the handshake
   local s = c:session()
   local got_ticket = c.ticket
   c:close()

@@ -77,6 +77,9 @@ return {
   severity = "critical",
   tags = { "bypass" },
   run = function(t)
+    if t.scheme ~= "https" then
+      return t:skip("forges HTTP headers: needs an https:// target, not " .. t.scheme .. "://")
+    end
     if not t.echo_path then
       return t:skip("needs --echo PATH (a path the gateway proxies to mtlsprobe serve --upstream)")
     end

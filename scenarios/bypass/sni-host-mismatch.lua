@@ -14,6 +14,9 @@ return {
   severity = "critical",
   tags = { "bypass" },
   run = function(t)
+    if t.scheme ~= "https" then
+      return t:skip("routes by the HTTP Host header: needs an https:// target, not " .. t.scheme .. "://")
+    end
     local mtls, public, why = B.hosts(t, false)
     if not mtls then return t:skip(why) end
     local port = t.target.port

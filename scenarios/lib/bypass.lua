@@ -27,6 +27,14 @@ end
 function M.attempt(c, req)
   if not c.connected then return "error", "not connected: " .. tostring(c.error) end
   if not c.handshake_ok then return "refused", "handshake refused: " .. tostring(c.error) end
+  if c.scheme ~= "https" then -- the target's own protocol: its answer serves or refuses
+    local a, aerr = c:exchange()
+    if not a then
+      if c.result == "timeout" then return "error", "no answer: " .. tostring(aerr) end
+      return "refused", "no answer: " .. tostring(aerr)
+    end
+    return a.served and "served" or "refused", a.text
+  end
   local r, err = c:request(req or {})
   if not r then
     if c.result == "timeout" then return "error", "no answer: " .. tostring(err) end

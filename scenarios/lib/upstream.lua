@@ -93,6 +93,9 @@ function M.refused(spec)
     severity = spec.severity,
     tags = { "upstream" },
     run = function(t)
+      if t.scheme ~= "https" then
+        return t:skip("upstreams are reached through HTTP routes: needs an https:// target, not " .. t.scheme .. "://")
+      end
       if not t.upstream_prefix then return t:skip(M.SKIP) end
       local path = t.upstream_prefix .. spec.name
       local c, kind, how, r = M.request(t, spec.name)

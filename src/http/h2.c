@@ -254,3 +254,28 @@ int http_h2_exchange(const http_h2_io *io, const http_h2_request *q, size_t max_
     }
     return 0;
 }
+
+typedef struct xp_io {
+    net_transport *t;
+    int64_t deadline;
+} xp_io;
+
+static int xp_send(void *arg, const uint8_t *buf, size_t len)
+{
+    xp_io *x = arg;
+    return net_xp_write_all(x->t, buf, len, x->deadline);
+}
+
+static ssize_t xp_recv(void *arg, uint8_t *buf, size_t len)
+{
+    xp_io *x = arg;
+    return net_xp_read_wait(x->t, buf, len, x->deadline);
+}
+
+int http_h2_exchange_xp(net_transport *t, const http_h2_request *q, size_t max_body, int64_t deadline_ns,
+                        http_response *out, mp_err *e)
+{
+    xp_io x = { t, deadline_ns };
+    http_h2_io io = { xp_send, xp_recv, &x };
+    return http_h2_exchange(&io, q, max_body, out, e);
+}

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "http/http.h"
+#include "net/transport.h"
 #include "util/err.h"
 
 typedef struct http_h2_io {
@@ -37,5 +38,10 @@ typedef struct http_h2_request {
  * the protocol. */
 int http_h2_exchange(const http_h2_io *io, const http_h2_request *q, size_t max_body,
                      http_response *out, mp_err *e);
+
+/* The same over a transport (a TLS connection that negotiated ALPN h2),
+ * every step bounded by one deadline (tm_mono_ns() time). */
+int http_h2_exchange_xp(net_transport *t, const http_h2_request *q, size_t max_body, int64_t deadline_ns,
+                        http_response *out, mp_err *e);
 
 #endif

@@ -99,23 +99,6 @@ static int l_set_severity(lua_State *L)
 
 /* ---- HTTP/2 ------------------------------------------------------------- */
 
-typedef struct h2_io_ctx {
-    scn_conn *c;
-    int64_t deadline;
-} h2_io_ctx;
-
-static int h2_send(void *arg, const uint8_t *buf, size_t len)
-{
-    h2_io_ctx *x = arg;
-    return net_xp_write_all(&x->c->xp, buf, len, x->deadline);
-}
-
-static ssize_t h2_recv(void *arg, uint8_t *buf, size_t len)
-{
-    h2_io_ctx *x = arg;
-    return net_xp_read_wait(&x->c->xp, buf, len, x->deadline);
-}
-
 /* c:h2_request{ method, path, authority, headers } -> response, or nil and
  * why; the connection must have negotiated ALPN h2. */
 static int l_h2_request(lua_State *L)
@@ -159,12 +142,10 @@ static int l_h2_request(lua_State *L)
     }
     q.headers = hs;
     q.n_headers = n;
-    h2_io_ctx x = { c, tm_mono_ns() + cfg->timeout_ns };
-    http_h2_io io = { h2_send, h2_recv, &x };
     http_response r;
     mp_err e;
     c->requested = 1;
-    if (http_h2_exchange(&io, &q, MAX_BODY, &r, &e) != 0) {
+    if (http_h2_exchange_xp(&c->xp, &q, MAX_BODY, tm_mono_ns() + cfg->timeout_ns, &r, &e) != 0) {
         c->after = c->conn.out;
         lua_pushnil(L);
         lua_pushstring(L, e.msg);

@@ -122,25 +122,29 @@ void scn_conn_send(scn_conn *c, const char *req, size_t req_len)
         memcpy(c->request, req, req_len);
     c->request_len = c->request ? req_len : 0;
     http_response_free(&c->resp);
+    memset(&c->answer, 0, sizeof c->answer);
     c->requested = 1;
     c->responded = 0;
-    c->http_error[0] = '\0';
+    c->app_error[0] = '\0';
     int64_t t0 = tm_mono_ns(), first_byte = 0;
-    http_exchange_result rc = http_exchange(&c->xp, req, req_len, t0 + cfg->timeout_ns, MAX_BODY, &c->resp,
-                                            &first_byte, c->http_error, sizeof c->http_error);
+    const proto_handler *h = proto_for(cfg->target.scheme);
+    proto_result rc = h->exchange(&c->xp, &cfg->target, &cfg->app, req, req_len, t0 + cfg->timeout_ns, MAX_BODY,
+                                  &c->answer, &c->resp, &first_byte, c->app_error, sizeof c->app_error);
     if (first_byte)
         c->first_byte_ms = (double)(first_byte - t0) / 1e6;
     /* what the TLS connection came to: an alert arriving here is how TLS 1.3
      * servers refuse a client certificate */
     c->after = c->conn.out;
-    if (rc == HTTP_X_OK)
+    if (rc == PROTO_X_ANSWER) {
         c->responded = 1;
-    else if (rc == HTTP_X_CLOSED)
+        if (c->after.result == TLS_R_TIMEOUT) /* tls://'s window passed: the connection stayed open */
+            c->after.result = TLS_R_OK;
+    } else if (rc == PROTO_X_CLOSED && c->after.result != TLS_R_ALERT_RECEIVED && c->after.result != TLS_R_RESET) {
         c->after.result = TLS_R_CLOSED;
+    }
 }
 
-/* GET the target's path with --header: the request of every scenario that
- * makes none itself. */
+/* The scheme's default request: what every scenario that makes none sends. */
 static int default_request(const scn_config *cfg, char **req, size_t *len, mp_err *e)
 {
     http_header *hs = NULL;
@@ -150,8 +154,7 @@ static int default_request(const scn_config *cfg, char **req, size_t *len, mp_er
         hs[i].name = cfg->headers[i].name;
         hs[i].value = cfg->headers[i].value;
     }
-    int rc = http_request_build("GET", cfg->target.path, cfg->target.authority, hs, cfg->n_headers, NULL, 0,
-                                req, len, e);
+    int rc = proto_for(cfg->target.scheme)->default_request(&cfg->target, hs, cfg->n_headers, &cfg->app, req, len, e);
     free(hs);
     return rc;
 }
@@ -193,6 +196,7 @@ static int is_refusal(tls_result r)
 void scn_conn_observe(const scn_conn *c, vd_obs *o)
 {
     memset(o, 0, sizeof *o);
+    o->proto = c->ctx ? proto_for(c->ctx->cfg->target.scheme)->kind : PROTO_HTTP;
     if (c->net != NET_OK) {
         o->kind = VD_UNREACHABLE;
         str_copy(o->text, sizeof o->text, c->net_error[0] ? c->net_error : "not connected");
@@ -227,15 +231,9 @@ void scn_conn_observe(const scn_conn *c, vd_obs *o)
         return;
     }
     if (c->responded) {
-        o->kind = VD_HTTP;
-        o->http_status = c->resp.status;
-        const char *loc = http_response_header(&c->resp, "Location");
-        str_copy(o->location, sizeof o->location, loc ? loc : "");
-        o->body_len = c->resp.body_len;
-        o->body_hash = vd_hash(c->resp.body ? c->resp.body : "", c->resp.body_len);
-        vd_refusal_word(c->resp.body ? c->resp.body : "", c->resp.body_len, o->refusal_word,
-                        sizeof o->refusal_word);
-        snprintf(o->text, sizeof o->text, "HTTP %d", c->resp.status);
+        o->kind = VD_ANSWER;
+        o->answer = c->answer;
+        str_copy(o->text, sizeof o->text, c->answer.text);
         return;
     }
     char d[280];
@@ -245,13 +243,13 @@ void scn_conn_observe(const scn_conn *c, vd_obs *o)
         o->after_handshake = 1;
         o->alert_received = c->after.result == TLS_R_ALERT_RECEIVED;
         o->request_sent = c->requested;
-        str_copy(o->text, sizeof o->text, c->after.result == TLS_R_CLOSED && c->http_error[0] ? c->http_error : d);
+        str_copy(o->text, sizeof o->text, c->after.result == TLS_R_CLOSED && c->app_error[0] ? c->app_error : d);
     } else if (c->after.result == TLS_R_TIMEOUT) {
         o->kind = VD_TIMEOUT;
         str_copy(o->text, sizeof o->text, d);
     } else {
         o->kind = VD_FAILED;
-        str_copy(o->text, sizeof o->text, c->http_error[0] ? c->http_error : "no response");
+        str_copy(o->text, sizeof o->text, c->app_error[0] ? c->app_error : "no answer");
     }
 }
 

@@ -7,6 +7,7 @@
 
 #include "http/client.h"
 #include "net/transport.h"
+#include "proto/proto.h"
 #include "scenario/scenario.h"
 #include "scenario/verdict.h"
 #include "tls/audit.h"
@@ -50,9 +51,10 @@ typedef struct scn_conn {
     int requested;           /* a request was made */
     char *request;           /* ... these bytes, which a control repeats */
     size_t request_len;
-    int responded;           /* ... and a response arrived */
-    http_response resp;
-    char http_error[200];
+    int responded;           /* ... and the application answered */
+    proto_answer answer;     /* ... this (every scheme) */
+    http_response resp;      /* ... in these words (https:// and grpcs://) */
+    char app_error[200];     /* why there was no answer */
     double first_byte_ms;
     tls_outcome after;       /* the connection's state after the request */
     uint8_t *chain[8];       /* the server's certificates, as sent */
@@ -66,10 +68,13 @@ typedef struct scn_conn {
  * fixture, a bad option); network and TLS outcomes are recorded in c. */
 int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, tls_session *resume, mp_err *e);
 
-/* Sends one raw HTTP/1.1 request and reads its response into c. */
+/* Sends one request in the target's protocol (the scheme's handler,
+ * proto/proto.h: raw HTTP/1.1 bytes, --send's bytes, an MQTT CONNECT, a
+ * gRPC message) and reads the answer into c. */
 void scn_conn_send(scn_conn *c, const char *req, size_t req_len);
 
-/* The run's default request: GET the target's path, with --header. */
+/* The run's default request for the target's scheme (GET the target's
+ * path with --header; an MQTT CONNECT; the gRPC call; --send), sent. */
 int scn_conn_default_request(scn_conn *c, mp_err *e);
 
 /* Frees what c holds and closes it; c itself is the caller's. */

@@ -141,7 +141,8 @@ int scn_l_connect(lua_State *L)
     copy_opt(L, "groups", s.groups, sizeof s.groups, NULL);
     copy_opt(L, "sigalgs", s.sigalgs, sizeof s.sigalgs, NULL);
     copy_opt(L, "early_data", s.early_data, sizeof s.early_data, NULL);
-    copy_opt(L, "alpn", s.alpn, sizeof s.alpn, NULL);
+    /* gRPC runs over HTTP/2: offered unless the scenario says otherwise */
+    copy_opt(L, "alpn", s.alpn, sizeof s.alpn, proto_for(cfg->target.scheme)->alpn);
     s.ocsp = scr_field_bool(L, 2, "t:connect{}", "ocsp", 0);
     s.no_ticket = !scr_field_bool(L, 2, "t:connect{}", "ticket", 1);
     s.renegotiation = scr_field_bool(L, 2, "t:connect{}", "renegotiation", 0);
@@ -295,6 +296,9 @@ void scn_lua_request(lua_State *L, scn_conn *c, int opts)
         return;
     }
     const scn_config *cfg = c->ctx->cfg;
+    if (cfg->target.scheme != NET_SCHEME_HTTPS)
+        luaL_error(L, "c:request{} builds an HTTP request, and the target is %s://: use c:exchange() "
+                      "(t.scheme says which protocol the target speaks)", net_scheme_name(cfg->target.scheme));
     const char *method = "GET", *path = cfg->target.path, *host = cfg->target.authority;
     size_t body_len = 0;
     const char *body = NULL;
@@ -342,10 +346,49 @@ static int l_request(lua_State *L)
     scn_lua_request(L, c, opts);
     if (!c->responded) {
         lua_pushnil(L);
-        lua_pushstring(L, c->http_error);
+        lua_pushstring(L, c->app_error);
         return 2;
     }
     scn_push_response(L, &c->resp);
+    return 1;
+}
+
+/* The application's answer: { protocol, code, text, served, http_status }. */
+static void push_answer(lua_State *L, const proto_answer *a)
+{
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, proto_kind_name(a->kind));
+    lua_setfield(L, -2, "protocol");
+    lua_pushinteger(L, a->code);
+    lua_setfield(L, -2, "code");
+    lua_pushstring(L, a->text);
+    lua_setfield(L, -2, "text");
+    lua_pushboolean(L, proto_answer_served(a));
+    lua_setfield(L, -2, "served");
+    if (a->http_status) {
+        lua_pushinteger(L, a->http_status);
+        lua_setfield(L, -2, "http_status");
+    }
+}
+
+/* c:exchange() -> answer, or nil and why: the run's default request in the
+ * target's protocol (GET for https://, CONNECT for mqtts://, the gRPC call,
+ * --send for tls://) and its answer. */
+static int l_exchange(lua_State *L)
+{
+    scn_conn *c = check_conn(L, 1);
+    if (c->net != NET_OK || c->conn.out.result != TLS_R_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, "not connected");
+        return 2;
+    }
+    scn_lua_request(L, c, 0);
+    if (!c->responded) {
+        lua_pushnil(L);
+        lua_pushstring(L, c->app_error);
+        return 2;
+    }
+    push_answer(L, &c->answer);
     return 1;
 }
 
@@ -366,8 +409,8 @@ static int l_conn_index(lua_State *L)
     } else if (strcmp(k, "error") == 0) {
         if (c->net != NET_OK)
             lua_pushstring(L, c->net_error);
-        else if (c->http_error[0])
-            lua_pushstring(L, c->http_error);
+        else if (c->app_error[0])
+            lua_pushstring(L, c->app_error);
         else if (hs->result != TLS_R_OK) {
             char d[300];
             tls_outcome_describe(hs, d, sizeof d);
@@ -399,8 +442,13 @@ static int l_conn_index(lua_State *L)
     } else if (strcmp(k, "cert_requested") == 0) {
         lua_pushboolean(L, hs->cert_requested);
     } else if (strcmp(k, "response") == 0) {
-        if (c->responded)
+        if (c->responded && c->answer.kind == PROTO_HTTP)
             scn_push_response(L, &c->resp);
+        else
+            lua_pushnil(L);
+    } else if (strcmp(k, "answer") == 0) {
+        if (c->responded)
+            push_answer(L, &c->answer);
         else
             lua_pushnil(L);
     } else if (strcmp(k, "timings") == 0) {
@@ -413,6 +461,8 @@ static int l_conn_index(lua_State *L)
             lua_pushnumber(L, c->first_byte_ms);
             lua_setfield(L, -2, "first_byte_ms");
         }
+    } else if (strcmp(k, "scheme") == 0) {
+        lua_pushstring(L, net_scheme_name(c->ctx->cfg->target.scheme));
     } else if (strcmp(k, "fixture") == 0) {
         lua_pushstring(L, c->fixture);
     } else if (strcmp(k, "peer_chain") == 0) {
@@ -471,7 +521,8 @@ void scn_conn_register(lua_State *L)
 {
     if (luaL_newmetatable(L, CONN_MT)) {
         static const luaL_Reg methods[] = {
-            { "request", l_request }, { "session", l_conn_session }, { "close", l_conn_close },
+            { "request", l_request }, { "exchange", l_exchange }, { "session", l_conn_session },
+            { "close", l_conn_close },
             { NULL, NULL },
         };
         luaL_newlib(L, methods);

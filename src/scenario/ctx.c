@@ -84,10 +84,12 @@ static judged plain(lua_State *L, scn_conn *c)
     vd_obs o;
     scn_conn_observe(c, &o);
     switch (o.kind) {
-    case VD_HTTP:
-        j.kind = o.http_status >= 200 && o.http_status < 300 ? OUT_ACCEPTED : OUT_REJECTED;
-        snprintf(j.text, sizeof j.text, "%s: HTTP %d after handshake (%s)",
-                 j.kind == OUT_REJECTED ? "rejected" : "accepted", o.http_status, o.version);
+    case VD_ANSWER:
+        /* HTTP: only 2xx serves here (no control to compare a redirect with) */
+        j.kind = (o.answer.kind == PROTO_HTTP ? o.answer.code >= 200 && o.answer.code < 300
+                                              : proto_answer_served(&o.answer)) ? OUT_ACCEPTED : OUT_REJECTED;
+        snprintf(j.text, sizeof j.text, "%s: %.200s after handshake (%s)",
+                 j.kind == OUT_REJECTED ? "rejected" : "accepted", o.answer.text, o.version);
         break;
     case VD_REFUSED:
         j.kind = OUT_REJECTED;
@@ -127,7 +129,7 @@ static void fill_evidence(scn_conn *c, res_evidence *ev)
     if (last->result == TLS_R_VERIFY_FAILED)
         snprintf(ev->verify_error, sizeof ev->verify_error, "%s", last->error_text);
     if (c->responded) {
-        ev->http_status = c->resp.status;
+        ev->http_status = c->answer.http_status;
         const char *server = http_response_header(&c->resp, "Server");
         snprintf(ev->http_server, sizeof ev->http_server, "%s", server ? server : "");
         ev->first_byte_ms = c->first_byte_ms;
@@ -186,7 +188,7 @@ static void record(scn_ctx *ctx, scn_level level, const char *expected, const ch
         if (k) {
             str_copy(r->control_fixture, sizeof r->control_fixture, k->fixture);
             r->control_served = vd_served(k->obs);
-            r->control_status = k->obs->kind == VD_HTTP ? k->obs->http_status : 0;
+            r->control_status = k->obs->kind == VD_ANSWER ? k->obs->answer.http_status : 0;
             if (k->obs->version[0] && k->obs->kind != VD_UNREACHABLE)
                 snprintf(r->control_observed, sizeof r->control_observed, "%.200s (%s)", k->obs->text,
                          k->obs->version);
@@ -530,8 +532,12 @@ static int l_ctx_index(lua_State *L)
     const scn_config *cfg = ctx->cfg;
     if (strcmp(k, "tls_version") == 0) {
         lua_pushstring(L, tls_version_name(ctx->version));
+    } else if (strcmp(k, "scheme") == 0) {
+        lua_pushstring(L, net_scheme_name(cfg->target.scheme));
     } else if (strcmp(k, "target") == 0) {
-        lua_createtable(L, 0, 5);
+        lua_createtable(L, 0, 6);
+        lua_pushstring(L, net_scheme_name(cfg->target.scheme));
+        lua_setfield(L, -2, "scheme");
         lua_pushstring(L, cfg->target.host);
         lua_setfield(L, -2, "host");
         lua_pushinteger(L, cfg->target.port);

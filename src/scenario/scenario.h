@@ -14,6 +14,7 @@
 #include "http/http.h"
 #include "net/net.h"
 #include "pki/manifest.h"
+#include "proto/proto.h"
 #include "results/results.h"
 #include "tls/tls.h"
 #include "util/err.h"
@@ -33,6 +34,8 @@ typedef struct scn_config {
     int verify_peer;
     const http_header *headers; /* --header, added to every request */
     size_t n_headers;
+    proto_config app;        /* what the target's protocol sends (--send, --expect, MQTT's
+                              * --mqtt-version, --client-id, --username, --password) */
     int64_t timeout_ns;      /* per network step */
     const pki_manifest *fixtures;
     int expect_mtls;         /* the target should require client certificates */

@@ -14,37 +14,9 @@
 
 #include "util/str.h"
 
-uint64_t vd_hash(const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-void vd_refusal_word(const char *body, size_t len, char *out, size_t outlen)
-{
-    static const char *const words[] = { "unauthorized", "unauthorised", "forbidden", "denied",
-                                         "not allowed", "not authorized", "login", "log in", "sign in",
-                                         "certificate required", "invalid certificate", "no certificate" };
-    out[0] = '\0';
-    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
-        size_t wl = strlen(words[w]);
-        for (size_t i = 0; i + wl <= len; i++) {
-            if (strncasecmp(body + i, words[w], wl) == 0) {
-                str_copy(out, outlen, words[w]);
-                return;
-            }
-        }
-    }
-}
-
 int vd_served(const vd_obs *c)
 {
-    return c->kind == VD_HTTP && c->http_status >= 200 && c->http_status < 400;
+    return c->kind == VD_ANSWER && proto_answer_served(&c->answer);
 }
 
 static int is_error(const vd_obs *o)
@@ -52,13 +24,18 @@ static int is_error(const vd_obs *o)
     return o->kind == VD_UNREACHABLE || o->kind == VD_TIMEOUT || o->kind == VD_FAILED;
 }
 
-/* "HTTP 302 to /login" or "HTTP 200". */
-static void http_text(const vd_obs *o, char *out, size_t n)
+/* The answer in its protocol's words: "HTTP 302 to /login", "CONNACK 0x05
+ * not authorized", "grpc-status 16 UNAUTHENTICATED, HTTP 200". */
+static void answer_text(const vd_obs *o, char *out, size_t n)
 {
-    if (o->http_status >= 300 && o->http_status < 400 && o->location[0])
-        snprintf(out, n, "HTTP %d to %.200s", o->http_status, o->location);
-    else
-        snprintf(out, n, "HTTP %d", o->http_status);
+    snprintf(out, n, "%.230s", o->answer.text);
+}
+
+/* "http", "mqtt", "grpc", "tls": where an answer refused. */
+static const char *answer_place(const vd_obs *o)
+{
+    static const char *const p[] = { "http", "tls", "mqtt", "grpc" };
+    return o->answer.kind >= PROTO_HTTP && o->answer.kind <= PROTO_GRPC ? p[o->answer.kind] : "http";
 }
 
 static void version_suffix(const vd_obs *o, char *out, size_t n)
@@ -75,8 +52,8 @@ vd_class vd_compare(const vd_obs *o, const vd_obs *ctl, char *text, size_t textl
     char mine[240], theirs[240], ver[24];
     rejected_in[0] = '\0';
     version_suffix(o, ver, sizeof ver);
-    if (ctl->kind == VD_HTTP)
-        http_text(ctl, theirs, sizeof theirs);
+    if (ctl->kind == VD_ANSWER)
+        answer_text(ctl, theirs, sizeof theirs);
     else
         snprintf(theirs, sizeof theirs, "%.200s", ctl->text);
     if (is_error(o)) {
@@ -94,25 +71,24 @@ vd_class vd_compare(const vd_obs *o, const vd_obs *ctl, char *text, size_t textl
         snprintf(text, textlen, "rejected %s: %.200s%s; control got %s", where, o->text, ver, theirs);
         return VD_REJECTED;
     }
-    http_text(o, mine, sizeof mine);
-    int same = o->http_status / 100 == ctl->http_status / 100;
-    if (same && o->http_status / 100 == 3 && strcmp(o->location, ctl->location) != 0)
-        same = 0;
-    if (!same) {
-        str_copy(rejected_in, rilen, "http");
+    const proto_answer *a = &o->answer, *c = &ctl->answer;
+    answer_text(o, mine, sizeof mine);
+    if (!proto_answer_same(a, c)) {
+        str_copy(rejected_in, rilen, answer_place(o));
         snprintf(text, textlen, "rejected: %s, control got %s%s", mine, theirs, ver);
         return VD_REJECTED;
     }
-    if (o->http_status == ctl->http_status)
+    if (a->code == c->code && (a->kind != PROTO_TLS || strcmp(a->text, c->text) == 0))
         snprintf(text, textlen, "accepted: %s like the control%s", mine, ver);
     else
         snprintf(text, textlen, "accepted: %s, control got %s%s", mine, theirs, ver);
     /* Bodies differ for many reasons (the identity echoed, a request id);
      * one that speaks of refusal where the control's does not matters. */
-    if (o->body_hash != ctl->body_hash && o->refusal_word[0] && strcmp(o->refusal_word, ctl->refusal_word) != 0) {
+    if (a->kind == PROTO_HTTP && a->body_hash != c->body_hash && a->refusal_word[0] &&
+        strcmp(a->refusal_word, c->refusal_word) != 0) {
         size_t l = strlen(text);
         snprintf(text + l, textlen - l, "; but its body says \"%s\" where the control's does not (%zu bytes, "
-                 "control %zu)", o->refusal_word, o->body_len, ctl->body_len);
+                 "control %zu)", a->refusal_word, a->body_len, c->body_len);
     }
     return VD_ACCEPTED;
 }
@@ -202,13 +178,13 @@ void vd_control_hint(const vd_obs *c, const vd_names *n, char *out, size_t outle
     const char *bundle = n->trust_bundle ? n->trust_bundle : "the fixtures' trust bundle";
     const char *path = n->path && n->path[0] ? n->path : "/";
     int other_served = n->primary && n->primary_obs && strcmp(n->primary, who) != 0 && vd_served(n->primary_obs);
-    if (other_served && (c->kind == VD_HTTP || c->kind == VD_REFUSED) && c->cert_requested) {
+    if (other_served && (c->kind == VD_ANSWER || c->kind == VD_REFUSED) && c->cert_requested) {
         snprintf(out, outlen, "the gateway refused %s (%.150s), a valid certificate under its own CA, while it "
                  "served %s under the same conditions: it refuses every chain under that CA, including the "
                  "valid one, so a refusal of the defective one says nothing", who, c->text, n->primary);
         return;
     }
-    if ((c->kind == VD_HTTP || c->kind == VD_REFUSED) && c->cert_requested && cas_not_asked(c, n)) {
+    if ((c->kind == VD_ANSWER || c->kind == VD_REFUSED) && c->cert_requested && cas_not_asked(c, n)) {
         snprintf(out, outlen, "the gateway refused the control %s (%.120s); it asked for certificates from "
                  "%.200s, and the fixtures' CAs (%.150s) are not among them: deploy %s as the gateway's "
                  "client CA (or give your own with --identity)", who, c->text, c->ca_names, n->control_cas,
@@ -216,18 +192,31 @@ void vd_control_hint(const vd_obs *c, const vd_names *n, char *out, size_t outle
         return;
     }
     switch (c->kind) {
-    case VD_HTTP: {
+    case VD_ANSWER: {
         char h[240];
-        http_text(c, h, sizeof h);
-        snprintf(out, outlen, "the gateway did not serve the control %s either (%s): is the path %s "
-                 "right, and does the gateway let %s through?", who, h, path, who);
+        answer_text(c, h, sizeof h);
+        if (c->answer.kind == PROTO_HTTP)
+            snprintf(out, outlen, "the gateway did not serve the control %s either (%s): is the path %s "
+                     "right, and does the gateway let %s through?", who, h, path, who);
+        else if (c->answer.kind == PROTO_MQTT)
+            snprintf(out, outlen, "the broker did not accept the control %s either (%s): does its ACL or "
+                     "authentication let %s connect (--username, --password, --client-id)?", who, h, who);
+        else if (c->answer.kind == PROTO_GRPC)
+            snprintf(out, outlen, "the service did not answer the control %s with OK either (%s): is the method "
+                     "%s right, and does the gateway let %s call it?", who, h, path, who);
+        else
+            snprintf(out, outlen, "the control %s did not get what --expect asks for (%s)", who, h);
         return;
     }
     case VD_REFUSED:
-        if (closed_on_request(c))
+        if (closed_on_request(c) && c->proto == PROTO_HTTP)
             snprintf(out, outlen, "the TLS handshake with the control %s succeeded, then the peer closed on the "
                      "HTTP request (%.150s): not an HTTP gateway? (an MQTT broker or a raw TLS service does "
-                     "this; mtlsprobe judges HTTPS gateways here)", who, c->text);
+                     "this: give a mqtts:// or tls:// target)", who, c->text);
+        else if (c->after_handshake && !c->alert_received && c->proto != PROTO_HTTP)
+            snprintf(out, outlen, "the TLS handshake with the control %s succeeded, then the peer closed the "
+                     "connection (%.150s) before a %s answer: does the service speak %s on this port?", who,
+                     c->text, proto_kind_name(c->proto), proto_kind_name(c->proto));
         else if (c->cert_requested)
             snprintf(out, outlen, "the gateway refused the control %s too (%.200s): does it trust %s "
                      "for client certificates?", who, c->text, bundle);
@@ -271,8 +260,8 @@ static int open_cases(const vd_obs *o, const vd_obs *ctl, const vd_names *n, vd_
         char obs[512], ver[24], h[240];
         const char *who = n->control && n->control[0] ? n->control : "identity";
         version_suffix(o, ver, sizeof ver);
-        if (o->kind == VD_HTTP) {
-            http_text(o, h, sizeof h);
+        if (o->kind == VD_ANSWER) {
+            answer_text(o, h, sizeof h);
             snprintf(obs, sizeof obs, "%s%s; not judged: the control %.100s was not served either", h, ver, who);
         } else {
             snprintf(obs, sizeof obs, "rejected %s: %.200s%s; not judged: the control %.100s was not served either",
@@ -336,8 +325,12 @@ void vd_judge_mode(const vd_obs *o, const vd_obs *ctl, const vd_names *n, int re
     } else if (cls == VD_REJECTED && o->kind == VD_REFUSED && !closed_on_request(o)) {
         mode = "required";
         ok = 1;
-    } else if (cls == VD_REJECTED) { /* an HTTP answer, or a close with none after the request */
-        mode = "required over HTTP, optional in TLS";
+    } else if (cls == VD_REJECTED) { /* an answer, or a close with none after the request */
+        static const char *const over[] = { "required over HTTP, optional in TLS",
+                                            "required after the handshake, optional in TLS",
+                                            "required over MQTT, optional in TLS",
+                                            "required by the service, optional in TLS" };
+        mode = over[o->proto >= PROTO_HTTP && o->proto <= PROTO_GRPC ? o->proto : 0];
         ok = 1;
     } else {
         mode = "optional";

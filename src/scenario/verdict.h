@@ -9,28 +9,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/proto.h"
 #include "results/results.h"
 
 /* How one attempt ended, as far as a verdict cares. */
 typedef enum vd_kind {
     VD_UNREACHABLE, /* no TCP connection */
     VD_REFUSED,     /* the gateway ended the TLS connection: alert, reset or close,
-                       in the handshake or before an HTTP response */
+                       in the handshake or before the application answered */
     VD_TIMEOUT,     /* the gateway stopped answering */
     VD_FAILED,      /* the attempt failed on our side: the gateway's certificate did
-                       not verify, a TLS error, a malformed response */
-    VD_HTTP         /* an HTTP response */
+                       not verify, a TLS error, a malformed answer */
+    VD_ANSWER       /* the application answered (proto_answer: an HTTP response, a
+                       CONNACK, a grpc-status, a TLS connection that stayed open) */
 } vd_kind;
 
 typedef struct vd_obs {
     vd_kind kind;
     int cert_requested;   /* a CertificateRequest was seen */
     int after_handshake;  /* VD_REFUSED: after our side of the handshake completed */
-    int http_status;      /* VD_HTTP */
-    char location[256];   /* VD_HTTP: the Location header, "" if none */
-    size_t body_len;      /* VD_HTTP */
-    uint64_t body_hash;   /* VD_HTTP: FNV-1a of the body */
-    char refusal_word[24]; /* VD_HTTP: a word of refusal in the body ("denied"), "" if none */
+    proto_kind proto;     /* the target's application protocol */
+    proto_answer answer;  /* VD_ANSWER */
     char version[16];     /* negotiated TLS version, "" if none */
     char text[300];       /* one line: "alert bad_certificate (42) received", "HTTP 401" */
     int alert_received;   /* VD_REFUSED: the peer sent a fatal alert (a TLS refusal), not a bare close */
@@ -67,11 +66,14 @@ typedef struct vd_result {
     char rejected_in[24];   /* "handshake", "after-handshake", "http" or "" */
 } vd_result;
 
-/* The control was served: an HTTP response, 2xx or 3xx. */
+/* The control was served: an answer that serves (proto_answer_served:
+ * HTTP 2xx or 3xx, CONNACK 0, grpc-status 0, a TLS connection kept open). */
 int vd_served(const vd_obs *control);
 
 /* Compares an attempt with a served control: accepted, rejected, unjudged
- * (a TLS ending without a certificate request) or errored; text names both. */
+ * (a TLS ending without a certificate request) or errored; text names both.
+ * rejected_in: "handshake", "after-handshake", or the protocol whose answer
+ * refused ("http", "mqtt", "grpc", "tls"). */
 vd_class vd_compare(const vd_obs *o, const vd_obs *control, char *text, size_t textlen,
                     char *rejected_in, size_t rilen);
 
@@ -99,7 +101,8 @@ void vd_judge_accept(const vd_obs *o, const vd_obs *control, const vd_names *n, 
  * "required over HTTP, optional in TLS" (the handshake completes without a
  * certificate, but the answer differs from the control's: nginx's 400, a
  * 401, a redirect, or a close with no answer after the request, as nginx's
- * `return 444`), "optional" (served like the control), "none" (never
+ * `return 444`; over MQTT or gRPC, "required over MQTT", "required by the
+ * service"), "optional" (served like the control), "none" (never
  * requested). No handshake, no mode: INCONCLUSIVE. With require_mode, PASS
  * needs one of the two "required". */
 void vd_judge_mode(const vd_obs *o, const vd_obs *control, const vd_names *n, int require_mode,
@@ -108,12 +111,5 @@ void vd_judge_mode(const vd_obs *o, const vd_obs *control, const vd_names *n, in
 /* Whether a distinguished name appears in a "; "-separated list of them,
  * compared as sets of attributes (order, spaces and case aside). */
 int vd_name_listed(const char *name, const char *list);
-
-/* FNV-1a, for vd_obs.body_hash. */
-uint64_t vd_hash(const void *data, size_t len);
-
-/* The first word of refusal ("unauthorized", "forbidden", "denied", "login"...)
- * in a response body, case-insensitively, into out; "" when none. */
-void vd_refusal_word(const char *body, size_t len, char *out, size_t outlen);
 
 #endif

@@ -190,13 +190,14 @@ START_TEST(conn_response_observed)
     ck_assert_mem_eq(c.request, p.written, p.n_written);
     vd_obs o;
     scn_conn_observe(&c, &o);
-    ck_assert_int_eq(o.kind, VD_HTTP);
-    ck_assert_int_eq(o.http_status, 302);
-    ck_assert_str_eq(o.location, "/login");
-    ck_assert_uint_eq(o.body_len, 13);
-    ck_assert_str_eq(o.refusal_word, "denied");
+    ck_assert_int_eq(o.kind, VD_ANSWER);
+    ck_assert_int_eq(o.proto, PROTO_HTTP);
+    ck_assert_int_eq(o.answer.code, 302);
+    ck_assert_str_eq(o.answer.location, "/login");
+    ck_assert_uint_eq(o.answer.body_len, 13);
+    ck_assert_str_eq(o.answer.refusal_word, "denied");
     ck_assert_str_eq(o.version, "TLSv1.3");
-    ck_assert_str_eq(o.text, "HTTP 302");
+    ck_assert_str_eq(o.text, "HTTP 302 to /login");
     scn_conn_release(&c);
     ck_assert_int_eq(p.closes, 1);
     net_mem_peer_free(&p);
@@ -297,8 +298,9 @@ static int counting_maker(scn_ctx *c, const scn_conn_spec *spec, const char *req
         return mp_fail(e, "unknown fixture '%s'", spec->cert);
     snprintf(made_request, sizeof made_request, "%.*s", (int)request_len, request);
     memset(out, 0, sizeof *out);
-    out->kind = VD_HTTP;
-    out->http_status = 200 + makes; /* tells one making from another */
+    out->kind = VD_ANSWER;
+    out->answer.kind = PROTO_HTTP;
+    out->answer.code = 200 + makes; /* tells one making from another */
     return 0;
 }
 
@@ -332,7 +334,7 @@ START_TEST(control_cache)
     /* the same conditions: from the cache, the same observation */
     ck_assert_int_eq(scn_control_observe(&ctx, &c, "client/valid", &o2, &e), 0);
     ck_assert_int_eq(makes, 1);
-    ck_assert_int_eq(o2.http_status, o1.http_status);
+    ck_assert_int_eq(o2.answer.code, o1.answer.code);
 
     /* a connection that sent the default request byte for byte shares it */
     c.requested = 1;
@@ -349,7 +351,7 @@ START_TEST(control_cache)
     ck_assert_int_eq(scn_control_observe(&ctx, &c, "client/valid", &o2, &e), 0);
     ck_assert_int_eq(makes, 2);
     ck_assert_str_eq(made_request, other);
-    ck_assert_int_ne(o2.http_status, o1.http_status);
+    ck_assert_int_ne(o2.answer.code, o1.answer.code);
     ck_assert_int_eq(scn_control_observe(&ctx, &c, "client/other", &o2, &e), 0);
     ck_assert_int_eq(makes, 3);
     c.spec.version = TLS_V1_2;
@@ -368,7 +370,7 @@ START_TEST(control_cache)
     /* ... and each of those is then a hit */
     ck_assert_int_eq(scn_control_observe(&ctx, &c, "client/valid", &o2, &e), 0);
     ck_assert_int_eq(makes, 7);
-    ck_assert_int_eq(o2.http_status, 207);
+    ck_assert_int_eq(o2.answer.code, 207);
 
     /* a control that cannot be made is an error, and is not cached */
     ck_assert_int_eq(scn_control_observe(&ctx, &c, "client/broken", &o2, &e), -1);

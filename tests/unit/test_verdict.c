@@ -11,15 +11,22 @@ static vd_obs http(int status, const char *location, const char *body)
 {
     vd_obs o;
     memset(&o, 0, sizeof o);
-    o.kind = VD_HTTP;
+    o.kind = VD_ANSWER;
+    o.proto = PROTO_HTTP;
     o.cert_requested = 1;
-    o.http_status = status;
-    snprintf(o.location, sizeof o.location, "%s", location ? location : "");
-    o.body_len = strlen(body);
-    o.body_hash = vd_hash(body, o.body_len);
-    vd_refusal_word(body, o.body_len, o.refusal_word, sizeof o.refusal_word);
+    http_response r;
+    memset(&r, 0, sizeof r);
+    r.status = status;
+    http_header loc = { (char *)"Location", (char *)location };
+    if (location) {
+        r.headers = &loc;
+        r.n_headers = 1;
+    }
+    r.body = (char *)body;
+    r.body_len = strlen(body);
+    proto_answer_http(&r, &o.answer);
     snprintf(o.version, sizeof o.version, "TLSv1.3");
-    snprintf(o.text, sizeof o.text, "HTTP %d", status);
+    snprintf(o.text, sizeof o.text, "%s", o.answer.text);
     return o;
 }
 

@@ -198,10 +198,17 @@ static proto_result tls_x(net_transport *t, const net_url *target, const proto_c
             n += keep;
             continue;
         }
-        if (r == 0) {
+        if (r == 0 && (expecting || answer->body_len == 0)) {
             snprintf(err, errlen, "the server closed the connection after the handshake%s (%zu bytes received)",
                      req_len ? " and --send" : "", answer->body_len);
             return PROTO_X_CLOSED;
+        }
+        if (r == 0) { /* it said something and was done: that was its answer */
+            answer->body_hash = h;
+            answer->expected = -1;
+            snprintf(answer->text, sizeof answer->text, "%zu bytes, then the server closed the connection",
+                     answer->body_len);
+            return PROTO_X_ANSWER;
         }
         net_xp_failure f;
         t->ops->failure(t, &f);

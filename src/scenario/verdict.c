@@ -213,6 +213,10 @@ void vd_control_hint(const vd_obs *c, const vd_names *n, char *out, size_t outle
             snprintf(out, outlen, "the TLS handshake with the control %s succeeded, then the peer closed on the "
                      "HTTP request (%.150s): not an HTTP gateway? (an MQTT broker or a raw TLS service does "
                      "this: give a mqtts:// or tls:// target)", who, c->text);
+        else if (c->after_handshake && !c->alert_received && c->proto == PROTO_TLS)
+            snprintf(out, outlen, "the TLS handshake with the control %s succeeded, then the server closed the "
+                     "connection (%.150s): a service that waits for the client to speak first needs --send "
+                     "(and --expect for what it answers)", who, c->text);
         else if (c->after_handshake && !c->alert_received && c->proto != PROTO_HTTP)
             snprintf(out, outlen, "the TLS handshake with the control %s succeeded, then the peer closed the "
                      "connection (%.150s) before a %s answer: does the service speak %s on this port?", who,

@@ -12,12 +12,12 @@
  * when a page is missing here or named here without existing. */
 #define MTLSPROBE_DOCS_NOTE                                                                         \
     "docs (README.md, and docs/ beside it or in /usr/share/doc/mtlsprobe):\n"                       \
-    "  docs/run.md         the verbs, exit codes, fixtures, run and its suites, waivers, identities\n" \
+    "  docs/run.md         the verbs, exit codes, fixtures, run and its suites, target schemes, waivers\n" \
     "  docs/load.md        load: modes, rates, stages, fleets, limits, long runs, many machines\n"  \
     "  docs/report.md      report and report merge\n"                                              \
     "  docs/serve.md       serve: the reference gateway and its helpers\n"                          \
     "  docs/staging.md     a staging gateway with your CA; notes per gateway and cloud service\n"  \
-    "  docs/gateways.md    how nginx, HAProxy, Caddy, Apache httpd and stunnel fare, config by config\n" \
+    "  docs/gateways.md    how nginx, HAProxy, Caddy, Apache, stunnel, Mosquitto, gRPC fare, by config\n" \
     "  docs/ci.md          CI gates: outputs, GitHub Actions and GitLab CI templates\n"            \
     "  docs/fixtures.md    the fixture spec, output files, manifest.json\n"                        \
     "  docs/scenarios.md   the scenario API, the built-in suites, profiles\n"                      \

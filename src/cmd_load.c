@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "cmd_load.h"
 #include "cmd_opts.h"
+#include "cmd_target.h"
 #include "http/h2session.h"
 #include "http/http.h"
 #include "load/load.h"
@@ -37,9 +38,12 @@ enum load_opt_id {
 
 static const cmd_opt load_opts[] = {
     { NULL, 0, 0, NULL, "what to drive", NULL, NULL, 0, 0 },
-    { "target", 't', 't', "URL", "the gateway, https://HOST:PORT[/PATH]", NULL, NULL, 0, CMD_OPT_REQUIRED },
-    { "mode", LOAD_OPT_MODE, 0, NULL, "handshake (connect, handshake, close), request (a new connection per HTTP "
-      "request), keepalive (connections reused)", "handshake|request|keepalive", "handshake", 0, 0 },
+    { "target", 't', 't', "URL", "the gateway: https://HOST[:PORT][/PATH], or tls://HOST:PORT, "
+      "grpcs://HOST[:PORT] (handshake mode), mqtts://HOST[:PORT] (handshake or connect mode)", NULL, NULL, 0,
+      CMD_OPT_REQUIRED },
+    { "mode", LOAD_OPT_MODE, 0, NULL, "handshake (connect, handshake, close; every scheme), request (a new "
+      "connection per HTTP request), keepalive (connections reused), connect (mqtts://: a device connecting: "
+      "CONNECT, its CONNACK, DISCONNECT, close)", "handshake|request|keepalive|connect", "handshake", 0, 0 },
     { "close", LOAD_OPT_CLOSE, 0, NULL, "how handshake mode closes", "rst|fin", "fin", 0, 0 },
     { "method", LOAD_OPT_METHOD, 0, "M", "the request's method (request/keepalive)", NULL, "GET", 0, 0 },
     { "path", LOAD_OPT_PATH, 0, "P", "the request's path (request/keepalive)", NULL, "the target's path", 0, 0 },
@@ -113,6 +117,7 @@ static const cmd_opt load_opts[] = {
     { "verbose", 'v', 'v', NULL, "print errors as they happen (at most 10 a second per thread)", NULL, NULL, 0,
       0 },
     { "help", 'h', 'h', NULL, "this text", NULL, NULL, 0, 0 },
+    CMD_OPTS_TARGET,
 };
 
 const cmd_verb cmd_load_verb = {
@@ -208,6 +213,7 @@ typedef struct load_args {
     unsigned long long n_clients, streams;
     int http2, no_signature_memo;
     const char *client_dir, *source, *stages;
+    cmd_target tgt;
 } load_args;
 
 static int load_opt(void *settings, int id, const char *val, mp_err *e)
@@ -215,6 +221,9 @@ static int load_opt(void *settings, int id, const char *val, mp_err *e)
     load_args *a = settings;
     unsigned long long ull;
     char *end;
+    int t = cmd_target_opt(&a->tgt, id, val, e);
+    if (t)
+        return t < 0 ? -1 : 0;
     switch (id) {
     case 't': a->target = val; break;
     case 'f': a->fixtures = val; break;
@@ -328,6 +337,7 @@ typedef struct load_state {
     load_config cfg;
     int stages_open;
     net_url url;
+    proto_config app;
     pki_manifest m;
     int have_manifest;
     pki_identity ident;
@@ -362,6 +372,7 @@ static void load_state_free(load_state *l)
     if (l->have_manifest)
         pki_manifest_free(&l->m);
     free(l->sources);
+    cmd_target_free(&l->a.tgt);
     for (size_t i = 0; i < l->a.n_headers; i++) {
         free(l->a.headers[i].name);
         free(l->a.headers[i].value);
@@ -456,6 +467,18 @@ static int load_request(load_state *l)
     mp_err e = { { 0 } };
     size_t req_len = 0;
     const char *path = a->path ? a->path : l->url.path;
+    if (cfg->proto == PROTO_MQTT && cfg->mode != LOAD_HANDSHAKE) {
+        proto_config pc = l->app;
+        pc.client_id = ""; /* each connection its own, assigned by the broker (a clean session) */
+        if (proto_for(NET_SCHEME_MQTTS)->default_request(&l->url, NULL, 0, &pc, &l->req, &req_len, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            return -1;
+        }
+        cfg->request = l->req;
+        cfg->request_len = req_len;
+        cfg->mqtt_version = pc.mqtt_version;
+        return 0;
+    }
     if (cfg->mode != LOAD_HANDSHAKE &&
         http_request_build(a->method, path, l->url.authority, a->headers, a->n_headers, a->body, strlen(a->body),
                            &l->req, &req_len, &e) != 0) {
@@ -550,13 +573,29 @@ static int load_validate(load_state *l)
         cmd_error("load", "%s", e.msg);
         return -1;
     }
-    if (l->url.scheme != NET_SCHEME_HTTPS) { /* each scheme's handler comes with its tests */
-        cmd_error("load", "%s:// targets are not supported yet; use https://", net_scheme_name(l->url.scheme));
+    if (cmd_target_config(&a->tgt, "load", l->url.scheme, &l->app) != 0)
+        return -1;
+    if (a->tgt.client_id) {
+        cmd_error("load", "--client-id: every connection of a load gets its own client id (the broker assigns one); "
+                          "one shared id would have the broker drop the older connections");
+        return -1;
+    }
+    if (a->tgt.send || a->tgt.expect) {
+        cmd_error("load", "--send and --expect are for run: a tls:// load measures handshakes (--mode handshake)");
         return -1;
     }
     /* the table allows only these names */
-    cfg->mode = strcmp(a->mode_s, "request") == 0 ? LOAD_REQUEST
+    int connect_mode = strcmp(a->mode_s, "connect") == 0;
+    cfg->mode = strcmp(a->mode_s, "request") == 0 || connect_mode ? LOAD_REQUEST
                 : strcmp(a->mode_s, "keepalive") == 0 ? LOAD_KEEPALIVE : LOAD_HANDSHAKE;
+    cfg->proto = proto_for(l->url.scheme)->kind;
+    if (l->url.scheme == NET_SCHEME_MQTTS ? cfg->mode != LOAD_HANDSHAKE && !connect_mode
+        : l->url.scheme == NET_SCHEME_HTTPS ? connect_mode : cfg->mode != LOAD_HANDSHAKE) {
+        cmd_error("load", "--mode %s does not go with a %s:// target (https://: handshake, request, keepalive; "
+                          "mqtts://: handshake, connect; tls:// and grpcs://: handshake)",
+                  a->mode_s, net_scheme_name(l->url.scheme));
+        return -1;
+    }
     cfg->tls.version = TLS_ANY;
     if (a->tls_s)
         tls_version_parse(a->tls_s, &cfg->tls.version);
@@ -658,7 +697,8 @@ static int load_act(load_state *l, int argc, char **argv)
     /* Nothing succeeded: there is no measurement to judge, whatever the
      * thresholds say (the same meaning as run's exit 3). */
     if (r.ok == 0)
-        printf("  nothing measured: no handshake%s succeeded%s\n", cfg->mode == LOAD_HANDSHAKE ? "" : " or request",
+        printf("  nothing measured: no handshake%s succeeded%s\n",
+               cfg->mode == LOAD_HANDSHAKE ? "" : cfg->proto == PROTO_MQTT ? " or CONNECT" : " or request",
                r.started || r.in_flight ? "" : " (none ended)");
     int rc = breached ? MP_EXIT_FAIL : unjudged || !r.ok || r.interrupted ? MP_EXIT_UNJUDGED : MP_EXIT_OK;
     cmd_stdout_restore(saved_stdout);
@@ -680,6 +720,7 @@ static int load_act(load_state *l, int argc, char **argv)
             .fleet_size = l->fleet.n, .fleet_origin = a->n_clients ? "issued" : a->client_dir,
             .sources = a->source, .n_sources = l->n_sources, .http2_streams = cfg->http2 ? cfg->streams : 0,
             .stages = cfg->stages, .n_stages = cfg->n_stages, .stages_open = l->stages_open,
+            .proto = cfg->proto,
         };
         if (load_write_json(&r, &lm, a->json, &e) != 0) {
             cmd_error("load", "%s", e.msg);

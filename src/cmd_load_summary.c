@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "load/output.h"
+#include "proto/proto.h"
 #include "results/limit.h"
 #include "tls/names.h"
 
@@ -36,20 +37,20 @@ void cmd_load_summary(const load_config *cfg, const load_result *r, const cmd_lo
     printf("  %-19s %9s %9s %9s %9s %9s %10s\n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "count");
     print_phase("connect", &r->connect);
     print_phase("handshake", &r->handshake);
-    print_phase("first byte", &r->ttfb);
+    print_phase(cfg->proto == PROTO_MQTT ? "CONNACK" : "first byte", &r->ttfb);
     print_phase("total", &r->total);
     if (v->open_loop)
         print_phase("total (uncorrected)", &r->total_uncorrected);
     for (int k = 0; k < LE_COUNT; k++) {
         if (!r->by_class[k])
             continue;
-        printf("  errors: %s: %llu", load_error_name((load_error)k), (unsigned long long)r->by_class[k]);
+        printf("  errors: %s: %llu", load_error_name((load_error)k, cfg->proto), (unsigned long long)r->by_class[k]);
         if (k == LE_ALERT) {
             for (int a = 0; a < 256; a++)
                 if (r->alerts[a])
                     printf(" [%s (%d): %llu]", tls_alert_name(a), a, (unsigned long long)r->alerts[a]);
         }
-        if (k == LE_HTTP_STATUS) {
+        if (k == LE_APP_REFUSED) {
             for (int s = 0; s < 1000; s++)
                 if (r->statuses[s])
                     printf(" [%d: %llu]", s, (unsigned long long)r->statuses[s]);
@@ -61,7 +62,7 @@ void cmd_load_summary(const load_config *cfg, const load_result *r, const cmd_lo
                (unsigned long long)r->in_flight, (double)r->in_flight_max_age_ns / 1e9,
                (double)r->in_flight_sum_age_ns / 1e9 / (double)r->in_flight);
     for (int k = 0; k < r->n_samples; k++)
-        printf("  error detail: %s: %s (%llu)\n", load_error_name(r->samples[k].cls), r->samples[k].text,
+        printf("  error detail: %s: %s (%llu)\n", load_error_name(r->samples[k].cls, cfg->proto), r->samples[k].text,
                (unsigned long long)r->samples[k].count);
     if (r->sig_failures)
         printf("  signature failures: %llu handshake%s failed on a server signature the client refused "

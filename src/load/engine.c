@@ -14,11 +14,16 @@
 #include <unistd.h>
 
 #include "load/worker.h"
+#include "proto/proto.h"
 #include "pki/seedpool.h"
 #include "util/timeutil.h"
 
-const char *load_error_name(load_error e)
+const char *load_error_name(load_error e, int proto)
 {
+    if (proto == PROTO_MQTT && e == LE_APP_REFUSED)
+        return "CONNACK refused";
+    if (proto == PROTO_MQTT && e == LE_APP_MALFORMED)
+        return "malformed MQTT";
     static const char *const n[LE_COUNT] = {
         "connect refused", "connect timeout", "connect error", "TLS alert", "verify failure",
         "reset", "closed", "timeout", "TLS error", "HTTP status", "malformed HTTP",

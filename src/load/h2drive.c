@@ -49,7 +49,7 @@ static void on_closed(void *arg, void *stream_data, int ok)
     } else if (ok) {
         char text[64];
         snprintf(text, sizeof text, "HTTP status %d", st->status);
-        worker_count_error(w, st->intended, LE_HTTP_STATUS, -1, st->status, text);
+        worker_count_error(w, st->intended, LE_APP_REFUSED, -1, st->status, text);
     } else {
         worker_count_error(w, st->intended, LE_RESET, -1, 0, "HTTP/2 stream reset by the peer");
     }
@@ -143,7 +143,7 @@ void worker_h2_start(slot *s)
         char text[96];
         snprintf(text, sizeof text, "the server did not choose HTTP/2 (ALPN %s)",
                  s->tls.out.alpn[0] ? s->tls.out.alpn : "none");
-        worker_count_error(w, s->intended, LE_HTTP_MALFORMED, -1, 0, text);
+        worker_count_error(w, s->intended, LE_APP_MALFORMED, -1, 0, text);
         worker_close_conn(s, 1);
         worker_next_for_slot(s);
         return;
@@ -153,7 +153,7 @@ void worker_h2_start(slot *s)
     http_h2c_free(s->h2);
     s->h2 = http_h2c_new(&ev, w->h2pool, &e);
     if (!s->h2 || add_stream(s, s->intended, s->start, 1) != 0) {
-        worker_count_error(w, s->intended, LE_HTTP_MALFORMED, -1, 0, "cannot start an HTTP/2 stream");
+        worker_count_error(w, s->intended, LE_APP_MALFORMED, -1, 0, "cannot start an HTTP/2 stream");
         http_h2c_free(s->h2);
         s->h2 = NULL;
         worker_close_conn(s, 1);
@@ -212,7 +212,7 @@ void worker_h2_pump(slot *s)
             return;
         }
         if (http_h2c_feed(s->h2, (const uint8_t *)s->w->buf, (size_t)n) != 0) {
-            worker_h2_fail(s, LE_HTTP_MALFORMED, -1, "HTTP/2 protocol error from the peer");
+            worker_h2_fail(s, LE_APP_MALFORMED, -1, "HTTP/2 protocol error from the peer");
             return;
         }
         refill(s);

@@ -23,11 +23,16 @@ typedef enum load_mode { LOAD_HANDSHAKE, LOAD_REQUEST, LOAD_KEEPALIVE } load_mod
 typedef enum load_error {
     LE_CONNECT_REFUSED, LE_CONNECT_TIMEOUT, LE_CONNECT_OTHER,
     LE_ALERT, LE_VERIFY, LE_RESET, LE_CLOSED, LE_TIMEOUT, LE_TLS_OTHER,
-    LE_HTTP_STATUS, LE_HTTP_MALFORMED, LE_BACKLOG,
+    LE_APP_REFUSED,   /* the application refused: an HTTP status other than 2xx, a CONNACK refusal */
+    LE_APP_MALFORMED, /* the application's answer broke its protocol */
+    LE_BACKLOG,
     LE_COUNT
 } load_error;
 
-const char *load_error_name(load_error e);
+/* The class's name in the words of the target's protocol (proto_kind):
+ * "HTTP status" and "malformed HTTP" over HTTP, "CONNACK refused" and
+ * "malformed MQTT" over MQTT. */
+const char *load_error_name(load_error e, int proto);
 
 /* One distinct error message and how often it occurred. */
 #define LOAD_MAX_SAMPLES 8
@@ -64,7 +69,11 @@ typedef struct load_config {
     tls_client_opts tls;
     load_mode mode;
     int close_rst;             /* handshake mode: close with RST instead of FIN */
-    const char *request;       /* full HTTP request bytes (request/keepalive modes) */
+    int proto;                 /* the target's application protocol (proto_kind): PROTO_HTTP, or
+                                * PROTO_MQTT (request mode: CONNECT and its CONNACK per
+                                * connection), PROTO_TLS (handshake mode only) */
+    int mqtt_version;          /* PROTO_MQTT: 4 (3.1.1) or 5 */
+    const char *request;       /* the request bytes (request/keepalive modes): HTTP, or the CONNECT */
     size_t request_len;
     int connections;           /* concurrency for this process (after sharding) */
     double rate;               /* new handshakes/requests per second; 0: closed loop */

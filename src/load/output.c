@@ -89,7 +89,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     l->in_flight_max_age_ms = (double)r->in_flight_max_age_ns / 1e6;
     l->in_flight_sum_age_ms = (double)r->in_flight_sum_age_ns / 1e6;
     for (int k = 0; k < r->n_samples; k++)
-        res_message_add(l, load_error_name(r->samples[k].cls), r->samples[k].text, r->samples[k].count);
+        res_message_add(l, load_error_name(r->samples[k].cls, m->proto), r->samples[k].text, r->samples[k].count);
     l->sig_failures = r->sig_failures;
     for (int k = 0; k < r->n_sig_kept && l->n_sig_kept < RES_MAX_SIG_FAILURES; k++) {
         const load_sig_failure *in = &r->sig_kept[k];
@@ -129,7 +129,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     char key[16];
     for (int k = 0; k < LE_COUNT; k++)
         if (r->by_class[k])
-            res_tally_add(&l->by_class, load_error_name((load_error)k), r->by_class[k]);
+            res_tally_add(&l->by_class, load_error_name((load_error)k, m->proto), r->by_class[k]);
     /* at most 64 distinct alerts or statuses in one run: far more than TLS has */
     for (int k = 0; k < 256; k++)
         if (r->alerts[k]) {
@@ -237,12 +237,20 @@ int load_threshold_parse(const char *s, load_threshold *t, mp_err *e)
     for (int i = 0; i < 5; i++)
         if (strcmp(metric, res_phase_name(i)) == 0)
             ph = i;
+    /* the phases in the words of other protocols: tcp, tls, and an MQTT
+     * device's time from CONNECT to its CONNACK */
+    static const struct { const char *alias; int phase; } aliases[] = {
+        { "tcp", RES_PH_CONNECT }, { "tls", RES_PH_HANDSHAKE }, { "connack", RES_PH_TTFB },
+    };
+    for (size_t i = 0; ph < 0 && i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcmp(metric, aliases[i].alias) == 0)
+            ph = aliases[i].phase;
     for (int i = 0; i < 6; i++)
         if (strcmp(dot + 1, stat_names[i]) == 0)
             st = i;
     if (ph < 0 || st < 0)
-        return mp_fail(e, "threshold '%s': use connect, handshake, ttfb, total or total_uncorrected "
-                          "with p50, p90, p99, p99.9, max or mean", s);
+        return mp_fail(e, "threshold '%s': use connect (or tcp), handshake (or tls), ttfb (or connack), total or "
+                          "total_uncorrected with p50, p90, p99, p99.9, max or mean", s);
     t->metric = M_PHASE0 + ph;
     t->stat = st;
     if (parse_ns(v, &t->value) != 0)

@@ -37,6 +37,7 @@ typedef struct load_meta {
     int http2_streams;            /* 0: HTTP/1.1 */
     const load_stage *stages;     /* this process's share of --stages */
     int n_stages, stages_open;
+    int proto;                    /* the target's proto_kind: names the error classes */
 } load_meta;
 
 typedef struct load_threshold {

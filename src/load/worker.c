@@ -179,7 +179,7 @@ static void note_error(worker *w, load_error cls, const char *text, int counted)
             w->verbose_n = 0;
         }
         if (w->verbose_n++ < 10)
-            fprintf(stderr, "load: worker %d: %s: %s\n", w->id, load_error_name(cls), text);
+            fprintf(stderr, "load: worker %d: %s: %s\n", w->id, load_error_name(cls, w->c->proto), text);
     }
 }
 
@@ -188,7 +188,7 @@ static void fail_text(slot *s, load_error cls, int alert, int status, const char
 static void fail(slot *s, load_error cls, int alert, int status)
 {
     char text[160];
-    if (cls == LE_HTTP_STATUS)
+    if (cls == LE_APP_REFUSED)
         snprintf(text, sizeof text, "HTTP status %d", status);
     else if (cls == LE_TIMEOUT || cls == LE_CONNECT_TIMEOUT)
         snprintf(text, sizeof text, "%s not done within %.1f s", state_name(s->connect_pending ? S_CONNECT : s->state),
@@ -196,7 +196,7 @@ static void fail(slot *s, load_error cls, int alert, int status)
     else if (cls == LE_CLOSED)
         snprintf(text, sizeof text, "peer closed the connection in %s", state_name(s->connect_pending ? S_CONNECT : s->state));
     else
-        snprintf(text, sizeof text, "%s in %s", load_error_name(cls), state_name(s->connect_pending ? S_CONNECT : s->state));
+        snprintf(text, sizeof text, "%s in %s", load_error_name(cls, s->w->c->proto), state_name(s->connect_pending ? S_CONNECT : s->state));
     fail_text(s, cls, alert, status, text);
 }
 
@@ -360,13 +360,73 @@ static void start_request(slot *s)
 {
     s->req_off = 0;
     s->first_byte = 0;
-    http_load_reader_init(&s->resp);
+    if (s->w->c->proto == PROTO_MQTT)
+        mqtt_reader_init(&s->mq, 1u << 16);
+    else
+        http_load_reader_init(&s->resp);
     s->req_sent = now_ns();
     s->state = S_WRITE;
     begin_step(s);
 }
 
 static void step(slot *s);
+
+/* MQTT: n bytes from the broker (0: it closed; FAILED: the transport
+ * failed) towards the CONNACK. 0: more to read; 1: the transaction ended
+ * (counted, the slot moved on). A refused CONNACK is an error of the
+ * application (LE_APP_REFUSED) with its code; an accepted one is answered
+ * with DISCONNECT and the connection closed (connect mode: a device that
+ * reconnects). */
+static int read_connack(slot *s, int n)
+{
+    worker *w = s->w;
+    if (n == NET_XP_FAILED) {
+        fail_xp(s);
+        return 1;
+    }
+    if (n == 0) {
+        fail_text(s, LE_CLOSED, -1, 0, "the broker closed the connection before a CONNACK");
+        return 1;
+    }
+    const uint8_t *p = (const uint8_t *)w->buf;
+    size_t left = (size_t)n;
+    while (left) {
+        size_t used = 0;
+        mqtt_packet pkt;
+        int st = mqtt_reader_feed(&s->mq, p, left, &used, &pkt);
+        p += used;
+        left -= used;
+        if (st < 0) {
+            fail_text(s, LE_APP_MALFORMED, -1, 0, "malformed MQTT from the broker");
+            return 1;
+        }
+        if (st == 0)
+            return 0;
+        mqtt_connack ack;
+        const char *why = NULL;
+        char text[160];
+        if (pkt.type != MQTT_CONNACK || mqtt_connack_decode(w->c->mqtt_version, &pkt, &ack, &why) != 0) {
+            snprintf(text, sizeof text, "malformed CONNACK: %s", why ? why : mqtt_packet_name(pkt.type));
+            fail_text(s, LE_APP_MALFORMED, -1, 0, text);
+            return 1;
+        }
+        if (ack.code != 0) {
+            snprintf(text, sizeof text, "CONNACK 0x%02x %s", ack.code, mqtt_connack_name(w->c->mqtt_version, ack.code));
+            fail_text(s, LE_APP_REFUSED, -1, 0, text);
+            return 1;
+        }
+        worker_succeed(s, now_ns());
+        worker_keep_session(s);
+        uint8_t bye[4];
+        size_t bl = mqtt_disconnect_encode(w->c->mqtt_version, bye, sizeof bye);
+        if (bl)
+            (void)net_xp_write(&s->xp, bye, bl); /* best effort: the close follows */
+        worker_close_conn(s, 0);
+        worker_next_for_slot(s);
+        return 1;
+    }
+    return 0;
+}
 
 /* The TCP connection is up (or about to be): the TLS connection takes the
  * socket over and the handshake begins. Returns -1 when it cannot start
@@ -482,6 +542,13 @@ static void step(slot *s)
         }
         case S_READ: {
             int n = net_xp_read(&s->xp, s->w->buf, sizeof s->w->buf);
+            if (w->c->proto == PROTO_MQTT && n != NET_XP_WANT_READ && n != NET_XP_WANT_WRITE) {
+                if (!s->first_byte && n > 0)
+                    s->first_byte = now_ns();
+                if (read_connack(s, n) == 0)
+                    break;
+                return;
+            }
             if (n == NET_XP_WANT_READ) { arm_step(s, EV_READ); return; }
             if (n == NET_XP_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
             if (!s->first_byte && n > 0)
@@ -500,13 +567,13 @@ static void step(slot *s)
                 fail_xp(s);
                 return;
             }
-            if (rc < 0) { fail(s, LE_HTTP_MALFORMED, -1, 0); return; }
+            if (rc < 0) { fail(s, LE_APP_MALFORMED, -1, 0); return; }
             if (rc == 0)
                 break;
             int64_t end = now_ns();
             int status = s->resp.status;
             if (status < 200 || status > 299) {
-                fail(s, LE_HTTP_STATUS, -1, status);
+                fail(s, LE_APP_REFUSED, -1, status);
                 return;
             }
             worker_succeed(s, end);

@@ -10,6 +10,8 @@
 #include "load/load.h"
 #include "load/series.h"
 #include "net/transport.h"
+#include "proto/mqtt.h"
+#include "proto/proto.h"
 #include "tls/transport_tls.h"
 
 
@@ -55,6 +57,7 @@ struct slot {
     int new_conn;            /* this transaction opened the connection */
     tls_session *session;
     http_load_reader resp;
+    mqtt_reader mq;          /* PROTO_MQTT: the broker's packets (the CONNACK) */
     size_t req_off;
     struct http_h2c *h2;     /* --http2: the connection's session */
     h2_stream *streams;      /* --http2: c->streams of them, allocated once */

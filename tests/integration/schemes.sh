@@ -62,6 +62,10 @@ check "stunnel tls://: mode required" grep -q "^mode required (" <<<"$(observed 
 "$MTLSPROBE" run --target "https://localhost:$GW_PORT/" --fixtures "$FX" -q --json "$WORK/stunnel-https.json" \
   >/dev/null 2>&1
 check "stunnel: https:// fails the same scenarios" test "$(failing stunnel-https)" = "$CLIENT_ONLY"
+"$MTLSPROBE" load --target "tls://localhost:$GW_PORT" --fixtures "$FX" -c 4 -n 20 -q --json "$WORK/st-load.json" \
+  >/dev/null 2>&1
+check "load tls:// (handshakes): exit 0, 20 ok" \
+  bash -c '[ "$1" = 0 ] && [ "$(jq -r .totals.ok "$2")" = 20 ]' _ $? "$WORK/st-load.json"
 stop_gateway
 
 # nginx stream: answers a client it verified with fixed bytes, then closes.
@@ -96,7 +100,7 @@ pub() { # pub PORT FIXTURE [ARGS...]: mosquitto_pub's exit code with that certif
 # intermediate connects.
 start_gateway mosquitto mtls.conf.in "$FX" || { fail "mosquitto did not start"; finish; exit 1; }
 MQ=$GW_PORT
-run_json mqtt "mqtts://localhost:$MQ"
+run_json mqtt "mqtts://localhost:$MQ" --mqtt-version 3.1.1
 expect_failing mqtt "$CLIENT_ONLY"
 check "mosquitto: the control's CONNACK accepted" \
   grep -q "control got CONNACK 0x00 accepted" <<<"$(observed mqtt client-auth/revoked TLSv1.2)"
@@ -114,6 +118,29 @@ run_json mqtt5 "mqtts://localhost:$MQ" --mqtt-version 5 --client-id device-42 --
 expect_failing mqtt5 ""
 check "MQTT 5: the CONNACK's reason code" grep -q "CONNACK 0x00" <<<"$(observed mqtt5 client-auth/valid TLSv1.3)"
 check "mosquitto logged the client id" grep -q "device-42" "$GW_RUN/start.out"
+# load: a fleet of devices connecting (CONNECT, CONNACK, DISCONNECT), each
+# counted by the broker as a new client
+before=$(grep -c "New client connected" "$GW_RUN/start.out")
+timeout $((120 * TIME_SCALE)) "$MTLSPROBE" load --target "mqtts://localhost:$MQ" --fixtures "$FX" --mode connect \
+  --clients 20 -c 8 -n 60 -q --json "$WORK/mq-load.json" >"$WORK/mq-load.out" 2>&1
+check "load --mode connect: exit 0 ($(tail -n 3 "$WORK/mq-load.out" | tr '\n' ' '))" test $? = 0
+check "load --mode connect: 60 CONNACKs, no error" test "$(jq -r '"\(.totals.ok) \(.totals.errors)"' "$WORK/mq-load.json")" = "60 0"
+sleep 0.5
+check "the broker counted 60 new clients" test $(( $(grep -c "New client connected" "$GW_RUN/start.out") - before )) = 60
+check "load: the fleet's 20 identities were used" test "$(jq -r .totals.identities "$WORK/mq-load.json")" = 20
+check "load: the CONNACK phase is named" grep -q "^  CONNACK " "$WORK/mq-load.out"
+timeout $((120 * TIME_SCALE)) "$MTLSPROBE" load --target "mqtts://localhost:$MQ" --fixtures "$FX" --mode connect \
+  -c 2 -n 6 -q --threshold 'connack.p99<60s' --threshold 'tls.p99<60s' --json "$WORK/mq-thr.json" >/dev/null 2>&1
+check "load: connack and tls thresholds judged (exit 0)" test $? = 0
+timeout $((120 * TIME_SCALE)) "$MTLSPROBE" load --target "mqtts://localhost:$MQ" --fixtures "$FX" --mode connect \
+  --client client/revoked -c 2 -n 6 -q --json "$WORK/mq-revoked.json" >/dev/null 2>&1
+check "load with a revoked device: exit 3, nothing measured" test $? = 3
+check "load with a revoked device: the alert counted" \
+  test "$(jq -r '.errors.alerts["44"]' "$WORK/mq-revoked.json")" = 6
+timeout $((120 * TIME_SCALE)) "$MTLSPROBE" load --target "mqtts://localhost:$MQ" --fixtures "$FX" -c 2 -n 6 -q \
+  --json "$WORK/mq-hs.json" >/dev/null 2>&1
+check "load --mode handshake on mqtts://: exit 0" test $? = 0
+
 # over https://, nothing is judged: the broker closes on the HTTP request
 run_json mqtt-https "https://localhost:$MQ/" --only client-auth/revoked
 check "mosquitto over https://: INCONCLUSIVE (exit 3)" test "$RC" = 3
@@ -153,6 +180,14 @@ export MQ_PASS=s3cret
 run_json mqtt-pw "mqtts://localhost:$GW_PORT" --username device1 --password env:MQ_PASS --only client-auth/no-cert \
   --only client-auth/valid
 expect_failing mqtt-pw "$(both FAIL client-auth/no-cert)"
+"$MTLSPROBE" load --target "mqtts://localhost:$GW_PORT" --fixtures "$FX" --mode connect -c 2 -n 4 -q \
+  --json "$WORK/mq-pw-load.json" >/dev/null 2>&1
+check "load without the password: exit 3" test $? = 3
+check "load without the password: CONNACK refused, by class" \
+  test "$(jq -r '.errors.by_class["CONNACK refused"]' "$WORK/mq-pw-load.json")" = 4
+"$MTLSPROBE" load --target "mqtts://localhost:$GW_PORT" --fixtures "$FX" --mode connect -c 2 -n 4 -q \
+  --mqtt-version 5 --username device1 --password env:MQ_PASS --json "$WORK/mq-pw-load5.json" >/dev/null 2>&1
+check "load with the password, MQTT 5: exit 0" test $? = 0
 check "the password is in no output" bash -c '! grep -rq s3cret "$1"/mqtt-pw.*' _ "$WORK"
 stop_gateway
 
@@ -195,5 +230,18 @@ usage "--password goes with --username" --target mqtts://localhost:9 --password 
 usage "--mqtt-version must be 3.1.1 or 5, not '4'" --target mqtts://localhost:9 --mqtt-version 4
 usage "--send: a bad escape" --target tls://localhost:9 --send 'a\q'
 usage "a tls:// target needs a port" --target tls://localhost
+lusage() { # lusage "fragment" ARGS...: load, exit 2 and the fragment on stderr
+  local want=$1
+  shift
+  "$MTLSPROBE" load --fixtures "$FX" -n 1 "$@" >"$WORK/usage.out" 2>&1
+  local rc=$?
+  check "load $*: exit 2 naming '$want' (got $rc: $(head -c 200 "$WORK/usage.out"))" \
+    bash -c '[ "$1" = 2 ] && grep -qF -- "$2" "$3"' _ "$rc" "$want" "$WORK/usage.out"
+}
+lusage "--mode connect does not go with a https:// target" --target https://localhost:9/ --mode connect
+lusage "--mode request does not go with a mqtts:// target" --target mqtts://localhost:9 --mode request
+lusage "--mode keepalive does not go with a tls:// target" --target tls://localhost:9 --mode keepalive
+lusage "--client-id: every connection of a load gets its own" --target mqtts://localhost:9 --client-id d1
+lusage "--send and --expect are for run" --target tls://localhost:9 --send x
 
 finish

@@ -17,6 +17,7 @@
     "  docs/report.md      report and report merge\n"                                              \
     "  docs/serve.md       serve: the reference gateway and its helpers\n"                          \
     "  docs/staging.md     a staging gateway with your CA; notes per gateway and cloud service\n"  \
+    "  docs/iot.md         an MQTT broker end to end: fixtures, config, run, a fleet's load, report\n" \
     "  docs/gateways.md    how nginx, HAProxy, Caddy, Apache, stunnel, Mosquitto, gRPC fare, by config\n" \
     "  docs/ci.md          CI gates: outputs, GitHub Actions and GitLab CI templates\n"            \
     "  docs/fixtures.md    the fixture spec, output files, manifest.json\n"                        \

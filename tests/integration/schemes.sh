@@ -92,7 +92,7 @@ pub() { # pub PORT FIXTURE [ARGS...]: mosquitto_pub's exit code with that certif
   local port=$1 fx=$2
   shift 2
   timeout 10 mosquitto_pub -h localhost -p "$port" --cafile "$FX/trust-bundle.pem" \
-    --cert "$FX/$fx.chain.pem" --key "$FX/$fx.key.pem" -t mtlsprobe/test -m x -q 1 "$@" >/dev/null 2>&1
+    --cert "$FX/$fx.chain.pem" --key "$FX/$fx.key.pem" -t "${PUB_TOPIC:-mtlsprobe/test}" -m x -q 1 "$@" >/dev/null 2>&1
 }
 
 # Strict Mosquitto (require_certificate, cafile, crlfile): it checks the
@@ -145,6 +145,15 @@ check "load --mode handshake on mqtts://: exit 0" test $? = 0
 run_json mqtt-https "https://localhost:$MQ/" --only client-auth/revoked
 check "mosquitto over https://: INCONCLUSIVE (exit 3)" test "$RC" = 3
 check "mosquitto over https://: the reason names mqtts://" grep -q "mqtts://" <<<"$(field mqtt-https client-auth/revoked TLSv1.3 reason)"
+stop_gateway
+
+# The certificate's CN as the MQTT user name, an ACL per device: the same
+# verdicts as the strict broker; mosquitto_pub under client/valid publishes.
+start_gateway mosquitto identity.conf.in "$FX" || { fail "mosquitto identity did not start"; finish; exit 1; }
+run_json mqtt-identity "mqtts://localhost:$GW_PORT"
+expect_failing mqtt-identity "$CLIENT_ONLY"
+PUB_TOPIC=devices/1 pub "$GW_PORT" client/valid; check "identity broker: client/valid publishes under devices/" test $? = 0
+check "identity broker: the CN is the user name" grep -q "u'$(openssl x509 -in "$FX/client/valid.cert.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')'" "$GW_RUN/start.out"
 stop_gateway
 
 # Careless: no crlfile.

@@ -54,6 +54,25 @@ void proto_refusal_word(const char *body, size_t len, char *out, size_t outlen)
     }
 }
 
+/* A request of n bytes at p, as the handlers hand them out (malloc'd). */
+static int request_copy(const void *p, size_t n, char **req, size_t *len, mp_err *e)
+{
+    if (!(*req = malloc(n ? n : 1)))
+        return mp_fail(e, "out of memory");
+    if (n)
+        memcpy(*req, p, n);
+    *len = n;
+    return 0;
+}
+
+/* An answer of kind k with nothing in it yet. */
+static void answer_start(proto_answer *a, proto_kind k)
+{
+    memset(a, 0, sizeof *a);
+    a->kind = k;
+    a->expected = -1;
+}
+
 int proto_answer_served(const proto_answer *a)
 {
     switch (a->kind) {
@@ -83,10 +102,8 @@ int proto_answer_same(const proto_answer *a, const proto_answer *c)
 
 void proto_answer_http(const http_response *r, proto_answer *a)
 {
-    memset(a, 0, sizeof *a);
-    a->kind = PROTO_HTTP;
+    answer_start(a, PROTO_HTTP);
     a->code = a->http_status = r->status;
-    a->expected = -1;
     const char *loc = http_response_header(r, "Location");
     str_copy(a->location, sizeof a->location, loc ? loc : "");
     a->body_len = r->body_len;
@@ -138,13 +155,7 @@ static int tls_default(const net_url *target, const http_header *headers, size_t
     (void)target;
     (void)headers;
     (void)n_headers;
-    *len = pc && pc->send ? pc->send_len : 0;
-    *req = malloc(*len ? *len : 1);
-    if (!*req)
-        return mp_fail(e, "out of memory");
-    if (*len)
-        memcpy(*req, pc->send, *len);
-    return 0;
+    return pc && pc->send ? request_copy(pc->send, pc->send_len, req, len, e) : request_copy("", 0, req, len, e);
 }
 
 static int contains(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m)
@@ -169,8 +180,7 @@ static proto_result tls_x(net_transport *t, const net_url *target, const proto_c
     (void)target;
     (void)max_body;
     (void)resp;
-    memset(answer, 0, sizeof *answer);
-    answer->kind = PROTO_TLS;
+    answer_start(answer, PROTO_TLS);
     if (req_len && net_xp_write_all(t, req, req_len, deadline_ns) != 0)
         return failed(t, "sending --send", err, errlen);
     int expecting = pc && pc->expect;
@@ -257,11 +267,7 @@ static int mqtt_default(const net_url *target, const http_header *headers, size_
     if (!n)
         return mp_fail(e, "cannot encode the MQTT CONNECT (a client id, user name or password too long, or a "
                           "password without a user name in MQTT 3.1.1)");
-    if (!(*req = malloc(n)))
-        return mp_fail(e, "out of memory");
-    memcpy(*req, buf, n);
-    *len = n;
-    return 0;
+    return request_copy(buf, n, req, len, e);
 }
 
 static proto_result mqtt_x(net_transport *t, const net_url *target, const proto_config *pc, const char *req,
@@ -271,9 +277,7 @@ static proto_result mqtt_x(net_transport *t, const net_url *target, const proto_
     (void)target;
     (void)max_body;
     (void)resp;
-    memset(answer, 0, sizeof *answer);
-    answer->kind = PROTO_MQTT;
-    answer->expected = -1;
+    answer_start(answer, PROTO_MQTT);
     int version = pc && pc->mqtt_version == MQTT_V5 ? MQTT_V5 : MQTT_V311;
     if (net_xp_write_all(t, req, req_len, deadline_ns) != 0)
         return failed(t, "sending the MQTT CONNECT", err, errlen);
@@ -336,12 +340,7 @@ static int grpc_default(const net_url *target, const http_header *headers, size_
     (void)n_headers;
     (void)pc;
     uint8_t frame[GRPC_PREFIX_LEN];
-    size_t n = grpc_frame_encode(NULL, 0, frame, sizeof frame);
-    if (!(*req = malloc(n)))
-        return mp_fail(e, "out of memory");
-    memcpy(*req, frame, n);
-    *len = n;
-    return 0;
+    return request_copy(frame, grpc_frame_encode(NULL, 0, frame, sizeof frame), req, len, e);
 }
 
 static proto_result grpc_x(net_transport *t, const net_url *target, const proto_config *pc, const char *req,
@@ -349,9 +348,7 @@ static proto_result grpc_x(net_transport *t, const net_url *target, const proto_
                            http_response *resp, int64_t *first_byte_ns, char *err, size_t errlen)
 {
     (void)pc;
-    memset(answer, 0, sizeof *answer);
-    answer->kind = PROTO_GRPC;
-    answer->expected = -1;
+    answer_start(answer, PROTO_GRPC);
     http_header hs[] = { { (char *)"content-type", (char *)"application/grpc" }, { (char *)"te", (char *)"trailers" } };
     http_h2_request q = { .method = "POST", .scheme = "https", .authority = target->authority,
                           .path = target->path, .headers = hs, .n_headers = 2,

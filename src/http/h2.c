@@ -37,9 +37,12 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *
         return 0;
     http_response *r = st->resp;
     if (nlen == 7 && memcmp(name, ":status", 7) == 0) {
-        char num[8] = "";
-        snprintf(num, sizeof num, "%.*s", (int)(vlen < 7 ? vlen : 7), (const char *)value);
-        int status = atoi(num);
+        int status = http_status_parse((const char *)value, vlen);
+        if (status < 0) {
+            snprintf(st->error, sizeof st->error, "HTTP/2: malformed :status '%.*s'", (int)(vlen < 16 ? vlen : 16),
+                     (const char *)value);
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
         /* :status opens a response's header block (pseudo-headers come
          * first); an interim one's block is skipped, and the final
          * response's HEADERS follow (http/http.h) */
@@ -57,16 +60,13 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *
     }
     if (st->in_interim)
         return 0;
-    if (r->n_headers == MAX_HEADERS)
-        return 0;
-    http_header *nh = realloc(r->headers, (r->n_headers + 1) * sizeof *nh);
-    if (!nh)
-        return NGHTTP2_ERR_CALLBACK_FAILURE;
-    r->headers = nh;
-    nh[r->n_headers].name = strndup((const char *)name, nlen);
-    nh[r->n_headers].value = strndup((const char *)value, vlen);
-    r->n_headers++;
-    return 0;
+    int full;
+    http_header *h = http_response_new_header(r, &full);
+    if (!h)
+        return full ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE; /* past the limit: kept as HTTP/1.1 would not */
+    h->name = strndup((const char *)name, nlen);
+    h->value = strndup((const char *)value, vlen);
+    return h->name && h->value ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
 }
 
 static int on_data(nghttp2_session *s, uint8_t flags, int32_t stream, const uint8_t *data, size_t len,

@@ -193,9 +193,9 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *
         (f->headers.cat != NGHTTP2_HCAT_RESPONSE && f->headers.cat != NGHTTP2_HCAT_HEADERS))
         return 0;
     if (nlen == 7 && memcmp(name, ":status", 7) == 0) {
-        int status = 0;
-        for (size_t i = 0; i < vlen && i < 3; i++)
-            status = status * 10 + (value[i] - '0');
+        int status = http_status_parse((const char *)value, vlen);
+        if (status < 0) /* a malformed answer: the stream is reset, its transaction fails */
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         if (http_status_is_interim(status)) /* the final response follows (http/http.h) */
             return 0;
         void *sd = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);

@@ -10,7 +10,6 @@
 #include <strings.h>
 
 #define MAX_HEADER_BYTES (64 * 1024)
-#define MAX_HEADERS 128
 
 int http_header_is_secret(const char *name, size_t len)
 {
@@ -129,6 +128,34 @@ int http_buf_append(char **dst, size_t *len, const char *at, size_t n)
     return 0;
 }
 
+int http_status_parse(const char *s, size_t n)
+{
+    if (n != 3)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < 3; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return HTTP_STATUS_VALID(v) ? v : -1;
+}
+
+http_header *http_response_new_header(http_response *r, int *full)
+{
+    *full = r->n_headers >= HTTP_MAX_RESPONSE_HEADERS;
+    if (*full)
+        return NULL;
+    http_header *nh = realloc(r->headers, (r->n_headers + 1) * sizeof *nh);
+    if (!nh)
+        return NULL;
+    r->headers = nh;
+    http_header *h = &nh[r->n_headers++];
+    h->name = NULL;
+    h->value = NULL;
+    return h;
+}
+
 static int on_header_field(http_parser *p, const char *at, size_t n)
 {
     http_reader *r = reader_of(p);
@@ -138,17 +165,12 @@ static int on_header_field(http_parser *p, const char *at, size_t n)
         return 1;
     }
     if (r->in_value || resp->n_headers == 0) { /* a new header starts */
-        if (resp->n_headers == MAX_HEADERS) {
-            snprintf(r->error, sizeof r->error, "more than %d response headers", MAX_HEADERS);
+        int full;
+        if (!http_response_new_header(resp, &full)) {
+            if (full)
+                snprintf(r->error, sizeof r->error, "more than %d response headers", HTTP_MAX_RESPONSE_HEADERS);
             return 1;
         }
-        http_header *nh = realloc(resp->headers, (resp->n_headers + 1) * sizeof *nh);
-        if (!nh)
-            return 1;
-        resp->headers = nh;
-        resp->headers[resp->n_headers].name = NULL;
-        resp->headers[resp->n_headers].value = NULL;
-        resp->n_headers++;
         r->in_value = 0;
     }
     http_header *h = &resp->headers[resp->n_headers - 1];
@@ -181,7 +203,7 @@ static int on_headers_complete(http_parser *p)
     http_reader *r = reader_of(p);
     /* http-parser takes any one to three digits ("HTTP/1.1 2"); a status
      * outside 100..599 would be misread as a verdict, so it is malformed. */
-    if (p->status_code < 100 || p->status_code > 599) {
+    if (!HTTP_STATUS_VALID((int)p->status_code)) {
         snprintf(r->error, sizeof r->error, "malformed HTTP response: status code %u",
                  (unsigned)p->status_code);
         return -1;

@@ -52,6 +52,21 @@ int http_request_build(const char *method, const char *path, const char *host,
 #define HTTP_MAX_INTERIM 16
 int http_status_is_interim(int status);
 
+/* The one status rule for HTTP/1.1 and HTTP/2 answers: 100..599; anything
+ * else would be misread as a verdict, so it is a malformed response. */
+#define HTTP_STATUS_VALID(s) ((s) >= 100 && (s) <= 599)
+
+/* An HTTP/2 :status value: exactly three digits, 100..599; -1 otherwise. */
+int http_status_parse(const char *s, size_t n);
+
+/* The most response headers any reader keeps. */
+#define HTTP_MAX_RESPONSE_HEADERS 128
+
+/* One header slot more in r (name and value NULL), for the readers of both
+ * HTTP versions: the new slot, or NULL when r holds HTTP_MAX_RESPONSE_HEADERS
+ * already or memory runs out (*full says which). */
+http_header *http_response_new_header(http_response *r, int *full);
+
 typedef struct http_reader {
     http_parser parser;
     http_parser_settings settings;

@@ -162,6 +162,37 @@ START_TEST(exchange_over_tcp)
 }
 END_TEST
 
+/* One status rule for both HTTP versions, and one header collector. */
+START_TEST(status_rule_and_header_slots)
+{
+    ck_assert_int_eq(http_status_parse("200", 3), 200);
+    ck_assert_int_eq(http_status_parse("599", 3), 599);
+    ck_assert_int_eq(http_status_parse("100", 3), 100);
+    ck_assert_int_eq(http_status_parse("099", 3), -1);
+    ck_assert_int_eq(http_status_parse("600", 3), -1);
+    ck_assert_int_eq(http_status_parse("2x0", 3), -1);
+    ck_assert_int_eq(http_status_parse("20", 2), -1);
+    ck_assert_int_eq(http_status_parse("2000", 4), -1);
+    ck_assert_int_eq(http_status_parse(" 200", 4), -1);
+    ck_assert(HTTP_STATUS_VALID(404) && !HTTP_STATUS_VALID(99) && !HTTP_STATUS_VALID(600));
+    http_response r;
+    memset(&r, 0, sizeof r);
+    int full = -1;
+    for (int i = 0; i < HTTP_MAX_RESPONSE_HEADERS; i++) {
+        http_header *h = http_response_new_header(&r, &full);
+        ck_assert_ptr_nonnull(h);
+        ck_assert_int_eq(full, 0);
+        ck_assert_ptr_null(h->name);
+        h->name = strdup("X");
+        h->value = strdup("y");
+    }
+    ck_assert_ptr_null(http_response_new_header(&r, &full));
+    ck_assert_int_eq(full, 1);
+    ck_assert_uint_eq(r.n_headers, HTTP_MAX_RESPONSE_HEADERS);
+    http_response_free(&r);
+}
+END_TEST
+
 /* Interim responses (RFC 9110 15.2) are skipped, their headers with them,
  * however the bytes are split; 101 is final; a flood of them is malformed. */
 START_TEST(interim_responses_skipped)
@@ -226,6 +257,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, reader_and_builder);
     tcase_add_test(tc, exchange_over_tcp);
     tcase_add_test(tc, interim_responses_skipped);
+    tcase_add_test(tc, status_rule_and_header_slots);
     suite_add_tcase(s, tc);
     return s;
 }

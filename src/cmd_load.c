@@ -33,7 +33,7 @@ enum load_opt_id {
     LOAD_OPT_SOURCE, LOAD_OPT_TIMEOUT, LOAD_OPT_CLIENT, LOAD_OPT_CERT, LOAD_OPT_KEY, LOAD_OPT_CHAIN, LOAD_OPT_PASS,
     LOAD_OPT_CLIENTS, LOAD_OPT_CLIENT_DIR, LOAD_OPT_CA, LOAD_OPT_TLS, LOAD_OPT_CIPHERS, LOAD_OPT_SNI,
     LOAD_OPT_GROUPS, LOAD_OPT_RESUME, LOAD_OPT_REUSE_KEY_SHARE, LOAD_OPT_NO_SIGNATURE_MEMO, LOAD_OPT_JSON,
-    LOAD_OPT_THRESHOLD,
+    LOAD_OPT_THRESHOLD, LOAD_OPT_TOPIC,
 };
 
 static const cmd_opt load_opts[] = {
@@ -43,7 +43,10 @@ static const cmd_opt load_opts[] = {
       CMD_OPT_REQUIRED },
     { "mode", LOAD_OPT_MODE, 0, NULL, "handshake (connect, handshake, close; every scheme), request (a new "
       "connection per HTTP request), keepalive (connections reused), connect (mqtts://: a device connecting: "
-      "CONNECT, its CONNACK, DISCONNECT, close)", "handshake|request|keepalive|connect", "handshake", 0, 0 },
+      "CONNECT, its CONNACK, DISCONNECT, close), publish (mqtts://: devices that stay connected, each "
+      "transaction a QoS 1 PUBLISH of --body to --topic and its PUBACK)", "handshake|request|keepalive|connect|publish",
+      "handshake", 0, 0 },
+    { "topic", LOAD_OPT_TOPIC, 0, "T", "--mode publish: the topic", NULL, "mtlsprobe/load", 0, 0 },
     { "close", LOAD_OPT_CLOSE, 0, NULL, "how handshake mode closes", "rst|fin", "fin", 0, 0 },
     { "method", LOAD_OPT_METHOD, 0, "M", "the request's method (request/keepalive)", NULL, "GET", 0, 0 },
     { "path", LOAD_OPT_PATH, 0, "P", "the request's path (request/keepalive)", NULL, "the target's path", 0, 0 },
@@ -199,7 +202,7 @@ static int parse_shard(const char *s, int *index, int *count)
 typedef struct load_args {
     const char *target, *fixtures, *client, *cert, *key;
     const char *chain, *pass_src, *ca, *mode_s, *method, *path;
-    const char *body, *tls_s, *ciphers, *groups, *sni, *json;
+    const char *body, *tls_s, *ciphers, *groups, *sni, *json, *topic;
     http_header headers[MAX_LIST];
     size_t n_headers;
     load_threshold thresholds[MAX_LIST];
@@ -246,6 +249,11 @@ static int load_opt(void *settings, int id, const char *val, mp_err *e)
         a->n_headers++;
         break;
     case LOAD_OPT_BODY: a->body = val; break;
+    case LOAD_OPT_TOPIC:
+        if (!*val || strpbrk(val, "+#") || strlen(val) > 256)
+            return mp_fail(e, "--topic: a topic name of 1 to 256 bytes without the wildcards + and #, not '%s'", val);
+        a->topic = val;
+        break;
     case 'c':
         if (parse_count(val, &ull) != 0 || ull < 1 || ull > 1000000)
             return mp_fail(e, "-c must be 1..1000000");
@@ -585,17 +593,24 @@ static int load_validate(load_state *l)
         return -1;
     }
     /* the table allows only these names */
-    int connect_mode = strcmp(a->mode_s, "connect") == 0;
+    int connect_mode = strcmp(a->mode_s, "connect") == 0, publish_mode = strcmp(a->mode_s, "publish") == 0;
+    int mqtt_mode = connect_mode || publish_mode;
     cfg->mode = strcmp(a->mode_s, "request") == 0 || connect_mode ? LOAD_REQUEST
-                : strcmp(a->mode_s, "keepalive") == 0 ? LOAD_KEEPALIVE : LOAD_HANDSHAKE;
+                : strcmp(a->mode_s, "keepalive") == 0 || publish_mode ? LOAD_KEEPALIVE : LOAD_HANDSHAKE;
     cfg->proto = proto_for(l->url.scheme)->kind;
-    if (l->url.scheme == NET_SCHEME_MQTTS ? cfg->mode != LOAD_HANDSHAKE && !connect_mode
-        : l->url.scheme == NET_SCHEME_HTTPS ? connect_mode : cfg->mode != LOAD_HANDSHAKE) {
+    if (l->url.scheme == NET_SCHEME_MQTTS ? cfg->mode != LOAD_HANDSHAKE && !mqtt_mode
+        : l->url.scheme == NET_SCHEME_HTTPS ? mqtt_mode : cfg->mode != LOAD_HANDSHAKE) {
         cmd_error("load", "--mode %s does not go with a %s:// target (https://: handshake, request, keepalive; "
-                          "mqtts://: handshake, connect; tls:// and grpcs://: handshake)",
+                          "mqtts://: handshake, connect, publish; tls:// and grpcs://: handshake)",
                   a->mode_s, net_scheme_name(l->url.scheme));
         return -1;
     }
+    if (a->topic && !publish_mode) {
+        cmd_error("load", "--topic goes with --mode publish");
+        return -1;
+    }
+    cfg->mqtt_topic = a->topic ? a->topic : "mtlsprobe/load";
+    cfg->mqtt_body = a->body;
     cfg->tls.version = TLS_ANY;
     if (a->tls_s)
         tls_version_parse(a->tls_s, &cfg->tls.version);

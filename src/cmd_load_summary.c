@@ -37,7 +37,7 @@ void cmd_load_summary(const load_config *cfg, const load_result *r, const cmd_lo
     printf("  %-19s %9s %9s %9s %9s %9s %10s\n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "count");
     print_phase("connect", &r->connect);
     print_phase("handshake", &r->handshake);
-    print_phase(cfg->proto == PROTO_MQTT ? "CONNACK" : "first byte", &r->ttfb);
+    print_phase(cfg->proto != PROTO_MQTT ? "first byte" : cfg->mode == LOAD_KEEPALIVE ? "PUBACK" : "CONNACK", &r->ttfb);
     print_phase("total", &r->total);
     if (v->open_loop)
         print_phase("total (uncorrected)", &r->total_uncorrected);

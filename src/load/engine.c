@@ -21,7 +21,7 @@
 const char *load_error_name(load_error e, int proto)
 {
     if (proto == PROTO_MQTT && e == LE_APP_REFUSED)
-        return "CONNACK refused";
+        return "MQTT refused";
     if (proto == PROTO_MQTT && e == LE_APP_MALFORMED)
         return "malformed MQTT";
     static const char *const n[LE_COUNT] = {

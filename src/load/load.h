@@ -30,7 +30,7 @@ typedef enum load_error {
 } load_error;
 
 /* The class's name in the words of the target's protocol (proto_kind):
- * "HTTP status" and "malformed HTTP" over HTTP, "CONNACK refused" and
+ * "HTTP status" and "malformed HTTP" over HTTP, "MQTT refused" (a CONNACK or a PUBACK) and
  * "malformed MQTT" over MQTT. */
 const char *load_error_name(load_error e, int proto);
 
@@ -73,6 +73,9 @@ typedef struct load_config {
                                 * PROTO_MQTT (request mode: CONNECT and its CONNACK per
                                 * connection), PROTO_TLS (handshake mode only) */
     int mqtt_version;          /* PROTO_MQTT: 4 (3.1.1) or 5 */
+    const char *mqtt_topic;    /* PROTO_MQTT keepalive (publish) mode: each transaction a QoS 1
+                                * PUBLISH of mqtt_body to this topic, and its PUBACK */
+    const char *mqtt_body;
     const char *request;       /* the request bytes (request/keepalive modes): HTTP, or the CONNECT */
     size_t request_len;
     int connections;           /* concurrency for this process (after sharding) */

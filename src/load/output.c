@@ -240,7 +240,7 @@ int load_threshold_parse(const char *s, load_threshold *t, mp_err *e)
     /* the phases in the words of other protocols: tcp, tls, and an MQTT
      * device's time from CONNECT to its CONNACK */
     static const struct { const char *alias; int phase; } aliases[] = {
-        { "tcp", RES_PH_CONNECT }, { "tls", RES_PH_HANDSHAKE }, { "connack", RES_PH_TTFB },
+        { "tcp", RES_PH_CONNECT }, { "tls", RES_PH_HANDSHAKE }, { "connack", RES_PH_TTFB }, { "puback", RES_PH_TTFB },
     };
     for (size_t i = 0; ph < 0 && i < sizeof aliases / sizeof aliases[0]; i++)
         if (strcmp(metric, aliases[i].alias) == 0)
@@ -249,7 +249,7 @@ int load_threshold_parse(const char *s, load_threshold *t, mp_err *e)
         if (strcmp(dot + 1, stat_names[i]) == 0)
             st = i;
     if (ph < 0 || st < 0)
-        return mp_fail(e, "threshold '%s': use connect (or tcp), handshake (or tls), ttfb (or connack), total or "
+        return mp_fail(e, "threshold '%s': use connect (or tcp), handshake (or tls), ttfb (or connack, puback), total or "
                           "total_uncorrected with p50, p90, p99, p99.9, max or mean", s);
     t->metric = M_PHASE0 + ph;
     t->stat = st;

@@ -358,12 +358,24 @@ void worker_keep_session(slot *s)
 
 static void start_request(slot *s)
 {
+    const load_config *c = s->w->c;
     s->req_off = 0;
     s->first_byte = 0;
-    if (s->w->c->proto == PROTO_MQTT)
+    s->out = c->request;
+    s->out_len = c->request_len;
+    if (c->proto == PROTO_MQTT) {
         mqtt_reader_init(&s->mq, 1u << 16);
-    else
+        if (s->mq_ready) { /* publish mode: the next PUBLISH on the connection */
+            s->mq_id = (uint16_t)(s->mq_id % 65535 + 1);
+            const char *body = c->mqtt_body ? c->mqtt_body : "";
+            size_t n = mqtt_publish_encode(c->mqtt_version, c->mqtt_topic, 1, s->mq_id, (const uint8_t *)body,
+                                           strlen(body), s->mq_out, sizeof s->mq_out);
+            s->out = (const char *)s->mq_out;
+            s->out_len = n;
+        }
+    } else {
         http_load_reader_init(&s->resp);
+    }
     s->req_sent = now_ns();
     s->state = S_WRITE;
     begin_step(s);
@@ -371,12 +383,46 @@ static void start_request(slot *s)
 
 static void step(slot *s);
 
+/* Publish mode: the broker's PUBACK for the slot's PUBLISH. 1 when the
+ * transaction ended (counted), 0 when the packet was not for it. */
+static int got_puback(slot *s, const mqtt_packet *pkt)
+{
+    worker *w = s->w;
+    mqtt_puback ack;
+    const char *why = NULL;
+    char text[160];
+    if (pkt->type == MQTT_PINGRESP)
+        return 0;
+    if (pkt->type != MQTT_PUBACK || mqtt_puback_decode(w->c->mqtt_version, pkt, &ack, &why) != 0) {
+        snprintf(text, sizeof text, "malformed PUBACK: %s", why ? why : mqtt_packet_name(pkt->type));
+        fail_text(s, LE_APP_MALFORMED, -1, 0, text);
+        return 1;
+    }
+    if (ack.packet_id != s->mq_id) {
+        snprintf(text, sizeof text, "PUBACK for packet %u, not %u", ack.packet_id, s->mq_id);
+        fail_text(s, LE_APP_MALFORMED, -1, 0, text);
+        return 1;
+    }
+    if (!mqtt_puback_ok(ack.code)) {
+        snprintf(text, sizeof text, "PUBACK 0x%02x %s", ack.code, mqtt_puback_name(ack.code));
+        fail_text(s, LE_APP_REFUSED, -1, 0, text);
+        return 1;
+    }
+    worker_succeed(s, now_ns());
+    if (s->new_conn)
+        worker_share_session(s);
+    s->new_conn = 0; /* the next PUBLISH reuses the connection */
+    worker_next_for_slot(s);
+    return 1;
+}
+
 /* MQTT: n bytes from the broker (0: it closed; FAILED: the transport
- * failed) towards the CONNACK. 0: more to read; 1: the transaction ended
+ * failed) towards the CONNACK, then in publish mode each PUBACK. 0: more to
+ * read (or, publish mode, the PUBLISH to write); 1: the transaction ended
  * (counted, the slot moved on). A refused CONNACK is an error of the
- * application (LE_APP_REFUSED) with its code; an accepted one is answered
- * with DISCONNECT and the connection closed (connect mode: a device that
- * reconnects). */
+ * application (LE_APP_REFUSED) with its code; in connect mode an accepted
+ * one is answered with DISCONNECT and the connection closed (a device that
+ * reconnects); in publish mode the connection's first PUBLISH follows. */
 static int read_connack(slot *s, int n)
 {
     worker *w = s->w;
@@ -402,6 +448,11 @@ static int read_connack(slot *s, int n)
         }
         if (st == 0)
             return 0;
+        if (s->mq_ready) {
+            if (got_puback(s, &pkt))
+                return 1;
+            continue;
+        }
         mqtt_connack ack;
         const char *why = NULL;
         char text[160];
@@ -414,6 +465,12 @@ static int read_connack(slot *s, int n)
             snprintf(text, sizeof text, "CONNACK 0x%02x %s", ack.code, mqtt_connack_name(w->c->mqtt_version, ack.code));
             fail_text(s, LE_APP_REFUSED, -1, 0, text);
             return 1;
+        }
+        if (w->c->mode == LOAD_KEEPALIVE) { /* publish mode: the first PUBLISH, the same transaction */
+            s->mq_ready = 1;
+            worker_keep_session(s);
+            start_request(s);
+            return 0;
         }
         worker_succeed(s, now_ns());
         worker_keep_session(s);
@@ -529,12 +586,12 @@ static void step(slot *s)
             return;
         }
         case S_WRITE: {
-            int n = net_xp_write(&s->xp, w->c->request + s->req_off, w->c->request_len - s->req_off);
+            int n = net_xp_write(&s->xp, s->out + s->req_off, s->out_len - s->req_off);
             if (n == NET_XP_WANT_WRITE) { arm_step(s, EV_WRITE); return; }
             if (n == NET_XP_WANT_READ) { arm_step(s, EV_READ); return; }
             if (n <= 0) { fail_xp(s); return; }
             s->req_off += (size_t)n;
-            if (s->req_off == w->c->request_len) {
+            if (s->req_off == s->out_len) {
                 s->state = S_READ;
                 begin_step(s);
             }
@@ -720,6 +777,7 @@ static void launch(slot *s, int64_t intended)
         return;
     }
     s->new_conn = 1;
+    s->mq_ready = 0;
     s->resuming = 0;
     if (w->c->resume_ratio > 0 && s->session) {
         double r = w->c->resume_ratio;

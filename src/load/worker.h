@@ -57,7 +57,12 @@ struct slot {
     int new_conn;            /* this transaction opened the connection */
     tls_session *session;
     http_load_reader resp;
-    mqtt_reader mq;          /* PROTO_MQTT: the broker's packets (the CONNACK) */
+    mqtt_reader mq;          /* PROTO_MQTT: the broker's packets (the CONNACK, PUBACKs) */
+    int mq_ready;            /* publish mode: the connection's CONNACK came */
+    uint16_t mq_id;          /* ... the last PUBLISH's packet id */
+    uint8_t mq_out[1024];    /* ... that PUBLISH */
+    const char *out;         /* what the current request writes: the config's, or mq_out */
+    size_t out_len;
     size_t req_off;
     struct http_h2c *h2;     /* --http2: the connection's session */
     h2_stream *streams;      /* --http2: c->streams of them, allocated once */

@@ -135,8 +135,21 @@ check "load: connack and tls thresholds judged (exit 0)" test $? = 0
 timeout $((120 * TIME_SCALE)) "$MTLSPROBE" load --target "mqtts://localhost:$MQ" --fixtures "$FX" --mode connect \
   --client client/revoked -c 2 -n 6 -q --json "$WORK/mq-revoked.json" >/dev/null 2>&1
 check "load with a revoked device: exit 3, nothing measured" test $? = 3
-check "load with a revoked device: the alert counted" \
-  test "$(jq -r '.errors.alerts["44"]' "$WORK/mq-revoked.json")" = 6
+# every attempt an error; the alert itself may be lost to the broker's close
+# in TLS 1.3 (counted as a reset or a close then), but not from all of them
+check "load with a revoked device: 6 errors, certificate_revoked among them" \
+  test "$(jq -r '"\(.totals.errors) \((.errors.alerts["44"] // 0) > 0)"' "$WORK/mq-revoked.json")" = "6 true"
+before=$(grep -c "New client connected" "$GW_RUN/start.out")
+timeout $((120 * TIME_SCALE)) "$MTLSPROBE" load --target "mqtts://localhost:$MQ" --fixtures "$FX" --mode publish \
+  -c 4 -n 200 --topic devices/d1 --body reading -q --threshold 'puback.p99<60s' --json "$WORK/mq-pub.json" \
+  >"$WORK/mq-pub.out" 2>&1
+check "load --mode publish: exit 0" test $? = 0
+check "load --mode publish: 200 PUBACKs on 4 connections" \
+  test "$(jq -r '"\(.totals.ok) \(.phases.handshake.count)"' "$WORK/mq-pub.json")" = "200 4"
+check "load --mode publish: the PUBACK phase is named" grep -q "^  PUBACK " "$WORK/mq-pub.out"
+sleep 0.5
+check "the broker counted 4 new clients for the publishers" \
+  test $(( $(grep -c "New client connected" "$GW_RUN/start.out") - before )) = 4
 timeout $((120 * TIME_SCALE)) "$MTLSPROBE" load --target "mqtts://localhost:$MQ" --fixtures "$FX" -c 2 -n 6 -q \
   --json "$WORK/mq-hs.json" >/dev/null 2>&1
 check "load --mode handshake on mqtts://: exit 0" test $? = 0
@@ -153,6 +166,11 @@ start_gateway mosquitto identity.conf.in "$FX" || { fail "mosquitto identity did
 run_json mqtt-identity "mqtts://localhost:$GW_PORT"
 expect_failing mqtt-identity "$CLIENT_ONLY"
 PUB_TOPIC=devices/1 pub "$GW_PORT" client/valid; check "identity broker: client/valid publishes under devices/" test $? = 0
+timeout $((120 * TIME_SCALE)) "$MTLSPROBE" load --target "mqtts://localhost:$GW_PORT" --fixtures "$FX" --mode publish \
+  --mqtt-version 5 --topic forbidden/x -c 1 -n 3 -q --json "$WORK/mq-acl.json" >/dev/null 2>&1
+check "publish to a topic the ACL forbids (MQTT 5): exit 3, MQTT refused" \
+  bash -c '[ "$1" = 3 ] && [ "$(jq -r ".errors.by_class[\"MQTT refused\"]" "$2")" = 3 ]' _ $? "$WORK/mq-acl.json"
+check "  with the PUBACK's reason" grep -q "PUBACK 0x87" <<<"$(jq -r '.errors.messages[].text' "$WORK/mq-acl.json")"
 check "identity broker: the CN is the user name" grep -q "u'$(openssl x509 -in "$FX/client/valid.cert.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')'" "$GW_RUN/start.out"
 stop_gateway
 
@@ -192,8 +210,8 @@ expect_failing mqtt-pw "$(both FAIL client-auth/no-cert)"
 "$MTLSPROBE" load --target "mqtts://localhost:$GW_PORT" --fixtures "$FX" --mode connect -c 2 -n 4 -q \
   --json "$WORK/mq-pw-load.json" >/dev/null 2>&1
 check "load without the password: exit 3" test $? = 3
-check "load without the password: CONNACK refused, by class" \
-  test "$(jq -r '.errors.by_class["CONNACK refused"]' "$WORK/mq-pw-load.json")" = 4
+check "load without the password: MQTT refused, by class" \
+  test "$(jq -r '.errors.by_class["MQTT refused"]' "$WORK/mq-pw-load.json")" = 4
 "$MTLSPROBE" load --target "mqtts://localhost:$GW_PORT" --fixtures "$FX" --mode connect -c 2 -n 4 -q \
   --mqtt-version 5 --username device1 --password env:MQ_PASS --json "$WORK/mq-pw-load5.json" >/dev/null 2>&1
 check "load with the password, MQTT 5: exit 0" test $? = 0
@@ -252,5 +270,8 @@ lusage "--mode request does not go with a mqtts:// target" --target mqtts://loca
 lusage "--mode keepalive does not go with a tls:// target" --target tls://localhost:9 --mode keepalive
 lusage "--client-id: every connection of a load gets its own" --target mqtts://localhost:9 --client-id d1
 lusage "--send and --expect are for run" --target tls://localhost:9 --send x
+lusage "--topic goes with --mode publish" --target mqtts://localhost:9 --mode connect --topic t
+lusage "--topic: a topic name" --target mqtts://localhost:9 --mode publish --topic 'a/#'
+lusage "--mode publish does not go with a https:// target" --target https://localhost:9/ --mode publish
 
 finish

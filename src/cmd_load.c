@@ -475,6 +475,17 @@ static int load_request(load_state *l)
     mp_err e = { { 0 } };
     size_t req_len = 0;
     const char *path = a->path ? a->path : l->url.path;
+    if (cfg->proto == PROTO_TLS && cfg->mode != LOAD_HANDSHAKE) {
+        if (proto_for(NET_SCHEME_TLS)->default_request(&l->url, NULL, 0, &l->app, &l->req, &req_len, &e) != 0) {
+            cmd_error("load", "%s", e.msg);
+            return -1;
+        }
+        cfg->request = l->req;
+        cfg->request_len = req_len;
+        cfg->expect = l->app.expect;
+        cfg->expect_len = l->app.expect_len;
+        return 0;
+    }
     if (cfg->proto == PROTO_MQTT && cfg->mode != LOAD_HANDSHAKE) {
         proto_config pc = l->app;
         pc.client_id = ""; /* each connection its own, assigned by the broker (a clean session) */
@@ -588,8 +599,8 @@ static int load_validate(load_state *l)
                           "one shared id would have the broker drop the older connections");
         return -1;
     }
-    if (a->tgt.send || a->tgt.expect) {
-        cmd_error("load", "--send and --expect are for run: a tls:// load measures handshakes (--mode handshake)");
+    if (a->tgt.expect_len > LOAD_MAX_EXPECT) {
+        cmd_error("load", "--expect: at most %d bytes in a load", LOAD_MAX_EXPECT);
         return -1;
     }
     /* the table allows only these names */
@@ -598,11 +609,18 @@ static int load_validate(load_state *l)
     cfg->mode = strcmp(a->mode_s, "request") == 0 || connect_mode ? LOAD_REQUEST
                 : strcmp(a->mode_s, "keepalive") == 0 || publish_mode ? LOAD_KEEPALIVE : LOAD_HANDSHAKE;
     cfg->proto = proto_for(l->url.scheme)->kind;
+    int tls_request = l->url.scheme == NET_SCHEME_TLS && cfg->mode == LOAD_REQUEST && !mqtt_mode;
     if (l->url.scheme == NET_SCHEME_MQTTS ? cfg->mode != LOAD_HANDSHAKE && !mqtt_mode
-        : l->url.scheme == NET_SCHEME_HTTPS ? mqtt_mode : cfg->mode != LOAD_HANDSHAKE) {
+        : l->url.scheme == NET_SCHEME_HTTPS ? mqtt_mode : cfg->mode != LOAD_HANDSHAKE && !tls_request) {
         cmd_error("load", "--mode %s does not go with a %s:// target (https://: handshake, request, keepalive; "
-                          "mqtts://: handshake, connect, publish; tls:// and grpcs://: handshake)",
+                          "mqtts://: handshake, connect, publish; tls://: handshake, request with --send and "
+                          "--expect; grpcs://: handshake)",
                   a->mode_s, net_scheme_name(l->url.scheme));
+        return -1;
+    }
+    if (tls_request != (a->tgt.expect != NULL) || (a->tgt.send && !tls_request)) {
+        cmd_error("load", "a tls:// load in --mode request sends --send's bytes and waits for --expect's: give "
+                          "--expect (and --send if the service waits for the client), and both only then");
         return -1;
     }
     if (a->topic && !publish_mode) {

@@ -63,6 +63,8 @@ int load_stages_index(const load_stage *s, int n, int64_t t);
 int64_t load_stages_arrival(const load_stage *s, int n, double k);
 int64_t load_stages_total_ns(const load_stage *s, int n);
 
+#define LOAD_MAX_EXPECT 256
+
 typedef struct load_config {
     net_addr addr;
     char sni[256];             /* "" for none */
@@ -76,6 +78,9 @@ typedef struct load_config {
     const char *mqtt_topic;    /* PROTO_MQTT keepalive (publish) mode: each transaction a QoS 1
                                 * PUBLISH of mqtt_body to this topic, and its PUBACK */
     const char *mqtt_body;
+    const uint8_t *expect;     /* PROTO_TLS request mode: the bytes that end a transaction well
+                                * (--expect, at most LOAD_MAX_EXPECT), after --send's request */
+    size_t expect_len;
     const char *request;       /* the request bytes (request/keepalive modes): HTTP, or the CONNECT */
     size_t request_len;
     int connections;           /* concurrency for this process (after sharding) */

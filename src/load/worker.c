@@ -373,6 +373,8 @@ static void start_request(slot *s)
             s->out = (const char *)s->mq_out;
             s->out_len = n;
         }
+    } else if (c->proto == PROTO_TLS) {
+        s->tail_len = 0;
     } else {
         http_load_reader_init(&s->resp);
     }
@@ -382,6 +384,41 @@ static void start_request(slot *s)
 }
 
 static void step(slot *s);
+
+/* tls:// request mode: n bytes (0: the peer closed; FAILED) towards
+ * --expect's. 0: more to read; 1: the transaction ended (counted). The
+ * search keeps only the last expect_len - 1 bytes between reads. */
+static int read_expected(slot *s, int n)
+{
+    worker *w = s->w;
+    const load_config *c = w->c;
+    if (n == NET_XP_FAILED) {
+        fail_xp(s);
+        return 1;
+    }
+    if (n == 0) {
+        fail_text(s, LE_CLOSED, -1, 0, "the server closed the connection before --expect's bytes");
+        return 1;
+    }
+    const uint8_t *p = (const uint8_t *)w->buf;
+    size_t m = c->expect_len;
+    for (size_t i = 0; i < (size_t)n; i++) {
+        /* tail holds the last bytes, at most m: compare when it is full */
+        if (s->tail_len == m) {
+            memmove(s->tail, s->tail + 1, m - 1);
+            s->tail_len--;
+        }
+        s->tail[s->tail_len++] = p[i];
+        if (s->tail_len == m && memcmp(s->tail, c->expect, m) == 0) {
+            worker_succeed(s, now_ns());
+            worker_keep_session(s);
+            worker_close_conn(s, 0);
+            worker_next_for_slot(s);
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* Publish mode: the broker's PUBACK for the slot's PUBLISH. 1 when the
  * transaction ended (counted), 0 when the packet was not for it. */
@@ -599,10 +636,10 @@ static void step(slot *s)
         }
         case S_READ: {
             int n = net_xp_read(&s->xp, s->w->buf, sizeof s->w->buf);
-            if (w->c->proto == PROTO_MQTT && n != NET_XP_WANT_READ && n != NET_XP_WANT_WRITE) {
+            if (w->c->proto != PROTO_HTTP && n != NET_XP_WANT_READ && n != NET_XP_WANT_WRITE) {
                 if (!s->first_byte && n > 0)
                     s->first_byte = now_ns();
-                if (read_connack(s, n) == 0)
+                if ((w->c->proto == PROTO_MQTT ? read_connack(s, n) : read_expected(s, n)) == 0)
                     break;
                 return;
             }

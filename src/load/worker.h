@@ -61,6 +61,8 @@ struct slot {
     int mq_ready;            /* publish mode: the connection's CONNACK came */
     uint16_t mq_id;          /* ... the last PUBLISH's packet id */
     uint8_t mq_out[1024];    /* ... that PUBLISH */
+    uint8_t tail[LOAD_MAX_EXPECT]; /* tls:// request mode: the last bytes read, for --expect */
+    size_t tail_len;
     const char *out;         /* what the current request writes: the config's, or mq_out */
     size_t out_len;
     size_t req_off;

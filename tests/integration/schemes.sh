@@ -66,6 +66,14 @@ check "stunnel: https:// fails the same scenarios" test "$(failing stunnel-https
   >/dev/null 2>&1
 check "load tls:// (handshakes): exit 0, 20 ok" \
   bash -c '[ "$1" = 0 ] && [ "$(jq -r .totals.ok "$2")" = 20 ]' _ $? "$WORK/st-load.json"
+"$MTLSPROBE" load --target "tls://localhost:$GW_PORT" --fixtures "$FX" --mode request --send 'GET / HTTP/1.0\r\n\r\n' \
+  --expect 'HTTP/1.1 200' -c 4 -n 20 -q --json "$WORK/st-req.json" >/dev/null 2>&1
+check "load tls:// --send --expect: exit 0, 20 ok" \
+  bash -c '[ "$1" = 0 ] && [ "$(jq -r .totals.ok "$2")" = 20 ]' _ $? "$WORK/st-req.json"
+"$MTLSPROBE" load --target "tls://localhost:$GW_PORT" --fixtures "$FX" --mode request --send 'GET / HTTP/1.0\r\n\r\n' \
+  --expect 'never sent' -c 2 -n 4 -q --json "$WORK/st-noexp.json" >/dev/null 2>&1
+check "load tls:// with --expect bytes that never come: exit 3, closed before them" \
+  bash -c '[ "$1" = 3 ] && [ "$(jq -r ".errors.by_class.closed" "$2")" = 4 ]' _ $? "$WORK/st-noexp.json"
 stop_gateway
 
 # nginx stream: answers a client it verified with fixed bytes, then closes.
@@ -269,7 +277,8 @@ lusage "--mode connect does not go with a https:// target" --target https://loca
 lusage "--mode request does not go with a mqtts:// target" --target mqtts://localhost:9 --mode request
 lusage "--mode keepalive does not go with a tls:// target" --target tls://localhost:9 --mode keepalive
 lusage "--client-id: every connection of a load gets its own" --target mqtts://localhost:9 --client-id d1
-lusage "--send and --expect are for run" --target tls://localhost:9 --send x
+lusage "a tls:// load in --mode request sends --send's bytes and waits for --expect's" --target tls://localhost:9 --send x
+lusage "a tls:// load in --mode request" --target tls://localhost:9 --mode request
 lusage "--topic goes with --mode publish" --target mqtts://localhost:9 --mode connect --topic t
 lusage "--topic: a topic name" --target mqtts://localhost:9 --mode publish --topic 'a/#'
 lusage "--mode publish does not go with a https:// target" --target https://localhost:9/ --mode publish

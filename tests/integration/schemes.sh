@@ -3,8 +3,9 @@
 # (Mosquitto, strict and careless, MQTT 3.1.1 and 5, user names and
 # passwords) and grpcs:// (a python3-grpcio service, strict and careless, a
 # method refused in grpc-status inside HTTP 200). For each, the exact set
-# of failing scenarios is asserted, and the brokers' verdicts are compared
-# with what Debian's mosquitto_pub says of the same certificates. Options of
+# of failing scenarios is asserted, and the verdicts are compared
+# with what Debian's mosquitto_pub and a python3-grpcio client say of the
+# same certificates; load's counts with the broker's log. Options of
 # another scheme are usage errors.
 . "$(dirname "$0")/lib.sh"
 
@@ -234,6 +235,23 @@ run_json grpc "grpcs://localhost:$GW_PORT"
 expect_failing grpc "$(both FAIL client-auth/revoked client-auth/revoked-intermediate)"
 check "grpc: the control's answer is grpc-status 0" \
   grep -q "control got grpc-status 0 OK, HTTP 200" <<<"$(observed grpc client-auth/expired TLSv1.2)"
+# a grpcio client with the same certificates agrees (Debian's python3-grpcio)
+gcall() { # gcall PORT FIXTURE: 0 when the health check answers
+  timeout 20 /usr/bin/python3 - "$1" "$FX/trust-bundle.pem" "$FX/$2.key.pem" "$FX/$2.chain.pem" <<'PY' >/dev/null 2>&1
+import sys, grpc
+port, ca, key, chain = sys.argv[1:5]
+creds = grpc.ssl_channel_credentials(open(ca, "rb").read(), open(key, "rb").read(), open(chain, "rb").read())
+ch = grpc.secure_channel("localhost:" + port, creds)
+call = ch.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda b: b, response_deserializer=lambda b: b)
+try:
+    call(b"", timeout=10)
+except grpc.RpcError:
+    sys.exit(1)
+PY
+}
+gcall "$GW_PORT" client/valid; check "grpcio client: client/valid is answered" test $? = 0
+gcall "$GW_PORT" client/revoked; check "grpcio client: client/revoked is answered too (no CRL)" test $? = 0
+gcall "$GW_PORT" client/expired; check "grpcio client: client/expired is refused" test $? != 0
 # a method the service refuses in grpc-status, inside HTTP 200: refused, not served
 run_json grpc-admin "grpcs://localhost:$GW_PORT/mtlsprobe.test.Admin/Get" --only client-auth/valid-rsa \
   --only client-auth/valid

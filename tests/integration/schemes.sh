@@ -114,6 +114,12 @@ expect_failing mqtt "$CLIENT_ONLY"
 check "mosquitto: the control's CONNACK accepted" \
   grep -q "control got CONNACK 0x00 accepted" <<<"$(observed mqtt client-auth/revoked TLSv1.2)"
 check "mosquitto: mode required" grep -q "^mode required (" <<<"$(observed mqtt client-auth/mode any)"
+check "mosquitto: JUnit and SARIF carry the FAILs, the report says FAIL" bash -c '
+  "$1" run --target "mqtts://localhost:$2" --fixtures "$3" -q --only client-auth/revoked-intermediate \
+    --junit "$4/mq.xml" --sarif "$4/mq.sarif" --json "$4/mq-r.json" >/dev/null 2>&1
+  grep -q "failures=\"2\"" "$4/mq.xml" && [ "$(jq ".runs[0].results | length" "$4/mq.sarif")" = 2 ] &&
+    "$1" report "$4/mq-r.json" --out "$4/mq-report" --no-charts -q && grep -q "Verdict: FAIL" "$4/mq-report/report.md" &&
+    grep -q "mqtts://localhost" "$4/mq-report/index.html"' _ "$MTLSPROBE" "$MQ" "$FX" "$WORK"
 check "mosquitto: rejected in the handshake (TLS 1.2)" \
   test "$(field mqtt client-auth/expired TLSv1.2 observed | grep -c '^rejected in handshake')" = 1
 # mosquitto_pub agrees on the same certificates

@@ -70,6 +70,10 @@ void cmd_load_summary(const load_config *cfg, const load_result *r, const cmd_lo
                "digest and the signature (errors.signature_failures)\n",
                (unsigned long long)r->sig_failures, r->sig_failures == 1 ? "" : "s",
                cfg->tls.memo_signatures ? "on" : "off", r->n_sig_kept);
+    if (r->sig_overturned)
+        printf("  signature second opinions: %llu valid P-256 signature%s refused by wolfSSL's x86_64 assembly "
+               "and verified by its generic code (docs/robustness.md)\n", (unsigned long long)r->sig_overturned,
+               r->sig_overturned == 1 ? "" : "s");
     if (v->resume)
         printf("  resumption: %llu of %llu attempts resumed (%.1f%% of new connections)\n",
                (unsigned long long)r->resumed, (unsigned long long)r->resume_attempts,

@@ -275,6 +275,7 @@ int load_run(const load_config *c, load_result *r, load_progress_fn progress, vo
             hist_merge(&r->total_uncorrected, &w->r.total_uncorrected);
             r->ok += w->r.ok;
             r->key_shares_made += tls_client_key_shares_made(&w->client);
+            r->sig_overturned += tls_client_sig_overturned(&w->client);
             r->errors += w->r.errors;
             r->resumed += w->r.resumed;
             r->resume_attempts += w->r.resume_attempts;

@@ -162,6 +162,7 @@ typedef struct load_result {
     load_stage_result *stage_r; /* n_stages entries, malloc'd; NULL without stages */
     int n_stages;
     uint64_t sig_failures;     /* handshakes that failed on a signature the client refused */
+    uint64_t sig_overturned;   /* valid P-256 signatures the assembly refused, the generic code verified */
     load_sig_failure sig_kept[LOAD_MAX_SIG_FAILURES];
     int n_sig_kept;
 } load_result;

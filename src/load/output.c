@@ -91,6 +91,7 @@ int load_write_json(const load_result *r, const load_meta *m, const char *path, 
     for (int k = 0; k < r->n_samples; k++)
         res_message_add(l, load_error_name(r->samples[k].cls, m->proto), r->samples[k].text, r->samples[k].count);
     l->sig_failures = r->sig_failures;
+    l->sig_overturned = r->sig_overturned;
     for (int k = 0; k < r->n_sig_kept && l->n_sig_kept < RES_MAX_SIG_FAILURES; k++) {
         const load_sig_failure *in = &r->sig_kept[k];
         res_sig_failure *f = &l->sig_kept[l->n_sig_kept++];

@@ -242,6 +242,8 @@ int res_load_from_json(const json_t *root, res_load *l, mp_err *e)
             (kept && !json_is_array(kept)))
             return mp_fail(e, "errors.signature_failures is not {count, kept: [...]}");
         l->sig_failures = (uint64_t)json_integer_value(cnt);
+        json_t *ov = json_object_get(sf, "overturned");
+        l->sig_overturned = json_is_integer(ov) && json_integer_value(ov) > 0 ? (uint64_t)json_integer_value(ov) : 0;
         size_t i;
         json_t *v;
         json_array_foreach(kept, i, v) {
@@ -579,7 +581,8 @@ json_t *res_load_to_json(const res_load *l)
                                               "server_certificate", f->server_cert_pem));
     }
     json_object_set_new(errs, "signature_failures",
-                        json_pack("{s:I,s:o}", "count", (json_int_t)l->sig_failures, "kept", kept));
+                        json_pack("{s:I,s:I,s:o}", "count", (json_int_t)l->sig_failures, "overturned",
+                                  (json_int_t)l->sig_overturned, "kept", kept));
     json_object_set_new(root, "errors", errs);
     json_t *ths = json_array();
     for (size_t i = 0; i < l->n_thresholds; i++)

@@ -123,6 +123,7 @@ typedef struct res_load {
     res_error_message messages[RES_MAX_MESSAGES];
     size_t n_messages;
     uint64_t sig_failures;    /* handshakes that failed on a server signature the client refused */
+    uint64_t sig_overturned;  /* valid P-256 signatures wolfSSL's assembly refused and its generic code verified */
     res_sig_failure sig_kept[RES_MAX_SIG_FAILURES];
     size_t n_sig_kept;
     res_threshold thresholds[RES_MAX_THRESHOLDS];

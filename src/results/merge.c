@@ -212,6 +212,7 @@ int res_load_merge(const res_load *const *in, const char *const *names, size_t n
         for (size_t m = 0; m < l->n_messages; m++)
             res_message_add(out, l->messages[m].cls, l->messages[m].text, l->messages[m].count);
         out->sig_failures += l->sig_failures;
+        out->sig_overturned += l->sig_overturned;
         for (size_t m = 0; m < l->n_sig_kept && out->n_sig_kept < RES_MAX_SIG_FAILURES; m++)
             out->sig_kept[out->n_sig_kept++] = l->sig_kept[m];
         /* the workers ran side by side: their rates add, their time does not */

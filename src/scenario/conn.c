@@ -71,6 +71,7 @@ int scn_conn_open(scn_conn *c, scn_ctx *ctx, const scn_conn_spec *s, tls_session
     to.ciphers = s->ciphers[0] ? s->ciphers : NULL;
     to.groups = s->groups[0] ? s->groups : NULL;
     to.ocsp_stapling = s->ocsp;
+    to.watch_signatures = 1; /* the generic code's second opinion on a refused P-256 signature */
     to.no_ticket = s->no_ticket;
     to.secure_renegotiation = s->renegotiation;
     to.post_handshake_auth = s->post_handshake_auth;

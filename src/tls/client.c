@@ -195,6 +195,11 @@ int tls_client_take_sig_failure(tls_client *c, tls_sig_failure *f)
     return tls_sigcache_take_failure(c->sigcache, f);
 }
 
+unsigned long long tls_client_sig_overturned(const tls_client *c)
+{
+    return tls_sigcache_overturned(c->sigcache);
+}
+
 uint64_t tls_client_key_shares_made(const tls_client *c)
 {
     return tls_keyshare_made(c->keyshare);

@@ -109,6 +109,10 @@ typedef struct tls_sig_failure {
  * the previous call, 1 and *f filled; else 0. */
 int tls_client_take_sig_failure(tls_client *c, tls_sig_failure *f);
 
+/* Valid P-256 signatures the x86_64 assembly refused and the generic code
+ * verified, on this client's connections (watch_signatures or memo). */
+unsigned long long tls_client_sig_overturned(const tls_client *c);
+
 /* Key pairs a client with reuse_key_share_ns has made (0 without it). */
 uint64_t tls_client_key_shares_made(const tls_client *c);
 

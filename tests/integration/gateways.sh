@@ -21,18 +21,6 @@ suite() { # suite NAME: runs the built-in suite against $PORT into $WORK/NAME.js
   "$MTLSPROBE" run --target "https://localhost:$PORT/" --connect-to "127.0.0.1:$PORT" \
     --fixtures "$FX" --json "$WORK/$1.json" -q -j 4 >"$WORK/$1.out" 2>&1
 }
-failing() { # the FAIL and ERROR verdicts of a run, "id [version]" sorted
-  jq -r '.results[] | select(.verdict != "PASS" and .verdict != "INFO") | "\(.id) [\(.tls_version)] \(.verdict)"' "$WORK/$1.json" | sort
-}
-expect_failing() { # expect_failing NAME EXPECTED_LINES
-  local got
-  got=$(failing "$1")
-  if [ "$got" = "$2" ]; then ok "$1: the expected scenarios fail"
-  else fail "$1: failing scenarios differ; expected:
-$2
-got:
-$got"; fi
-}
 
 if [ -n "${GATEWAYS_EXPLORE:-}" ]; then # prints what each config fails, for writing expectations
   for g in "haproxy mtls.cfg.in" "haproxy mtls-optional.cfg.in" "caddy Caddyfile.in" \
@@ -46,10 +34,6 @@ if [ -n "${GATEWAYS_EXPLORE:-}" ]; then # prints what each config fails, for wri
   exit 0
 fi
 
-both() { # both ID...: "id [TLSv1.2] FAIL" and "id [TLSv1.3] FAIL" lines, sorted
-  local id
-  for id in "$@"; do printf '%s [TLSv1.2] FAIL\n%s [TLSv1.3] FAIL\n' "$id" "$id"; done | sort
-}
 
 # HAProxy 2.6, `verify required` with ca-file and crl-file: passes everything.
 if gw haproxy mtls.cfg.in; then

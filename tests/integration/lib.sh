@@ -128,3 +128,23 @@ start_nginx() {
 stop_nginx() {
   stop_gateway
 }
+
+# A run's verdicts other than PASS and INFO, "id [version] VERDICT" sorted,
+# from $WORK/NAME.json; expect_failing NAME LINES checks them exactly; both
+# ID... gives the FAIL lines of each ID in TLS 1.2 and 1.3.
+failing() { # the FAIL and ERROR verdicts of a run, "id [version]" sorted
+  jq -r '.results[] | select(.verdict != "PASS" and .verdict != "INFO") | "\(.id) [\(.tls_version)] \(.verdict)"' "$WORK/$1.json" | sort
+}
+expect_failing() { # expect_failing NAME EXPECTED_LINES
+  local got
+  got=$(failing "$1")
+  if [ "$got" = "$2" ]; then ok "$1: the expected scenarios fail"
+  else fail "$1: failing scenarios differ; expected:
+$2
+got:
+$got"; fi
+}
+both() { # both ID...: "id [TLSv1.2] FAIL" and "id [TLSv1.3] FAIL" lines, sorted
+  local id
+  for id in "$@"; do printf '%s [TLSv1.2] FAIL\n%s [TLSv1.3] FAIL\n' "$id" "$id"; done | sort
+}

@@ -26,15 +26,20 @@ const char *proto_kind_name(proto_kind k)
     return k >= PROTO_HTTP && k <= PROTO_GRPC ? n[k] : "?";
 }
 
-uint64_t proto_hash(const void *data, size_t len)
+/* FNV-1a continued from h over len more bytes. */
+static uint64_t hash_more(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *p = data;
-    uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
         h *= 1099511628211ULL;
     }
     return h;
+}
+
+uint64_t proto_hash(const void *data, size_t len)
+{
+    return hash_more(1469598103934665603ULL, data, len);
 }
 
 void proto_refusal_word(const char *body, size_t len, char *out, size_t outlen)
@@ -198,10 +203,7 @@ static proto_result tls_x(net_transport *t, const net_url *target, const proto_c
         if (r > 0) {
             if (first_byte_ns && !*first_byte_ns)
                 *first_byte_ns = tm_mono_ns();
-            for (ssize_t i = 0; i < r; i++) {
-                h ^= buf[i];
-                h *= 1099511628211ULL;
-            }
+            h = hash_more(h, buf, (size_t)r);
             answer->body_len += (size_t)r;
             size_t keep = (size_t)r < sizeof got - n ? (size_t)r : sizeof got - n;
             memcpy(got + n, buf, keep);
